@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs'
+import { z } from 'zod'
+
+const origin = z.string().refine(
+  (value) => {
+    try {
+      return new URL(value).origin === value
+    } catch {
+      return false
+    }
+  },
+  { message: 'must be an origin like https://shop.example (scheme, host, optional port; no path)' },
+)
+
+export const siteSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, "-" or "_"'),
+  name: z.string().min(1).max(200).optional(),
+  /** Public for browser sites (it ships to every visitor); the origin allowlist guards browser use. */
+  writeKey: z.string().min(8, 'must be at least 8 characters').max(256),
+  allowedOrigins: z.array(origin).default([]),
+})
+
+export const configSchema = z
+  .object({ sites: z.array(siteSchema).min(1, 'must list at least one site') })
+  .superRefine((config, ctx) => {
+    const seen = { id: new Set<string>(), writeKey: new Set<string>() }
+    config.sites.forEach((site, index) => {
+      for (const key of ['id', 'writeKey'] as const) {
+        if (seen[key].has(site[key]))
+          ctx.addIssue({ code: 'custom', path: ['sites', index, key], message: `duplicate ${key}` })
+        seen[key].add(site[key])
+      }
+    })
+  })
+
+export type SiteConfig = z.infer<typeof siteSchema>
+export type CollectorConfig = z.infer<typeof configSchema>
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Validates a parsed config; the error lists every problem with its path, one per line. */
+export const parseConfig = (input: unknown, source = 'config'): CollectorConfig => {
+  const result = configSchema.safeParse(input)
+  if (result.success) return result.data
+  const lines = result.error.issues.map((issue) => {
+    const where = issue.path.reduce<string>(
+      (acc, part) =>
+        typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
+      '',
+    )
+    return `  - ${where || '(root)'}: ${issue.message}`
+  })
+  return fail(`${source} is invalid:\n${lines.join('\n')}`)
+}
+
+export const loadConfig = (path: string): CollectorConfig => {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    return fail(`cannot read site config ${path}: ${(err as Error).message} (set PRECIS_CONFIG to its path)`)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    return fail(`site config ${path} is not valid JSON: ${(err as Error).message}`)
+  }
+  return parseConfig(json, `site config ${path}`)
+}
+
+const fail = (message: string): never => {
+  throw new ConfigError(message)
+}

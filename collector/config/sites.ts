@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto'
+import type { CollectorConfig, SiteConfig } from './site-config.ts'
+
+const digest = (value: string) => createHash('sha256').update(value).digest('hex')
+
+export interface Sites {
+  byId(id: string): SiteConfig | undefined
+  /** Looks the key up by its hash, so the lookup's timing says nothing about how close a guess was. */
+  byWriteKey(writeKey: string): SiteConfig | undefined
+  /** Whether any site accepts browser requests from this origin (CORS preflights name no site). */
+  anyAllows(origin: string): boolean
+}
+
+export const createSites = (config: CollectorConfig): Sites => {
+  const byId = new Map(config.sites.map((site) => [site.id, site]))
+  const byKey = new Map(config.sites.map((site) => [digest(site.writeKey), site]))
+  const origins = new Set(config.sites.flatMap((site) => site.allowedOrigins))
+  return {
+    byId: (id) => byId.get(id),
+    byWriteKey: (writeKey) => byKey.get(digest(writeKey)),
+    anyAllows: (origin) => origins.has(origin),
+  }
+}
+
+/**
+ * Browser requests must come from an allowed origin of the site; pages the collector serves
+ * itself (the demo shop) are same-origin and always allowed. Requests without Origin are not
+ * from a browser page and rely on the write key alone.
+ */
+export const originAllowed = (site: SiteConfig, origin: string | undefined, selfOrigin: string) =>
+  origin === undefined || origin === selfOrigin || site.allowedOrigins.includes(origin)

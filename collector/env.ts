@@ -1,0 +1,28 @@
+import { z } from 'zod'
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  /** Unset: Node's default (all interfaces, IPv6 and IPv4 where available). */
+  HOST: z.string().optional(),
+  DATABASE_URL: z
+    .string()
+    .default('sqlite:./data/precis.db')
+    .refine((url) => url.startsWith('sqlite:'), {
+      message: 'only sqlite:<path> is supported so far (PostgreSQL support is planned)',
+    }),
+  PRECIS_CONFIG: z.string().default('./precis.config.json'),
+  PRECIS_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+})
+
+export type Env = z.infer<typeof envSchema>
+
+export const parseEnv = (env: Record<string, string | undefined>): Env => {
+  // An empty variable means unset, as in most shells' `VAR= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''))
+  const result = envSchema.safeParse(present)
+  if (result.success) return result.data
+  const lines = result.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${issue.message}`)
+  throw new Error(`invalid environment:\n${lines.join('\n')}`)
+}
+
+export const sqlitePath = (url: string) => url.slice('sqlite:'.length)

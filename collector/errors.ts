@@ -1,0 +1,53 @@
+import type { Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/** Every refusal the collector can give. Clients may switch on these; never rename one. */
+export const ERROR_CODES = {
+  invalid_json: 400,
+  invalid_body: 400,
+  invalid_event: 400,
+  invalid_query: 400,
+  unauthorized: 401,
+  origin_not_allowed: 403,
+  not_found: 404,
+  site_not_found: 404,
+  payload_too_large: 413,
+  event_too_large: 413,
+  unsupported_media_type: 415,
+  internal: 500,
+} as const satisfies Record<string, ContentfulStatusCode>
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; path?: string }
+}
+
+/** The collector's one error type: a status, a stable code, a readable message, and where. */
+export class ApiError extends HTTPException {
+  readonly code: ErrorCode
+  readonly path: string | undefined
+
+  constructor(code: ErrorCode, message: string, path?: string) {
+    super(ERROR_CODES[code], { message })
+    this.code = code
+    this.path = path
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.path ? { path: this.path } : {}) } }
+  }
+}
+
+export const errorResponse = (c: Context, err: ApiError) => c.json(err.toBody(), err.status)
+
+/** app.onError: known errors keep their code; anything else is a 500 that does not leak internals. */
+export const onError = (log: (err: unknown) => void) => (err: Error, c: Context) => {
+  if (err instanceof ApiError) return errorResponse(c, err)
+  if (err instanceof HTTPException && err.status < 500) {
+    return errorResponse(c, new ApiError('invalid_body', err.message || 'bad request'))
+  }
+  log(err)
+  return errorResponse(c, new ApiError('internal', 'internal error'))
+}

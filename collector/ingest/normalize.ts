@@ -1,0 +1,110 @@
+import { type EventType, eventSchema, LIMITS, type SegmentEvent } from '../../sdk/rules/event-schema.ts'
+import type { StoredEvent } from '../store/types.ts'
+
+export interface Rejection {
+  /** Position of the event in the request's batch. */
+  index: number
+  messageId?: string
+  code: 'invalid_event' | 'event_too_large'
+  message: string
+  path: string
+}
+
+export interface NormalizeContext {
+  site: string
+  receivedAt: number
+  /** sentAt of the whole request, used when an event has none of its own. */
+  sentAt?: string | undefined
+  /** Makes a messageId for clients that sent none (Segment allows it; such events cannot be deduplicated). */
+  newId: () => string
+  /** Forces the event type (single-event routes take it from the path). */
+  type?: EventType
+  /** Prefix for error paths, e.g. "batch[3]". */
+  pathPrefix?: string
+}
+
+/**
+ * Clients' clocks drift. When an event says when it happened and when it was sent, the gap between
+ * them is trusted and anchored on the collector's clock: receivedAt - (sentAt - timestamp).
+ */
+export const correctTimestamp = (receivedAt: number, timestamp?: string, sentAt?: string): number => {
+  if (timestamp === undefined) return receivedAt
+  const happened = Date.parse(timestamp)
+  if (sentAt === undefined) return happened
+  return receivedAt - (Date.parse(sentAt) - happened)
+}
+
+const nameOf = (event: SegmentEvent): string | null => {
+  if (event.type === 'track') return event.event
+  if (event.type === 'page' || event.type === 'screen') return event.name ?? null
+  return null
+}
+
+const joinPath = (prefix: string | undefined, path: PropertyKey[]) =>
+  [prefix, ...path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))]
+    .filter(Boolean)
+    .join('.')
+    .replace(/\.\[/g, '[')
+
+/** Validates one event and turns it into a row, or explains why not. */
+export const normalizeEvent = (
+  input: unknown,
+  index: number,
+  ctx: NormalizeContext,
+): { row: StoredEvent } | { rejection: Rejection } => {
+  const candidate =
+    ctx.type && input && typeof input === 'object' && !Array.isArray(input)
+      ? { ...input, type: ctx.type }
+      : input
+  const parsed = eventSchema.safeParse(candidate)
+  const rawId = (input as { messageId?: unknown } | null)?.messageId
+  const messageId = typeof rawId === 'string' ? { messageId: rawId } : {}
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    return {
+      rejection: {
+        index,
+        ...messageId,
+        code: 'invalid_event',
+        message: issue.message,
+        path: joinPath(ctx.pathPrefix, issue.path),
+      },
+    }
+  }
+  const event = parsed.data
+  const sentAt = event.sentAt ?? ctx.sentAt
+  const timestamp = correctTimestamp(ctx.receivedAt, event.timestamp, sentAt)
+  const normalized = {
+    ...event,
+    messageId: event.messageId ?? ctx.newId(),
+    timestamp: new Date(timestamp).toISOString(),
+    originalTimestamp: event.timestamp,
+    sentAt,
+    receivedAt: new Date(ctx.receivedAt).toISOString(),
+  }
+  const payload = JSON.stringify(normalized)
+  if (Buffer.byteLength(payload) > LIMITS.eventBytes) {
+    return {
+      rejection: {
+        index,
+        ...messageId,
+        code: 'event_too_large',
+        message: `event is larger than ${LIMITS.eventBytes} bytes`,
+        path: ctx.pathPrefix ?? '',
+      },
+    }
+  }
+  return {
+    row: {
+      site: ctx.site,
+      messageId: normalized.messageId,
+      type: event.type,
+      name: nameOf(event),
+      userId: event.userId ?? null,
+      anonymousId: event.anonymousId ?? null,
+      timestamp,
+      receivedAt: ctx.receivedAt,
+      payload,
+    },
+  }
+}

@@ -1,0 +1,35 @@
+import type { MiddlewareHandler } from 'hono'
+import type { Sites } from '../config/sites.ts'
+import { ApiError } from '../errors.ts'
+
+const selfOrigin = (url: string) => new URL(url).origin
+
+/**
+ * CORS for the public API. A preflight names no site, so it passes when any site allows the
+ * origin; the route then checks the origin against the site the write key names.
+ * Errors carry the CORS headers too, so a page can read why it was refused.
+ */
+export const cors = (sites: Sites): MiddlewareHandler =>
+  async function cors(c, next) {
+    const origin = c.req.header('origin')
+    const known = origin !== undefined && (origin === selfOrigin(c.req.url) || sites.anyAllows(origin))
+    if (c.req.method === 'OPTIONS') {
+      if (!known) throw new ApiError('origin_not_allowed', `origin ${origin ?? '(none)'} is not allowed`)
+      c.header('Access-Control-Allow-Origin', origin)
+      c.header('Access-Control-Allow-Methods', 'GET, POST, OPTIONS')
+      c.header('Access-Control-Allow-Headers', 'Content-Type, Authorization')
+      c.header('Access-Control-Max-Age', '86400')
+      c.header('Vary', 'Origin')
+      return c.body(null, 204)
+    }
+    if (known) {
+      c.header('Access-Control-Allow-Origin', origin)
+      c.header('Vary', 'Origin')
+    }
+    await next()
+  }
+
+export const requestOrigin = (c: { req: { header(name: string): string | undefined; url: string } }) => ({
+  origin: c.req.header('origin'),
+  self: selfOrigin(c.req.url),
+})

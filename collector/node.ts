@@ -1,0 +1,48 @@
+// The Node entry: reads the environment, wires the real parts, serves. No logic lives here.
+import { resolve } from 'node:path'
+import { serve } from '@hono/node-server'
+import { createApp } from './app.ts'
+import { ConfigError, loadConfig } from './config/site-config.ts'
+import { parseEnv, sqlitePath } from './env.ts'
+import { openSqliteStore } from './store/sqlite.ts'
+
+const root = resolve(import.meta.dirname, '..')
+
+const main = () => {
+  const env = parseEnv(process.env)
+  const sites = loadConfig(env.PRECIS_CONFIG)
+  const store = openSqliteStore(sqlitePath(env.DATABASE_URL))
+  const app = createApp({
+    store,
+    clock: { now: Date.now },
+    config: {
+      sites,
+      adminToken: env.PRECIS_ADMIN_TOKEN,
+      sdkBundlePath: resolve(root, 'dist/p.js'),
+      demoRoot: resolve(root, 'demo-site'),
+    },
+  })
+  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+    const url = `http://localhost:${info.port}`
+    // Tests and scripts read this line to find the port when PORT=0.
+    console.log(`precis collector listening on ${url} (demo: ${url}/demo/, database: ${env.DATABASE_URL})`)
+    if (!env.PRECIS_ADMIN_TOKEN) console.log('admin API disabled: set PRECIS_ADMIN_TOKEN to enable it')
+  })
+  const stop = () => {
+    server.close(() => {
+      void store.close().then(() => process.exit(0))
+    })
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+}
+
+try {
+  main()
+} catch (err) {
+  if (err instanceof ConfigError || (err instanceof Error && err.message.startsWith('invalid environment'))) {
+    console.error(err.message)
+    process.exit(1)
+  }
+  throw err
+}

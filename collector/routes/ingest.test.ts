@@ -1,0 +1,247 @@
+import { describe, expect, it } from 'vitest'
+import { LIMITS } from '../../sdk/rules/event-schema.ts'
+import { basic, event, NOW, post, SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
+
+const send = async (app: ReturnType<typeof testApp>['app'], req: ReturnType<typeof post>) => {
+  const res = await app.request(req.path, req.init)
+  return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers }
+}
+const stored = async (store: ReturnType<typeof testApp>['store'], site = 'demo') =>
+  (await store.listEvents(site, { limit: 1000 })).events
+
+describe('POST /v1/batch', () => {
+  it('stores a batch authorized by Basic auth and acknowledges it', async () => {
+    const { app, store } = testApp()
+    const batch = [event({ messageId: 'a' }), event({ messageId: 'b', type: 'page', name: 'Home' })]
+    const res = await send(app, post('/v1/batch', { batch }, { authorization: basic(WRITE_KEY) }))
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ success: true, accepted: 2, inserted: 2, duplicates: 0, rejected: [] })
+    const rows = await stored(store)
+    expect(rows.map((r) => [r.messageId, r.type, r.name])).toEqual([
+      ['b', 'page', 'Home'],
+      ['a', 'track', 'Signed Up'],
+    ])
+    expect(rows[0]?.receivedAt).toBe(NOW)
+  })
+
+  it('accepts the write key in the body and text/plain (no CORS preflight)', async () => {
+    const { app, store } = testApp()
+    const req = post('/v1/batch', { batch: [event()], writeKey: WRITE_KEY }, { 'content-type': 'text/plain' })
+    expect((await send(app, req)).status).toBe(200)
+    expect(await stored(store)).toHaveLength(1)
+    // The write key is authorization, never data.
+    expect((await stored(store))[0]?.payload).not.toContain(WRITE_KEY)
+  })
+
+  it('stores a repeated messageId once and acknowledges the repeat', async () => {
+    const { app, store } = testApp()
+    const body = { batch: [event({ messageId: 'dup' }), event({ messageId: 'dup' })], writeKey: WRITE_KEY }
+    expect((await send(app, post('/v1/batch', body))).body).toMatchObject({ inserted: 1, duplicates: 1 })
+    expect((await send(app, post('/v1/batch', body))).body).toMatchObject({ inserted: 0, duplicates: 2 })
+    expect(await stored(store)).toHaveLength(1)
+  })
+
+  it('corrects the timestamp by the client clock skew', async () => {
+    const { app, store } = testApp()
+    // The client clock is an hour fast: it says the event happened 2 s before sending.
+    const batch = [event({ timestamp: '2026-11-23T13:00:00.000Z' })]
+    await send(app, post('/v1/batch', { batch, sentAt: '2026-11-23T13:00:02.000Z', writeKey: WRITE_KEY }))
+    const [row] = await stored(store)
+    expect(row?.timestamp).toBe(NOW - 2000)
+    expect(JSON.parse(row!.payload)).toMatchObject({
+      timestamp: '2026-11-23T11:59:58.000Z',
+      originalTimestamp: '2026-11-23T13:00:00.000Z',
+      sentAt: '2026-11-23T13:00:02.000Z',
+      receivedAt: '2026-11-23T12:00:00.000Z',
+    })
+  })
+
+  it('gives events without a messageId a generated one', async () => {
+    const { app, store } = testApp()
+    const { messageId: _, ...bare } = event()
+    await send(app, post('/v1/batch', { batch: [bare], writeKey: WRITE_KEY }))
+    expect((await stored(store))[0]?.messageId).toBe('generated-1')
+  })
+
+  it('keeps the valid events of a mixed batch and lists the rejected ones', async () => {
+    const { app, store } = testApp()
+    const batch = [event({ messageId: 'ok' }), event({ messageId: 'bad', event: '' }), { type: 'nope' }]
+    const res = await send(app, post('/v1/batch', { batch, writeKey: WRITE_KEY }))
+    expect(res.status).toBe(200)
+    expect(res.body).toMatchObject({ accepted: 1, inserted: 1 })
+    expect(res.body.rejected).toEqual([
+      {
+        index: 1,
+        messageId: 'bad',
+        code: 'invalid_event',
+        message: 'must not be empty',
+        path: 'batch[1].event',
+      },
+      { index: 2, code: 'invalid_event', message: expect.any(String), path: 'batch[2].type' },
+    ])
+    expect((await stored(store)).map((r) => r.messageId)).toEqual(['ok'])
+  })
+
+  it('refuses a batch with no valid event as a whole', async () => {
+    const { app, store } = testApp()
+    const res = await send(
+      app,
+      post('/v1/batch', { batch: [event({ anonymousId: null })], writeKey: WRITE_KEY }),
+    )
+    expect(res.status).toBe(400)
+    expect(res.body.error).toEqual({
+      code: 'invalid_event',
+      message: 'userId or anonymousId is required',
+      path: 'batch[0].userId',
+    })
+    expect(await stored(store)).toHaveLength(0)
+  })
+
+  it('refuses an event over 32 KB but keeps its neighbours', async () => {
+    const { app, store } = testApp()
+    const big = event({ properties: { blob: 'x'.repeat(LIMITS.eventBytes) } })
+    const res = await send(app, post('/v1/batch', { batch: [big, event()], writeKey: WRITE_KEY }))
+    expect(res.body.rejected).toEqual([
+      expect.objectContaining({ index: 0, code: 'event_too_large', path: 'batch[0]' }),
+    ])
+    expect(await stored(store)).toHaveLength(1)
+  })
+
+  it.each([
+    ['no write key', { batch: [event()] }, {}, 401, 'unauthorized'],
+    ['an unknown write key', { batch: [event()], writeKey: 'wrong-key-123' }, {}, 401, 'unauthorized'],
+    [
+      'an unknown Basic user',
+      { batch: [event()] },
+      { authorization: basic('nope-nope') },
+      401,
+      'unauthorized',
+    ],
+    ['no batch', { writeKey: WRITE_KEY }, {}, 400, 'invalid_body'],
+    ['an empty batch', { batch: [], writeKey: WRITE_KEY }, {}, 400, 'invalid_body'],
+    ['a batch that is not a list', { batch: {}, writeKey: WRITE_KEY }, {}, 400, 'invalid_body'],
+    ['a bad sentAt', { batch: [event()], sentAt: 'soon', writeKey: WRITE_KEY }, {}, 400, 'invalid_body'],
+    ['truncated JSON', '{"batch": [', {}, 400, 'invalid_json'],
+    [
+      'a form body',
+      'batch=1',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      415,
+      'unsupported_media_type',
+    ],
+    [
+      'a disallowed origin',
+      { batch: [event()], writeKey: WRITE_KEY },
+      { origin: 'https://evil.example' },
+      403,
+      'origin_not_allowed',
+    ],
+    [
+      "another site's origin",
+      { batch: [event()], writeKey: WRITE_KEY },
+      { origin: 'https://other.example' },
+      403,
+      'origin_not_allowed',
+    ],
+  ])('refuses %s with a stable code', async (_name, body, headers, status, code) => {
+    const { app, store } = testApp()
+    const res = await send(app, post('/v1/batch', body, headers as Record<string, string>))
+    expect(res.status).toBe(status)
+    expect((res.body.error as { code: string }).code).toBe(code)
+    expect(typeof (res.body.error as { message: string }).message).toBe('string')
+    expect(await stored(store)).toHaveLength(0)
+  })
+
+  it('answers 413 to a body over 500 KB, with or without Content-Length', async () => {
+    const { app, store } = testApp()
+    const body = JSON.stringify({ batch: [event({ properties: { x: 'y'.repeat(LIMITS.requestBytes) } })] })
+    const withLength = await app.request('/v1/batch', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
+    })
+    expect(withLength.status).toBe(413)
+    const stream = new Blob([body]).stream()
+    const chunked = await app.request('/v1/batch', {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+    } as RequestInit)
+    expect(chunked.status).toBe(413)
+    expect(((await chunked.json()) as { error: { code: string } }).error.code).toBe('payload_too_large')
+    expect(await stored(store)).toHaveLength(0)
+  })
+})
+
+describe('single-event routes', () => {
+  it.each([
+    ['track', { event: 'Clicked' }],
+    ['page', { name: 'Home' }],
+    ['screen', { name: 'Home' }],
+    ['identify', { userId: 'u1', traits: { plan: 'pro' } }],
+    ['group', { groupId: 'g1' }],
+    ['alias', { userId: 'u1', previousId: 'anon-1' }],
+  ])('POST /v1/%s stores one event of that type', async (type, fields) => {
+    const { app, store } = testApp()
+    const body = { anonymousId: 'anon-1', messageId: 'single', ...fields }
+    const res = await send(app, post(`/v1/${type}`, body, { authorization: basic(WRITE_KEY) }))
+    expect(res.status).toBe(200)
+    expect((await stored(store)).map((r) => r.type)).toEqual([type])
+  })
+
+  it('takes the type from the path, not the body', async () => {
+    const { app, store } = testApp()
+    const body = { type: 'identify', event: 'Clicked', anonymousId: 'a', writeKey: WRITE_KEY }
+    await send(app, post('/v1/track', body))
+    expect((await stored(store))[0]?.type).toBe('track')
+  })
+
+  it('refuses an invalid single event with its path', async () => {
+    const { app } = testApp()
+    const res = await send(app, post('/v1/track', { anonymousId: 'a', writeKey: WRITE_KEY }))
+    expect(res.status).toBe(400)
+    expect(res.body.error).toMatchObject({ code: 'invalid_event', path: 'event' })
+  })
+})
+
+describe('CORS', () => {
+  it('answers a preflight from an allowed origin', async () => {
+    const { app } = testApp()
+    const res = await app.request('/v1/batch', {
+      method: 'OPTIONS',
+      headers: { origin: SHOP_ORIGIN, 'access-control-request-method': 'POST' },
+    })
+    expect(res.status).toBe(204)
+    expect(res.headers.get('access-control-allow-origin')).toBe(SHOP_ORIGIN)
+    expect(res.headers.get('access-control-allow-headers')).toContain('Content-Type')
+  })
+
+  it('refuses a preflight from an unknown origin without CORS headers', async () => {
+    const { app } = testApp()
+    const res = await app.request('/v1/batch', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example' },
+    })
+    expect(res.status).toBe(403)
+    expect(res.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  it('lets an allowed page read the response, errors included', async () => {
+    const { app } = testApp()
+    const good = post('/v1/batch', { batch: [event()], writeKey: WRITE_KEY }, { origin: SHOP_ORIGIN })
+    const ok = await app.request(good.path, good.init)
+    expect(ok.status).toBe(200)
+    expect(ok.headers.get('access-control-allow-origin')).toBe(SHOP_ORIGIN)
+    const bad = post('/v1/batch', '{', { origin: SHOP_ORIGIN })
+    expect((await app.request(bad.path, bad.init)).headers.get('access-control-allow-origin')).toBe(
+      SHOP_ORIGIN,
+    )
+  })
+
+  it('treats pages the collector serves itself as allowed', async () => {
+    const { app, store } = testApp()
+    const req = post('/v1/batch', { batch: [event()], writeKey: WRITE_KEY }, { origin: 'http://localhost' })
+    expect((await app.request(`http://localhost${req.path}`, req.init)).status).toBe(200)
+    expect(await stored(store)).toHaveLength(1)
+  })
+})

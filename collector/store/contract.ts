@@ -1,0 +1,82 @@
+// The Store contract: every adapter runs this suite (see sqlite.test.ts). Import it from a
+// *.test.ts file with a factory that returns a fresh, empty store.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Store, StoredEvent } from './types.ts'
+
+export const makeRow = (overrides: Partial<StoredEvent> = {}): StoredEvent => {
+  const messageId = overrides.messageId ?? `m-${Math.random().toString(36).slice(2)}`
+  return {
+    site: 'demo',
+    messageId,
+    type: 'track',
+    name: 'Signed Up',
+    userId: null,
+    anonymousId: 'anon-1',
+    timestamp: 1_700_000_000_000,
+    receivedAt: 1_700_000_000_500,
+    payload: JSON.stringify({ type: 'track', event: 'Signed Up', messageId }),
+    ...overrides,
+  }
+}
+
+export const describeStoreContract = (name: string, open: () => Promise<Store>) => {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store
+    beforeEach(async () => {
+      store = await open()
+    })
+    afterEach(async () => {
+      await store.close()
+    })
+
+    it('stores rows and returns them intact', async () => {
+      const row = makeRow({ userId: 'u1', name: 'Order Completed', payload: '{"a":[1,"ü"]}' })
+      expect(await store.insertEvents([row])).toEqual({ inserted: 1, duplicates: 0 })
+      const page = await store.listEvents('demo', { limit: 10 })
+      expect(page).toEqual({ events: [row], total: 1 })
+    })
+
+    it('is idempotent on (site, messageId) across calls', async () => {
+      const row = makeRow({ messageId: 'same' })
+      await store.insertEvents([row])
+      const again = await store.insertEvents([{ ...row, payload: '{"changed":true}' }, makeRow()])
+      expect(again).toEqual({ inserted: 1, duplicates: 1 })
+      const page = await store.listEvents('demo', { limit: 10 })
+      expect(page.total).toBe(2)
+      // The first write wins: a retry never rewrites what was stored.
+      expect(page.events.find((e) => e.messageId === 'same')?.payload).toBe(row.payload)
+    })
+
+    it('is idempotent within one batch', async () => {
+      const row = makeRow({ messageId: 'twice' })
+      expect(await store.insertEvents([row, row])).toEqual({ inserted: 1, duplicates: 1 })
+      expect((await store.listEvents('demo', { limit: 10 })).total).toBe(1)
+    })
+
+    it('keeps the same messageId apart on different sites', async () => {
+      await store.insertEvents([makeRow({ messageId: 'x' }), makeRow({ messageId: 'x', site: 'other' })])
+      expect((await store.listEvents('demo', { limit: 10 })).total).toBe(1)
+      expect((await store.listEvents('other', { limit: 10 })).total).toBe(1)
+    })
+
+    it('lists newest first, limited, with the total of the site', async () => {
+      const rows = [3, 1, 2].map((n) => makeRow({ messageId: `r${n}`, receivedAt: 1_000 * n }))
+      await store.insertEvents(rows)
+      await store.insertEvents([makeRow({ messageId: 'r4', receivedAt: 3_000 })])
+      const page = await store.listEvents('demo', { limit: 3 })
+      // r4 and r3 share a receivedAt: the one stored later comes first.
+      expect(page.events.map((e) => e.messageId)).toEqual(['r4', 'r3', 'r2'])
+      expect(page.total).toBe(4)
+      expect(await store.listEvents('nobody', { limit: 3 })).toEqual({ events: [], total: 0 })
+    })
+
+    it('writes a batch whole or not at all', async () => {
+      await store.insertEvents([makeRow({ messageId: 'before' })])
+      // A row the storage must refuse (NOT NULL) in the middle of a batch.
+      const broken = { ...makeRow(), payload: null } as unknown as StoredEvent
+      await expect(store.insertEvents([makeRow({ messageId: 'a' }), broken, makeRow()])).rejects.toThrow()
+      const page = await store.listEvents('demo', { limit: 10 })
+      expect(page.events.map((e) => e.messageId)).toEqual(['before'])
+    })
+  })
+}

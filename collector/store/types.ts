@@ -1,0 +1,42 @@
+import type { EventType } from '../../sdk/rules/event-schema.ts'
+
+/** One event as the collector keeps it: indexed columns beside the normalized event as JSON. */
+export interface StoredEvent {
+  site: string
+  messageId: string
+  type: EventType
+  /** The track event's name, or the page/screen name. */
+  name: string | null
+  userId: string | null
+  anonymousId: string | null
+  /** Corrected event time, epoch ms: receivedAt - (sentAt - timestamp) when the client sent both. */
+  timestamp: number
+  /** When the collector received it, epoch ms. */
+  receivedAt: number
+  /** The normalized event as JSON text (what the admin API returns). */
+  payload: string
+}
+
+export interface InsertResult {
+  inserted: number
+  /** Events whose (site, messageId) was already stored: acknowledged, not stored again. */
+  duplicates: number
+}
+
+export interface EventPage {
+  events: StoredEvent[]
+  /** Every stored event of the site, not only this page. */
+  total: number
+}
+
+/**
+ * Storage behind the collector. Every adapter passes the contract suite in contract.ts.
+ * Methods are async so network-backed adapters fit; an adapter on a synchronous driver just resolves.
+ */
+export interface Store {
+  /** Stores all rows or none (one transaction), idempotent on (site, messageId). */
+  insertEvents(rows: readonly StoredEvent[]): Promise<InsertResult>
+  /** Newest first (by receivedAt, then arrival order). */
+  listEvents(site: string, options: { limit: number }): Promise<EventPage>
+  close(): Promise<void>
+}

@@ -1,0 +1,50 @@
+// Shared by the collector's route tests: a real app on a real (in-memory) SQLite store.
+import { createApp } from './app.ts'
+import { parseConfig } from './config/site-config.ts'
+import { openSqliteStore } from './store/sqlite.ts'
+
+export const NOW = Date.parse('2026-11-23T12:00:00.000Z')
+export const WRITE_KEY = 'demo-write-key'
+export const ADMIN_TOKEN = 'admin-token-for-tests'
+export const SHOP_ORIGIN = 'https://shop.example'
+
+export const testApp = (options: { adminToken?: string | undefined } = { adminToken: ADMIN_TOKEN }) => {
+  const store = openSqliteStore(':memory:')
+  let n = 0
+  const app = createApp({
+    store,
+    clock: { now: () => NOW },
+    randomId: () => `generated-${++n}`,
+    log: () => {},
+    config: {
+      sites: parseConfig({
+        sites: [
+          { id: 'demo', writeKey: WRITE_KEY, allowedOrigins: [SHOP_ORIGIN] },
+          { id: 'other', writeKey: 'other-write-key', allowedOrigins: ['https://other.example'] },
+        ],
+      }),
+      adminToken: options.adminToken,
+    },
+  })
+  return { app, store }
+}
+
+export const basic = (user: string) => `Basic ${Buffer.from(`${user}:`).toString('base64')}`
+
+export const post = (path: string, body: unknown, headers: Record<string, string> = {}) => ({
+  path,
+  init: {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  },
+})
+
+export const event = (overrides: Record<string, unknown> = {}) => ({
+  type: 'track',
+  event: 'Signed Up',
+  anonymousId: 'anon-1',
+  messageId: `m-${Math.random().toString(36).slice(2)}`,
+  timestamp: '2026-11-23T11:59:58.000Z',
+  ...overrides,
+})

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest'
+import { type ConsentPersistence, createConsentStore, decodeConsent } from './state.ts'
+
+const DAY = 86_400_000
+const memory = () => {
+  const box: { value: string | null; expiresAt?: number } = { value: null }
+  const persistence: ConsentPersistence = {
+    load: () => box.value,
+    save: (value, expiresAt) => {
+      box.value = value
+      box.expiresAt = expiresAt
+    },
+  }
+  return { box, persistence }
+}
+
+const setup = (start = 1_000_000) => {
+  let t = start
+  const mem = memory()
+  const make = (version = 1) =>
+    createConsentStore({ persistence: mem.persistence, now: () => t, newId: () => 'consent-1', version })
+  return { ...mem, make, advance: (ms: number) => (t += ms) }
+}
+
+describe('consent store', () => {
+  it('starts with only necessary, from no choice, and stores nothing', () => {
+    const { make, box } = setup()
+    const store = make()
+    expect(store.get()).toMatchObject({
+      id: '',
+      source: 'default',
+      purposes: { necessary: true, analytics: false, personalization: false, marketing: false },
+    })
+    expect(box.value).toBeNull()
+  })
+
+  it('records a choice, keeps purposes left out, and never turns necessary off', () => {
+    const { make } = setup()
+    const store = make()
+    store.set({ analytics: true })
+    const state = store.set({ marketing: true, necessary: false })
+    expect(state.purposes).toEqual({
+      necessary: true,
+      analytics: true,
+      personalization: false,
+      marketing: true,
+    })
+    expect(state.id).toBe('consent-1')
+  })
+
+  it('tells listeners about each change with the previous state, until unsubscribed', () => {
+    const { make } = setup()
+    const store = make()
+    const seen: [boolean, boolean][] = []
+    const off = store.on('change', (s, prev) => seen.push([prev.purposes.analytics, s.purposes.analytics]))
+    store.acceptAll()
+    store.rejectAll()
+    off()
+    store.acceptAll()
+    expect(seen).toEqual([
+      [false, true],
+      [true, false],
+    ])
+  })
+
+  it('persists the choice for about six months and reads it back', () => {
+    const { make, box } = setup()
+    make().acceptAll('banner')
+    expect(box.expiresAt).toBe(1_000_000 + 182 * DAY)
+    const again = make()
+    expect(again.get()).toMatchObject({ source: 'banner', purposes: { analytics: true } })
+  })
+
+  it('asks again after expiry, also while the page stays open', () => {
+    const { make, advance } = setup()
+    const store = make()
+    store.acceptAll()
+    advance(182 * DAY)
+    expect(store.granted('analytics')).toBe(false)
+    expect(make().get().source).toBe('default')
+  })
+
+  it('asks again when the site raises its policy version', () => {
+    const { make } = setup()
+    make(1).acceptAll()
+    expect(make(1).granted('analytics')).toBe(true)
+    expect(make(2).granted('analytics')).toBe(false)
+  })
+
+  it.each([
+    ['garbage', 'not json'],
+    ['a number', '42'],
+    ['no purposes', JSON.stringify({ id: 'x', version: 1, expiresAt: 9e15 })],
+    [
+      'a truthy non-boolean purpose',
+      JSON.stringify({ id: 'x', version: 1, expiresAt: 9e15, purposes: { analytics: 'yes' } }),
+    ],
+  ])('reads %s as no choice or as not granted', (_name, raw) => {
+    expect(decodeConsent(raw, 1, 0)?.purposes.analytics ?? false).toBe(false)
+  })
+})

@@ -1,0 +1,40 @@
+import { gzipSync } from 'node:zlib'
+import terser from '@rollup/plugin-terser'
+import esbuild from 'rollup-plugin-esbuild'
+
+// Prints raw and gzip bytes of each minified chunk on every build, so size drift is seen at once.
+const sizeReport = () => ({
+  name: 'size-report',
+  generateBundle(_options, bundle) {
+    for (const chunk of Object.values(bundle)) {
+      if (chunk.type !== 'chunk') continue
+      const gzip = gzipSync(chunk.code, { level: 9 }).length
+      console.log(`${chunk.fileName}: ${chunk.code.length} B raw, ${gzip} B gzip`)
+    }
+  },
+})
+
+const transpile = () => esbuild({ target: 'es2020', tsconfig: 'tsconfig.json' })
+
+export default [
+  {
+    input: 'sdk/browser/script-tag.ts',
+    output: { file: 'dist/p.js', format: 'iife' },
+    plugins: [
+      transpile(),
+      terser({
+        ecma: 2020,
+        compress: { passes: 2, unsafe_arrows: true },
+        // Properties starting with _ are private by convention and safe to shorten.
+        mangle: { properties: { regex: /^_/ } },
+        format: { comments: false },
+      }),
+      sizeReport(),
+    ],
+  },
+  {
+    input: 'sdk/index.ts',
+    output: { dir: 'dist/esm', format: 'es', sourcemap: true },
+    plugins: [transpile()],
+  },
+]

@@ -1,0 +1,140 @@
+import type { ConsentStore } from '../../consent/core/state.ts'
+import type { Queue } from './queue.ts'
+import type { Clock, KeyValueStorage, OutgoingEvent, Properties } from './types.ts'
+
+export const STORAGE_KEYS = { anonymousId: 'precis.aid', userId: 'precis.uid' } as const
+
+export interface TrackerDeps {
+  clock: Clock
+  newId: () => string
+  /** Holds the visitor's ids; touched only while analytics consent is granted. */
+  storage: KeyValueStorage
+  consent: Pick<ConsentStore, 'get' | 'on'>
+  queue: Queue
+  /** The page's context at the moment of a call (url, locale, library, ...). */
+  context: () => Properties
+  /** Properties every page call carries (Segment's page spec: path, url, referrer, title, search). */
+  pageProperties?: () => Properties
+  /** Calls made before analytics consent held in memory for this page; the rest are dropped. */
+  maxWaiting?: number
+}
+
+export interface Tracker {
+  page(name?: string | null, properties?: Properties): void
+  track(event: string, properties?: Properties): void
+  identify(userId?: string | null | Properties, traits?: Properties): void
+  group(groupId: string, traits?: Properties): void
+  alias(userId: string, previousId?: string): void
+  /** Forgets the user and starts a new anonymous id (e.g. on log-out). */
+  reset(): void
+  user(): { anonymousId: string | null; userId: string | null }
+  /** Runs fn with calls stamped at `at` (calls queued by the snippet before the SDK loaded). */
+  at<T>(at: number, fn: () => T): T
+}
+
+/** An event before consent gives it an anonymousId. */
+type Draft = { type: OutgoingEvent['type']; previousId?: string; context: Properties } & Properties
+
+/**
+ * Builds Segment events and gates them on analytics consent. Until it is granted nothing is
+ * stored and nothing is sent: calls wait in memory for this page only (so the page view that
+ * precedes the visitor's "accept" still counts), and are dropped if the visitor refuses.
+ */
+export const createTracker = (deps: TrackerDeps): Tracker => {
+  const { clock, newId, storage, consent, queue, maxWaiting = 100 } = deps
+  const allowed = () => consent.get().purposes.analytics
+  let stampAt: number | undefined
+  let waiting: Draft[] = []
+  // Ids live in memory until consent allows storing them.
+  let anonymousId: string | null = null
+  let userId: string | null = null
+
+  const loadIds = () => {
+    anonymousId = storage.get(STORAGE_KEYS.anonymousId) ?? anonymousId ?? newId()
+    userId = storage.get(STORAGE_KEYS.userId) ?? userId
+    storage.set(STORAGE_KEYS.anonymousId, anonymousId)
+    if (userId) storage.set(STORAGE_KEYS.userId, userId)
+  }
+
+  const release = (draft: Draft) => {
+    const purposes = consent.get().purposes
+    const aliasFrom = draft.type === 'alias' && !draft.previousId ? { previousId: anonymousId } : {}
+    queue.push({
+      ...draft,
+      ...aliasFrom,
+      anonymousId: anonymousId!,
+      // Segment's consent spec: the purposes granted when the event was sent.
+      context: { ...draft.context, consent: { categoryPreferences: { ...purposes } } },
+    } as unknown as OutgoingEvent)
+  }
+
+  const emit = (fields: { type: OutgoingEvent['type'] } & Properties) => {
+    const draft: Draft = {
+      ...(userId ? { userId } : {}),
+      ...fields,
+      messageId: newId(),
+      timestamp: new Date(stampAt ?? clock.now()).toISOString(),
+      context: deps.context(),
+    }
+    if (allowed()) release(draft)
+    else if (waiting.length < maxWaiting) waiting.push(draft)
+  }
+
+  if (allowed()) loadIds()
+
+  consent.on('change', (state, previous) => {
+    if (state.purposes.analytics && !previous.purposes.analytics) {
+      loadIds()
+      const drafts = waiting
+      waiting = []
+      drafts.forEach(release)
+    } else if (!state.purposes.analytics && previous.purposes.analytics) {
+      // Withdrawal: nothing more leaves, and what identified the visitor is removed.
+      waiting = []
+      queue.clear()
+      storage.remove(STORAGE_KEYS.anonymousId)
+      storage.remove(STORAGE_KEYS.userId)
+      anonymousId = null
+      userId = null
+    } else if (!state.purposes.analytics) {
+      waiting = [] // refused: drop what waited for the answer
+    }
+  })
+
+  return {
+    page: (name, properties) =>
+      emit({
+        type: 'page',
+        ...(name ? { name } : {}),
+        properties: { ...deps.pageProperties?.(), ...properties },
+      }),
+    track: (event, properties) => emit({ type: 'track', event, properties: { ...properties } }),
+    identify(id, traits) {
+      if (id && typeof id === 'object') return this.identify(null, id)
+      if (typeof id === 'string' && id) {
+        userId = id
+        if (allowed()) storage.set(STORAGE_KEYS.userId, id)
+      }
+      emit({ type: 'identify', traits: { ...traits } })
+    },
+    group: (groupId, traits) => emit({ type: 'group', groupId, traits: { ...traits } }),
+    // Without previousId, the current user (or, once known, the anonymous id) becomes the new one.
+    alias: (to, previousId) =>
+      emit({ type: 'alias', userId: to, previousId: previousId ?? userId ?? undefined }),
+    reset() {
+      userId = null
+      anonymousId = allowed() ? newId() : null
+      storage.remove(STORAGE_KEYS.userId)
+      if (anonymousId) storage.set(STORAGE_KEYS.anonymousId, anonymousId)
+    },
+    user: () => ({ anonymousId, userId }),
+    at(at, fn) {
+      stampAt = at
+      try {
+        return fn()
+      } finally {
+        stampAt = undefined
+      }
+    },
+  }
+}

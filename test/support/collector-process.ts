@@ -1,0 +1,90 @@
+// Starts the real collector (collector/node.ts) in its own process on a free port with its own
+// SQLite file, and reads that file directly, as an owner inspecting the database would.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import Database from 'better-sqlite3'
+
+export const ROOT = resolve(import.meta.dirname, '../..')
+export const DEMO_WRITE_KEY = 'demo-write-key-0001'
+export const ADMIN_TOKEN = 'e2e-admin-token-0123456789'
+
+export interface Collector {
+  url: string
+  dbPath: string
+  rows(site?: string): {
+    message_id: string
+    type: string
+    name: string | null
+    anonymous_id: string
+    timestamp: number
+    payload: string
+  }[]
+  stop(): Promise<void>
+}
+
+export const startCollector = async (
+  options: { allowedOrigins?: string[]; env?: Record<string, string> } = {},
+): Promise<Collector> => {
+  const dir = mkdtempSync(join(tmpdir(), 'precis-e2e-'))
+  const configPath = join(dir, 'precis.config.json')
+  const dbPath = join(dir, 'precis.db')
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      sites: [{ id: 'demo', writeKey: DEMO_WRITE_KEY, allowedOrigins: options.allowedOrigins ?? [] }],
+    }),
+  )
+  const child = spawn(process.execPath, ['--import', 'tsx', 'collector/node.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: '0',
+      DATABASE_URL: `sqlite:${dbPath}`,
+      PRECIS_CONFIG: configPath,
+      PRECIS_ADMIN_TOKEN: ADMIN_TOKEN,
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const url = await listeningUrl(child)
+  return {
+    url,
+    dbPath,
+    rows(site = 'demo') {
+      const db = new Database(dbPath, { readonly: true, fileMustExist: true })
+      try {
+        return db.prepare('SELECT * FROM events WHERE site = ? ORDER BY id').all(site) as ReturnType<
+          Collector['rows']
+        >
+      } finally {
+        db.close()
+      }
+    },
+    stop: () =>
+      new Promise((done) => {
+        if (child.exitCode !== null) return done()
+        child.once('exit', () => done())
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+const listeningUrl = (child: ChildProcess) =>
+  new Promise<string>((resolveUrl, reject) => {
+    let output = ''
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /listening on (http:\/\/localhost:\d+)/.exec(output)
+      if (match) {
+        child.stdout?.off('data', onData)
+        resolveUrl(match[1]!)
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    child.once('exit', (code) => reject(new Error(`collector exited with ${code}:\n${output}`)))
+  })
