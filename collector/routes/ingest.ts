@@ -97,8 +97,16 @@ export const ingestRoutes = ({ store, sites, now, newId }: IngestDeps) => {
     const site = authorize(c, sites, body.writeKey)
     const rows: StoredEvent[] = []
     const rejected: Rejection[] = []
+    const receivedIso = new Date(receivedAt).toISOString()
     body.batch.forEach((input, index) => {
-      const ctx = { site: site.id, receivedAt, sentAt: body.sentAt, newId, pathPrefix: `batch[${index}]` }
+      const ctx = {
+        site: site.id,
+        receivedAt,
+        receivedIso,
+        sentAt: body.sentAt,
+        newId,
+        pathPrefix: `batch[${index}]`,
+      }
       const result = normalizeEvent(input, index, ctx)
       if ('row' in result) rows.push(result.row)
       else rejected.push(result.rejection)
@@ -114,7 +122,15 @@ export const ingestRoutes = ({ store, sites, now, newId }: IngestDeps) => {
       const body = await readJson(c)
       const envelope = parseEnvelope(singleEnvelopeSchema, body)
       const site = authorize(c, sites, envelope.writeKey)
-      const ctx = { site: site.id, receivedAt, sentAt: envelope.sentAt, newId, type: type as EventType }
+      const receivedIso = new Date(receivedAt).toISOString()
+      const ctx = {
+        site: site.id,
+        receivedAt,
+        receivedIso,
+        sentAt: envelope.sentAt,
+        newId,
+        type: type as EventType,
+      }
       const result = normalizeEvent(body, 0, ctx)
       return 'row' in result ? store_(c, [result.row], []) : store_(c, [], [result.rejection])
     })

@@ -1,0 +1,184 @@
+// npm run bench: bundle size and collector throughput, each beside its limit, in one run.
+//   BENCH_SECONDS (default 10) sets each load phase's length.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import autocannon from 'autocannon'
+import Database from 'better-sqlite3'
+import { openSqliteStore } from '../../collector/store/sqlite.ts'
+import { configure, INSERT_SQL } from '../../collector/store/sqlite-writer.mjs'
+import { BATCH_SIZE, BENCH_WRITE_KEY, batchBodies, sampleEvents } from './payload.ts'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+const CONNECTIONS = 32
+const BUDGET = { stage: 5_000, sdk: 12_000 }
+const GOAL = { eventsPerSecond: 50_000, ofBare: 0.4 }
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+const pct = (n: number) => `${(n * 100).toFixed(0)} %`
+
+const startServer = (args: string[], env: Record<string, string> = {}) =>
+  new Promise<{ url: string; child: ChildProcess }>((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let out = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk
+      const match = /listening on (http:\/\/localhost:\d+)/.exec(out)
+      if (match) done({ url: match[1]!, child })
+    })
+    child.once('exit', (code) => fail(new Error(`${args.join(' ')} exited with ${code}`)))
+  })
+
+const stop = (child: ChildProcess) =>
+  new Promise<void>((done) => {
+    child.removeAllListeners('exit')
+    child.once('exit', () => done())
+    child.kill('SIGTERM')
+  })
+
+let runs = 0
+const load = async (url: string, seconds: number) => {
+  const nextBody = batchBodies(`run${++runs}`)
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/batch',
+        headers: { 'content-type': 'text/plain' },
+        setupRequest: (req) => ({ ...req, body: nextBody() }),
+      },
+    ],
+  })
+  const ok = result['2xx']
+  return {
+    requestsPerSecond: ok / seconds,
+    eventsPerSecond: (ok * BATCH_SIZE) / seconds,
+    ok,
+    failed: result.non2xx + result.errors + result.timeouts,
+    p99: result.latency.p99,
+  }
+}
+
+const measureServer = async (args: string[], env?: Record<string, string>) => {
+  const { url, child } = await startServer(args, env)
+  try {
+    await load(url, 2) // warm-up: JIT, SQLite page cache
+    return await load(url, SECONDS)
+  } finally {
+    await stop(child)
+  }
+}
+
+/**
+ * The storage limit: the same rows, serialized beforehand, through better-sqlite3 directly, with
+ * the collector's schema and pragmas, one transaction per `perTx` rows.
+ */
+const rawInsert = async (dir: string, perTx: number) => {
+  const path = join(dir, `raw-${perTx}.db`)
+  await openSqliteStore(path).close()
+  const db = new Database(path)
+  configure(db)
+  const insert = db.prepare(INSERT_SQL)
+  const tx = db.transaction((rows: unknown[][]) => {
+    for (const row of rows) insert.run(row)
+  })
+  const rows = Array.from({ length: 200_000 / BATCH_SIZE }, (_, b) => sampleEvents(`raw-${b}`))
+    .flat()
+    .map((e) => ['bench', e.messageId, e.type, e.event ?? null, null, e.anonymousId, 0, 0, JSON.stringify(e)])
+  const started = performance.now()
+  let done = 0
+  while (done < rows.length && performance.now() - started < SECONDS * 1000) {
+    tx(rows.slice(done, done + perTx))
+    done += perTx
+  }
+  const seconds = (performance.now() - started) / 1000
+  db.close()
+  return { eventsPerSecond: Math.min(done, rows.length) / seconds }
+}
+
+const main = async () => {
+  const bundle = readFileSync(join(ROOT, 'dist/p.js'))
+  const gzip = gzipSync(bundle, { level: 9 }).length
+
+  const dir = mkdtempSync(join(tmpdir(), 'precis-bench-'))
+  const config = join(dir, 'precis.config.json')
+  writeFileSync(config, JSON.stringify({ sites: [{ id: 'bench', writeKey: BENCH_WRITE_KEY }] }))
+  const dbPath = join(dir, 'collector.db')
+
+  console.log(`measuring: ${SECONDS} s per phase, ${CONNECTIONS} connections, ${BATCH_SIZE}-event batches`)
+  const bare = await measureServer(['test/bench/bare-server.ts'])
+  const collector = await measureServer(['collector/node.ts'], {
+    PRECIS_CONFIG: config,
+    DATABASE_URL: `sqlite:${dbPath}`,
+  })
+  const raw = await rawInsert(dir, BATCH_SIZE)
+  const rawGrouped = await rawInsert(dir, 1000)
+
+  // The bench also checks what it measured: every acknowledged event is stored, once.
+  const db = new Database(dbPath, { readonly: true })
+  const stored = (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n
+  db.close()
+
+  const rows: [string, string, string, string][] = [
+    ['SDK script tag (dist/p.js), raw', `${fmt(bundle.length)} B`, '', ''],
+    [
+      'SDK script tag, min+gzip (level 9)',
+      `${fmt(gzip)} B`,
+      `budget ${fmt(BUDGET.stage)} B (whole SDK ≤ ${fmt(BUDGET.sdk)} B)`,
+      pct(gzip / BUDGET.stage),
+    ],
+    [
+      'bare Hono handler (parse JSON, 204)',
+      `${fmt(bare.eventsPerSecond)} ev/s`,
+      `${fmt(bare.requestsPerSecond)} req/s, p99 ${bare.p99} ms`,
+      '',
+    ],
+    [
+      'collector ingest, durable SQLite',
+      `${fmt(collector.eventsPerSecond)} ev/s`,
+      `goal ≥ ${fmt(GOAL.eventsPerSecond)} ev/s and ≥ ${pct(GOAL.ofBare)} of bare; p99 ${collector.p99} ms`,
+      `${pct(collector.eventsPerSecond / bare.eventsPerSecond)} of bare`,
+    ],
+    [
+      'raw better-sqlite3 insert, 50/tx',
+      `${fmt(raw.eventsPerSecond)} ev/s`,
+      'storage, one request per transaction',
+      `collector = ${pct(collector.eventsPerSecond / raw.eventsPerSecond)}`,
+    ],
+    [
+      'raw better-sqlite3 insert, 1000/tx',
+      `${fmt(rawGrouped.eventsPerSecond)} ev/s`,
+      'storage with group commit: its limit',
+      `collector = ${pct(collector.eventsPerSecond / rawGrouped.eventsPerSecond)}`,
+    ],
+  ]
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 8))
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
+  console.log(`\n${line(['measure', 'value', 'limit / reference', 'ratio'])}`)
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
+  for (const r of rows) console.log(line(r))
+
+  const problems = [
+    gzip > BUDGET.stage && `bundle is over budget: ${gzip} B > ${BUDGET.stage} B`,
+    collector.failed > 0 && `${collector.failed} collector requests failed`,
+    stored < collector.ok * BATCH_SIZE &&
+      `only ${stored} of ${collector.ok * BATCH_SIZE} acknowledged events stored`,
+  ].filter(Boolean)
+  console.log(
+    `\nstored events: ${fmt(stored)} (acknowledged in the measured phase: ${fmt(collector.ok * BATCH_SIZE)}, plus warm-up)`,
+  )
+  for (const p of problems) console.log(`PROBLEM: ${p}`)
+  process.exitCode = problems.length > 0 ? 1 : 0
+}
+
+await main()
