@@ -81,7 +81,7 @@ export const ingestRoutes = ({ store, sites, now, newId }: IngestDeps) => {
   const app = new Hono()
   app.use('*', bodyLimit({ maxSize: LIMITS.requestBytes, onError: tooLarge }))
 
-  const store_ = async (c: Context, rows: StoredEvent[], rejected: Rejection[]) => {
+  const answer = async (c: Context, rows: StoredEvent[], rejected: Rejection[]) => {
     if (rows.length === 0) {
       const first = rejected[0]!
       const err = new ApiError(first.code, first.message, first.path)
@@ -111,7 +111,7 @@ export const ingestRoutes = ({ store, sites, now, newId }: IngestDeps) => {
       if ('row' in result) rows.push(result.row)
       else rejected.push(result.rejection)
     })
-    return store_(c, rows, rejected)
+    return answer(c, rows, rejected)
   }
   app.post('/batch', batch)
   app.post('/import', batch)
@@ -132,7 +132,7 @@ export const ingestRoutes = ({ store, sites, now, newId }: IngestDeps) => {
         type: type as EventType,
       }
       const result = normalizeEvent(body, 0, ctx)
-      return 'row' in result ? store_(c, [result.row], []) : store_(c, [], [result.rejection])
+      return 'row' in result ? answer(c, [result.row], []) : answer(c, [], [result.rejection])
     })
   }
   return app
