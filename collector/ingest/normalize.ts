@@ -13,8 +13,6 @@ export interface Rejection {
 export interface NormalizeContext {
   site: string
   receivedAt: number
-  /** receivedAt as ISO text, formatted once per request. */
-  receivedIso: string
   /** sentAt of the whole request, used when an event has none of its own. */
   sentAt?: string | undefined
   /** Makes a messageId for clients that sent none (Segment allows it; such events cannot be deduplicated). */
@@ -76,16 +74,11 @@ export const normalizeEvent = (
   const event = parsed.data
   const sentAt = event.sentAt ?? ctx.sentAt
   const timestamp = correctTimestamp(ctx.receivedAt, event.timestamp, sentAt)
-  // A literal of fixed shape, not a spread of zod's output: serializing it is twice as fast, and
-  // this runs for every event. Undefined fields are left out by JSON.stringify.
+  // The envelope (type, ids, name, times) goes to columns; the body is stored as JSON. A literal
+  // of fixed shape, not a spread of zod's output, serializes twice as fast, and this runs for
+  // every event. JSON.stringify leaves undefined fields out.
   const e = event as Partial<Record<string, unknown>> & SegmentEvent
-  const normalized = {
-    type: e.type,
-    messageId: e.messageId ?? ctx.newId(),
-    anonymousId: e.anonymousId ?? undefined,
-    userId: e.userId ?? undefined,
-    event: e.event,
-    name: e.name,
+  const body = {
     category: e.category,
     groupId: e.groupId,
     previousId: e.previousId,
@@ -93,12 +86,10 @@ export const normalizeEvent = (
     traits: e.traits,
     context: e.context,
     integrations: e.integrations,
-    timestamp: new Date(timestamp).toISOString(),
     originalTimestamp: e.timestamp,
     sentAt,
-    receivedAt: ctx.receivedIso,
   }
-  const payload = JSON.stringify(normalized)
+  const payload = JSON.stringify(body)
   // A UTF-16 unit is at most 3 UTF-8 bytes: count bytes only for strings that might be too long.
   if (payload.length * 3 > LIMITS.eventBytes && Buffer.byteLength(payload) > LIMITS.eventBytes) {
     return {
@@ -114,7 +105,7 @@ export const normalizeEvent = (
   return {
     row: {
       site: ctx.site,
-      messageId: normalized.messageId,
+      messageId: event.messageId ?? ctx.newId(),
       type: event.type,
       name: nameOf(event),
       userId: event.userId ?? null,

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { Sites } from '../config/sites.ts'
 import { ApiError } from '../errors.ts'
 import { adminAuth } from '../middleware/admin-auth.ts'
+import { toSegmentEvent } from '../store/event-row.ts'
 import type { Store } from '../store/types.ts'
 
 const eventsQuery = z.object({
@@ -35,10 +36,7 @@ export const adminRoutes = ({
     return c.json({
       site,
       total: page.total,
-      events: page.events.map((e) => ({
-        ...(JSON.parse(e.payload) as object),
-        receivedAt: new Date(e.receivedAt).toISOString(),
-      })),
+      events: page.events.map(toSegmentEvent),
     })
   })
   return app

@@ -97,12 +97,10 @@ export const ingestRoutes = ({ store, sites, now, newId }: IngestDeps) => {
     const site = authorize(c, sites, body.writeKey)
     const rows: StoredEvent[] = []
     const rejected: Rejection[] = []
-    const receivedIso = new Date(receivedAt).toISOString()
     body.batch.forEach((input, index) => {
       const ctx = {
         site: site.id,
         receivedAt,
-        receivedIso,
         sentAt: body.sentAt,
         newId,
         pathPrefix: `batch[${index}]`,
@@ -122,11 +120,9 @@ export const ingestRoutes = ({ store, sites, now, newId }: IngestDeps) => {
       const body = await readJson(c)
       const envelope = parseEnvelope(singleEnvelopeSchema, body)
       const site = authorize(c, sites, envelope.writeKey)
-      const receivedIso = new Date(receivedAt).toISOString()
       const ctx = {
         site: site.id,
         receivedAt,
-        receivedIso,
         sentAt: envelope.sentAt,
         newId,
         type: type as EventType,

@@ -37,18 +37,24 @@ const migrate = (db: Database.Database) => {
   })()
 }
 
-/** Column order of INSERT_SQL. */
-const toRow = (e: StoredEvent) => [
-  e.site,
-  e.messageId,
-  e.type,
-  e.name,
-  e.userId,
-  e.anonymousId,
-  e.timestamp,
-  e.receivedAt,
-  e.payload,
-]
+/** Rows flattened in the column order of INSERT_SQL. */
+const flatten = (rows: readonly StoredEvent[]) => {
+  const flat: unknown[] = []
+  for (const e of rows) {
+    flat.push(
+      e.site,
+      e.messageId,
+      e.type,
+      e.name,
+      e.userId,
+      e.anonymousId,
+      e.timestamp,
+      e.receivedAt,
+      e.payload,
+    )
+  }
+  return flat
+}
 
 interface Row {
   site: string
@@ -74,7 +80,7 @@ const fromRow = (row: Row): StoredEvent => ({
   payload: row.payload,
 })
 
-type Write = (rows: unknown[][]) => Promise<InsertResult>
+type Write = (rows: unknown[]) => Promise<InsertResult>
 
 const settle = (result: WriteResult, resolve: (r: InsertResult) => void, reject: (e: Error) => void) =>
   'error' in result ? reject(new Error(result.error)) : resolve(result)
@@ -138,7 +144,7 @@ export const openSqliteStore = (path: string): Store => {
   const count = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE site = ?')
 
   return {
-    insertEvents: (rows) => writer.write(rows.map(toRow)),
+    insertEvents: (rows) => writer.write(flatten(rows)),
     listEvents: async (site, { limit }) => ({
       events: list.all(site, limit).map(fromRow),
       total: count.get(site)?.n ?? 0,

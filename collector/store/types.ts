@@ -1,6 +1,9 @@
 import type { EventType } from '../../sdk/rules/event-schema.ts'
 
-/** One event as the collector keeps it: indexed columns beside the normalized event as JSON. */
+/**
+ * One event as the collector keeps it: the envelope in columns, the body as JSON.
+ * toSegmentEvent() (event-row.ts) puts the two back together.
+ */
 export interface StoredEvent {
   site: string
   messageId: string
@@ -13,7 +16,10 @@ export interface StoredEvent {
   timestamp: number
   /** When the collector received it, epoch ms. */
   receivedAt: number
-  /** The normalized event as JSON text (what the admin API returns). */
+  /**
+   * The rest of the event as JSON text: properties, traits, context, integrations, category,
+   * groupId, previousId, and the client's own originalTimestamp and sentAt.
+   */
   payload: string
 }
 

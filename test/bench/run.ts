@@ -90,7 +90,7 @@ const rawInsert = async (dir: string, perTx: number) => {
   configure(db)
   const insert = db.prepare(INSERT_SQL)
   const tx = db.transaction((rows: unknown[][]) => {
-    for (const row of rows) insert.run(row)
+    for (const row of rows) insert.run(...row)
   })
   const rows = Array.from({ length: 200_000 / BATCH_SIZE }, (_, b) => sampleEvents(`raw-${b}`))
     .flat()
