@@ -28,6 +28,35 @@ describe('site config', () => {
     expect(() => parseConfig(input)).toThrow(message)
   })
 
+  it('validates the consent section and fills its defaults', () => {
+    const config = parseConfig({
+      sites: [
+        {
+          ...site,
+          consent: {
+            version: 3,
+            strings: { 'zh-CN': { acceptAll: '同意' } },
+            services: [{ name: 'GA', purpose: 'analytics', cookies: ['_ga', '_ga_*'] }],
+          },
+        },
+      ],
+    })
+    expect(config.sites[0]?.consent).toMatchObject({ version: 3, mode: 'opt-in', maxAgeDays: 182 })
+    expect(config.sites[0]?.consent.services[0]).toEqual({
+      name: 'GA',
+      purpose: 'analytics',
+      cookies: ['_ga', '_ga_*'],
+      storage: [],
+      indexedDB: [],
+    })
+    expect(() =>
+      parseConfig({ sites: [{ ...site, consent: { services: [{ name: 'X', purpose: 'ads' }] } }] }),
+    ).toThrow('sites[0].consent.services[0].purpose')
+    expect(() => parseConfig({ sites: [{ ...site, consent: { strings: { en: { nope: 'x' } } } }] })).toThrow(
+      'sites[0].consent.strings.en',
+    )
+  })
+
   it('reports every problem at once', () => {
     expect(() => parseConfig({ sites: [{ id: 'X', writeKey: 'x' }] })).toThrow(/id: .*\n.*writeKey: /s)
   })

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import { consentConfigSchema } from '../../consent/core/config.ts'
 
 const origin = z.string().refine(
   (value) => {
@@ -18,6 +19,7 @@ export const siteSchema = z.object({
   /** Public for browser sites (it ships to every visitor); the origin allowlist guards browser use. */
   writeKey: z.string().min(8, 'must be at least 8 characters').max(256),
   allowedOrigins: z.array(origin).default([]),
+  consent: consentConfigSchema.prefault({}),
 })
 
 export const configSchema = z

@@ -54,7 +54,11 @@ describe('public routes', () => {
     const res = await app.request('/v1/sites/demo/config', { headers: { origin: SHOP_ORIGIN } })
     expect(res.status).toBe(200)
     expect(res.headers.get('access-control-allow-origin')).toBe(SHOP_ORIGIN)
-    expect(await res.json()).toEqual({ site: 'demo', writeKey: WRITE_KEY })
+    expect(await res.json()).toEqual({
+      site: 'demo',
+      writeKey: WRITE_KEY,
+      consent: { version: 1, maxAgeDays: 182, mode: 'opt-in', language: 'auto', strings: {}, services: [] },
+    })
   })
 
   it.each([

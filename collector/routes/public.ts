@@ -47,7 +47,7 @@ export const publicRoutes = ({ sites, assets }: { sites: Sites; assets: PublicAs
       throw new ApiError('origin_not_allowed', `origin ${origin} is not allowed for site ${site.id}`)
     }
     c.header('Cache-Control', 'public, max-age=60')
-    return c.json({ site: site.id, writeKey: site.writeKey })
+    return c.json({ site: site.id, writeKey: site.writeKey, consent: site.consent })
   })
 
   if (assets.demoRoot) {
