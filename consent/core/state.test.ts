@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type ConsentPersistence, createConsentStore, decodeConsent } from './state.ts'
+import { type ConsentPersistence, type ConsentSettings, createConsentStore, decodeConsent } from './state.ts'
 
 const DAY = 86_400_000
 const memory = () => {
@@ -17,8 +17,14 @@ const memory = () => {
 const setup = (start = 1_000_000) => {
   let t = start
   const mem = memory()
-  const make = (version = 1) =>
-    createConsentStore({ persistence: mem.persistence, now: () => t, newId: () => 'consent-1', version })
+  const make = (version = 1, settings: ConsentSettings = {}) =>
+    createConsentStore({
+      persistence: mem.persistence,
+      now: () => t,
+      newId: () => 'consent-1',
+      version,
+      ...settings,
+    })
   return { ...mem, make, advance: (ms: number) => (t += ms) }
 }
 
@@ -85,6 +91,45 @@ describe('consent store', () => {
     make(1).acceptAll()
     expect(make(1).granted('analytics')).toBe(true)
     expect(make(2).granted('analytics')).toBe(false)
+  })
+
+  it('under Global Privacy Control, accept all leaves marketing off; only an explicit switch grants it', () => {
+    const { make } = setup()
+    const store = make(1, { gpc: true })
+    expect(store.acceptAll('banner').purposes).toEqual({
+      necessary: true,
+      analytics: true,
+      personalization: true,
+      marketing: false,
+    })
+    expect(store.set({ marketing: true }, 'preferences').purposes.marketing).toBe(true)
+  })
+
+  it('opt-out mode starts with every purpose on, marketing off under GPC, and stores nothing', () => {
+    const { make, box } = setup()
+    expect(make(1, { mode: 'opt-out' }).get().purposes).toEqual({
+      necessary: true,
+      analytics: true,
+      personalization: true,
+      marketing: true,
+    })
+    expect(make(1, { mode: 'opt-out', gpc: true }).get().purposes.marketing).toBe(false)
+    expect(box.value).toBeNull()
+  })
+
+  it('configure re-reads the stored choice under the site settings and tells listeners what changed', () => {
+    const { make } = setup()
+    make(1).acceptAll()
+    const store = make(1)
+    const seen: boolean[] = []
+    store.on('change', (s) => seen.push(s.purposes.analytics))
+    store.configure({ version: 1 })
+    expect(seen).toEqual([]) // nothing changed: no event
+    store.configure({ version: 2 }) // the policy changed: ask again
+    expect(seen).toEqual([false])
+    expect(store.get().source).toBe('default')
+    store.configure({ mode: 'opt-out' })
+    expect(seen).toEqual([false, true])
   })
 
   it.each([

@@ -30,23 +30,36 @@ export type ConsentListener = (state: ConsentState, previous: ConsentState) => v
 
 export interface ConsentStore {
   get(): ConsentState
+  /** Applies the site's settings once its config has arrived; a stored choice may no longer hold. */
+  configure(settings: ConsentSettings): void
   granted(purpose: Purpose): boolean
   /** Records a choice; purposes left out keep their current value; `necessary` is always on. */
   set(purposes: Partial<Purposes>, source?: ConsentSource): ConsentState
+  /** Grants every purpose, except marketing when the browser sends Global Privacy Control. */
   acceptAll(source?: ConsentSource): ConsentState
   rejectAll(source?: ConsentSource): ConsentState
   /** Calls fn after each change; returns a function that stops it. */
   on(event: 'change', fn: ConsentListener): () => void
 }
 
-export interface ConsentOptions {
-  persistence: ConsentPersistence
-  now: () => number
-  newId: () => string
+export interface ConsentSettings {
   /** The site's policy revision; a stored choice from a lower one asks again. */
   version?: number
   /** How long a choice holds, in days (default about 6 months). */
   maxAgeDays?: number
+  /**
+   * opt-in (default): only necessary until the visitor grants more; inaction is refusal.
+   * opt-out (US-style): every purpose on until refused, but marketing (sale/sharing) off under GPC.
+   */
+  mode?: 'opt-in' | 'opt-out'
+  /** The browser's Global Privacy Control signal (navigator.globalPrivacyControl). */
+  gpc?: boolean
+}
+
+export interface ConsentOptions extends ConsentSettings {
+  persistence: ConsentPersistence
+  now: () => number
+  newId: () => string
 }
 
 const DAY = 86_400_000
@@ -58,14 +71,16 @@ const all = (value: boolean): Purposes => ({
   marketing: value,
 })
 
-const defaultState = (version: number): ConsentState => ({
+const defaultState = ({ version = 1, mode, gpc }: ConsentSettings): ConsentState => ({
   id: '',
   version,
-  purposes: all(false),
+  purposes: mode === 'opt-out' ? { ...all(true), marketing: !gpc } : all(false),
   source: 'default',
   updatedAt: 0,
   expiresAt: 0,
 })
+
+const samePurposes = (a: Purposes, b: Purposes) => PURPOSES.every((p) => a[p] === b[p])
 
 /** Reads a stored choice; anything malformed, outdated or expired counts as no choice. */
 export const decodeConsent = (raw: string | null, version: number, now: number): ConsentState | undefined => {
@@ -89,43 +104,52 @@ export const decodeConsent = (raw: string | null, version: number, now: number):
   }
 }
 
-export const createConsentStore = ({
-  persistence,
-  now,
-  newId,
-  version = 1,
-  maxAgeDays = 182,
-}: ConsentOptions): ConsentStore => {
-  let state = decodeConsent(persistence.load(), version, now()) ?? defaultState(version)
+export const createConsentStore = ({ persistence, now, newId, ...initial }: ConsentOptions): ConsentStore => {
+  let settings: ConsentSettings = initial
+  const load = () => decodeConsent(persistence.load(), settings.version ?? 1, now()) ?? defaultState(settings)
+  let state = load()
   const listeners = new Set<ConsentListener>()
+  const emit = (previous: ConsentState) => {
+    for (const fn of listeners) fn(state, previous)
+  }
 
   const set = (purposes: Partial<Purposes>, source: ConsentSource = 'api') => {
     const previous = state
     const at = now()
     state = {
       id: previous.id || newId(),
-      version,
+      version: settings.version ?? 1,
       purposes: { ...previous.purposes, ...purposes, necessary: true },
       source,
       updatedAt: at,
-      expiresAt: at + maxAgeDays * DAY,
+      expiresAt: at + (settings.maxAgeDays ?? 182) * DAY,
     }
     persistence.save(JSON.stringify(state), state.expiresAt)
-    for (const fn of listeners) fn(state, previous)
+    emit(previous)
+    return state
+  }
+
+  const get = () => {
+    // A choice that expired while the page was open asks again, and nothing runs meanwhile.
+    if (state.expiresAt !== 0 && state.expiresAt <= now()) {
+      const previous = state
+      state = defaultState(settings)
+      if (!samePurposes(previous.purposes, state.purposes)) emit(previous)
+    }
     return state
   }
 
   return {
-    get: () => {
-      // A choice that expired while the page was open asks again, and nothing runs meanwhile.
-      if (state.expiresAt !== 0 && state.expiresAt <= now()) state = defaultState(version)
-      return state
+    get,
+    configure(next) {
+      settings = { ...settings, ...next }
+      const previous = state
+      state = load()
+      if (!samePurposes(previous.purposes, state.purposes)) emit(previous)
     },
-    granted(purpose) {
-      return this.get().purposes[purpose]
-    },
+    granted: (purpose) => get().purposes[purpose],
     set,
-    acceptAll: (source) => set(all(true), source),
+    acceptAll: (source) => set({ ...all(true), marketing: !settings.gpc }, source),
     rejectAll: (source) => set(all(false), source),
     on: (_event, fn) => {
       listeners.add(fn)

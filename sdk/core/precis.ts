@@ -5,7 +5,10 @@ import type { Transport } from './types.ts'
 
 /** The public API: window.precis in the script tag, createPrecis() in the ESM package. */
 export interface Precis extends Omit<Tracker, 'at'> {
-  consent: Pick<ConsentStore, 'get' | 'set' | 'acceptAll' | 'rejectAll' | 'on'>
+  consent: Pick<ConsentStore, 'get' | 'set' | 'acceptAll' | 'rejectAll' | 'on'> & {
+    /** Opens the preferences dialog (once the site config has arrived). */
+    open(): void
+  }
   /** Sends what is waiting now. */
   flush(): Promise<void>
   /** Runs fn with the loaded SDK (queued by the snippet when called before the script loaded). */
@@ -17,6 +20,8 @@ export type SnippetCall = [method: string, args: unknown[], at?: number]
 export interface PrecisDeps extends Omit<TrackerDeps, 'queue' | 'consent'> {
   consent: ConsentStore
   transport: Transport
+  /** Opens the consent preferences UI, where there is one. */
+  openPreferences?: () => void
   batching?: Pick<QueueOptions, 'maxBatch' | 'flushInterval' | 'maxPending'>
 }
 
@@ -40,6 +45,7 @@ export const createPrecis = (deps: PrecisDeps): Precis & { replay(calls: readonl
       acceptAll: consent.acceptAll,
       rejectAll: consent.rejectAll,
       on: consent.on,
+      open: () => deps.openPreferences?.(),
     },
   }
   const methods = api as unknown as Record<string, ((...args: unknown[]) => unknown) | undefined>

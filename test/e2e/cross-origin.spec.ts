@@ -50,8 +50,13 @@ test('calls made before the script loads are replayed with their own time, once 
   expect(Date.parse(event.originalTimestamp)).toBeGreaterThanOrEqual(beforeLoad - 1000)
   expect(Date.parse(event.originalTimestamp)).toBeLessThanOrEqual(loadedAt)
   expect(event.context.page.url).toBe(`${site.origin}/`)
-  // text/plain is CORS-simple: the browser sent the batch without a preflight.
-  expect(methods.sort()).toEqual(['GET /p.js', 'GET /v1/sites/demo/config', 'POST /v1/batch'])
+  // text/plain is CORS-simple: the browser sent the batch and the consent record without a preflight.
+  expect(methods.sort()).toEqual([
+    'GET /p.js',
+    'GET /v1/sites/demo/config',
+    'POST /v1/batch',
+    'POST /v1/consent',
+  ])
 })
 
 test('a site whose origin is not allowed can neither read the config nor store events', async ({

@@ -1,7 +1,7 @@
 // Starts the real collector (collector/node.ts) in its own process on a free port with its own
 // SQLite file, and reads that file directly, as an owner inspecting the database would.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
@@ -24,18 +24,28 @@ export interface Collector {
   stop(): Promise<void>
 }
 
-export const startCollector = async (
-  options: { allowedOrigins?: string[]; env?: Record<string, string> } = {},
-): Promise<Collector> => {
+/** The demo site as precis.config.json describes it (services, consent policy), with test overrides. */
+const demoSite = (overrides: Record<string, unknown>) => {
+  const config = JSON.parse(readFileSync(join(ROOT, 'precis.config.json'), 'utf8'))
+  return { ...config.sites.find((s: { id: string }) => s.id === 'demo'), allowedOrigins: [], ...overrides }
+}
+
+export interface CollectorOptions {
+  allowedOrigins?: string[]
+  /** Replaces the demo site's consent section. */
+  consent?: Record<string, unknown>
+  env?: Record<string, string>
+}
+
+export const startCollector = async (options: CollectorOptions = {}): Promise<Collector> => {
   const dir = mkdtempSync(join(tmpdir(), 'precis-e2e-'))
   const configPath = join(dir, 'precis.config.json')
   const dbPath = join(dir, 'precis.db')
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      sites: [{ id: 'demo', writeKey: DEMO_WRITE_KEY, allowedOrigins: options.allowedOrigins ?? [] }],
-    }),
-  )
+  const overrides = {
+    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+    ...(options.consent ? { consent: options.consent } : {}),
+  }
+  writeFileSync(configPath, JSON.stringify({ sites: [demoSite(overrides)] }))
   const child = spawn(process.execPath, ['--import', 'tsx', 'collector/node.ts'], {
     cwd: ROOT,
     env: {
