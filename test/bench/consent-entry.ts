@@ -1,0 +1,6 @@
+// Everything of consent/ that the script tag ships, bundled alone to measure its bytes.
+
+export { startConsentMode } from '../../consent/browser/consent-mode.ts'
+export { cookiePersistence } from '../../consent/browser/cookie.ts'
+export { startConsent } from '../../consent/browser/start-consent.ts'
+export { createConsentStore } from '../../consent/core/state.ts'
