@@ -1,7 +1,5 @@
 // Built-in texts of the banner and the preferences dialog. Pure data, shared with the collector,
 // which hashes the exact texts a visitor was shown into the proof-of-consent record.
-import type { Purpose } from './state.ts'
-
 export const LANGUAGES = ['en', 'zh-CN'] as const
 export type Language = (typeof LANGUAGES)[number]
 
@@ -76,6 +74,3 @@ export const resolveStrings = (
   ...STRINGS[lang],
   ...overrides?.[lang],
 })
-
-export const purposeName = (s: Strings, p: Purpose) => s[p]
-export const purposeText = (s: Strings, p: Purpose) => s[`${p}Text`]
