@@ -4,6 +4,7 @@ import { createSites } from './config/sites.ts'
 import { ApiError, errorResponse, onError } from './errors.ts'
 import { cors } from './middleware/cors.ts'
 import { adminRoutes } from './routes/admin.ts'
+import { consentRoutes } from './routes/consent.ts'
 import { ingestRoutes } from './routes/ingest.ts'
 import { type PublicAssets, publicRoutes } from './routes/public.ts'
 import type { Store } from './store/types.ts'
@@ -44,6 +45,7 @@ export const createApp = ({
 
   app.use('/v1/*', cors(sites))
   app.route('/v1', ingestRoutes({ store, sites, now: () => clock.now(), newId: randomId }))
+  app.route('/v1', consentRoutes({ store, sites, now: () => clock.now() }))
   app.route('/admin/api', adminRoutes({ store, sites, token: config.adminToken }))
   app.route('/', publicRoutes({ sites, assets: config }))
   return app

@@ -40,11 +40,14 @@ export const post = (path: string, body: unknown, headers: Record<string, string
   },
 })
 
+export const GRANTED = { necessary: true, analytics: true, personalization: false, marketing: false }
+
 export const event = (overrides: Record<string, unknown> = {}) => ({
   type: 'track',
   event: 'Signed Up',
   anonymousId: 'anon-1',
   messageId: `m-${Math.random().toString(36).slice(2)}`,
   timestamp: '2026-11-23T11:59:58.000Z',
+  context: { consent: { categoryPreferences: GRANTED } },
   ...overrides,
 })

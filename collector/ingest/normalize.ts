@@ -5,7 +5,7 @@ export interface Rejection {
   /** Position of the event in the request's batch. */
   index: number
   messageId?: string
-  code: 'invalid_event' | 'event_too_large'
+  code: 'invalid_event' | 'event_too_large' | 'consent_required'
   message: string
   path: string
 }
@@ -19,6 +19,8 @@ export interface NormalizeContext {
   newId: () => string
   /** Forces the event type (single-event routes take it from the path). */
   type?: EventType
+  /** The request came from a browser page (it had an Origin): events must carry their consent. */
+  browser?: boolean
   /** Prefix for error paths, e.g. "batch[3]". */
   pathPrefix?: string
 }
@@ -32,6 +34,17 @@ export const correctTimestamp = (receivedAt: number, timestamp?: string, sentAt?
   const happened = Date.parse(timestamp)
   if (sentAt === undefined) return happened
   return receivedAt - (Date.parse(sentAt) - happened)
+}
+
+/**
+ * Events need the analytics purpose. The SDK stamps every event with the purposes granted when
+ * it was made; an event stamped without analytics is refused. Unstamped events are refused from
+ * browsers and accepted from servers (Segment server libraries, whose owners have their own basis).
+ */
+const consented = (event: SegmentEvent, browser: boolean) => {
+  const consent = event.context?.consent as { categoryPreferences?: Record<string, unknown> } | undefined
+  const prefs = consent?.categoryPreferences
+  return prefs ? prefs.analytics === true : !browser
 }
 
 const nameOf = (event: SegmentEvent): string | null => {
@@ -72,6 +85,18 @@ export const normalizeEvent = (
     }
   }
   const event = parsed.data
+  if (!consented(event, ctx.browser === true)) {
+    return {
+      rejection: {
+        index,
+        ...messageId,
+        code: 'consent_required',
+        message:
+          'the event was not made with analytics consent (context.consent.categoryPreferences.analytics)',
+        path: joinPath(ctx.pathPrefix, ['context', 'consent']),
+      },
+    }
+  }
   const sentAt = event.sentAt ?? ctx.sentAt
   const timestamp = correctTimestamp(ctx.receivedAt, event.timestamp, sentAt)
   // The envelope (type, ids, name, times) goes to columns; the body is stored as JSON. A literal

@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { Sites } from '../config/sites.ts'
 import { ApiError } from '../errors.ts'
+import { verifyChain } from '../ledger/chain.ts'
 import { adminAuth } from '../middleware/admin-auth.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { Store } from '../store/types.ts'
@@ -38,6 +39,29 @@ export const adminRoutes = ({
       total: page.total,
       events: page.events.map(toSegmentEvent),
     })
+  })
+  const siteQuery = z.object({ site: z.string().min(1, 'is required') })
+  const siteOf = (query: Record<string, string>) => {
+    const parsed = siteQuery.safeParse(query)
+    if (!parsed.success) throw new ApiError('invalid_query', 'site: is required', 'site')
+    if (!sites.byId(parsed.data.site))
+      throw new ApiError('site_not_found', `no site with id ${parsed.data.site}`)
+    return parsed.data.site
+  }
+
+  /** Walks the site's consent hash chain and reports the first broken link. */
+  app.get('/consent/verify', async (c) => {
+    const site = siteOf(c.req.query())
+    return c.json({ site, ...verifyChain(await store.consentChain(site)) })
+  })
+
+  /** Every record of one consent id: what the visitor chose, when, under which policy and texts. */
+  app.get('/consent/:consentId', async (c) => {
+    const site = siteOf(c.req.query())
+    const consentId = c.req.param('consentId')
+    const records = await store.consentHistory(site, consentId)
+    if (records.length === 0) throw new ApiError('consent_not_found', `no consent records for ${consentId}`)
+    return c.json({ site, consentId, records })
   })
   return app
 }

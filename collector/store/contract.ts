@@ -1,6 +1,7 @@
 // The Store contract: every adapter runs this suite (see sqlite.test.ts). Import it from a
 // *.test.ts file with a factory that returns a fresh, empty store.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type ConsentFields, verifyChain } from '../ledger/chain.ts'
 import type { Store, StoredEvent } from './types.ts'
 
 export const makeRow = (overrides: Partial<StoredEvent> = {}): StoredEvent => {
@@ -18,6 +19,21 @@ export const makeRow = (overrides: Partial<StoredEvent> = {}): StoredEvent => {
     ...overrides,
   }
 }
+
+export const consentFields = (overrides: Partial<ConsentFields> = {}): ConsentFields => ({
+  site: 'demo',
+  consentId: 'consent-1',
+  version: 1,
+  purposes: { necessary: true, analytics: true, personalization: false, marketing: false },
+  source: 'banner',
+  language: 'en',
+  gpc: false,
+  textHash: 'f'.repeat(64),
+  userAgent: 'Chrome 131 / Linux',
+  clientTime: '2026-11-23T10:00:00.000Z',
+  receivedAt: 1_700_000_000_000,
+  ...overrides,
+})
 
 export const describeStoreContract = (name: string, open: () => Promise<Store>) => {
   describe(`Store contract: ${name}`, () => {
@@ -77,6 +93,31 @@ export const describeStoreContract = (name: string, open: () => Promise<Store>) 
       await expect(store.insertEvents([makeRow({ messageId: 'a' }), broken, makeRow()])).rejects.toThrow()
       const page = await store.listEvents('demo', { limit: 10 })
       expect(page.events.map((e) => e.messageId)).toEqual(['before'])
+    })
+
+    it('appends consent records to a hash chain per site and reads them back', async () => {
+      const first = await store.appendConsent(consentFields())
+      const second = await store.appendConsent(
+        consentFields({ purposes: { ...consentFields().purposes, analytics: false } }),
+      )
+      await store.appendConsent(consentFields({ site: 'other' }))
+      await store.appendConsent(consentFields({ consentId: 'consent-2' }))
+      expect([first.seq, second.seq]).toEqual([1, 2])
+      expect(second.prevHash).toBe(first.hash)
+      const history = await store.consentHistory('demo', 'consent-1')
+      expect(history).toEqual([first, second])
+      expect(history[1]?.purposes.analytics).toBe(false)
+      expect((await store.consentChain('other')).map((r) => r.seq)).toEqual([1])
+      expect(verifyChain(await store.consentChain('demo'))).toEqual({ ok: true, records: 3 })
+      expect(await store.consentHistory('demo', 'nobody')).toEqual([])
+    })
+
+    it('keeps the chain linear under concurrent appends', async () => {
+      const appended = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => store.appendConsent(consentFields({ consentId: `c${i}` }))),
+      )
+      expect(new Set(appended.map((r) => r.seq)).size).toBe(50)
+      expect(verifyChain(await store.consentChain('demo'))).toEqual({ ok: true, records: 50 })
     })
   })
 }

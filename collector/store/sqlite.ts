@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
+import { sqliteLedger } from './sqlite-ledger.ts'
 import { configure, createGroupWriter, type WriteResult } from './sqlite-writer.mjs'
 import type { InsertResult, Store, StoredEvent } from './types.ts'
 
@@ -24,6 +25,24 @@ const MIGRATIONS = [
      UNIQUE (site, message_id)
    );
    CREATE INDEX events_site_received ON events (site, received_at);`,
+  `CREATE TABLE consent_records (
+     site TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     consent_id TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     purposes TEXT NOT NULL,
+     source TEXT NOT NULL,
+     language TEXT NOT NULL,
+     gpc INTEGER NOT NULL,
+     text_hash TEXT NOT NULL,
+     user_agent TEXT NOT NULL,
+     client_time TEXT NOT NULL,
+     received_at INTEGER NOT NULL,
+     prev_hash TEXT NOT NULL,
+     hash TEXT NOT NULL,
+     PRIMARY KEY (site, seq)
+   );
+   CREATE INDEX consent_records_id ON consent_records (site, consent_id, seq);`,
 ]
 
 const migrate = (db: Database.Database) => {
@@ -143,7 +162,9 @@ export const openSqliteStore = (path: string): Store => {
   )
   const count = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE site = ?')
 
+  const ledger = sqliteLedger(db)
   return {
+    ...ledger,
     insertEvents: (rows) => writer.write(flatten(rows)),
     listEvents: async (site, { limit }) => ({
       events: list.all(site, limit).map(fromRow),

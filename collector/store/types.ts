@@ -1,4 +1,5 @@
 import type { EventType } from '../../sdk/rules/event-schema.ts'
+import type { ConsentFields, ConsentRecord } from '../ledger/chain.ts'
 
 /**
  * One event as the collector keeps it: the envelope in columns, the body as JSON.
@@ -44,5 +45,14 @@ export interface Store {
   insertEvents(rows: readonly StoredEvent[]): Promise<InsertResult>
   /** Newest first (by receivedAt, then arrival order). */
   listEvents(site: string, options: { limit: number }): Promise<EventPage>
+  /**
+   * Appends a proof-of-consent record to its site's hash chain. Appends to one site are
+   * serialized: seq has no gaps and each record links to the one before, whatever the concurrency.
+   */
+  appendConsent(fields: ConsentFields): Promise<ConsentRecord>
+  /** A consent id's records, oldest first. */
+  consentHistory(site: string, consentId: string): Promise<ConsentRecord[]>
+  /** Every record of a site, in seq order (to verify the chain). */
+  consentChain(site: string): Promise<ConsentRecord[]>
   close(): Promise<void>
 }

@@ -1,6 +1,6 @@
 import { type BrowserContext, expect, type Page, test } from '@playwright/test'
 import { CLEAN, findings, instrument, recordRequests } from '../audit/privacy-audit.ts'
-import { type Collector, startCollector } from '../support/collector-process.ts'
+import { ADMIN_TOKEN, type Collector, startCollector } from '../support/collector-process.ts'
 
 // The privacy audit of the demo shop, in a fresh browser profile, without and with Global
 // Privacy Control.
@@ -51,6 +51,21 @@ for (const gpc of [false, true]) {
       }
       expect(collector.rows()).toEqual([])
       expect(await page.evaluate(() => (window as { vendorTag?: unknown }).vendorTag)).toBeUndefined()
+      // The refusal itself is on record in the proof-of-consent ledger.
+      const id = await page.evaluate(() => window.precis.consent.get().id)
+      const res = await fetch(`${collector.url}/admin/api/consent/${id}?site=demo`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      })
+      const { records } = (await res.json()) as {
+        records: { source: string; gpc: boolean; purposes: object }[]
+      }
+      expect(records).toEqual([
+        expect.objectContaining({
+          source: 'banner',
+          gpc,
+          purposes: { necessary: true, analytics: false, personalization: false, marketing: false },
+        }),
+      ])
     })
 
     test('after Accept all, the analytics tag and the tracker run', async ({ context }) => {

@@ -1,0 +1,57 @@
+// What every write endpoint does with a request: read JSON, validate the envelope, authorize.
+import type { Context } from 'hono'
+import type { z } from 'zod'
+import type { SiteConfig } from '../config/site-config.ts'
+import { originAllowed, type Sites } from '../config/sites.ts'
+import { ApiError } from '../errors.ts'
+import { requestOrigin } from '../middleware/cors.ts'
+
+// text/plain lets browsers post without a CORS preflight (and is what sendBeacon sends).
+const JSON_TYPES = /^(application\/json|text\/plain)(;|$)/i
+
+export const readJson = async (c: Context): Promise<unknown> => {
+  const type = c.req.header('content-type')
+  if (type !== undefined && !JSON_TYPES.test(type)) {
+    throw new ApiError('unsupported_media_type', 'send JSON as application/json or text/plain')
+  }
+  const text = await c.req.text()
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new ApiError('invalid_json', 'the body is not valid JSON')
+  }
+}
+
+export const parseEnvelope = <T extends z.ZodType>(schema: T, body: unknown): z.infer<T> => {
+  const result = schema.safeParse(body)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]!
+  throw new ApiError('invalid_body', issue.message, issue.path.join('.') || undefined)
+}
+
+/** Segment clients send the write key as the Basic auth user name; browsers put it in the body. */
+const writeKeyOf = (c: Context, bodyKey: string | undefined): string | undefined => {
+  const auth = c.req.header('authorization')
+  if (auth?.startsWith('Basic ')) {
+    const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8')
+    const user = decoded.slice(0, decoded.indexOf(':') >>> 0)
+    if (user) return user
+  }
+  return bodyKey
+}
+
+export const authorize = (c: Context, sites: Sites, bodyKey: string | undefined): SiteConfig => {
+  const key = writeKeyOf(c, bodyKey)
+  if (!key) throw new ApiError('unauthorized', 'a write key is required (Basic auth user name or "writeKey")')
+  const site = sites.byWriteKey(key)
+  if (!site) throw new ApiError('unauthorized', 'unknown write key')
+  const { origin, self } = requestOrigin(c)
+  if (!originAllowed(site, origin, self)) {
+    throw new ApiError('origin_not_allowed', `origin ${origin} is not allowed for site ${site.id}`)
+  }
+  return site
+}
+
+export const tooLarge = (bytes: number) => () => {
+  throw new ApiError('payload_too_large', `the body is larger than ${bytes} bytes`)
+}
