@@ -12,8 +12,6 @@ export const consentModeSignals = ({ purposes: p }: ConsentState): Record<string
   ad_personalization: signal(p.marketing),
   analytics_storage: signal(p.analytics),
   personalization_storage: signal(p.personalization),
-  functionality_storage: 'granted',
-  security_storage: 'granted',
 })
 
 /**

@@ -71,7 +71,7 @@ export const startTagGate = ({ doc, granted, grant, strings }: TagGateOptions): 
       if (blocked.has(frame)) return
       blocked.add(frame)
       const fill = (text: string) => escapeHtml(text.replace('{purpose}', strings[purpose]))
-      frame.srcdoc = `<html lang="${escapeHtml(doc.documentElement.lang)}"><body style="margin:0;height:100vh;display:flex;flex-direction:column;gap:8px;align-items:center;justify-content:center;text-align:center;background:#f3f4f6;color:#1f2937;font:14px/1.4 system-ui,sans-serif"><p style="margin:0 8px">${fill(strings.blocked)}</p><button type="button">${fill(strings.allow)}</button>`
+      frame.srcdoc = `<html lang="${escapeHtml(doc.documentElement.lang)}"><body style="margin:0;height:100vh;display:grid;place-content:center;gap:8px;text-align:center;font:14px system-ui;background:#f3f4f6;color:#1f2937"><p style="margin:0 8px">${fill(strings.blocked)}</p><button type="button">${fill(strings.allow)}</button>`
       frame.onload = () => {
         const button = frame.contentDocument?.querySelector('button')
         if (button) button.onclick = () => grant(purpose)

@@ -144,8 +144,6 @@ test.describe('banner and preferences', () => {
       ad_personalization: 'denied',
       analytics_storage: 'denied',
       personalization_storage: 'denied',
-      functionality_storage: 'granted',
-      security_storage: 'granted',
     }
     expect(await layer()).toEqual([['consent', 'default', { ...denied, wait_for_update: 500 }]])
     await page.getByRole('button', { name: 'Accept all' }).click()
