@@ -15,7 +15,7 @@ const record = (overrides: Record<string, unknown> = {}) => ({
   writeKey: WRITE_KEY,
   consentId: 'consent-1',
   version: 1,
-  purposes: { necessary: true, analytics: true, personalization: false, marketing: false },
+  purposes: GRANTED,
   source: 'banner',
   language: 'en',
   gpc: false,
