@@ -28,10 +28,14 @@ const main = () => {
     console.log(`precis collector listening on ${url} (demo: ${url}/demo/, database: ${env.DATABASE_URL})`)
     if (!env.PRECIS_ADMIN_TOKEN) console.log('admin API disabled: set PRECIS_ADMIN_TOKEN to enable it')
   })
+  // Graceful stop: no new connections, in-flight requests finish, idle keep-alive connections
+  // close at once, and pending writes are committed before the process exits.
   const stop = () => {
     server.close(() => {
       void store.close().then(() => process.exit(0))
     })
+    if ('closeIdleConnections' in server) server.closeIdleConnections()
+    setTimeout(() => process.exit(1), 10_000).unref()
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)

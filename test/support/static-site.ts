@@ -21,7 +21,12 @@ export const startStaticSite = async (): Promise<StaticSite> => {
   return {
     origin: `http://127.0.0.1:${port}`,
     page: (path, html) => void pages.set(path, html),
-    stop: () => new Promise((done) => server.close(() => done())),
+    stop: () =>
+      new Promise((done) => {
+        server.close(() => done())
+        // The browser may still hold keep-alive connections; close() alone would wait for them.
+        server.closeAllConnections()
+      }),
   }
 }
 
