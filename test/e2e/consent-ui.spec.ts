@@ -219,3 +219,31 @@ test.describe('languages and wording', () => {
     await expect(page.getByRole('button', { name: '全部拒绝' })).toBeVisible()
   })
 })
+
+test.describe('opt-out mode (US-style)', () => {
+  for (const gpc of [false, true]) {
+    test(`purposes are on until refused; GPC ${gpc ? 'on: marketing (sale/sharing) stays off' : 'off'}`, async ({
+      page,
+    }) => {
+      collector = await startCollector({ consent: { mode: 'opt-out', services: [] } })
+      if (gpc) {
+        await page.addInitScript(() =>
+          Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }),
+        )
+      }
+      await openDemo(page, 'product.html?sku=tent-2p')
+      expect(await page.evaluate(() => window.precis.consent.get().purposes)).toEqual({
+        necessary: true,
+        analytics: true,
+        personalization: true,
+        marketing: !gpc,
+      })
+      await page.waitForFunction(() => (window as { vendorTag?: { loaded: boolean } }).vendorTag?.loaded)
+      await page.evaluate(() => window.precis.flush())
+      await expect.poll(() => collector.rows().map((r) => r.type)).toEqual(['page', 'track'])
+      // Refusing still works, and stops what was allowed by default.
+      await page.getByRole('button', { name: 'Reject all' }).click()
+      expect(await page.evaluate(() => window.precis.consent.get().purposes.analytics)).toBe(false)
+    })
+  }
+})
