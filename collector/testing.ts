@@ -8,8 +8,21 @@ export const WRITE_KEY = 'demo-write-key'
 export const ADMIN_TOKEN = 'admin-token-for-tests'
 export const SHOP_ORIGIN = 'https://shop.example'
 
-export const testApp = (options: { adminToken?: string | undefined } = { adminToken: ADMIN_TOKEN }) => {
-  const store = openSqliteStore(':memory:')
+/** Two sites: 'demo' (write key WRITE_KEY, pages on SHOP_ORIGIN) and 'other'. */
+export const testSites = () =>
+  parseConfig({
+    sites: [
+      { id: 'demo', writeKey: WRITE_KEY, allowedOrigins: [SHOP_ORIGIN] },
+      { id: 'other', writeKey: 'other-write-key', allowedOrigins: ['https://other.example'] },
+    ],
+  })
+
+/**
+ * `adminToken` given as undefined means no admin token configured. `path` puts the store in a
+ * file (tests that open the database themselves); the default is in memory.
+ */
+export const testApp = (options: { adminToken?: string | undefined; path?: string } = {}) => {
+  const store = openSqliteStore(options.path ?? ':memory:')
   let n = 0
   const app = createApp({
     store,
@@ -17,13 +30,8 @@ export const testApp = (options: { adminToken?: string | undefined } = { adminTo
     randomId: () => `generated-${++n}`,
     log: () => {},
     config: {
-      sites: parseConfig({
-        sites: [
-          { id: 'demo', writeKey: WRITE_KEY, allowedOrigins: [SHOP_ORIGIN] },
-          { id: 'other', writeKey: 'other-write-key', allowedOrigins: ['https://other.example'] },
-        ],
-      }),
-      adminToken: options.adminToken,
+      sites: testSites(),
+      adminToken: 'adminToken' in options ? options.adminToken : ADMIN_TOKEN,
     },
   })
   return { app, store }
@@ -49,5 +57,18 @@ export const event = (overrides: Record<string, unknown> = {}) => ({
   messageId: `m-${Math.random().toString(36).slice(2)}`,
   timestamp: '2026-11-23T11:59:58.000Z',
   context: { consent: { categoryPreferences: GRANTED } },
+  ...overrides,
+})
+
+/** A visitor's choice as the SDK posts it to /v1/consent. */
+export const consentRecord = (overrides: Record<string, unknown> = {}) => ({
+  writeKey: WRITE_KEY,
+  consentId: 'consent-1',
+  version: 1,
+  purposes: GRANTED,
+  source: 'banner',
+  language: 'en',
+  gpc: false,
+  timestamp: '2026-11-23T11:59:00.000Z',
   ...overrides,
 })

@@ -37,14 +37,16 @@ export const correctTimestamp = (receivedAt: number, timestamp?: string, sentAt?
 }
 
 /**
- * Events need the analytics purpose. The SDK stamps every event with the purposes granted when
- * it was made; an event stamped without analytics is refused. Unstamped events are refused from
+ * Events need the analytics purpose. The SDK stamps every event with the purposes granted when it
+ * was made (Segment's context.consent.categoryPreferences); anything but `analytics: true` there is
+ * a refusal, a malformed stamp included. Events with no context.consent at all are refused from
  * browsers and accepted from servers (Segment server libraries, whose owners have their own basis).
  */
 const consented = (event: SegmentEvent, browser: boolean) => {
-  const consent = event.context?.consent as { categoryPreferences?: Record<string, unknown> } | undefined
-  const prefs = consent?.categoryPreferences
-  return prefs ? prefs.analytics === true : !browser
+  const consent = event.context?.consent
+  if (consent === undefined || consent === null) return !browser
+  const prefs = (consent as { categoryPreferences?: unknown }).categoryPreferences
+  return typeof prefs === 'object' && prefs !== null && (prefs as { analytics?: unknown }).analytics === true
 }
 
 const nameOf = (event: SegmentEvent): string | null => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { type ConsentFields, type ConsentRecord, GENESIS, hashRecord, verifyChain } from './chain.ts'
 
@@ -62,5 +63,11 @@ describe('consent chain', () => {
       expect(hashRecord(GENESIS, 1, { ...fields(1), ...change })).not.toBe(base)
     }
     expect(hashRecord(GENESIS, 2, fields(1))).not.toBe(base)
+  })
+
+  it('follows the recipe in the README, so auditors can recompute it', () => {
+    const f = fields(2)
+    const text = `["${GENESIS}",1,"demo","c2",1,[true,true,false,false],"banner","en",false,"${'a'.repeat(64)}","Chrome 131 / Linux","2026-11-23T10:00:00.000Z",1700000000002]`
+    expect(hashRecord(GENESIS, 1, f)).toBe(createHash('sha256').update(text).digest('hex'))
   })
 })

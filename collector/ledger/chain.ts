@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { ConsentSource, Purposes } from '../../consent/core/state.ts'
+import type { Language } from '../../consent/core/strings.ts'
 
 /** One proof-of-consent record as the collector builds it from a visitor's choice. */
 export interface ConsentFields {
@@ -8,7 +9,7 @@ export interface ConsentFields {
   version: number
   purposes: Purposes
   source: ConsentSource
-  language: string
+  language: Language
   gpc: boolean
   /** sha256 of the texts and services the visitor was shown. */
   textHash: string

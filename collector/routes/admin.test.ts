@@ -1,5 +1,9 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { ADMIN_TOKEN, event, post, testApp, WRITE_KEY } from '../testing.ts'
+import { ADMIN_TOKEN, consentRecord, event, GRANTED, post, testApp, WRITE_KEY } from '../testing.ts'
 
 const get = (app: ReturnType<typeof testApp>['app'], path: string, token?: string) =>
   app.request(path, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } })
@@ -52,5 +56,148 @@ describe('GET /admin/api/events', () => {
     const res = await get(app, path, ADMIN_TOKEN)
     expect(res.status).toBe(status)
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code)
+  })
+})
+
+describe('consent admin API', () => {
+  const append = async (app: ReturnType<typeof testApp>['app'], overrides: Record<string, unknown> = {}) => {
+    const req = post('/v1/consent', consentRecord(overrides))
+    expect((await app.request(req.path, req.init)).status).toBe(200)
+  }
+  const json = async (res: Response) => (await res.json()) as Record<string, unknown>
+
+  it("lists a consent id's records oldest first, of that site only", async () => {
+    const { app } = testApp()
+    await append(app)
+    await append(app, { consentId: 'someone-else' })
+    await append(app, { purposes: { ...GRANTED, analytics: false }, source: 'preferences' })
+    await append(app, { writeKey: 'other-write-key' })
+    const res = await get(app, '/admin/api/consent/consent-1?site=demo', ADMIN_TOKEN)
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as {
+      site: string
+      consentId: string
+      records: { seq: number; source: string; purposes: { analytics: boolean }; site: string }[]
+    }
+    expect(body).toMatchObject({ site: 'demo', consentId: 'consent-1' })
+    expect(body.records.map((r) => [r.site, r.seq, r.source, r.purposes.analytics])).toEqual([
+      ['demo', 1, 'banner', true],
+      ['demo', 3, 'preferences', false],
+    ])
+    expect(Object.keys(body.records[0]!).sort()).toEqual(
+      [
+        'clientTime',
+        'consentId',
+        'gpc',
+        'hash',
+        'language',
+        'prevHash',
+        'purposes',
+        'receivedAt',
+        'seq',
+        'site',
+        'source',
+        'textHash',
+        'userAgent',
+        'version',
+      ].sort(),
+    )
+  })
+
+  it.each([
+    ['an unknown consent id', '/admin/api/consent/ghost?site=demo', 404, 'consent_not_found'],
+    ["another site's consent id", '/admin/api/consent/consent-1?site=other', 404, 'consent_not_found'],
+    ['history without a site', '/admin/api/consent/consent-1', 400, 'invalid_query'],
+    ['history of an unknown site', '/admin/api/consent/consent-1?site=ghost', 404, 'site_not_found'],
+    ['verify without a site', '/admin/api/consent/verify', 400, 'invalid_query'],
+    ['verify of an unknown site', '/admin/api/consent/verify?site=ghost', 404, 'site_not_found'],
+  ])('answers %s with a stable code', async (_name, path, status, code) => {
+    const { app } = testApp()
+    await append(app)
+    const res = await get(app, path, ADMIN_TOKEN)
+    expect(res.status).toBe(status)
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code)
+  })
+
+  it('refuses consent calls without the admin token', async () => {
+    const { app } = testApp()
+    await append(app)
+    expect((await get(app, '/admin/api/consent/consent-1?site=demo')).status).toBe(401)
+    expect((await get(app, '/admin/api/consent/verify?site=demo', 'wrong')).status).toBe(401)
+  })
+
+  it('verifies an empty and an intact chain', async () => {
+    const { app } = testApp()
+    const verify = async () => json(await get(app, '/admin/api/consent/verify?site=demo', ADMIN_TOKEN))
+    expect(await verify()).toEqual({ site: 'demo', ok: true, records: 0 })
+    for (let i = 0; i < 3; i++) await append(app, { consentId: `c${i}` })
+    expect(await verify()).toEqual({ site: 'demo', ok: true, records: 3 })
+  })
+
+  describe('tampering with the database file', () => {
+    /** Four records appended through the API to a file; `tamper` then edits the file directly. */
+    const tampered = async (tamper: (db: Database.Database) => void) => {
+      const path = join(mkdtempSync(join(tmpdir(), 'precis-ledger-')), 'precis.db')
+      const { app, store } = testApp({ path })
+      for (let i = 1; i <= 4; i++) await append(app, { consentId: `c${i}` })
+      const db = new Database(path)
+      try {
+        tamper(db)
+      } finally {
+        db.close()
+      }
+      const res = await get(app, '/admin/api/consent/verify?site=demo', ADMIN_TOKEN)
+      await store.close()
+      return { status: res.status, body: await json(res) }
+    }
+    const ALL_ON = JSON.stringify({
+      necessary: true,
+      analytics: true,
+      personalization: true,
+      marketing: true,
+    })
+
+    it('names an edited record', async () => {
+      const { body } = await tampered((db) =>
+        db.prepare('UPDATE consent_records SET purposes = ? WHERE seq = 2').run(ALL_ON),
+      )
+      expect(body).toEqual({
+        site: 'demo',
+        ok: false,
+        records: 4,
+        brokenAt: { seq: 2, reason: 'hash mismatch' },
+      })
+    })
+
+    it('names a deleted record', async () => {
+      const { body } = await tampered((db) => db.prepare('DELETE FROM consent_records WHERE seq = 3').run())
+      expect(body).toEqual({
+        site: 'demo',
+        ok: false,
+        records: 3,
+        brokenAt: { seq: 3, reason: 'missing record' },
+      })
+    })
+
+    it('names a deleted first record', async () => {
+      const { body } = await tampered((db) => db.prepare('DELETE FROM consent_records WHERE seq = 1').run())
+      expect(body).toMatchObject({ ok: false, brokenAt: { seq: 1, reason: 'missing record' } })
+    })
+
+    it('names a deleted record even when the later ones were renumbered', async () => {
+      const { body } = await tampered((db) => {
+        db.prepare('DELETE FROM consent_records WHERE seq = 2').run()
+        db.prepare('UPDATE consent_records SET seq = seq - 1 WHERE seq > 2').run()
+      })
+      expect(body).toMatchObject({ ok: false, brokenAt: { seq: 2, reason: 'link mismatch' } })
+    })
+
+    it('names an edited record whose cell is no longer JSON, without failing', async () => {
+      const { status, body } = await tampered((db) =>
+        db.prepare("UPDATE consent_records SET purposes = 'all yes' WHERE seq = 4").run(),
+      )
+      expect(status).toBe(200)
+      expect(body).toMatchObject({ ok: false, brokenAt: { seq: 4, reason: 'hash mismatch' } })
+    })
   })
 })

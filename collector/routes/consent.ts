@@ -1,15 +1,14 @@
-import { createHash } from 'node:crypto'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { UAParser } from 'ua-parser-js'
 import { z } from 'zod'
-import { LANGUAGES, resolveStrings } from '../../consent/core/strings.ts'
-import type { SiteConfig } from '../config/site-config.ts'
+import { LANGUAGES } from '../../consent/core/strings.ts'
 import type { Sites } from '../config/sites.ts'
+import { shownTextHash, userAgentFamily } from '../ledger/evidence.ts'
 import type { Store } from '../store/types.ts'
 import { authorize, parseEnvelope, readJson, tooLarge } from './request.ts'
 
-const RECORD_BYTES = 8 * 1024
+/** A record is a few hundred bytes; anything near this cap is not one. */
+export const RECORD_BYTES = 8 * 1024
 
 const recordSchema = z.object({
   writeKey: z.string().optional(),
@@ -24,35 +23,19 @@ const recordSchema = z.object({
   source: z.enum(['default', 'api', 'banner', 'preferences', 'gpc']),
   language: z.enum(LANGUAGES),
   gpc: z.boolean(),
+  /** When the visitor chose, by their clock. */
   timestamp: z.iso.datetime({ offset: true }),
 })
 
-/** What the visitor was shown, as the collector served it: texts (with overrides) and services. */
-export const shownTextHash = (site: SiteConfig, language: (typeof LANGUAGES)[number]) =>
-  createHash('sha256')
-    .update(
-      JSON.stringify({
-        language,
-        version: site.consent.version,
-        strings: resolveStrings(language, site.consent.strings),
-        services: site.consent.services,
-      }),
-    )
-    .digest('hex')
-
-/** "Chrome 131 / Linux": enough to tell how the choice was made, too little to single anyone out. */
-export const userAgentFamily = (ua: string | undefined) => {
-  const { browser, os } = new UAParser(ua ?? '').getResult()
-  return `${browser.name ?? 'unknown'} ${browser.major ?? ''} / ${os.name ?? 'unknown'}`.replace(
-    /\s+\//,
-    ' /',
-  )
-}
-
-/** POST /v1/consent: appends a proof-of-consent record to the site's hash chain. */
+/**
+ * POST /v1/consent: appends a proof-of-consent record to the site's hash chain. Authorized like
+ * events (write key, origin allowlist). The text hash and browser family are derived here, not
+ * taken from the client; the IP and the full user agent are never stored.
+ */
 export const consentRoutes = ({ store, sites, now }: { store: Store; sites: Sites; now: () => number }) => {
   const app = new Hono()
   app.post('/consent', bodyLimit({ maxSize: RECORD_BYTES, onError: tooLarge(RECORD_BYTES) }), async (c) => {
+    const receivedAt = now()
     const body = parseEnvelope(recordSchema, await readJson(c))
     const site = authorize(c, sites, body.writeKey)
     const record = await store.appendConsent({
@@ -66,7 +49,7 @@ export const consentRoutes = ({ store, sites, now }: { store: Store; sites: Site
       textHash: shownTextHash(site, body.language),
       userAgent: userAgentFamily(c.req.header('user-agent')),
       clientTime: body.timestamp,
-      receivedAt: now(),
+      receivedAt,
     })
     return c.json({ success: true, seq: record.seq, hash: record.hash })
   })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { LIMITS } from '../../sdk/rules/event-schema.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
-import { basic, event, NOW, post, SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
+import { basic, event, GRANTED, NOW, post, SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
 
 const send = async (app: ReturnType<typeof testApp>['app'], req: ReturnType<typeof post>) => {
   const res = await app.request(req.path, req.init)
@@ -243,6 +243,72 @@ describe('CORS', () => {
     const { app, store } = testApp()
     const req = post('/v1/batch', { batch: [event()], writeKey: WRITE_KEY }, { origin: 'http://localhost' })
     expect((await app.request(`http://localhost${req.path}`, req.init)).status).toBe(200)
+    expect(await stored(store)).toHaveLength(1)
+  })
+})
+
+describe('consent enforcement', () => {
+  const stamped = (categoryPreferences: unknown) => event({ context: { consent: { categoryPreferences } } })
+  const unstamped = () => event({ context: { page: { path: '/' } } })
+
+  it.each([
+    ['stamped without analytics', stamped({ ...GRANTED, analytics: false }), {}],
+    ['stamped with analytics as a string', stamped({ ...GRANTED, analytics: 'true' }), {}],
+    ['stamped with no preferences', event({ context: { consent: {} } }), {}],
+    ['stamped with preferences that are not an object', stamped('all'), {}],
+    ['without a stamp, from a browser', unstamped(), { origin: SHOP_ORIGIN }],
+    ['without any context, from a browser', event({ context: undefined }), { origin: SHOP_ORIGIN }],
+  ])('refuses an event %s and stores nothing', async (_name, e, headers) => {
+    const { app, store } = testApp()
+    const res = await send(app, post('/v1/batch', { batch: [e], writeKey: WRITE_KEY }, headers))
+    expect(res.status).toBe(403)
+    expect(res.body.error).toMatchObject({ code: 'consent_required', path: 'batch[0].context.consent' })
+    expect(res.body.rejected).toEqual([
+      expect.objectContaining({ index: 0, messageId: e.messageId, code: 'consent_required' }),
+    ])
+    expect(await stored(store)).toHaveLength(0)
+  })
+
+  it('keeps the consented events of a mixed batch and lists the others', async () => {
+    const { app, store } = testApp()
+    const batch = [
+      event({ messageId: 'granted' }),
+      stamped({ ...GRANTED, analytics: false }),
+      event({ messageId: 'granted-too' }),
+    ]
+    const res = await send(app, post('/v1/batch', { batch, writeKey: WRITE_KEY }, { origin: SHOP_ORIGIN }))
+    expect(res.status).toBe(200)
+    expect(res.body).toMatchObject({ accepted: 2, inserted: 2 })
+    expect(res.body.rejected).toEqual([
+      {
+        index: 1,
+        messageId: batch[1]!.messageId,
+        code: 'consent_required',
+        message: expect.stringContaining('analytics'),
+        path: 'batch[1].context.consent',
+      },
+    ])
+    expect((await stored(store)).map((r) => r.messageId).sort()).toEqual(['granted', 'granted-too'])
+  })
+
+  it('accepts unstamped events from servers (no Origin), which have their own legal basis', async () => {
+    const { app, store } = testApp()
+    const res = await send(
+      app,
+      post('/v1/batch', { batch: [unstamped()] }, { authorization: basic(WRITE_KEY) }),
+    )
+    expect(res.body).toMatchObject({ accepted: 1, rejected: [] })
+    expect(await stored(store)).toHaveLength(1)
+  })
+
+  it('applies to single-event routes', async () => {
+    const { app, store } = testApp()
+    const bare = { anonymousId: 'a', event: 'Clicked', writeKey: WRITE_KEY }
+    const refused = await send(app, post('/v1/track', bare, { origin: SHOP_ORIGIN }))
+    expect(refused.status).toBe(403)
+    expect(refused.body.error).toMatchObject({ code: 'consent_required', path: 'context.consent' })
+    const withConsent = { ...bare, context: { consent: { categoryPreferences: GRANTED } } }
+    expect((await send(app, post('/v1/track', withConsent, { origin: SHOP_ORIGIN }))).status).toBe(200)
     expect(await stored(store)).toHaveLength(1)
   })
 })

@@ -112,11 +112,24 @@ export const describeStoreContract = (name: string, open: () => Promise<Store>) 
       expect(await store.consentHistory('demo', 'nobody')).toEqual([])
     })
 
+    it('leaves no trace of an append the storage refuses', async () => {
+      const first = await store.appendConsent(consentFields())
+      // A record the storage must refuse (NOT NULL): neither it nor its seq may stay behind.
+      const broken = { ...consentFields(), consentId: null } as unknown as ConsentFields
+      await expect(store.appendConsent(broken)).rejects.toThrow()
+      const next = await store.appendConsent(consentFields())
+      expect([next.seq, next.prevHash]).toEqual([2, first.hash])
+      expect(verifyChain(await store.consentChain('demo'))).toEqual({ ok: true, records: 2 })
+      expect(await store.consentHistory('other', 'consent-1')).toEqual([])
+    })
+
     it('keeps the chain linear under concurrent appends', async () => {
       const appended = await Promise.all(
         Array.from({ length: 50 }, (_, i) => store.appendConsent(consentFields({ consentId: `c${i}` }))),
       )
-      expect(new Set(appended.map((r) => r.seq)).size).toBe(50)
+      expect(appended.map((r) => r.seq).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 50 }, (_, i) => i + 1),
+      )
       expect(verifyChain(await store.consentChain('demo'))).toEqual({ ok: true, records: 50 })
     })
   })
