@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib'
+import { nodeResolve } from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
 import esbuild from 'rollup-plugin-esbuild'
 
@@ -19,6 +20,7 @@ const transpile = () => esbuild({ target: 'es2020', tsconfig: 'tsconfig.json' })
 
 /** Transpile and minify exactly as the script tag is built (the bench measures parts with it). */
 export const scriptTagPlugins = () => [
+  nodeResolve({ browser: true }),
   transpile(),
   terser({
     ecma: 2020,
@@ -35,8 +37,20 @@ export default [
     output: { file: 'dist/p.js', format: 'iife' },
     plugins: [...scriptTagPlugins(), sizeReport()],
   },
+  // Chunks p.js loads only when needed: web-vitals once analytics is granted, the consent banner
+  // when there is no valid choice or the preferences are opened.
+  ...[
+    ['sdk/browser/vitals-chunk.ts', 'dist/p-vitals.js'],
+    ['consent/ui/chunk.ts', 'dist/p-consent.js'],
+  ].map(([input, file]) => ({
+    input,
+    output: { file, format: /** @type {const} */ ('iife') },
+    plugins: [...scriptTagPlugins(), sizeReport()],
+  })),
   {
     input: 'sdk/index.ts',
+    // The package's own dependencies stay imports, for the site's bundler to resolve.
+    external: ['idb-keyval', 'web-vitals'],
     output: { dir: 'dist/esm', format: 'es', sourcemap: true },
     plugins: [transpile()],
   },

@@ -2,11 +2,15 @@ import { Hono } from 'hono'
 import type { CollectorConfig } from './config/site-config.ts'
 import { createSites } from './config/sites.ts'
 import { ApiError, errorResponse, onError } from './errors.ts'
+import { createIdentityService, kickingStore } from './identity/service.ts'
+import { adminAuth } from './middleware/admin-auth.ts'
 import { cors } from './middleware/cors.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { consentRoutes } from './routes/consent.ts'
 import { ingestRoutes } from './routes/ingest.ts'
+import { profileRoutes } from './routes/profiles.ts'
 import { type PublicAssets, publicRoutes } from './routes/public.ts'
+import { rightsRoutes } from './routes/rights.ts'
 import type { Store } from './store/types.ts'
 
 export interface Clock {
@@ -43,10 +47,16 @@ export const createApp = ({
     errorResponse(c, new ApiError('not_found', `no route for ${c.req.method} ${c.req.path}`)),
   )
 
+  const now = () => clock.now()
+  const identity = createIdentityService(store, config.sites, now, log)
+  const stored = kickingStore(store, identity)
   app.use('/v1/*', cors(sites))
-  app.route('/v1', ingestRoutes({ store, sites, now: () => clock.now(), newId: randomId }))
-  app.route('/v1', consentRoutes({ store, sites, now: () => clock.now() }))
-  app.route('/admin/api', adminRoutes({ store, sites, token: config.adminToken }))
+  app.route('/v1', ingestRoutes({ store: stored, sites, now, newId: randomId }))
+  app.route('/v1', consentRoutes({ store, sites, now }))
+  app.route('/v1', rightsRoutes({ store, sites, identity, now }))
+  app.use('/admin/api/*', adminAuth(config.adminToken))
+  app.route('/admin/api', adminRoutes({ store, sites }))
+  app.route('/admin/api', profileRoutes({ store, sites, identity, now }))
   app.route('/', publicRoutes({ sites, assets: config }))
   return app
 }

@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
 import { ConfigError, loadConfig } from './config/site-config.ts'
 import { parseEnv, sqlitePath } from './env.ts'
+import { scheduleRetention } from './jobs/retention.ts'
 import { openSqliteStore } from './store/sqlite.ts'
 
 const root = resolve(import.meta.dirname, '..')
@@ -11,17 +12,23 @@ const root = resolve(import.meta.dirname, '..')
 const main = () => {
   const env = parseEnv(process.env)
   const sites = loadConfig(env.PRECIS_CONFIG)
-  const store = openSqliteStore(sqlitePath(env.DATABASE_URL))
+  const store = openSqliteStore(sqlitePath(env.DATABASE_URL), { resolverThread: true })
   const app = createApp({
     store,
     clock: { now: Date.now },
     config: {
       sites,
       adminToken: env.PRECIS_ADMIN_TOKEN,
-      sdkBundlePath: resolve(root, 'dist/p.js'),
+      bundleDir: resolve(root, 'dist'),
       demoRoot: resolve(root, 'demo-site'),
     },
   })
+  const retention = scheduleRetention(
+    store,
+    sites,
+    { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms).unref() },
+    console.log,
+  )
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
     const url = `http://localhost:${info.port}`
     // Tests and scripts read this line to find the port when PORT=0.
@@ -31,10 +38,16 @@ const main = () => {
   // Graceful stop: no new connections, in-flight requests finish, idle keep-alive connections
   // close at once, and pending writes are committed before the process exits.
   const stop = () => {
+    clearInterval(retention as NodeJS.Timeout)
     server.close(() => {
       void store.close().then(() => process.exit(0))
     })
-    if ('closeIdleConnections' in server) server.closeIdleConnections()
+    // A keep-alive connection turns idle when its last request ends: close those as they do,
+    // rather than waiting out the keep-alive timeout.
+    if ('closeIdleConnections' in server) {
+      server.closeIdleConnections()
+      setInterval(() => server.closeIdleConnections(), 50).unref()
+    }
     setTimeout(() => process.exit(1), 10_000).unref()
   }
   process.on('SIGINT', stop)

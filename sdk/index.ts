@@ -5,11 +5,20 @@ export type { Clock, KeyValueStorage, OutgoingEvent, Properties, Transport } fro
 export { VERSION } from './core/version.ts'
 export type { SegmentEvent } from './rules/event-schema.ts'
 
+import type { VitalsApi } from './browser/capture/vitals.ts'
 import { type BrowserOptions, startBrowserSdk } from './browser/start.ts'
 import type { Precis } from './core/precis.ts'
 
 /** Starts the SDK in this page: `const precis = init({ apiHost, writeKey })`. */
 export const init = (options: BrowserOptions): Precis => {
-  const { replay: _replay, ...precis } = startBrowserSdk(window, options)
+  const {
+    replay: _replay,
+    outbox: _outbox,
+    ...precis
+  } = startBrowserSdk(window, {
+    loadVitals: () => import('web-vitals') as unknown as Promise<VitalsApi>,
+    loadConsentUi: () => import('../consent/ui/mount.ts').then((m) => m.mountConsentUi),
+    ...options,
+  })
   return precis
 }

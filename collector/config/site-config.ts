@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { consentConfigSchema } from '../../consent/core/config.ts'
+import { enrichmentSchema } from '../enrich/config.ts'
+import { identitySchema } from '../identity/config.ts'
 
 const origin = z.string().refine(
   (value) => {
@@ -20,6 +22,11 @@ export const siteSchema = z.object({
   writeKey: z.string().min(8, 'must be at least 8 characters').max(256),
   allowedOrigins: z.array(origin).default([]),
   consent: consentConfigSchema.prefault({}),
+  identity: identitySchema,
+  /** What the collector derives from requests and keeps: bots, IP, geo (defaults keep little). */
+  enrichment: enrichmentSchema,
+  /** Events older than this are deleted by the daily retention job (default: 13 months). */
+  retentionDays: z.number().int().min(1).max(3650).default(395),
 })
 
 export const configSchema = z

@@ -1,11 +1,12 @@
 import { type EventType, eventSchema, LIMITS, type SegmentEvent } from '../../sdk/rules/event-schema.ts'
+import type { Enricher } from '../enrich/enrich.ts'
 import type { StoredEvent } from '../store/types.ts'
 
 export interface Rejection {
   /** Position of the event in the request's batch. */
   index: number
   messageId?: string
-  code: 'invalid_event' | 'event_too_large' | 'consent_required'
+  code: 'invalid_event' | 'event_too_large' | 'consent_required' | 'bot_traffic'
   message: string
   path: string
 }
@@ -23,6 +24,10 @@ export interface NormalizeContext {
   browser?: boolean
   /** Prefix for error paths, e.g. "batch[3]". */
   pathPrefix?: string
+  /** Derives the context the client is not trusted with (collector/enrich): agent, bot, IP, geo. */
+  enrich: Enricher
+  /** The site refuses bot traffic (bot_traffic) rather than flagging it. */
+  dropBots: boolean
 }
 
 /**
@@ -99,6 +104,18 @@ export const normalizeEvent = (
       },
     }
   }
+  const enriched = ctx.enrich(event.context)
+  if (enriched.bot && ctx.dropBots) {
+    return {
+      rejection: {
+        index,
+        ...messageId,
+        code: 'bot_traffic',
+        message: 'the event comes from a bot or an automated browser, which this site does not collect',
+        path: ctx.pathPrefix ?? '',
+      },
+    }
+  }
   const sentAt = event.sentAt ?? ctx.sentAt
   const timestamp = correctTimestamp(ctx.receivedAt, event.timestamp, sentAt)
   // The envelope (type, ids, name, times) goes to columns; the body is stored as JSON. A literal
@@ -111,7 +128,7 @@ export const normalizeEvent = (
     previousId: e.previousId,
     properties: e.properties,
     traits: e.traits,
-    context: e.context,
+    context: enriched.context,
     integrations: e.integrations,
     originalTimestamp: e.timestamp,
     sentAt,

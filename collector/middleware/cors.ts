@@ -7,7 +7,8 @@ const selfOrigin = (url: string) => new URL(url).origin
 /**
  * CORS for the public API. A preflight names no site, so it passes when any site allows the
  * origin; the route then checks the origin against the site the write key names.
- * Errors carry the CORS headers too, so a page can read why it was refused.
+ * Errors carry the CORS headers too, so a page can read why it was refused, and Retry-After is
+ * exposed so the SDK can wait as long as a 429 or 503 asks (browsers hide it from scripts otherwise).
  */
 export const cors = (sites: Sites): MiddlewareHandler =>
   async function cors(c, next) {
@@ -17,13 +18,15 @@ export const cors = (sites: Sites): MiddlewareHandler =>
       if (!known) throw new ApiError('origin_not_allowed', `origin ${origin ?? '(none)'} is not allowed`)
       c.header('Access-Control-Allow-Origin', origin)
       c.header('Access-Control-Allow-Methods', 'GET, POST, OPTIONS')
-      c.header('Access-Control-Allow-Headers', 'Content-Type, Authorization')
+      // analytics.js sends its write key as Basic auth and counts retries in X-Retry-Count.
+      c.header('Access-Control-Allow-Headers', 'Content-Type, Authorization, X-Retry-Count')
       c.header('Access-Control-Max-Age', '86400')
       c.header('Vary', 'Origin')
       return c.body(null, 204)
     }
     if (known) {
       c.header('Access-Control-Allow-Origin', origin)
+      c.header('Access-Control-Expose-Headers', 'Retry-After')
       c.header('Vary', 'Origin')
     }
     await next()

@@ -3,7 +3,6 @@ import { z } from 'zod'
 import type { Sites } from '../config/sites.ts'
 import { ApiError } from '../errors.ts'
 import { verifyChain } from '../ledger/chain.ts'
-import { adminAuth } from '../middleware/admin-auth.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { Store } from '../store/types.ts'
 
@@ -12,17 +11,9 @@ const eventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 })
 
-export const adminRoutes = ({
-  store,
-  sites,
-  token,
-}: {
-  store: Store
-  sites: Sites
-  token: string | undefined
-}) => {
+/** The admin API of events and consent records; the caller mounts it behind the admin token. */
+export const adminRoutes = ({ store, sites }: { store: Store; sites: Sites }) => {
   const app = new Hono()
-  app.use('*', adminAuth(token))
 
   /** Stored events of a site, newest first, with the site's total. */
   app.get('/events', async (c) => {

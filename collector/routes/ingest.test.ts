@@ -174,6 +174,71 @@ describe('POST /v1/batch', () => {
   })
 })
 
+describe('messageId', () => {
+  // The messageId is the deduplication key: anything but a string of 1..128 characters is refused,
+  // never coerced ("123") nor replaced by a generated id, or a retry would be stored twice.
+  const tooLong = 'm'.repeat(LIMITS.messageIdLength + 1)
+
+  it('accepts 128 characters and refuses 129', async () => {
+    const { app, store } = testApp()
+    const longest = 'm'.repeat(LIMITS.messageIdLength)
+    const ok = await send(
+      app,
+      post('/v1/batch', { batch: [event({ messageId: longest })], writeKey: WRITE_KEY }),
+    )
+    expect(ok.status).toBe(200)
+    const res = await send(
+      app,
+      post('/v1/batch', { batch: [event({ messageId: tooLong })], writeKey: WRITE_KEY }),
+    )
+    expect(res.status).toBe(400)
+    expect(res.body.error).toMatchObject({ code: 'invalid_event', path: 'batch[0].messageId' })
+    expect((await stored(store)).map((r) => r.messageId)).toEqual([longest])
+  })
+
+  it.each([
+    ['a number', 123],
+    ['an object', { id: 'm-1' }],
+  ])('refuses %s and stores nothing under another id', async (_name, messageId) => {
+    const { app, store } = testApp()
+    const res = await send(app, post('/v1/batch', { batch: [event({ messageId })], writeKey: WRITE_KEY }))
+    expect(res.status).toBe(400)
+    expect(res.body.error).toMatchObject({ code: 'invalid_event', path: 'batch[0].messageId' })
+    // Not echoed back as if it were an id the client could match on.
+    expect(res.body.rejected).toEqual([expect.not.objectContaining({ messageId: expect.anything() })])
+    expect(await stored(store)).toHaveLength(0)
+  })
+
+  it('keeps the valid events of a batch that mixes them with bad messageIds', async () => {
+    const { app, store } = testApp()
+    const batch = [
+      event({ messageId: 'first' }),
+      event({ messageId: tooLong }),
+      event({ messageId: 123 }),
+      event({ messageId: { id: 'x' } }),
+      event({ messageId: 'last' }),
+    ]
+    const res = await send(app, post('/v1/batch', { batch, writeKey: WRITE_KEY }))
+    expect(res.status).toBe(200)
+    expect(res.body).toMatchObject({ accepted: 2, inserted: 2, duplicates: 0 })
+    expect(res.body.rejected).toEqual(
+      [1, 2, 3].map((index) =>
+        expect.objectContaining({ index, code: 'invalid_event', path: `batch[${index}].messageId` }),
+      ),
+    )
+    expect((await stored(store)).map((r) => r.messageId).sort()).toEqual(['first', 'last'])
+  })
+
+  it('refuses a numeric messageId on the single-event routes too', async () => {
+    const { app, store } = testApp()
+    const body = { anonymousId: 'a', event: 'Clicked', messageId: 123, writeKey: WRITE_KEY }
+    const res = await send(app, post('/v1/track', body))
+    expect(res.status).toBe(400)
+    expect(res.body.error).toMatchObject({ code: 'invalid_event', path: 'messageId' })
+    expect(await stored(store)).toHaveLength(0)
+  })
+})
+
 describe('single-event routes', () => {
   it.each([
     ['track', { event: 'Clicked' }],
@@ -205,45 +270,45 @@ describe('single-event routes', () => {
   })
 })
 
-describe('CORS', () => {
-  it('answers a preflight from an allowed origin', async () => {
-    const { app } = testApp()
-    const res = await app.request('/v1/batch', {
-      method: 'OPTIONS',
-      headers: { origin: SHOP_ORIGIN, 'access-control-request-method': 'POST' },
+describe('analytics.js paths', () => {
+  // What analytics-next's segmentio plugin posts: the write key in the body and as Basic auth,
+  // text/plain, per-event sentAt and _metadata, userId null before identify.
+  const ajs = (fields: Record<string, unknown>) =>
+    event({
+      messageId: `ajs-next-${Math.random().toString(36).slice(2)}`,
+      userId: null,
+      integrations: {},
+      writeKey: WRITE_KEY,
+      sentAt: '2026-11-23T11:59:59.000Z',
+      _metadata: { bundled: ['Segment.io'], unbundled: [], bundledIds: [] },
+      ...fields,
     })
-    expect(res.status).toBe(204)
-    expect(res.headers.get('access-control-allow-origin')).toBe(SHOP_ORIGIN)
-    expect(res.headers.get('access-control-allow-headers')).toContain('Content-Type')
-  })
+  const headers = { 'content-type': 'text/plain', authorization: basic(WRITE_KEY), origin: SHOP_ORIGIN }
 
-  it('refuses a preflight from an unknown origin without CORS headers', async () => {
-    const { app } = testApp()
-    const res = await app.request('/v1/batch', {
-      method: 'OPTIONS',
-      headers: { origin: 'https://evil.example' },
-    })
-    expect(res.status).toBe(403)
-    expect(res.headers.get('access-control-allow-origin')).toBeNull()
-  })
-
-  it('lets an allowed page read the response, errors included', async () => {
-    const { app } = testApp()
-    const good = post('/v1/batch', { batch: [event()], writeKey: WRITE_KEY }, { origin: SHOP_ORIGIN })
-    const ok = await app.request(good.path, good.init)
-    expect(ok.status).toBe(200)
-    expect(ok.headers.get('access-control-allow-origin')).toBe(SHOP_ORIGIN)
-    const bad = post('/v1/batch', '{', { origin: SHOP_ORIGIN })
-    expect((await app.request(bad.path, bad.init)).headers.get('access-control-allow-origin')).toBe(
-      SHOP_ORIGIN,
-    )
-  })
-
-  it('treats pages the collector serves itself as allowed', async () => {
+  it.each([
+    ['t', 'track', { event: 'Clicked' }],
+    ['p', 'page', { name: 'Home', event: undefined }],
+    ['s', 'screen', { name: 'Home', event: undefined }],
+    ['i', 'identify', { userId: 'u1', traits: { plan: 'pro' }, event: undefined }],
+    ['g', 'group', { groupId: 'g1', event: undefined }],
+    ['a', 'alias', { userId: 'u1', previousId: 'anon-1', event: undefined }],
+  ])('POST /v1/%s stores one %s event', async (path, type, fields) => {
     const { app, store } = testApp()
-    const req = post('/v1/batch', { batch: [event()], writeKey: WRITE_KEY }, { origin: 'http://localhost' })
-    expect((await app.request(`http://localhost${req.path}`, req.init)).status).toBe(200)
-    expect(await stored(store)).toHaveLength(1)
+    const body = ajs({ type, ...fields })
+    const res = await send(app, post(`/v1/${path}`, body, headers))
+    expect(res.status).toBe(200)
+    const rows = await stored(store)
+    expect(rows.map((r) => [r.type, r.messageId])).toEqual([[type, body.messageId]])
+    // The write key is authorization and _metadata is the library's bookkeeping: neither is data.
+    expect(rows[0]?.payload).not.toMatch(/writeKey|_metadata/)
+  })
+
+  it('POST /v1/b stores a batch', async () => {
+    const { app, store } = testApp()
+    const batch = [ajs({ messageId: 'b-1' }), ajs({ messageId: 'b-2', type: 'page', event: undefined })]
+    const body = { writeKey: WRITE_KEY, batch, sentAt: '2026-11-23T11:59:59.000Z' }
+    expect((await send(app, post('/v1/b', body, headers))).body).toMatchObject({ inserted: 2 })
+    expect((await stored(store)).map((r) => r.messageId).sort()).toEqual(['b-1', 'b-2'])
   })
 })
 

@@ -7,11 +7,14 @@ import {
   LIMITS,
   singleEnvelopeSchema,
 } from '../../sdk/rules/event-schema.ts'
+import type { SiteConfig } from '../config/site-config.ts'
 import type { Sites } from '../config/sites.ts'
+import { requestEnricher } from '../enrich/enrich.ts'
+import { createAgentParser } from '../enrich/user-agent.ts'
 import { ApiError } from '../errors.ts'
 import { normalizeEvent, type Rejection } from '../ingest/normalize.ts'
 import type { Store, StoredEvent } from '../store/types.ts'
-import { authorize, parseEnvelope, readJson, tooLarge } from './request.ts'
+import { authorize, parseEnvelope, readJson, requestInput, tooLarge } from './request.ts'
 
 export interface IngestDeps {
   store: Store
@@ -29,6 +32,22 @@ export const ingestRoutes = ({ store, sites, now, newId }: IngestDeps) => {
   const app = new Hono()
   app.use('*', bodyLimit({ maxSize: LIMITS.requestBytes, onError: tooLarge(LIMITS.requestBytes) }))
 
+  // One cache for the app's lifetime: the same few hundred user agents arrive again and again.
+  const agents = createAgentParser()
+  /** What every event of this request shares: site, times, how to enrich it. */
+  const shared = (c: Context, site: SiteConfig, receivedAt: number, sentAt: string | undefined) => {
+    const input = requestInput(c)
+    return {
+      site: site.id,
+      receivedAt,
+      sentAt,
+      newId,
+      browser: input.browser,
+      enrich: requestEnricher(input, site.enrichment, agents),
+      dropBots: site.enrichment.bots === 'drop',
+    }
+  }
+
   const answer = async (c: Context, rows: StoredEvent[], rejected: Rejection[]) => {
     if (rows.length === 0) {
       const first = rejected[0]!
@@ -45,42 +64,31 @@ export const ingestRoutes = ({ store, sites, now, newId }: IngestDeps) => {
     const site = authorize(c, sites, body.writeKey)
     const rows: StoredEvent[] = []
     const rejected: Rejection[] = []
-    const browser = c.req.header('origin') !== undefined
+    const ctx = shared(c, site, receivedAt, body.sentAt)
     body.batch.forEach((input, index) => {
-      const ctx = {
-        site: site.id,
-        receivedAt,
-        sentAt: body.sentAt,
-        newId,
-        pathPrefix: `batch[${index}]`,
-        browser,
-      }
-      const result = normalizeEvent(input, index, ctx)
+      const result = normalizeEvent(input, index, { ...ctx, pathPrefix: `batch[${index}]` })
       if ('row' in result) rows.push(result.row)
       else rejected.push(result.rejection)
     })
     return answer(c, rows, rejected)
   }
+  // analytics.js (analytics-next) posts to one-letter paths: /b for batches, /t, /p, /s, /i, /g, /a
+  // for single events. Serving them too lets it point at the collector with only an apiHost.
   app.post('/batch', batch)
   app.post('/import', batch)
+  app.post('/b', batch)
 
+  const single = (type: EventType) => async (c: Context) => {
+    const receivedAt = now()
+    const body = await readJson(c)
+    const envelope = parseEnvelope(singleEnvelopeSchema, body)
+    const site = authorize(c, sites, envelope.writeKey)
+    const result = normalizeEvent(body, 0, { ...shared(c, site, receivedAt, envelope.sentAt), type })
+    return 'row' in result ? answer(c, [result.row], []) : answer(c, [], [result.rejection])
+  }
   for (const type of EVENT_TYPES) {
-    app.post(`/${type}`, async (c) => {
-      const receivedAt = now()
-      const body = await readJson(c)
-      const envelope = parseEnvelope(singleEnvelopeSchema, body)
-      const site = authorize(c, sites, envelope.writeKey)
-      const ctx = {
-        site: site.id,
-        receivedAt,
-        sentAt: envelope.sentAt,
-        newId,
-        type: type as EventType,
-        browser: c.req.header('origin') !== undefined,
-      }
-      const result = normalizeEvent(body, 0, ctx)
-      return 'row' in result ? answer(c, [result.row], []) : answer(c, [], [result.rejection])
-    })
+    app.post(`/${type}`, single(type))
+    app.post(`/${type[0]}`, single(type))
   }
   return app
 }

@@ -7,20 +7,26 @@ import { parseConfig } from '../config/site-config.ts'
 import { openSqliteStore } from '../store/sqlite.ts'
 import { SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
 
-const withAssets = () => {
+/** An app serving bundles from a temp folder; `files` are written there first (the build's output). */
+const withAssets = (files: Record<string, string> = BUILT) => {
   const dir = mkdtempSync(join(tmpdir(), 'precis-assets-'))
-  writeFileSync(join(dir, 'p.js'), 'console.log("sdk")')
+  for (const [name, body] of Object.entries(files)) writeFileSync(join(dir, name), body)
   writeFileSync(join(dir, 'index.html'), '<h1>shop</h1>')
   const app = createApp({
     store: openSqliteStore(':memory:'),
     clock: { now: Date.now },
     config: {
       sites: parseConfig({ sites: [{ id: 'demo', writeKey: WRITE_KEY }] }),
-      sdkBundlePath: join(dir, 'p.js'),
+      bundleDir: dir,
       demoRoot: dir,
     },
   })
-  return app
+  return { app, dir }
+}
+const BUILT = {
+  'p.js': 'console.log("sdk")',
+  'p-vitals.js': 'precisVitals({})',
+  'p-consent.js': 'precisConsentUi(() => {})',
 }
 
 describe('public routes', () => {
@@ -28,23 +34,56 @@ describe('public routes', () => {
     expect(await (await testApp().app.request('/healthz')).json()).toEqual({ ok: true })
   })
 
-  it('serves the SDK bundle with an ETag and answers 304 when unchanged', async () => {
-    const app = withAssets()
-    const res = await app.request('/p.js')
+  it.each(Object.keys(BUILT))('serves /%s with an ETag and answers 304 when unchanged', async (file) => {
+    const { app } = withAssets()
+    const res = await app.request(`/${file}`)
     expect(res.status).toBe(200)
-    expect(res.headers.get('content-type')).toMatch(/javascript/)
-    expect(await res.text()).toBe('console.log("sdk")')
+    expect(res.headers.get('content-type')).toBe('application/javascript; charset=utf-8')
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300')
+    expect(await res.text()).toBe(BUILT[file as keyof typeof BUILT])
     const etag = res.headers.get('etag')!
-    expect((await app.request('/p.js', { headers: { 'if-none-match': etag } })).status).toBe(304)
+    expect(etag).toMatch(/^"[\w-]{27}"$/)
+    const again = await app.request(`/${file}`, { headers: { 'if-none-match': etag } })
+    expect(again.status).toBe(304)
+    expect(again.headers.get('etag')).toBe(etag)
+    expect(await again.text()).toBe('')
+    expect((await app.request(`/${file}`, { headers: { 'if-none-match': '"stale"' } })).status).toBe(200)
   })
 
-  it('explains a missing bundle', async () => {
-    const res = await testApp().app.request('/p.js')
+  it('gives each bundle its own ETag', async () => {
+    const { app } = withAssets()
+    const etags = await Promise.all(
+      Object.keys(BUILT).map(async (file) => (await app.request(`/${file}`)).headers.get('etag')),
+    )
+    expect(new Set(etags).size).toBe(3)
+  })
+
+  it.each([
+    ['/p.js', 'the SDK bundle'],
+    ['/p-vitals.js', 'the web-vitals chunk'],
+    ['/p-consent.js', 'the consent banner chunk'],
+  ])('explains an unconfigured %s with the stable error shape', async (path, name) => {
+    const res = await testApp().app.request(path)
     expect(res.status).toBe(404)
+    expect(await res.json()).toEqual({ error: { code: 'not_found', message: `${name} is not configured` } })
+  })
+
+  it('answers 404 until the web-vitals chunk is built, then serves it', async () => {
+    const { app, dir } = withAssets({ 'p.js': BUILT['p.js'] })
+    const missing = await app.request('/p-vitals.js')
+    expect(missing.status).toBe(404)
+    expect(await missing.json()).toEqual({
+      error: { code: 'not_found', message: 'the web-vitals chunk is not built: run npm run build' },
+    })
+    expect((await app.request('/p.js')).status).toBe(200)
+    writeFileSync(join(dir, 'p-vitals.js'), BUILT['p-vitals.js'])
+    const built = await app.request('/p-vitals.js')
+    expect(built.status).toBe(200)
+    expect(await built.text()).toBe(BUILT['p-vitals.js'])
   })
 
   it('serves the demo site under /demo/', async () => {
-    const app = withAssets()
+    const { app } = withAssets()
     expect(await (await app.request('/demo/')).text()).toBe('<h1>shop</h1>')
     expect((await app.request('/demo')).status).toBe(302)
   })

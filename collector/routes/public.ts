@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { serveStatic } from '@hono/node-server/serve-static'
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { originAllowed, type Sites } from '../config/sites.ts'
 import { ApiError } from '../errors.ts'
 import { requestOrigin } from '../middleware/cors.ts'
 
 export interface PublicAssets {
-  /** The built script-tag bundle (dist/p.js). */
-  sdkBundlePath?: string
+  /** Folder of the built scripts (dist/): p.js and the chunks it loads when needed. */
+  bundleDir?: string
   /** Folder served at /demo/. */
   demoRoot?: string
 }
@@ -18,25 +19,41 @@ const loadBundle = (path: string) => {
   return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` }
 }
 
-export const publicRoutes = ({ sites, assets }: { sites: Sites; assets: PublicAssets }) => {
-  const app = new Hono()
+/**
+ * Serves one built script with a content ETag, a short cache and 304s. The file is read once and
+ * kept; a missing file is retried on the next request, so building while the collector runs works.
+ */
+/** The scripts served from bundleDir: the tag, and the chunks it loads only when they are needed. */
+const BUNDLES = {
+  'p.js': 'the SDK bundle',
+  'p-consent.js': 'the consent banner chunk',
+  'p-vitals.js': 'the web-vitals chunk',
+}
+
+const bundleHandler = (path: string | undefined, name: string) => {
   let bundle: { body: string; etag: string } | undefined
-
-  app.get('/healthz', (c) => c.json({ ok: true }))
-
-  app.get('/p.js', (c) => {
-    if (!assets.sdkBundlePath) throw new ApiError('not_found', 'no SDK bundle is configured')
+  return (c: Context) => {
+    if (!path) throw new ApiError('not_found', `${name} is not configured`)
     try {
-      bundle ??= loadBundle(assets.sdkBundlePath)
+      bundle ??= loadBundle(path)
     } catch {
-      throw new ApiError('not_found', 'the SDK bundle is not built: run npm run build')
+      throw new ApiError('not_found', `${name} is not built: run npm run build`)
     }
     c.header('ETag', bundle.etag)
     c.header('Cache-Control', 'public, max-age=300')
     if (c.req.header('if-none-match') === bundle.etag) return c.body(null, 304)
     c.header('Content-Type', 'application/javascript; charset=utf-8')
     return c.body(bundle.body)
-  })
+  }
+}
+
+export const publicRoutes = ({ sites, assets }: { sites: Sites; assets: PublicAssets }) => {
+  const app = new Hono()
+
+  app.get('/healthz', (c) => c.json({ ok: true }))
+
+  for (const [file, name] of Object.entries(BUNDLES))
+    app.get(`/${file}`, bundleHandler(assets.bundleDir && join(assets.bundleDir, file), name))
 
   /** What the script tag needs to know about its site; public by design. */
   app.get('/v1/sites/:site/config', (c) => {

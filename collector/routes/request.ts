@@ -1,8 +1,10 @@
 // What every write endpoint does with a request: read JSON, validate the envelope, authorize.
+import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Context } from 'hono'
 import type { z } from 'zod'
 import type { SiteConfig } from '../config/site-config.ts'
 import { originAllowed, type Sites } from '../config/sites.ts'
+import type { RequestInput } from '../enrich/enrich.ts'
 import { ApiError } from '../errors.ts'
 import { requestOrigin } from '../middleware/cors.ts'
 
@@ -55,3 +57,22 @@ export const authorize = (c: Context, sites: Sites, bodyKey: string | undefined)
 export const tooLarge = (bytes: number) => () => {
   throw new ApiError('payload_too_large', `the body is larger than ${bytes} bytes`)
 }
+
+/**
+ * The TCP peer's address. Undefined where there is no Node socket: app.request() in tests (which
+ * pass one as env: { incoming: { socket: { remoteAddress } } }) and other runtimes.
+ */
+export const peerAddress = (c: Context): string | undefined => {
+  try {
+    return getConnInfo(c).remote.address
+  } catch {
+    return undefined
+  }
+}
+
+/** The request facts enrichment reads (collector/enrich), taken from the request once. */
+export const requestInput = (c: Context): RequestInput => ({
+  peer: peerAddress(c),
+  header: (name) => c.req.header(name),
+  browser: c.req.header('origin') !== undefined,
+})

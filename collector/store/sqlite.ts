@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
+import { resolverThread } from '../identity/resolver-worker.ts'
+import { sqliteIdentity } from '../identity/sqlite-identity.ts'
 import { sqliteLedger } from './sqlite-ledger.ts'
 import { configure, createGroupWriter, type WriteResult } from './sqlite-writer.mjs'
 import type { InsertResult, Store, StoredEvent } from './types.ts'
@@ -43,6 +45,71 @@ const MIGRATIONS = [
      PRIMARY KEY (site, seq)
    );
    CREATE INDEX consent_records_id ON consent_records (site, consent_id, seq);`,
+  // Identity: profiles, the identifiers that resolve to them, merges and refusals, erasure.
+  // Events get AUTOINCREMENT ids first: resolution follows them in order, and an erased newest
+  // event must not hand its id to the next one.
+  `CREATE TABLE events_v3 (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     site TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     name TEXT,
+     user_id TEXT,
+     anonymous_id TEXT,
+     timestamp INTEGER NOT NULL,
+     received_at INTEGER NOT NULL,
+     payload TEXT NOT NULL,
+     UNIQUE (site, message_id)
+   );
+   INSERT INTO events_v3 SELECT * FROM events;
+   DROP TABLE events;
+   ALTER TABLE events_v3 RENAME TO events;
+   CREATE INDEX events_site_received ON events (site, received_at);
+   CREATE INDEX events_site_anonymous ON events (site, anonymous_id);
+   CREATE INDEX events_site_user ON events (site, user_id);
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   INSERT INTO meta (key, value) VALUES
+     ('secret', lower(hex(randomblob(32)))),
+     ('identity_watermark', '0'),
+     ('identity_generation', '0');
+   CREATE TABLE profiles (
+     site TEXT NOT NULL,
+     id TEXT NOT NULL,
+     created_seq INTEGER NOT NULL,
+     data TEXT NOT NULL,
+     PRIMARY KEY (site, id)
+   );
+   CREATE TABLE identifiers (
+     site TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     value TEXT NOT NULL,
+     profile_id TEXT NOT NULL,
+     added_at INTEGER NOT NULL,
+     PRIMARY KEY (site, kind, value)
+   ) WITHOUT ROWID;
+   CREATE INDEX identifiers_profile ON identifiers (site, profile_id);
+   CREATE TABLE profile_redirects (
+     site TEXT NOT NULL,
+     from_id TEXT NOT NULL,
+     to_id TEXT NOT NULL,
+     PRIMARY KEY (site, from_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX profile_redirects_to ON profile_redirects (site, to_id);
+   CREATE TABLE identity_audit (
+     id INTEGER PRIMARY KEY,
+     site TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     action TEXT NOT NULL,
+     profile_id TEXT NOT NULL,
+     other_id TEXT,
+     identifiers TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     reason TEXT
+   );
+   CREATE INDEX identity_audit_profile ON identity_audit (site, profile_id);
+   CREATE INDEX identity_audit_other ON identity_audit (site, other_id);
+   CREATE TABLE suppressions (site TEXT NOT NULL, hash TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (site, hash)) WITHOUT ROWID;
+   CREATE TABLE identity_tokens (site TEXT NOT NULL, hash TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (site, hash)) WITHOUT ROWID;`,
 ]
 
 const migrate = (db: Database.Database) => {
@@ -148,30 +215,55 @@ const inThreadWriter = (db: Database.Database): { write: Write; close(): Promise
   }
 }
 
+export interface SqliteOptions {
+  newId?: () => string
+  /**
+   * Resolve identities on a worker thread (the Node entry does). Workers load TypeScript only
+   * under the process's loader (tsx), which test runners do not pass on: off by default.
+   */
+  resolverThread?: boolean
+}
+
 /** Opens (creating if needed) a SQLite store; `path` may be ':memory:'. */
-export const openSqliteStore = (path: string): Store => {
+export const openSqliteStore = (path: string, options: SqliteOptions = {}): Store => {
+  const newId = options.newId ?? (() => crypto.randomUUID())
   const inMemory = path === ':memory:'
   if (!inMemory) mkdirSync(dirname(path), { recursive: true })
   const db = new Database(path)
   configure(db)
   migrate(db)
   const writer = inMemory ? inThreadWriter(db) : workerWriter(path)
+  // Identity resolution gets a connection of its own, without fsync (see sqliteIdentity), on a
+  // worker thread when asked.
+  const resolverDb = inMemory ? db : new Database(path)
+  if (resolverDb !== db) {
+    configure(resolverDb)
+    resolverDb.pragma('synchronous = NORMAL')
+  }
+  const identity = sqliteIdentity(db, newId, resolverDb)
+  const thread =
+    !inMemory && options.resolverThread ? resolverThread(path, identity.resolveIdentities) : undefined
 
   const list = db.prepare<[string, number], Row>(
     'SELECT * FROM events WHERE site = ? ORDER BY received_at DESC, id DESC LIMIT ?',
   )
   const count = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE site = ?')
 
+  const deleteBefore = db.prepare('DELETE FROM events WHERE site = ? AND timestamp < ?')
   const ledger = sqliteLedger(db)
   return {
     ...ledger,
+    ...identity,
+    ...(thread ? { resolveIdentities: thread.resolve } : {}),
     insertEvents: (rows) => writer.write(flatten(rows)),
+    deleteEventsBefore: async (site, before) => deleteBefore.run(site, before).changes,
     listEvents: async (site, { limit }) => ({
       events: list.all(site, limit).map(fromRow),
       total: count.get(site)?.n ?? 0,
     }),
     close: async () => {
-      await writer.close()
+      await Promise.all([writer.close(), thread?.close()])
+      if (resolverDb !== db) resolverDb.close()
       db.close()
     },
   }

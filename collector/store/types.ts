@@ -1,4 +1,5 @@
 import type { EventType } from '../../sdk/rules/event-schema.ts'
+import type { IdentityStore } from '../identity/types.ts'
 import type { ConsentFields, ConsentRecord } from '../ledger/chain.ts'
 
 /**
@@ -40,9 +41,11 @@ export interface EventPage {
  * Storage behind the collector. Every adapter passes the contract suite in contract.ts.
  * Methods are async so network-backed adapters fit; an adapter on a synchronous driver just resolves.
  */
-export interface Store {
+export interface Store extends IdentityStore {
   /** Stores all rows or none (one transaction), idempotent on (site, messageId). */
   insertEvents(rows: readonly StoredEvent[]): Promise<InsertResult>
+  /** Deletes the site's events that happened before `before` (epoch ms); resolves to how many. */
+  deleteEventsBefore(site: string, before: number): Promise<number>
   /** Newest first (by receivedAt, then arrival order). */
   listEvents(site: string, options: { limit: number }): Promise<EventPage>
   /**

@@ -1,7 +1,7 @@
 import type { ConsentConfig } from '../core/config.ts'
 import { type ConsentState, type ConsentStore, PURPOSES } from '../core/state.ts'
 import { pickLanguage, resolveStrings } from '../core/strings.ts'
-import { type ConsentUi, mountConsentUi } from '../ui/mount.ts'
+import type { ConsentUi, mountConsentUi, VisitorRights } from '../ui/mount.ts'
 import { startTagGate } from './gate.ts'
 import { removeServiceData } from './purge.ts'
 
@@ -22,6 +22,10 @@ export interface StartConsentOptions {
   gpc: boolean
   /** Sends a proof-of-consent record to the collector. */
   record(record: ConsentRecord): void
+  /** The banner and dialog, loaded only when needed (a chunk of the script tag). */
+  loadUi(): Promise<typeof mountConsentUi>
+  /** Download and delete of the visitor's data, offered in the preferences dialog. */
+  rights?: VisitorRights
 }
 
 /**
@@ -29,7 +33,15 @@ export interface StartConsentOptions {
  * shows the banner when there is no valid choice, runs gated tags as purposes are granted, cleans
  * up after withdrawn ones, and records every choice the visitor makes.
  */
-export const startConsent = ({ win, consent, config, gpc, record }: StartConsentOptions): ConsentUi => {
+export const startConsent = ({
+  win,
+  consent,
+  config,
+  gpc,
+  record,
+  loadUi,
+  rights,
+}: StartConsentOptions): ConsentUi => {
   const doc = win.document
   consent.configure({ version: config.version, maxAgeDays: config.maxAgeDays, mode: config.mode, gpc })
   const language = pickLanguage(config.language, doc.documentElement.lang || win.navigator.language)
@@ -40,8 +52,27 @@ export const startConsent = ({ win, consent, config, gpc, record }: StartConsent
     granted: consent.granted,
     grant: (purpose) => consent.set({ [purpose]: true }, 'preferences'),
   })
-  const ui = mountConsentUi({ doc, consent, strings, services: config.services, gpc, ran: gate.ran })
+  // Most page views come with a valid choice and never need the banner's code.
+  let ui: Promise<ConsentUi> | undefined
+  const mounted = () =>
+    (ui ??= loadUi().then((mount) =>
+      mount({ doc, consent, strings, services: config.services, gpc, ran: gate.ran, rights }),
+    ))
+  const open = () =>
+    void mounted().then(
+      (u) => u.open(),
+      () => {},
+    )
+  if (consent.get().source === 'default') void mounted().catch(() => {})
+  // Any element of the site can reopen the preferences.
+  doc.addEventListener('click', (e) => {
+    if ((e.target as Element | null)?.closest?.('[data-precis-consent-open]')) {
+      e.preventDefault()
+      open()
+    }
+  })
   consent.on('change', (state, previous) => {
+    if (state.source === 'default') void mounted().catch(() => {}) // reset: ask again
     gate.update()
     const withdrawn = PURPOSES.filter((p) => previous.purposes[p] && !state.purposes[p])
     if (withdrawn.length > 0) void removeServiceData(win, config.services, withdrawn)
@@ -57,5 +88,5 @@ export const startConsent = ({ win, consent, config, gpc, record }: StartConsent
       timestamp: new Date(state.updatedAt).toISOString(),
     })
   })
-  return ui
+  return { open }
 }

@@ -28,6 +28,13 @@ const en = {
   blocked: 'This content is blocked until you allow {purpose}.',
   allow: 'Allow {purpose}',
   reopen: 'Privacy choices',
+  yourData: 'Your data',
+  yourDataText: 'Download or delete what this site has collected about you.',
+  download: 'Download my data',
+  erase: 'Delete my data',
+  confirmErase: 'Confirm: delete my data',
+  erased: 'Your data was deleted.',
+  rightsFailed: 'That did not work. Please try again later.',
 }
 
 export type Strings = typeof en
@@ -58,6 +65,13 @@ const zhCN: Strings = {
   blocked: '在您允许{purpose}之前，此内容已被屏蔽。',
   allow: '允许{purpose}',
   reopen: '隐私选择',
+  yourData: '您的数据',
+  yourDataText: '下载或删除本网站收集的关于您的数据。',
+  download: '下载我的数据',
+  erase: '删除我的数据',
+  confirmErase: '确认：删除我的数据',
+  erased: '您的数据已删除。',
+  rightsFailed: '操作未成功，请稍后再试。',
 }
 
 export const STRINGS: Record<Language, Strings> = { en, 'zh-CN': zhCN }

@@ -18,7 +18,10 @@ const FOCUSABLE = 'button,input:not([disabled]),[href],[tabindex]:not([tabindex=
 /** Keeps Tab and Shift+Tab inside `box` (a modal dialog). */
 export const trapFocus = (box: HTMLElement, root: ShadowRoot, e: KeyboardEvent) => {
   if (e.key !== 'Tab') return
-  const items = [...box.querySelectorAll<HTMLElement>(FOCUSABLE)]
+  // Controls in hidden parts of the dialog take no focus: leave them out.
+  const items = [...box.querySelectorAll<HTMLElement>(FOCUSABLE)].filter(
+    (el) => el.getClientRects().length > 0,
+  )
   const first = items[0]
   const last = items[items.length - 1]
   const active = root.activeElement

@@ -19,6 +19,15 @@ export interface ConsentUiOptions {
   gpc: boolean
   /** Whether a gated script of the purpose already ran (it cannot be stopped without a reload). */
   ran(purpose: Purpose): boolean
+  /** The visitor's own data: shown in the dialog when this browser can prove it is theirs. */
+  rights?: VisitorRights | undefined
+}
+
+export interface VisitorRights {
+  available(): boolean
+  /** Each resolves to whether it worked. */
+  download(): Promise<boolean>
+  erase(): Promise<boolean>
 }
 
 export interface ConsentUi {
@@ -37,6 +46,7 @@ export const mountConsentUi = ({
   services,
   gpc,
   ran,
+  rights,
 }: ConsentUiOptions): ConsentUi => {
   const host = h('div', { id: 'precis-consent' })
   const root = host.attachShadow({ mode: 'open' })
@@ -110,6 +120,8 @@ export const mountConsentUi = ({
     ...purposeRows,
     h('div', { class: 'r' }, save, ...choiceButtons('preferences')),
   )
+  const yourData = rights && rightsSection(rights, s)
+  if (yourData) dialog.append(yourData.section)
   const overlay = h('div', { class: 'o', hidden: true }, dialog)
   overlay.onkeydown = (e) => {
     if (e.key === 'Escape') hide()
@@ -139,6 +151,7 @@ export const mountConsentUi = ({
     returnFocus = active instanceof HTMLElement ? active : null
     const { purposes } = consent.get()
     for (const p of PURPOSES) switches[p].checked = purposes[p]
+    yourData?.refresh()
     overlay.hidden = false
     switches.analytics.focus()
   }
@@ -157,12 +170,39 @@ export const mountConsentUi = ({
   consent.on('change', (state) => {
     if (state.source === 'default') banner.hidden = false
   })
-  // Any element of the site can reopen the preferences.
-  doc.addEventListener('click', (e) => {
-    if ((e.target as Element | null)?.closest?.('[data-precis-consent-open]')) {
-      e.preventDefault()
-      open()
-    }
-  })
   return { open }
+}
+
+/** Download and delete, with a second click to confirm deletion and a status for screen readers. */
+const rightsSection = (rights: VisitorRights, s: Strings) => {
+  const status = h('p', { class: 's', role: 'status' })
+  const download = h('button', { type: 'button' }, s.download)
+  const erase = h('button', { type: 'button' }, s.erase)
+  let armed = false
+  const settle = (worked: boolean, done = '') => {
+    status.textContent = worked ? done : s.rightsFailed
+  }
+  download.onclick = async () => settle(await rights.download())
+  erase.onclick = async () => {
+    armed = !armed
+    erase.textContent = armed ? s.confirmErase : s.erase
+    if (!armed) settle(await rights.erase(), s.erased)
+  }
+  const section = h(
+    'section',
+    { 'aria-labelledby': 'pc-y' },
+    h('h2', { id: 'pc-y' }, s.yourData),
+    h('p', { class: 's' }, s.yourDataText),
+    h('div', { class: 'r' }, download, erase),
+    status,
+  )
+  return {
+    section,
+    refresh() {
+      section.hidden = !rights.available()
+      armed = false
+      erase.textContent = s.erase
+      status.textContent = ''
+    },
+  }
 }

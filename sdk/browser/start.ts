@@ -3,11 +3,17 @@ import { cookiePersistence } from '../../consent/browser/cookie.ts'
 import { startConsent } from '../../consent/browser/start-consent.ts'
 import type { ConsentConfig } from '../../consent/core/config.ts'
 import { createConsentStore } from '../../consent/core/state.ts'
-import type { ConsentUi } from '../../consent/ui/mount.ts'
+import type { ConsentUi, mountConsentUi } from '../../consent/ui/mount.ts'
 import { uuid } from '../core/ids.ts'
 import { createPrecis } from '../core/precis.ts'
 import type { Clock } from '../core/types.ts'
+import { type CaptureOptions, captureOptions } from './capture/options.ts'
+import { startCapture } from './capture/start-capture.ts'
+import type { VitalsApi } from './capture/vitals.ts'
+import { loadChunk } from './chunk.ts'
 import { pageContext, pageProperties } from './context.ts'
+import { deliveryEdges } from './delivery.ts'
+import { visitorRights } from './rights.ts'
 import { browserStorage } from './storage.ts'
 import { type Endpoint, fetchTransport } from './transport.ts'
 
@@ -17,6 +23,16 @@ export interface BrowserOptions {
   /** The site id; with no writeKey the SDK fetches the site's public config from the collector. */
   site?: string
   writeKey?: string
+  /** What is captured without code (defaults: all but forms and hash changes). */
+  capture?: Partial<CaptureOptions>
+  /** Session inactivity timeout in minutes (default 30). */
+  sessionMinutes?: number
+  /** Logs delivery trouble (the collector's error codes) to the console. */
+  debug?: boolean
+  /** How web-vitals is loaded: the script tag loads dist/p-vitals.js, bundlers import it. */
+  loadVitals?: () => Promise<VitalsApi>
+  /** How the consent banner is loaded: dist/p-consent.js, or the bundler's import(). */
+  loadConsentUi?: () => Promise<typeof mountConsentUi>
 }
 
 /** What GET /v1/sites/:site/config answers. */
@@ -25,7 +41,7 @@ interface SiteSettings {
   consent: ConsentConfig
 }
 
-/** Wires the SDK's core to the real browser: cookie, localStorage, fetch, timers, crypto. */
+/** Wires the SDK's core to the real browser: cookie, localStorage, IndexedDB, fetch, timers, crypto. */
 export const startBrowserSdk = (win: Window, options: BrowserOptions) => {
   const clock: Clock = {
     now: () => Date.now(),
@@ -33,6 +49,7 @@ export const startBrowserSdk = (win: Window, options: BrowserOptions) => {
     clearTimeout: (handle) => win.clearTimeout(handle as number),
   }
   const newId = () => uuid((bytes) => win.crypto.getRandomValues(bytes))
+  const log = options.debug ? (m: string) => console.warn(`[precis] ${m}`) : undefined
   const url = `${options.apiHost}/v1/batch`
   let endpoint: Endpoint | undefined = options.writeKey ? { url, writeKey: options.writeKey } : undefined
 
@@ -55,16 +72,23 @@ export const startBrowserSdk = (win: Window, options: BrowserOptions) => {
       credentials: 'omit',
     }).catch(() => {})
 
+  const delivery = deliveryEdges(win, newId, clock, log)
+  const storage = browserStorage()
   const precis = createPrecis({
     clock,
     newId,
-    storage: browserStorage(),
+    random: Math.random,
+    storage,
     consent,
     openPreferences: () => ui?.open(),
     transport: fetchTransport(() => endpoint, clock),
     context: () => pageContext(win),
     pageProperties: () => pageProperties(win),
+    outbox: delivery.options,
+    ...(options.sessionMinutes !== undefined ? { sessionTimeout: options.sessionMinutes * 60_000 } : {}),
   })
+  delivery.connect(precis.outbox, consent)
+  const rights = visitorRights(win, options.apiHost, () => endpoint?.writeKey, storage, precis, consent)
 
   if (options.site) {
     // The site config is the one request made before consent: the banner needs it.
@@ -78,16 +102,29 @@ export const startBrowserSdk = (win: Window, options: BrowserOptions) => {
           config,
           gpc,
           record: (r) => post('/v1/consent', { ...r, writeKey }),
+          loadUi:
+            options.loadConsentUi ?? loadChunk(win, `${options.apiHost}/p-consent.js`, 'precisConsentUi'),
+          rights,
         })
         void precis.flush()
+        rights.ensureToken()
       })
       .catch(() => {})
   }
 
-  // Page unload: send what waits now; keepalive requests outlive the page.
-  const leave = () => void precis.flush()
+  const capture = startCapture(win, precis, consent, clock, {
+    options: captureOptions(options.capture),
+    loadVitals: options.loadVitals ?? loadChunk(win, `${options.apiHost}/p-vitals.js`, 'precisVitals'),
+  })
+
+  // Page hidden or left: report this page's figures, then start keepalive requests for what
+  // waits. Registered on window, after web-vitals' capture listeners have given their values.
+  const leave = () => {
+    capture.leave()
+    precis.outbox.unload()
+  }
   win.addEventListener('pagehide', leave)
-  win.document.addEventListener('visibilitychange', () => {
+  win.addEventListener('visibilitychange', () => {
     if (win.document.visibilityState === 'hidden') leave()
   })
   return precis

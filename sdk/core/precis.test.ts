@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type ConsentPersistence, createConsentStore } from '../../consent/core/state.ts'
 import { createPrecis } from './precis.ts'
-import { fakeTimersClock, memoryStorage, recordingTransport } from './testing.ts'
+import { eventName, fakeTimersClock, memoryStorage, recordingTransport } from './testing.ts'
 import { STORAGE_KEYS } from './tracker.ts'
 
 beforeEach(() => {
@@ -11,7 +11,11 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-const setup = (cookie: { value: string | null } = { value: null }, storage = memoryStorage()) => {
+const setup = (
+  cookie: { value: string | null } = { value: null },
+  storage = memoryStorage(),
+  sessionTimeout = 0,
+) => {
   const rec = recordingTransport()
   const persistence: ConsentPersistence = {
     load: () => cookie.value,
@@ -28,7 +32,12 @@ const setup = (cookie: { value: string | null } = { value: null }, storage = mem
     storage,
     consent,
     transport: rec.transport,
-    context: () => ({ page: { path: '/shop' }, library: { name: 'precis', version: 'test' } }),
+    random: () => 0.5,
+    sessionTimeout,
+    context: () => ({
+      page: { path: '/shop', url: 'https://shop.example/?utm_source=news' },
+      library: { name: 'precis', version: 'test' },
+    }),
     pageProperties: () => ({ path: '/shop', title: 'Shop' }),
   })
   return { precis, storage, cookie, ...rec }
@@ -174,6 +183,37 @@ describe('with analytics consent', () => {
     await precis.flush()
     await vi.advanceTimersByTimeAsync(60_000)
     expect(sent()).toEqual([])
+    expect(storage.data.size).toBe(0)
+  })
+})
+
+describe('sessions', () => {
+  it('opens a session with its first event, stamps its id and campaign on every event, and counts its end', async () => {
+    const { precis, sent, storage } = setup(undefined, undefined, 30 * 60_000)
+    precis.consent.acceptAll()
+    precis.page()
+    precis.track('Product Viewed')
+    await vi.advanceTimersByTimeAsync(31 * 60_000)
+    precis.track('Back Again')
+    await precis.flush()
+    const events = sent().map((e) => [
+      e.type === 'page' ? 'page' : eventName(e),
+      (e.context.session as { id: string }).id,
+    ])
+    const [first, second] = [events[0]![1], events.at(-1)![1]]
+    expect(events).toEqual([
+      ['Session Started', first],
+      ['page', first],
+      ['Product Viewed', first],
+      ['Session Ended', first],
+      ['Session Started', second],
+      ['Back Again', second],
+    ])
+    expect(first).not.toBe(second)
+    expect(sent().every((e) => (e.context.campaign as { source?: string }).source === 'news')).toBe(true)
+    const ended = sent().find((e) => eventName(e) === 'Session Ended') as { properties?: unknown }
+    expect(ended.properties).toEqual({ duration: 0, events: 2 })
+    precis.consent.set({ analytics: false })
     expect(storage.data.size).toBe(0)
   })
 })

@@ -1,5 +1,11 @@
 import type { ConsentStore } from '../../consent/core/state.ts'
-import { createQueue, type QueueOptions } from './queue.ts'
+import {
+  createOutbox,
+  memoryOutboxStore,
+  type Outbox,
+  type OutboxOptions,
+  type OutboxStats,
+} from './outbox.ts'
 import { createTracker, type Tracker, type TrackerDeps } from './tracker.ts'
 import type { Transport } from './types.ts'
 
@@ -11,24 +17,43 @@ export interface Precis extends Omit<Tracker, 'at'> {
   }
   /** Sends what is waiting now. */
   flush(): Promise<void>
+  /** Delivery counters: events waiting, sent, and dropped (over the bounds, too old, refused). */
+  stats(): OutboxStats
   /** Runs fn with the loaded SDK (queued by the snippet when called before the script loaded). */
   ready(fn: (precis: Precis) => void): void
 }
 
 export type SnippetCall = [method: string, args: unknown[], at?: number]
 
-export interface PrecisDeps extends Omit<TrackerDeps, 'queue' | 'consent'> {
+export interface PrecisDeps extends Omit<TrackerDeps, 'outbox' | 'consent'> {
   consent: ConsentStore
   transport: Transport
+  /** A number in [0, 1) (retry jitter). */
+  random: () => number
   /** Opens the consent preferences UI, where there is one. */
   openPreferences?: () => void
-  batching?: Pick<QueueOptions, 'maxBatch' | 'flushInterval' | 'maxPending'>
+  /** The outbox's store (default: memory), lock, bounds and timing. */
+  outbox?: Partial<Omit<OutboxOptions, 'transport' | 'clock' | 'random' | 'enabled'>>
 }
 
-export const createPrecis = (deps: PrecisDeps): Precis & { replay(calls: readonly SnippetCall[]): void } => {
-  const queue = createQueue({ transport: deps.transport, clock: deps.clock, ...deps.batching })
-  const tracker = createTracker({ ...deps, queue })
+export const createPrecis = (
+  deps: PrecisDeps,
+): Precis & { replay(calls: readonly SnippetCall[]): void; outbox: Outbox } => {
   const { consent } = deps
+  const analytics = () => consent.get().purposes.analytics
+  const outbox = createOutbox({
+    store: memoryOutboxStore(),
+    ...deps.outbox,
+    transport: deps.transport,
+    clock: deps.clock,
+    random: deps.random,
+    enabled: analytics,
+  })
+  const tracker = createTracker({ ...deps, outbox })
+  // Events left by earlier pages go out once analytics is (or becomes) granted.
+  consent.on('change', (state, previous) => {
+    if (state.purposes.analytics && !previous.purposes.analytics) void outbox.flush()
+  })
   const api: Precis = {
     page: tracker.page,
     track: tracker.track,
@@ -37,7 +62,8 @@ export const createPrecis = (deps: PrecisDeps): Precis & { replay(calls: readonl
     alias: tracker.alias,
     reset: tracker.reset,
     user: tracker.user,
-    flush: queue.flush,
+    flush: outbox.flush,
+    stats: outbox.stats,
     ready: (fn) => fn(api),
     consent: {
       get: consent.get,
@@ -51,6 +77,7 @@ export const createPrecis = (deps: PrecisDeps): Precis & { replay(calls: readonl
   const methods = api as unknown as Record<string, ((...args: unknown[]) => unknown) | undefined>
   return {
     ...api,
+    outbox,
     /** Replays the snippet's queue in order, each call stamped with the time it was made. */
     replay(calls) {
       for (const [method, args, at] of calls) {

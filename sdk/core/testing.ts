@@ -1,4 +1,5 @@
 // Test doubles for the SDK's injected edges. Timers are vitest's fake timers behind the Clock seam.
+import type { Lease, LeaseCell } from './lease.ts'
 import type { Clock, KeyValueStorage, OutgoingEvent, SendResult, Transport } from './types.ts'
 
 export const fakeTimersClock = (): Clock => ({
@@ -32,11 +33,34 @@ export const recordingTransport = (script: (SendResult | Error)[] = []) => {
 }
 
 let n = 0
-export const outgoing = (name = 'E'): OutgoingEvent => ({
+export const outgoing = (name = 'E', properties?: Record<string, unknown>): OutgoingEvent => ({
   type: 'track',
   event: name,
+  ...(properties ? { properties } : {}),
   anonymousId: 'a',
   messageId: `m${++n}`,
   timestamp: new Date(0).toISOString(),
   context: {},
 })
+
+/** A lease cell in memory that both "tabs" of a test share, like one IndexedDB record. */
+export const memoryLeaseCell = () => {
+  let value: Lease | undefined
+  const cell: LeaseCell = async (change) => {
+    value = change(value)
+    return value
+  }
+  return { cell, current: () => value }
+}
+
+/** A transport whose answers the test releases one by one (a request in flight). */
+export const pendingTransport = () => {
+  const calls: { events: OutgoingEvent[]; answer: (r: SendResult) => void }[] = []
+  const transport: Transport = {
+    send: (events) => new Promise((answer) => calls.push({ events: [...events], answer })),
+  }
+  return { transport, calls }
+}
+
+/** The event names of track events (tests read them often). */
+export const eventName = (e: OutgoingEvent) => (e as { event?: string }).event

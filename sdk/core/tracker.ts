@@ -1,8 +1,15 @@
 import type { ConsentStore } from '../../consent/core/state.ts'
-import type { Queue } from './queue.ts'
+import type { Outbox } from './outbox.ts'
+import { createSessions, SESSION_KEY, type Session } from './session.ts'
 import type { Clock, KeyValueStorage, OutgoingEvent, Properties } from './types.ts'
 
-export const STORAGE_KEYS = { anonymousId: 'precis.aid', userId: 'precis.uid' } as const
+export const STORAGE_KEYS = {
+  anonymousId: 'precis.aid',
+  userId: 'precis.uid',
+  session: SESSION_KEY,
+  /** The collector's proof that this browser holds the anonymousId (download and delete). */
+  token: 'precis.token',
+} as const
 
 export interface TrackerDeps {
   clock: Clock
@@ -10,13 +17,15 @@ export interface TrackerDeps {
   /** Holds the visitor's ids; touched only while analytics consent is granted. */
   storage: KeyValueStorage
   consent: Pick<ConsentStore, 'get' | 'on'>
-  queue: Queue
+  outbox: Pick<Outbox, 'push' | 'clear'>
   /** The page's context at the moment of a call (url, locale, library, ...). */
   context: () => Properties
   /** Properties every page call carries (Segment's page spec: path, url, referrer, title, search). */
   pageProperties?: () => Properties
   /** Calls made before analytics consent held in memory for this page; the rest are dropped. */
   maxWaiting?: number
+  /** Session inactivity timeout in ms (default 30 minutes); 0 turns sessions off. */
+  sessionTimeout?: number
 }
 
 export interface Tracker {
@@ -41,7 +50,7 @@ type Draft = { type: OutgoingEvent['type']; previousId?: string; context: Proper
  * precedes the visitor's "accept" still counts), and are dropped if the visitor refuses.
  */
 export const createTracker = (deps: TrackerDeps): Tracker => {
-  const { clock, newId, storage, consent, queue, maxWaiting = 100 } = deps
+  const { clock, newId, storage, consent, outbox, maxWaiting = 100 } = deps
   const allowed = () => consent.get().purposes.analytics
   let stampAt: number | undefined
   let waiting: Draft[] = []
@@ -56,16 +65,53 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
     if (userId) storage.set(STORAGE_KEYS.userId, userId)
   }
 
-  const release = (draft: Draft) => {
+  const sessions = deps.sessionTimeout === 0 ? undefined : createSessions(storage, newId, deps.sessionTimeout)
+
+  const push = (draft: Draft, session?: Session) => {
     const purposes = consent.get().purposes
     const aliasFrom = draft.type === 'alias' && !draft.previousId ? { previousId: anonymousId } : {}
-    queue.push({
+    const campaign = session?.campaign ? { campaign: session.campaign } : {}
+    outbox.push({
       ...draft,
       ...aliasFrom,
       anonymousId: anonymousId!,
-      // Segment's consent spec: the purposes granted when the event was sent.
-      context: { ...draft.context, consent: { categoryPreferences: { ...purposes } } },
+      context: {
+        ...draft.context,
+        ...campaign,
+        ...(session ? { session: { id: session.id } } : {}),
+        // Segment's consent spec: the purposes granted when the event was sent.
+        consent: { categoryPreferences: { ...purposes } },
+      },
     } as unknown as OutgoingEvent)
+  }
+
+  /** A session event made at `at`, in the context of the event that revealed it. */
+  const sessionEvent = (event: string, at: number, like: Draft, properties: Properties): Draft => ({
+    ...(userId ? { userId } : {}),
+    type: 'track',
+    event,
+    properties,
+    messageId: newId(),
+    timestamp: new Date(at).toISOString(),
+    context: like.context,
+  })
+
+  const release = (draft: Draft) => {
+    const touch = sessions?.touch(
+      Date.parse(draft.timestamp as string),
+      (draft.context.page ?? {}) as Properties,
+    )
+    if (touch?.ended) {
+      const { ended } = touch
+      const span = { duration: Math.round((ended.last - ended.start) / 1000), events: ended.events }
+      push(sessionEvent('Session Ended', ended.last, draft, span), ended)
+    }
+    if (touch?.started) {
+      const { session } = touch
+      const origin = { landing_page: session.landingPage, referrer: session.referrer }
+      push(sessionEvent('Session Started', session.start, draft, origin), session)
+    }
+    push(draft, touch?.session)
   }
 
   const emit = (fields: { type: OutgoingEvent['type'] } & Properties) => {
@@ -91,9 +137,8 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
     } else if (!state.purposes.analytics && previous.purposes.analytics) {
       // Withdrawal: nothing more leaves, and what identified the visitor is removed.
       waiting = []
-      queue.clear()
-      storage.remove(STORAGE_KEYS.anonymousId)
-      storage.remove(STORAGE_KEYS.userId)
+      void outbox.clear()
+      for (const key of Object.values(STORAGE_KEYS)) storage.remove(key)
       anonymousId = null
       userId = null
     } else if (!state.purposes.analytics) {

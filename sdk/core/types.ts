@@ -19,6 +19,12 @@ export interface SendResult {
   /** Worth sending again later (network error, 408, 429, 5xx); otherwise the events are done. */
   retry: boolean
   status?: number
+  /** The server's Retry-After, in ms. */
+  retryAfter?: number
+  /** The collector's error code, for debug output. */
+  code?: string
+  /** Events of an accepted batch that the collector refused one by one (invalid). */
+  rejected?: number
 }
 
 /**
@@ -27,6 +33,10 @@ export interface SendResult {
  */
 export interface Transport {
   send(events: readonly OutgoingEvent[]): Promise<SendResult>
+  /** False while there is nowhere to send to yet (the site config has not arrived). */
+  ready?(): boolean
+  /** Bytes a request may still carry and outlive the page (the keepalive budget). */
+  room?(): number
 }
 
 export type Properties = Record<string, unknown>

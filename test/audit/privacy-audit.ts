@@ -67,7 +67,9 @@ export const findings = async (
       .filter((src): src is string => !!src)
       .map((src) => new URL(src, location.href).href),
   )
-  const necessary = [/\/p\.js$/, /\/v1\/sites\/[^/]+\/config$/, ...(allowed.requests ?? [])]
+  // The tag, its consent banner chunk and the site config are needed to ask; nothing else of
+  // the collector's (its API, the web-vitals chunk) may be fetched without consent.
+  const necessary = [/\/p(-consent)?\.js$/, /\/v1\/sites\/[^/]+\/config$/, ...(allowed.requests ?? [])]
   const log = await page.evaluate(() => window.__audit ?? { cookies: [], storage: [], databases: [] })
   const live = await page.evaluate(async () => ({
     local: Object.keys(localStorage),
@@ -80,7 +82,8 @@ export const findings = async (
     requests: requests.filter((line) => {
       const url = line.slice(line.indexOf(' ') + 1)
       if (gated.includes(url)) return true
-      return url.startsWith(collector) && url.includes('/v1/') && !necessary.some((re) => re.test(url))
+      const path = url.startsWith(collector) ? new URL(url).pathname : ''
+      return /^\/(v1\/|p[-.])/.test(path) && !necessary.some((re) => re.test(url))
     }),
     cookies: [...new Set([...log.cookies, ...cookies])].filter((name) => !okCookie(name)),
     storage: [...new Set([...log.storage, ...live.local, ...live.session])],

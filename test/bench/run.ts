@@ -11,13 +11,14 @@ import { rollup } from 'rollup'
 import { openSqliteStore } from '../../collector/store/sqlite.ts'
 import { configure, INSERT_SQL } from '../../collector/store/sqlite-writer.mjs'
 import { scriptTagPlugins } from '../../rollup.config.mjs'
+import { LINKS, measureIdentity } from './identity.ts'
 import { BATCH_SIZE, BENCH_WRITE_KEY, batchBodies, sampleEvents } from './payload.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = 32
-const BUDGET = { sdk: 12_000, consent: 5_000 }
-const GOAL = { eventsPerSecond: 50_000, ofBare: 0.4 }
+const BUDGET = { sdk: 12_000, consent: 5_000, tracker: 7_000 }
+const GOAL = { eventsPerSecond: 50_000, ofBare: 0.4, identitySeconds: 10, lookupP99: 2 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 const pct = (n: number) => `${(n * 100).toFixed(0)} %`
@@ -120,6 +121,9 @@ const main = async () => {
   const gzip = gzipSync(bundle, { level: 9 }).length
   const consent = await partBytes('consent-ui.ts')
   const consentAll = await partBytes('consent-all.ts')
+  const tracker = await partBytes('tracker.ts')
+  const chunk = (file: string) => gzipSync(readFileSync(join(ROOT, 'dist', file)), { level: 9 }).length
+  const [consentChunk, vitalsChunk] = [chunk('p-consent.js'), chunk('p-vitals.js')]
 
   const dir = mkdtempSync(join(tmpdir(), 'precis-bench-'))
   const config = join(dir, 'precis.config.json')
@@ -132,6 +136,7 @@ const main = async () => {
     PRECIS_CONFIG: config,
     DATABASE_URL: `sqlite:${dbPath}`,
   })
+  const identity = await measureIdentity(dir)
   const raw = await rawInsert(dir, BATCH_SIZE)
   const rawGrouped = await rawInsert(dir, 1000)
 
@@ -154,7 +159,25 @@ const main = async () => {
       `target ${fmt(BUDGET.consent)} B`,
       pct(consent / BUDGET.consent),
     ],
-    ['  all of consent (+ tag gate, cleanup, Consent Mode)', `${fmt(consentAll)} B`, '', ''],
+    ['  consent in p.js (core, tag gate, cleanup, Consent Mode)', `${fmt(consentAll)} B`, '', ''],
+    [
+      '  tracker, outbox, delivery, autocapture',
+      `${fmt(tracker)} B`,
+      `target ${fmt(BUDGET.tracker)} B`,
+      pct(tracker / BUDGET.tracker),
+    ],
+    [
+      'chunk: consent banner (p-consent.js), first visit only',
+      `${fmt(consentChunk)} B`,
+      'loaded when needed',
+      '',
+    ],
+    [
+      'chunk: web-vitals (p-vitals.js), after analytics consent',
+      `${fmt(vitalsChunk)} B`,
+      'loaded when needed',
+      '',
+    ],
     [
       'bare Hono handler (parse JSON, 204)',
       `${fmt(bare.eventsPerSecond)} ev/s`,
@@ -179,6 +202,24 @@ const main = async () => {
       'storage with group commit: its limit',
       `collector = ${pct(collector.eventsPerSecond / rawGrouped.eventsPerSecond)}`,
     ],
+    [
+      `identity resolution, ${fmt(LINKS)} links`,
+      `${identity.seconds.toFixed(1)} s`,
+      `goal ≤ ${GOAL.identitySeconds} s; ${fmt(identity.linksPerSecond)} links/s, ${fmt(identity.profiles)} profiles`,
+      pct(identity.seconds / GOAL.identitySeconds),
+    ],
+    [
+      '  raw insert of the same identifier and profile rows',
+      `${identity.raw.seconds.toFixed(1)} s`,
+      `storage floor, ${fmt(identity.raw.rows)} rows`,
+      `resolver = ${(identity.seconds / identity.raw.seconds).toFixed(1)}× floor`,
+    ],
+    [
+      'profile look-up by anonymousId',
+      `p99 ${identity.p99.toFixed(3)} ms`,
+      `goal p99 ≤ ${GOAL.lookupP99} ms; p50 ${identity.p50.toFixed(3)} ms`,
+      pct(identity.p99 / GOAL.lookupP99),
+    ],
   ]
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 8))
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
@@ -189,7 +230,9 @@ const main = async () => {
   const problems = [
     gzip > BUDGET.sdk && `bundle is over budget: ${gzip} B > ${BUDGET.sdk} B`,
     consent > BUDGET.consent && `consent is over its target: ${consent} B > ${BUDGET.consent} B`,
+    tracker > BUDGET.tracker && `the tracker is over its target: ${tracker} B > ${BUDGET.tracker} B`,
     collector.failed > 0 && `${collector.failed} collector requests failed`,
+    identity.p99 > GOAL.lookupP99 && `profile look-up p99 ${identity.p99} ms > ${GOAL.lookupP99} ms`,
     stored < collector.ok * BATCH_SIZE &&
       `only ${stored} of ${collector.ok * BATCH_SIZE} acknowledged events stored`,
   ].filter(Boolean)

@@ -240,7 +240,9 @@ test.describe('opt-out mode (US-style)', () => {
       })
       await page.waitForFunction(() => (window as { vendorTag?: { loaded: boolean } }).vendorTag?.loaded)
       await page.evaluate(() => window.precis.flush())
-      await expect.poll(() => collector.rows().map((r) => r.type)).toEqual(['page', 'track'])
+      await expect
+        .poll(() => collector.rows().map((r) => r.name ?? r.type))
+        .toEqual(['Session Started', 'page', 'Product Viewed'])
       // Refusing still works, and stops what was allowed by default.
       await page.getByRole('button', { name: 'Reject all' }).click()
       expect(await page.evaluate(() => window.precis.consent.get().purposes.analytics)).toBe(false)

@@ -32,7 +32,9 @@ for (const gpc of [false, true]) {
       await page.evaluate(() => window.precis.flush())
     }
 
-    test('before any click: only the script and its config, no cookie, no storage', async ({ context }) => {
+    test('before any click: only the script, its banner and its config; no cookie, no storage', async ({
+      context,
+    }) => {
       const { page, requests } = await open(context)
       await visit(page, 'product.html?sku=tent-2p')
       await expect(page.getByRole('button', { name: 'Reject all' })).toBeVisible()
@@ -74,7 +76,9 @@ for (const gpc of [false, true]) {
       await page.getByRole('button', { name: 'Accept all' }).click()
       await page.waitForFunction(() => (window as { vendorTag?: { loaded: boolean } }).vendorTag?.loaded)
       await page.evaluate(() => window.precis.flush())
-      await expect.poll(() => collector.rows().map((r) => r.type)).toEqual(['page', 'track'])
+      await expect
+        .poll(() => collector.rows().map((r) => r.name ?? r.type))
+        .toEqual(['Session Started', 'page', 'Product Viewed'])
       // GPC: "Accept all" leaves marketing off, so the partner video stays blocked.
       expect(await page.evaluate(() => window.precis.consent.get().purposes.marketing)).toBe(!gpc)
       const video = page.frameLocator('iframe[title="Product video"]')
@@ -90,16 +94,18 @@ for (const gpc of [false, true]) {
       const names = async () => ({
         cookies: (await context.cookies()).map((c) => c.name).sort(),
         keys: await page.evaluate(() => Object.keys(localStorage).sort()),
+        databases: await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name).sort()),
       })
-      expect(await names()).toEqual({
+      await expect.poll(names).toEqual({
         cookies: ['_vt_id', 'precis_consent'],
-        keys: ['demo-cart', 'precis.aid', 'vt.session'],
+        keys: ['demo-cart', 'precis.aid', 'precis.session', 'precis.token', 'vt.session'],
+        databases: ['precis'],
       })
 
       await page.getByRole('link', { name: 'Privacy choices' }).click()
       await page.getByRole('switch', { name: 'Analytics' }).uncheck()
       await page.getByRole('button', { name: 'Save choices' }).click()
-      await expect.poll(names).toEqual({ cookies: ['precis_consent'], keys: ['demo-cart'] })
+      await expect.poll(names).toEqual({ cookies: ['precis_consent'], keys: ['demo-cart'], databases: [] })
       // The tag already ran and cannot be stopped: the visitor is offered a reload.
       await expect(page.getByRole('button', { name: 'Reload' })).toBeVisible()
 

@@ -90,9 +90,11 @@ test('withdrawal deletes exactly what the config lists, and offers a reload for 
   await page.getByRole('button', { name: 'Accept all' }).click()
   await expect.poll(() => order(page)).toContain('b')
   await page.evaluate(async () => {
+    // biome-ignore-start lint/suspicious/noDocumentCookie: a tag's cookies, set as tags set them
     document.cookie = 'tag_id=1; Path=/'
     document.cookie = 'tag_other=2; Path=/; Domain=127.0.0.1'
     document.cookie = 'site_pref=keep; Path=/'
+    // biome-ignore-end lint/suspicious/noDocumentCookie: -
     localStorage.setItem('tag.session', '1')
     localStorage.setItem('cart', 'keep')
     sessionStorage.setItem('tag.tab', '1')

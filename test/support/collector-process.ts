@@ -22,6 +22,8 @@ export interface Collector {
     payload: string
   }[]
   stop(): Promise<void>
+  /** Stops the process and starts a new one on the same port and database (a deploy, a crash). */
+  restart(): Promise<void>
 }
 
 /** The demo site as precis.config.json describes it (services, consent policy), with test overrides. */
@@ -46,19 +48,27 @@ export const startCollector = async (options: CollectorOptions = {}): Promise<Co
     ...(options.consent ? { consent: options.consent } : {}),
   }
   writeFileSync(configPath, JSON.stringify({ sites: [demoSite(overrides)] }))
-  const child = spawn(process.execPath, ['--import', 'tsx', 'collector/node.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: '0',
-      DATABASE_URL: `sqlite:${dbPath}`,
-      PRECIS_CONFIG: configPath,
-      PRECIS_ADMIN_TOKEN: ADMIN_TOKEN,
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const spawnOn = (port: string) =>
+    spawn(process.execPath, ['--import', 'tsx', 'collector/node.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: port,
+        DATABASE_URL: `sqlite:${dbPath}`,
+        PRECIS_CONFIG: configPath,
+        PRECIS_ADMIN_TOKEN: ADMIN_TOKEN,
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+  let child = spawnOn('0')
   const url = await listeningUrl(child)
+  const stop = () =>
+    new Promise<void>((done) => {
+      if (child.exitCode !== null) return done()
+      child.once('exit', () => done())
+      child.kill('SIGTERM')
+    })
   return {
     url,
     dbPath,
@@ -72,12 +82,12 @@ export const startCollector = async (options: CollectorOptions = {}): Promise<Co
         db.close()
       }
     },
-    stop: () =>
-      new Promise((done) => {
-        if (child.exitCode !== null) return done()
-        child.once('exit', () => done())
-        child.kill('SIGTERM')
-      }),
+    stop,
+    async restart() {
+      await stop()
+      child = spawnOn(new URL(url).port)
+      await listeningUrl(child)
+    },
   }
 }
 

@@ -1,4 +1,4 @@
-// Everything of consent/ that the script tag ships: UI, tag gate, cleanup, signals.
+// What of consent/ p.js itself ships: store, tag gate, cleanup, signals (the banner is a chunk).
 export { startConsentMode } from '../../../consent/browser/consent-mode.ts'
 export { cookiePersistence } from '../../../consent/browser/cookie.ts'
 export { startTagGate } from '../../../consent/browser/gate.ts'

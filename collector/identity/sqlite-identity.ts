@@ -1,0 +1,189 @@
+import { timingSafeEqual } from 'node:crypto'
+import type Database from 'better-sqlite3'
+import type { StoredEvent } from '../store/types.ts'
+import { computedTraits, type Identifier, type ProfileData } from './rules.ts'
+import { createResolver, identitySql, keyedHash, resolvePending, suppressionHash } from './sqlite-resolver.ts'
+import type { AuditEntry, IdentityStore, ProfileView } from './types.ts'
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+interface EventRow {
+  site: string
+  message_id: string
+  type: StoredEvent['type']
+  name: string | null
+  user_id: string | null
+  anonymous_id: string | null
+  timestamp: number
+  received_at: number
+  payload: string
+}
+
+const toEvent = (r: EventRow): StoredEvent => ({
+  site: r.site,
+  messageId: r.message_id,
+  type: r.type,
+  name: r.name,
+  userId: r.user_id,
+  anonymousId: r.anonymous_id,
+  timestamp: r.timestamp,
+  receivedAt: r.received_at,
+  payload: r.payload,
+})
+
+/** A list as `(?, ?, ...)` for an IN clause. */
+const marks = (n: number) => `(${Array(n).fill('?').join(', ')})`
+
+/** SQLite's identity store: profiles, identifiers, merges, erasure and self-service tokens. */
+/**
+ * `resolverDb` may be a connection of its own: resolution writes only derived rows, replayable from
+ * the events (its watermark commits with them), so it can skip the fsync that acknowledged events
+ * and consent records need.
+ */
+export const sqliteIdentity = (
+  db: Database.Database,
+  newId: () => string,
+  resolverDb: Database.Database = db,
+): IdentityStore => {
+  const sql = identitySql(db)
+  const resolverSql = resolverDb === db ? sql : identitySql(resolverDb)
+  const resolver = createResolver(resolverSql, newId)
+  const secret = sql.secret()
+
+  const profileIdOf = (site: string, key: string): string | undefined =>
+    sql.profile.get(site, key)?.id ??
+    sql.redirected.get(site, key)?.to_id ??
+    sql.owner.get(site, 'user', key)?.profile_id ??
+    sql.owner.get(site, 'anonymous', key)?.profile_id
+
+  const view = (site: string, id: string, now: number): ProfileView => {
+    const row = sql.profile.get(site, id)!
+    const data = JSON.parse(row.data) as ProfileData
+    return {
+      id,
+      site,
+      identifiers: sql.held.all(site, id),
+      firstSeen: iso(data.firstSeen),
+      lastSeen: iso(data.lastSeen),
+      traits: data.traits,
+      computed: computedTraits(data, now),
+      counts: data.counts,
+    }
+  }
+
+  /** Events of the profile's user and anonymous ids (emails are hashed: no column holds them). */
+  const eventsOf = (site: string, ids: Identifier[], limit = -1) => {
+    const users = ids.filter((i) => i.kind === 'user').map((i) => i.value)
+    const anonymous = ids.filter((i) => i.kind === 'anonymous').map((i) => i.value)
+    if (users.length + anonymous.length === 0) return []
+    return db
+      .prepare<unknown[], EventRow>(
+        `SELECT * FROM events WHERE site = ? AND (user_id IN ${marks(users.length)}
+         OR anonymous_id IN ${marks(anonymous.length)}) ORDER BY timestamp DESC, id DESC LIMIT ?`,
+      )
+      .all(site, ...users, ...anonymous, limit)
+      .map(toEvent)
+  }
+
+  /** The profile's id and the ids merged into it: audit entries name any of them. */
+  const allIdsOf = (site: string, id: string) => [
+    id,
+    ...db
+      .prepare<[string, string], { from_id: string }>(
+        'SELECT from_id FROM profile_redirects WHERE site = ? AND to_id = ?',
+      )
+      .all(site, id)
+      .map((r) => r.from_id),
+  ]
+
+  const auditOf = (site: string, ids: string[]): AuditEntry[] =>
+    db
+      .prepare<unknown[], Record<string, string | number | null>>(
+        `SELECT * FROM identity_audit WHERE site = ? AND (profile_id IN ${marks(ids.length)}
+         OR other_id IN ${marks(ids.length)}) ORDER BY id`,
+      )
+      .all(site, ...ids, ...ids)
+      .map((r) => ({
+        at: iso(r.at as number),
+        action: r.action as AuditEntry['action'],
+        profileId: r.profile_id as string,
+        otherId: r.other_id as string | null,
+        identifiers: JSON.parse(r.identifiers as string) as Identifier[],
+        messageId: r.message_id as string,
+        reason: r.reason as string | null,
+      }))
+
+  const erase = db.transaction((site: string, key: string, now: number) => {
+    const id = profileIdOf(site, key)
+    if (!id) return undefined
+    const ids = sql.held.all(site, id)
+    const profileIds = allIdsOf(site, id)
+    const users = ids.filter((i) => i.kind === 'user').map((i) => i.value)
+    const anonymous = ids.filter((i) => i.kind === 'anonymous').map((i) => i.value)
+    const run = (statement: string, ...params: unknown[]) => db.prepare(statement).run(...params).changes
+    const events = run(
+      `DELETE FROM events WHERE site = ? AND (user_id IN ${marks(users.length)}
+       OR anonymous_id IN ${marks(anonymous.length)})`,
+      site,
+      ...users,
+      ...anonymous,
+    )
+    const auditEntries = run(
+      `DELETE FROM identity_audit WHERE site = ? AND (profile_id IN ${marks(profileIds.length)}
+       OR other_id IN ${marks(profileIds.length)})`,
+      site,
+      ...profileIds,
+      ...profileIds,
+    )
+    const identifiers = run('DELETE FROM identifiers WHERE site = ? AND profile_id = ?', site, id)
+    run('DELETE FROM profiles WHERE site = ? AND id = ?', site, id)
+    run(`DELETE FROM profile_redirects WHERE site = ? AND to_id = ?`, site, id)
+    const suppress = db.prepare('INSERT OR IGNORE INTO suppressions (site, hash, at) VALUES (?, ?, ?)')
+    const untoken = db.prepare('DELETE FROM identity_tokens WHERE site = ? AND hash = ?')
+    for (const i of ids) {
+      suppress.run(site, suppressionHash(secret, site, i), now)
+      if (i.kind === 'anonymous') untoken.run(site, keyedHash(secret, 'issued', site, i.value))
+    }
+    // Resolvers' caches (this process's and any other's) must not bring any of it back.
+    sql.setGeneration.run(String(Number(sql.generation.get()!.value) + 1))
+    return { profileId: id, events, identifiers, auditEntries }
+  })
+
+  const tokenSignature = (site: string, anonymousId: string) =>
+    keyedHash(secret, 'token', site, anonymousId).slice(0, 32)
+
+  return {
+    resolveIdentities: async (settings, now) =>
+      resolvePending(resolverDb, resolverSql, resolver, settings, now),
+    findProfile: async (site, key, now) => {
+      const id = profileIdOf(site, key)
+      return id ? view(site, id, now) : undefined
+    },
+    profileEvents: async (site, profileId, limit) => eventsOf(site, sql.held.all(site, profileId), limit),
+    exportProfile: async (site, key, now) => {
+      const id = profileIdOf(site, key)
+      if (!id) return undefined
+      const profile = view(site, id, now)
+      return {
+        profile,
+        events: eventsOf(site, profile.identifiers).reverse(),
+        audit: auditOf(site, allIdsOf(site, id)),
+      }
+    },
+    eraseProfile: async (site, key, now) => erase.immediate(site, key, now),
+    issueToken: async (site, anonymousId, now) => {
+      const issued = db
+        .prepare('INSERT OR IGNORE INTO identity_tokens (site, hash, at) VALUES (?, ?, ?)')
+        .run(site, keyedHash(secret, 'issued', site, anonymousId), now).changes
+      return issued === 1 ? `${anonymousId}.${tokenSignature(site, anonymousId)}` : undefined
+    },
+    verifyToken: async (site, token) => {
+      const dot = token.lastIndexOf('.')
+      if (dot <= 0) return undefined
+      const anonymousId = token.slice(0, dot)
+      const given = Buffer.from(token.slice(dot + 1))
+      const expected = Buffer.from(tokenSignature(site, anonymousId))
+      return given.length === expected.length && timingSafeEqual(given, expected) ? anonymousId : undefined
+    },
+  }
+}

@@ -1,0 +1,71 @@
+import type { StoredEvent } from '../store/types.ts'
+import type { Identifier, IdentitySettings } from './rules.ts'
+
+/** Identity rules by site id: plain data, so they can travel to a worker thread. */
+export type SiteRules = Record<string, IdentitySettings>
+
+export interface ProfileView {
+  id: string
+  site: string
+  identifiers: Identifier[]
+  firstSeen: string
+  lastSeen: string
+  traits: Record<string, unknown>
+  /** Recency (days since last seen), frequency (events), orders and monetary value. */
+  computed: { recencyDays: number | null; frequency: number; orders: number; monetary: number }
+  /** Events by type. */
+  counts: Record<string, number>
+}
+
+export interface AuditEntry {
+  at: string
+  action: 'merge' | 'refuse'
+  profileId: string
+  otherId: string | null
+  identifiers: Identifier[]
+  messageId: string
+  reason: string | null
+}
+
+export interface ProfileExport {
+  profile: ProfileView
+  events: StoredEvent[]
+  audit: AuditEntry[]
+}
+
+export interface Erasure {
+  profileId: string
+  events: number
+  identifiers: number
+  auditEntries: number
+}
+
+/**
+ * Identity resolution and the person's data, behind the Store. Resolution runs over stored events
+ * in arrival order and remembers how far it got, so each event shapes profiles exactly once, even
+ * across a crash.
+ */
+export interface IdentityStore {
+  /**
+   * Resolves every event stored since the last call under each site's rules (sites not listed get
+   * the defaults); resolves to how many events were processed.
+   */
+  resolveIdentities(settings: SiteRules, now: number): Promise<number>
+  /** A profile by its id (also an id merged away), a userId or an anonymousId. */
+  findProfile(site: string, key: string, now: number): Promise<ProfileView | undefined>
+  /** The profile's newest events. */
+  profileEvents(site: string, profileId: string, limit: number): Promise<StoredEvent[]>
+  exportProfile(site: string, key: string, now: number): Promise<ProfileExport | undefined>
+  /**
+   * Deletes every event, identifier, trait, audit entry and derived row of the profile and of
+   * everything merged into it, and suppresses its identifiers: later events from them are dropped.
+   */
+  eraseProfile(site: string, key: string, now: number): Promise<Erasure | undefined>
+  /**
+   * A self-service token for this anonymousId, issued once: a second request for the same id is
+   * refused (undefined), so knowing someone's anonymousId is not enough to get one.
+   */
+  issueToken(site: string, anonymousId: string, now: number): Promise<string | undefined>
+  /** The anonymousId a token was issued for, if it is genuine. */
+  verifyToken(site: string, token: string): Promise<string | undefined>
+}

@@ -1,0 +1,57 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { parseConfig } from '../config/site-config.ts'
+import { makeRow } from '../store/contract.ts'
+import { openSqliteStore } from '../store/sqlite.ts'
+import { scheduleRetention } from './retention.ts'
+
+const DAY = 86_400_000
+const START = Date.parse('2026-11-23T00:00:00Z')
+
+beforeEach(() => {
+  // setImmediate stays real: the store's writer commits on it.
+  vi.useFakeTimers({
+    now: START,
+    toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+  })
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('retention', () => {
+  it("deletes each site's events older than its retention, at start and every day after", async () => {
+    const config = parseConfig({
+      sites: [
+        { id: 'demo', writeKey: 'demo-write-key' },
+        { id: 'short', writeKey: 'short-write-key', retentionDays: 30 },
+      ],
+    })
+    expect(config.sites[0]!.retentionDays).toBe(395)
+    const store = openSqliteStore(':memory:')
+    const at = (site: string, daysAgo: number, id: string) =>
+      makeRow({ site, messageId: id, timestamp: START - daysAgo * DAY })
+    await store.insertEvents([
+      at('demo', 400, 'demo-old'),
+      at('demo', 394, 'demo-kept'),
+      at('short', 31, 'short-old'),
+      at('short', 29.5, 'short-soon-old'),
+      at('short', 1, 'short-new'),
+    ])
+    const logs: string[] = []
+    scheduleRetention(store, config, { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms) }, (m) =>
+      logs.push(m),
+    )
+    await vi.advanceTimersByTimeAsync(0)
+    const ids = async (site: string) =>
+      (await store.listEvents(site, { limit: 10 })).events.map((e) => e.messageId).sort()
+    expect(await ids('demo')).toEqual(['demo-kept'])
+    expect(await ids('short')).toEqual(['short-new', 'short-soon-old'])
+    await vi.advanceTimersByTimeAsync(DAY)
+    expect(await ids('short')).toEqual(['short-new'])
+    expect(logs).toEqual([
+      'retention: deleted 2 events ({"demo":1,"short":1})',
+      'retention: deleted 1 events ({"demo":0,"short":1})',
+    ])
+    await store.close()
+  })
+})

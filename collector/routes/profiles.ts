@@ -1,0 +1,81 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { Sites } from '../config/sites.ts'
+import { ApiError } from '../errors.ts'
+import type { IdentityService } from '../identity/service.ts'
+import type { ProfileExport } from '../identity/types.ts'
+import { toSegmentEvent } from '../store/event-row.ts'
+import type { Store } from '../store/types.ts'
+
+const query = z.object({
+  site: z.string().min(1, 'is required').max(64),
+  limit: z.coerce.number().int().min(1).max(1000).default(20),
+})
+const key = z.string().min(1).max(256)
+
+/** A person's export as JSON a person can read: Segment events, ISO times. */
+export const exportBody = (site: string, now: number, data: ProfileExport) => ({
+  site,
+  exportedAt: new Date(now).toISOString(),
+  profile: data.profile,
+  events: data.events.map(toSegmentEvent),
+  audit: data.audit,
+})
+
+/**
+ * The admin API of profiles: look one up by any linked identifier, export everything stored of
+ * the person, erase it. Mounted behind the admin token.
+ */
+export const profileRoutes = ({
+  store,
+  sites,
+  identity,
+  now,
+}: {
+  store: Store
+  sites: Sites
+  identity: IdentityService
+  now: () => number
+}) => {
+  const app = new Hono()
+  const target = (params: { id: string }, q: Record<string, string>) => {
+    const parsed = query.safeParse(q)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!
+      throw new ApiError('invalid_query', `${issue.path.join('.')}: ${issue.message}`, issue.path.join('.'))
+    }
+    if (!sites.byId(parsed.data.site))
+      throw new ApiError('site_not_found', `no site with id ${parsed.data.site}`)
+    const id = key.safeParse(params.id)
+    if (!id.success) throw new ApiError('invalid_query', 'id: must be 1-256 characters', 'id')
+    return { ...parsed.data, id: id.data }
+  }
+  const missing = (id: string) => new ApiError('profile_not_found', `no profile is linked to ${id}`)
+
+  app.get('/profiles/:id', async (c) => {
+    const { site, id, limit } = target(c.req.param(), c.req.query())
+    await identity.catchUp()
+    const profile = await store.findProfile(site, id, now())
+    if (!profile) throw missing(id)
+    const events = await store.profileEvents(site, profile.id, limit)
+    return c.json({ site, profile, recentEvents: events.map(toSegmentEvent) })
+  })
+
+  app.get('/profiles/:id/export', async (c) => {
+    const { site, id } = target(c.req.param(), c.req.query())
+    await identity.catchUp()
+    const data = await store.exportProfile(site, id, now())
+    if (!data) throw missing(id)
+    c.header('Content-Disposition', `attachment; filename="precis-profile-${data.profile.id}.json"`)
+    return c.json(exportBody(site, now(), data))
+  })
+
+  app.delete('/profiles/:id', async (c) => {
+    const { site, id } = target(c.req.param(), c.req.query())
+    await identity.catchUp()
+    const erased = await store.eraseProfile(site, id, now())
+    if (!erased) throw missing(id)
+    return c.json({ site, erased })
+  })
+  return app
+}

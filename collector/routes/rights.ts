@@ -1,0 +1,67 @@
+import { type Context, Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { z } from 'zod'
+import type { Sites } from '../config/sites.ts'
+import { ApiError } from '../errors.ts'
+import type { IdentityService } from '../identity/service.ts'
+import type { Store } from '../store/types.ts'
+import { exportBody } from './profiles.ts'
+import { authorize, parseEnvelope, readJson, tooLarge } from './request.ts'
+
+const BODY_BYTES = 2048
+const tokenRequest = z.object({ writeKey: z.string().optional(), anonymousId: z.string().min(1).max(128) })
+const withToken = z.object({ writeKey: z.string().optional(), token: z.string().min(1).max(256) })
+
+/**
+ * A visitor's own rights, from their browser: download and delete their data. The browser proves
+ * it holds the anonymousId with a token issued to it once (the first to ask gets it), never with
+ * the bare id, which pages and logs may reveal.
+ */
+export const rightsRoutes = ({
+  store,
+  sites,
+  identity,
+  now,
+}: {
+  store: Store
+  sites: Sites
+  identity: IdentityService
+  now: () => number
+}) => {
+  const app = new Hono()
+  app.use('/identity/*', bodyLimit({ maxSize: BODY_BYTES, onError: tooLarge(BODY_BYTES) }))
+
+  app.post('/identity/token', async (c) => {
+    const body = parseEnvelope(tokenRequest, await readJson(c))
+    const site = authorize(c, sites, body.writeKey)
+    const token = await store.issueToken(site.id, body.anonymousId, now())
+    if (!token) throw new ApiError('token_already_issued', 'a token was already issued for this anonymousId')
+    return c.json({ token })
+  })
+
+  /** The token's anonymousId on the site the write key names. */
+  const holder = async (c: Context) => {
+    const body = parseEnvelope(withToken, await readJson(c))
+    const site = authorize(c, sites, body.writeKey)
+    const anonymousId = await store.verifyToken(site.id, body.token)
+    if (!anonymousId) throw new ApiError('invalid_token', 'the token is not valid for this site')
+    await identity.catchUp()
+    return { site: site.id, anonymousId }
+  }
+  const nothing = () => new ApiError('profile_not_found', 'nothing is stored for this browser')
+
+  app.post('/identity/export', async (c) => {
+    const { site, anonymousId } = await holder(c)
+    const data = await store.exportProfile(site, anonymousId, now())
+    if (!data) throw nothing()
+    return c.json(exportBody(site, now(), data))
+  })
+
+  app.post('/identity/delete', async (c) => {
+    const { site, anonymousId } = await holder(c)
+    const erased = await store.eraseProfile(site, anonymousId, now())
+    if (!erased) throw nothing()
+    return c.json({ success: true, events: erased.events })
+  })
+  return app
+}

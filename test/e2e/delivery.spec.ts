@@ -1,0 +1,176 @@
+import { type BrowserContext, expect, type Page, test } from '@playwright/test'
+import { type Collector, startCollector } from '../support/collector-process.ts'
+import { generate, openDemo, storedNamed } from '../support/demo-page.ts'
+
+// Lossless delivery in Chromium: whatever happens to the network, the collector or the tab, the
+// events stored are exactly the events made, each once.
+let collector: Collector
+test.beforeEach(async () => {
+  collector = await startCollector()
+})
+test.afterEach(async () => {
+  await collector.stop()
+})
+
+const accepted = async (page: Page, path = 'index.html') => {
+  await openDemo(page, collector.url, path)
+  await page.evaluate(() => window.precis.consent.acceptAll())
+}
+
+/**
+ * The collector's answers to every batch of the context's pages, seen by routing them through
+ * the test: a batch sent twice comes back with `duplicates`.
+ */
+const batchAnswers = async (context: BrowserContext) => {
+  const answers: { inserted: number; duplicates: number }[] = []
+  await context.route('**/v1/batch', async (route) => {
+    const response = await route.fetch()
+    answers.push(await response.json())
+    await route.fulfill({ response })
+  })
+  return answers
+}
+
+const expectExactly = async (name: string, count: number) => {
+  await expect.poll(() => storedNamed(collector, name).length, { timeout: 20_000 }).toBe(count)
+  const rows = storedNamed(collector, name)
+  const indexes = rows.map((r) => JSON.parse(r.payload).properties.i as number).sort((a, b) => a - b)
+  expect(indexes).toEqual([...Array(count).keys()])
+}
+
+test('events made offline wait in IndexedDB and go once the network is back', async ({ page, context }) => {
+  await accepted(page)
+  await context.setOffline(true)
+  await generate(page, 'Offline', 60)
+  await page.evaluate(() => window.precis.flush())
+  const waiting = await page.evaluate(async () => {
+    const open = indexedDB.open('precis')
+    await new Promise((done) => {
+      open.onsuccess = done
+    })
+    const all = open.result.transaction('outbox').objectStore('outbox').count()
+    await new Promise((done) => {
+      all.onsuccess = done
+    })
+    open.result.close()
+    return all.result
+  })
+  expect(waiting).toBeGreaterThanOrEqual(60)
+  expect(storedNamed(collector, 'Offline')).toHaveLength(0)
+  await context.setOffline(false)
+  await expectExactly('Offline', 60)
+  expect(await page.evaluate(() => window.precis.stats().dropped)).toEqual({
+    overflow: 0,
+    expired: 0,
+    rejected: 0,
+  })
+})
+
+test('a collector answering 503 is retried as its Retry-After says, without losing or doubling', async ({
+  page,
+}) => {
+  await accepted(page)
+  let refused = 0
+  await page.route('**/v1/batch', (route) => {
+    if (refused >= 4) return route.continue()
+    refused++
+    // Retry-After: 0 beats the backoff (1.5 s, 3 s, 6 s ...): all of it lands within the poll.
+    return route.fulfill({
+      status: 503,
+      headers: { 'Retry-After': '0', 'Content-Type': 'application/json' },
+      body: '{"error":{"code":"unavailable","message":"try later"}}',
+    })
+  })
+  await generate(page, 'Unavailable', 50)
+  await expect.poll(() => storedNamed(collector, 'Unavailable').length, { timeout: 4000 }).toBe(50)
+  expect(refused).toBe(4)
+  await expectExactly('Unavailable', 50)
+})
+
+test('a collector stopped and restarted gets everything made while it was down', async ({ page }) => {
+  await accepted(page)
+  await collector.stop()
+  await generate(page, 'Down', 30)
+  await page.evaluate(() => window.precis.flush())
+  await collector.restart()
+  await expectExactly('Down', 30)
+})
+
+test('a reload in the middle of sending loses nothing', async ({ page }) => {
+  await accepted(page)
+  await generate(page, 'Reloaded', 45)
+  await page.reload()
+  await expectExactly('Reloaded', 45)
+})
+
+test('a tab closed mid-batch leaves its events to the tabs that stay', async ({ page, context }) => {
+  await accepted(page)
+  const other = await context.newPage()
+  await openDemo(other, collector.url, 'outdoor.html')
+  await generate(other, 'Closed', 45)
+  await other.close()
+  // The next event of the remaining tab sends what the closed one left in the shared outbox.
+  await page.evaluate(() => window.precis.track('Still Here'))
+  await page.evaluate(() => window.precis.flush())
+  await expectExactly('Closed', 45)
+})
+
+test('two tabs share one outbox and never send the same event twice', async ({ page, context }) => {
+  const answers = await batchAnswers(context)
+  await accepted(page)
+  const other = await context.newPage()
+  await openDemo(other, collector.url, 'kitchen.html')
+  for (let round = 0; round < 5; round++) {
+    await Promise.all([
+      page.evaluate((r) => {
+        for (let i = 0; i < 10; i++) window.precis.track('Shared', { i: r * 20 + i })
+      }, round),
+      other.evaluate((r) => {
+        for (let i = 10; i < 20; i++) window.precis.track('Shared', { i: r * 20 + i })
+      }, round),
+    ])
+  }
+  await expectExactly('Shared', 100)
+  const totals = answers.reduce(
+    (sum, a) => ({ inserted: sum.inserted + a.inserted, duplicates: sum.duplicates + a.duplicates }),
+    { inserted: 0, duplicates: 0 },
+  )
+  expect(totals.duplicates).toBe(0)
+  expect(totals.inserted).toBe(collector.rows().length)
+})
+
+test('big events leaving with the page stay within the keepalive budget; the rest goes next page', async ({
+  page,
+  context,
+}) => {
+  // Listened to, not routed: a routed request does not outlive its page as a keepalive one does.
+  const sizes: number[] = []
+  context.on('request', (req) => {
+    const body = req.url().endsWith('/v1/batch') ? req.postDataBuffer() : null
+    if (body) sizes.push(body.length)
+  })
+  await accepted(page)
+  await generate(page, 'Big', 40, 4000) // 160 KB: more than one page's keepalive budget
+  await page.goto('about:blank')
+  await openDemo(page, collector.url, 'index.html')
+  await expectExactly('Big', 40)
+  expect(sizes.length).toBeGreaterThan(2)
+  expect(Math.max(...sizes)).toBeLessThanOrEqual(64 * 1024)
+  // What the first page could not finish writing to IndexedDB waited in localStorage, now empty.
+  await expect.poll(() => page.evaluate(() => localStorage.getItem('precis.outbox'))).toBeNull()
+})
+
+test('without IndexedDB (a private mode) events are kept in memory and still delivered', async ({ page }) => {
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  await page.addInitScript(() => {
+    IDBFactory.prototype.open = () => {
+      throw new DOMException('The operation is insecure.', 'SecurityError')
+    }
+  })
+  await accepted(page)
+  await generate(page, 'Private', 25)
+  await page.evaluate(() => window.precis.flush())
+  await expectExactly('Private', 25)
+  expect(errors).toEqual([])
+})
