@@ -38,17 +38,18 @@ export default [
     plugins: [...scriptTagPlugins(), sizeReport()],
   },
   // Chunks p.js loads only when needed: web-vitals once analytics is granted, the consent banner
-  // when there is no valid choice or the preferences are opened.
+  // when there is no valid choice or the preferences are opened, personalization with its consent.
   ...[
     ['sdk/browser/vitals-chunk.ts', 'dist/p-vitals.js'],
     ['consent/ui/chunk.ts', 'dist/p-consent.js'],
+    ['sdk/browser/personalize/chunk.ts', 'dist/p-personalize.js'],
   ].map(([input, file]) => ({
     input,
     output: { file, format: /** @type {const} */ ('iife') },
     plugins: [...scriptTagPlugins(), sizeReport()],
   })),
   {
-    input: 'sdk/index.ts',
+    input: { index: 'sdk/index.ts', rules: 'sdk/rules/index.ts' },
     // The package's own dependencies stay imports, for the site's bundler to resolve.
     external: ['idb-keyval', 'web-vitals'],
     output: { dir: 'dist/esm', format: 'es', sourcemap: true },

@@ -8,6 +8,7 @@ import { cors } from './middleware/cors.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { consentRoutes } from './routes/consent.ts'
 import { ingestRoutes } from './routes/ingest.ts'
+import { personalizationRoutes } from './routes/personalization.ts'
 import { profileRoutes } from './routes/profiles.ts'
 import { type PublicAssets, publicRoutes } from './routes/public.ts'
 import { rightsRoutes } from './routes/rights.ts'
@@ -57,6 +58,7 @@ export const createApp = ({
   app.use('/admin/api/*', adminAuth(config.adminToken))
   app.route('/admin/api', adminRoutes({ store, sites }))
   app.route('/admin/api', profileRoutes({ store, sites, identity, now }))
+  app.route('/admin/api', personalizationRoutes({ store, sites, identity, now }))
   app.route('/', publicRoutes({ sites, assets: config }))
   return app
 }

@@ -1,6 +1,6 @@
 // Shared by the collector's route tests: a real app on a real (in-memory) SQLite store.
 import { createApp } from './app.ts'
-import { parseConfig } from './config/site-config.ts'
+import { type CollectorConfig, parseConfig } from './config/site-config.ts'
 import { openSqliteStore } from './store/sqlite.ts'
 
 export const NOW = Date.parse('2026-11-23T12:00:00.000Z')
@@ -21,16 +21,25 @@ export const testSites = () =>
  * `adminToken` given as undefined means no admin token configured. `path` puts the store in a
  * file (tests that open the database themselves); the default is in memory.
  */
-export const testApp = (options: { adminToken?: string | undefined; path?: string } = {}) => {
+export const testApp = (
+  options: {
+    adminToken?: string | undefined
+    path?: string
+    /** The sites (default: testSites()). */
+    sites?: CollectorConfig
+    /** The collector's clock (default: always NOW). */
+    now?: () => number
+  } = {},
+) => {
   const store = openSqliteStore(options.path ?? ':memory:')
   let n = 0
   const app = createApp({
     store,
-    clock: { now: () => NOW },
+    clock: { now: options.now ?? (() => NOW) },
     randomId: () => `generated-${++n}`,
     log: () => {},
     config: {
-      sites: testSites(),
+      sites: options.sites ?? testSites(),
       adminToken: 'adminToken' in options ? options.adminToken : ADMIN_TOKEN,
     },
   })

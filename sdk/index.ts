@@ -17,7 +17,8 @@ export const init = (options: BrowserOptions): Precis => {
     ...precis
   } = startBrowserSdk(window, {
     loadVitals: () => import('web-vitals') as unknown as Promise<VitalsApi>,
-    loadConsentUi: () => import('../consent/ui/mount.ts').then((m) => m.mountConsentUi),
+    loadConsentUi: () => import('../consent/ui/localized.ts').then((m) => m.mountLocalizedUi),
+    loadPersonalizer: () => import('./browser/personalize/personalizer.ts').then((m) => m.startPersonalizer),
     ...options,
   })
   return precis

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { PERSONALIZATION } from '../segments/testing.ts'
 import { ConfigError, loadConfig, parseConfig } from './site-config.ts'
 
 const site = { id: 'demo', writeKey: 'demo-write-key', allowedOrigins: ['https://shop.example'] }
@@ -55,6 +56,76 @@ describe('site config', () => {
     expect(() => parseConfig({ sites: [{ ...site, consent: { strings: { en: { nope: 'x' } } } }] })).toThrow(
       'sites[0].consent.strings.en',
     )
+  })
+
+  it('validates the personalization section and fills its defaults', () => {
+    const config = parseConfig({
+      sites: [
+        { ...site, personalization: PERSONALIZATION },
+        { ...site, id: 'b', writeKey: 'b-write-key' },
+      ],
+    })
+    const p = config.sites[0]!.personalization
+    expect(Object.keys(p.segments)).toEqual(['outdoor-fan', 'mobile', 'vip', 'big-spender'])
+    expect(p.slots.banner).toMatchObject({ holdout: 0.05, timeout: 300 })
+    expect(p.slots['home-hero']?.variants[1]).toMatchObject({ key: 'vip-offer', priority: 0 })
+    expect(p.history).toEqual({ maxEvents: 1000, maxDays: 90, properties: [] })
+    expect(p.rfm).toMatchObject({ event: 'Order Completed', revenue: 'revenue', within: '365d' })
+    expect(config.sites[1]!.personalization).toMatchObject({ segments: {}, slots: {} })
+  })
+
+  const hero = PERSONALIZATION.slots['home-hero']
+  const promo = hero.variants[0]!
+  const withSlot = (variant: Record<string, unknown>) => ({
+    sites: [
+      {
+        ...site,
+        personalization: { ...PERSONALIZATION, slots: { 'home-hero': { ...hero, variants: [variant] } } },
+      },
+    ],
+  })
+  const withRule = (rule: unknown) => ({
+    sites: [{ ...site, personalization: { segments: { fans: { rule } } } }],
+  })
+  it.each([
+    [
+      'a slot variant for an unknown segment',
+      withSlot({ ...promo, segment: 'nobody' }),
+      'sites[0].personalization.slots.home-hero.variants[0].segment: no segment named nobody',
+    ],
+    [
+      'a behaviour term with a bad window',
+      withRule({ count: { event: 'Product Viewed', within: '30 days' }, $gte: 3 }),
+      'sites[0].personalization.segments.fans.rule.count.within: must be a number of minutes, hours or days',
+    ],
+    [
+      'a behaviour term with an unknown field',
+      withRule({ $or: [{ count: { event: 'Product Viewed', category: 'outdoor' }, $gte: 3 }] }),
+      'sites[0].personalization.segments.fans.rule.$or[0].count',
+    ],
+    [
+      'a behaviour term mixed with an attribute',
+      withRule({ count: { event: 'Product Viewed' }, $gte: 3, country: 'CN' }),
+      'sites[0].personalization.segments.fans.rule: a count term takes only comparison operators',
+    ],
+    [
+      'a javascript: link in slot content',
+      withSlot({ ...promo, content: { link: { href: 'javascript:alert(1)', text: 'Go' } } }),
+      'sites[0].personalization.slots.home-hero.variants[0].content.link.href: must be an http(s) URL or a path on the site',
+    ],
+    [
+      'a data: image in slot content',
+      withSlot({ ...promo, content: { image: { src: 'data:image/png;base64,AAAA', alt: '' } } }),
+      'sites[0].personalization.slots.home-hero.variants[0].content.image.src: must be an http(s) URL',
+    ],
+    [
+      'an unknown key',
+      { sites: [{ ...site, personalization: { segmentz: {} } }] },
+      'sites[0].personalization: Unrecognized key: "segmentz"',
+    ],
+  ])('refuses %s with its path', (_name, input, message) => {
+    expect(() => parseConfig(input)).toThrow(ConfigError)
+    expect(() => parseConfig(input)).toThrow(message)
   })
 
   it('reports every problem at once', () => {

@@ -78,10 +78,11 @@ export const sqliteIdentity = (
     if (users.length + anonymous.length === 0) return []
     return db
       .prepare<unknown[], EventRow>(
-        `SELECT * FROM events WHERE site = ? AND (user_id IN ${marks(users.length)}
-         OR anonymous_id IN ${marks(anonymous.length)}) ORDER BY timestamp DESC, id DESC LIMIT ?`,
+        // The site in each branch lets SQLite read both indexes rather than scan the site's events.
+        `SELECT * FROM events WHERE (site = ? AND user_id IN ${marks(users.length)})
+         OR (site = ? AND anonymous_id IN ${marks(anonymous.length)}) ORDER BY timestamp DESC, id DESC LIMIT ?`,
       )
-      .all(site, ...users, ...anonymous, limit)
+      .all(site, ...users, site, ...anonymous, limit)
       .map(toEvent)
   }
 
@@ -122,10 +123,11 @@ export const sqliteIdentity = (
     const anonymous = ids.filter((i) => i.kind === 'anonymous').map((i) => i.value)
     const run = (statement: string, ...params: unknown[]) => db.prepare(statement).run(...params).changes
     const events = run(
-      `DELETE FROM events WHERE site = ? AND (user_id IN ${marks(users.length)}
-       OR anonymous_id IN ${marks(anonymous.length)})`,
+      `DELETE FROM events WHERE (site = ? AND user_id IN ${marks(users.length)})
+       OR (site = ? AND anonymous_id IN ${marks(anonymous.length)})`,
       site,
       ...users,
+      site,
       ...anonymous,
     )
     const auditEntries = run(

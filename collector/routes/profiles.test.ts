@@ -47,6 +47,8 @@ describe('admin API: profiles', () => {
       'user',
     ])
     expect(byId.recentEvents.map((e: { event?: string; type: string }) => e.event ?? e.type)).toHaveLength(2)
+    // The test site configures no segments (see personalization.test.ts for memberships).
+    expect(byId.segments).toEqual([])
     const bob = await (await admin(app, '/admin/api/profiles/u-bob?site=demo')).json()
     expect(bob.profile.id).not.toBe(ids[0])
   })

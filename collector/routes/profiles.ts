@@ -4,6 +4,7 @@ import type { Sites } from '../config/sites.ts'
 import { ApiError } from '../errors.ts'
 import type { IdentityService } from '../identity/service.ts'
 import type { ProfileExport } from '../identity/types.ts'
+import { profileSegments } from '../segments/evaluate.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { Store } from '../store/types.ts'
 
@@ -55,10 +56,14 @@ export const profileRoutes = ({
   app.get('/profiles/:id', async (c) => {
     const { site, id, limit } = target(c.req.param(), c.req.query())
     await identity.catchUp()
-    const profile = await store.findProfile(site, id, now())
+    const at = now()
+    const profile = await store.findProfile(site, id, at)
     if (!profile) throw missing(id)
-    const events = await store.profileEvents(site, profile.id, limit)
-    return c.json({ site, profile, recentEvents: events.map(toSegmentEvent) })
+    const [events, segments] = await Promise.all([
+      store.profileEvents(site, profile.id, limit),
+      profileSegments(store, site, sites.byId(site)!.personalization, profile, at),
+    ])
+    return c.json({ site, profile, segments, recentEvents: events.map(toSegmentEvent) })
   })
 
   app.get('/profiles/:id/export', async (c) => {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../app.ts'
 import { parseConfig } from '../config/site-config.ts'
+import { PERSONALIZATION, personalizedSites } from '../segments/testing.ts'
 import { openSqliteStore } from '../store/sqlite.ts'
 import { SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
 
@@ -97,7 +98,36 @@ describe('public routes', () => {
       site: 'demo',
       writeKey: WRITE_KEY,
       consent: { version: 1, maxAgeDays: 182, mode: 'opt-in', language: 'auto', strings: {}, services: [] },
+      personalization: {
+        segments: {},
+        slots: {},
+        history: { maxEvents: 1000, maxDays: 90, properties: [] },
+        rfm: {
+          event: 'Order Completed',
+          revenue: 'revenue',
+          within: '365d',
+          recency: [7, 30, 90, 180],
+          frequency: [2, 3, 5, 8],
+          monetary: [50, 200, 500, 1000],
+        },
+      },
     })
+    expect(res.headers.get('cache-control')).toBe('public, max-age=60')
+  })
+
+  it("includes the site's segments and slots, as configured and with defaults filled", async () => {
+    const { app } = testApp({ sites: personalizedSites() })
+    const res = await app.request('/v1/sites/demo/config', { headers: { origin: SHOP_ORIGIN } })
+    expect(res.headers.get('cache-control')).toBe('public, max-age=60')
+    const { personalization } = await res.json()
+    expect(personalization.segments).toEqual(PERSONALIZATION.segments)
+    expect(personalization.slots['home-hero']).toEqual({
+      ...PERSONALIZATION.slots['home-hero'],
+      timeout: 300,
+      variants: PERSONALIZATION.slots['home-hero'].variants.map((v) => ({ priority: 0, ...v })),
+    })
+    expect(personalization.slots.banner).toMatchObject({ holdout: 0.05, timeout: 300 })
+    expect(personalization.history.maxDays).toBe(90)
   })
 
   it.each([

@@ -28,6 +28,7 @@ const BUNDLES = {
   'p.js': 'the SDK bundle',
   'p-consent.js': 'the consent banner chunk',
   'p-vitals.js': 'the web-vitals chunk',
+  'p-personalize.js': 'the segments and slots chunk',
 }
 
 const bundleHandler = (path: string | undefined, name: string) => {
@@ -64,7 +65,12 @@ export const publicRoutes = ({ sites, assets }: { sites: Sites; assets: PublicAs
       throw new ApiError('origin_not_allowed', `origin ${origin} is not allowed for site ${site.id}`)
     }
     c.header('Cache-Control', 'public, max-age=60')
-    return c.json({ site: site.id, writeKey: site.writeKey, consent: site.consent })
+    return c.json({
+      site: site.id,
+      writeKey: site.writeKey,
+      consent: site.consent,
+      personalization: site.personalization,
+    })
   })
 
   if (assets.demoRoot) {

@@ -1,6 +1,7 @@
 import type { EventType } from '../../sdk/rules/event-schema.ts'
 import type { IdentityStore } from '../identity/types.ts'
 import type { ConsentFields, ConsentRecord } from '../ledger/chain.ts'
+import type { PersonalizationStore } from '../segments/types.ts'
 
 /**
  * One event as the collector keeps it: the envelope in columns, the body as JSON.
@@ -41,7 +42,7 @@ export interface EventPage {
  * Storage behind the collector. Every adapter passes the contract suite in contract.ts.
  * Methods are async so network-backed adapters fit; an adapter on a synchronous driver just resolves.
  */
-export interface Store extends IdentityStore {
+export interface Store extends IdentityStore, PersonalizationStore {
   /** Stores all rows or none (one transaction), idempotent on (site, messageId). */
   insertEvents(rows: readonly StoredEvent[]): Promise<InsertResult>
   /** Deletes the site's events that happened before `before` (epoch ms); resolves to how many. */

@@ -1,12 +1,12 @@
+import type { GateStrings } from '../core/gate-strings.ts'
 import type { Purpose } from '../core/state.ts'
-import type { Strings } from '../core/strings.ts'
 
 export interface TagGateOptions {
   doc: Document
   granted(purpose: Purpose): boolean
   /** The visitor pressed "Allow …" on a placeholder. */
   grant(purpose: Purpose): void
-  strings: Strings
+  strings: GateStrings
 }
 
 export interface TagGate {

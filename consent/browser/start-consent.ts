@@ -1,7 +1,8 @@
 import type { ConsentConfig } from '../core/config.ts'
+import { GATE_STRINGS, pickLanguage } from '../core/gate-strings.ts'
 import { type ConsentState, type ConsentStore, PURPOSES } from '../core/state.ts'
-import { pickLanguage, resolveStrings } from '../core/strings.ts'
-import type { ConsentUi, mountConsentUi, VisitorRights } from '../ui/mount.ts'
+import type { mountLocalizedUi } from '../ui/localized.ts'
+import type { ConsentUi, VisitorRights } from '../ui/mount.ts'
 import { startTagGate } from './gate.ts'
 import { removeServiceData } from './purge.ts'
 
@@ -23,7 +24,7 @@ export interface StartConsentOptions {
   /** Sends a proof-of-consent record to the collector. */
   record(record: ConsentRecord): void
   /** The banner and dialog, loaded only when needed (a chunk of the script tag). */
-  loadUi(): Promise<typeof mountConsentUi>
+  loadUi(): Promise<typeof mountLocalizedUi>
   /** Download and delete of the visitor's data, offered in the preferences dialog. */
   rights?: VisitorRights
 }
@@ -45,10 +46,10 @@ export const startConsent = ({
   const doc = win.document
   consent.configure({ version: config.version, maxAgeDays: config.maxAgeDays, mode: config.mode, gpc })
   const language = pickLanguage(config.language, doc.documentElement.lang || win.navigator.language)
-  const strings = resolveStrings(language, config.strings)
+  const overrides = config.strings
   const gate = startTagGate({
     doc,
-    strings,
+    strings: { ...GATE_STRINGS[language], ...overrides[language] },
     granted: consent.granted,
     grant: (purpose) => consent.set({ [purpose]: true }, 'preferences'),
   })
@@ -56,7 +57,7 @@ export const startConsent = ({
   let ui: Promise<ConsentUi> | undefined
   const mounted = () =>
     (ui ??= loadUi().then((mount) =>
-      mount({ doc, consent, strings, services: config.services, gpc, ran: gate.ran, rights }),
+      mount({ doc, consent, language, overrides, services: config.services, gpc, ran: gate.ran, rights }),
     ))
   const open = () =>
     void mounted().then(

@@ -1,9 +1,11 @@
 // Built-in texts of the banner and the preferences dialog. Pure data, shared with the collector,
 // which hashes the exact texts a visitor was shown into the proof-of-consent record.
-export const LANGUAGES = ['en', 'zh-CN'] as const
-export type Language = (typeof LANGUAGES)[number]
+import { GATE_STRINGS, type Language } from './gate-strings.ts'
+
+export { LANGUAGES, type Language, pickLanguage } from './gate-strings.ts'
 
 const en = {
+  ...GATE_STRINGS.en,
   title: 'Your privacy choices',
   text: 'We use cookies and similar technologies for analytics, personalization and marketing only with your consent. You can change your choice at any time.',
   acceptAll: 'Accept all',
@@ -14,19 +16,13 @@ const en = {
   save: 'Save choices',
   close: 'Close',
   alwaysOn: 'Always on',
-  necessary: 'Necessary',
   necessaryText: 'Needed for the site to work and to remember your choice.',
-  analytics: 'Analytics',
   analyticsText: 'Measures visits to improve the site.',
-  personalization: 'Personalization',
   personalizationText: 'Tailors content and offers to you.',
-  marketing: 'Marketing',
   marketingText: 'Measures and personalizes advertising, including sharing with partners.',
   gpc: 'Your browser sent a Global Privacy Control signal: marketing stays off unless you switch it on here.',
   reloadText: 'Some features already ran on this page. Reload to stop them fully.',
   reload: 'Reload',
-  blocked: 'This content is blocked until you allow {purpose}.',
-  allow: 'Allow {purpose}',
   reopen: 'Privacy choices',
   yourData: 'Your data',
   yourDataText: 'Download or delete what this site has collected about you.',
@@ -41,6 +37,7 @@ export type Strings = typeof en
 export type StringKey = keyof Strings
 
 const zhCN: Strings = {
+  ...GATE_STRINGS['zh-CN'],
   title: '您的隐私选择',
   text: '我们仅在您同意后，才将 Cookie 及类似技术用于分析、个性化和营销。您可以随时更改选择。',
   acceptAll: '全部接受',
@@ -51,19 +48,13 @@ const zhCN: Strings = {
   save: '保存选择',
   close: '关闭',
   alwaysOn: '始终开启',
-  necessary: '必要',
   necessaryText: '网站运行及记住您的选择所必需。',
-  analytics: '分析',
   analyticsText: '统计访问情况以改进网站。',
-  personalization: '个性化',
   personalizationText: '为您定制内容和优惠。',
-  marketing: '营销',
   marketingText: '衡量和个性化广告，包括与合作伙伴共享。',
   gpc: '您的浏览器发送了全球隐私控制（GPC）信号：除非您在此开启，营销将保持关闭。',
   reloadText: '部分功能已在本页运行。重新加载页面才能完全停止。',
   reload: '重新加载',
-  blocked: '在您允许{purpose}之前，此内容已被屏蔽。',
-  allow: '允许{purpose}',
   reopen: '隐私选择',
   yourData: '您的数据',
   yourDataText: '下载或删除本网站收集的关于您的数据。',
@@ -75,10 +66,6 @@ const zhCN: Strings = {
 }
 
 export const STRINGS: Record<Language, Strings> = { en, 'zh-CN': zhCN }
-
-/** Picks the language: the site's setting, else the page's (`zh*` → Simplified Chinese), else English. */
-export const pickLanguage = (setting: Language | 'auto', pageLang: string): Language =>
-  setting !== 'auto' ? setting : /^zh\b/i.test(pageLang) ? 'zh-CN' : 'en'
 
 /** The texts shown: built-in ones with the site owner's overrides on top. */
 export const resolveStrings = (

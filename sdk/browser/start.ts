@@ -3,16 +3,19 @@ import { cookiePersistence } from '../../consent/browser/cookie.ts'
 import { startConsent } from '../../consent/browser/start-consent.ts'
 import type { ConsentConfig } from '../../consent/core/config.ts'
 import { createConsentStore } from '../../consent/core/state.ts'
-import type { ConsentUi, mountConsentUi } from '../../consent/ui/mount.ts'
+import type { mountLocalizedUi } from '../../consent/ui/localized.ts'
+import type { ConsentUi } from '../../consent/ui/mount.ts'
 import { uuid } from '../core/ids.ts'
 import { createPrecis } from '../core/precis.ts'
 import type { Clock } from '../core/types.ts'
+import type { Personalization } from '../rules/personalization-schema.ts'
 import { type CaptureOptions, captureOptions } from './capture/options.ts'
 import { startCapture } from './capture/start-capture.ts'
 import type { VitalsApi } from './capture/vitals.ts'
 import { loadChunk } from './chunk.ts'
 import { pageContext, pageProperties } from './context.ts'
 import { deliveryEdges } from './delivery.ts'
+import { type StartPersonalizer, startPersonalization } from './personalize.ts'
 import { visitorRights } from './rights.ts'
 import { browserStorage } from './storage.ts'
 import { type Endpoint, fetchTransport } from './transport.ts'
@@ -31,14 +34,17 @@ export interface BrowserOptions {
   debug?: boolean
   /** How web-vitals is loaded: the script tag loads dist/p-vitals.js, bundlers import it. */
   loadVitals?: () => Promise<VitalsApi>
+  /** How segments and slots are loaded: dist/p-personalize.js, or the bundler's import(). */
+  loadPersonalizer?: () => Promise<StartPersonalizer>
   /** How the consent banner is loaded: dist/p-consent.js, or the bundler's import(). */
-  loadConsentUi?: () => Promise<typeof mountConsentUi>
+  loadConsentUi?: () => Promise<typeof mountLocalizedUi>
 }
 
 /** What GET /v1/sites/:site/config answers. */
 interface SiteSettings {
   writeKey: string
   consent: ConsentConfig
+  personalization?: Personalization
 }
 
 /** Wires the SDK's core to the real browser: cookie, localStorage, IndexedDB, fetch, timers, crypto. */
@@ -74,6 +80,12 @@ export const startBrowserSdk = (win: Window, options: BrowserOptions) => {
 
   const delivery = deliveryEdges(win, newId, clock, log)
   const storage = browserStorage()
+  const personalization = startPersonalization(
+    win,
+    consent,
+    options.loadPersonalizer ?? loadChunk(win, `${options.apiHost}/p-personalize.js`, 'precisPersonalize'),
+    { clock, track: (event, properties) => precis.track(event, properties), user: () => precis.user() },
+  )
   const precis = createPrecis({
     clock,
     newId,
@@ -82,7 +94,12 @@ export const startBrowserSdk = (win: Window, options: BrowserOptions) => {
     consent,
     openPreferences: () => ui?.open(),
     transport: fetchTransport(() => endpoint, clock),
-    context: () => pageContext(win),
+    context: () => {
+      const segments = personalization.stamp()
+      return segments ? { ...pageContext(win), segments } : pageContext(win)
+    },
+    observe: personalization.record,
+    personalization,
     pageProperties: () => pageProperties(win),
     outbox: delivery.options,
     ...(options.sessionMinutes !== undefined ? { sessionTimeout: options.sessionMinutes * 60_000 } : {}),
@@ -94,8 +111,9 @@ export const startBrowserSdk = (win: Window, options: BrowserOptions) => {
     // The site config is the one request made before consent: the banner needs it.
     fetch(`${options.apiHost}/v1/sites/${encodeURIComponent(options.site)}/config`, { credentials: 'omit' })
       .then((res) => (res.ok ? (res.json() as Promise<SiteSettings>) : Promise.reject(res.status)))
-      .then(({ writeKey, consent: config }) => {
+      .then(({ writeKey, consent: config, personalization: p }) => {
         endpoint = { url, writeKey }
+        if (p) personalization.configure(p)
         ui = startConsent({
           win,
           consent,

@@ -21,6 +21,10 @@ export interface Precis extends Omit<Tracker, 'at'> {
   stats(): OutboxStats
   /** Runs fn with the loaded SDK (queued by the snippet when called before the script loaded). */
   ready(fn: (precis: Precis) => void): void
+  /** The visitor's segments now (with personalization consent; none otherwise). */
+  segments(): string[]
+  /** Calls fn whenever the visitor's segments change; returns a function that stops it. */
+  on(event: 'segments', fn: (segments: string[]) => void): () => void
 }
 
 export type SnippetCall = [method: string, args: unknown[], at?: number]
@@ -34,6 +38,8 @@ export interface PrecisDeps extends Omit<TrackerDeps, 'outbox' | 'consent'> {
   openPreferences?: () => void
   /** The outbox's store (default: memory), lock, bounds and timing. */
   outbox?: Partial<Omit<OutboxOptions, 'transport' | 'clock' | 'random' | 'enabled'>>
+  /** Segment memberships, where personalization runs. */
+  personalization?: Pick<Precis, 'segments'> & { on(fn: (segments: string[]) => void): () => void }
 }
 
 export const createPrecis = (
@@ -65,6 +71,8 @@ export const createPrecis = (
     flush: outbox.flush,
     stats: outbox.stats,
     ready: (fn) => fn(api),
+    segments: () => deps.personalization?.segments() ?? [],
+    on: (_event, fn) => deps.personalization?.on(fn) ?? (() => {}),
     consent: {
       get: consent.get,
       set: consent.set,

@@ -26,6 +26,17 @@ export interface TrackerDeps {
   maxWaiting?: number
   /** Session inactivity timeout in ms (default 30 minutes); 0 turns sessions off. */
   sessionTimeout?: number
+  /** Sees every call as it is made, whatever analytics consent says (local personalization). */
+  observe?: (event: Observed) => void
+}
+
+/** A call as observe() sees it: its type, name, properties or traits, and time (ms). */
+export interface Observed {
+  type: OutgoingEvent['type']
+  event?: string
+  properties?: Properties
+  traits?: Properties
+  at: number
 }
 
 export interface Tracker {
@@ -115,11 +126,13 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
   }
 
   const emit = (fields: { type: OutgoingEvent['type'] } & Properties) => {
+    const at = stampAt ?? clock.now()
+    deps.observe?.({ ...fields, at } as Observed)
     const draft: Draft = {
       ...(userId ? { userId } : {}),
       ...fields,
       messageId: newId(),
-      timestamp: new Date(stampAt ?? clock.now()).toISOString(),
+      timestamp: new Date(at).toISOString(),
       context: deps.context(),
     }
     if (allowed()) release(draft)

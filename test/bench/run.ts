@@ -13,12 +13,13 @@ import { configure, INSERT_SQL } from '../../collector/store/sqlite-writer.mjs'
 import { scriptTagPlugins } from '../../rollup.config.mjs'
 import { LINKS, measureIdentity } from './identity.ts'
 import { BATCH_SIZE, BENCH_WRITE_KEY, batchBodies, sampleEvents } from './payload.ts'
+import { EVENTS, measureSegments, RULES } from './segments.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = 32
 const BUDGET = { sdk: 12_000, consent: 5_000, tracker: 7_000 }
-const GOAL = { eventsPerSecond: 50_000, ofBare: 0.4, identitySeconds: 10, lookupP99: 2 }
+const GOAL = { eventsPerSecond: 50_000, ofBare: 0.4, identitySeconds: 10, lookupP99: 2, decisionP95: 1 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 const pct = (n: number) => `${(n * 100).toFixed(0)} %`
@@ -123,7 +124,11 @@ const main = async () => {
   const consentAll = await partBytes('consent-all.ts')
   const tracker = await partBytes('tracker.ts')
   const chunk = (file: string) => gzipSync(readFileSync(join(ROOT, 'dist', file)), { level: 9 }).length
-  const [consentChunk, vitalsChunk] = [chunk('p-consent.js'), chunk('p-vitals.js')]
+  const [consentChunk, vitalsChunk, personalizeChunk] = [
+    'p-consent.js',
+    'p-vitals.js',
+    'p-personalize.js',
+  ].map(chunk) as [number, number, number]
 
   const dir = mkdtempSync(join(tmpdir(), 'precis-bench-'))
   const config = join(dir, 'precis.config.json')
@@ -137,6 +142,7 @@ const main = async () => {
     DATABASE_URL: `sqlite:${dbPath}`,
   })
   const identity = await measureIdentity(dir)
+  const segments = await measureSegments()
   const raw = await rawInsert(dir, BATCH_SIZE)
   const rawGrouped = await rawInsert(dir, 1000)
 
@@ -177,6 +183,24 @@ const main = async () => {
       `${fmt(vitalsChunk)} B`,
       'loaded when needed',
       '',
+    ],
+    [
+      'chunk: segments and slots (p-personalize.js), with consent',
+      `${fmt(personalizeChunk)} B`,
+      'loaded when needed',
+      '',
+    ],
+    [
+      `segments in Chromium: ${RULES} rules, ${fmt(EVENTS)} events, evaluate`,
+      `p95 ${segments.evaluateP95.toFixed(2)} ms`,
+      `goal p95 ≤ ${GOAL.decisionP95} ms`,
+      pct(segments.evaluateP95 / GOAL.decisionP95),
+    ],
+    [
+      '  one more event remembered, then evaluate',
+      `p95 ${segments.updateP95.toFixed(2)} ms`,
+      `goal p95 ≤ ${GOAL.decisionP95} ms (timer step 0.1 ms)`,
+      pct(segments.updateP95 / GOAL.decisionP95),
     ],
     [
       'bare Hono handler (parse JSON, 204)',
@@ -233,6 +257,8 @@ const main = async () => {
     tracker > BUDGET.tracker && `the tracker is over its target: ${tracker} B > ${BUDGET.tracker} B`,
     collector.failed > 0 && `${collector.failed} collector requests failed`,
     identity.p99 > GOAL.lookupP99 && `profile look-up p99 ${identity.p99} ms > ${GOAL.lookupP99} ms`,
+    Math.max(segments.evaluateP95, segments.updateP95) > GOAL.decisionP95 &&
+      `segment decisions p95 over ${GOAL.decisionP95} ms`,
     stored < collector.ok * BATCH_SIZE &&
       `only ${stored} of ${collector.ok * BATCH_SIZE} acknowledged events stored`,
   ].filter(Boolean)

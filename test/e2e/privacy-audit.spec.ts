@@ -98,12 +98,13 @@ for (const gpc of [false, true]) {
       })
       await expect.poll(names).toEqual({
         cookies: ['_vt_id', 'precis_consent'],
-        keys: ['demo-cart', 'precis.aid', 'precis.session', 'precis.token', 'vt.session'],
-        databases: ['precis'],
+        keys: ['demo-cart', 'precis.aid', 'precis.personalize', 'precis.session', 'precis.token', 'vt.session'],
+        databases: ['precis', 'precis-personalize'],
       })
 
       await page.getByRole('link', { name: 'Privacy choices' }).click()
       await page.getByRole('switch', { name: 'Analytics' }).uncheck()
+      await page.getByRole('switch', { name: 'Personalization' }).uncheck()
       await page.getByRole('button', { name: 'Save choices' }).click()
       await expect.poll(names).toEqual({ cookies: ['precis_consent'], keys: ['demo-cart'], databases: [] })
       // The tag already ran and cannot be stopped: the visitor is offered a reload.

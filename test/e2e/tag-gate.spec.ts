@@ -14,6 +14,7 @@ test.beforeEach(async () => {
         { name: 'Tag', purpose: 'analytics', cookies: ['tag_*'], storage: ['tag.*'], indexedDB: ['tag-db'] },
       ],
     },
+    personalization: {}, // not the subject here
   })
   // Each "tag" appends its name to window.order when it runs.
   for (const name of ['a', 'b', 'm', 'late'])

@@ -27,7 +27,7 @@ export interface Collector {
 }
 
 /** The demo site as precis.config.json describes it (services, consent policy), with test overrides. */
-const demoSite = (overrides: Record<string, unknown>) => {
+export const demoSite = (overrides: Record<string, unknown> = {}) => {
   const config = JSON.parse(readFileSync(join(ROOT, 'precis.config.json'), 'utf8'))
   return { ...config.sites.find((s: { id: string }) => s.id === 'demo'), allowedOrigins: [], ...overrides }
 }
@@ -36,6 +36,8 @@ export interface CollectorOptions {
   allowedOrigins?: string[]
   /** Replaces the demo site's consent section. */
   consent?: Record<string, unknown>
+  /** Replaces the demo site's personalization section. */
+  personalization?: Record<string, unknown>
   env?: Record<string, string>
 }
 
@@ -46,6 +48,7 @@ export const startCollector = async (options: CollectorOptions = {}): Promise<Co
   const overrides = {
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     ...(options.consent ? { consent: options.consent } : {}),
+    ...(options.personalization ? { personalization: options.personalization } : {}),
   }
   writeFileSync(configPath, JSON.stringify({ sites: [demoSite(overrides)] }))
   const spawnOn = (port: string) =>

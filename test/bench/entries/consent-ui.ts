@@ -2,4 +2,4 @@
 export { cookiePersistence } from '../../../consent/browser/cookie.ts'
 export { createConsentStore } from '../../../consent/core/state.ts'
 export { pickLanguage, resolveStrings } from '../../../consent/core/strings.ts'
-export { mountConsentUi } from '../../../consent/ui/mount.ts'
+export { mountLocalizedUi } from '../../../consent/ui/localized.ts'

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest'
+import type { SlotConfig } from '../../sdk/rules/personalization-schema.ts'
+import { slotResults } from './results.ts'
+
+const slot = (goal?: string): SlotConfig => ({
+  holdout: 0.1,
+  timeout: 300,
+  ...(goal ? { goal } : {}),
+  variants: [
+    { key: 'a', segment: 's', priority: 1, content: {} },
+    { key: 'b', segment: 't', priority: 0, content: {} },
+  ],
+})
+
+const pick = (groups: ReturnType<typeof slotResults>, name: string) => groups.find((g) => g.group === name)!
+
+describe('slot results', () => {
+  it('rates each group and lifts variants against the holdout', () => {
+    const groups = slotResults(
+      slot('Order Completed'),
+      [
+        { group: 'a', impressions: 30, clicks: 6 },
+        { group: 'holdout', impressions: 12, clicks: 0 },
+      ],
+      [
+        { group: 'a', eligible: null, visitors: 20, conversions: 5 },
+        { group: 'b', eligible: null, visitors: 10, conversions: 1 },
+        { group: 'holdout', eligible: 'a', visitors: 6, conversions: 1 },
+        { group: 'holdout', eligible: 'b', visitors: 2, conversions: 0 },
+        { group: 'holdout', eligible: null, visitors: 2, conversions: 1 },
+      ],
+    )
+    expect(groups.map((g) => [g.group, g.kind])).toEqual([
+      ['a', 'variant'],
+      ['b', 'variant'],
+      ['holdout', 'holdout'],
+      ['baseline', 'baseline'],
+    ])
+    expect(pick(groups, 'holdout')).toEqual({
+      group: 'holdout',
+      kind: 'holdout',
+      impressions: 12,
+      visitors: 10,
+      clicks: 0,
+      conversions: 2,
+      conversionRate: 0.2,
+      eligible: {
+        a: { visitors: 6, conversions: 1 },
+        b: { visitors: 2, conversions: 0 },
+        '(none)': { visitors: 2, conversions: 1 },
+      },
+    })
+    expect(pick(groups, 'a')).toMatchObject({ impressions: 30, clicks: 6, conversionRate: 0.25 })
+    expect(pick(groups, 'a').lift?.absolute).toBeCloseTo(0.05, 12)
+    expect(pick(groups, 'a').lift?.relative).toBeCloseTo(0.25, 12)
+    expect(pick(groups, 'b').lift?.absolute).toBeCloseTo(-0.1, 12)
+    expect(pick(groups, 'b').lift?.relative).toBeCloseTo(-0.5, 12)
+    expect(pick(groups, 'baseline')).toEqual({
+      group: 'baseline',
+      kind: 'baseline',
+      impressions: 0,
+      visitors: 0,
+      clicks: 0,
+      conversions: 0,
+      conversionRate: null,
+    })
+  })
+
+  it('has no lift without holdout visitors, and no relative lift over a rate of 0', () => {
+    const people = [{ group: 'a', eligible: null, visitors: 4, conversions: 1 }]
+    expect(pick(slotResults(slot('Buy'), [], people), 'a').lift).toBeNull()
+    const zero = slotResults(
+      slot('Buy'),
+      [],
+      [...people, { group: 'holdout', eligible: 'a', visitors: 3, conversions: 0 }],
+    )
+    expect(pick(zero, 'a').lift).toEqual({ absolute: 0.25, relative: null })
+  })
+
+  it('has no conversions, rates or lift without a goal', () => {
+    const groups = slotResults(
+      slot(),
+      [],
+      [
+        { group: 'a', eligible: null, visitors: 4, conversions: 0 },
+        { group: 'holdout', eligible: 'a', visitors: 3, conversions: 0 },
+      ],
+    )
+    expect(pick(groups, 'a')).toMatchObject({
+      visitors: 4,
+      conversions: null,
+      conversionRate: null,
+      lift: null,
+    })
+    expect(pick(groups, 'holdout').eligible).toEqual({ a: { visitors: 3, conversions: null } })
+  })
+
+  it('keeps groups the config no longer has, after the configured ones, in name order', () => {
+    const groups = slotResults(
+      slot('Buy'),
+      [
+        { group: 'zeta', impressions: 1, clicks: 0 },
+        { group: 'old', impressions: 2, clicks: 1 },
+      ],
+      [{ group: 'old', eligible: null, visitors: 1, conversions: 1 }],
+    )
+    expect(groups.map((g) => g.group)).toEqual(['a', 'b', 'holdout', 'baseline', 'old', 'zeta'])
+    expect(pick(groups, 'old')).toEqual({
+      group: 'old',
+      kind: 'unknown',
+      impressions: 2,
+      visitors: 1,
+      clicks: 1,
+      conversions: 1,
+      conversionRate: 1,
+    })
+  })
+})

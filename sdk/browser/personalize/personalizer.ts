@@ -1,0 +1,105 @@
+import type { Personalization } from '../../rules/personalization-schema.ts'
+import {
+  createSegmentEngine,
+  type HistoryEntry,
+  historyProperties,
+  pickProperties,
+  type SegmentEngine,
+} from '../../rules/segments.ts'
+import { HIDE_ID, type StartPersonalizer } from '../personalize.ts'
+import { browserAttributes } from './attributes.ts'
+import { historyStore } from './history-store.ts'
+import { fillSlots } from './slots.ts'
+
+const randomHex = (win: Window) =>
+  Array.from(win.crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('')
+
+/**
+ * Segments and slots in the page (the p-personalize.js chunk): loads the local history, keeps
+ * memberships current on every call, and fills the slots once the first memberships are known.
+ */
+export const startPersonalizer: StartPersonalizer = ({ win, config, clock, track, user, changed }) => {
+  const store = historyStore(() => randomHex(win))
+  const keyOf = new Map<HistoryEntry, string>()
+  let engine: SegmentEngine
+  let keep: string[]
+  let memberships: string[] = []
+  let traits: Record<string, unknown> = {}
+  let ready = false
+  let pending: Parameters<ReturnType<StartPersonalizer>['record']>[0][] = []
+  const quietly = (p: Promise<unknown>) => void p.catch(() => {})
+
+  const attributes = () => browserAttributes(win, traits, user(), clock.now())
+  const evaluate = () => {
+    const next = engine.evaluate(attributes(), clock.now())
+    const moved = next.join() !== memberships.join()
+    memberships = next
+    if (moved) changed(next)
+  }
+  const forget = (removed: HistoryEntry[]) => {
+    const keys = removed.map((e) => keyOf.get(e)).filter((k): k is string => !!k)
+    for (const e of removed) keyOf.delete(e)
+    if (keys.length) quietly(store.remove(keys))
+  }
+  /** (Re)builds the engine from a config, with what is remembered so far. */
+  const build = (p: Personalization) => {
+    const entries = ready ? engine.entries() : []
+    engine = createSegmentEngine(p)
+    keep = historyProperties(p)
+    for (const e of entries) forget(engine.add(e, clock.now()))
+  }
+  build(config)
+
+  const record: ReturnType<StartPersonalizer>['record'] = (call) => {
+    if (!ready) return void pending.push(call)
+    if (call.type === 'identify' && call.traits) {
+      traits = { ...traits, ...call.traits }
+      quietly(store.traits(traits))
+    } else if (call.type === 'track' || call.type === 'page') {
+      const entry: HistoryEntry = {
+        e: call.type === 'page' ? 'page' : call.event!,
+        t: call.at,
+        p: pickProperties(call.properties, keep),
+      }
+      const [key, written] = store.add(entry)
+      keyOf.set(entry, key)
+      quietly(written)
+      forget(engine.add(entry, clock.now()))
+    } else return
+    evaluate()
+  }
+
+  store.load().then(
+    (found) => {
+      traits = found.traits
+      const seed = found.seed ?? randomHex(win)
+      if (!found.seed) quietly(store.seed(seed))
+      found.entries.sort((a, b) => a[1].t - b[1].t)
+      for (const [key, entry] of found.entries) {
+        keyOf.set(entry, key)
+        forget(engine.add(entry, clock.now()))
+      }
+      ready = true
+      const calls = pending
+      pending = []
+      for (const call of calls) record(call)
+      evaluate()
+      fillSlots({ win, slots: config.slots, segments: memberships, seed, attributes: attributes(), track })
+    },
+    () => {
+      // No IndexedDB: slots keep their baselines; nothing to remember with.
+      win.document.getElementById(HIDE_ID)?.remove()
+    },
+  )
+
+  return {
+    record,
+    segments: () => [...memberships],
+    stop: () => store.close(),
+    configure(p) {
+      config = p
+      build(p)
+      if (ready) evaluate()
+    },
+  }
+}

@@ -1,0 +1,102 @@
+import { hash } from '../../rules/hash.ts'
+import type { SlotConfig } from '../../rules/personalization-schema.ts'
+import { HIDE_ID } from '../personalize.ts'
+import { renderContent } from './render.ts'
+
+/** What a visitor got in a slot: a variant, the baseline because of the holdout, or the baseline. */
+export interface SlotDecision {
+  slot: string
+  variant: string
+  /** The variant a held-out (or late) visitor would have seen. */
+  eligible?: string
+  /** A variant applied but came after the baseline was shown. */
+  late?: true
+}
+
+/** The first variant (by priority, then order) whose segment the visitor is in; holdout keeps the baseline. */
+export const decide = (
+  slot: string,
+  config: SlotConfig,
+  segments: readonly string[],
+  seed: string,
+): SlotDecision => {
+  const match = config.variants
+    .map((v, i) => ({ v, i }))
+    .sort((a, b) => b.v.priority - a.v.priority || a.i - b.i)
+    .find(({ v }) => segments.includes(v.segment))?.v
+  if (!match) return { slot, variant: 'baseline' }
+  // Sticky: the same seed always lands on the same side, on every page.
+  if (hash(`precis-holdout:${slot}`, seed)! < config.holdout)
+    return { slot, variant: 'holdout', eligible: match.key }
+  return { slot, variant: match.key }
+}
+
+export interface SlotEnv {
+  win: Window
+  slots: Record<string, SlotConfig>
+  segments: readonly string[]
+  seed: string
+  attributes: Record<string, unknown>
+  track(event: string, properties: Record<string, unknown>): void
+}
+
+/** Visible for this long (ms) with at least half of it in view: an impression. */
+const SEEN_MS = 1000
+
+/**
+ * Fills the page's slots once: a variant replaces the baseline only while the slot is still
+ * hidden and within its timeout, so the visitor never sees one content turn into another. Then
+ * reports one impression per slot when it has really been seen, and the clicks inside it.
+ */
+export const fillSlots = ({ win, slots, segments, seed, attributes, track }: SlotEnv) => {
+  const doc = win.document
+  const hidden = !!doc.getElementById(HIDE_ID)
+  const decisions: SlotDecision[] = []
+  for (const el of doc.querySelectorAll<HTMLElement>('[data-precis-slot]')) {
+    const name = el.dataset.precisSlot!
+    const config = Object.hasOwn(slots, name) ? slots[name] : undefined
+    if (!config || el.hasAttribute('data-precis-ready')) continue
+    const decision = decide(name, config, segments, seed)
+    const variant = config.variants.find((v) => v.key === decision.variant)
+    if (variant && hidden && win.performance.now() <= config.timeout) {
+      // The baseline's height stays reserved: what follows the slot does not move.
+      el.style.minHeight = `${el.getBoundingClientRect().height}px`
+      el.replaceChildren(...renderContent(doc, variant.content, attributes))
+    } else if (variant) {
+      // Too late, or the slot was never hidden: the baseline was shown, so it stays.
+      Object.assign(decision, { variant: 'baseline', eligible: variant.key, late: true })
+    }
+    el.dataset.precisVariant = decision.variant
+    el.setAttribute('data-precis-ready', '')
+    decisions.push(decision)
+    observe(win, el, decision, track)
+  }
+  return decisions
+}
+
+const observe = (win: Window, el: HTMLElement, decision: SlotDecision, track: SlotEnv['track']) => {
+  const properties = { ...decision }
+  el.addEventListener('click', (e) => {
+    const link = (e.target as Element).closest?.('a[href]')
+    track('Slot Clicked', { ...properties, ...(link ? { href: (link as HTMLAnchorElement).href } : {}) })
+  })
+  const Observer = (win as Window & { IntersectionObserver?: typeof IntersectionObserver })
+    .IntersectionObserver
+  if (!Observer) return
+  let timer: number | undefined
+  const io = new Observer(
+    ([entry]) => {
+      if (entry?.isIntersecting) {
+        timer ??= win.setTimeout(() => {
+          io.disconnect()
+          track('Slot Viewed', properties)
+        }, SEEN_MS)
+      } else if (timer !== undefined) {
+        win.clearTimeout(timer)
+        timer = undefined
+      }
+    },
+    { threshold: 0.5 },
+  )
+  io.observe(el)
+}
