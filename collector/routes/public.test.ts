@@ -28,6 +28,7 @@ const BUILT = {
   'p.js': 'console.log("sdk")',
   'p-vitals.js': 'precisVitals({})',
   'p-consent.js': 'precisConsentUi(() => {})',
+  'p-personalize.js': 'precisPersonalize(() => {})',
 }
 
 describe('public routes', () => {
@@ -40,7 +41,7 @@ describe('public routes', () => {
     const res = await app.request(`/${file}`)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('application/javascript; charset=utf-8')
-    expect(res.headers.get('cache-control')).toBe('public, max-age=300')
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300, stale-while-revalidate=86400')
     expect(await res.text()).toBe(BUILT[file as keyof typeof BUILT])
     const etag = res.headers.get('etag')!
     expect(etag).toMatch(/^"[\w-]{27}"$/)
@@ -56,13 +57,14 @@ describe('public routes', () => {
     const etags = await Promise.all(
       Object.keys(BUILT).map(async (file) => (await app.request(`/${file}`)).headers.get('etag')),
     )
-    expect(new Set(etags).size).toBe(3)
+    expect(new Set(etags).size).toBe(Object.keys(BUILT).length)
   })
 
   it.each([
     ['/p.js', 'the SDK bundle'],
     ['/p-vitals.js', 'the web-vitals chunk'],
     ['/p-consent.js', 'the consent banner chunk'],
+    ['/p-personalize.js', 'the segments and slots chunk'],
   ])('explains an unconfigured %s with the stable error shape', async (path, name) => {
     const res = await testApp().app.request(path)
     expect(res.status).toBe(404)

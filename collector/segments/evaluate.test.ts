@@ -23,7 +23,9 @@ const view = (t: number, category = 'outdoor'): HistoryRow => ({
 })
 
 /** A store in memory: profiles by id, each with its rows (newest first, as stores answer). */
-const fakeStore = (people: Record<string, { traits?: Record<string, unknown>; rows: HistoryRow[] }>) => {
+const fakeStore = (
+  people: Record<string, { traits?: Record<string, unknown>; rows: HistoryRow[]; refused?: boolean }>,
+) => {
   const calls: { since: number; limit: number }[] = []
   const subjects: ProfileSubject[] = Object.entries(people)
     .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -36,6 +38,7 @@ const fakeStore = (people: Record<string, { traits?: Record<string, unknown>; ro
         .filter((r) => r.timestamp >= options.since)
         .slice(0, options.limit)
     },
+    personalizationRefused: async (_site, ids) => people[ids[0]!.value]?.refused === true,
     latestSituation: async () => undefined,
     profilePage: async (_site, after, limit) =>
       subjects.filter((s) => after === undefined || s.id > after).slice(0, limit),
@@ -61,6 +64,15 @@ describe('server-side segment evaluation', () => {
     // At 03:00 UTC the time attributes change the answer, not the history.
     const early = Date.parse('2026-11-23T03:00:00.000Z')
     expect(await profileSegments(store, 'demo', config, ada!, early)).toEqual(['fans', 'vip', 'night'])
+  })
+
+  it('puts a person whose latest choice refuses personalization in no segment, traits or not', async () => {
+    const { store, calls } = fakeStore({
+      ada: { traits: { plan: 'vip' }, rows: [view(NOW - DAY)], refused: true },
+    })
+    const [ada] = await store.profilePage('demo', undefined, 1)
+    expect(await profileSegments(store, 'demo', config, ada!, NOW)).toEqual([])
+    expect(calls).toEqual([])
   })
 
   it('does not read anything when the site has no segments', async () => {

@@ -29,6 +29,8 @@ export const profileSegments = async (
   now: number,
 ): Promise<string[]> => {
   if (Object.keys(p.segments).length === 0) return []
+  // The visitor's latest choice holds here too: refused means in no segment at all.
+  if (await store.personalizationRefused(site, profile.identifiers)) return []
   const since = now - p.history.maxDays * DAY
   const [rows, situation] = await Promise.all([
     store.personalizationHistory(site, profile.identifiers, { since, limit: HISTORY_CAP }),

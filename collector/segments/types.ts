@@ -56,6 +56,11 @@ export interface PersonalizationStore {
     identifiers: readonly Identifier[],
     options: { since: number; limit: number },
   ): Promise<HistoryRow[]>
+  /**
+   * Whether the person's newest consent stamp (any event, any device) withholds personalization:
+   * then they are in no segment, whatever their traits say.
+   */
+  personalizationRefused(site: string, identifiers: readonly Identifier[]): Promise<boolean>
   /** The newest usable event since `since` with a page (a browser's), else the newest at all. */
   latestSituation(
     site: string,

@@ -32,6 +32,24 @@ describe('SQLite personalization reads', () => {
   })
   afterEach(() => store.close())
 
+  it("tells whether the person's newest consent stamp, on any device, withholds personalization", async () => {
+    expect(await store.personalizationRefused('demo', ADA)).toBe(false) // no events: nothing refused
+    await store.insertEvents([
+      row({ anonymousId: 'a1', timestamp: T + 1 }, { context: { consent: GRANTED } }),
+      row({ userId: 'u-ada', anonymousId: null, timestamp: T + 3 }), // a server event: no stamp
+    ])
+    expect(await store.personalizationRefused('demo', ADA)).toBe(false)
+    await store.insertEvents([
+      row({ anonymousId: 'a2', timestamp: T + 2 }, { context: { consent: WITHHELD } }),
+    ])
+    expect(await store.personalizationRefused('demo', ADA)).toBe(true)
+    await store.insertEvents([
+      row({ anonymousId: 'a1', timestamp: T + 4 }, { context: { consent: GRANTED } }),
+    ])
+    expect(await store.personalizationRefused('demo', ADA)).toBe(false)
+    expect(await store.personalizationRefused('demo', [{ kind: 'email', value: 'hash' }])).toBe(false)
+  })
+
   it("reads a person's usable history from all their ids, newest first, within the window", async () => {
     await store.insertEvents([
       row(

@@ -123,6 +123,19 @@ export const sqlitePersonalization = (db: Database.Database): PersonalizationSto
         )
         .all(...w.params, since, limit)
     },
+    personalizationRefused: async (site, ids) => {
+      const w = whose(site, ids)
+      if (w.empty) return false
+      const row = db
+        .prepare<unknown[], { granted: number }>(
+          `SELECT json_extract(payload, '$.context.consent.categoryPreferences.personalization') AS granted
+           FROM events WHERE ${w.sql}
+             AND json_type(payload, '$.context.consent.categoryPreferences.personalization') IN ('true', 'false')
+           ORDER BY timestamp DESC, id DESC LIMIT 1`,
+        )
+        .get(...w.params)
+      return row?.granted === 0
+    },
     latestSituation: async (site, ids, since) => {
       const w = whose(site, ids)
       if (w.empty) return undefined

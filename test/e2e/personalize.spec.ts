@@ -73,6 +73,10 @@ test('three outdoor products viewed: the next home page shows the outdoor hero, 
     .poll(() => impressions().map((e) => e.properties))
     .toEqual([{ slot: 'hero', variant: 'outdoor' }])
   expect(impressions()[0].context.segments).toContain('outdoor-fan')
+  // Listeners hear of every change; a slot already decided stays as it is on this page.
+  const joined = page.evaluate(() => new Promise<string[]>((done) => window.precis.on('segments', done)))
+  await page.evaluate(() => window.precis.identify({ plan: 'pro' }))
+  expect(await joined).toEqual(expect.arrayContaining(['pro-member', 'outdoor-fan']))
   // Clicks inside the slot are attributed to the variant.
   await page.click('[data-precis-slot="hero"] a')
   await page.waitForURL(/outdoor\.html/)

@@ -98,7 +98,14 @@ for (const gpc of [false, true]) {
       })
       await expect.poll(names).toEqual({
         cookies: ['_vt_id', 'precis_consent'],
-        keys: ['demo-cart', 'precis.aid', 'precis.personalize', 'precis.session', 'precis.token', 'vt.session'],
+        keys: [
+          'demo-cart',
+          'precis.aid',
+          'precis.personalize',
+          'precis.session',
+          'precis.token',
+          'vt.session',
+        ],
         databases: ['precis', 'precis-personalize'],
       })
 
