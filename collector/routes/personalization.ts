@@ -1,10 +1,8 @@
 import { Hono } from 'hono'
-import type { Sites } from '../config/sites.ts'
 import { ApiError } from '../errors.ts'
-import type { IdentityService } from '../identity/service.ts'
 import { segmentSizes } from '../segments/evaluate.ts'
 import { slotResults } from '../slots/results.ts'
-import type { Store } from '../store/types.ts'
+import type { PeopleRouteDeps } from './deps.ts'
 
 const DAY = 86_400_000
 
@@ -12,17 +10,7 @@ const DAY = 86_400_000
  * The admin API of personalization: how big each segment is (server-side and as browsers report
  * it), and how each slot's groups do. Mounted behind the admin token.
  */
-export const personalizationRoutes = ({
-  store,
-  sites,
-  identity,
-  now,
-}: {
-  store: Store
-  sites: Sites
-  identity: IdentityService
-  now: () => number
-}) => {
+export const personalizationRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) => {
   const app = new Hono()
   const siteOf = (id: string) => {
     const site = sites.byId(id)

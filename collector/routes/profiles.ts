@@ -1,12 +1,10 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import type { Sites } from '../config/sites.ts'
 import { ApiError } from '../errors.ts'
-import type { IdentityService } from '../identity/service.ts'
 import type { ProfileExport } from '../identity/types.ts'
 import { profileSegments } from '../segments/evaluate.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
-import type { Store } from '../store/types.ts'
+import type { PeopleRouteDeps } from './deps.ts'
 
 const query = z.object({
   site: z.string().min(1, 'is required').max(64),
@@ -27,17 +25,7 @@ export const exportBody = (site: string, now: number, data: ProfileExport) => ({
  * The admin API of profiles: look one up by any linked identifier, export everything stored of
  * the person, erase it. Mounted behind the admin token.
  */
-export const profileRoutes = ({
-  store,
-  sites,
-  identity,
-  now,
-}: {
-  store: Store
-  sites: Sites
-  identity: IdentityService
-  now: () => number
-}) => {
+export const profileRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) => {
   const app = new Hono()
   const target = (params: { id: string }, q: Record<string, string>) => {
     const parsed = query.safeParse(q)

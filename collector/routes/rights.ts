@@ -1,10 +1,8 @@
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { z } from 'zod'
-import type { Sites } from '../config/sites.ts'
 import { ApiError } from '../errors.ts'
-import type { IdentityService } from '../identity/service.ts'
-import type { Store } from '../store/types.ts'
+import type { PeopleRouteDeps } from './deps.ts'
 import { exportBody } from './profiles.ts'
 import { authorize, parseEnvelope, readJson, tooLarge } from './request.ts'
 
@@ -17,17 +15,7 @@ const withToken = z.object({ writeKey: z.string().optional(), token: z.string().
  * it holds the anonymousId with a token issued to it once (the first to ask gets it), never with
  * the bare id, which pages and logs may reveal.
  */
-export const rightsRoutes = ({
-  store,
-  sites,
-  identity,
-  now,
-}: {
-  store: Store
-  sites: Sites
-  identity: IdentityService
-  now: () => number
-}) => {
+export const rightsRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) => {
   const app = new Hono()
   app.use('/identity/*', bodyLimit({ maxSize: BODY_BYTES, onError: tooLarge(BODY_BYTES) }))
 

@@ -80,7 +80,8 @@ export const startPersonalization = (
         started = chunk({
           ...options,
           win,
-          config,
+          // The collector's config may have arrived while the chunk loaded: it is the newer one.
+          config: latest ?? config,
           changed: (s) => {
             for (const fn of listeners) fn(s)
           },
