@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { consentConfigSchema } from '../../consent/core/config.ts'
+import { experimentsSchema } from '../../sdk/rules/experiment-schema.ts'
 import { personalizationSchema } from '../../sdk/rules/personalization-schema.ts'
 import { enrichmentSchema } from '../enrich/config.ts'
 import { identitySchema } from '../identity/config.ts'
@@ -28,6 +29,8 @@ export const siteSchema = z.object({
   enrichment: enrichmentSchema,
   /** Segments, content slots, the browser's history and RFM cuts: public (the browser needs them). */
   personalization: personalizationSchema,
+  /** A/B tests decided in the browser (sdk/rules/experiment-schema.ts). */
+  experiments: experimentsSchema,
   /** Events older than this are deleted by the daily retention job (default: 13 months). */
   retentionDays: z.number().int().min(1).max(3650).default(395),
 })

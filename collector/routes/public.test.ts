@@ -113,6 +113,7 @@ describe('public routes', () => {
           monetary: [50, 200, 500, 1000],
         },
       },
+      experiments: [],
     })
     expect(res.headers.get('cache-control')).toBe('public, max-age=60')
   })

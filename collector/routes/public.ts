@@ -71,6 +71,7 @@ export const publicRoutes = ({ sites, assets }: { sites: Sites; assets: PublicAs
       writeKey: site.writeKey,
       consent: site.consent,
       personalization: site.personalization,
+      experiments: site.experiments,
     })
   })
 

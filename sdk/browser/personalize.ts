@@ -1,6 +1,7 @@
 import type { ConsentStore } from '../../consent/core/state.ts'
 import type { Observed } from '../core/tracker.ts'
 import type { Clock } from '../core/types.ts'
+import type { Experiment } from '../rules/experiment-schema.ts'
 import type { Personalization } from '../rules/personalization-schema.ts'
 
 /** The site's personalization config, cached (with consent) so the next page decides at once. */
@@ -10,9 +11,41 @@ export const HISTORY_DB = 'precis-personalize'
 /** The style that keeps slots with a possible variant hidden until decided (the snippet adds it). */
 export const HIDE_ID = 'precis-hide'
 
+/** What p.js caches and the chunk decides with: personalization, experiments, what to hide meanwhile. */
+export interface Decidable extends Personalization {
+  experiments: Experiment[]
+  /** Selectors of what may change: slots with variants, the targets of running experiments. */
+  hide: string[]
+  /** Longest time (ms) they stay hidden. */
+  timeout: number
+}
+
+const slotSelector = (name: string) => `[data-precis-slot="${name}"]`
+
+export const decidable = (p: Personalization, experiments: Experiment[] = []): Decidable => {
+  const running = experiments.filter((e) => e.status === 'running')
+  const targets = running.flatMap((e) =>
+    e.variations.map((v) =>
+      v.change && 'class' in v.change
+        ? v.change.class.selector
+        : v.change && slotSelector(v.change.slot.name),
+    ),
+  )
+  const timeouts = Object.values(p.slots).map((s) => s.timeout)
+  return {
+    ...p,
+    // Drafts and stopped ones too: a QA link can preview them (control for everyone else).
+    experiments,
+    hide: [...new Set([...Object.keys(p.slots).map(slotSelector), ...targets])].filter(
+      (t): t is string => !!t,
+    ),
+    timeout: timeouts.length ? Math.max(...timeouts) : 300,
+  }
+}
+
 export interface PersonalizerOptions {
   win: Window
-  config: Personalization
+  config: Decidable
   clock: Clock
   track(event: string, properties: Record<string, unknown>): void
   user(): { anonymousId: string | null; userId: string | null }
@@ -24,29 +57,30 @@ export interface PersonalizerOptions {
 export interface Personalizer {
   record(event: Observed): void
   segments(): string[]
-  configure(config: Personalization): void
+  /** The variation key of an experiment for this visitor, once decided (null: no such experiment). */
+  variant(key: string): Promise<string | null>
+  configure(config: Decidable): void
   /** Withdrawal: empties and closes the history, so the database can be deleted. */
   stop(): Promise<void>
 }
 
 export type StartPersonalizer = (options: PersonalizerOptions) => Personalizer
 
-const active = (p: Personalization | undefined): p is Personalization =>
-  !!p && (Object.keys(p.segments ?? {}).length > 0 || Object.keys(p.slots ?? {}).length > 0)
+const active = (d: Decidable | undefined | null): d is Decidable =>
+  !!d && (Object.keys(d.segments ?? {}).length > 0 || d.hide?.length > 0 || d.experiments?.length > 0)
 
 /**
- * Hides the slots that may change, unless the page was already painted: a slot the visitor has
- * seen keeps its baseline rather than flash. The snippet does the same before any paint.
+ * Hides what may change, unless the page was already painted: what the visitor has seen stays as
+ * it was rather than flash. The snippet does the same before any paint.
  */
-export const hideSlots = (win: Window, slots: Personalization['slots'], painted: boolean) => {
+export const hideTargets = (win: Window, d: Decidable, painted: boolean) => {
   const doc = win.document
-  const names = Object.keys(slots).filter((k) => /^[\w-]+$/.test(k))
-  if (painted || !names.length || doc.getElementById(HIDE_ID)) return
+  if (painted || !d.hide.length || doc.getElementById(HIDE_ID)) return
   const style = doc.createElement('style')
   style.id = HIDE_ID
-  style.textContent = `${names.map((k) => `[data-precis-slot="${k}"]:not([data-precis-ready])`)}{visibility:hidden}`
+  style.textContent = `${d.hide.map((s) => `${s}:not([data-precis-ready])`)}{visibility:hidden}`
   doc.head.append(style)
-  win.setTimeout(() => style.remove(), Math.max(...names.map((k) => slots[k]!.timeout)))
+  win.setTimeout(() => style.remove(), d.timeout)
 }
 
 /**
@@ -64,19 +98,25 @@ export const startPersonalization = (
   const granted = () => consent.get().purposes.personalization
   const storage = () => win.localStorage
   const listeners = new Set<(segments: string[]) => void>()
-  let latest: Personalization | undefined
+  let latest: Decidable | undefined
+  let loaded: Promise<Personalizer | undefined> | undefined
+  let arrived = () => {}
+  const configured = new Promise<void>((done) => {
+    arrived = done
+  })
+  const control = (key: string) => latest?.experiments.find((e) => e.key === key)?.variations[0]?.key ?? null
   let started: Personalizer | undefined
   let loading = false
   let waiting: Observed[] = []
 
-  const start = (config: Personalization) => {
+  const start = (config: Decidable) => {
     if (!granted() || loading || !active(config)) return
     loading = true
     const painted = win.performance.getEntriesByType('paint').length > 0
-    hideSlots(win, config.slots, painted)
-    load().then(
+    hideTargets(win, config, painted)
+    loaded = load().then(
       (chunk) => {
-        if (!granted()) return
+        if (!granted()) return undefined
         started = chunk({
           ...options,
           win,
@@ -88,13 +128,17 @@ export const startPersonalization = (
         })
         for (const e of waiting) started.record(e)
         waiting = []
+        return started
       },
-      () => win.document.getElementById(HIDE_ID)?.remove(),
+      () => {
+        win.document.getElementById(HIDE_ID)?.remove()
+        return undefined
+      },
     )
   }
   const cached = () => {
     try {
-      return JSON.parse(storage().getItem(CACHE_KEY) ?? 'null') as Personalization | null
+      return JSON.parse(storage().getItem(CACHE_KEY) ?? 'null') as Decidable | null
     } catch {
       return null
     }
@@ -113,6 +157,7 @@ export const startPersonalization = (
     // An open history would hold the deletion back: close it, then delete again.
     started?.stop().then(deleteAll, deleteAll)
     started = undefined
+    loaded = undefined
     loading = false
     waiting = []
   }
@@ -122,8 +167,10 @@ export const startPersonalization = (
     if (config) start(config)
   } else if (cached()) purge() // consent expired or was refused elsewhere: nothing may stay
 
-  const configure = (config: Personalization) => {
+  const configure = (p: Personalization, experiments?: Experiment[]) => {
+    const config = decidable(p, experiments)
     latest = config
+    arrived()
     if (!granted()) return
     try {
       // Only a config with something to decide is kept; one without leaves nothing behind.
@@ -136,7 +183,8 @@ export const startPersonalization = (
     else start(config)
   }
   consent.on('change', (state, previous) => {
-    if (state.purposes.personalization && !previous.purposes.personalization && latest) configure(latest)
+    if (state.purposes.personalization && !previous.purposes.personalization && latest)
+      configure(latest, latest.experiments)
     else if (!state.purposes.personalization && previous.purposes.personalization) purge()
   })
 
@@ -150,6 +198,13 @@ export const startPersonalization = (
     /** The current memberships; undefined without consent (nothing to stamp on events). */
     stamp: () => (granted() && started ? started.segments() : undefined),
     segments: () => (granted() && started?.segments()) || [],
+    /** Without consent (or before the chunk), the control: nothing is decided, nothing logged. */
+    async variant(key: string): Promise<string | null> {
+      // On a first page the collector's config says whether there is anything to decide.
+      if (!loaded) await configured
+      const chunk = granted() ? await loaded : undefined
+      return chunk && granted() ? chunk.variant(key) : control(key)
+    },
     on(fn: (segments: string[]) => void) {
       listeners.add(fn)
       return () => void listeners.delete(fn)

@@ -8,6 +8,7 @@ import type { ConsentUi } from '../../consent/ui/mount.ts'
 import { uuid } from '../core/ids.ts'
 import { createPrecis } from '../core/precis.ts'
 import type { Clock } from '../core/types.ts'
+import type { Experiment } from '../rules/experiment-schema.ts'
 import type { Personalization } from '../rules/personalization-schema.ts'
 import { type CaptureOptions, captureOptions } from './capture/options.ts'
 import { startCapture } from './capture/start-capture.ts'
@@ -45,6 +46,7 @@ interface SiteSettings {
   writeKey: string
   consent: ConsentConfig
   personalization?: Personalization
+  experiments?: Experiment[]
 }
 
 /** Wires the SDK's core to the real browser: cookie, localStorage, IndexedDB, fetch, timers, crypto. */
@@ -111,9 +113,9 @@ export const startBrowserSdk = (win: Window, options: BrowserOptions) => {
     // The site config is the one request made before consent: the banner needs it.
     fetch(`${options.apiHost}/v1/sites/${encodeURIComponent(options.site)}/config`, { credentials: 'omit' })
       .then((res) => (res.ok ? (res.json() as Promise<SiteSettings>) : Promise.reject(res.status)))
-      .then(({ writeKey, consent: config, personalization: p }) => {
+      .then(({ writeKey, consent: config, personalization: p, experiments }) => {
         endpoint = { url, writeKey }
-        if (p) personalization.configure(p)
+        if (p) personalization.configure(p, experiments)
         ui = startConsent({
           win,
           consent,

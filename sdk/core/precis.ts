@@ -25,6 +25,11 @@ export interface Precis extends Omit<Tracker, 'at'> {
   segments(): string[]
   /** Calls fn whenever the visitor's segments change; returns a function that stops it. */
   on(event: 'segments', fn: (segments: string[]) => void): () => void
+  /**
+   * The visitor's variation of an experiment, once decided: the control without personalization
+   * consent, null for an unknown experiment.
+   */
+  variant(key: string): Promise<string | null>
 }
 
 export type SnippetCall = [method: string, args: unknown[], at?: number]
@@ -39,7 +44,9 @@ export interface PrecisDeps extends Omit<TrackerDeps, 'outbox' | 'consent'> {
   /** The outbox's store (default: memory), lock, bounds and timing. */
   outbox?: Partial<Omit<OutboxOptions, 'transport' | 'clock' | 'random' | 'enabled'>>
   /** Segment memberships, where personalization runs. */
-  personalization?: Pick<Precis, 'segments'> & { on(fn: (segments: string[]) => void): () => void }
+  personalization?: Pick<Precis, 'segments' | 'variant'> & {
+    on(fn: (segments: string[]) => void): () => void
+  }
 }
 
 export const createPrecis = (
@@ -73,6 +80,7 @@ export const createPrecis = (
     ready: (fn) => fn(api),
     segments: () => deps.personalization?.segments() ?? [],
     on: (_event, fn) => deps.personalization?.on(fn) ?? (() => {}),
+    variant: (key) => deps.personalization?.variant(key) ?? Promise.resolve(null),
     consent: {
       get: consent.get,
       set: consent.set,

@@ -8,6 +8,7 @@ import {
 } from '../../rules/segments.ts'
 import { HIDE_ID, type StartPersonalizer } from '../personalize.ts'
 import { browserAttributes } from './attributes.ts'
+import { runExperiments } from './experiments.ts'
 import { historyStore } from './history-store.ts'
 import { fillSlots } from './slots.ts'
 
@@ -27,6 +28,11 @@ export const startPersonalizer: StartPersonalizer = ({ win, config, clock, track
   let traits: Record<string, unknown> = {}
   let ready = false
   let pending: Parameters<ReturnType<StartPersonalizer>['record']>[0][] = []
+  let decided = () => {}
+  const decisions = new Promise<(key: string) => string | null>((done) => {
+    decided = () => done(experiments.variant)
+  })
+  let experiments: ReturnType<typeof runExperiments>
   const quietly = (p: Promise<unknown>) => void p.catch(() => {})
 
   const attributes = () => browserAttributes(win, traits, user(), clock.now())
@@ -84,17 +90,46 @@ export const startPersonalizer: StartPersonalizer = ({ win, config, clock, track
       pending = []
       for (const call of calls) record(call)
       evaluate()
-      fillSlots({ win, slots: config.slots, segments: memberships, seed, attributes: attributes(), track })
+      const { anonymousId, userId } = user()
+      const memory = found.experiments
+      const exposed = new Set(memory.exposed)
+      experiments = runExperiments({
+        win,
+        experiments: config.experiments,
+        segments: memberships,
+        // Without analytics there is no anonymousId: the history's own id buckets the visitor.
+        attributes: { ...attributes(), anonymousId: anonymousId ?? seed, ...(userId ? { userId } : {}) },
+        sticky: memory.sticky,
+        exposed,
+        save: () => quietly(store.experiments({ sticky: memory.sticky, exposed: [...exposed] })),
+        track,
+      })
+      decided()
+      fillSlots({
+        win,
+        slots: config.slots,
+        segments: memberships,
+        seed,
+        attributes: attributes(),
+        track,
+        overrides: experiments.slots,
+      })
     },
     () => {
-      // No IndexedDB: slots keep their baselines; nothing to remember with.
+      // No IndexedDB: slots keep their baselines, experiments their controls; nothing to remember with.
       win.document.getElementById(HIDE_ID)?.remove()
+      experiments = {
+        slots: new Map(),
+        variant: (key) => config.experiments.find((e) => e.key === key)?.variations[0]?.key ?? null,
+      }
+      decided()
     },
   )
 
   return {
     record,
     segments: () => [...memberships],
+    variant: async (key) => (await decisions)(key),
     stop: () => store.close(),
     configure(p) {
       config = p

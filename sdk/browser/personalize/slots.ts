@@ -38,6 +38,8 @@ export interface SlotEnv {
   seed: string
   attributes: Record<string, unknown>
   track(event: string, properties: Record<string, unknown>): void
+  /** slot name → a variant an experiment shows there, whatever the segments say. */
+  overrides?: ReadonlyMap<string, string>
 }
 
 /** Visible for this long (ms) with at least half of it in view: an impression. */
@@ -48,7 +50,7 @@ const SEEN_MS = 1000
  * hidden and within its timeout, so the visitor never sees one content turn into another. Then
  * reports one impression per slot when it has really been seen, and the clicks inside it.
  */
-export const fillSlots = ({ win, slots, segments, seed, attributes, track }: SlotEnv) => {
+export const fillSlots = ({ win, slots, segments, seed, attributes, track, overrides }: SlotEnv) => {
   const doc = win.document
   const hidden = !!doc.getElementById(HIDE_ID)
   const decisions: SlotDecision[] = []
@@ -56,7 +58,8 @@ export const fillSlots = ({ win, slots, segments, seed, attributes, track }: Slo
     const name = el.dataset.precisSlot!
     const config = Object.hasOwn(slots, name) ? slots[name] : undefined
     if (!config || el.hasAttribute('data-precis-ready')) continue
-    const decision = decide(name, config, segments, seed)
+    const forced = overrides?.get(name)
+    const decision = forced ? { slot: name, variant: forced } : decide(name, config, segments, seed)
     const variant = config.variants.find((v) => v.key === decision.variant)
     if (variant && hidden && win.performance.now() <= config.timeout) {
       // The baseline's height stays reserved: what follows the slot does not move.

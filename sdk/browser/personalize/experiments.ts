@@ -1,0 +1,108 @@
+import type { Experiment } from '../../rules/experiment-schema.ts'
+import { assign } from '../../rules/experiments.ts'
+import { HIDE_ID } from '../personalize.ts'
+
+export interface ExperimentEnv {
+  win: Window
+  experiments: readonly Experiment[]
+  segments: readonly string[]
+  attributes: Record<string, unknown>
+  /** Stored assignments (sticky bucketing) and the experiments already logged for this visitor. */
+  sticky: Record<string, string>
+  exposed: Set<string>
+  /** Persists sticky and exposed after a change. */
+  save(): void
+  track(event: string, properties: Record<string, unknown>): void
+}
+
+const slotSelector = (name: string) => `[data-precis-slot="${name}"]`
+
+/** The elements an experiment changes; none means the page reads it with precis.variant(). */
+const targetsOf = (e: Experiment) =>
+  e.variations.flatMap((v) =>
+    !v.change ? [] : 'class' in v.change ? [v.change.class.selector] : [slotSelector(v.change.slot.name)],
+  )
+
+/**
+ * Decides each experiment once per page (QA link, sticky assignment, then the hash), applies its
+ * change, and logs `Experiment Viewed` the first time this visitor really meets it: when one of
+ * its elements is on the page, or when the page asks for its variant. QA previews, drafts and
+ * visitors outside an experiment are never logged.
+ */
+export const runExperiments = (env: ExperimentEnv) => {
+  const { win, sticky, exposed } = env
+  const doc = win.document
+  const decided = new Map<string, { key: string; log: boolean; experiment: Experiment }>()
+  /** slot name → the variant an experiment shows in it. */
+  const slots = new Map<string, string>()
+  const classes: { selector: string; add: string }[] = []
+  const watched: { experiment: Experiment; selectors: string[] }[] = []
+
+  for (const experiment of env.experiments) {
+    const d = assign(experiment, {
+      attributes: env.attributes,
+      segments: env.segments,
+      search: win.location.search,
+      sticky,
+      consent: true,
+    })
+    if (d.sticky) {
+      sticky[d.sticky.key] = d.sticky.value
+      env.save()
+    }
+    decided.set(experiment.key, { key: d.key, log: d.log, experiment })
+    const change = experiment.variations[d.variation]?.change
+    if (change && 'class' in change) classes.push(change.class)
+    if (change && 'slot' in change) slots.set(change.slot.name, change.slot.variant)
+    const selectors = targetsOf(experiment)
+    if (selectors.length && experiment.status === 'running') watched.push({ experiment, selectors })
+  }
+
+  const expose = (key: string) => {
+    const d = decided.get(key)
+    const id = d && `${key}__${d.experiment.bucketVersion}`
+    if (!d?.log || !id || exposed.has(id)) return
+    exposed.add(id)
+    env.save()
+    env.track('Experiment Viewed', {
+      experiment_id: key,
+      variation_id: d.key,
+      bucket_version: d.experiment.bucketVersion,
+    })
+  }
+
+  /**
+   * Applies classes, reveals the targets and logs exposures for what is on the page now. Only
+   * while the targets are still hidden: what the visitor has seen is never changed.
+   */
+  const sweep = (root: ParentNode) => {
+    if (!doc.getElementById(HIDE_ID)) return
+    for (const { selector, add } of classes)
+      for (const el of root.querySelectorAll(selector)) el.classList.add(add)
+    for (const { experiment, selectors } of watched) {
+      let seen = false
+      for (const selector of selectors)
+        for (const el of root.querySelectorAll(selector)) {
+          seen = true
+          // Slots are revealed by their own decision (they may still be filled).
+          if (!el.hasAttribute('data-precis-slot')) el.setAttribute('data-precis-ready', '')
+        }
+      if (seen) expose(experiment.key)
+    }
+  }
+  sweep(doc)
+  // Targets a page renders later (a framework, a module script) get the same treatment.
+  const Observer = (win as Window & { MutationObserver?: typeof MutationObserver }).MutationObserver
+  if (watched.length && Observer)
+    new Observer(() => sweep(doc)).observe(doc.documentElement, { childList: true, subtree: true })
+
+  return {
+    slots,
+    /** What the page reads with precis.variant(); reading it is the exposure of a value experiment. */
+    variant(key: string) {
+      const d = decided.get(key)
+      if (d && !targetsOf(d.experiment).length) expose(key)
+      return d?.key ?? null
+    },
+  }
+}

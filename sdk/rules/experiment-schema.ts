@@ -1,0 +1,85 @@
+// The site config's experiments. The collector validates with it; the SDK takes its types only.
+import { z } from 'zod'
+
+const key = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, "-" or "_"')
+
+/** What a variation changes on the page; a variation without a change is the page as it is. */
+const change = z.union([
+  /** Shows a slot's variant (from personalization.slots) instead of the slot's baseline. */
+  z.strictObject({ slot: z.strictObject({ name: key, variant: key }) }),
+  /** Adds a CSS class to the elements a selector finds. */
+  z.strictObject({
+    class: z.strictObject({ selector: z.string().min(1).max(200), add: z.string().regex(/^[\w-]{1,100}$/) }),
+  }),
+])
+
+const variation = z.strictObject({
+  key,
+  name: z.string().min(1).max(200).optional(),
+  /** Share of traffic; equal shares when no variation gives one. */
+  weight: z.number().min(0).max(1).optional(),
+  change: change.optional(),
+})
+
+/** An event whose users (proportion) or whose property per user (mean, e.g. revenue) is compared. */
+const metric = z.strictObject({
+  event: z.string().min(1).max(200),
+  /** Sum of this numeric property per user (revenue-like); absent: whether the user converted. */
+  property: z.string().min(1).max(100).optional(),
+})
+
+export const experimentSchema = z
+  .strictObject({
+    key,
+    name: z.string().min(1).max(200).optional(),
+    status: z.enum(['draft', 'running', 'stopped']).default('draft'),
+    /** Hash seed (default: the key). */
+    seed: z.string().min(1).max(200).optional(),
+    hashVersion: z.union([z.literal(1), z.literal(2)]).default(2),
+    /** Whose id decides: `anonymousId` (default) or `userId` (the anonymous assignment stays sticky). */
+    hashAttribute: z.enum(['anonymousId', 'userId']).default('anonymousId'),
+    /** Raise it to re-randomize everyone on purpose (sticky assignments of older versions are ignored). */
+    bucketVersion: z.number().int().min(0).max(1000).default(0),
+    /** Share of eligible visitors in the experiment. */
+    coverage: z.number().min(0).max(1).default(1),
+    /** Mutual exclusion: experiments of one namespace with disjoint ranges never share a visitor. */
+    namespace: z
+      .tuple([z.string().min(1).max(100), z.number().min(0).max(1), z.number().min(0).max(1)])
+      .optional(),
+    /** Who is eligible: a condition on the visitor's attributes and/or a segment. */
+    condition: z.record(z.string(), z.unknown()).optional(),
+    segment: key.optional(),
+    /** The first is the control. */
+    variations: z.array(variation).min(2).max(10),
+    goals: z.array(metric).min(1).max(10),
+    guardrails: z.array(metric).max(10).default([]),
+  })
+  .superRefine((e, ctx) => {
+    const weights = e.variations.map((v) => v.weight)
+    const given = weights.filter((w) => w !== undefined)
+    if (given.length && given.length !== weights.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['variations'],
+        message: 'give every variation a weight, or none',
+      })
+    else if (given.length && Math.abs(given.reduce((a, b) => a + b, 0) - 1) > 0.001)
+      ctx.addIssue({ code: 'custom', path: ['variations'], message: 'weights must add up to 1' })
+    const keys = e.variations.map((v) => v.key)
+    if (new Set(keys).size !== keys.length)
+      ctx.addIssue({ code: 'custom', path: ['variations'], message: 'variation keys must differ' })
+    if (e.namespace && e.namespace[1] >= e.namespace[2])
+      ctx.addIssue({
+        code: 'custom',
+        path: ['namespace'],
+        message: 'the range must be [name, start, end] with start < end',
+      })
+  })
+
+export const experimentsSchema = z.array(experimentSchema).max(100).default([])
+
+export type Experiment = z.infer<typeof experimentSchema>
+export type Variation = Experiment['variations'][number]
+export type Metric = z.infer<typeof metric>

@@ -1,0 +1,91 @@
+import { type Browser, expect, test } from '@playwright/test'
+import { type Collector, demoSite, startCollector } from '../support/collector-process.ts'
+import { openDemo } from '../support/demo-page.ts'
+
+// The demo's cta-color experiment (precis.config.json) with many visitors, each a fresh browser
+// profile: exposures once per visitor, the split as configured, the change only for its variation.
+let collector: Collector
+test.afterEach(async () => {
+  await collector?.stop()
+})
+
+const VISITORS = 40
+const PRODUCT = 'product.html?sku=tent-2p'
+/**
+ * Several browsers at once on two cores are slow to decide: a longer hiding window keeps the test
+ * about assignment and exposure, not about this machine's speed (the default is 300 ms).
+ */
+const patient = () => {
+  const p = demoSite().personalization
+  return { ...p, slots: { hero: { ...p.slots.hero, timeout: 3000 } } }
+}
+
+/** One visitor: accepts on a first page, then meets the experiment on the next ones. */
+const visit = async (browser: Browser, i: number) => {
+  const context = await browser.newContext()
+  try {
+    const page = await context.newPage()
+    await openDemo(page, collector.url, PRODUCT)
+    await page.evaluate(() => window.precis.consent.acceptAll())
+    await openDemo(page, collector.url, PRODUCT)
+    const variation = await page.evaluate(() => window.precis.variant('cta-color'))
+    const button = page.locator('#add-to-cart')
+    await expect(button).toHaveAttribute('data-precis-ready', '')
+    const green = await button.evaluate((b) => b.classList.contains('cta-green'))
+    if (i % 3 === 0) await button.click() // some of them add to the cart: the goal
+    await openDemo(page, collector.url, PRODUCT) // a visitor meets it again: no second exposure
+    expect(await page.evaluate(() => window.precis.variant('cta-color'))).toBe(variation)
+    const anonymousId = await page.evaluate(() => window.precis.user().anonymousId)
+    await page.evaluate(() => window.precis.flush())
+    return { variation, green, anonymousId }
+  } finally {
+    await context.close()
+  }
+}
+
+test('each visitor is exposed once, the split follows the weights, and only "green" changes the button', async ({
+  browser,
+}) => {
+  test.setTimeout(120_000)
+  collector = await startCollector({ personalization: patient() })
+  const visitors: Awaited<ReturnType<typeof visit>>[] = []
+  for (let i = 0; i < VISITORS; i += 4)
+    visitors.push(...(await Promise.all([0, 1, 2, 3].map((k) => visit(browser, i + k)))))
+
+  for (const v of visitors) expect(v.green).toBe(v.variation === 'green')
+  const green = visitors.filter((v) => v.variation === 'green').length
+  // 50/50 over 40 visitors: 20 ± 10 is a 3-sigma band.
+  expect(green).toBeGreaterThanOrEqual(10)
+  expect(green).toBeLessThanOrEqual(30)
+
+  const exposures = () =>
+    collector
+      .rows()
+      .filter((r) => r.name === 'Experiment Viewed')
+      .map((r) => ({ id: r.anonymous_id, ...JSON.parse(r.payload).properties }))
+  await expect.poll(() => exposures().length, { timeout: 15_000 }).toBe(VISITORS)
+  const byVisitor = new Map(exposures().map((e) => [e.id, e.variation_id]))
+  expect(byVisitor.size).toBe(VISITORS)
+  for (const v of visitors) expect(byVisitor.get(v.anonymousId)).toBe(v.variation)
+})
+
+test('a QA link shows a variation without logging it, and without personalization consent the control shows', async ({
+  page,
+}) => {
+  collector = await startCollector({ personalization: patient() })
+  await openDemo(page, collector.url, PRODUCT)
+  await page.evaluate(() =>
+    window.precis.consent.set({ analytics: true, personalization: false, marketing: false }),
+  )
+  await openDemo(page, collector.url, PRODUCT)
+  expect(await page.evaluate(() => window.precis.variant('cta-color'))).toBe('control')
+  await expect(page.locator('#add-to-cart')).not.toHaveClass(/cta-green/)
+
+  await page.evaluate(() => window.precis.consent.acceptAll())
+  await openDemo(page, collector.url, `${PRODUCT}&precis_exp=cta-color:green`)
+  expect(await page.evaluate(() => window.precis.variant('cta-color'))).toBe('green')
+  await expect(page.locator('#add-to-cart')).toHaveClass(/cta-green/)
+  await page.evaluate(() => window.precis.flush())
+  await expect.poll(() => collector.rows().filter((r) => r.name === 'Product Viewed').length).toBe(3)
+  expect(collector.rows().filter((r) => r.name === 'Experiment Viewed')).toEqual([])
+})
