@@ -9,7 +9,7 @@ let collector: Collector
 test.beforeEach(async () => {
   site = await startStaticSite()
   stranger = await startStaticSite()
-  collector = await startCollector({ allowedOrigins: [site.origin], personalization: {} })
+  collector = await startCollector({ allowedOrigins: [site.origin], personalization: {}, experiments: [] })
 })
 test.afterEach(async () => {
   await Promise.all([collector.stop(), site.stop(), stranger.stop()])

@@ -7,8 +7,14 @@ import { openDemo } from '../support/demo-page.ts'
 // and nothing is kept; hostile content never runs.
 type Personalization = { slots: { hero: Record<string, unknown> } } & Record<string, unknown>
 const demo = demoSite().personalization as Personalization
-/** The demo's config with no holdout, so every visitor of a segment gets its variant. */
-const noHoldout = (p: Personalization = demo) => ({ ...p, slots: { hero: { ...p.slots.hero, holdout: 0 } } })
+/**
+ * The demo's config with no holdout, so every visitor of a segment gets its variant, and a longer
+ * hiding window: two test workers on two cores can be slower than the default 300 ms.
+ */
+const noHoldout = (p: Personalization = demo) => ({
+  ...p,
+  slots: { hero: { ...p.slots.hero, holdout: 0, timeout: 3000 } },
+})
 
 let collector: Collector
 test.afterEach(async () => {

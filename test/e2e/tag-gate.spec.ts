@@ -14,7 +14,9 @@ test.beforeEach(async () => {
         { name: 'Tag', purpose: 'analytics', cookies: ['tag_*'], storage: ['tag.*'], indexedDB: ['tag-db'] },
       ],
     },
-    personalization: {}, // not the subject here
+    // Not the subject here.
+    personalization: {},
+    experiments: [],
   })
   // Each "tag" appends its name to window.order when it runs.
   for (const name of ['a', 'b', 'm', 'late'])

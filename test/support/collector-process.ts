@@ -38,6 +38,8 @@ export interface CollectorOptions {
   consent?: Record<string, unknown>
   /** Replaces the demo site's personalization section. */
   personalization?: Record<string, unknown>
+  /** Replaces the demo site's experiments. */
+  experiments?: unknown[]
   env?: Record<string, string>
 }
 
@@ -49,6 +51,7 @@ export const startCollector = async (options: CollectorOptions = {}): Promise<Co
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     ...(options.consent ? { consent: options.consent } : {}),
     ...(options.personalization ? { personalization: options.personalization } : {}),
+    ...(options.experiments ? { experiments: options.experiments } : {}),
   }
   writeFileSync(configPath, JSON.stringify({ sites: [demoSite(overrides)] }))
   const spawnOn = (port: string) =>
