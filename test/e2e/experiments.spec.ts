@@ -1,5 +1,5 @@
 import { type Browser, expect, test } from '@playwright/test'
-import { type Collector, demoSite, startCollector } from '../support/collector-process.ts'
+import { ADMIN_TOKEN, type Collector, demoSite, startCollector } from '../support/collector-process.ts'
 import { openDemo } from '../support/demo-page.ts'
 
 // The demo's cta-color experiment (precis.config.json) with many visitors, each a fresh browser
@@ -43,8 +43,9 @@ const visit = async (browser: Browser, i: number) => {
   }
 }
 
-test('each visitor is exposed once, the split follows the weights, and only "green" changes the button', async ({
+test('each visitor is exposed once, the split follows the weights, only "green" changes the button, and the dashboard shows it', async ({
   browser,
+  page,
 }) => {
   test.setTimeout(120_000)
   collector = await startCollector({ personalization: patient() })
@@ -67,6 +68,21 @@ test('each visitor is exposed once, the split follows the weights, and only "gre
   const byVisitor = new Map(exposures().map((e) => [e.id, e.variation_id]))
   expect(byVisitor.size).toBe(VISITORS)
   for (const v of visitors) expect(byVisitor.get(v.anonymousId)).toBe(v.variation)
+
+  // The dashboard counts the same people per variation.
+  await page.goto(`${collector.url}/admin/#/experiments/cta-color`)
+  await page.getByLabel('Admin token').fill(ADMIN_TOKEN)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await expect(page.locator('main')).toHaveAttribute('aria-busy', 'false')
+  const rows = await page
+    .getByRole('table', { name: 'Users per variation', exact: true })
+    .evaluate((t: HTMLTableElement) =>
+      [...t.tBodies[0]!.rows].map((r) => [...r.cells].map((c) => c.textContent)),
+    )
+  expect(rows.map((r) => [r[1], Number(r[3])])).toEqual([
+    ['control', VISITORS - green],
+    ['green', green],
+  ])
 })
 
 test('a QA link shows a variation without logging it, and without personalization consent the control shows', async ({
