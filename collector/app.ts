@@ -1,12 +1,15 @@
 import { Hono } from 'hono'
 import type { CollectorConfig } from './config/site-config.ts'
 import { createSites } from './config/sites.ts'
+import { dashboardApi, dashboardRoutes } from './dashboard/routes.ts'
 import { ApiError, errorResponse, onError } from './errors.ts'
 import { createIdentityService, kickingStore } from './identity/service.ts'
 import { adminAuth } from './middleware/admin-auth.ts'
 import { cors } from './middleware/cors.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { consentRoutes } from './routes/consent.ts'
+import { consentStatsRoutes } from './routes/consent-stats.ts'
+import { experimentRoutes } from './routes/experiments.ts'
 import { ingestRoutes } from './routes/ingest.ts'
 import { personalizationRoutes } from './routes/personalization.ts'
 import { profileRoutes } from './routes/profiles.ts'
@@ -59,6 +62,10 @@ export const createApp = ({
   app.route('/admin/api', adminRoutes({ store, sites }))
   app.route('/admin/api', profileRoutes({ store, sites, identity, now }))
   app.route('/admin/api', personalizationRoutes({ store, sites, identity, now }))
+  app.route('/admin/api', experimentRoutes({ store, sites, identity, now }))
+  app.route('/admin/api', consentStatsRoutes({ store, sites, now }))
+  app.route('/admin/api', dashboardApi(config.sites))
+  app.route('/', dashboardRoutes())
   app.route('/', publicRoutes({ sites, assets: config }))
   return app
 }

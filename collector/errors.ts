@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   consent_not_found: 404,
   profile_not_found: 404,
   slot_not_found: 404,
+  experiment_not_found: 404,
   invalid_token: 403,
   token_already_issued: 409,
   payload_too_large: 413,

@@ -4,6 +4,7 @@ import { consentConfigSchema } from '../../consent/core/config.ts'
 import { experimentsSchema } from '../../sdk/rules/experiment-schema.ts'
 import { personalizationSchema } from '../../sdk/rules/personalization-schema.ts'
 import { enrichmentSchema } from '../enrich/config.ts'
+import { experimentIssues } from '../experiments/config.ts'
 import { identitySchema } from '../identity/config.ts'
 
 const origin = z.string().refine(
@@ -45,6 +46,8 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: ['sites', index, key], message: `duplicate ${key}` })
         seen[key].add(site[key])
       }
+      for (const issue of experimentIssues(site))
+        ctx.addIssue({ code: 'custom', path: ['sites', index, ...issue.path], message: issue.message })
     })
   })
 

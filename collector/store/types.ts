@@ -1,4 +1,5 @@
 import type { EventType } from '../../sdk/rules/event-schema.ts'
+import type { ExperimentStore } from '../experiments/types.ts'
 import type { IdentityStore } from '../identity/types.ts'
 import type { ConsentFields, ConsentRecord } from '../ledger/chain.ts'
 import type { PersonalizationStore } from '../segments/types.ts'
@@ -38,11 +39,29 @@ export interface EventPage {
   total: number
 }
 
+/** Consent ids counted by the day (UTC) and source of their latest record. */
+export interface ConsentStatsRow {
+  /** YYYY-MM-DD */
+  day: string
+  source: ConsentRecord['source']
+  /** Consent ids (one per browser) counted here. */
+  visitors: number
+  /** Of them, those granting each optional purpose. */
+  analytics: number
+  personalization: number
+  marketing: number
+  /** Every optional purpose granted; none of them. */
+  acceptAll: number
+  rejectAll: number
+  /** Sent with Global Privacy Control on. */
+  gpc: number
+}
+
 /**
  * Storage behind the collector. Every adapter passes the contract suite in contract.ts.
  * Methods are async so network-backed adapters fit; an adapter on a synchronous driver just resolves.
  */
-export interface Store extends IdentityStore, PersonalizationStore {
+export interface Store extends IdentityStore, PersonalizationStore, ExperimentStore {
   /** Stores all rows or none (one transaction), idempotent on (site, messageId). */
   insertEvents(rows: readonly StoredEvent[]): Promise<InsertResult>
   /** Deletes the site's events that happened before `before` (epoch ms); resolves to how many. */
@@ -58,5 +77,10 @@ export interface Store extends IdentityStore, PersonalizationStore {
   consentHistory(site: string, consentId: string): Promise<ConsentRecord[]>
   /** Every record of a site, in seq order (to verify the chain). */
   consentChain(site: string): Promise<ConsentRecord[]>
+  /**
+   * Each consent id's latest record before `until` (epoch ms), if received from `since` on,
+   * summed per UTC day of that record and source (SQLite: store/sqlite-consent-stats.ts).
+   */
+  consentStats(site: string, window: { since: number; until: number }): Promise<ConsentStatsRow[]>
   close(): Promise<void>
 }

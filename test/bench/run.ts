@@ -11,6 +11,7 @@ import { rollup } from 'rollup'
 import { openSqliteStore } from '../../collector/store/sqlite.ts'
 import { configure, INSERT_SQL } from '../../collector/store/sqlite-writer.mjs'
 import { scriptTagPlugins } from '../../rollup.config.mjs'
+import { EXPOSURES, FRESH, measureExperiments, SYNC_EVENTS } from './experiments.ts'
 import { LINKS, measureIdentity } from './identity.ts'
 import { BATCH_SIZE, BENCH_WRITE_KEY, batchBodies, sampleEvents } from './payload.ts'
 import { EVENTS, measureSegments, RULES } from './segments.ts'
@@ -19,7 +20,14 @@ const ROOT = resolve(import.meta.dirname, '../..')
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = 32
 const BUDGET = { sdk: 12_000, consent: 5_000, tracker: 7_000 }
-const GOAL = { eventsPerSecond: 50_000, ofBare: 0.4, identitySeconds: 10, lookupP99: 2, decisionP95: 1 }
+const GOAL = {
+  eventsPerSecond: 50_000,
+  ofBare: 0.4,
+  identitySeconds: 10,
+  lookupP99: 2,
+  decisionP95: 1,
+  experimentSeconds: 2,
+}
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 const pct = (n: number) => `${(n * 100).toFixed(0)} %`
@@ -142,6 +150,7 @@ const main = async () => {
     DATABASE_URL: `sqlite:${dbPath}`,
   })
   const identity = await measureIdentity(dir)
+  const experiments = await measureExperiments(dir)
   const segments = await measureSegments()
   const raw = await rawInsert(dir, BATCH_SIZE)
   const rawGrouped = await rawInsert(dir, 1000)
@@ -239,6 +248,24 @@ const main = async () => {
       `resolver = ${(identity.seconds / identity.raw.seconds).toFixed(1)}× floor`,
     ],
     [
+      `experiment results, ${fmt(EXPOSURES)} exposures`,
+      `${experiments.seconds.toFixed(2)} s`,
+      `goal ≤ ${GOAL.experimentSeconds} s; best of 3, each after ${fmt(FRESH)} fresh events`,
+      pct(experiments.seconds / GOAL.experimentSeconds),
+    ],
+    [
+      '  people, counters and values derived (rebuild, backfill)',
+      `${experiments.derivedSeconds.toFixed(1)} s`,
+      `once; ${fmt(experiments.people)} people, data built in ${experiments.buildSeconds.toFixed(0)} s`,
+      '',
+    ],
+    [
+      `  experiment sync of ${fmt(SYNC_EVENTS)} new events`,
+      `${fmt(experiments.syncEventsPerSecond)} ev/s`,
+      `after identity resolution (${experiments.resolutionSeconds.toFixed(1)} s for them)`,
+      '',
+    ],
+    [
       'profile look-up by anonymousId',
       `p99 ${identity.p99.toFixed(3)} ms`,
       `goal p99 ≤ ${GOAL.lookupP99} ms; p50 ${identity.p50.toFixed(3)} ms`,
@@ -257,6 +284,8 @@ const main = async () => {
     tracker > BUDGET.tracker && `the tracker is over its target: ${tracker} B > ${BUDGET.tracker} B`,
     collector.failed > 0 && `${collector.failed} collector requests failed`,
     identity.p99 > GOAL.lookupP99 && `profile look-up p99 ${identity.p99} ms > ${GOAL.lookupP99} ms`,
+    experiments.seconds > GOAL.experimentSeconds &&
+      `experiment results took ${experiments.seconds.toFixed(2)} s > ${GOAL.experimentSeconds} s`,
     Math.max(segments.evaluateP95, segments.updateP95) > GOAL.decisionP95 &&
       `segment decisions p95 over ${GOAL.decisionP95} ms`,
     stored < collector.ok * BATCH_SIZE &&

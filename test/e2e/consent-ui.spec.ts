@@ -225,7 +225,7 @@ test.describe('opt-out mode (US-style)', () => {
     test(`purposes are on until refused; GPC ${gpc ? 'on: marketing (sale/sharing) stays off' : 'off'}`, async ({
       page,
     }) => {
-      collector = await startCollector({ consent: { mode: 'opt-out', services: [] } })
+      collector = await startCollector({ consent: { mode: 'opt-out', services: [] }, experiments: [] })
       if (gpc) {
         await page.addInitScript(() =>
           Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }),

@@ -1,0 +1,47 @@
+// Segment sizes: profiles in each segment now (server-side) and browsers that reported it.
+import { enc } from './api.js'
+import { hbarChart } from './charts.js'
+import { h, notice, table } from './dom.js'
+import { count } from './format.js'
+
+/**
+ * @typedef {{ key: string, name: string, profiles: number, visitors7d: number }} Segment
+ * @typedef {{ site: string, segments: Segment[], profilesScanned: number, evaluatedAt: string }} SegmentsAnswer
+ */
+
+/** @param {import('./main.js').PageContext} ctx */
+export const render = async (ctx) => {
+  ctx.main.append(
+    h('h2', {}, 'Segments'),
+    h('p', { class: 'muted' }, 'Evaluating every profile: this takes a moment on a big site.'),
+  )
+  /** @type {SegmentsAnswer} */
+  const d = await ctx.get(`/admin/api/sites/${enc(ctx.site.id)}/segments`)
+  if (ctx.signal.aborted) return
+  ctx.main.replaceChildren(
+    h('h2', {}, 'Segments'),
+    h(
+      'p',
+      { class: 'muted', id: 'segments-note' },
+      `${count(d.profilesScanned)} profiles evaluated at ${d.evaluatedAt}.`,
+    ),
+    d.segments.length === 0
+      ? notice('This site has no segments in its config.')
+      : hbarChart({
+          title: 'Segment sizes',
+          rows: d.segments.map((s) => ({ label: s.name, values: [s.profiles, s.visitors7d] })),
+          series: ['Profiles', 'Visitors, 7 days'],
+          format: (x) => count(Math.round(x)),
+        }),
+    table({
+      caption: 'Segment sizes',
+      columns: [
+        'Segment',
+        'Key',
+        { label: 'Profiles', numeric: true },
+        { label: 'Visitors, 7 days', numeric: true },
+      ],
+      rows: d.segments.map((s) => [s.name, h('code', {}, s.key), count(s.profiles), count(s.visitors7d)]),
+    }),
+  )
+}

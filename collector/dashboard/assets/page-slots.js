@@ -1,0 +1,85 @@
+// Personalized slots: each group's visitors, clicks, conversions and lift against the holdout.
+import { enc } from './api.js'
+import { barChart } from './charts.js'
+import { h, notice, table } from './dom.js'
+import { count, percent, points, signedPercent } from './format.js'
+import { proportionCi } from './stats.js'
+
+/**
+ * @typedef {{
+ *   group: string, kind: string, impressions: number, visitors: number, clicks: number,
+ *   conversions: number | null, conversionRate: number | null,
+ *   lift?: { absolute: number, relative: number | null } | null,
+ * }} Group
+ * @typedef {{ site: string, slot: string, goal: string | null, holdout: number, groups: Group[], evaluatedAt: string }} SlotAnswer
+ */
+
+/** @param {import('./main.js').PageContext} ctx */
+export const renderList = async (ctx) => {
+  ctx.main.append(
+    h('h2', {}, 'Slots'),
+    ctx.site.slots.length === 0
+      ? notice('This site has no personalized slots in its config.')
+      : h(
+          'ul',
+          { class: 'links' },
+          ...ctx.site.slots.map((slot) => h('li', {}, h('a', { href: `#/slots/${enc(slot)}` }, slot))),
+        ),
+  )
+}
+
+/** @param {import('./main.js').PageContext} ctx */
+export const renderOne = async (ctx) => {
+  const slot = ctx.params[0] ?? ''
+  ctx.main.append(h('p', {}, h('a', { href: '#/slots' }, '← All slots')))
+  /** @type {SlotAnswer} */
+  const r = await ctx.get(`/admin/api/sites/${enc(ctx.site.id)}/slots/${enc(slot)}/results`)
+  if (ctx.signal.aborted) return
+  const rated = r.groups.filter((g) => g.conversionRate !== null)
+  ctx.main.append(
+    h('h2', {}, `Slot ${r.slot}`),
+    h(
+      'p',
+      { class: 'muted' },
+      `Goal: ${r.goal ?? 'none'}; holdout ${percent(r.holdout)}; evaluated at ${r.evaluatedAt}. People count in the group of their first impression.`,
+    ),
+    rated.length
+      ? barChart({
+          title: `Conversion rate by group (${r.goal}, 95% intervals)`,
+          bars: rated.map((g) => ({
+            label: g.group,
+            value: /** @type {number} */ (g.conversionRate),
+            ci: proportionCi(g.conversions ?? 0, g.visitors),
+          })),
+          format: (x) => percent(x),
+        })
+      : notice(r.goal ? 'No visitors yet.' : 'This slot has no goal: no conversion rates.'),
+    table({
+      caption: `Slot ${r.slot}: results`,
+      columns: [
+        'Group',
+        'Kind',
+        ...[
+          'Impressions',
+          'Visitors',
+          'Clicks',
+          'Conversions',
+          'Conversion rate',
+          'Lift (absolute)',
+          'Lift (relative)',
+        ].map((label) => ({ label, numeric: true })),
+      ],
+      rows: r.groups.map((g) => [
+        g.group,
+        g.kind,
+        count(g.impressions),
+        count(g.visitors),
+        count(g.clicks),
+        count(g.conversions),
+        percent(g.conversionRate),
+        points(g.lift?.absolute),
+        signedPercent(g.lift?.relative),
+      ]),
+    }),
+  )
+}

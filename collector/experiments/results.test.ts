@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest'
+import { type Experiment, experimentSchema } from '../../sdk/rules/experiment-schema.ts'
+import { dailyOf, experimentResults } from './results.ts'
+import { adjust, compare } from './stats.ts'
+import type { MetricRow, PeopleRow } from './types.ts'
+
+const D = Math.floor(Date.parse('2026-11-21T00:00:00.000Z') / 86_400_000)
+
+const experiment = (fields: Partial<Experiment> = {}): Experiment =>
+  experimentSchema.parse({
+    key: 'checkout',
+    status: 'running',
+    variations: [{ key: 'control' }, { key: 'treat', name: 'One page' }],
+    goals: [{ event: 'Order Completed' }],
+    guardrails: [{ event: 'Order Completed', property: 'revenue' }],
+    ...fields,
+  })
+
+/**
+ * Control: c1 orders 10 (day 0), c2 and c3 nothing, c4 orders 30 (day 1).
+ * Treat: t1 orders 20 (day 0), t2 orders 40 (day 1), t3 orders 5 (day 1), t4 nothing.
+ * Exposed: c1, c2, t1, t2 on day 0; c3, c4, t3, t4 on day 1.
+ */
+const PEOPLE: PeopleRow[] = [
+  { variation: 'control', day: D, users: 2 },
+  { variation: 'control', day: D + 1, users: 2 },
+  { variation: 'treat', day: D, users: 2 },
+  { variation: 'treat', day: D + 1, users: 2 },
+  { variation: 'retired', day: D, users: 7 }, // a variation no longer configured: left out
+]
+const CONVERSIONS: MetricRow[] = [
+  { variation: 'control', day: D, users: 1, sum: 1, sumSquares: 1 },
+  { variation: 'control', day: D + 1, users: 1, sum: 1, sumSquares: 1 },
+  { variation: 'treat', day: D, users: 1, sum: 1, sumSquares: 1 },
+  { variation: 'treat', day: D + 1, users: 2, sum: 2, sumSquares: 2 },
+]
+const REVENUE: MetricRow[] = [
+  { variation: 'control', day: D, users: 1, sum: 10, sumSquares: 100 },
+  { variation: 'control', day: D + 1, users: 1, sum: 30, sumSquares: 900 },
+  { variation: 'treat', day: D, users: 1, sum: 20, sumSquares: 400 },
+  { variation: 'treat', day: D + 1, users: 2, sum: 45, sumSquares: 1625 },
+]
+
+describe('experiment results', () => {
+  const results = experimentResults({
+    experiment: experiment(),
+    people: PEOPLE,
+    metrics: [CONVERSIONS, REVENUE],
+    adjustment: 'holm',
+  })
+
+  it('counts people per configured variation and checks the split against the weights', () => {
+    expect(results.experiment).toEqual({
+      key: 'checkout',
+      name: 'checkout',
+      status: 'running',
+      bucketVersion: 0,
+      variations: [
+        { key: 'control', name: 'control', weight: 0.5 },
+        { key: 'treat', name: 'One page', weight: 0.5 },
+      ],
+    })
+    expect(results.users).toBe(8)
+    expect(results.srm).toEqual({ chi2: 0, pValue: 1, warn: false, expected: [4, 4], observed: [4, 4] })
+  })
+
+  it('gives conversions, means and variances per variation, by hand', () => {
+    const [conversion, revenue] = results.metrics
+    expect(conversion).toMatchObject({
+      event: 'Order Completed',
+      property: null,
+      kind: 'proportion',
+      role: 'goal',
+    })
+    const [c, t] = conversion!.variations
+    // Control 1,0,0,1: mean 1/2, variance (2 - 2·½)/3 = 1/3; treat 1,1,1,0: 3/4, (3 - 3·¾)/3 = 1/4.
+    expect(c).toMatchObject({ key: 'control', users: 4, conversions: 2, mean: 0.5, vsControl: null })
+    expect(c!.variance).toBeCloseTo(1 / 3, 12)
+    expect(c!.stdErr).toBeCloseTo(Math.sqrt(1 / 12), 12)
+    expect(t).toMatchObject({
+      key: 'treat',
+      users: 4,
+      conversions: 3,
+      mean: 0.75,
+      variance: 0.25,
+      stdErr: 0.25,
+    })
+    expect(t!.vsControl!.absolute.lift).toBeCloseTo(0.25, 12)
+    expect(t!.vsControl!.relative.lift).toBeCloseTo(0.5, 12)
+    const expected = compare({ users: 4, sum: 2, sumSquares: 2 }, { users: 4, sum: 3, sumSquares: 3 })
+    expect(t!.vsControl).toEqual({
+      absolute: { lift: expected.absolute.lift, ci: expected.absolute.ci },
+      relative: { lift: expected.relative.lift, ci: expected.relative.ci },
+      pValue: expected.pValue,
+      adjustedPValue: expected.pValue, // one goal, one treatment: nothing to adjust
+      chanceToWin: expected.chanceToWin,
+    })
+
+    // Revenue per user: control 10,0,0,30 (mean 10, variance (1000 - 40·10)/3 = 200);
+    // treat 20,40,5,0 (mean 16.25, variance (2025 - 65·16.25)/3 = 322.916…). No conversions field.
+    expect(revenue).toMatchObject({ property: 'revenue', kind: 'mean', role: 'guardrail' })
+    const [rc, rt] = revenue!.variations
+    expect(rc).toEqual({
+      key: 'control',
+      users: 4,
+      mean: 10,
+      variance: 200,
+      stdErr: Math.sqrt(50),
+      vsControl: null,
+    })
+    expect(rt!.mean).toBe(16.25)
+    expect(rt!.variance).toBeCloseTo(968.75 / 3, 10)
+    expect(rt!.vsControl!.absolute.lift).toBeCloseTo(6.25, 12)
+    expect(rt!.vsControl!.adjustedPValue).toBeNull() // guardrails are not adjusted
+  })
+
+  it('adds up users and first-goal conversions day by day', () => {
+    expect(results.daily).toEqual([
+      {
+        date: '2026-11-21',
+        variations: [
+          { key: 'control', users: 2, conversions: 1 },
+          { key: 'treat', users: 2, conversions: 1 },
+        ],
+      },
+      {
+        date: '2026-11-22',
+        variations: [
+          { key: 'control', users: 4, conversions: 2 },
+          { key: 'treat', users: 4, conversions: 3 },
+        ],
+      },
+    ])
+    // Days without anyone new still appear; nothing exposed, nothing to chart.
+    expect(
+      dailyOf(
+        ['a'],
+        [{ variation: 'a', day: D, users: 1 }],
+        [{ variation: 'a', day: D + 2, users: 1, sum: 1, sumSquares: 1 }],
+      ).map((p) => [p.date, p.variations[0]!.users, p.variations[0]!.conversions]),
+    ).toEqual([
+      ['2026-11-21', 1, 0],
+      ['2026-11-22', 1, 0],
+      ['2026-11-23', 1, 1],
+    ])
+    expect(dailyOf(['a'], [], [])).toEqual([])
+  })
+
+  it('warns of a sample-ratio mismatch when the split is off the weights', () => {
+    const skewed = experimentResults({
+      experiment: experiment({
+        variations: [
+          { key: 'control', weight: 0.5 },
+          { key: 'treat', weight: 0.5 },
+        ],
+      }),
+      people: [
+        { variation: 'control', day: D, users: 600 },
+        { variation: 'treat', day: D, users: 400 },
+      ],
+      metrics: [[], []],
+      adjustment: 'holm',
+    })
+    // χ² = (600 - 500)²/500 + (400 - 500)²/500 = 40 on 1 df.
+    expect(skewed.srm).toMatchObject({ chi2: 40, warn: true, expected: [500, 500], observed: [600, 400] })
+    expect(skewed.srm.pValue).toBeLessThan(1e-9)
+    // The same split is what 60/40 weights ask for.
+    const planned = experimentResults({
+      experiment: experiment({
+        variations: [
+          { key: 'control', weight: 0.6 },
+          { key: 'treat', weight: 0.4 },
+        ],
+      }),
+      people: skewed.experiment.variations.map((v, i) => ({
+        variation: v.key,
+        day: D,
+        users: [600, 400][i]!,
+      })),
+      metrics: [[], []],
+      adjustment: 'holm',
+    })
+    expect(planned.srm).toMatchObject({ chi2: 0, warn: false })
+    // Nobody yet: no statistics, nothing null where a number is promised.
+    const empty = experimentResults({
+      experiment: experiment(),
+      people: [],
+      metrics: [[], []],
+      adjustment: 'holm',
+    })
+    expect(empty.srm).toMatchObject({ chi2: null, pValue: null, warn: false })
+    expect(empty.metrics[0]!.variations[1]).toMatchObject({ users: 0, conversions: 0, mean: null })
+    expect(empty.daily).toEqual([])
+  })
+
+  it('adjusts every goal against the control in every treatment, Holm or Benjamini–Hochberg', () => {
+    const three = experiment({
+      variations: [{ key: 'control' }, { key: 'treat' }, { key: 'express' }],
+      goals: [{ event: 'Order Completed' }, { event: 'Signed Up' }],
+      guardrails: [],
+    })
+    const people: PeopleRow[] = ['control', 'treat', 'express'].map((variation) => ({
+      variation,
+      day: D,
+      users: 1000,
+    }))
+    const rate = (variation: string, n: number): MetricRow => ({
+      variation,
+      day: D,
+      users: n,
+      sum: n,
+      sumSquares: n,
+    })
+    const metrics = [
+      [rate('control', 100), rate('treat', 130), rate('express', 105)],
+      [rate('control', 200), rate('treat', 240), rate('express', 150)],
+    ]
+    const run = (adjustment: 'holm' | 'bh') =>
+      experimentResults({ experiment: three, people, metrics, adjustment })
+    const tests = (r: ReturnType<typeof run>) =>
+      r.metrics.flatMap((m) => m.variations.slice(1).map((v) => v.vsControl!))
+    const holm = tests(run('holm'))
+    const bh = tests(run('bh'))
+    const raw = holm.map((t) => t.pValue)
+    expect(raw.every((p) => p !== null && p > 0 && p < 1)).toBe(true)
+    expect(holm.map((t) => t.adjustedPValue)).toEqual(adjust(raw, 'holm'))
+    expect(bh.map((t) => t.adjustedPValue)).toEqual(adjust(raw, 'bh'))
+    expect(run('bh').adjustment).toBe('bh')
+    // Four hypotheses: the smallest p-value is multiplied by 4 under Holm.
+    const smallest = Math.min(...(raw as number[]))
+    expect(holm[raw.indexOf(smallest)]!.adjustedPValue).toBeCloseTo(Math.min(1, 4 * smallest), 12)
+  })
+})

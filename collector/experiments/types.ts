@@ -1,0 +1,67 @@
+/** A metric as the store counts it: `property` '' is a conversion (did the person do `event`?). */
+export interface MetricSource {
+  event: string
+  /** '' for a conversion; else the numeric event property summed per person. */
+  property: string
+}
+
+/** What results are needed of one experiment: the current bucket version and every metric. */
+export interface ExperimentNeeds {
+  key: string
+  bucketVersion: number
+  metrics: readonly MetricSource[]
+}
+
+/** People by the variation and UTC day (days since 1970-01-01) of their first exposure. */
+export interface PeopleRow {
+  variation: string
+  day: number
+  users: number
+}
+
+/**
+ * People with a metric event after their first exposure, by variation and by the UTC day of the
+ * first such event, with the sum and sum of squares of their per-person values (1 for a
+ * conversion; the property's sum over those events for a mean).
+ */
+export interface MetricRow {
+  variation: string
+  day: number
+  users: number
+  sum: number
+  sumSquares: number
+}
+
+/** People per experiment, bucket version and variation: the experiment list. */
+export interface SizeRow {
+  experiment: string
+  bucketVersion: number
+  variation: string
+  users: number
+}
+
+/**
+ * The reads and upkeep behind experiment results (SQLite: store/sqlite-experiments.ts). Everything
+ * is derived from stored events: exposures, the people in each experiment by their first
+ * exposure across their devices, and per person the value of each registered metric.
+ */
+export interface ExperimentStore {
+  /**
+   * Makes the site's registered metrics those of `experiments` (their current bucket versions):
+   * new ones are computed from the events stored so far, dropped ones forgotten. Idempotent.
+   */
+  prepareExperiments(site: string, experiments: readonly ExperimentNeeds[]): Promise<void>
+  /**
+   * Folds in the events stored (and identity-resolved) since the last call, and recomputes the
+   * people whose exposures, metric events or profiles changed. Resolves to events scanned.
+   */
+  syncExperiments(): Promise<number>
+  experimentPeople(site: string, experiment: string, bucketVersion: number): Promise<PeopleRow[]>
+  experimentMetric(
+    site: string,
+    experiment: string,
+    bucketVersion: number,
+    metric: MetricSource,
+  ): Promise<MetricRow[]>
+  experimentSizes(site: string): Promise<SizeRow[]>
+}

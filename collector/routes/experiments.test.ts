@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest'
+import { parseConfig } from '../config/site-config.ts'
+import { admin, personal, sendAll } from '../segments/testing.ts'
+import { NOW, SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
+
+const EXPERIMENTS = [
+  {
+    key: 'checkout',
+    name: 'One-page checkout',
+    status: 'running',
+    variations: [{ key: 'control' }, { key: 'treat', name: 'One page' }],
+    goals: [{ event: 'Order Completed' }],
+    guardrails: [{ event: 'Order Completed', property: 'revenue' }],
+  },
+  {
+    key: 'banner',
+    variations: [
+      { key: 'a', weight: 0.2 },
+      { key: 'b', weight: 0.8 },
+    ],
+    goals: [{ event: 'Signed Up' }],
+  },
+]
+const sites = () =>
+  parseConfig({
+    sites: [
+      { id: 'demo', writeKey: WRITE_KEY, allowedOrigins: [SHOP_ORIGIN], experiments: EXPERIMENTS },
+      { id: 'other', writeKey: 'other-write-key' },
+    ],
+  })
+
+const day = (d: number, time = '10:00') => `2026-11-${d}T${time}:00.000Z`
+const viewed = (anonymousId: string, variation: string, timestamp: string) =>
+  personal({
+    anonymousId,
+    event: 'Experiment Viewed',
+    properties: { experiment_id: 'checkout', variation_id: variation, bucket_version: 0 },
+    timestamp,
+  })
+const order = (anonymousId: string, revenue: number, timestamp: string) =>
+  personal({ anonymousId, event: 'Order Completed', properties: { revenue }, timestamp })
+
+/**
+ * Control: c1 orders 10 (21st), c2 and c3 nothing after exposure, c4 orders 30 (22nd).
+ * Treat: t1 orders 20 (21st), t2 orders 40 and t3 5 (22nd), t4 nothing. t1 is also exposed to
+ * the control later on a second device: still one person, in the treatment.
+ */
+const EVENTS = [
+  ...['c1', 'c2'].map((a) => viewed(a, 'control', day(21))),
+  ...['t1', 't2'].map((a) => viewed(a, 'treat', day(21))),
+  ...['c3', 'c4'].map((a) => viewed(a, 'control', day(22))),
+  ...['t3', 't4'].map((a) => viewed(a, 'treat', day(22))),
+  order('c2', 99, day(20)), // before exposure
+  order('x1', 50, day(21, '11:00')), // never exposed
+  order('c1', 10, day(21, '11:00')),
+  order('t1', 20, day(21, '11:00')),
+  order('c4', 30, day(22, '11:00')),
+  order('t2', 40, day(22, '11:00')),
+  order('t3', 5, day(22, '12:00')),
+  personal({ type: 'identify', anonymousId: 't1', userId: 'u-t1', timestamp: day(21, '12:00') }),
+  personal({ type: 'identify', anonymousId: 't1-laptop', userId: 'u-t1', timestamp: day(22, '09:00') }),
+  viewed('t1-laptop', 'control', day(22)),
+]
+
+const setup = async () => {
+  const { app, store } = testApp({ sites: sites() })
+  await sendAll(app, EVENTS)
+  return { app, store }
+}
+
+describe('experiments admin API', () => {
+  it('needs the admin token', async () => {
+    const { app } = testApp({ sites: sites() })
+    for (const path of [
+      '/admin/api/experiments?site=demo',
+      '/admin/api/experiments/checkout/results?site=demo',
+    ]) {
+      expect((await app.request(path)).status).toBe(401)
+      const wrong = await app.request(path, { headers: { authorization: 'Bearer nope-nope-nope-nope' } })
+      expect(wrong.status).toBe(401)
+      expect((await wrong.json()).error.code).toBe('unauthorized')
+    }
+  })
+
+  it('lists the experiments of a site with their people', async () => {
+    const { app } = await setup()
+    const res = await admin(app, '/admin/api/experiments?site=demo')
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({
+      site: 'demo',
+      experiments: [
+        {
+          key: 'checkout',
+          name: 'One-page checkout',
+          status: 'running',
+          variations: [
+            { key: 'control', weight: 0.5 },
+            { key: 'treat', weight: 0.5 },
+          ],
+          users: 8,
+        },
+        {
+          key: 'banner',
+          name: 'banner',
+          status: 'draft',
+          variations: [
+            { key: 'a', weight: 0.2 },
+            { key: 'b', weight: 0.8 },
+          ],
+          users: 0,
+        },
+      ],
+    })
+  })
+
+  it("gives an experiment's results: people, conversions, means, lifts, the split, day by day", async () => {
+    const { app } = await setup()
+    const res = await admin(app, '/admin/api/experiments/checkout/results?site=demo')
+    expect(res.status).toBe(200)
+    const body = await res.json()
+    expect(body).toMatchObject({
+      site: 'demo',
+      experiment: {
+        key: 'checkout',
+        name: 'One-page checkout',
+        status: 'running',
+        variations: [
+          { key: 'control', name: 'control', weight: 0.5 },
+          { key: 'treat', name: 'One page', weight: 0.5 },
+        ],
+      },
+      users: 8,
+      srm: { chi2: 0, pValue: 1, warn: false, expected: [4, 4], observed: [4, 4] },
+      adjustment: 'holm',
+      evaluatedAt: new Date(NOW).toISOString(),
+    })
+    const [conversion, revenue] = body.metrics
+    expect(conversion).toMatchObject({
+      event: 'Order Completed',
+      property: null,
+      kind: 'proportion',
+      role: 'goal',
+    })
+    expect(conversion.variations[0]).toMatchObject({ key: 'control', users: 4, conversions: 2, mean: 0.5 })
+    expect(conversion.variations[1]).toMatchObject({ key: 'treat', users: 4, conversions: 3, mean: 0.75 })
+    expect(conversion.variations[1].vsControl.absolute.lift).toBeCloseTo(0.25, 12)
+    expect(conversion.variations[1].vsControl.relative.lift).toBeCloseTo(0.5, 12)
+    expect(conversion.variations[1].vsControl.relative.ci).toHaveLength(2)
+    expect(conversion.variations[1].vsControl.adjustedPValue).toBe(conversion.variations[1].vsControl.pValue)
+    expect(revenue).toMatchObject({
+      event: 'Order Completed',
+      property: 'revenue',
+      kind: 'mean',
+      role: 'guardrail',
+    })
+    expect(revenue.variations.map((v: { mean: number }) => v.mean)).toEqual([10, 16.25])
+    expect(revenue.variations[0]).not.toHaveProperty('conversions')
+    expect(body.daily).toEqual([
+      {
+        date: '2026-11-21',
+        variations: [
+          { key: 'control', users: 2, conversions: 1 },
+          { key: 'treat', users: 2, conversions: 1 },
+        ],
+      },
+      {
+        date: '2026-11-22',
+        variations: [
+          { key: 'control', users: 4, conversions: 2 },
+          { key: 'treat', users: 4, conversions: 3 },
+        ],
+      },
+    ])
+  })
+
+  it('picks the adjustment with ?adjust=bh, and follows new events on the next call', async () => {
+    const { app } = await setup()
+    const bh = await (await admin(app, '/admin/api/experiments/checkout/results?site=demo&adjust=bh')).json()
+    expect(bh.adjustment).toBe('bh')
+    await sendAll(app, [viewed('t5', 'treat', day(23, '08:00')), order('t5', 7, day(23, '09:00'))])
+    const next = await (await admin(app, '/admin/api/experiments/checkout/results?site=demo')).json()
+    expect(next.metrics[0].variations[1]).toMatchObject({ users: 5, conversions: 4 })
+    expect(next.daily.at(-1)).toEqual({
+      date: '2026-11-23',
+      variations: [
+        { key: 'control', users: 4, conversions: 2 },
+        { key: 'treat', users: 5, conversions: 4 },
+      ],
+    })
+  })
+
+  it('refuses unknown sites and experiments (404) and bad queries (400) with stable codes', async () => {
+    const { app } = testApp({ sites: sites() })
+    const cases: [string, number, string, string?][] = [
+      ['/admin/api/experiments?site=nope', 404, 'site_not_found'],
+      ['/admin/api/experiments/checkout/results?site=nope', 404, 'site_not_found'],
+      ['/admin/api/experiments/nope/results?site=demo', 404, 'experiment_not_found'],
+      ['/admin/api/experiments/checkout/results?site=other', 404, 'experiment_not_found'],
+      ['/admin/api/experiments', 400, 'invalid_query', 'site'],
+      ['/admin/api/experiments/checkout/results', 400, 'invalid_query', 'site'],
+      ['/admin/api/experiments/checkout/results?site=demo&adjust=bonferroni', 400, 'invalid_query', 'adjust'],
+    ]
+    for (const [path, status, code, at] of cases) {
+      const res = await admin(app, path)
+      expect(res.status, path).toBe(status)
+      const { error } = await res.json()
+      expect(error.code, path).toBe(code)
+      expect(typeof error.message).toBe('string')
+      if (at) expect(error.path).toBe(at)
+    }
+  })
+})

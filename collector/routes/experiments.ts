@@ -1,0 +1,108 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { Experiment } from '../../sdk/rules/experiment-schema.ts'
+import { weightsOf } from '../../sdk/rules/experiments.ts'
+import type { SiteConfig } from '../config/site-config.ts'
+import { ApiError } from '../errors.ts'
+import { experimentResults, metricsOf, sourceOf } from '../experiments/results.ts'
+import type { ExperimentNeeds } from '../experiments/types.ts'
+import type { PeopleRouteDeps } from './deps.ts'
+
+const listQuery = z.object({ site: z.string().min(1, 'is required').max(64) })
+const resultsQuery = listQuery.extend({
+  /** Multiple-comparison adjustment across goals and treatments: Holm (default) or Benjamini–Hochberg. */
+  adjust: z.enum(['holm', 'bh']).default('holm'),
+})
+
+const parse = <T>(schema: z.ZodType<T>, query: Record<string, string>): T => {
+  const parsed = schema.safeParse(query)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]!
+  const path = issue.path.join('.')
+  throw new ApiError('invalid_query', `${path}: ${issue.message}`, path)
+}
+
+const needsOf = (site: SiteConfig): ExperimentNeeds[] =>
+  site.experiments.map((x) => ({
+    key: x.key,
+    bucketVersion: x.bucketVersion,
+    metrics: metricsOf(x).map(sourceOf),
+  }))
+
+/**
+ * The admin API of experiments: the site's experiments with their people, and one experiment's
+ * results. Mounted behind the admin token. Numbers come from rows derived from events (see
+ * store/sqlite-experiments.ts), brought up to date before each answer.
+ */
+export const experimentRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) => {
+  const app = new Hono()
+  /** Metrics are registered once per site and process (the config does not change while it runs). */
+  const prepared = new Map<string, Promise<void>>()
+  const prepare = (site: SiteConfig) => {
+    let ready = prepared.get(site.id)
+    if (!ready) {
+      ready = store.prepareExperiments(site.id, needsOf(site))
+      ready.catch(() => prepared.delete(site.id))
+      prepared.set(site.id, ready)
+    }
+    return ready
+  }
+  const siteOf = (id: string) => {
+    const site = sites.byId(id)
+    if (!site) throw new ApiError('site_not_found', `no site with id ${id}`)
+    return site
+  }
+  const upToDate = async (site: SiteConfig) => {
+    await prepare(site)
+    await identity.catchUp()
+    await store.syncExperiments()
+  }
+
+  app.get('/experiments', async (c) => {
+    const site = siteOf(parse(listQuery, c.req.query()).site)
+    await upToDate(site)
+    const sizes = await store.experimentSizes(site.id)
+    const usersOf = (x: Experiment) =>
+      sizes
+        .filter(
+          (r) =>
+            r.experiment === x.key &&
+            r.bucketVersion === x.bucketVersion &&
+            x.variations.some((v) => v.key === r.variation),
+        )
+        .reduce((n, r) => n + r.users, 0)
+    return c.json({
+      site: site.id,
+      experiments: site.experiments.map((x) => {
+        const weights = weightsOf(x)
+        return {
+          key: x.key,
+          name: x.name ?? x.key,
+          status: x.status,
+          variations: x.variations.map((v, i) => ({ key: v.key, weight: weights[i]! })),
+          users: usersOf(x),
+        }
+      }),
+    })
+  })
+
+  app.get('/experiments/:key/results', async (c) => {
+    const query = parse(resultsQuery, c.req.query())
+    const site = siteOf(query.site)
+    const key = c.req.param('key')
+    const experiment = site.experiments.find((x) => x.key === key)
+    if (!experiment) throw new ApiError('experiment_not_found', `site ${site.id} has no experiment ${key}`)
+    await upToDate(site)
+    const { key: k, bucketVersion: v } = experiment
+    const [people, metrics] = await Promise.all([
+      store.experimentPeople(site.id, k, v),
+      Promise.all(metricsOf(experiment).map((m) => store.experimentMetric(site.id, k, v, sourceOf(m)))),
+    ])
+    return c.json({
+      site: site.id,
+      ...experimentResults({ experiment, people, metrics, adjustment: query.adjust }),
+      evaluatedAt: new Date(now()).toISOString(),
+    })
+  })
+  return app
+}

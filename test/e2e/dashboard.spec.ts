@@ -1,0 +1,435 @@
+import { expect, type Page, test } from '@playwright/test'
+import {
+  count,
+  decimal,
+  interval,
+  percent,
+  points,
+  pValue,
+  signedDecimal,
+  signedPercent,
+} from '../../collector/dashboard/assets/format.js'
+import { ci95 } from '../../collector/dashboard/assets/stats.js'
+import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from '../support/collector-process.ts'
+
+// The dashboard in Chromium against the real collector: data seeded through the public API, each
+// page's numbers compared with the admin API's JSON, hostile strings shown as text, a strict CSP.
+
+const XSS = '<img src=x onerror=window.pwned=1>'
+const BASIC = `Basic ${Buffer.from(`${DEMO_WRITE_KEY}:`).toString('base64')}`
+const CONSENT = {
+  consent: {
+    categoryPreferences: { necessary: true, analytics: true, personalization: true, marketing: false },
+  },
+}
+
+declare global {
+  interface Window {
+    pwned?: unknown
+    violations: string[]
+  }
+}
+
+let collector: Collector
+let seq = 0
+const started = Date.now()
+
+/** Events through POST /v1/batch, as a server library sends them (no Origin). */
+const send = async (...events: Record<string, unknown>[]) => {
+  const res = await fetch(`${collector.url}/v1/batch`, {
+    method: 'POST',
+    headers: { authorization: BASIC, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      batch: events.map((e) => ({ messageId: `dash-${++seq}`, context: CONSENT, ...e })),
+      sentAt: new Date().toISOString(),
+    }),
+  })
+  expect(await res.json()).toMatchObject({ rejected: [] })
+}
+
+const track = (anonymousId: string, event: string, properties: Record<string, unknown>, at = 0) => ({
+  type: 'track',
+  anonymousId,
+  event,
+  properties,
+  timestamp: new Date(started - 60_000 + at).toISOString(),
+})
+
+/** A visitor's choice through POST /v1/consent. */
+const choose = async (consentId: string, granted: [boolean, boolean, boolean], more = {}) => {
+  const [analytics, personalization, marketing] = granted
+  const res = await fetch(`${collector.url}/v1/consent`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      writeKey: DEMO_WRITE_KEY,
+      consentId,
+      version: 1,
+      purposes: { necessary: true, analytics, personalization, marketing },
+      source: 'banner',
+      language: 'en',
+      gpc: false,
+      timestamp: new Date().toISOString(),
+      ...more,
+    }),
+  })
+  expect(res.status).toBe(200)
+}
+
+/** The admin API's JSON, with the token. */
+const api = async <T>(path: string): Promise<T> => {
+  const res = await fetch(`${collector.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+  expect(res.status, path).toBe(200)
+  return (await res.json()) as T
+}
+
+test.describe.configure({ mode: 'serial' })
+
+test.beforeAll(async () => {
+  collector = await startCollector()
+  await send(
+    {
+      type: 'identify',
+      anonymousId: 'a-pro',
+      userId: 'u-pro',
+      traits: { plan: 'pro', name: XSS },
+      timestamp: new Date(started - 70_000).toISOString(),
+    },
+    track('a-pro', 'Slot Viewed', { slot: 'hero', variant: 'pro' }),
+    track('a-pro', 'Order Completed', { revenue: 20 }, 1000),
+    track('a-2', 'Slot Viewed', { slot: 'hero', variant: 'holdout', eligible: 'outdoor' }),
+    track('a-3', 'Slot Viewed', { slot: 'hero', variant: 'baseline' }),
+    track('a-3', 'Slot Clicked', { slot: 'hero', variant: 'baseline' }, 500),
+    track('a-xss', XSS, { note: XSS, nested: { html: '<script>window.pwned=2</script>' } }, 2000),
+  )
+  // The demo's experiment cta-color: six visitors exposed, some add to cart, one orders.
+  const exposed = ['control', 'green', 'control', 'green', 'control', 'green']
+  await send(
+    ...exposed.map((variation, i) =>
+      track(
+        `x${i}`,
+        'Experiment Viewed',
+        { experiment_id: 'cta-color', variation_id: variation, bucket_version: 0 },
+        100 * i,
+      ),
+    ),
+    track('x1', 'Product Added', { sku: 'tent-2p' }, 1000),
+    track('x3', 'Product Added', { sku: 'pack-38' }, 1000),
+    track('x0', 'Product Added', { sku: 'lamp-h' }, 1000),
+    track('x1', 'Order Completed', { revenue: 189 }, 2000),
+  )
+  // Current choices: k1 analytics + personalization (changed its mind), k2 none, k3 analytics
+  // with GPC, k4 everything.
+  await choose('k1', [true, true, true])
+  await choose('k2', [false, false, false])
+  await choose('k3', [true, false, false], { gpc: true })
+  await choose('k1', [true, true, false], { source: 'preferences' })
+  await choose('k4', [true, true, true], { source: 'api' })
+})
+
+test.afterAll(async () => {
+  await collector?.stop()
+})
+
+/** Opens the dashboard, signs in, and waits for the page's heading. Fails on any script error. */
+const signIn = async (page: Page, hash: string, heading: string) => {
+  page.on('pageerror', (err) => {
+    throw err
+  })
+  await page.addInitScript(() => {
+    window.violations = []
+    document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective))
+  })
+  const res = await page.goto(`${collector.url}/admin/${hash}`)
+  await page.getByLabel('Admin token').fill(ADMIN_TOKEN)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await expect(page.getByRole('heading', { level: 2, name: heading, exact: true })).toBeVisible()
+  await expect(page.locator('main')).toHaveAttribute('aria-busy', 'false')
+  return res!
+}
+
+/** The body cells of a table, by its caption. */
+const cells = (page: Page, caption: string) =>
+  page
+    .getByRole('table', { name: caption, exact: true })
+    .evaluate((t: HTMLTableElement) =>
+      [...t.tBodies[0]!.rows].map((r) => [...r.cells].map((c) => c.textContent?.trim() ?? '')),
+    )
+
+test('the page is served with a strict CSP and asks for the token; a wrong one is refused', async ({
+  page,
+}) => {
+  const res = await page.goto(`${collector.url}/admin/`)
+  const headers = res!.headers()
+  expect(headers['content-security-policy']).toBe(
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  )
+  expect(headers['x-content-type-options']).toBe('nosniff')
+  expect(headers['referrer-policy']).toBe('no-referrer')
+  await page.getByLabel('Admin token').fill('not-the-token-at-all')
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await expect(page.getByRole('alert')).toHaveText('The admin token was refused.')
+  expect(await page.evaluate(() => sessionStorage.getItem('precis.admin.token'))).toBeNull()
+})
+
+test('live events: the newest events as the API lists them, hostile strings as text, refreshed', async ({
+  page,
+}) => {
+  await signIn(page, '#/events', 'Live events')
+  const { events } = await api<{
+    events: { messageId: string; type: string; event?: string; name?: string }[]
+  }>('/admin/api/events?site=demo&limit=100')
+  const rows = await cells(page, 'Newest events')
+  expect(rows.map((r) => [r[1], r[2], r[5]])).toEqual(
+    events.map((e) => [e.type, e.event ?? e.name ?? '', e.messageId]),
+  )
+  expect(rows.length).toBe(17)
+
+  // The event named with markup, its properties and the identify's traits: text, never markup.
+  const hostile = page.getByRole('row').filter({ hasText: 'a-xss' })
+  await expect(hostile.getByRole('cell').nth(2)).toHaveText(XSS)
+  await hostile.getByText('Data').click()
+  await expect(hostile.locator('pre')).toContainText(`"note": "${XSS}"`)
+  await expect(hostile.locator('pre')).toContainText('<script>window.pwned=2</script>')
+  await page.getByRole('row').filter({ hasText: 'identify' }).getByText('Data').click()
+  await expect(page.getByRole('row').filter({ hasText: 'identify' }).locator('pre')).toContainText(XSS)
+  expect(await page.locator('main img, main script').count()).toBe(0)
+  expect(await page.evaluate(() => window.pwned)).toBeUndefined()
+
+  // A new event shows up on the next refresh, and the open disclosure stays open.
+  await send(track('a-new', 'Newsletter Signed Up', { list: 'weekly' }, 3000))
+  await expect
+    .poll(async () => (await cells(page, 'Newest events')).map((r) => r[2]))
+    .toContain('Newsletter Signed Up')
+  await expect(hostile.locator('details')).toHaveAttribute('open', '')
+  expect(await page.evaluate(() => window.violations)).toEqual([])
+})
+
+test('consent: rates per purpose and choice as the API computes them', async ({ page }) => {
+  await signIn(page, '#/consent', 'Consent')
+  type Share = { count: number; share: number | null }
+  const stats = await api<{
+    visitors: number
+    purposes: Record<'analytics' | 'personalization' | 'marketing', Share>
+    choices: Record<'acceptAll' | 'rejectAll' | 'custom', Share>
+    gpc: Share
+    sources: Record<string, number>
+  }>('/admin/api/sites/demo/consent/stats?days=30')
+  // Hand-computed: four browsers, k1 counted with its second choice.
+  expect(stats.visitors).toBe(4)
+  expect(stats.purposes.analytics).toEqual({ count: 3, share: 0.75 })
+  expect(stats.choices).toEqual({
+    acceptAll: { count: 1, share: 0.25 },
+    rejectAll: { count: 1, share: 0.25 },
+    custom: { count: 2, share: 0.5 },
+  })
+
+  expect(await cells(page, 'Consent by purpose')).toEqual([
+    ['Analytics', '3', '75.0%'],
+    ['Personalization', '2', '50.0%'],
+    ['Marketing', '1', '25.0%'],
+  ])
+  const shown = (s: Share) => [count(s.count), percent(s.share)]
+  expect(await cells(page, 'Consent by purpose')).toEqual(
+    (['analytics', 'personalization', 'marketing'] as const).map((p, i) => [
+      ['Analytics', 'Personalization', 'Marketing'][i],
+      ...shown(stats.purposes[p]),
+    ]),
+  )
+  expect(await cells(page, 'Choices')).toEqual([
+    ['Accept all', ...shown(stats.choices.acceptAll)],
+    ['Reject all', ...shown(stats.choices.rejectAll)],
+    ['Custom', ...shown(stats.choices.custom)],
+    ['Global Privacy Control', ...shown(stats.gpc)],
+  ])
+  expect(Object.fromEntries(await cells(page, 'By source'))).toEqual(
+    Object.fromEntries(Object.entries(stats.sources).map(([s, n]) => [s, count(n)])),
+  )
+  const today = new Date().toISOString().slice(0, 10)
+  expect(await cells(page, 'Days with choices')).toEqual([[today, '4', '1', '1', '2', '1', '3', '2', '1']])
+  await expect(page.locator('#consent-tiles')).toContainText('Visitors4')
+  // The chart's numbers are text too.
+  await expect(page.getByRole('img', { name: 'Granted, by purpose' })).toContainText('75.0%')
+
+  await page.getByLabel('Period').selectOption('7')
+  await expect(page.locator('#consent-tiles')).toContainText(/\d{4}-\d\d-\d\d to \d{4}/)
+  expect(await page.evaluate(() => window.violations)).toEqual([])
+})
+
+test('segments: sizes as the API gives them, in a table and a chart', async ({ page }) => {
+  await signIn(page, '#/segments', 'Segments')
+  const { segments } = await api<{
+    segments: { key: string; name: string; profiles: number; visitors7d: number }[]
+  }>('/admin/api/sites/demo/segments')
+  expect(segments.find((s) => s.key === 'pro-member')?.profiles).toBe(1)
+  expect(await cells(page, 'Segment sizes')).toEqual(
+    segments.map((s) => [s.name, s.key, count(s.profiles), count(s.visitors7d)]),
+  )
+  const chart = page.getByRole('img', { name: 'Segment sizes' })
+  await expect(chart.locator('text.label').filter({ hasText: 'Pro members' })).toHaveCount(1)
+})
+
+test('slots: results per group as the API gives them', async ({ page }) => {
+  await signIn(page, '#/slots', 'Slots')
+  await page.getByRole('link', { name: 'hero', exact: true }).click()
+  await expect(page.getByRole('heading', { name: 'Slot hero' })).toBeVisible()
+  const results = await api<{
+    groups: {
+      group: string
+      kind: string
+      impressions: number
+      visitors: number
+      clicks: number
+      conversions: number | null
+      conversionRate: number | null
+      lift?: { absolute: number; relative: number | null } | null
+    }[]
+  }>('/admin/api/sites/demo/slots/hero/results')
+  expect(results.groups.find((g) => g.group === 'pro')).toMatchObject({ visitors: 1, conversions: 1 })
+  expect(await cells(page, 'Slot hero: results')).toEqual(
+    results.groups.map((g) => [
+      g.group,
+      g.kind,
+      count(g.impressions),
+      count(g.visitors),
+      count(g.clicks),
+      count(g.conversions),
+      percent(g.conversionRate),
+      points(g.lift?.absolute),
+      signedPercent(g.lift?.relative),
+    ]),
+  )
+  await expect(page.getByRole('img', { name: /^Conversion rate by group/ })).toContainText('100.0%')
+})
+
+type Lift = { lift: number | null; ci: [number, number] | null }
+interface Results {
+  experiment: { key: string; name: string; variations: { key: string; name: string; weight: number }[] }
+  users: number
+  srm: { chi2: number | null; pValue: number | null; warn: boolean }
+  adjustment: string
+  metrics: {
+    event: string
+    property: string | null
+    kind: 'proportion' | 'mean'
+    role: 'goal' | 'guardrail'
+    variations: {
+      key: string
+      users: number
+      conversions?: number
+      mean: number | null
+      stdErr: number | null
+      vsControl: null | {
+        absolute: Lift
+        relative: Lift
+        pValue: number | null
+        adjustedPValue: number | null
+        chanceToWin: number | null
+      }
+    }[]
+  }[]
+  daily: { date: string; variations: { key: string; users: number; conversions: number }[] }[]
+}
+
+test("experiments: the list, and one experiment's results as the API computes them", async ({ page }) => {
+  await signIn(page, '#/experiments', 'Experiments')
+  const list = await api<{ experiments: { key: string; name: string; status: string; users: number }[] }>(
+    '/admin/api/experiments?site=demo',
+  )
+  expect(list.experiments.map((e) => [e.key, e.users])).toEqual([['cta-color', 6]])
+  expect(await cells(page, 'Experiments')).toEqual(
+    list.experiments.map((e) => [e.name, e.key, e.status, '2', count(e.users)]),
+  )
+  const r = await api<Results>('/admin/api/experiments/cta-color/results?site=demo')
+  await page.getByRole('link', { name: r.experiment.name, exact: true }).click()
+  await expect(page.getByRole('heading', { level: 2, name: r.experiment.name })).toBeVisible()
+  await expect(page.locator('main')).toHaveAttribute('aria-busy', 'false')
+
+  // Users per variation and the SRM verdict (three and three: no mismatch).
+  const srm = `(χ² = ${decimal(r.srm.chi2)}, p = ${pValue(r.srm.pValue)})`
+  expect(r.srm.warn).toBe(false)
+  await expect(page.locator('#srm-status')).toHaveText(`No sample ratio mismatch ${srm}.`)
+  expect(await cells(page, 'Users per variation')).toEqual([
+    ['Blue (control)', 'control', '50.0%', '3', '3.0'],
+    ['Green', 'green', '50.0%', '3', '3.0'],
+  ])
+
+  // Hand-computed: Product Added by x0 (control) and x1, x3 (green); one order of 189 in green.
+  const [added, revenue] = r.metrics
+  expect(added?.variations.map((v) => [v.users, v.conversions, v.mean])).toEqual([
+    [3, 1, 1 / 3],
+    [3, 2, 2 / 3],
+  ])
+  expect(revenue?.variations.map((v) => v.mean)).toEqual([0, 63])
+  const adjusted = r.adjustment === 'holm' ? 'Holm' : 'Benjamini–Hochberg'
+  type N = number | null | undefined
+  for (const m of r.metrics) {
+    const label = `${m.role === 'goal' ? 'Goal' : 'Guardrail'}: ${m.event}${m.property ? `, ${m.property} per user` : ', conversion rate'}`
+    const proportion = m.kind === 'proportion'
+    const value = proportion ? (x: N) => percent(x, 2) : (x: N) => decimal(x)
+    const absolute = proportion ? (x: N) => points(x) : (x: N) => signedDecimal(x)
+    const nameOf = (key: string) => r.experiment.variations.find((v) => v.key === key)?.name ?? key
+    const table = page.getByRole('table', { name: `${label}: results`, exact: true })
+    await expect(table.locator('th').last()).toHaveText('Chance to win')
+    await expect(table.locator('th').nth(proportion ? 10 : 9)).toHaveText(`Adjusted p (${adjusted})`)
+    expect(await cells(page, `${label}: results`)).toEqual(
+      m.variations.map((v) => {
+        const c = v.vsControl
+        return [
+          `${nameOf(v.key)}${c ? '' : ' (control)'}`,
+          count(v.users),
+          ...(proportion ? [count(v.conversions)] : []),
+          value(v.mean),
+          interval(ci95(v.mean, v.stdErr), value),
+          signedPercent(c?.relative.lift),
+          interval(c?.relative.ci, (x) => signedPercent(x)),
+          absolute(c?.absolute.lift),
+          interval(c?.absolute.ci, absolute),
+          pValue(c?.pValue),
+          pValue(c?.adjustedPValue),
+          percent(c?.chanceToWin),
+        ]
+      }),
+    )
+    // The chart shows each variation's value as text, with interval whiskers where there is one.
+    const chart = page.getByRole('img', { name: `${label} (95% intervals)` })
+    for (const v of m.variations)
+      await expect(chart.locator('text.value').filter({ hasText: value(v.mean) })).not.toHaveCount(0)
+    const whiskers = m.variations.filter((v) => ci95(v.mean, v.stdErr)).length
+    await expect(chart.locator('g.whisker')).toHaveCount(whiskers)
+  }
+  expect(added?.variations[1]?.vsControl?.relative.lift).toBeCloseTo(1, 10) // 66.7% vs 33.3%
+  await expect(
+    page.getByRole('table', { name: 'Goal: Product Added, conversion rate: results' }),
+  ).toContainText('+100.0%')
+
+  // Lift over time: the last day's cumulative rates give the same +100%.
+  expect(r.daily.at(-1)?.variations).toEqual([
+    { key: 'control', users: 3, conversions: 1 },
+    { key: 'green', users: 3, conversions: 2 },
+  ])
+  const lift = page.getByRole('img', { name: /^Cumulative relative lift vs Blue/ })
+  await expect(lift.locator('path')).toHaveCount(1)
+  await expect(lift.locator('circle').last().locator('title')).toHaveText(
+    `Green, ${r.daily.at(-1)?.date}: +100.0%`,
+  )
+
+  // Thirty more people in the control only: a sample ratio mismatch, said loudly.
+  await send(
+    ...Array.from({ length: 30 }, (_, i) =>
+      track(`y${i}`, 'Experiment Viewed', {
+        experiment_id: 'cta-color',
+        variation_id: 'control',
+        bucket_version: 0,
+      }),
+    ),
+  )
+  const skewed = await api<Results>('/admin/api/experiments/cta-color/results?site=demo')
+  expect(skewed.srm.warn).toBe(true)
+  await page.reload()
+  await expect(page.getByRole('alert')).toHaveText(
+    `Sample ratio mismatch: users are not split as configured (χ² = ${decimal(skewed.srm.chi2)}, p = ${pValue(skewed.srm.pValue)}). Find the cause before trusting these results.`,
+  )
+  expect((await cells(page, 'Users per variation')).map((row) => row[3])).toEqual(['33', '3'])
+  expect(await page.evaluate(() => window.violations)).toEqual([])
+})
