@@ -5,6 +5,7 @@ import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ExperimentNeeds } from '../experiments/types.ts'
+import { DEFAULT_IDENTITY } from '../identity/rules.ts'
 import { makeRow } from './contract.ts'
 import { openSqliteStore } from './sqlite.ts'
 import {
@@ -47,8 +48,11 @@ const CONVERSION = { event: 'Order Completed', property: '' }
 const REVENUE = { event: 'Order Completed', property: 'revenue' }
 const NEEDS: ExperimentNeeds[] = [{ key: 'x', bucketVersion: 0, metrics: [CONVERSION, REVENUE] }]
 
-/** Resolution brings the experiment rows along (see openSqliteStore). */
-const sync = (store: Store) => store.resolveIdentities({}, T)
+/** Resolution, then the experiment rows (the store's own background sync runs only now and then). */
+const sync = async (store: Store) => {
+  await store.resolveIdentities({}, T)
+  await store.syncExperiments()
+}
 const people = (store: Store, bucketVersion = 0) => store.experimentPeople('demo', 'x', bucketVersion)
 const metric = (store: Store, m = CONVERSION) => store.experimentMetric('demo', 'x', 0, m)
 
@@ -113,6 +117,21 @@ describe('SQLite experiments', () => {
     // Both devices keep their own exposure row, now under one profile.
     const [a1, a2] = exposures() as { profile_id: string }[]
     expect(a1!.profile_id).toBe(a2!.profile_id)
+  })
+
+  it("gives a device refused by a profile's limit the profile it gets later", async () => {
+    const oneDevice = { demo: { ...DEFAULT_IDENTITY, limits: { ...DEFAULT_IDENTITY.limits, anonymous: 1 } } }
+    await store.insertEvents([
+      identify('a1', 'u-ada', T - HOUR),
+      { ...viewed('a2', 'treat', T), userId: 'u-ada' }, // a2 is refused: Ada may hold one device
+    ])
+    await store.resolveIdentities(oneDevice, T)
+    await store.syncExperiments()
+    expect(await people(store)).toEqual([])
+    await store.insertEvents([row({ type: 'page', name: 'Home', anonymousId: 'a2', timestamp: T + 1 })])
+    await store.resolveIdentities(oneDevice, T)
+    await store.syncExperiments()
+    expect(await people(store)).toEqual([{ variation: 'treat', day: D0, users: 1 }])
   })
 
   it('values metrics after the first exposure, from any device and from the server', async () => {

@@ -1,4 +1,4 @@
-// SQLite's experiment tables (the experiments migration in sqlite.ts). Nothing here runs on the
+// SQLite's experiment tables (schema: sqlite-experiments-schema.ts). Nothing here runs on the
 // ingest path: like identity resolution, a sync follows the events table behind a watermark and
 // derives
 //   experiment_exposures      one row per device (unit = anonymousId), experiment and bucket version:
@@ -7,7 +7,7 @@
 //   experiment_people         one row per person and experiment: the first exposure across devices
 //   experiment_daily          people per variation and UTC day of first exposure (counters)
 //   experiment_values         per person and registered metric: the value after first exposure
-// Triggers (in the migration) keep profile ids current through merges and mark changed people in
+// Triggers (in the schema) keep profile ids current through merges and mark changed people in
 // experiment_dirty; the sync recomputes those people with set-based SQL. Results then read only
 // counters and per-person values, whatever the number of exposures. All work runs in short
 // transactions: SQLite has one writer, and the ingest writer must never wait long for it.
@@ -83,11 +83,10 @@ export const CAPTURE_METRIC_EVENTS = `
 /**
  * Newly registered metrics' events (@from, @to], stored before the sync's watermark (@properties:
  * a JSON array of the event's new properties): a range of the table in rowid order (`+site`:
- * through the site's index SQLite would read every row of the site, in random order). REPLACE:
- * rows kept from an earlier registration may carry profile ids that went stale meanwhile.
+ * through the site's index SQLite would read every row of the site, in random order).
  */
 export const BACKFILL_METRIC_EVENTS = `
-  INSERT OR REPLACE INTO experiment_metric_events ${METRIC_EVENT_COLUMNS}
+  INSERT OR IGNORE INTO experiment_metric_events ${METRIC_EVENT_COLUMNS}
   SELECT ${METRIC_EVENT_VALUES}
   FROM events e CROSS JOIN (SELECT value AS property FROM json_each(@properties)) r
   WHERE +e.site = @site AND e.type = 'track' AND e.name = @event AND e.id > @from AND e.id <= @to`
@@ -223,6 +222,7 @@ export const sqliteExperiments = (db: Database.Database, write: Database.Databas
   const captureExposures = write.prepare(CAPTURE_EXPOSURES)
   const captureMetricEvents = write.prepare(CAPTURE_METRIC_EVENTS)
   const backfillMetricEvents = write.prepare(BACKFILL_METRIC_EVENTS)
+  const anyMetric = write.prepare('SELECT 1 AS one FROM experiment_metrics LIMIT 1')
   const takeBatch = [
     write.prepare('DELETE FROM temp.experiment_batch'),
     write.prepare(
@@ -273,7 +273,7 @@ export const sqliteExperiments = (db: Database.Database, write: Database.Databas
     const to = Math.min(resolved(), from + CHUNK)
     if (to <= from) return 0
     captureExposures.run({ from, to })
-    captureMetricEvents.run({ from, to })
+    if (anyMetric.get()) captureMetricEvents.run({ from, to })
     setWatermark.run(String(to))
     return to - from
   })
