@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3'
-import { PURPOSES, type Purposes } from '../../consent/core/state.ts'
-import { type ConsentFields, type ConsentRecord, GENESIS, hashRecord } from '../ledger/chain.ts'
+import { type ConsentFields, type ConsentRecord, GENESIS, hashRecord, readPurposes } from '../ledger/chain.ts'
 
 interface Row {
   site: string
@@ -17,26 +16,6 @@ interface Row {
   received_at: number
   prev_hash: string
   hash: string
-}
-
-/**
- * The stored choices as they were hashed. A hand-edited cell that is not the four booleans reads
- * as all off: `necessary` is on in every real record, so its hash no longer matches and verify
- * names it, instead of the whole chain failing to load.
- */
-const readPurposes = (text: string): Purposes => {
-  const off: Purposes = { necessary: false, analytics: false, personalization: false, marketing: false }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    return off
-  }
-  if (typeof parsed !== 'object' || parsed === null) return off
-  const cells = parsed as Record<string, unknown>
-  if (!PURPOSES.every((p) => typeof cells[p] === 'boolean')) return off
-  const { necessary, analytics, personalization, marketing } = cells as Purposes
-  return { necessary, analytics, personalization, marketing }
 }
 
 const fromRow = (r: Row): ConsentRecord => ({

@@ -1,0 +1,170 @@
+// Events on PostgreSQL: bulk, idempotent inserts from any number of collectors, monthly
+// partitions made on demand, retention by whole partitions where it can.
+import type { Sql } from './postgres-schema.ts'
+import type { EventPage, InsertResult, StoredEvent } from './types.ts'
+
+const MONTH_KEY = (ms: number) => {
+  const d = new Date(ms)
+  return d.getUTCFullYear() * 12 + d.getUTCMonth()
+}
+
+interface Row {
+  site: string
+  message_id: string
+  type: StoredEvent['type']
+  name: string | null
+  user_id: string | null
+  anonymous_id: string | null
+  timestamp: number
+  received_at: number
+  payload: string
+}
+
+export const fromEventRow = (row: Row): StoredEvent => ({
+  site: row.site,
+  messageId: row.message_id,
+  type: row.type,
+  name: row.name,
+  userId: row.user_id,
+  anonymousId: row.anonymous_id,
+  timestamp: row.timestamp,
+  receivedAt: row.received_at,
+  payload: row.payload,
+})
+
+/** Columns of one batch, for unnest(): one parameter per column whatever the batch size. */
+const columns = (rows: readonly StoredEvent[]) => {
+  const c = {
+    site: [] as string[],
+    messageId: [] as string[],
+    type: [] as string[],
+    name: [] as (string | null)[],
+    userId: [] as (string | null)[],
+    anonymousId: [] as (string | null)[],
+    timestamp: [] as string[],
+    receivedAt: [] as string[],
+    payload: [] as string[],
+  }
+  for (const e of rows) {
+    c.site.push(e.site)
+    c.messageId.push(e.messageId)
+    c.type.push(e.type)
+    c.name.push(e.name)
+    c.userId.push(e.userId)
+    c.anonymousId.push(e.anonymousId)
+    c.timestamp.push(String(e.timestamp))
+    c.receivedAt.push(String(e.receivedAt))
+    c.payload.push(e.payload)
+  }
+  return c
+}
+
+/** check_violation: what PostgreSQL answers for a row no partition accepts. */
+const NO_PARTITION = '23514'
+
+export const postgresEvents = (sql: Sql) => {
+  // Months known to have a partition; another collector may have made one, which the function
+  // finds, so this only saves the round trip.
+  const months = new Set<number>()
+  const ensurePartitions = async (rows: readonly StoredEvent[]) => {
+    const missing = new Map<number, number>()
+    for (const row of rows) {
+      const key = MONTH_KEY(row.timestamp)
+      if (!months.has(key) && !missing.has(key)) missing.set(key, row.timestamp)
+    }
+    for (const [key, ts] of missing) {
+      await sql`SELECT precis_event_partition(${ts}::bigint)`
+      months.add(key)
+    }
+  }
+
+  /**
+   * One statement, so all or nothing: claim the ids (in (site, message_id) order, so that two
+   * batches sharing ids wait for each other instead of deadlocking), then store and queue for
+   * identity resolution only the rows whose id this batch claimed. A batch repeating an id keeps
+   * its first row.
+   */
+  const insertEvents = async (rows: readonly StoredEvent[]): Promise<InsertResult> => {
+    if (rows.length === 0) return { inserted: 0, duplicates: 0 }
+    await ensurePartitions(rows)
+    try {
+      return await insertBatch(rows)
+    } catch (err) {
+      // Another collector's retention dropped a month this one thought was there.
+      if ((err as { code?: string }).code !== NO_PARTITION) throw err
+      months.clear()
+      await ensurePartitions(rows)
+      return insertBatch(rows)
+    }
+  }
+
+  const insertBatch = async (rows: readonly StoredEvent[]): Promise<InsertResult> => {
+    const c = columns(rows)
+    const [result] = await sql<{ inserted: number }[]>`
+      WITH input AS (
+        SELECT * FROM unnest(
+          ${c.site}::text[], ${c.messageId}::text[], ${c.type}::text[], ${c.name}::text[],
+          ${c.userId}::text[], ${c.anonymousId}::text[], ${c.timestamp}::bigint[],
+          ${c.receivedAt}::bigint[], ${c.payload}::text[]
+        ) WITH ORDINALITY AS t(site, message_id, type, name, user_id, anonymous_id, timestamp,
+          received_at, payload, ord)
+      ),
+      firsts AS (
+        SELECT DISTINCT ON (site, message_id) * FROM input ORDER BY site, message_id, ord
+      ),
+      claimed AS (
+        INSERT INTO event_ids (site, message_id, timestamp)
+        SELECT site, message_id, timestamp FROM firsts ORDER BY site, message_id
+        ON CONFLICT DO NOTHING
+        RETURNING site, message_id
+      ),
+      stored AS (
+        INSERT INTO events (site, message_id, type, name, user_id, anonymous_id, timestamp, received_at, payload)
+        SELECT f.site, f.message_id, f.type, f.name, f.user_id, f.anonymous_id, f.timestamp, f.received_at, f.payload
+        FROM firsts f JOIN claimed USING (site, message_id)
+        ORDER BY f.ord
+        RETURNING seq
+      ),
+      queued AS (INSERT INTO identity_queue (seq) SELECT seq FROM stored)
+      SELECT count(*)::int AS inserted FROM stored`
+    const inserted = result?.inserted ?? 0
+    return { inserted, duplicates: rows.length - inserted }
+  }
+
+  /**
+   * A month wholly before `before` that holds only this site's events is dropped as a table;
+   * anything else is deleted row by row. The site's ids go too, so retention frees them.
+   */
+  const deleteEventsBefore = async (site: string, before: number): Promise<number> =>
+    sql.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.event_partitions'))`
+      const old = await tx<{ name: string }[]>`
+        SELECT name FROM event_partitions WHERE to_ts <= ${before} ORDER BY from_ts`
+      let deleted = 0
+      for (const { name } of old) {
+        const [span] = await tx<{ low: string | null; high: string | null; n: number }[]>`
+          SELECT min(site) AS low, max(site) AS high, count(*)::int AS n FROM ${tx(name)}`
+        if (span && span.low === site && span.high === site) {
+          deleted += span.n
+          await tx`DROP TABLE ${tx(name)}`
+          await tx`DELETE FROM event_partitions WHERE name = ${name}`
+          months.clear()
+        }
+      }
+      const rest = await tx`DELETE FROM events WHERE site = ${site} AND timestamp < ${before}`
+      await tx`DELETE FROM event_ids WHERE site = ${site} AND timestamp < ${before}`
+      return deleted + rest.count
+    })
+
+  const listEvents = async (site: string, { limit }: { limit: number }): Promise<EventPage> => {
+    const [events, [total]] = await Promise.all([
+      sql<Row[]>`
+        SELECT site, message_id, type, name, user_id, anonymous_id, timestamp, received_at, payload
+        FROM events WHERE site = ${site} ORDER BY received_at DESC, seq DESC LIMIT ${limit}`,
+      sql<{ n: number }[]>`SELECT count(*)::int AS n FROM events WHERE site = ${site}`,
+    ])
+    return { events: events.map(fromEventRow), total: total?.n ?? 0 }
+  }
+
+  return { insertEvents, deleteEventsBefore, listEvents }
+}

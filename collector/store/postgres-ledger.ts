@@ -1,0 +1,109 @@
+// The consent ledger on PostgreSQL, and its daily sums (as store/sqlite-ledger.ts and
+// store/sqlite-consent-stats.ts do on SQLite).
+import { type ConsentFields, type ConsentRecord, GENESIS, hashRecord, readPurposes } from '../ledger/chain.ts'
+import type { Sql } from './postgres-schema.ts'
+import type { ConsentStatsRow } from './types.ts'
+
+interface Row {
+  site: string
+  seq: number
+  consent_id: string
+  version: number
+  purposes: string
+  source: ConsentRecord['source']
+  language: ConsentRecord['language']
+  gpc: boolean
+  text_hash: string
+  user_agent: string
+  client_time: string
+  received_at: number
+  prev_hash: string
+  hash: string
+}
+
+const fromRow = (r: Row): ConsentRecord => ({
+  site: r.site,
+  seq: r.seq,
+  consentId: r.consent_id,
+  version: r.version,
+  purposes: readPurposes(r.purposes),
+  source: r.source,
+  language: r.language,
+  gpc: r.gpc,
+  textHash: r.text_hash,
+  userAgent: r.user_agent,
+  clientTime: r.client_time,
+  receivedAt: r.received_at,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+})
+
+/** The purposes cell when it holds the four booleans (else NULL: nothing granted), as jsonb. */
+const PURPOSES_CELL = `CASE WHEN
+    jsonb_typeof(precis_jsonb(purposes) -> 'necessary') = 'boolean' AND
+    jsonb_typeof(precis_jsonb(purposes) -> 'analytics') = 'boolean' AND
+    jsonb_typeof(precis_jsonb(purposes) -> 'personalization') = 'boolean' AND
+    jsonb_typeof(precis_jsonb(purposes) -> 'marketing') = 'boolean'
+  THEN precis_jsonb(purposes) END`
+
+const granted = (purpose: string) => `coalesce((p -> '${purpose}')::boolean, false)`
+
+/** Same meaning as CONSENT_STATS_SQL in sqlite-consent-stats.ts. */
+const CONSENT_STATS_SQL = `
+  WITH ranked AS (
+    SELECT received_at, source, gpc, purposes,
+      row_number() OVER (PARTITION BY consent_id ORDER BY seq DESC) AS n
+    FROM consent_records
+    WHERE site = $1 AND received_at < $3
+  ),
+  latest AS (
+    SELECT to_char(to_timestamp(received_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, source, gpc,
+      ${granted('analytics')} AS a, ${granted('personalization')} AS pe, ${granted('marketing')} AS m
+    FROM (SELECT received_at, source, gpc, ${PURPOSES_CELL} AS p FROM ranked
+      WHERE n = 1 AND received_at >= $2) AS l
+  )
+  SELECT day, source, count(*)::int AS visitors,
+    count(*) FILTER (WHERE a)::int AS analytics, count(*) FILTER (WHERE pe)::int AS personalization,
+    count(*) FILTER (WHERE m)::int AS marketing,
+    count(*) FILTER (WHERE a AND pe AND m)::int AS "acceptAll",
+    count(*) FILTER (WHERE NOT a AND NOT pe AND NOT m)::int AS "rejectAll",
+    count(*) FILTER (WHERE gpc)::int AS gpc
+  FROM latest
+  GROUP BY day, source
+  ORDER BY day, source`
+
+/**
+ * Appends to a site's chain hold a transaction-scoped advisory lock on that site while they read
+ * the head and insert after it: whichever collector appends, the chain stays one line. (The
+ * primary key (site, seq) would refuse a fork anyway; the lock makes the second append wait, not
+ * fail.)
+ */
+export const postgresLedger = (sql: Sql) => ({
+  appendConsent: (f: ConsentFields): Promise<ConsentRecord> =>
+    sql.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.consent.' || ${f.site}))`
+      const [last] = await tx<{ seq: number; hash: string }[]>`
+        SELECT seq, hash FROM consent_records WHERE site = ${f.site} ORDER BY seq DESC LIMIT 1`
+      const seq = (last?.seq ?? 0) + 1
+      const prevHash = last?.hash ?? GENESIS
+      const hash = hashRecord(prevHash, seq, f)
+      const { necessary, analytics, personalization, marketing } = f.purposes
+      await tx`INSERT INTO consent_records (site, seq, consent_id, version, purposes, source, language, gpc,
+          text_hash, user_agent, client_time, received_at, prev_hash, hash)
+        VALUES (${f.site}, ${seq}, ${f.consentId}, ${f.version},
+          ${JSON.stringify({ necessary, analytics, personalization, marketing })}, ${f.source}, ${f.language},
+          ${f.gpc}, ${f.textHash}, ${f.userAgent}, ${f.clientTime}, ${f.receivedAt}, ${prevHash}, ${hash})`
+      return { ...f, seq, prevHash, hash }
+    }),
+  consentHistory: async (site: string, consentId: string) =>
+    (
+      await sql<
+        Row[]
+      >`SELECT * FROM consent_records WHERE site = ${site} AND consent_id = ${consentId} ORDER BY seq`
+    ).map(fromRow),
+  consentChain: async (site: string) =>
+    (await sql<Row[]>`SELECT * FROM consent_records WHERE site = ${site} ORDER BY seq`).map(fromRow),
+  consentStats: async (site: string, window: { since: number; until: number }) => [
+    ...(await sql.unsafe<ConsentStatsRow[]>(CONSENT_STATS_SQL, [site, window.since, window.until])),
+  ],
+})

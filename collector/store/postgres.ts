@@ -1,0 +1,51 @@
+// The PostgreSQL Store: any number of collectors share one database (DATABASE_URL=postgres://…).
+import { postgresIdentity } from '../identity/postgres-identity.ts'
+import { postgresEvents } from './postgres-events.ts'
+import { EXPERIMENTS_MIGRATIONS, postgresExperiments } from './postgres-experiments.ts'
+import { postgresLedger } from './postgres-ledger.ts'
+import { PERSONALIZATION_MIGRATIONS, postgresPersonalization } from './postgres-personalization.ts'
+import { BASE_MIGRATIONS, connect, type Migration, migrate } from './postgres-schema.ts'
+import type { Store } from './types.ts'
+
+/** Every area's migrations, in the order they run on a new database. */
+export const MIGRATIONS: readonly Migration[] = [
+  ...BASE_MIGRATIONS,
+  ...PERSONALIZATION_MIGRATIONS,
+  ...EXPERIMENTS_MIGRATIONS,
+]
+
+export interface PostgresOptions {
+  /** A schema of its own (tests): created if missing, and every table lives in it. */
+  schema?: string
+  /** Connections in this process's pool. */
+  max?: number
+  newId?: () => string
+}
+
+/** Connects and migrates (see migrate); resolves when the store is ready. */
+export const openPostgresStore = async (url: string, options: PostgresOptions = {}): Promise<Store> => {
+  if (options.schema) {
+    const admin = connect(url, { max: 1 })
+    // IF NOT EXISTS still races another collector creating it: take turns.
+    await admin.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(hashtext('precis.schemas'))`
+      await tx`CREATE SCHEMA IF NOT EXISTS ${tx(options.schema as string)}`
+    })
+    await admin.end()
+  }
+  const sql = connect(url, { schema: options.schema, max: options.max })
+  try {
+    await migrate(sql, MIGRATIONS)
+  } catch (err) {
+    await sql.end()
+    throw err
+  }
+  return {
+    ...postgresEvents(sql),
+    ...postgresLedger(sql),
+    ...postgresIdentity(sql, options.newId ?? (() => crypto.randomUUID())),
+    ...postgresPersonalization(sql),
+    ...postgresExperiments(sql),
+    close: () => sql.end({ timeout: 5 }),
+  }
+}
