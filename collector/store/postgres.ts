@@ -1,5 +1,5 @@
 // The PostgreSQL Store: any number of collectors share one database (DATABASE_URL=postgres://…).
-import { postgresIdentity } from '../identity/postgres-identity.ts'
+import { IDENTITY_MIGRATIONS, postgresIdentity } from '../identity/postgres-identity.ts'
 import { postgresEvents } from './postgres-events.ts'
 import { EXPERIMENTS_MIGRATIONS, postgresExperiments } from './postgres-experiments.ts'
 import { postgresLedger } from './postgres-ledger.ts'
@@ -10,6 +10,7 @@ import type { Store } from './types.ts'
 /** Every area's migrations, in the order they run on a new database. */
 export const MIGRATIONS: readonly Migration[] = [
   ...BASE_MIGRATIONS,
+  ...IDENTITY_MIGRATIONS,
   ...PERSONALIZATION_MIGRATIONS,
   ...EXPERIMENTS_MIGRATIONS,
 ]
