@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseEnv, sqlitePath } from './env.ts'
+import { isPostgres, parseEnv, redactUrl, sqlitePath } from './env.ts'
 
 describe('environment', () => {
   it('defaults to port 8787, the repo config and a SQLite file', () => {
@@ -15,9 +15,19 @@ describe('environment', () => {
 
   it.each([
     [{ PORT: 'eighty' }, /PORT/],
-    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: only sqlite/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be sqlite:<path> or postgres:/],
     [{ PRECIS_ADMIN_TOKEN: 'short' }, /PRECIS_ADMIN_TOKEN: must be at least 16/],
   ])('explains %o', (env, message) => {
     expect(() => parseEnv(env)).toThrow(message)
+  })
+
+  it('takes a PostgreSQL URL, and keeps its password out of logs', () => {
+    const url = 'postgres://precis:s3cret@db.internal:5432/precis'
+    expect(parseEnv({ DATABASE_URL: url }).DATABASE_URL).toBe(url)
+    expect(isPostgres(url)).toBe(true)
+    expect(isPostgres('postgresql://db/precis')).toBe(true)
+    expect(isPostgres('sqlite:./data/precis.db')).toBe(false)
+    expect(redactUrl(url)).toBe('postgres://precis:***@db.internal:5432/precis')
+    expect(redactUrl('postgres://db/precis')).toBe('postgres://db/precis')
   })
 })

@@ -7,8 +7,8 @@ const envSchema = z.object({
   DATABASE_URL: z
     .string()
     .default('sqlite:./data/precis.db')
-    .refine((url) => url.startsWith('sqlite:'), {
-      message: 'only sqlite:<path> is supported so far (PostgreSQL support is planned)',
+    .refine((url) => /^(sqlite:|postgres(ql)?:\/\/)/.test(url), {
+      message: 'must be sqlite:<path> or postgres://user:password@host:port/database',
     }),
   PRECIS_CONFIG: z.string().default('./precis.config.json'),
   PRECIS_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -26,3 +26,8 @@ export const parseEnv = (env: Record<string, string | undefined>): Env => {
 }
 
 export const sqlitePath = (url: string) => url.slice('sqlite:'.length)
+
+export const isPostgres = (url: string) => /^postgres(ql)?:\/\//.test(url)
+
+/** The URL fit for a log line: a password in it is masked. */
+export const redactUrl = (url: string) => url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/, '$1:***@')

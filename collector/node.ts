@@ -3,16 +3,16 @@ import { resolve } from 'node:path'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
 import { ConfigError, loadConfig } from './config/site-config.ts'
-import { parseEnv, sqlitePath } from './env.ts'
+import { parseEnv, redactUrl } from './env.ts'
 import { scheduleRetention } from './jobs/retention.ts'
-import { openSqliteStore } from './store/sqlite.ts'
+import { openStore } from './store/open.ts'
 
 const root = resolve(import.meta.dirname, '..')
 
-const main = () => {
+const main = async () => {
   const env = parseEnv(process.env)
   const sites = loadConfig(env.PRECIS_CONFIG)
-  const store = openSqliteStore(sqlitePath(env.DATABASE_URL), { resolverThread: true })
+  const store = await openStore(env.DATABASE_URL)
   const app = createApp({
     store,
     clock: { now: Date.now },
@@ -32,7 +32,9 @@ const main = () => {
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
     const url = `http://localhost:${info.port}`
     // Tests and scripts read this line to find the port when PORT=0.
-    console.log(`precis collector listening on ${url} (demo: ${url}/demo/, database: ${env.DATABASE_URL})`)
+    console.log(
+      `precis collector listening on ${url} (demo: ${url}/demo/, database: ${redactUrl(env.DATABASE_URL)})`,
+    )
     if (!env.PRECIS_ADMIN_TOKEN) console.log('admin API disabled: set PRECIS_ADMIN_TOKEN to enable it')
   })
   // Graceful stop: no new connections, in-flight requests finish, idle keep-alive connections
@@ -55,7 +57,7 @@ const main = () => {
 }
 
 try {
-  main()
+  await main()
 } catch (err) {
   if (err instanceof ConfigError || (err instanceof Error && err.message.startsWith('invalid environment'))) {
     console.error(err.message)

@@ -16,7 +16,10 @@ export const MIGRATIONS: readonly Migration[] = [
 ]
 
 export interface PostgresOptions {
-  /** A schema of its own (tests): created if missing, and every table lives in it. */
+  /**
+   * The schema every table lives in, created if missing. Default: the URL's `?search_path=`, else
+   * the server's default (public).
+   */
   schema?: string
   /** Connections in this process's pool. */
   max?: number
@@ -25,16 +28,17 @@ export interface PostgresOptions {
 
 /** Connects and migrates (see migrate); resolves when the store is ready. */
 export const openPostgresStore = async (url: string, options: PostgresOptions = {}): Promise<Store> => {
-  if (options.schema) {
+  const schema = options.schema ?? new URL(url).searchParams.get('search_path') ?? undefined
+  if (schema) {
     const admin = connect(url, { max: 1 })
     // IF NOT EXISTS still races another collector creating it: take turns.
     await admin.begin(async (tx) => {
       await tx`SELECT pg_advisory_xact_lock(hashtext('precis.schemas'))`
-      await tx`CREATE SCHEMA IF NOT EXISTS ${tx(options.schema as string)}`
+      await tx`CREATE SCHEMA IF NOT EXISTS ${tx(schema)}`
     })
     await admin.end()
   }
-  const sql = connect(url, { schema: options.schema, max: options.max })
+  const sql = connect(url, { schema, max: options.max })
   try {
     await migrate(sql, MIGRATIONS)
   } catch (err) {

@@ -1,0 +1,150 @@
+// Three collector processes behind one PostgreSQL database, as behind a load balancer: the same
+// events (with retries and duplicates, the same people through different collectors) arrive at
+// all of them at once. Stored exactly once, one profile per person, one consent chain.
+import postgres from 'postgres'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { describePostgres, dropSchema, PG_TEST_URL, testSchema } from '../collector/store/postgres-testing.ts'
+import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from './support/collector-process.ts'
+
+const PEOPLE = 30
+const DEVICES = ['phone', 'laptop', 'tablet']
+const TRACKS = 4
+
+interface Event {
+  type: 'identify' | 'track'
+  messageId: string
+  anonymousId: string
+  userId?: string
+  event?: string
+  timestamp: string
+}
+
+/** Per person and device: an identify linking the device to the person, then a few tracks. */
+const eventsOf = (person: number): Event[] =>
+  DEVICES.flatMap((device) => {
+    const anonymousId = `p${person}-${device}`
+    const timestamp = new Date().toISOString()
+    return [
+      {
+        type: 'identify' as const,
+        messageId: `${anonymousId}-id`,
+        anonymousId,
+        userId: `user-${person}`,
+        timestamp,
+      },
+      ...Array.from({ length: TRACKS }, (_, t) => ({
+        type: 'track' as const,
+        messageId: `${anonymousId}-t${t}`,
+        anonymousId,
+        event: 'Product Viewed',
+        timestamp,
+      })),
+    ]
+  })
+
+const send = async (collector: Collector, batch: Event[]) => {
+  const res = await fetch(`${collector.url}/v1/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ batch, writeKey: DEMO_WRITE_KEY, sentAt: new Date().toISOString() }),
+  })
+  expect(res.status).toBe(200)
+}
+
+const consent = async (collector: Collector, consentId: string) => {
+  const res = await fetch(`${collector.url}/v1/consent`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      writeKey: DEMO_WRITE_KEY,
+      consentId,
+      version: 1,
+      purposes: {
+        necessary: true,
+        analytics: true,
+        personalization: consentId.endsWith('1'),
+        marketing: false,
+      },
+      source: 'banner',
+      language: 'en',
+      gpc: false,
+      timestamp: new Date().toISOString(),
+    }),
+  })
+  expect(res.status).toBe(200)
+}
+
+const admin = async (collector: Collector, path: string) => {
+  const res = await fetch(`${collector.url}/admin/api${path}`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  })
+  expect(res.status).toBe(200)
+  return res.json()
+}
+
+describePostgres('three collectors on one PostgreSQL database', () => {
+  const schema = testSchema()
+  let collectors: Collector[] = []
+
+  beforeAll(async () => {
+    const url = `${PG_TEST_URL}?search_path=${schema}`
+    // All three start at once: they race to migrate the new schema, and one must win cleanly.
+    collectors = await Promise.all(DEVICES.map(() => startCollector({ env: { DATABASE_URL: url } })))
+  }, 60_000)
+
+  afterAll(async () => {
+    await Promise.all(collectors.map((c) => c.stop()))
+    await dropSchema(schema)
+  })
+
+  it('stores every event once, resolves one profile per person and keeps one consent chain', async () => {
+    const all = Array.from({ length: PEOPLE }, (_, p) => eventsOf(p)).flat()
+    // Batches of 7 go to collector i % 3, and again (a retry after a lost answer) to the next one;
+    // every third batch is sent a third time to the last one. Person p's devices thus reach
+    // different collectors, which must merge them into one profile between them.
+    const batches = Array.from({ length: Math.ceil(all.length / 7) }, (_, i) => all.slice(i * 7, i * 7 + 7))
+    const at = (i: number) => collectors[i % collectors.length]!
+    await Promise.all([
+      ...batches.flatMap((batch, i) => [
+        send(at(i), batch),
+        send(at(i + 1), batch),
+        ...(i % 3 === 0 ? [send(at(i + 2), batch.slice(2))] : []),
+      ]),
+      ...Array.from({ length: 60 }, (_, i) => consent(at(i), `consent-${i % 45}`)),
+    ])
+
+    // Reading a profile resolves what is pending first, whichever collector stored it.
+    for (const [p, collector] of collectors.entries())
+      await admin(collector, `/profiles/p${p}-phone?site=demo`)
+    for (let p = 0; p < PEOPLE; p++) {
+      const views = await Promise.all(
+        DEVICES.map((device, d) => admin(at(p + d), `/profiles/p${p}-${device}?site=demo`)),
+      )
+      const ids = new Set(views.map((v) => v.profile.id))
+      expect(ids.size).toBe(1)
+      const identifiers = views[0].profile.identifiers.map((i: { value: string }) => i.value).sort()
+      expect(identifiers).toEqual([...DEVICES.map((d) => `p${p}-${d}`), `user-${p}`].sort())
+      expect(views[0].profile.counts).toEqual({ identify: DEVICES.length, track: DEVICES.length * TRACKS })
+    }
+
+    const sql = postgres(PG_TEST_URL, { max: 1, connection: { search_path: schema }, onnotice: () => {} })
+    try {
+      const [counts] = await sql`
+        SELECT count(*)::int AS events, count(DISTINCT message_id)::int AS distinct_ids,
+          (SELECT count(*)::int FROM profiles) AS profiles,
+          (SELECT count(*)::int FROM identity_queue) AS pending
+        FROM events WHERE site = 'demo'`
+      expect(counts).toEqual({ events: all.length, distinct_ids: all.length, profiles: PEOPLE, pending: 0 })
+    } finally {
+      await sql.end()
+    }
+
+    for (const collector of collectors) {
+      expect(await admin(collector, '/consent/verify?site=demo')).toEqual({
+        site: 'demo',
+        ok: true,
+        records: 60,
+      })
+    }
+  }, 60_000)
+})
