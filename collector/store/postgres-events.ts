@@ -59,6 +59,10 @@ const columns = (rows: readonly StoredEvent[]) => {
   return c
 }
 
+/** Statements of inserts running at once per process, and rows at most in one of them. */
+const MAX_IN_FLIGHT = 2
+const MAX_ROWS = 5_000
+
 /** check_violation: what PostgreSQL answers for a row no partition accepts. */
 const NO_PARTITION = '23514'
 
@@ -80,27 +84,13 @@ export const postgresEvents = (sql: Sql) => {
 
   /**
    * One statement, so all or nothing: claim the ids (in (site, message_id) order, so that two
-   * batches sharing ids wait for each other instead of deadlocking), then store and queue for
-   * identity resolution only the rows whose id this batch claimed. A batch repeating an id keeps
-   * its first row.
+   * statements sharing ids wait for each other instead of deadlocking), then store and queue for
+   * identity resolution only the rows whose id this statement claimed. Of rows repeating an id the
+   * first is kept. Resolves to the input positions (1-based) of the rows stored.
    */
-  const insertEvents = async (rows: readonly StoredEvent[]): Promise<InsertResult> => {
-    if (rows.length === 0) return { inserted: 0, duplicates: 0 }
-    await ensurePartitions(rows)
-    try {
-      return await insertBatch(rows)
-    } catch (err) {
-      // Another collector's retention dropped a month this one thought was there.
-      if ((err as { code?: string }).code !== NO_PARTITION) throw err
-      months.clear()
-      await ensurePartitions(rows)
-      return insertBatch(rows)
-    }
-  }
-
-  const insertBatch = async (rows: readonly StoredEvent[]): Promise<InsertResult> => {
+  const insertStatement = async (rows: readonly StoredEvent[]): Promise<number[]> => {
     const c = columns(rows)
-    const [result] = await sql<{ inserted: number }[]>`
+    const stored = await sql<{ ord: number }[]>`
       WITH input AS (
         SELECT * FROM unnest(
           ${c.site}::text[], ${c.messageId}::text[], ${c.type}::text[], ${c.name}::text[],
@@ -126,10 +116,73 @@ export const postgresEvents = (sql: Sql) => {
         RETURNING seq
       ),
       queued AS (INSERT INTO identity_queue (seq) SELECT seq FROM stored)
-      SELECT count(*)::int AS inserted FROM stored`
-    const inserted = result?.inserted ?? 0
-    return { inserted, duplicates: rows.length - inserted }
+      SELECT f.ord::int AS ord FROM firsts f JOIN claimed USING (site, message_id)`
+    return stored.map((r) => r.ord)
   }
+
+  const insertRows = async (rows: readonly StoredEvent[]) => {
+    await ensurePartitions(rows)
+    try {
+      return await insertStatement(rows)
+    } catch (err) {
+      // Another collector's retention dropped a month this one thought was there.
+      if ((err as { code?: string }).code !== NO_PARTITION) throw err
+      months.clear()
+      await ensurePartitions(rows)
+      return insertStatement(rows)
+    }
+  }
+
+  // Group commit: while MAX_IN_FLIGHT statements run, requests wait and then go together in one
+  // statement (one commit, one fsync) of up to MAX_ROWS rows. Each still gets its own answer.
+  interface Job {
+    rows: readonly StoredEvent[]
+    resolve(result: InsertResult): void
+    reject(err: unknown): void
+  }
+  const waiting: Job[] = []
+  let inFlight = 0
+  const settle = (job: Job, stored: number) =>
+    job.resolve({ inserted: stored, duplicates: job.rows.length - stored })
+  const run = async (jobs: Job[]) => {
+    try {
+      const rows = jobs.flatMap((j) => j.rows)
+      const stored = new Uint8Array(rows.length + 1)
+      for (const ord of await insertRows(rows)) stored[ord] = 1
+      let ord = 1
+      for (const job of jobs) {
+        let n = 0
+        for (const end = ord + job.rows.length; ord < end; ord++) n += stored[ord]!
+        settle(job, n)
+      }
+    } catch (err) {
+      // A failure of the group must not fail a request that would have succeeded alone.
+      if (jobs.length === 1) return jobs[0]!.reject(err)
+      for (const job of jobs) await run([job])
+    }
+  }
+  const pump = () => {
+    while (inFlight < MAX_IN_FLIGHT && waiting.length > 0) {
+      const jobs = [waiting.shift()!]
+      let rows = jobs[0]!.rows.length
+      while (waiting.length > 0 && rows + waiting[0]!.rows.length <= MAX_ROWS) {
+        rows += waiting[0]!.rows.length
+        jobs.push(waiting.shift()!)
+      }
+      inFlight++
+      void run(jobs).finally(() => {
+        inFlight--
+        pump()
+      })
+    }
+  }
+  const insertEvents = (rows: readonly StoredEvent[]): Promise<InsertResult> =>
+    rows.length === 0
+      ? Promise.resolve({ inserted: 0, duplicates: 0 })
+      : new Promise((resolve, reject) => {
+          waiting.push({ rows, resolve, reject })
+          pump()
+        })
 
   /**
    * A month wholly before `before` that holds only this site's events is dropped as a table;

@@ -49,6 +49,24 @@ describePostgres('PostgreSQL store', () => {
     await dropSchema(schema)
   })
 
+  it('commits concurrent requests together, each with its own answer, and a failing one alone', async () => {
+    const store = await openTestPostgresStore()
+    // PostgreSQL text cannot hold NUL: this request fails, and must not take the others with it.
+    const bad = [makeRow({ messageId: 'bad', name: 'a\u0000b' })]
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 8 }, (_, i) =>
+        store.insertEvents([makeRow({ messageId: `r${i}` }), makeRow({ messageId: `r${i + 1}` })]),
+      ),
+      store.insertEvents(bad),
+    ])
+    expect(results.at(-1)?.status).toBe('rejected')
+    const answers = results.slice(0, -1).map((r) => (r.status === 'fulfilled' ? r.value : r.reason))
+    expect(answers.reduce((n, a) => n + a.inserted, 0)).toBe(9)
+    expect(answers.reduce((n, a) => n + a.inserted + a.duplicates, 0)).toBe(16)
+    expect((await store.listEvents('demo', { limit: 20 })).total).toBe(9)
+    await store.close()
+  })
+
   it('keeps one consent chain per site when two collectors append at once', async () => {
     const schema = testSchema()
     const [a, b] = await Promise.all([

@@ -1,11 +1,9 @@
 // npm run bench: bundle size and collector throughput, each beside its limit, in one run.
 //   BENCH_SECONDS (default 10) sets each load phase's length.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
 import { rollup } from 'rollup'
 import { openSqliteStore } from '../../collector/store/sqlite.ts'
@@ -13,12 +11,12 @@ import { configure, INSERT_SQL } from '../../collector/store/sqlite-writer.mjs'
 import { scriptTagPlugins } from '../../rollup.config.mjs'
 import { EXPOSURES, FRESH, measureExperiments, SYNC_EVENTS } from './experiments.ts'
 import { LINKS, measureIdentity } from './identity.ts'
-import { BATCH_SIZE, BENCH_WRITE_KEY, batchBodies, sampleEvents } from './payload.ts'
+import { BATCH_SIZE, BENCH_WRITE_KEY, sampleEvents } from './payload.ts'
+import { measurePostgres, postgresProblems, postgresRows } from './postgres.ts'
 import { EVENTS, measureSegments, RULES } from './segments.ts'
+import { CONNECTIONS, load, SECONDS, startServer, stop } from './server-load.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
-const CONNECTIONS = 32
 const BUDGET = { sdk: 12_000, consent: 5_000, tracker: 7_000 }
 const GOAL = {
   eventsPerSecond: 50_000,
@@ -31,55 +29,6 @@ const GOAL = {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 const pct = (n: number) => `${(n * 100).toFixed(0)} %`
-
-const startServer = (args: string[], env: Record<string, string> = {}) =>
-  new Promise<{ url: string; child: ChildProcess }>((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, PORT: '0', ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let out = ''
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk
-      const match = /listening on (http:\/\/localhost:\d+)/.exec(out)
-      if (match) done({ url: match[1]!, child })
-    })
-    child.once('exit', (code) => fail(new Error(`${args.join(' ')} exited with ${code}`)))
-  })
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((done) => {
-    child.removeAllListeners('exit')
-    child.once('exit', () => done())
-    child.kill('SIGTERM')
-  })
-
-let runs = 0
-const load = async (url: string, seconds: number) => {
-  const nextBody = batchBodies(`run${++runs}`)
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [
-      {
-        method: 'POST',
-        path: '/v1/batch',
-        headers: { 'content-type': 'text/plain' },
-        setupRequest: (req) => ({ ...req, body: nextBody() }),
-      },
-    ],
-  })
-  const ok = result['2xx']
-  return {
-    requestsPerSecond: ok / seconds,
-    eventsPerSecond: (ok * BATCH_SIZE) / seconds,
-    ok,
-    failed: result.non2xx + result.errors + result.timeouts,
-    p99: result.latency.p99,
-  }
-}
 
 const measureServer = async (args: string[], env?: Record<string, string>) => {
   const { url, child } = await startServer(args, env)
@@ -152,6 +101,7 @@ const main = async () => {
   const identity = await measureIdentity(dir)
   const experiments = await measureExperiments(dir)
   const segments = await measureSegments()
+  const pg = await measurePostgres(config)
   const raw = await rawInsert(dir, BATCH_SIZE)
   const rawGrouped = await rawInsert(dir, 1000)
 
@@ -235,6 +185,7 @@ const main = async () => {
       'storage with group commit: its limit',
       `collector = ${pct(collector.eventsPerSecond / rawGrouped.eventsPerSecond)}`,
     ],
+    ...postgresRows(pg, fmt, pct),
     [
       `identity resolution, ${fmt(LINKS)} links`,
       `${identity.seconds.toFixed(1)} s`,
@@ -288,6 +239,7 @@ const main = async () => {
       `experiment results took ${experiments.seconds.toFixed(2)} s > ${GOAL.experimentSeconds} s`,
     Math.max(segments.evaluateP95, segments.updateP95) > GOAL.decisionP95 &&
       `segment decisions p95 over ${GOAL.decisionP95} ms`,
+    ...postgresProblems(pg),
     stored < collector.ok * BATCH_SIZE &&
       `only ${stored} of ${collector.ok * BATCH_SIZE} acknowledged events stored`,
   ].filter(Boolean)
