@@ -1,20 +1,152 @@
-// PLACEHOLDER until the PostgreSQL identity store lands.
+// The identity store on PostgreSQL: profile reads, export, erasure and self-service tokens, with the
+// semantics of sqlite-identity.ts; resolution is in postgres-resolver.ts.
+import { fromEventRow } from '../store/postgres-events.ts'
 import type { Migration, Sql } from '../store/postgres-schema.ts'
-import type { IdentityStore } from './types.ts'
+import type { StoredEvent } from '../store/types.ts'
+import { lockIdentity, resolveQueued, type Tx } from './postgres-resolver.ts'
+import type { Identifier } from './rules.ts'
+import {
+  type AuditRow,
+  auditEntryOf,
+  issuedHash,
+  makeToken,
+  profileView,
+  tokenOwner,
+} from './shared-profile.ts'
+import { suppressionHash } from './shared-resolver.ts'
+import type { IdentityStore, ProfileView } from './types.ts'
 
 /** Identity's schema changes after identity/1 (store/postgres-schema.ts): 'identity/2', … */
 export const IDENTITY_MIGRATIONS: Migration[] = []
 
-const todo = async (): Promise<never> => {
-  throw new Error('PostgreSQL identity: not implemented yet')
+type Db = Sql | Tx
+
+/** The profile a key names: a profile id, an id merged away, a userId, then an anonymousId. */
+const profileIdOf = async (db: Db, site: string, key: string) => {
+  const [row] = await db<{ id: string }[]>`
+    SELECT id FROM (
+      SELECT 1 AS rank, id FROM profiles WHERE site = ${site} AND id = ${key}
+      UNION ALL SELECT 2, to_id FROM profile_redirects WHERE site = ${site} AND from_id = ${key}
+      UNION ALL SELECT 3, profile_id FROM identifiers WHERE site = ${site} AND kind = 'user' AND value = ${key}
+      UNION ALL SELECT 4, profile_id FROM identifiers WHERE site = ${site} AND kind = 'anonymous' AND value = ${key}
+    ) found ORDER BY rank LIMIT 1`
+  return row?.id
 }
 
-export const postgresIdentity = (_sql: Sql, _newId: () => string): IdentityStore => ({
-  resolveIdentities: todo,
-  findProfile: todo,
-  profileEvents: todo,
-  exportProfile: todo,
-  eraseProfile: todo,
-  issueToken: todo,
-  verifyToken: todo,
+/** Identifiers in SQLite's order (byte order, whatever the database's collation). */
+const heldBy = (db: Db, site: string, id: string) =>
+  db<Identifier[]>`
+    SELECT kind, value FROM identifiers WHERE site = ${site} AND profile_id = ${id}
+    ORDER BY kind COLLATE "C", value COLLATE "C"`
+
+const view = async (db: Db, site: string, key: string, now: number): Promise<ProfileView | undefined> => {
+  const id = await profileIdOf(db, site, key)
+  if (!id) return undefined
+  const [[row], held] = await Promise.all([
+    db<{ data: string }[]>`SELECT data FROM profiles WHERE site = ${site} AND id = ${id}`,
+    heldBy(db, site, id),
+  ])
+  return row && profileView(site, id, row.data, [...held], now)
+}
+
+const split = (ids: readonly Identifier[]) => ({
+  users: ids.filter((i) => i.kind === 'user').map((i) => i.value),
+  anonymous: ids.filter((i) => i.kind === 'anonymous').map((i) => i.value),
 })
+
+/** Events of the user and anonymous ids (emails are hashed: no column holds them), newest first. */
+const eventsOf = async (db: Db, site: string, ids: readonly Identifier[], limit: number | null = null) => {
+  const { users, anonymous } = split(ids)
+  if (users.length + anonymous.length === 0) return []
+  const rows = await db<Parameters<typeof fromEventRow>[0][]>`
+    SELECT site, message_id, type, name, user_id, anonymous_id, timestamp, received_at, payload
+    FROM events WHERE site = ${site} AND (user_id = ANY(${users}::text[]) OR anonymous_id = ANY(${anonymous}::text[]))
+    ORDER BY timestamp DESC, seq DESC LIMIT ${limit}`
+  return rows.map(fromEventRow)
+}
+
+/** The profile's id and the ids merged into it: audit entries name any of them. */
+const allIdsOf = async (db: Db, site: string, id: string) => [
+  id,
+  ...(
+    await db<
+      { from_id: string }[]
+    >`SELECT from_id FROM profile_redirects WHERE site = ${site} AND to_id = ${id}`
+  ).map((r) => r.from_id),
+]
+
+export const postgresIdentity = (sql: Sql, newId: () => string): IdentityStore => {
+  // The secret never changes once made (events/1): read once; a failed read is tried again.
+  let secretRead: Promise<string> | undefined
+  const secret = () => {
+    secretRead ??= sql<{ value: string }[]>`SELECT value FROM meta WHERE key = 'secret'`.then(([row]) => {
+      if (!row) throw new Error('identity: meta has no secret')
+      return row.value
+    })
+    secretRead.catch(() => {
+      secretRead = undefined
+    })
+    return secretRead
+  }
+
+  const erase = (site: string, key: string, now: number, secretKey: string) =>
+    sql.begin(async (tx) => {
+      // Erasure changes the graph: not while a resolver folds events into it.
+      await lockIdentity(tx)
+      const id = await profileIdOf(tx, site, key)
+      if (!id) return undefined
+      const [ids, profileIds] = await Promise.all([heldBy(tx, site, id), allIdsOf(tx, site, id)])
+      const { users, anonymous } = split(ids)
+      const [events, auditEntries, identifiers] = await Promise.all([
+        tx`DELETE FROM events WHERE site = ${site}
+           AND (user_id = ANY(${users}::text[]) OR anonymous_id = ANY(${anonymous}::text[]))`,
+        tx`DELETE FROM identity_audit WHERE site = ${site}
+           AND (profile_id = ANY(${profileIds}::text[]) OR other_id = ANY(${profileIds}::text[]))`,
+        tx`DELETE FROM identifiers WHERE site = ${site} AND profile_id = ${id}`,
+        tx`DELETE FROM profiles WHERE site = ${site} AND id = ${id}`,
+        tx`DELETE FROM profile_redirects WHERE site = ${site} AND to_id = ${id}`,
+        tx`INSERT INTO suppressions (site, hash, at)
+           SELECT ${site}, hash, ${now}::bigint FROM unnest(${ids.map((i) => suppressionHash(secretKey, site, i))}::text[]) AS h(hash)
+           ON CONFLICT DO NOTHING`,
+        tx`DELETE FROM identity_tokens WHERE site = ${site}
+           AND hash = ANY(${anonymous.map((a) => issuedHash(secretKey, site, a))}::text[])`,
+      ])
+      return {
+        profileId: id,
+        events: events.count,
+        identifiers: identifiers.count,
+        auditEntries: auditEntries.count,
+      }
+    })
+
+  return {
+    resolveIdentities: async (settings, now) => resolveQueued(sql, await secret(), newId, settings, now),
+    findProfile: (site, key, now) => view(sql, site, key, now),
+    profileEvents: async (site, profileId, limit) =>
+      eventsOf(sql, site, await heldBy(sql, site, profileId), limit),
+    // One snapshot: the profile, its events and its audit as of one moment, even mid-resolution.
+    exportProfile: (site, key, now) =>
+      sql.begin('isolation level repeatable read read only', async (tx) => {
+        const profile = await view(tx, site, key, now)
+        if (!profile) return undefined
+        const [events, ids] = await Promise.all([
+          eventsOf(tx, site, profile.identifiers),
+          allIdsOf(tx, site, profile.id),
+        ])
+        const audit = await tx<AuditRow[]>`
+          SELECT at, action, profile_id, other_id, identifiers, message_id, reason FROM identity_audit
+          WHERE site = ${site} AND (profile_id = ANY(${ids}::text[]) OR other_id = ANY(${ids}::text[]))
+          ORDER BY id`
+        return { profile, events: (events as StoredEvent[]).reverse(), audit: audit.map(auditEntryOf) }
+      }),
+    eraseProfile: async (site, key, now) => erase(site, key, now, await secret()),
+    issueToken: async (site, anonymousId, now) => {
+      const s = await secret()
+      const issued = await sql`
+        INSERT INTO identity_tokens (site, hash, at) VALUES (${site}, ${issuedHash(s, site, anonymousId)}, ${now})
+        ON CONFLICT DO NOTHING`
+      return issued.count === 1 ? makeToken(s, site, anonymousId) : undefined
+    },
+    verifyToken: async (site, token) => tokenOwner(await secret(), site, token),
+  }
+}

@@ -1,11 +1,16 @@
-import { timingSafeEqual } from 'node:crypto'
 import type Database from 'better-sqlite3'
 import type { StoredEvent } from '../store/types.ts'
-import { computedTraits, type Identifier, type ProfileData } from './rules.ts'
-import { createResolver, identitySql, keyedHash, resolvePending, suppressionHash } from './sqlite-resolver.ts'
+import type { Identifier } from './rules.ts'
+import {
+  type AuditRow,
+  auditEntryOf,
+  issuedHash,
+  makeToken,
+  profileView,
+  tokenOwner,
+} from './shared-profile.ts'
+import { createResolver, identitySql, resolvePending, suppressionHash } from './sqlite-resolver.ts'
 import type { AuditEntry, IdentityStore, ProfileView } from './types.ts'
-
-const iso = (ms: number) => new Date(ms).toISOString()
 
 interface EventRow {
   site: string
@@ -56,20 +61,8 @@ export const sqliteIdentity = (
     sql.owner.get(site, 'user', key)?.profile_id ??
     sql.owner.get(site, 'anonymous', key)?.profile_id
 
-  const view = (site: string, id: string, now: number): ProfileView => {
-    const row = sql.profile.get(site, id)!
-    const data = JSON.parse(row.data) as ProfileData
-    return {
-      id,
-      site,
-      identifiers: sql.held.all(site, id),
-      firstSeen: iso(data.firstSeen),
-      lastSeen: iso(data.lastSeen),
-      traits: data.traits,
-      computed: computedTraits(data, now),
-      counts: data.counts,
-    }
-  }
+  const view = (site: string, id: string, now: number): ProfileView =>
+    profileView(site, id, sql.profile.get(site, id)!.data, sql.held.all(site, id), now)
 
   /** Events of the profile's user and anonymous ids (emails are hashed: no column holds them). */
   const eventsOf = (site: string, ids: Identifier[], limit = -1) => {
@@ -99,20 +92,12 @@ export const sqliteIdentity = (
 
   const auditOf = (site: string, ids: string[]): AuditEntry[] =>
     db
-      .prepare<unknown[], Record<string, string | number | null>>(
+      .prepare<unknown[], AuditRow>(
         `SELECT * FROM identity_audit WHERE site = ? AND (profile_id IN ${marks(ids.length)}
          OR other_id IN ${marks(ids.length)}) ORDER BY id`,
       )
       .all(site, ...ids, ...ids)
-      .map((r) => ({
-        at: iso(r.at as number),
-        action: r.action as AuditEntry['action'],
-        profileId: r.profile_id as string,
-        otherId: r.other_id as string | null,
-        identifiers: JSON.parse(r.identifiers as string) as Identifier[],
-        messageId: r.message_id as string,
-        reason: r.reason as string | null,
-      }))
+      .map(auditEntryOf)
 
   const erase = db.transaction((site: string, key: string, now: number) => {
     const id = profileIdOf(site, key)
@@ -144,15 +129,12 @@ export const sqliteIdentity = (
     const untoken = db.prepare('DELETE FROM identity_tokens WHERE site = ? AND hash = ?')
     for (const i of ids) {
       suppress.run(site, suppressionHash(secret, site, i), now)
-      if (i.kind === 'anonymous') untoken.run(site, keyedHash(secret, 'issued', site, i.value))
+      if (i.kind === 'anonymous') untoken.run(site, issuedHash(secret, site, i.value))
     }
     // Resolvers' caches (this process's and any other's) must not bring any of it back.
     sql.setGeneration.run(String(Number(sql.generation.get()!.value) + 1))
     return { profileId: id, events, identifiers, auditEntries }
   })
-
-  const tokenSignature = (site: string, anonymousId: string) =>
-    keyedHash(secret, 'token', site, anonymousId).slice(0, 32)
 
   return {
     resolveIdentities: async (settings, now) =>
@@ -176,16 +158,9 @@ export const sqliteIdentity = (
     issueToken: async (site, anonymousId, now) => {
       const issued = db
         .prepare('INSERT OR IGNORE INTO identity_tokens (site, hash, at) VALUES (?, ?, ?)')
-        .run(site, keyedHash(secret, 'issued', site, anonymousId), now).changes
-      return issued === 1 ? `${anonymousId}.${tokenSignature(site, anonymousId)}` : undefined
+        .run(site, issuedHash(secret, site, anonymousId), now).changes
+      return issued === 1 ? makeToken(secret, site, anonymousId) : undefined
     },
-    verifyToken: async (site, token) => {
-      const dot = token.lastIndexOf('.')
-      if (dot <= 0) return undefined
-      const anonymousId = token.slice(0, dot)
-      const given = Buffer.from(token.slice(dot + 1))
-      const expected = Buffer.from(tokenSignature(site, anonymousId))
-      return given.length === expected.length && timingSafeEqual(given, expected) ? anonymousId : undefined
-    },
+    verifyToken: async (site, token) => tokenOwner(secret, site, token),
   }
 }
