@@ -32,33 +32,6 @@ export const fromEventRow = (row: Row): StoredEvent => ({
   payload: row.payload,
 })
 
-/** Columns of one batch, for unnest(): one parameter per column whatever the batch size. */
-const columns = (rows: readonly StoredEvent[]) => {
-  const c = {
-    site: [] as string[],
-    messageId: [] as string[],
-    type: [] as string[],
-    name: [] as (string | null)[],
-    userId: [] as (string | null)[],
-    anonymousId: [] as (string | null)[],
-    timestamp: [] as string[],
-    receivedAt: [] as string[],
-    payload: [] as string[],
-  }
-  for (const e of rows) {
-    c.site.push(e.site)
-    c.messageId.push(e.messageId)
-    c.type.push(e.type)
-    c.name.push(e.name)
-    c.userId.push(e.userId)
-    c.anonymousId.push(e.anonymousId)
-    c.timestamp.push(String(e.timestamp))
-    c.receivedAt.push(String(e.receivedAt))
-    c.payload.push(e.payload)
-  }
-  return c
-}
-
 /** Statements of inserts running at once per process, and rows at most in one of them. */
 const MAX_IN_FLIGHT = 2
 const MAX_ROWS = 5_000
@@ -83,24 +56,24 @@ export const postgresEvents = (sql: Sql) => {
   }
 
   /**
-   * One statement, so all or nothing: claim the ids (in (site, message_id) order, so that two
+   * One statement, so all or nothing (the rows travel as one JSON text: serializing it is native
+   * and cheap, where escaping one array literal per column cost the collector an eighth of its CPU): claim the ids (in (site, message_id) order, so that two
    * statements sharing ids wait for each other instead of deadlocking), then store and queue for
    * identity resolution only the rows whose id this statement claimed. Of rows repeating an id the
    * first is kept. Resolves to the input positions (1-based) of the rows stored.
    */
   const insertStatement = async (rows: readonly StoredEvent[]): Promise<number[]> => {
-    const c = columns(rows)
     const stored = await sql<{ ord: number }[]>`
       WITH input AS (
-        SELECT * FROM unnest(
-          ${c.site}::text[], ${c.messageId}::text[], ${c.type}::text[], ${c.name}::text[],
-          ${c.userId}::text[], ${c.anonymousId}::text[], ${c.timestamp}::bigint[],
-          ${c.receivedAt}::bigint[], ${c.payload}::text[]
-        ) WITH ORDINALITY AS t(site, message_id, type, name, user_id, anonymous_id, timestamp,
-          received_at, payload, ord)
+        SELECT * FROM ROWS FROM (json_to_recordset(${JSON.stringify(rows)}::text::json)
+          AS (site text, "messageId" text, type text, name text, "userId" text, "anonymousId" text,
+            timestamp bigint, "receivedAt" bigint, payload text)) WITH ORDINALITY
+          AS t(site, "messageId", type, name, "userId", "anonymousId", timestamp, "receivedAt", payload, ord)
       ),
       firsts AS (
-        SELECT DISTINCT ON (site, message_id) * FROM input ORDER BY site, message_id, ord
+        SELECT DISTINCT ON (site, "messageId") site, "messageId" AS message_id, type, name,
+          "userId" AS user_id, "anonymousId" AS anonymous_id, timestamp, "receivedAt" AS received_at, payload, ord
+        FROM input ORDER BY site, "messageId", ord
       ),
       claimed AS (
         INSERT INTO event_ids (site, message_id, timestamp)
