@@ -45,12 +45,21 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
     await sql.end()
     throw err
   }
+  const identity = postgresIdentity(sql, options.newId ?? (() => crypto.randomUUID()))
+  let closing = false
   return {
     ...postgresEvents(sql),
     ...postgresLedger(sql),
-    ...postgresIdentity(sql, options.newId ?? (() => crypto.randomUUID())),
+    ...identity,
     ...postgresPersonalization(sql),
     ...postgresExperiments(sql),
-    close: () => sql.end({ timeout: 5 }),
+    // A resolution kicked as the collector stops is left to the others (or the next start): the
+    // queue keeps what it has not folded in.
+    resolveIdentities: (settings, now) =>
+      closing ? Promise.resolve(0) : identity.resolveIdentities(settings, now),
+    close: () => {
+      closing = true
+      return sql.end({ timeout: 5 })
+    },
   }
 }
