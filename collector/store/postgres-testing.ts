@@ -49,7 +49,7 @@ export const openTestPostgresStore = async (options: PostgresOptions = {}): Prom
  * with the reason in their name; with CI=true they fail instead, so CI never passes by skipping.
  */
 export const describePostgres = (name: string, register: () => void) => {
-  if (!pgUnavailable) return describe(name, register)
+  if (!pgUnavailable) return describe(name, () => register())
   const reason = `PostgreSQL unreachable at ${PG_TEST_URL} (${pgUnavailable})`
   if (process.env.CI === 'true') {
     return describe(name, () => {
@@ -59,5 +59,5 @@ export const describePostgres = (name: string, register: () => void) => {
     })
   }
   console.warn(`${name}: skipped, ${reason}`)
-  return describe.skip(`${name} (skipped: ${reason})`, register)
+  return describe.skip(`${name} (skipped: ${reason})`, () => register())
 }
