@@ -1,6 +1,6 @@
 // The identity store on PostgreSQL: profile reads, export, erasure and self-service tokens, with the
 // semantics of sqlite-identity.ts; resolution is in postgres-resolver.ts.
-import { fromEventRow } from '../store/postgres-events.ts'
+import { type EventRow, fromEventRow } from '../store/event-row.ts'
 import type { Migration, Sql } from '../store/postgres-schema.ts'
 import type { StoredEvent } from '../store/types.ts'
 import { lockIdentity, resolveQueued, type Tx } from './postgres-resolver.ts'
@@ -58,7 +58,7 @@ const split = (ids: readonly Identifier[]) => ({
 const eventsOf = async (db: Db, site: string, ids: readonly Identifier[], limit: number | null = null) => {
   const { users, anonymous } = split(ids)
   if (users.length + anonymous.length === 0) return []
-  const rows = await db<Parameters<typeof fromEventRow>[0][]>`
+  const rows = await db<EventRow[]>`
     SELECT site, message_id, type, name, user_id, anonymous_id, timestamp, received_at, payload
     FROM events WHERE site = ${site} AND (user_id = ANY(${users}::text[]) OR anonymous_id = ANY(${anonymous}::text[]))
     ORDER BY timestamp DESC, seq DESC LIMIT ${limit}`

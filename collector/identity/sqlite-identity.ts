@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import type { StoredEvent } from '../store/types.ts'
+import { type EventRow, fromEventRow } from '../store/event-row.ts'
 import type { Identifier } from './rules.ts'
 import {
   type AuditRow,
@@ -11,30 +11,6 @@ import {
 } from './shared-profile.ts'
 import { createResolver, identitySql, resolvePending, suppressionHash } from './sqlite-resolver.ts'
 import type { AuditEntry, IdentityStore, ProfileView } from './types.ts'
-
-interface EventRow {
-  site: string
-  message_id: string
-  type: StoredEvent['type']
-  name: string | null
-  user_id: string | null
-  anonymous_id: string | null
-  timestamp: number
-  received_at: number
-  payload: string
-}
-
-const toEvent = (r: EventRow): StoredEvent => ({
-  site: r.site,
-  messageId: r.message_id,
-  type: r.type,
-  name: r.name,
-  userId: r.user_id,
-  anonymousId: r.anonymous_id,
-  timestamp: r.timestamp,
-  receivedAt: r.received_at,
-  payload: r.payload,
-})
 
 /** A list as `(?, ?, ...)` for an IN clause. */
 const marks = (n: number) => `(${Array(n).fill('?').join(', ')})`
@@ -76,7 +52,7 @@ export const sqliteIdentity = (
          OR (site = ? AND anonymous_id IN ${marks(anonymous.length)}) ORDER BY timestamp DESC, id DESC LIMIT ?`,
       )
       .all(site, ...users, site, ...anonymous, limit)
-      .map(toEvent)
+      .map(fromEventRow)
   }
 
   /** The profile's id and the ids merged into it: audit entries name any of them. */

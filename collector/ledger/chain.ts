@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { type ConsentSource, PURPOSES, type Purposes } from '../../consent/core/state.ts'
+import type { ConsentSource, Purposes } from '../../consent/core/state.ts'
 import type { Language } from '../../consent/core/strings.ts'
 
 /** One proof-of-consent record as the collector builds it from a visitor's choice. */
@@ -80,24 +80,4 @@ export const verifyChain = (records: readonly ConsentRecord[]): Verdict => {
     prev = r.hash
   }
   return { ok: true, records: records.length }
-}
-
-/**
- * The stored choices as they were hashed. A hand-edited cell that is not the four booleans reads
- * as all off: `necessary` is on in every real record, so its hash no longer matches and verify
- * names it, instead of the whole chain failing to load.
- */
-export const readPurposes = (text: string): Purposes => {
-  const off: Purposes = { necessary: false, analytics: false, personalization: false, marketing: false }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    return off
-  }
-  if (typeof parsed !== 'object' || parsed === null) return off
-  const cells = parsed as Record<string, unknown>
-  if (!PURPOSES.every((p) => typeof cells[p] === 'boolean')) return off
-  const { necessary, analytics, personalization, marketing } = cells as Purposes
-  return { necessary, analytics, personalization, marketing }
 }

@@ -1,5 +1,6 @@
 // Events on PostgreSQL: bulk, idempotent inserts from any number of collectors, monthly
 // partitions made on demand, retention by whole partitions where it can.
+import { type EventRow, fromEventRow } from './event-row.ts'
 import type { Sql } from './postgres-schema.ts'
 import type { EventPage, InsertResult, StoredEvent } from './types.ts'
 
@@ -7,30 +8,6 @@ const MONTH_KEY = (ms: number) => {
   const d = new Date(ms)
   return d.getUTCFullYear() * 12 + d.getUTCMonth()
 }
-
-interface Row {
-  site: string
-  message_id: string
-  type: StoredEvent['type']
-  name: string | null
-  user_id: string | null
-  anonymous_id: string | null
-  timestamp: number
-  received_at: number
-  payload: string
-}
-
-export const fromEventRow = (row: Row): StoredEvent => ({
-  site: row.site,
-  messageId: row.message_id,
-  type: row.type,
-  name: row.name,
-  userId: row.user_id,
-  anonymousId: row.anonymous_id,
-  timestamp: row.timestamp,
-  receivedAt: row.received_at,
-  payload: row.payload,
-})
 
 /** Statements of inserts running at once per process, and rows at most in one of them. */
 const MAX_IN_FLIGHT = 2
@@ -184,7 +161,7 @@ export const postgresEvents = (sql: Sql) => {
 
   const listEvents = async (site: string, { limit }: { limit: number }): Promise<EventPage> => {
     const [events, [total]] = await Promise.all([
-      sql<Row[]>`
+      sql<EventRow[]>`
         SELECT site, message_id, type, name, user_id, anonymous_id, timestamp, received_at, payload
         FROM events WHERE site = ${site} ORDER BY received_at DESC, seq DESC LIMIT ${limit}`,
       sql<{ n: number }[]>`SELECT count(*)::int AS n FROM events WHERE site = ${site}`,

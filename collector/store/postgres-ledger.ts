@@ -1,42 +1,9 @@
 // The consent ledger on PostgreSQL, and its daily sums (as store/sqlite-ledger.ts and
 // store/sqlite-consent-stats.ts do on SQLite).
-import { type ConsentFields, type ConsentRecord, GENESIS, hashRecord, readPurposes } from '../ledger/chain.ts'
+import { type ConsentFields, type ConsentRecord, GENESIS, hashRecord } from '../ledger/chain.ts'
+import { type ConsentRow, fromConsentRow } from '../ledger/record-row.ts'
 import type { Sql } from './postgres-schema.ts'
 import type { ConsentStatsRow } from './types.ts'
-
-interface Row {
-  site: string
-  seq: number
-  consent_id: string
-  version: number
-  purposes: string
-  source: ConsentRecord['source']
-  language: ConsentRecord['language']
-  gpc: boolean
-  text_hash: string
-  user_agent: string
-  client_time: string
-  received_at: number
-  prev_hash: string
-  hash: string
-}
-
-const fromRow = (r: Row): ConsentRecord => ({
-  site: r.site,
-  seq: r.seq,
-  consentId: r.consent_id,
-  version: r.version,
-  purposes: readPurposes(r.purposes),
-  source: r.source,
-  language: r.language,
-  gpc: r.gpc,
-  textHash: r.text_hash,
-  userAgent: r.user_agent,
-  clientTime: r.client_time,
-  receivedAt: r.received_at,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-})
 
 /** The purposes cell when it holds the four booleans (else NULL: nothing granted), as jsonb. */
 const PURPOSES_CELL = `CASE WHEN
@@ -98,11 +65,13 @@ export const postgresLedger = (sql: Sql) => ({
   consentHistory: async (site: string, consentId: string) =>
     (
       await sql<
-        Row[]
+        ConsentRow[]
       >`SELECT * FROM consent_records WHERE site = ${site} AND consent_id = ${consentId} ORDER BY seq`
-    ).map(fromRow),
+    ).map(fromConsentRow),
   consentChain: async (site: string) =>
-    (await sql<Row[]>`SELECT * FROM consent_records WHERE site = ${site} ORDER BY seq`).map(fromRow),
+    (await sql<ConsentRow[]>`SELECT * FROM consent_records WHERE site = ${site} ORDER BY seq`).map(
+      fromConsentRow,
+    ),
   consentStats: async (site: string, window: { since: number; until: number }) => [
     ...(await sql.unsafe<ConsentStatsRow[]>(CONSENT_STATS_SQL, [site, window.since, window.until])),
   ],

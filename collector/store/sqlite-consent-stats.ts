@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3'
 import type { ConsentStatsRow } from './types.ts'
 
 /**
- * A purposes cell as the ledger reads it (sqlite-ledger.ts readPurposes): the four booleans, or
+ * A purposes cell as the ledger reads it (ledger/record-row.ts readPurposes): the four booleans, or
  * NULL when it is not (a hand-edited cell reads as all off there, and as nothing granted here).
  */
 const PURPOSES_CELL = `CASE WHEN json_valid(purposes)

@@ -1,39 +1,6 @@
 import type Database from 'better-sqlite3'
-import { type ConsentFields, type ConsentRecord, GENESIS, hashRecord, readPurposes } from '../ledger/chain.ts'
-
-interface Row {
-  site: string
-  seq: number
-  consent_id: string
-  version: number
-  purposes: string
-  source: ConsentRecord['source']
-  language: ConsentRecord['language']
-  gpc: number
-  text_hash: string
-  user_agent: string
-  client_time: string
-  received_at: number
-  prev_hash: string
-  hash: string
-}
-
-const fromRow = (r: Row): ConsentRecord => ({
-  site: r.site,
-  seq: r.seq,
-  consentId: r.consent_id,
-  version: r.version,
-  purposes: readPurposes(r.purposes),
-  source: r.source,
-  language: r.language,
-  gpc: r.gpc === 1,
-  textHash: r.text_hash,
-  userAgent: r.user_agent,
-  clientTime: r.client_time,
-  receivedAt: r.received_at,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-})
+import { type ConsentFields, type ConsentRecord, GENESIS, hashRecord } from '../ledger/chain.ts'
+import { type ConsentRow, fromConsentRow } from '../ledger/record-row.ts'
 
 /**
  * The consent ledger on SQLite. Appends run on this thread's connection in an IMMEDIATE
@@ -72,13 +39,14 @@ export const sqliteLedger = (db: Database.Database) => {
     )
     return { ...f, seq, prevHash, hash }
   })
-  const history = db.prepare<[string, string], Row>(
+  const history = db.prepare<[string, string], ConsentRow>(
     'SELECT * FROM consent_records WHERE site = ? AND consent_id = ? ORDER BY seq',
   )
-  const all = db.prepare<[string], Row>('SELECT * FROM consent_records WHERE site = ? ORDER BY seq')
+  const all = db.prepare<[string], ConsentRow>('SELECT * FROM consent_records WHERE site = ? ORDER BY seq')
   return {
     appendConsent: async (fields: ConsentFields) => append.immediate(fields),
-    consentHistory: async (site: string, consentId: string) => history.all(site, consentId).map(fromRow),
-    consentChain: async (site: string) => all.all(site).map(fromRow),
+    consentHistory: async (site: string, consentId: string) =>
+      history.all(site, consentId).map(fromConsentRow),
+    consentChain: async (site: string) => all.all(site).map(fromConsentRow),
   }
 }

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { resolverThread } from '../identity/resolver-worker.ts'
 import { sqliteIdentity } from '../identity/sqlite-identity.ts'
+import { type EventRow, fromEventRow } from './event-row.ts'
 import { sqliteConsentStats } from './sqlite-consent-stats.ts'
 import { sqliteExperiments } from './sqlite-experiments.ts'
 import { EXPERIMENT_TRIGGERS_MIGRATION, EXPERIMENTS_MIGRATION } from './sqlite-experiments-schema.ts'
@@ -153,30 +154,6 @@ const flatten = (rows: readonly StoredEvent[]) => {
   return flat
 }
 
-interface Row {
-  site: string
-  message_id: string
-  type: StoredEvent['type']
-  name: string | null
-  user_id: string | null
-  anonymous_id: string | null
-  timestamp: number
-  received_at: number
-  payload: string
-}
-
-const fromRow = (row: Row): StoredEvent => ({
-  site: row.site,
-  messageId: row.message_id,
-  type: row.type,
-  name: row.name,
-  userId: row.user_id,
-  anonymousId: row.anonymous_id,
-  timestamp: row.timestamp,
-  receivedAt: row.received_at,
-  payload: row.payload,
-})
-
 type Write = (rows: unknown[]) => Promise<InsertResult>
 
 const settle = (result: WriteResult, resolve: (r: InsertResult) => void, reject: (e: Error) => void) =>
@@ -258,7 +235,7 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
   const thread =
     !inMemory && options.resolverThread ? resolverThread(path, identity.resolveIdentities) : undefined
 
-  const list = db.prepare<[string, number], Row>(
+  const list = db.prepare<[string, number], EventRow>(
     'SELECT * FROM events WHERE site = ? ORDER BY received_at DESC, id DESC LIMIT ?',
   )
   const count = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE site = ?')
@@ -286,7 +263,7 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
     insertEvents: (rows) => writer.write(flatten(rows)),
     deleteEventsBefore: async (site, before) => deleteBefore.run(site, before).changes,
     listEvents: async (site, { limit }) => ({
-      events: list.all(site, limit).map(fromRow),
+      events: list.all(site, limit).map(fromEventRow),
       total: count.get(site)?.n ?? 0,
     }),
     close: async () => {
