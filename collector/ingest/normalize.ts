@@ -66,6 +66,19 @@ const joinPath = (prefix: string | undefined, path: PropertyKey[]) =>
     .join('.')
     .replace(/\.\[/g, '[')
 
+/**
+ * JSON.stringify recurses: a body nested some thousand levels deep (a few KB of `[`) overflows the
+ * stack. JSON.parse and zod's records do not recurse, so this is where such an event must be refused.
+ */
+const serialize = (body: object): string | undefined => {
+  try {
+    return JSON.stringify(body)
+  } catch (err) {
+    if (err instanceof RangeError) return undefined
+    throw err
+  }
+}
+
 /** Validates one event and turns it into a row, or explains why not. */
 export const normalizeEvent = (
   input: unknown,
@@ -133,7 +146,18 @@ export const normalizeEvent = (
     originalTimestamp: e.timestamp,
     sentAt,
   }
-  const payload = JSON.stringify(body)
+  const payload = serialize(body)
+  if (payload === undefined) {
+    return {
+      rejection: {
+        index,
+        ...messageId,
+        code: 'invalid_event',
+        message: 'the event is nested too deeply',
+        path: ctx.pathPrefix ?? '',
+      },
+    }
+  }
   // A UTF-16 unit is at most 3 UTF-8 bytes: count bytes only for strings that might be too long.
   if (payload.length * 3 > LIMITS.eventBytes && Buffer.byteLength(payload) > LIMITS.eventBytes) {
     return {

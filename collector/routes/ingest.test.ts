@@ -98,6 +98,24 @@ describe('POST /v1/batch', () => {
     expect(await stored(store)).toHaveLength(0)
   })
 
+  it('refuses an event nested too deeply to store (no 500) and keeps its neighbours', async () => {
+    const { app, store } = testApp()
+    // 100,000 levels fit in 200 KB of JSON; serializing them back would overflow the stack.
+    const body = JSON.stringify({
+      batch: [event({ properties: { deep: '@' } }), event()],
+      writeKey: WRITE_KEY,
+    })
+    const res = await send(
+      app,
+      post('/v1/batch', body.replace('"@"', `${'['.repeat(100_000)}${']'.repeat(100_000)}`)),
+    )
+    expect(res.status).toBe(200)
+    expect(res.body.rejected).toEqual([
+      expect.objectContaining({ index: 0, code: 'invalid_event', path: 'batch[0]' }),
+    ])
+    expect(await stored(store)).toHaveLength(1)
+  })
+
   it('refuses an event over 32 KB but keeps its neighbours', async () => {
     const { app, store } = testApp()
     const big = event({ properties: { blob: 'x'.repeat(LIMITS.eventBytes) } })
