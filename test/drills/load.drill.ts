@@ -16,6 +16,9 @@ const PLAN: Record<DrillMode, { rate: number; seconds: number }> = {
   full: { rate: 600, seconds: 180 },
 }
 
+/** Enough connections that the rate, not their round trips, sets the pace. */
+const CONNECTIONS = 32
+
 const rssMb = (pid: number) => {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
@@ -44,7 +47,7 @@ export const drill: Drill = {
     try {
       result = await autocannon({
         url,
-        connections: 16,
+        connections: CONNECTIONS,
         overallRate: rate,
         duration: seconds,
         requests: [
@@ -61,7 +64,9 @@ export const drill: Drill = {
       await stop(child)
     }
     const db = new Database(dbPath, { readonly: true })
-    const stored = (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n
+    const { stored, distinct } = db
+      .prepare('SELECT count(*) AS stored, count(DISTINCT message_id) AS "distinct" FROM events')
+      .get() as { stored: number; distinct: number }
     db.close()
 
     const ok = result['2xx']
@@ -74,9 +79,14 @@ export const drill: Drill = {
     const failures = [
       failed > 0 &&
         `${failed} requests failed (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`,
-      stored !== ok * BATCH_SIZE && `stored ${stored} events of ${ok * BATCH_SIZE} acknowledged`,
+      // Requests still in flight when the run ends are stored but not counted as acknowledged.
+      (stored < ok * BATCH_SIZE || stored > (ok + CONNECTIONS) * BATCH_SIZE) &&
+        `stored ${stored} events for ${ok * BATCH_SIZE} acknowledged`,
+      distinct !== stored && `${stored - distinct} events stored twice`,
       last > middle * 1.15 + 20 && `RSS still climbing: ${middle.toFixed(0)} MB → ${last.toFixed(0)} MB`,
-      ok < rate * seconds * 0.9 &&
+      // Only in full: the short run shares the test command's machine with other work.
+      mode === 'full' &&
+        ok < rate * seconds * 0.9 &&
         `served ${ok} requests of the ${rate * seconds} planned: the collector fell behind`,
     ].filter((f): f is string => typeof f === 'string')
     return {
