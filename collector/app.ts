@@ -2,10 +2,11 @@ import { Hono } from 'hono'
 import type { CollectorConfig } from './config/site-config.ts'
 import { createSites } from './config/sites.ts'
 import { dashboardApi, dashboardRoutes } from './dashboard/routes.ts'
-import { ApiError, errorResponse, onError } from './errors.ts'
+import { ApiError, createRefusals, errorResponse, onError } from './errors.ts'
 import { createIdentityService, kickingStore } from './identity/service.ts'
 import { adminAuth } from './middleware/admin-auth.ts'
 import { cors } from './middleware/cors.ts'
+import { createRateLimiter, rateLimit } from './middleware/rate-limit.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { consentRoutes } from './routes/consent.ts'
 import { consentStatsRoutes } from './routes/consent-stats.ts'
@@ -14,6 +15,7 @@ import { ingestRoutes } from './routes/ingest.ts'
 import { personalizationRoutes } from './routes/personalization.ts'
 import { profileRoutes } from './routes/profiles.ts'
 import { type PublicAssets, publicRoutes } from './routes/public.ts'
+import { refusalRoutes } from './routes/refusals.ts'
 import { rightsRoutes } from './routes/rights.ts'
 import type { Store } from './store/types.ts'
 
@@ -45,16 +47,19 @@ export const createApp = ({
   log = console.error,
 }: AppDeps) => {
   const sites = createSites(config.sites)
-  const app = new Hono()
-  app.onError(onError(log))
-  app.notFound((c) =>
-    errorResponse(c, new ApiError('not_found', `no route for ${c.req.method} ${c.req.path}`)),
-  )
-
   const now = () => clock.now()
+  const refusals = createRefusals(now)
+  const app = new Hono()
+  app.onError(onError(log, refusals))
+  app.notFound((c) => {
+    refusals.count('not_found')
+    return errorResponse(c, new ApiError('not_found', `no route for ${c.req.method} ${c.req.path}`))
+  })
+
   const identity = createIdentityService(store, config.sites, now, log)
   const stored = kickingStore(store, identity)
   app.use('/v1/*', cors(sites))
+  app.use('/v1/*', rateLimit(createRateLimiter({ now })))
   app.route('/v1', ingestRoutes({ store: stored, sites, now, newId: randomId }))
   app.route('/v1', consentRoutes({ store, sites, now }))
   app.route('/v1', rightsRoutes({ store, sites, identity, now }))
@@ -65,6 +70,7 @@ export const createApp = ({
   app.route('/admin/api', experimentRoutes({ store, sites, identity, now }))
   app.route('/admin/api', consentStatsRoutes({ store, sites, now }))
   app.route('/admin/api', dashboardApi(config.sites))
+  app.route('/admin/api', refusalRoutes(refusals))
   app.route('/', dashboardRoutes())
   app.route('/', publicRoutes({ sites, assets: config }))
   return app

@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   payload_too_large: 413,
   event_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   internal: 500,
 } as const satisfies Record<string, ContentfulStatusCode>
 
@@ -36,11 +37,14 @@ export interface ErrorBody {
 export class ApiError extends HTTPException {
   readonly code: ErrorCode
   readonly path: string | undefined
+  /** Headers the refusal needs, like Retry-After on a 429. */
+  readonly headers: Record<string, string>
 
-  constructor(code: ErrorCode, message: string, path?: string) {
+  constructor(code: ErrorCode, message: string, path?: string, headers: Record<string, string> = {}) {
     super(ERROR_CODES[code], { message })
     this.code = code
     this.path = path
+    this.headers = headers
   }
 
   toBody(): ErrorBody {
@@ -48,14 +52,44 @@ export class ApiError extends HTTPException {
   }
 }
 
-export const errorResponse = (c: Context, err: ApiError) => c.json(err.toBody(), err.status)
+export const errorResponse = (c: Context, err: ApiError) => {
+  for (const [name, value] of Object.entries(err.headers)) c.header(name, value)
+  return c.json(err.toBody(), err.status)
+}
 
-/** app.onError: known errors keep their code; anything else is a 500 that does not leak internals. */
-export const onError = (log: (err: unknown) => void) => (err: Error, c: Context) => {
-  if (err instanceof ApiError) return errorResponse(c, err)
-  if (err instanceof HTTPException && err.status < 500) {
-    return errorResponse(c, new ApiError('invalid_body', err.message || 'bad request'))
+/** Refusals by code since the process started (per process: each collector counts its own). */
+export interface Refusals {
+  count(code: ErrorCode): void
+  snapshot(): { since: string; counts: Record<ErrorCode, number> }
+}
+
+export const createRefusals = (now: () => number): Refusals => {
+  const since = new Date(now()).toISOString()
+  const counts = Object.fromEntries(Object.keys(ERROR_CODES).map((code) => [code, 0])) as Record<
+    ErrorCode,
+    number
+  >
+  return {
+    count: (code) => {
+      counts[code]++
+    },
+    snapshot: () => ({ since, counts: { ...counts } }),
   }
-  log(err)
-  return errorResponse(c, new ApiError('internal', 'internal error'))
+}
+
+/**
+ * app.onError: known errors keep their code; anything else is a 500 that does not leak internals.
+ * Every error response passes here (or through notFound), so counting here counts every refusal.
+ */
+export const onError = (log: (err: unknown) => void, refusals?: Refusals) => (err: Error, c: Context) => {
+  const known =
+    err instanceof ApiError
+      ? err
+      : err instanceof HTTPException && err.status < 500
+        ? new ApiError('invalid_body', err.message || 'bad request')
+        : undefined
+  if (!known) log(err)
+  const refusal = known ?? new ApiError('internal', 'internal error')
+  refusals?.count(refusal.code)
+  return errorResponse(c, refusal)
 }

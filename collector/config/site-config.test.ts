@@ -128,6 +128,25 @@ describe('site config', () => {
     expect(() => parseConfig(input)).toThrow(message)
   })
 
+  it('fills the rate limits with generous defaults and takes partial overrides', () => {
+    const config = parseConfig({
+      sites: [site, { id: 'b', writeKey: 'b-write-key', rateLimit: { perIp: { perSecond: 5 } } }],
+    })
+    expect(config.sites[0]?.rateLimit).toEqual({
+      perIp: { perSecond: 1000, burst: 2000 },
+      perSite: { perSecond: 5000, burst: 10000 },
+    })
+    expect(config.sites[1]?.rateLimit.perIp).toEqual({ perSecond: 5, burst: 2000 })
+  })
+
+  it.each([
+    ['a zero rate', { perSite: { perSecond: 0 } }, 'sites[0].rateLimit.perSite.perSecond: must be above 0'],
+    ['a fractional burst', { perIp: { burst: 1.5 } }, 'sites[0].rateLimit.perIp.burst'],
+    ['an unknown key', { perUser: {} }, 'sites[0].rateLimit'],
+  ])('refuses rate limits with %s', (_name, rateLimit, message) => {
+    expect(() => parseConfig({ sites: [{ ...site, rateLimit }] })).toThrow(message)
+  })
+
   it('reports every problem at once', () => {
     expect(() => parseConfig({ sites: [{ id: 'X', writeKey: 'x' }] })).toThrow(/id: .*\n.*writeKey: /s)
   })

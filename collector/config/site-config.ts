@@ -18,6 +18,24 @@ const origin = z.string().refine(
   { message: 'must be an origin like https://shop.example (scheme, host, optional port; no path)' },
 )
 
+const rate = (perSecond: number, burst: number) =>
+  z
+    .strictObject({
+      perSecond: z.number().positive('must be above 0').max(1_000_000).default(perSecond),
+      burst: z.number().int().min(1, 'must be at least 1').max(10_000_000).default(burst),
+    })
+    .prefault({})
+
+/**
+ * Token buckets on the write routes (/v1/*), per collector process: perIp per client address
+ * (enrichment.trustProxy decides which), perSite for all of the site's traffic. The defaults are
+ * far above what a visitor's browser or one server-side client sends, and below what floods a
+ * collector.
+ */
+export const rateLimitSchema = z
+  .strictObject({ perIp: rate(1_000, 2_000), perSite: rate(5_000, 10_000) })
+  .prefault({})
+
 export const siteSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, "-" or "_"'),
   name: z.string().min(1).max(200).optional(),
@@ -34,6 +52,8 @@ export const siteSchema = z.object({
   experiments: experimentsSchema,
   /** Events older than this are deleted by the daily retention job (default: 13 months). */
   retentionDays: z.number().int().min(1).max(3650).default(395),
+  /** Requests a second per client address and per site before 429 rate_limited (rateLimitSchema). */
+  rateLimit: rateLimitSchema,
 })
 
 export const configSchema = z

@@ -7,6 +7,7 @@ import { originAllowed, type Sites } from '../config/sites.ts'
 import type { RequestInput } from '../enrich/enrich.ts'
 import { ApiError } from '../errors.ts'
 import { requestOrigin } from '../middleware/cors.ts'
+import { applyRateLimit } from '../middleware/rate-limit.ts'
 
 // text/plain lets browsers post without a CORS preflight (and is what sendBeacon sends).
 const JSON_TYPES = /^(application\/json|text\/plain)(;|$)/i
@@ -16,7 +17,15 @@ export const readJson = async (c: Context): Promise<unknown> => {
   if (type !== undefined && !JSON_TYPES.test(type)) {
     throw new ApiError('unsupported_media_type', 'send JSON as application/json or text/plain')
   }
-  const text = await c.req.text()
+  let text: string
+  try {
+    text = await c.req.text()
+  } catch (err) {
+    // The body limit refuses with its own code. Anything else is the body stream failing: the
+    // client hung up before sending all it announced. That is its fault, not a 500 to log.
+    if (err instanceof ApiError) throw err
+    throw new ApiError('invalid_body', 'the body ended before it was complete')
+  }
   try {
     return JSON.parse(text)
   } catch {
@@ -51,6 +60,8 @@ export const authorize = (c: Context, sites: Sites, bodyKey: string | undefined)
   if (!originAllowed(site, origin, self)) {
     throw new ApiError('origin_not_allowed', `origin ${origin} is not allowed for site ${site.id}`)
   }
+  // Here rather than in a middleware: the limits are the site's, known once the key is read.
+  applyRateLimit(c, site, peerAddress(c))
   return site
 }
 
