@@ -1,11 +1,10 @@
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { z } from 'zod'
 import { LANGUAGES } from '../../consent/core/strings.ts'
 import type { Sites } from '../config/sites.ts'
 import { shownTextHash, userAgentFamily } from '../ledger/evidence.ts'
 import type { Store } from '../store/types.ts'
-import { authorize, parseEnvelope, readJson, tooLarge } from './request.ts'
+import { authorize, limitBody, parseEnvelope, readJson } from './request.ts'
 
 /** A record is a few hundred bytes; anything near this cap is not one. */
 export const RECORD_BYTES = 8 * 1024
@@ -34,7 +33,7 @@ const recordSchema = z.object({
  */
 export const consentRoutes = ({ store, sites, now }: { store: Store; sites: Sites; now: () => number }) => {
   const app = new Hono()
-  app.post('/consent', bodyLimit({ maxSize: RECORD_BYTES, onError: tooLarge(RECORD_BYTES) }), async (c) => {
+  app.post('/consent', limitBody(RECORD_BYTES), async (c) => {
     const receivedAt = now()
     const body = parseEnvelope(recordSchema, await readJson(c))
     const site = authorize(c, sites, body.writeKey)

@@ -1,5 +1,4 @@
 import { type Context, Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import {
   batchSchema,
   EVENT_TYPES,
@@ -14,7 +13,7 @@ import { createAgentParser } from '../enrich/user-agent.ts'
 import { ApiError } from '../errors.ts'
 import { normalizeEvent, type Rejection } from '../ingest/normalize.ts'
 import type { Store, StoredEvent } from '../store/types.ts'
-import { authorize, parseEnvelope, readJson, requestInput, tooLarge } from './request.ts'
+import { authorize, limitBody, parseEnvelope, readJson, requestInput } from './request.ts'
 
 export interface IngestDeps {
   store: Store
@@ -30,7 +29,7 @@ export interface IngestDeps {
  */
 export const ingestRoutes = ({ store, sites, now, newId }: IngestDeps) => {
   const app = new Hono()
-  app.use('*', bodyLimit({ maxSize: LIMITS.requestBytes, onError: tooLarge(LIMITS.requestBytes) }))
+  app.use('*', limitBody(LIMITS.requestBytes))
 
   // One cache for the app's lifetime: the same few hundred user agents arrive again and again.
   const agents = createAgentParser()

@@ -1,6 +1,7 @@
 // What every write endpoint does with a request: read JSON, validate the envelope, authorize.
 import { getConnInfo } from '@hono/node-server/conninfo'
-import type { Context } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import type { z } from 'zod'
 import type { SiteConfig } from '../config/site-config.ts'
 import { originAllowed, type Sites } from '../config/sites.ts'
@@ -11,6 +12,8 @@ import { applyRateLimit } from '../middleware/rate-limit.ts'
 
 // text/plain lets browsers post without a CORS preflight (and is what sendBeacon sends).
 const JSON_TYPES = /^(application\/json|text\/plain)(;|$)/i
+
+const bodyEnded = () => new ApiError('invalid_body', 'the body ended before it was complete')
 
 export const readJson = async (c: Context): Promise<unknown> => {
   const type = c.req.header('content-type')
@@ -24,7 +27,7 @@ export const readJson = async (c: Context): Promise<unknown> => {
     // The body limit refuses with its own code. Anything else is the body stream failing: the
     // client hung up before sending all it announced. That is its fault, not a 500 to log.
     if (err instanceof ApiError) throw err
-    throw new ApiError('invalid_body', 'the body ended before it was complete')
+    throw bodyEnded()
   }
   try {
     return JSON.parse(text)
@@ -67,6 +70,26 @@ export const authorize = (c: Context, sites: Sites, bodyKey: string | undefined)
 
 export const tooLarge = (bytes: number) => () => {
   throw new ApiError('payload_too_large', `the body is larger than ${bytes} bytes`)
+}
+
+/**
+ * hono's bodyLimit, answering payload_too_large. A body without Content-Length is read here to be
+ * counted, so a client hanging up mid-body fails here: that is invalid_body, not a 500.
+ */
+export const limitBody = (bytes: number): MiddlewareHandler => {
+  const limit = bodyLimit({ maxSize: bytes, onError: tooLarge(bytes) })
+  return async (c, next) => {
+    let reading = true
+    try {
+      return await limit(c, () => {
+        reading = false
+        return next()
+      })
+    } catch (err) {
+      if (!reading || err instanceof ApiError) throw err
+      throw bodyEnded()
+    }
+  }
 }
 
 /**
