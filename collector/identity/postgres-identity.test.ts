@@ -235,6 +235,8 @@ describePostgres('PostgreSQL identity', () => {
       await Promise.all([sqlite.close(), pg.close()])
       await dropSchema(schema)
     },
+    // ~800 sequential round trips: seconds on a busy 2-core machine.
+    30_000,
   )
 
   it('follows merges upon merges, in one chunk and across chunks, to the last survivor', async () => {
