@@ -132,9 +132,8 @@ export const mountConsentUi = ({
   reload.onclick = () => doc.location.reload()
   const notice = h('div', { class: 'n', role: 'status', hidden: true }, h('p', {}, s.reloadText), reload)
 
-  const style = h('style')
-  style.textContent = CSS
-  root.append(style, banner, overlay, notice)
+  styleRoot(doc, root)
+  root.append(banner, overlay, notice)
 
   const decide = (change: () => void) => {
     const before = consent.get().purposes
@@ -171,6 +170,20 @@ export const mountConsentUi = ({
     if (state.source === 'default') banner.hidden = false
   })
   return { open }
+}
+
+/**
+ * A constructed style sheet, not a <style> element: it is no inline style to a Content-Security-
+ * Policy, so sites need no 'unsafe-inline' in style-src for the banner. Browsers without
+ * adoptedStyleSheets (Safari before 16.4) get the element.
+ */
+export const styleRoot = (doc: Document, root: ShadowRoot) => {
+  const Sheet = doc.defaultView?.CSSStyleSheet
+  if (Sheet && 'replaceSync' in Sheet.prototype && 'adoptedStyleSheets' in root) {
+    const sheet = new Sheet()
+    sheet.replaceSync(CSS)
+    root.adoptedStyleSheets = [sheet]
+  } else root.append(h('style', {}, CSS))
 }
 
 /** Download and delete, with a second click to confirm deletion and a status for screen readers. */
