@@ -29,6 +29,14 @@ const PLAN: Record<DrillMode, { variants: Variant[]; payloads: string[] }> = {
 /** Code a strict script-src forbids; minified bundles must not need it. */
 const EVAL = /\beval\(|new Function\b|\bFunction\(|set(?:Timeout|Interval)\(\s*["'`]/
 
+/** Whether the snippet's anti-flicker <style> got a style sheet, each time one is added. */
+const HIDE_WATCH = `window.__hide = [];
+new MutationObserver(function (records) {
+  records.forEach(function (r) {
+    r.addedNodes.forEach(function (n) { if (n.id === 'precis-hide') window.__hide.push(!!n.sheet); });
+  });
+}).observe(document, { childList: true, subtree: true });`
+
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
 const poll = async <T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000) => {
@@ -135,11 +143,24 @@ export const drill: Drill = {
           )
         const before = await consentRecords(id)()
         const w = await watchedPage(browser)
+        await w.page.addInitScript(HIDE_WATCH)
         const where = `shop (${variant})`
         const loaded = `typeof window.precis.flush === 'function' && !('q' in window.precis)`
         await w.page.goto(`${shop.origin}/${variant}/`)
         const accept = w.page.getByRole('button', { name: 'Accept all' })
-        await accept.waitFor({ timeout: 10_000 })
+        const shown = await accept.waitFor({ timeout: 20_000 }).then(
+          () => true,
+          () => false,
+        )
+        if (!shown) {
+          await w.collect()
+          const state = await w.page.evaluate(
+            `JSON.stringify({ host: !!document.getElementById('precis-consent'), scripts: Array.from(document.scripts).map(function (s) { return s.src }), precis: typeof window.precis, q: 'q' in window.precis })`,
+          )
+          fail(`${where}: no banner ${state} ${[...w.violations, ...w.errors].join(' | ')}`)
+          await w.page.context().close()
+          continue
+        }
         // Styled although style-src has no 'unsafe-inline': fixed at the bottom, not in the flow.
         const position = await w.page.evaluate(
           `getComputedStyle(document.getElementById('precis-consent').shadowRoot.querySelector('[role=dialog]')).position`,
@@ -160,16 +181,11 @@ export const drill: Drill = {
         await until(w.page, loaded)
         await w.page.evaluate('window.precis.flush()')
         if (variant === 'slots') {
-          // The personalization chunk decided the slot behind the snippet's hide style.
-          const decided = await until(
-            w.page,
-            `!!document.querySelector('[data-precis-slot=hero][data-precis-ready]')`,
-            10_000,
-          ).then(
-            () => true,
-            () => false,
-          )
-          if (!decided) fail(`${where}: the hero slot was never decided`)
+          // The snippet's hide style was added and applied (a blocked <style> has no sheet).
+          await until(w.page, 'window.__hide.length > 0', 5000).catch(() => {})
+          const hide = await w.page.evaluate('window.__hide')
+          if (JSON.stringify(hide) !== '[true]')
+            fail(`${where}: the hide style applied: ${JSON.stringify(hide)}`)
         }
         await sleep(500)
         await shopInjected()
