@@ -45,6 +45,10 @@ export const startTagGate = ({ doc, granted, grant, strings }: TagGateOptions): 
     const live = doc.createElement('script')
     for (const { name, value } of [...next.attributes])
       if (!SKIP.includes(name)) live.setAttribute(name, value)
+    // Browsers hide a parsed element's nonce from getAttribute: copy the property, or a nonce
+    // policy blocks the gated script.
+    const { nonce } = next as HTMLElement
+    if (nonce) live.nonce = nonce
     const type = next.getAttribute('data-type')
     if (type) live.type = type
     const src = next.getAttribute('data-src') ?? next.getAttribute('src')

@@ -72,6 +72,9 @@ export const shopPolicy = (collector: string, variant: Variant, snippet: string,
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
+/** Variants that allow scripts by nonce (the others list the snippet's hash). */
+export const byNonce = (v: Variant) => v === 'nonce' || v === 'strict-dynamic'
+
 /** A shop page: the snippet inline, p.js from the collector, and the shop's own script. */
 export const shopPage = (o: {
   collector: string
@@ -87,6 +90,7 @@ export const shopPage = (o: {
 <script${n}>${o.snippet}</script>
 <script${n} async src="${o.collector}/p.js" data-site="${o.site}"></script>
 <script${n} src="/shop.js"></script>
+${!byNonce(o.variant) ? '' : `<script type="text/plain" data-consent="analytics"${n}>window.__gatedRan = true</script>`}
 </head><body><h1>Shop</h1><div data-precis-slot="hero"><p>Welcome</p></div>
 <button id="add-to-cart">Add to cart</button></body></html>`
 }

@@ -10,6 +10,7 @@ import type { Browser, Page } from '@playwright/test'
 import { ADMIN_TOKEN, DEMO_WRITE_KEY, demoSite, ROOT, startCollector } from '../support/collector-process.ts'
 import { injectedElements, launch, type Watched, watchedPage } from './csp-browser.ts'
 import {
+  byNonce,
   MORE_PAYLOADS,
   PAYLOADS,
   readmeSnippet,
@@ -168,6 +169,15 @@ export const drill: Drill = {
         if (position !== 'fixed') fail(`${where}: the banner is unstyled (position ${position})`)
         await accept.click()
         await until(w.page, loaded)
+        // A gated inline tag runs once granted: under a nonce policy, only with the nonce copied.
+        if (
+          byNonce(variant) &&
+          !(await until(w.page, 'window.__gatedRan === true', 5000).then(
+            () => true,
+            () => false,
+          ))
+        )
+          fail(`${where}: the gated inline script did not run after consent`)
         await w.page.evaluate('window.precis.flush()')
         const shopInjected = async () => {
           const found = await injectedElements(w.page, collector.url)
