@@ -13,7 +13,7 @@ import type { Drill, DrillMode } from './drill.ts'
 /** Requests a second (50 events each), and seconds; DRILL_RATE and DRILL_SECONDS override. */
 const PLAN: Record<DrillMode, { rate: number; seconds: number }> = {
   short: { rate: 100, seconds: 12 },
-  full: { rate: 600, seconds: 180 },
+  full: { rate: 300, seconds: 180 },
 }
 
 /** Enough connections that the rate, not their round trips, sets the pace. */
