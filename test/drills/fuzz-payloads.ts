@@ -1,7 +1,7 @@
-// The fuzz drill's payloads: requests to the ingest and consent endpoints made by fast-check, each
-// with what the collector must do with it. The generator decides validity by construction (a valid
-// event, then at most one mutation whose effect is known), so the drill can compare the store with
-// it: every valid event stored once, nothing else.
+// The fuzz drill's ingest requests, made by fast-check, each with what the collector must do with
+// it (consent requests and the mix the drill sends: fuzz-cases.ts). The generator decides validity
+// by construction (a valid event, then at most one mutation whose effect is known), so the drill
+// can compare the store with it: every valid event stored once, nothing else.
 import fc from 'fast-check'
 import { LIMITS } from '../../sdk/rules/event-schema.ts'
 
@@ -55,16 +55,16 @@ const label = fc
     fc.string({ unit: fc.constantFrom(...ALNUM, ' '), maxLength: 30 }),
   )
   .map(([first, rest]) => first + rest)
-const iso = fc
+export const iso = fc
   .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2035-01-01T00:00:00Z'), noInvalidDate: true })
   .map((d) => d.toISOString())
 /** Any string: lone surrogates, NUL, RTL marks, emoji. */
 const anyString = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ maxLength: 40 }))
-const key = fc.oneof(
+export const key = fc.oneof(
   { weight: 4, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }) },
   { weight: 1, arbitrary: fc.constantFrom(...POLLUTING_KEYS) },
 )
-const noiseValue = fc.oneof(
+export const noiseValue = fc.oneof(
   fc.jsonValue({ maxDepth: 2, depthSize: 'xsmall' }),
   anyString,
   fc.constant(pollution()),
@@ -383,7 +383,7 @@ interface Plan {
   sentAt: string | undefined
 }
 
-const plan: fc.Arbitrary<Plan> = fc
+export const plan: fc.Arbitrary<Plan> = fc
   .record({
     single: fc.option(eventType, { freq: 3, nil: undefined }),
     shortPath: fc.boolean(),
@@ -411,7 +411,7 @@ const plan: fc.Arbitrary<Plan> = fc
   )
 
 /** Turns a plan into a request, numbering its events' messageIds from `prefix`. */
-const ingestCase = (p: Plan, prefix: string): Case => {
+export const ingestCase = (p: Plan, prefix: string): Case => {
   for (const [i, s] of p.specs.entries()) stamp(s, `${prefix}-${i}`)
   const f = p.fault
   const headers: Record<string, string> = {}
@@ -466,119 +466,4 @@ const ingestCase = (p: Plan, prefix: string): Case => {
       ? `event: ${p.specs.find((s) => !s.valid)!.fault}`
       : 'valid'
   return { kind, path, headers, body, stores, rejected, ...(code ? { code } : {}) }
-}
-
-// --- /v1/consent ---
-
-const consentPlan = fc.record({
-  version: fc.integer({ min: 1, max: 1000 }),
-  analytics: fc.boolean(),
-  personalization: fc.boolean(),
-  marketing: fc.boolean(),
-  source: fc.constantFrom('default', 'api', 'banner', 'preferences', 'gpc'),
-  language: fc.constantFrom('en', 'zh-CN'),
-  gpc: fc.boolean(),
-  timestamp: iso,
-  extra: fc.dictionary(key, noiseValue, { maxKeys: 3, noNullPrototype: true }),
-  fault: fc.option(
-    fc.oneof(
-      ...[
-        ['consentId', ''],
-        ['consentId', 'c'.repeat(129)],
-        ['consentId', 12],
-        ['version', 0],
-        ['version', 1.5],
-        ['version', '1'],
-        ['purposes', { necessary: false, analytics: true, personalization: true, marketing: true }],
-        ['purposes', { necessary: true }],
-        ['purposes', 'all'],
-        ['source', 'cookie wall'],
-        ['language', 'fr'],
-        ['gpc', 'no'],
-        ['timestamp', 'now'],
-        ['timestamp', '2026-11-23'],
-      ].map(([field, value]) => fc.constant({ field: field as string, value, code: 'invalid_body' })),
-      fc.constant({ field: 'writeKey', value: 'wrong-key', code: 'unauthorized' }),
-      fc.constant({ field: 'writeKey', value: undefined, code: 'unauthorized' }),
-      fc.constant({ field: 'padding', value: 'p'.repeat(9 * 1024), code: 'payload_too_large' }),
-      fc.constant({
-        field: 'content-type',
-        value: 'application/x-www-form-urlencoded',
-        code: 'unsupported_media_type',
-      }),
-      fc.constant({ field: 'truncate', value: undefined, code: 'invalid_json' }),
-    ),
-    { freq: 2, nil: undefined },
-  ),
-})
-
-type ConsentPlan = typeof consentPlan extends fc.Arbitrary<infer T> ? T : never
-
-const consentCase = (c: ConsentPlan, consentId: string): Case => {
-  const record: Record<string, unknown> = {
-    ...c.extra,
-    writeKey: WRITE_KEY,
-    consentId,
-    version: c.version,
-    purposes: {
-      necessary: true,
-      analytics: c.analytics,
-      personalization: c.personalization,
-      marketing: c.marketing,
-    },
-    source: c.source,
-    language: c.language,
-    gpc: c.gpc,
-    timestamp: c.timestamp,
-  }
-  const headers: Record<string, string> = { 'content-type': 'application/json' }
-  const f = c.fault
-  if (f && f.field === 'content-type') headers['content-type'] = f.value as string
-  else if (f && f.field !== 'truncate') record[f.field] = f.value
-  let body = JSON.stringify(record)
-  if (f?.field === 'truncate') body = body.slice(0, body.length - 1 - (consentId.length % 7))
-  return {
-    kind: f ? `consent: ${f.field}` : 'consent: valid',
-    path: '/v1/consent',
-    headers,
-    body,
-    stores: f ? [] : [consentId],
-    rejected: [],
-    ...(f ? { code: f.code } : {}),
-  }
-}
-
-/** Raw garbage to any of the endpoints: never valid, never stored. */
-const garbage = fc
-  .record({
-    path: fc.constantFrom('/v1/batch', '/v1/track', '/v1/i', '/v1/consent', '/v1/import'),
-    body: fc.oneof(
-      fc.string({ unit: 'binary', maxLength: 200 }),
-      fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v) ?? ''),
-      fc.constantFrom('', '{', '{"batch":[', '{"batch":[{"type":"track"', 'null', '\u0000', '\ufeff{}'),
-      fc.integer({ min: 1, max: 50_000 }).map((n) => '{"a":'.repeat(n)),
-    ),
-  })
-  .map(
-    ({ path, body }): Case => ({
-      kind: 'garbage',
-      path,
-      headers: { 'content-type': 'text/plain' },
-      body,
-      stores: [],
-      rejected: [],
-    }),
-  )
-
-/**
- * `count` cases from `seed`: about 70 % ingest requests, 20 % consent records, 10 % garbage.
- * Identifiers are numbered from `offset`, so chunks of one run never share one.
- */
-export const cases = (count: number, seed: number, offset: number): Case[] => {
-  const any = fc.oneof(
-    { weight: 7, arbitrary: plan.map((p) => (n: number) => ingestCase(p, `fz-${n}`)) },
-    { weight: 2, arbitrary: consentPlan.map((c) => (n: number) => consentCase(c, `fzc-${n}`)) },
-    { weight: 1, arbitrary: garbage.map((c) => () => c) },
-  )
-  return fc.sample(any, { numRuns: count, seed }).map((make, i) => make(offset + i))
 }

@@ -12,7 +12,8 @@ import { ERROR_CODES } from '../../collector/errors.ts'
 import { openSqliteStore } from '../../collector/store/sqlite.ts'
 import { NOW } from '../../collector/testing.ts'
 import type { Drill, DrillMode } from './drill.ts'
-import { ALLOWED_ORIGIN, type Case, cases, UNLIMITED, WRITE_KEY } from './fuzz-payloads.ts'
+import { cases } from './fuzz-cases.ts'
+import { ALLOWED_ORIGIN, type Case, UNLIMITED, WRITE_KEY } from './fuzz-payloads.ts'
 import { runRaw } from './fuzz-raw.ts'
 
 /** In-process payloads; DRILL_PAYLOADS overrides, DRILL_SEED replays a run. */
