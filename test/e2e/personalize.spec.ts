@@ -164,6 +164,8 @@ test('hostile traits and content are shown as text and never run', async ({ page
     (name) => window.precis.identify('u-1', { plan: 'pro', firstName: name }),
     payloads.join(' '),
   )
+  // The traits are taken in (and kept for the next page) before the page is left.
+  await expect.poll(() => page.evaluate(() => window.precis.segments())).toContain('pro-member')
   // A tampered cache (same origin, e.g. another script): markup in texts, script URLs in links.
   await page.evaluate((texts) => {
     const cached = JSON.parse(localStorage.getItem('precis.personalize')!)
