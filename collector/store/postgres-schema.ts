@@ -22,6 +22,19 @@ export const connect = (url: string, options: { schema?: string; max?: number } 
 
 export type Sql = ReturnType<typeof connect>
 
+/** Why no PostgreSQL answers at `url`, or undefined when one does (tests, drills, the bench). */
+export const probePostgres = async (url: string): Promise<string | undefined> => {
+  const sql = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} })
+  try {
+    await sql`SELECT 1`
+    return undefined
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err)
+  } finally {
+    await sql.end({ timeout: 1 })
+  }
+}
+
 export interface Migration {
   /** `<area>/<n>`: recorded once run; areas keep their own order, new changes are new entries. */
   name: string

@@ -3,24 +3,13 @@
 import postgres from 'postgres'
 import { describe, it } from 'vitest'
 import { openPostgresStore, type PostgresOptions } from './postgres.ts'
+import { probePostgres } from './postgres-schema.ts'
 import type { Store } from './types.ts'
 
 export const PG_TEST_URL = process.env.PRECIS_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test'
 
-const probe = async (): Promise<string | undefined> => {
-  const sql = postgres(PG_TEST_URL, { max: 1, connect_timeout: 3, onnotice: () => {} })
-  try {
-    await sql`SELECT 1`
-    return undefined
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err)
-  } finally {
-    await sql.end({ timeout: 1 })
-  }
-}
-
 /** Why PostgreSQL cannot be used, or undefined when it can. */
-export const pgUnavailable = await probe()
+export const pgUnavailable = await probePostgres(PG_TEST_URL)
 
 export const dropSchema = async (schema: string) => {
   const sql = postgres(PG_TEST_URL, { max: 1, onnotice: () => {} })

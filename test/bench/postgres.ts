@@ -4,7 +4,7 @@
 import postgres from 'postgres'
 import { openPostgresStore } from '../../collector/store/postgres.ts'
 import { postgresEvents } from '../../collector/store/postgres-events.ts'
-import { connect, type Sql } from '../../collector/store/postgres-schema.ts'
+import { connect, probePostgres, type Sql } from '../../collector/store/postgres-schema.ts'
 import { BATCH_SIZE, sampleEvents } from './payload.ts'
 import { CONNECTIONS, load, SECONDS, startServer, stop } from './server-load.ts'
 
@@ -117,14 +117,7 @@ const bareInsert = (sql: Sql) => (rows: Row[]) =>
 
 /** undefined when no PostgreSQL answers at URL. */
 export const measurePostgres = async (config: string) => {
-  const probe = postgres(URL, { max: 1, connect_timeout: 3, onnotice: () => {} })
-  try {
-    await probe`SELECT 1`
-  } catch {
-    return undefined
-  } finally {
-    await probe.end({ timeout: 1 })
-  }
+  if (await probePostgres(URL)) return undefined
   const one = await ingest(1, config)
   const three = await ingest(3, config)
   const store = await insertRate('store', (sql) => postgresEvents(sql).insertEvents)

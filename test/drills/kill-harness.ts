@@ -2,23 +2,13 @@
 // and started again on the same database, and senders that retry a batch as the SDK's outbox does.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
-import postgres from 'postgres'
+import { probePostgres } from '../../collector/store/postgres-schema.ts'
 import { ADMIN_TOKEN, ROOT } from '../support/collector-process.ts'
 
 export const PG_URL = process.env.PRECIS_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test'
 
-/** Why PostgreSQL cannot be used, or undefined when it can (as postgres-testing.ts probes, without vitest). */
-export const pgProbe = async (): Promise<string | undefined> => {
-  const sql = postgres(PG_URL, { max: 1, connect_timeout: 3, onnotice: () => {} })
-  try {
-    await sql`SELECT 1`
-    return undefined
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err)
-  } finally {
-    await sql.end({ timeout: 1 })
-  }
-}
+/** Why PostgreSQL cannot be used, or undefined when it can. */
+export const pgProbe = () => probePostgres(PG_URL)
 
 /** A port free right now: every restart must come back on the same one, as a supervisor's would. */
 export const freePort = () =>
