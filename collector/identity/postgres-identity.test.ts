@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest'
+import { prng } from '../../test/support/prng.ts'
 import { openPostgresStore } from '../store/postgres.ts'
 import { connect, type Sql } from '../store/postgres-schema.ts'
 import {
@@ -15,14 +16,6 @@ import { resolveQueued } from './postgres-resolver.ts'
 
 const NOW = Date.parse('2026-11-23T12:00:00Z')
 const SITE = 'demo'
-
-/** mulberry32: a small seeded generator, so a failing sequence can be replayed. */
-const prng = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
 
 const secretOf = async (sql: Sql) =>
   (await sql<{ value: string }[]>`SELECT value FROM meta WHERE key = 'secret'`)[0]!.value

@@ -1,18 +1,11 @@
 // Randomized: after any sequence of links, every identifier resolves to exactly one profile,
 // merges are transitive, rules hold and every event is counted once.
 import { describe, expect, it } from 'vitest'
+import { prng } from '../../test/support/prng.ts'
 import { openSqliteStore } from '../store/sqlite.ts'
 import { type Ev, linkRow } from './contract.ts'
 
 const NOW = Date.parse('2026-11-23T12:00:00Z')
-
-/** mulberry32: a small seeded generator, so a failing sequence can be replayed. */
-const prng = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
 
 /** Union-find over identifier names: the partition the links imply. */
 const components = () => {

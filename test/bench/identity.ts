@@ -5,19 +5,12 @@ import Database from 'better-sqlite3'
 import { DEFAULT_IDENTITY, type LinkEvent } from '../../collector/identity/rules.ts'
 import { createResolver, identitySql } from '../../collector/identity/sqlite-resolver.ts'
 import { openSqliteStore } from '../../collector/store/sqlite.ts'
+import { prng } from '../support/prng.ts'
 
 export const LINKS = Number(process.env.BENCH_LINKS ?? 1_000_000)
 /** Links per transaction: a backfill's size (live resolution runs 1,000 events per transaction). */
 const PER_TX = Number(process.env.BENCH_PER_TX ?? 100_000)
 const LOOKUPS = 20_000
-
-/** A seeded generator: the same links every run. */
-const prng = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
 
 /** People with a user id, an email and up to four devices; links as identify, alias and email traits. */
 const links = function* (count: number): Generator<LinkEvent> {
