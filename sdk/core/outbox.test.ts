@@ -434,6 +434,42 @@ describe('spill', () => {
     expect(saved().map((r) => eventName(r.event))).toEqual(['earlier', '1', '2'])
   })
 
+  it.each([
+    ['offline', { online: () => false }],
+    ['before the site config', { ready: () => false }],
+  ] as const)('keeps unwritten events %s, with nothing sent', async (_, when) => {
+    const { spill, saved } = memorySpill()
+    const { transport, calls } = pendingTransport()
+    const leaving = createOutbox({
+      store: stalledStore(),
+      transport: { ...transport, room: () => 60_000, ...('ready' in when ? { ready: when.ready } : {}) },
+      clock: fakeTimersClock(),
+      random: Math.random,
+      enabled: () => true,
+      ...('online' in when ? { online: when.online } : {}),
+      spill,
+    })
+    for (const n of ['a', 'b']) leaving.push(outgoing(n))
+    leaving.unload()
+    expect(calls).toHaveLength(0)
+    expect(saved().map((r) => eventName(r.event))).toEqual(['a', 'b'])
+  })
+
+  it('keeps nothing without consent', () => {
+    const { spill, saved } = memorySpill()
+    const outbox = createOutbox({
+      store: stalledStore(),
+      transport: pendingTransport().transport,
+      clock: fakeTimersClock(),
+      random: Math.random,
+      enabled: () => false,
+      spill,
+    })
+    outbox.push(outgoing('a'))
+    outbox.unload()
+    expect(saved()).toEqual([])
+  })
+
   it('is removed on withdrawal', async () => {
     const { spill, saved } = memorySpill()
     const { outbox } = setup([], { store: stalledStore(), spill })

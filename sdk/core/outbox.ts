@@ -308,14 +308,17 @@ export const createOutbox = (o: OutboxOptions): Outbox => {
     },
     flush: () => drain(true),
     unload() {
-      if (!o.enabled() || !online() || transport.ready?.() === false) return
-      let room = transport.room?.() ?? requestBytes
-      const ready = [...local.values()].filter((r) => !inFlight.has(r.event.messageId)).sort(byAge)
-      for (const batch of chunk(ready, requestEvents, Math.min(requestBytes, room))) {
-        const size = bytesOf(batch)
-        if (size > room) break
-        room -= size
-        void send(batch) // starts the request synchronously; its answer may never be seen
+      if (!o.enabled()) return
+      // Offline or before the site config, nothing can go now; the spill below still keeps them.
+      if (online() && transport.ready?.() !== false) {
+        let room = transport.room?.() ?? requestBytes
+        const ready = [...local.values()].filter((r) => !inFlight.has(r.event.messageId)).sort(byAge)
+        for (const batch of chunk(ready, requestEvents, Math.min(requestBytes, room))) {
+          const size = bytesOf(batch)
+          if (size > room) break
+          room -= size
+          void send(batch) // starts the request synchronously; its answer may never be seen
+        }
       }
       // The store may never get what it is still writing, and a keepalive answer may never come.
       if (!spill || !unwritten.size) return

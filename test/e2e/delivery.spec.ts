@@ -66,6 +66,23 @@ test('events made offline wait in IndexedDB and go once the network is back', as
   })
 })
 
+test('events made offline just before the page is left are kept for the next page', async ({
+  page,
+  context,
+}) => {
+  await accepted(page)
+  await context.setOffline(true)
+  // Left in the same task: their IndexedDB write has not finished when the page goes.
+  await page.evaluate(() => {
+    for (let i = 0; i < 40; i++) window.precis.track('Offline Left', { i })
+    location.href = 'about:blank'
+  })
+  await page.waitForURL('about:blank')
+  await context.setOffline(false)
+  await openDemo(page, collector.url, 'index.html')
+  await expectExactly('Offline Left', 40)
+})
+
 test('a collector answering 503 is retried as its Retry-After says, without losing or doubling', async ({
   page,
 }) => {
