@@ -56,6 +56,11 @@ export const createApp = ({
     return errorResponse(c, new ApiError('not_found', `no route for ${c.req.method} ${c.req.path}`))
   })
 
+  // PostgreSQL text cannot hold NUL: no adapter is asked to look one up, and both answer alike.
+  app.use('*', async (c, next) => {
+    if (/%00/.test(c.req.url)) throw new ApiError('invalid_query', 'the address must not contain NUL (%00)')
+    await next()
+  })
   const identity = createIdentityService(store, config.sites, now, log)
   const stored = kickingStore(store, identity)
   app.use('/v1/*', cors(sites))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type NormalizeContext, normalizeEvent } from './normalize.ts'
+import { holdsNul, type NormalizeContext, normalizeEvent } from './normalize.ts'
 
 const ctx: NormalizeContext = {
   site: 'demo',
@@ -41,5 +41,28 @@ describe('normalizeEvent', () => {
   it('keeps an event nested deeply but within reason', () => {
     const result = normalizeEvent(track({ deep: nested(500) }), 0, ctx)
     expect('row' in result && result.row.messageId).toBe('m-1')
+  })
+
+  it.each([
+    ['a property', track({ note: 'a\u0000b' })],
+    ['a property name', track({ 'a\u0000': 1 })],
+    ['the event name', { ...track({}), event: 'Deep\u0000' }],
+    ['the anonymousId', { ...track({}), anonymousId: '\u0000' }],
+    ['the messageId', { ...track({}), messageId: 'm-\u0000' }],
+  ])('refuses NUL in %s, as PostgreSQL would', (_, input) => {
+    const result = normalizeEvent(input, 0, ctx)
+    expect(result).toMatchObject({
+      rejection: { code: 'invalid_event', message: expect.stringContaining('NUL') },
+    })
+  })
+})
+
+describe('holdsNul', () => {
+  it('finds an escaped NUL, not a backslash before the text u0000', () => {
+    expect(holdsNul(JSON.stringify({ a: 'x\u0000' }))).toBe(true)
+    expect(holdsNul(JSON.stringify({ a: '\\\u0000' }))).toBe(true) // a backslash, then NUL
+    expect(holdsNul(JSON.stringify({ a: '\\u0000' }))).toBe(false) // a backslash, then "u0000"
+    expect(holdsNul(JSON.stringify({ a: '\\u0000', b: '\u0000' }))).toBe(true)
+    expect(holdsNul('{"a":"u0000"}')).toBe(false)
   })
 })

@@ -79,6 +79,21 @@ const serialize = (body: object): string | undefined => {
   }
 }
 
+export const NUL_MESSAGE = 'text must not contain the NUL character (\\u0000)'
+
+/**
+ * Whether JSON text holds an escaped NUL (and not a literal backslash before "u0000"). PostgreSQL
+ * text and jsonb cannot store NUL, so neither adapter is given one: the same input is refused alike.
+ */
+export const holdsNul = (json: string) => {
+  for (let i = json.indexOf('\\u0000'); i !== -1; i = json.indexOf('\\u0000', i + 1)) {
+    let slashes = 0
+    for (let j = i - 1; json[j] === '\\'; j--) slashes++
+    if (slashes % 2 === 0) return true
+  }
+  return false
+}
+
 /** Validates one event and turns it into a row, or explains why not. */
 export const normalizeEvent = (
   input: unknown,
@@ -158,6 +173,21 @@ export const normalizeEvent = (
       },
     }
   }
+  const name = nameOf(event)
+  if (
+    holdsNul(payload) ||
+    [event.messageId, event.userId, event.anonymousId, name].some((v) => v?.includes('\0'))
+  ) {
+    return {
+      rejection: {
+        index,
+        ...messageId,
+        code: 'invalid_event',
+        message: NUL_MESSAGE,
+        path: ctx.pathPrefix ?? '',
+      },
+    }
+  }
   // A UTF-16 unit is at most 3 UTF-8 bytes: count bytes only for strings that might be too long.
   if (payload.length * 3 > LIMITS.eventBytes && Buffer.byteLength(payload) > LIMITS.eventBytes) {
     return {
@@ -175,7 +205,7 @@ export const normalizeEvent = (
       site: ctx.site,
       messageId: event.messageId ?? ctx.newId(),
       type: event.type,
-      name: nameOf(event),
+      name,
       userId: event.userId ?? null,
       anonymousId: event.anonymousId ?? null,
       timestamp,

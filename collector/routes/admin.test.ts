@@ -51,6 +51,7 @@ describe('GET /admin/api/events', () => {
     ['a limit over 1000', '/admin/api/events?site=demo&limit=1001', 400, 'invalid_query'],
     ['a limit that is not a number', '/admin/api/events?site=demo&limit=ten', 400, 'invalid_query'],
     ['an unknown site', '/admin/api/events?site=ghost', 404, 'site_not_found'],
+    ['NUL in a query', '/admin/api/profiles/a%00?site=demo', 400, 'invalid_query'],
   ])('answers %s with a stable code', async (_name, path, status, code) => {
     const { app } = testApp()
     const res = await get(app, path, ADMIN_TOKEN)

@@ -126,6 +126,7 @@ describe('POST /v1/consent', () => {
     ['a fractional version', consentRecord({ version: 1.5 }), {}, 400, 'invalid_body'],
     ['an empty consent id', consentRecord({ consentId: '' }), {}, 400, 'invalid_body'],
     ['a consent id over 128', consentRecord({ consentId: 'x'.repeat(129) }), {}, 400, 'invalid_body'],
+    ['a consent id holding NUL', consentRecord({ consentId: 'a\u0000' }), {}, 400, 'invalid_body'],
     ['a timestamp that is not ISO', consentRecord({ timestamp: 'yesterday' }), {}, 400, 'invalid_body'],
     ['no gpc', consentRecord({ gpc: undefined }), {}, 400, 'invalid_body'],
     ['truncated JSON', '{"consentId":', {}, 400, 'invalid_json'],

@@ -116,6 +116,17 @@ describe('POST /v1/batch', () => {
     expect(await stored(store)).toHaveLength(1)
   })
 
+  it('refuses an event holding NUL (PostgreSQL cannot store it) on every adapter, and keeps its neighbours', async () => {
+    const { app, store } = testApp()
+    const batch = [event({ properties: { note: 'a\u0000b' } }), event()]
+    const res = await send(app, post('/v1/batch', { batch, writeKey: WRITE_KEY }))
+    expect(res.status).toBe(200)
+    expect(res.body.rejected).toEqual([
+      expect.objectContaining({ index: 0, code: 'invalid_event', message: expect.stringContaining('NUL') }),
+    ])
+    expect(await stored(store)).toHaveLength(1)
+  })
+
   it('refuses an event over 32 KB but keeps its neighbours', async () => {
     const { app, store } = testApp()
     const big = event({ properties: { blob: 'x'.repeat(LIMITS.eventBytes) } })

@@ -59,7 +59,7 @@ export const ingestRoutes = ({ store, sites, now, newId }: IngestDeps) => {
 
   const batch = async (c: Context) => {
     const receivedAt = now()
-    const body = parseEnvelope(batchSchema, await readJson(c))
+    const body = parseEnvelope(batchSchema, await readJson(c, { eventsChecked: true }))
     const site = authorize(c, sites, body.writeKey)
     const rows: StoredEvent[] = []
     const rejected: Rejection[] = []
@@ -79,7 +79,7 @@ export const ingestRoutes = ({ store, sites, now, newId }: IngestDeps) => {
 
   const single = (type: EventType) => async (c: Context) => {
     const receivedAt = now()
-    const body = await readJson(c)
+    const body = await readJson(c, { eventsChecked: true })
     const envelope = parseEnvelope(singleEnvelopeSchema, body)
     const site = authorize(c, sites, envelope.writeKey)
     const result = normalizeEvent(body, 0, { ...shared(c, site, receivedAt, envelope.sentAt), type })

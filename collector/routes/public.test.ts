@@ -137,6 +137,7 @@ describe('public routes', () => {
     ['an unknown site', '/v1/sites/ghost/config', SHOP_ORIGIN, 404, 'site_not_found'],
     ['a disallowed origin', '/v1/sites/demo/config', 'https://evil.example', 403, 'origin_not_allowed'],
     ['an unknown route', '/v1/nothing', SHOP_ORIGIN, 404, 'not_found'],
+    ['NUL in the address', '/v1/sites/demo%00/config', SHOP_ORIGIN, 400, 'invalid_query'],
   ])('refuses %s', async (_name, path, origin, status, code) => {
     const res = await testApp().app.request(path, { headers: { origin } })
     expect(res.status).toBe(status)

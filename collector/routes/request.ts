@@ -7,6 +7,7 @@ import type { SiteConfig } from '../config/site-config.ts'
 import { originAllowed, type Sites } from '../config/sites.ts'
 import type { RequestInput } from '../enrich/enrich.ts'
 import { ApiError } from '../errors.ts'
+import { holdsNul, NUL_MESSAGE } from '../ingest/normalize.ts'
 import { requestOrigin } from '../middleware/cors.ts'
 import { applyRateLimit } from '../middleware/rate-limit.ts'
 
@@ -15,7 +16,11 @@ const JSON_TYPES = /^(application\/json|text\/plain)(;|$)/i
 
 const bodyEnded = () => new ApiError('invalid_body', 'the body ended before it was complete')
 
-export const readJson = async (c: Context): Promise<unknown> => {
+/**
+ * The body as JSON. Text with NUL is refused (PostgreSQL cannot store it) unless the route checks
+ * each event itself, so one such event does not take its batch with it.
+ */
+export const readJson = async (c: Context, { eventsChecked = false } = {}): Promise<unknown> => {
   const type = c.req.header('content-type')
   if (type !== undefined && !JSON_TYPES.test(type)) {
     throw new ApiError('unsupported_media_type', 'send JSON as application/json or text/plain')
@@ -29,11 +34,14 @@ export const readJson = async (c: Context): Promise<unknown> => {
     if (err instanceof ApiError) throw err
     throw bodyEnded()
   }
+  let body: unknown
   try {
-    return JSON.parse(text)
+    body = JSON.parse(text)
   } catch {
     throw new ApiError('invalid_json', 'the body is not valid JSON')
   }
+  if (!eventsChecked && holdsNul(text)) throw new ApiError('invalid_body', NUL_MESSAGE)
+  return body
 }
 
 export const parseEnvelope = <T extends z.ZodType>(schema: T, body: unknown): z.infer<T> => {
