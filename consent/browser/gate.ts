@@ -19,6 +19,10 @@ export interface TagGate {
 const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
 
 const GATED = 'script[type="text/plain"][data-consent],iframe[data-consent][data-src]'
+
+/** The placeholder's look, given as a constructed sheet: no inline style for a strict CSP to block. */
+const PLACEHOLDER_CSS =
+  'body{margin:0;height:100vh;display:grid;place-content:center;gap:8px;text-align:center;font:14px system-ui;background:#f3f4f6;color:#1f2937}p{margin:0 8px}'
 const SKIP = ['type', 'src', 'data-src', 'data-type', 'data-consent']
 
 /**
@@ -75,9 +79,16 @@ export const startTagGate = ({ doc, granted, grant, strings }: TagGateOptions): 
       if (blocked.has(frame)) return
       blocked.add(frame)
       const fill = (text: string) => escapeHtml(text.replace('{purpose}', strings[purpose]))
-      frame.srcdoc = `<html lang="${escapeHtml(doc.documentElement.lang)}"><body style="margin:0;height:100vh;display:grid;place-content:center;gap:8px;text-align:center;font:14px system-ui;background:#f3f4f6;color:#1f2937"><p style="margin:0 8px">${fill(strings.blocked)}</p><button type="button">${fill(strings.allow)}</button>`
+      frame.srcdoc = `<html lang="${escapeHtml(doc.documentElement.lang)}"><p>${fill(strings.blocked)}</p><button type="button">${fill(strings.allow)}</button>`
       frame.onload = () => {
-        const button = frame.contentDocument?.querySelector('button')
+        const inner = frame.contentDocument
+        const realm = frame.contentWindow as (Window & typeof globalThis) | null
+        if (!inner || !realm) return
+        // Made in the frame's own realm: a document adopts only sheets of its realm.
+        const sheet = new realm.CSSStyleSheet()
+        sheet.replaceSync(PLACEHOLDER_CSS)
+        inner.adoptedStyleSheets = [sheet]
+        const button = inner.querySelector('button')
         if (button) button.onclick = () => grant(purpose)
       }
       return

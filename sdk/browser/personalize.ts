@@ -71,12 +71,14 @@ const active = (d: Decidable | undefined | null): d is Decidable =>
 
 /**
  * Hides what may change, unless the page was already painted: what the visitor has seen stays as
- * it was rather than flash. The snippet does the same before any paint.
+ * it was rather than flash. The snippet does the same before any paint. `nonce` (the script tag's)
+ * lets the style pass a nonce-based Content-Security-Policy.
  */
-export const hideTargets = (win: Window, d: Decidable, painted: boolean) => {
+export const hideTargets = (win: Window, d: Decidable, painted: boolean, nonce = '') => {
   const doc = win.document
   if (painted || !d.hide.length || doc.getElementById(HIDE_ID)) return
   const style = doc.createElement('style')
+  style.nonce = nonce
   style.id = HIDE_ID
   style.textContent = `${d.hide.map((s) => `${s}:not([data-precis-ready])`)}{visibility:hidden}`
   doc.head.append(style)
@@ -94,6 +96,7 @@ export const startPersonalization = (
   consent: Pick<ConsentStore, 'get' | 'on'>,
   load: () => Promise<StartPersonalizer>,
   options: Omit<PersonalizerOptions, 'win' | 'config' | 'changed'>,
+  nonce?: string,
 ) => {
   const granted = () => consent.get().purposes.personalization
   const storage = () => win.localStorage
@@ -113,7 +116,7 @@ export const startPersonalization = (
     if (!granted() || loading || !active(config)) return
     loading = true
     const painted = win.performance.getEntriesByType('paint').length > 0
-    hideTargets(win, config, painted)
+    hideTargets(win, config, painted, nonce)
     loaded = load().then(
       (chunk) => {
         if (!granted()) return undefined

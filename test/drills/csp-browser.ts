@@ -64,8 +64,8 @@ export const watchedPage = async (browser: Browser): Promise<Watched> => {
 
 /**
  * Elements a payload would have made: anything with an on… attribute, inline or foreign scripts,
- * images, frames, objects, javascript: links and style elements, in the document and open shadow
- * roots. `allowedScript` is the prefix of the page's own script URLs.
+ * images, frames (but the shop's gated #partner), objects, javascript: links and style elements,
+ * in the document and open shadow roots. `allowedScript` is the prefix of the page's own script URLs.
  */
 export const injectedElements = (page: Page, allowedScript: string) =>
   page.evaluate(`(function () {
@@ -76,7 +76,7 @@ export const injectedElements = (page: Page, allowedScript: string) =>
         var attrs = Array.prototype.map.call(el.attributes, function (a) { return a.name; });
         var bad =
           attrs.some(function (a) { return a.indexOf('on') === 0; }) ||
-          tag === 'img' || tag === 'iframe' || tag === 'object' || tag === 'embed' || tag === 'mglyph' ||
+          tag === 'img' || (tag === 'iframe' && el.id !== 'partner') || tag === 'object' || tag === 'embed' || tag === 'mglyph' ||
           (tag === 'style' && el.closest('body')) ||
           (tag === 'script' && (!el.src || el.src.indexOf(${JSON.stringify(allowedScript)}) !== 0) && el.closest('body')) ||
           /^\\s*javascript:/i.test(el.getAttribute('href') || '') ||

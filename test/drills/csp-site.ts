@@ -39,10 +39,13 @@ export const readmeSnippet = () => {
 export const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`
 
 /**
- * How the snippet is allowed: by hash, by nonce, by nonce with 'strict-dynamic'; `slots` is a site
- * with content slots and an experiment, whose anti-flicker <style> needs inline styles.
+ * How the snippet is allowed: by hash, by nonce, by nonce with 'strict-dynamic'. The `slots`
+ * variants are a site with content slots and an experiment, whose anti-flicker <style> needs
+ * inline styles (snippet by hash) or the nonce in style-src (`slots-nonce`).
  */
-export type Variant = 'hash' | 'nonce' | 'strict-dynamic' | 'slots'
+export type Variant = 'hash' | 'nonce' | 'strict-dynamic' | 'slots' | 'slots-nonce'
+
+export const hasSlots = (v: Variant) => v === 'slots' || v === 'slots-nonce'
 
 /**
  * The policy a site owner sets (README "Content-Security-Policy"): scripts only from the collector
@@ -53,7 +56,7 @@ export const shopPolicy = (collector: string, variant: Variant, snippet: string,
   const script =
     variant === 'hash' || variant === 'slots'
       ? `'self' ${collector} ${sha256(snippet)}`
-      : variant === 'nonce'
+      : variant === 'nonce' || variant === 'slots-nonce'
         ? `'self' ${collector} 'nonce-${nonce}'`
         : // Trust follows from the nonce to what p.js loads (its chunks): no host list at all.
           `'nonce-${nonce}' 'strict-dynamic'`
@@ -61,7 +64,11 @@ export const shopPolicy = (collector: string, variant: Variant, snippet: string,
     "default-src 'self'",
     `script-src ${script}`,
     `connect-src ${collector}`,
-    variant === 'slots' ? "style-src 'self' 'unsafe-inline'" : "style-src 'self'",
+    variant === 'slots'
+      ? "style-src 'self' 'unsafe-inline'"
+      : variant === 'slots-nonce'
+        ? `style-src 'self' 'nonce-${nonce}'`
+        : "style-src 'self'",
     "img-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
@@ -73,7 +80,7 @@ export const shopPolicy = (collector: string, variant: Variant, snippet: string,
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 /** Variants that allow scripts by nonce (the others list the snippet's hash). */
-export const byNonce = (v: Variant) => v === 'nonce' || v === 'strict-dynamic'
+export const byNonce = (v: Variant) => v === 'nonce' || v === 'strict-dynamic' || v === 'slots-nonce'
 
 /** A shop page: the snippet inline, p.js from the collector, and the shop's own script. */
 export const shopPage = (o: {
@@ -92,6 +99,7 @@ export const shopPage = (o: {
 <script${n} src="/shop.js"></script>
 ${!byNonce(o.variant) ? '' : `<script type="text/plain" data-consent="analytics"${n}>window.__gatedRan = true</script>`}
 </head><body><h1>Shop</h1><div data-precis-slot="hero"><p>Welcome</p></div>
+<iframe id="partner" title="Partner" data-consent="marketing" data-src="/frame" width="300" height="150"></iframe>
 <button id="add-to-cart">Add to cart</button></body></html>`
 }
 

@@ -11,6 +11,7 @@ import { ADMIN_TOKEN, DEMO_WRITE_KEY, demoSite, ROOT, startCollector } from '../
 import { injectedElements, launch, type Watched, watchedPage } from './csp-browser.ts'
 import {
   byNonce,
+  hasSlots,
   MORE_PAYLOADS,
   PAYLOADS,
   readmeSnippet,
@@ -23,8 +24,11 @@ import {
 import type { Drill, DrillMode } from './drill.ts'
 
 const PLAN: Record<DrillMode, { variants: Variant[]; payloads: string[] }> = {
-  short: { variants: ['hash', 'nonce', 'slots'], payloads: PAYLOADS },
-  full: { variants: ['hash', 'nonce', 'strict-dynamic', 'slots'], payloads: [...PAYLOADS, ...MORE_PAYLOADS] },
+  short: { variants: ['hash', 'nonce', 'slots', 'slots-nonce'], payloads: PAYLOADS },
+  full: {
+    variants: ['hash', 'nonce', 'strict-dynamic', 'slots', 'slots-nonce'],
+    payloads: [...PAYLOADS, ...MORE_PAYLOADS],
+  },
 }
 
 /** Code a strict script-src forbids; minified bundles must not need it. */
@@ -130,10 +134,11 @@ export const drill: Drill = {
       browser = await launch()
       const snippet = readmeSnippet()
       shop.script('/shop.js', shopScript(payloads))
+      shop.page('/frame', '<p>partner content</p>', "default-src 'none'")
 
       // (1) The shop, once per way of allowing the snippet.
       for (const variant of variants) {
-        const id = variant === 'slots' ? 'demo' : 'shop'
+        const id = hasSlots(variant) ? 'demo' : 'shop'
         const nonce = randomBytes(16).toString('base64')
         const policy = shopPolicy(collector.url, variant, snippet, nonce)
         for (const path of [`/${variant}/`, `/${variant}/product`])
@@ -162,6 +167,12 @@ export const drill: Drill = {
           await w.page.context().close()
           continue
         }
+        // The gated frame's placeholder is styled too (a constructed sheet, not inline styles).
+        const placeholder = `(function () { var d = document.getElementById('partner').contentDocument; return d && d.body && d.querySelector('button') ? getComputedStyle(d.body).display : '' })()`
+        await until(w.page, `${placeholder} !== ''`, 5000).catch(() => {})
+        const display = await w.page.evaluate(placeholder)
+        if (display !== 'grid')
+          fail(`${where}: the blocked frame's placeholder is unstyled (display ${display})`)
         // Styled although style-src has no 'unsafe-inline': fixed at the bottom, not in the flow.
         const position = await w.page.evaluate(
           `getComputedStyle(document.getElementById('precis-consent').shadowRoot.querySelector('[role=dialog]')).position`,
@@ -190,7 +201,7 @@ export const drill: Drill = {
         await w.page.goto(`${shop.origin}/${variant}/product`)
         await until(w.page, loaded)
         await w.page.evaluate('window.precis.flush()')
-        if (variant === 'slots') {
+        if (hasSlots(variant)) {
           // The snippet's hide style was added and applied (a blocked <style> has no sheet).
           await until(w.page, 'window.__hide.length > 0', 5000).catch(() => {})
           const hide = await w.page.evaluate('window.__hide')

@@ -50,6 +50,8 @@ test('tags wait for their purpose, then run in document order', async ({ page })
   const partner = page.frameLocator('iframe[title="Partner"]')
   await expect(partner.getByRole('button', { name: 'Allow Marketing' })).toBeVisible()
   await expect(partner.getByText('This content is blocked until you allow Marketing.')).toBeVisible()
+  // Centred by a constructed style sheet, which no Content-Security-Policy counts as inline style.
+  await expect(partner.locator('body')).toHaveCSS('display', 'grid')
   expect(await order(page)).toEqual([])
   expect(fetched.filter((p) => /^\/(a|b|m)\.js$|^\/frame$/.test(p))).toEqual([])
 
