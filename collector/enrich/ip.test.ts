@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { forwardedClient, truncateIp } from './ip.ts'
+import { forwardedClient, limitedUnit, truncateIp } from './ip.ts'
 
 describe('truncateIp', () => {
   it.each([
@@ -47,5 +47,18 @@ describe('forwardedClient', () => {
     [undefined, undefined],
   ])('%s → %s', (header, expected) => {
     expect(forwardedClient(header)).toBe(expected)
+  })
+})
+
+describe('limitedUnit', () => {
+  it.each([
+    ['192.0.2.77', '192.0.2.77'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:db8::5', '2001:db8:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['::ffff:192.0.2.77', '192.0.2.77'],
+    ['not-an-address', 'not-an-address'],
+  ])('%s counts as %s', (address, unit) => {
+    expect(limitedUnit(address)).toBe(unit)
   })
 })

@@ -20,26 +20,43 @@ const groups6 = (address: string): number[] => {
   return [...first, ...new Array<number>(8 - first.length - last.length).fill(0), ...last]
 }
 
+const withoutZone = (raw: string) => {
+  const zone = raw.indexOf('%')
+  return (zone === -1 ? raw : raw.slice(0, zone)).trim()
+}
+/** IPv4-mapped IPv6 (::ffff:192.0.2.77), as dual-stack sockets report IPv4 peers. */
+const mapped = (g: number[]) => g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff
+const hex = (groups: number[]) => groups.map((x) => x.toString(16)).join(':')
+
 /**
  * The network part of an address: 192.0.2.77 → 192.0.2.0, 2001:db8:1:2::5 → 2001:db8:1::, and
- * IPv4-mapped IPv6 (::ffff:192.0.2.77, as dual-stack sockets report IPv4 peers) as IPv4.
- * Anything that is not an address gives undefined.
+ * IPv4-mapped IPv6 as IPv4. Anything that is not an address gives undefined.
  */
 export const truncateIp = (raw: string | undefined): string | undefined => {
   if (raw === undefined) return undefined
-  const zone = raw.indexOf('%')
-  const address = (zone === -1 ? raw : raw.slice(0, zone)).trim()
+  const address = withoutZone(raw)
   const version = isIP(address)
   if (version === 4) return `${address.slice(0, address.lastIndexOf('.'))}.0`
   if (version !== 6) return undefined
   const g = groups6(address)
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
-    return `${g[6]! >> 8}.${g[6]! & 0xff}.${g[7]! >> 8}.0`
-  }
+  if (mapped(g)) return `${g[6]! >> 8}.${g[6]! & 0xff}.${g[7]! >> 8}.0`
   // The zeros after the prefix are the longest run, so this is the canonical (RFC 5952) form.
   const prefix = g.slice(0, 3)
   while (prefix.length > 0 && prefix[prefix.length - 1] === 0) prefix.pop()
-  return `${prefix.map((x) => x.toString(16)).join(':')}::`
+  return `${hex(prefix)}::`
+}
+
+/**
+ * What a per-address rate limit counts: an IPv4 address, or an IPv6 /64. One subscriber usually
+ * holds a whole /64, so counting single IPv6 addresses would let a client take a fresh one for
+ * every request. IPv4-mapped IPv6 counts as IPv4; what is not an address counts as given.
+ */
+export const limitedUnit = (raw: string): string => {
+  const address = withoutZone(raw)
+  if (isIP(address) !== 6) return address
+  const g = groups6(address)
+  if (mapped(g)) return `${g[6]! >> 8}.${g[6]! & 0xff}.${g[7]! >> 8}.${g[7]! & 0xff}`
+  return `${hex(g.slice(0, 4))}::/64`
 }
 
 /**

@@ -103,6 +103,20 @@ describe('rate limiter', () => {
     expect(clientAddress(proxied, '10.0.0.1', '203.0.113.5, 10.0.0.1')).toBe('203.0.113.5')
     expect(clientAddress(proxied, '10.0.0.1', undefined)).toBe('10.0.0.1')
   })
+
+  it('counts IPv6 clients per /64, which one subscriber holds whole, and mapped IPv4 as IPv4', () => {
+    const clock = fakeClock()
+    const limiter = createRateLimiter(clock)
+    const site = siteWith({ perIp: { perSecond: 1, burst: 2 } })
+    const check = (peer: string) => limiter.check(site, clientAddress(site, peer, undefined))
+    expect([check('2001:db8:1:2::1'), check('2001:db8:1:2:ffff::9'), check('2001:db8:1:2::abcd')]).toEqual([
+      undefined,
+      undefined,
+      1,
+    ])
+    expect(check('2001:db8:1:3::1')).toBeUndefined() // the next /64
+    expect(clientAddress(site, '::ffff:192.0.2.7', undefined)).toBe('192.0.2.7')
+  })
 })
 
 describe('rate limits on the write routes', () => {

@@ -2,7 +2,7 @@
 // process's memory. Several collectors each enforce their own limits (README: Rate limits).
 import type { Context, MiddlewareHandler } from 'hono'
 import type { SiteConfig } from '../config/site-config.ts'
-import { forwardedClient } from '../enrich/ip.ts'
+import { forwardedClient, limitedUnit } from '../enrich/ip.ts'
 import { ApiError } from '../errors.ts'
 
 export interface Rate {
@@ -94,10 +94,16 @@ export const createRateLimiter = ({ now, maxAddresses = 50_000 }: RateLimiterOpt
 /**
  * The client's address as enrichment reads it: the first X-Forwarded-For entry behind a trusted
  * proxy (the site's enrichment.trustProxy), else the TCP peer. Without a trusted proxy the header
- * is ignored, or a client could pick a fresh address for every request.
+ * is ignored, or a client could pick a fresh address for every request. IPv6 counts per /64.
  */
-export const clientAddress = (site: SiteConfig, peer: string | undefined, forwardedFor: string | undefined) =>
-  (site.enrichment.trustProxy ? forwardedClient(forwardedFor) : undefined) ?? peer
+export const clientAddress = (
+  site: SiteConfig,
+  peer: string | undefined,
+  forwardedFor: string | undefined,
+) => {
+  const address = (site.enrichment.trustProxy ? forwardedClient(forwardedFor) : undefined) ?? peer
+  return address === undefined ? undefined : limitedUnit(address)
+}
 
 const LIMIT = 'precis.rateLimit'
 
