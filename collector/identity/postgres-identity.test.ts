@@ -124,6 +124,28 @@ describePostgres('PostgreSQL identity', () => {
     await done()
   })
 
+  it('stops between chunks when asked (a collector shutting down), leaving the rest queued', async () => {
+    const { schema, a, done } = await twoCollectors()
+    const sql = connect(PG_TEST_URL, { schema, max: 1 })
+    const secret = await secretOf(sql)
+    await a.insertEvents(Array.from({ length: 20 }, (_, i) => linkRow({ a: `dev-${i}` })))
+    const first = await resolveQueued(
+      sql,
+      secret,
+      () => crypto.randomUUID(),
+      {},
+      NOW,
+      7,
+      () => true,
+    )
+    expect(first).toBe(7)
+    const [left] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM identity_queue`
+    expect(left?.n).toBe(13)
+    expect(await resolveQueued(sql, secret, () => crypto.randomUUID(), {}, NOW, 7)).toBe(13)
+    await sql.end()
+    await done()
+  })
+
   it('keeps one profile per person when two collectors resolve the same people concurrently', async () => {
     const { schema, a, b, done } = await twoCollectors()
     // Each person's devices are linked only through events split between the two collectors,

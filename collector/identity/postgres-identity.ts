@@ -3,7 +3,7 @@
 import { type EventRow, fromEventRow } from '../store/event-row.ts'
 import type { Migration, Sql } from '../store/postgres-schema.ts'
 import type { StoredEvent } from '../store/types.ts'
-import { lockIdentity, resolveQueued, type Tx } from './postgres-resolver.ts'
+import { CHUNK, lockIdentity, resolveQueued, type Tx } from './postgres-resolver.ts'
 import type { Identifier } from './rules.ts'
 import {
   type AuditRow,
@@ -75,7 +75,12 @@ const allIdsOf = async (db: Db, site: string, id: string) => [
   ).map((r) => r.from_id),
 ]
 
-export const postgresIdentity = (sql: Sql, newId: () => string): IdentityStore => {
+export const postgresIdentity = (
+  sql: Sql,
+  newId: () => string,
+  /** The store is closing: resolution stops after its current chunk. */
+  stopping?: () => boolean,
+): IdentityStore => {
   // The secret never changes once made (events/1): read once; a failed read is tried again.
   let secretRead: Promise<string> | undefined
   const secret = () => {
@@ -120,7 +125,8 @@ export const postgresIdentity = (sql: Sql, newId: () => string): IdentityStore =
     })
 
   return {
-    resolveIdentities: async (settings, now) => resolveQueued(sql, await secret(), newId, settings, now),
+    resolveIdentities: async (settings, now) =>
+      resolveQueued(sql, await secret(), newId, settings, now, CHUNK, stopping),
     findProfile: (site, key, now) => view(sql, site, key, now),
     profileEvents: async (site, profileId, limit) =>
       eventsOf(sql, site, await heldBy(sql, site, profileId), limit),

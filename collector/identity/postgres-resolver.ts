@@ -32,6 +32,8 @@ const key = (...parts: string[]) => parts.join('\0')
  * Resolves every queued event, `chunk` at a time in seq order; resolves to how many events were
  * folded in (or, for erased people, deleted). Each chunk's queue rows are deleted in the
  * transaction that writes its profiles: an event shapes profiles exactly once, even across a crash.
+ * `stopping` is asked between chunks: a collector shutting down finishes its chunk and leaves the
+ * rest queued, rather than have its connections cut mid-chunk.
  */
 export const resolveQueued = async (
   sql: Sql,
@@ -40,13 +42,14 @@ export const resolveQueued = async (
   settings: SiteRules,
   now: number,
   chunk = CHUNK,
+  stopping: () => boolean = () => false,
 ) => {
   let processed = 0
   for (;;) {
     const { taken, events } = await sql.begin((tx) => resolveChunk(tx, secret, newId, settings, now, chunk))
     processed += events
     // Fewer than a chunk: the queue was drained (what arrives meanwhile waits for the next call).
-    if (taken < chunk) return processed
+    if (taken < chunk || stopping()) return processed
   }
 }
 

@@ -45,8 +45,8 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
     await sql.end()
     throw err
   }
-  const identity = postgresIdentity(sql, options.newId ?? (() => crypto.randomUUID()))
   let closing = false
+  const identity = postgresIdentity(sql, options.newId ?? (() => crypto.randomUUID()), () => closing)
   return {
     ...postgresEvents(sql),
     ...postgresLedger(sql),
