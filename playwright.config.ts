@@ -1,7 +1,6 @@
 import { defineConfig } from '@playwright/test'
+import { CHROMIUM } from './test/support/chromium.ts'
 
-// Debian's Chromium, never a downloaded browser. Background networking off: this machine has no
-// network beyond loopback and Chromium's own calls home would only fail.
 export default defineConfig({
   testDir: 'test/e2e',
   timeout: 30_000,
@@ -14,16 +13,6 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     headless: true,
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-gpu',
-      ],
-    },
+    launchOptions: CHROMIUM,
   },
 })

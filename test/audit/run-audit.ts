@@ -2,7 +2,7 @@
 // Opens the first page in a fresh Chromium profile and reports what it did before any click;
 // then presses the banner's "Reject all" and reports again after visiting every page given.
 // Exits 1 when anything needed consent. Works on any site that runs the Precis script tag.
-import { chromium } from '@playwright/test'
+import { launch } from '../support/chromium.ts'
 import { CLEAN, findings, instrument, recordRequests } from './privacy-audit.ts'
 
 const [first, ...more] = process.argv.slice(2)
@@ -11,10 +11,7 @@ if (!first) {
   process.exit(2)
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-background-networking'],
-})
+const browser = await launch()
 const context = await browser.newContext()
 await instrument(context)
 const page = await context.newPage()

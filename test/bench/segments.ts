@@ -1,7 +1,8 @@
 // Decision cost in Chromium: 50 segment rules over 1,000 remembered events, as the SDK evaluates
 // them (the rules module bundled for the browser, run in the page).
-import { chromium } from '@playwright/test'
+
 import { build } from 'esbuild'
+import { launch } from '../support/chromium.ts'
 
 export const RULES = 50
 export const EVENTS = 1000
@@ -19,11 +20,7 @@ const bundle = async () => {
 
 export const measureSegments = async () => {
   const script = await bundle()
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-background-networking'],
-  })
+  const browser = await launch()
   try {
     const page = await browser.newPage()
     await page.addScriptTag({ content: script })

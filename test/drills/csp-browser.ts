@@ -1,20 +1,6 @@
 // What the CSP drill watches in Chromium. Page code is plain strings: tsx would add helpers to
 // functions passed to the page that do not exist there.
-import { type Browser, chromium, type Page } from '@playwright/test'
-
-export const launch = () =>
-  chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-gpu',
-    ],
-  })
+import type { Browser, Page } from '@playwright/test'
 
 /** Before any page script: every securitypolicyviolation (shadow roots' too, they are composed). */
 const WATCH = `window.__csp = [];

@@ -7,8 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from '@playwright/test'
+import { launch } from '../support/chromium.ts'
 import { ADMIN_TOKEN, DEMO_WRITE_KEY, demoSite, ROOT, startCollector } from '../support/collector-process.ts'
-import { injectedElements, launch, type Watched, watchedPage } from './csp-browser.ts'
+import { injectedElements, type Watched, watchedPage } from './csp-browser.ts'
 import {
   byNonce,
   hasSlots,
