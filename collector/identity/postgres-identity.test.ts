@@ -12,7 +12,7 @@ import {
 import { openSqliteStore } from '../store/sqlite.ts'
 import type { Store } from '../store/types.ts'
 import { describeIdentityContract, type Ev, linkRow } from './contract.ts'
-import { resolveQueued } from './postgres-resolver.ts'
+import { resolveQueued, type Tx } from './postgres-resolver.ts'
 
 const NOW = Date.parse('2026-11-23T12:00:00Z')
 const SITE = 'demo'
@@ -142,6 +142,25 @@ describePostgres('PostgreSQL identity', () => {
     const [left] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM identity_queue`
     expect(left?.n).toBe(13)
     expect(await resolveQueued(sql, secret, () => crypto.randomUUID(), {}, NOW, 7)).toBe(13)
+    await sql.end()
+    await done()
+  })
+
+  it('tries a chunk again after a deadlock rolled it back, and gives up after three more', async () => {
+    const { schema, a, done } = await twoCollectors()
+    const sql = connect(PG_TEST_URL, { schema, max: 1 })
+    const secret = await secretOf(sql)
+    await a.insertEvents(Array.from({ length: 10 }, (_, i) => linkRow({ a: `dev-${i}` })))
+    const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' })
+    // The real database, with the first `failures` transactions failing as PostgreSQL would fail them.
+    const failing = (failures: number) =>
+      ({
+        ...sql,
+        begin: (fn: (tx: Tx) => unknown) => (failures-- > 0 ? Promise.reject(deadlock) : sql.begin(fn)),
+      }) as unknown as Sql
+    const id = () => crypto.randomUUID()
+    await expect(resolveQueued(failing(4), secret, id, {}, NOW, 7)).rejects.toThrow('deadlock detected')
+    expect(await resolveQueued(failing(3), secret, id, {}, NOW, 7)).toBe(10)
     await sql.end()
     await done()
   })

@@ -25,6 +25,10 @@ export const lockIdentity = (tx: Tx) =>
 
 /** Queued events per transaction: big enough to amortize the round trips, small enough to keep locks short. */
 export const CHUNK = 2000
+/** deadlock_detected and serialization_failure: the transaction was rolled back and may be retried. */
+const RETRYABLE = new Set(['40P01', '40001'])
+/** Tries of one chunk after the first. */
+const RETRIES = 3
 
 const key = (...parts: string[]) => parts.join('\0')
 
@@ -45,8 +49,18 @@ export const resolveQueued = async (
   stopping: () => boolean = () => false,
 ) => {
   let processed = 0
-  for (;;) {
-    const { taken, events } = await sql.begin((tx) => resolveChunk(tx, secret, newId, settings, now, chunk))
+  for (let retries = 0; ; ) {
+    let result: { taken: number; events: number }
+    try {
+      result = await sql.begin((tx) => resolveChunk(tx, secret, newId, settings, now, chunk))
+    } catch (err) {
+      // Retention or erasure deleting the same events can deadlock with a chunk; PostgreSQL rolls
+      // the chunk back whole, so it is simply tried again.
+      if (!RETRYABLE.has((err as { code?: string }).code ?? '') || ++retries > RETRIES) throw err
+      continue
+    }
+    retries = 0
+    const { taken, events } = result
     processed += events
     // Fewer than a chunk: the queue was drained (what arrives meanwhile waits for the next call).
     if (taken < chunk || stopping()) return processed
