@@ -10,6 +10,6 @@ export const DRILLS: Record<string, () => Promise<Drill>> = Object.fromEntries(
     .sort()
     .map((file) => [
       file.slice(0, -SUFFIX.length),
-      async () => ((await import(`./${file}`)) as { drill: Drill }).drill,
+      async () => ((await import(/* @vite-ignore */ `./${file}`)) as { drill: Drill }).drill,
     ]),
 )
