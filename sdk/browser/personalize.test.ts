@@ -1,40 +1,60 @@
 import { describe, expect, it } from 'vitest'
-import { type Decidable, HIDE_ID, hideTargets } from './personalize.ts'
+import { type Decidable, HIDE_MARK, hideTargets, hiding, unhide } from './personalize.ts'
 
-/** Just the document and timer parts hideTargets touches. */
-const fakeWindow = (existing = false) => {
-  const appended: { id?: string; nonce?: string; textContent?: string; remove(): void }[] = []
-  const timers: number[] = []
-  const document = {
-    getElementById: (id: string) => (existing && id === HIDE_ID ? {} : null),
-    createElement: () => ({ remove() {} }),
-    head: { append: (el: (typeof appended)[number]) => appended.push(el) },
+/** A style sheet as the browser constructs one: its rules given by replaceSync. */
+class FakeSheet {
+  text = ''
+  replaceSync(text: string) {
+    this.text = text
   }
-  const win = { document, setTimeout: (_: () => void, ms: number) => timers.push(ms) }
-  return { win: win as unknown as Window, appended, timers }
+}
+
+/** Just the document and timer parts hiding touches. */
+const fakeWindow = () => {
+  const timers: (() => void)[] = []
+  const document = { adoptedStyleSheets: [] as unknown[] }
+  const win = {
+    document,
+    CSSStyleSheet: FakeSheet,
+    setTimeout: (fn: () => void) => timers.push(fn),
+  }
+  return { win: win as unknown as Window, doc: document as unknown as Document, timers }
 }
 
 const config = { hide: ['[data-precis-slot="hero"]'], timeout: 300 } as Decidable
 
 describe('hideTargets', () => {
-  it("hides what may change before the first paint, with the script tag's nonce, for at most the timeout", () => {
-    const { win, appended, timers } = fakeWindow()
-    hideTargets(win, config, false, 'abc123')
-    expect(appended).toEqual([
-      expect.objectContaining({
-        id: HIDE_ID,
-        nonce: 'abc123',
-        textContent: '[data-precis-slot="hero"]:not([data-precis-ready]){visibility:hidden}',
-      }),
-    ])
-    expect(timers).toEqual([300])
+  it('hides what may change before the first paint with an adopted sheet (no inline style), until the timeout', () => {
+    const { win, doc, timers } = fakeWindow()
+    const other = new FakeSheet()
+    doc.adoptedStyleSheets = [other as unknown as CSSStyleSheet]
+    hideTargets(win, config, false)
+    expect(hiding(doc)).toBe(true)
+    expect(doc.adoptedStyleSheets[1]).toMatchObject({
+      [HIDE_MARK]: true,
+      text: '[data-precis-slot="hero"]:not([data-precis-ready]){visibility:hidden}',
+    })
+    timers[0]!()
+    expect(hiding(doc)).toBe(false)
+    expect(doc.adoptedStyleSheets).toEqual([other])
   })
 
   it('hides nothing once painted, nor twice after the snippet did', () => {
     const painted = fakeWindow()
     hideTargets(painted.win, config, true)
-    const snippetDid = fakeWindow(true)
-    hideTargets(snippetDid.win, config, false)
-    expect([...painted.appended, ...snippetDid.appended]).toEqual([])
+    expect(painted.doc.adoptedStyleSheets).toEqual([])
+    const again = fakeWindow()
+    hideTargets(again.win, config, false)
+    hideTargets(again.win, config, false)
+    expect(again.doc.adoptedStyleSheets).toHaveLength(1)
+  })
+
+  it('unhide removes only the hide sheet', () => {
+    const { win, doc } = fakeWindow()
+    const other = new FakeSheet()
+    hideTargets(win, config, false)
+    doc.adoptedStyleSheets = [other as unknown as CSSStyleSheet, ...doc.adoptedStyleSheets]
+    unhide(doc)
+    expect(doc.adoptedStyleSheets).toEqual([other])
   })
 })

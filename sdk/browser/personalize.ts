@@ -8,8 +8,22 @@ import type { Personalization } from '../rules/personalization-schema.ts'
 export const CACHE_KEY = 'precis.personalize'
 /** The local history and what it needs (traits, the holdout seed). */
 export const HISTORY_DB = 'precis-personalize'
-/** The style that keeps slots with a possible variant hidden until decided (the snippet adds it). */
-export const HIDE_ID = 'precis-hide'
+/**
+ * What keeps slots with a possible variant hidden until decided (the snippet adds it): a style
+ * sheet adopted by the document, marked with this property. A constructed sheet is no inline
+ * style, so no Content-Security-Policy has to allow one.
+ */
+export const HIDE_MARK = 'precisHide'
+
+type Marked = CSSStyleSheet & { [HIDE_MARK]?: true }
+
+/** Whether the hide sheet is in force. */
+export const hiding = (doc: Document) => doc.adoptedStyleSheets.some((s) => (s as Marked)[HIDE_MARK])
+
+/** Shows everything the hide sheet kept hidden. */
+export const unhide = (doc: Document) => {
+  if (hiding(doc)) doc.adoptedStyleSheets = doc.adoptedStyleSheets.filter((s) => !(s as Marked)[HIDE_MARK])
+}
 
 /** What p.js caches and the chunk decides with: personalization, experiments, what to hide meanwhile. */
 export interface Decidable extends Personalization {
@@ -71,18 +85,18 @@ const active = (d: Decidable | undefined | null): d is Decidable =>
 
 /**
  * Hides what may change, unless the page was already painted: what the visitor has seen stays as
- * it was rather than flash. The snippet does the same before any paint. `nonce` (the script tag's)
- * lets the style pass a nonce-based Content-Security-Policy.
+ * it was rather than flash. The snippet does the same before any paint.
  */
-export const hideTargets = (win: Window, d: Decidable, painted: boolean, nonce = '') => {
+export const hideTargets = (win: Window, d: Decidable, painted: boolean) => {
   const doc = win.document
-  if (painted || !d.hide.length || doc.getElementById(HIDE_ID)) return
-  const style = doc.createElement('style')
-  style.nonce = nonce
-  style.id = HIDE_ID
-  style.textContent = `${d.hide.map((s) => `${s}:not([data-precis-ready])`)}{visibility:hidden}`
-  doc.head.append(style)
-  win.setTimeout(() => style.remove(), d.timeout)
+  if (painted || !d.hide.length || hiding(doc)) return
+  const sheet: Marked = new (win as Window & typeof globalThis).CSSStyleSheet()
+  sheet[HIDE_MARK] = true
+  sheet.replaceSync(`${d.hide.map((s) => `${s}:not([data-precis-ready])`)}{visibility:hidden}`)
+  doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet]
+  win.setTimeout(() => {
+    doc.adoptedStyleSheets = doc.adoptedStyleSheets.filter((s) => s !== sheet)
+  }, d.timeout)
 }
 
 /**
@@ -96,7 +110,6 @@ export const startPersonalization = (
   consent: Pick<ConsentStore, 'get' | 'on'>,
   load: () => Promise<StartPersonalizer>,
   options: Omit<PersonalizerOptions, 'win' | 'config' | 'changed'>,
-  nonce?: string,
 ) => {
   const granted = () => consent.get().purposes.personalization
   const storage = () => win.localStorage
@@ -116,7 +129,7 @@ export const startPersonalization = (
     if (!granted() || loading || !active(config)) return
     loading = true
     const painted = win.performance.getEntriesByType('paint').length > 0
-    hideTargets(win, config, painted, nonce)
+    hideTargets(win, config, painted)
     loaded = load().then(
       (chunk) => {
         if (!granted()) return undefined
@@ -134,7 +147,7 @@ export const startPersonalization = (
         return started
       },
       () => {
-        win.document.getElementById(HIDE_ID)?.remove()
+        unhide(win.document)
         return undefined
       },
     )
@@ -147,7 +160,7 @@ export const startPersonalization = (
     }
   }
   const purge = () => {
-    win.document.getElementById(HIDE_ID)?.remove()
+    unhide(win.document)
     const deleteAll = () => {
       try {
         storage().removeItem(CACHE_KEY)

@@ -20,7 +20,6 @@ if (script && (!stub || Array.isArray(stub.q))) {
     writeKey: dataset.writeKey,
     capture: captureOptions({}, dataset),
     debug: dataset.debug !== undefined,
-    nonce: script.nonce,
     ...(dataset.sessionMinutes ? { sessionMinutes: Number(dataset.sessionMinutes) } : {}),
   })
   const { replay, outbox: _, ...api } = precis

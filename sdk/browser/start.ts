@@ -31,8 +31,6 @@ export interface BrowserOptions {
   capture?: Partial<CaptureOptions>
   /** Session inactivity timeout in minutes (default 30). */
   sessionMinutes?: number
-  /** The page's Content-Security-Policy nonce (the script tag's), for the style that hides slots. */
-  nonce?: string
   /** Logs delivery trouble (the collector's error codes) to the console. */
   debug?: boolean
   /** How web-vitals is loaded: the script tag loads dist/p-vitals.js, bundlers import it. */
@@ -89,7 +87,6 @@ export const startBrowserSdk = (win: Window, options: BrowserOptions) => {
     consent,
     options.loadPersonalizer ?? loadChunk(win, `${options.apiHost}/p-personalize.js`, 'precisPersonalize'),
     { clock, track: (event, properties) => precis.track(event, properties), user: () => precis.user() },
-    options.nonce,
   )
   const precis = createPrecis({
     clock,

@@ -40,8 +40,8 @@ export const sha256 = (text: string) => `'sha256-${createHash('sha256').update(t
 
 /**
  * How the snippet is allowed: by hash, by nonce, by nonce with 'strict-dynamic'. The `slots`
- * variants are a site with content slots and an experiment, whose anti-flicker <style> needs
- * inline styles (snippet by hash) or the nonce in style-src (`slots-nonce`).
+ * variants are a site with content slots and an experiment, whose slots the snippet hides before
+ * the first paint (snippet by hash, `slots-nonce` by nonce).
  */
 export type Variant = 'hash' | 'nonce' | 'strict-dynamic' | 'slots' | 'slots-nonce'
 
@@ -49,8 +49,7 @@ export const hasSlots = (v: Variant) => v === 'slots' || v === 'slots-nonce'
 
 /**
  * The policy a site owner sets (README "Content-Security-Policy"): scripts only from the collector
- * and the snippet (by hash or nonce), requests only to the collector, nothing inline for styles
- * unless the site hides slots before the first paint.
+ * and the snippet (by hash or nonce), requests only to the collector, nothing inline for styles.
  */
 export const shopPolicy = (collector: string, variant: Variant, snippet: string, nonce: string) => {
   const script =
@@ -64,11 +63,7 @@ export const shopPolicy = (collector: string, variant: Variant, snippet: string,
     "default-src 'self'",
     `script-src ${script}`,
     `connect-src ${collector}`,
-    variant === 'slots'
-      ? "style-src 'self' 'unsafe-inline'"
-      : variant === 'slots-nonce'
-        ? `style-src 'self' 'nonce-${nonce}'`
-        : "style-src 'self'",
+    "style-src 'self'",
     "img-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",

@@ -1,6 +1,6 @@
 import type { Experiment } from '../../rules/experiment-schema.ts'
 import { assign } from '../../rules/experiments.ts'
-import { HIDE_ID } from '../personalize.ts'
+import { hiding } from '../personalize.ts'
 
 export interface ExperimentEnv {
   win: Window
@@ -76,7 +76,7 @@ export const runExperiments = (env: ExperimentEnv) => {
    * while the targets are still hidden: what the visitor has seen is never changed.
    */
   const sweep = (root: ParentNode) => {
-    if (!doc.getElementById(HIDE_ID)) return
+    if (!hiding(doc)) return
     for (const { selector, add } of classes)
       for (const el of root.querySelectorAll(selector)) el.classList.add(add)
     for (const { experiment, selectors } of watched) {

@@ -6,7 +6,7 @@ import {
   pickProperties,
   type SegmentEngine,
 } from '../../rules/segments.ts'
-import { HIDE_ID, type StartPersonalizer } from '../personalize.ts'
+import { type StartPersonalizer, unhide } from '../personalize.ts'
 import { browserAttributes } from './attributes.ts'
 import { runExperiments } from './experiments.ts'
 import { historyStore } from './history-store.ts'
@@ -117,7 +117,7 @@ export const startPersonalizer: StartPersonalizer = ({ win, config, clock, track
     },
     () => {
       // No IndexedDB: slots keep their baselines, experiments their controls; nothing to remember with.
-      win.document.getElementById(HIDE_ID)?.remove()
+      unhide(win.document)
       experiments = {
         slots: new Map(),
         variant: (key) => config.experiments.find((e) => e.key === key)?.variations[0]?.key ?? null,

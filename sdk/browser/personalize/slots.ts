@@ -1,6 +1,6 @@
 import { hash } from '../../rules/hash.ts'
 import type { SlotConfig } from '../../rules/personalization-schema.ts'
-import { HIDE_ID } from '../personalize.ts'
+import { hiding } from '../personalize.ts'
 import { renderContent } from './render.ts'
 
 /** What a visitor got in a slot: a variant, the baseline because of the holdout, or the baseline. */
@@ -52,7 +52,7 @@ const SEEN_MS = 1000
  */
 export const fillSlots = ({ win, slots, segments, seed, attributes, track, overrides }: SlotEnv) => {
   const doc = win.document
-  const hidden = !!doc.getElementById(HIDE_ID)
+  const hidden = hiding(doc)
   const decisions: SlotDecision[] = []
   for (const el of doc.querySelectorAll<HTMLElement>('[data-precis-slot]')) {
     const name = el.dataset.precisSlot!
