@@ -47,7 +47,8 @@ test('each visitor is exposed once, the split follows the weights, only "green" 
   browser,
   page,
 }) => {
-  test.setTimeout(120_000)
+  // 40 visitors, 3 pages each, 4 browsers at a time: about 1.5 to 2 minutes on 2 cores beside the other worker.
+  test.setTimeout(180_000)
   collector = await startCollector({ personalization: patient() })
   const visitors: Awaited<ReturnType<typeof visit>>[] = []
   for (let i = 0; i < VISITORS; i += 4)
