@@ -1,15 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createOutbox, type Lock, memoryOutboxStore, utf8Length } from './outbox.ts'
 import {
-  createOutbox,
-  type Lock,
-  memoryOutboxStore,
-  type OutboxOptions,
-  type OutboxRecord,
-  type Spill,
-  utf8Length,
-} from './outbox.ts'
-import { eventName, fakeTimersClock, outgoing, pendingTransport, recordingTransport } from './testing.ts'
-import type { OutgoingEvent, SendResult, Transport } from './types.ts'
+  eventName,
+  eventNames,
+  fakeTimersClock,
+  outgoing,
+  pendingTransport,
+  recordingTransport,
+  setupOutbox,
+} from './testing.ts'
+import type { SendResult } from './types.ts'
 
 beforeEach(() => {
   vi.useFakeTimers({ now: Date.parse('2026-11-23T10:00:00.000Z') })
@@ -18,41 +18,20 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-const names = (events: readonly OutgoingEvent[]) => events.map(eventName)
-
-const setup = (
-  script: Parameters<typeof recordingTransport>[0] = [],
-  options: Partial<OutboxOptions> = {},
-) => {
-  const rec = recordingTransport(script)
-  const store = memoryOutboxStore()
-  const outbox = createOutbox({
-    store,
-    transport: rec.transport,
-    clock: fakeTimersClock(),
-    random: () => 0.5,
-    enabled: () => true,
-    maxBatch: 3,
-    flushInterval: 2000,
-    ...options,
-  })
-  return { ...rec, store, outbox }
-}
-
 describe('batching', () => {
   it('sends once maxBatch events wait', async () => {
-    const { outbox, batches } = setup()
+    const { outbox, batches } = setupOutbox()
     outbox.push(outgoing('1'))
     outbox.push(outgoing('2'))
     await vi.advanceTimersByTimeAsync(0)
     expect(batches).toHaveLength(0)
     outbox.push(outgoing('3'))
     await vi.advanceTimersByTimeAsync(0)
-    expect(batches.map(names)).toEqual([['1', '2', '3']])
+    expect(batches.map(eventNames)).toEqual([['1', '2', '3']])
   })
 
   it('sends a partial batch flushInterval after its first event, and sets no timer while idle', async () => {
-    const { outbox, batches } = setup()
+    const { outbox, batches } = setupOutbox()
     expect(vi.getTimerCount()).toBe(0)
     outbox.push(outgoing())
     await vi.advanceTimersByTimeAsync(1999)
@@ -63,12 +42,12 @@ describe('batching', () => {
   })
 
   it('splits a backlog into requests bounded by count and bytes, oldest first', async () => {
-    const { outbox, batches } = setup([], { maxBatch: 1000, requestEvents: 4, requestBytes: 2000 })
+    const { outbox, batches } = setupOutbox([], { maxBatch: 1000, requestEvents: 4, requestBytes: 2000 })
     const big = (name: string) => outgoing(name, { pad: 'x'.repeat(500) })
     for (const n of ['a', 'b', 'c', 'd', 'e']) outbox.push(outgoing(n))
     for (const n of ['B1', 'B2', 'B3', 'B4']) outbox.push(big(n))
     await outbox.flush()
-    expect(batches.map(names)).toEqual([
+    expect(batches.map(eventNames)).toEqual([
       ['a', 'b', 'c', 'd'],
       ['e', 'B1', 'B2'],
       ['B3', 'B4'],
@@ -101,7 +80,7 @@ describe('durability', () => {
   })
 
   it('sends what an earlier page left in the store', async () => {
-    const first = setup()
+    const first = setupOutbox()
     first.outbox.push(outgoing('left behind'))
     await vi.advanceTimersByTimeAsync(0)
     const rec = recordingTransport()
@@ -113,7 +92,7 @@ describe('durability', () => {
       enabled: () => true,
     })
     await next.flush()
-    expect(names(rec.sent())).toEqual(['left behind'])
+    expect(eventNames(rec.sent())).toEqual(['left behind'])
     expect(first.store.data.size).toBe(0)
   })
 
@@ -146,7 +125,9 @@ describe('retries', () => {
 
   it('backs off exponentially with jitter, then delivers once', async () => {
     const random = vi.fn(() => 0.5)
-    const { outbox, batches, store } = setup([fail(503), fail(503), new TypeError('network')], { random })
+    const { outbox, batches, store } = setupOutbox([fail(503), fail(503), new TypeError('network')], {
+      random,
+    })
     outbox.push(outgoing('x'))
     await outbox.flush()
     // Attempt n waits base·2^n / 2 + random·base·2^n / 2: 1.5 s, 3 s, 6 s with random = 0.5.
@@ -165,7 +146,7 @@ describe('retries', () => {
   it('jitter spreads retries between half and all of the ceiling', async () => {
     const delays: number[] = []
     for (const r of [0, 0.999]) {
-      const { outbox, batches } = setup([fail(503)], { random: () => r })
+      const { outbox, batches } = setupOutbox([fail(503)], { random: () => r })
       outbox.push(outgoing())
       await outbox.flush()
       const start = Date.now()
@@ -178,7 +159,7 @@ describe('retries', () => {
   })
 
   it("honours the server's Retry-After on 429 and 503", async () => {
-    const { outbox, batches } = setup([fail(429, 30_000)])
+    const { outbox, batches } = setupOutbox([fail(429, 30_000)])
     outbox.push(outgoing())
     await outbox.flush()
     await vi.advanceTimersByTimeAsync(29_999)
@@ -188,7 +169,7 @@ describe('retries', () => {
   })
 
   it('waits out the backoff even when new events fill a batch', async () => {
-    const { outbox, batches } = setup([fail(503, 10_000)])
+    const { outbox, batches } = setupOutbox([fail(503, 10_000)])
     outbox.push(outgoing())
     await outbox.flush()
     for (let i = 0; i < 5; i++) outbox.push(outgoing())
@@ -201,7 +182,7 @@ describe('retries', () => {
   it('keeps its retry when a drain in between finds the lock taken by another tab', async () => {
     let calls = 0
     const busyOnce: Lock = async (fn) => (++calls === 2 ? undefined : fn())
-    const { outbox, batches } = setup([fail(503, 10_000)], { lock: busyOnce })
+    const { outbox, batches } = setupOutbox([fail(503, 10_000)], { lock: busyOnce })
     outbox.push(outgoing())
     await outbox.flush()
     await outbox.flush() // the other tab holds the lock
@@ -229,12 +210,12 @@ describe('retries', () => {
     expect(rec.batches).toHaveLength(0)
     busy = false
     await vi.advanceTimersByTimeAsync(2000)
-    expect(names(rec.sent())).toEqual(['left'])
+    expect(eventNames(rec.sent())).toEqual(['left'])
   })
 
   it('drops and counts a batch refused with a 4xx other than 408 and 429, and logs the code', async () => {
     const log = vi.fn()
-    const { outbox, batches, store } = setup(
+    const { outbox, batches, store } = setupOutbox(
       [{ ok: false, retry: false, status: 400, code: 'invalid_body' }],
       { log },
     )
@@ -249,7 +230,7 @@ describe('retries', () => {
   })
 
   it('counts events the collector refused one by one in an accepted batch', async () => {
-    const { outbox } = setup([{ ok: true, retry: false, status: 200, rejected: 1 }])
+    const { outbox } = setupOutbox([{ ok: true, retry: false, status: 200, rejected: 1 }])
     outbox.push(outgoing())
     outbox.push(outgoing())
     await outbox.flush()
@@ -258,7 +239,7 @@ describe('retries', () => {
 
   it('goes quiet offline and sends at once when the network is back', async () => {
     let online = false
-    const { outbox, batches } = setup([], { online: () => online })
+    const { outbox, batches } = setupOutbox([], { online: () => online })
     for (let i = 0; i < 5; i++) outbox.push(outgoing())
     await vi.advanceTimersByTimeAsync(60_000)
     outbox.unload()
@@ -272,7 +253,7 @@ describe('retries', () => {
 
 describe('bounds', () => {
   it('drops events older than the TTL and counts them', async () => {
-    const { outbox, sent, store } = setup([], { ttl: 60_000, online: () => false })
+    const { outbox, sent, store } = setupOutbox([], { ttl: 60_000, online: () => false })
     outbox.push(outgoing('old'))
     await vi.advanceTimersByTimeAsync(30_000)
     outbox.push(outgoing('young'))
@@ -284,200 +265,23 @@ describe('bounds', () => {
   })
 
   it('keeps at most maxEvents, dropping the oldest first', async () => {
-    const { outbox, sent } = setup([], { maxEvents: 3, maxBatch: 100 })
+    const { outbox, sent } = setupOutbox([], { maxEvents: 3, maxBatch: 100 })
     for (const n of ['1', '2', '3', '4', '5']) outbox.push(outgoing(n))
     await outbox.flush()
-    expect(names(sent())).toEqual(['3', '4', '5'])
+    expect(eventNames(sent())).toEqual(['3', '4', '5'])
     expect(outbox.stats().dropped.overflow).toBe(2)
   })
 
   it('keeps at most maxBytes', async () => {
     const size = utf8Length(JSON.stringify(outgoing('1')))
-    const { outbox, sent } = setup([], { maxBytes: size * 2 + 1, maxBatch: 100 })
+    const { outbox, sent } = setupOutbox([], { maxBytes: size * 2 + 1, maxBatch: 100 })
     for (const n of ['1', '2', '3']) outbox.push(outgoing(n))
     await outbox.flush()
-    expect(names(sent())).toEqual(['2', '3'])
+    expect(eventNames(sent())).toEqual(['2', '3'])
   })
 
   it('counts UTF-8 bytes, not UTF-16 units', () => {
     expect(utf8Length('aé中😀')).toBe(1 + 2 + 3 + 4)
-  })
-})
-
-describe('unload', () => {
-  it("starts requests synchronously for this page's events, within the keepalive room", () => {
-    let room = 2600
-    const batches: number[] = []
-    const transport: Transport = {
-      room: () => room,
-      send: (events) => {
-        const bytes = events.length * 1000
-        batches.push(events.length)
-        room -= bytes
-        return new Promise(() => {}) // the page is gone: no answer
-      },
-    }
-    const store = memoryOutboxStore()
-    const outbox = createOutbox({
-      store,
-      transport,
-      clock: fakeTimersClock(),
-      random: Math.random,
-      enabled: () => true,
-      maxBatch: 100,
-      requestBytes: 1400,
-    })
-    for (let i = 0; i < 6; i++) outbox.push(outgoing('E', { pad: 'x'.repeat(900) }))
-    outbox.unload()
-    // Each request carries one ~1 KB event (1,400 B per request); the room takes two.
-    expect(batches).toEqual([1, 1])
-    outbox.unload() // pagehide after visibilitychange: what is in flight is not sent twice
-    expect(batches).toEqual([1, 1])
-  })
-
-  it('leaves what did not fit for the next page', async () => {
-    const { transport, calls } = pendingTransport()
-    const store = memoryOutboxStore()
-    const outbox = createOutbox({
-      store,
-      transport: { ...transport, room: () => 1000 },
-      clock: fakeTimersClock(),
-      random: Math.random,
-      enabled: () => true,
-      maxBatch: 100,
-    })
-    for (let i = 0; i < 30; i++) outbox.push(outgoing('E', { pad: 'x'.repeat(50) }))
-    outbox.unload()
-    await vi.advanceTimersByTimeAsync(0)
-    const sent = calls.flatMap((c) => c.events).length
-    expect(sent).toBeGreaterThan(0)
-    expect(sent).toBeLessThan(30)
-    expect(store.data.size).toBe(30)
-  })
-})
-
-describe('spill', () => {
-  const memorySpill = () => {
-    let saved: OutboxRecord[] = []
-    const spill: Spill = {
-      read: () => structuredClone(saved),
-      write: (records) => {
-        saved = structuredClone([...records])
-      },
-    }
-    return { spill, saved: () => saved }
-  }
-  /** A store whose writes are still running when the page dies. */
-  const stalledStore = () => ({ ...memoryOutboxStore(), put: () => new Promise<void>(() => {}) })
-
-  it('keeps on unload what the store has not finished writing, and the next page sends it', async () => {
-    const { spill, saved } = memorySpill()
-    const { transport, calls } = pendingTransport()
-    const leaving = createOutbox({
-      store: stalledStore(),
-      transport: { ...transport, room: () => 0 },
-      clock: fakeTimersClock(),
-      random: Math.random,
-      enabled: () => true,
-      spill,
-    })
-    for (const n of ['a', 'b', 'c']) leaving.push(outgoing(n))
-    await vi.advanceTimersByTimeAsync(0)
-    leaving.unload()
-    expect(calls).toHaveLength(0) // no keepalive room
-    expect(saved().map((r) => eventName(r.event))).toEqual(['a', 'b', 'c'])
-
-    const next = setup([], { spill })
-    await next.outbox.flush()
-    expect(next.batches.map(names)).toEqual([['a', 'b', 'c']])
-    expect(saved()).toEqual([])
-    expect(next.store.data.size).toBe(0)
-  })
-
-  it('keeps nothing the store already holds, and takes back what it finished writing after hiding', async () => {
-    const { spill, saved } = memorySpill()
-    let finish = () => {}
-    const store = memoryOutboxStore()
-    const slowPut = store.put
-    const { outbox } = setup([], {
-      store: { ...store, put: (r) => new Promise<void>((done) => (finish = () => slowPut(r).then(done))) },
-      spill,
-      maxBatch: 100,
-    })
-    outbox.push(outgoing('written'))
-    await vi.advanceTimersByTimeAsync(0)
-    finish()
-    await vi.advanceTimersByTimeAsync(0)
-    outbox.push(outgoing('writing'))
-    await vi.advanceTimersByTimeAsync(0)
-    outbox.unload() // visibilitychange hidden, with no keepalive room
-    expect(saved().map((r) => eventName(r.event))).toEqual(['writing'])
-    finish()
-    await vi.advanceTimersByTimeAsync(0)
-    expect(saved()).toEqual([])
-  })
-
-  it('is bounded, keeping the oldest, and adds to what other pages left', () => {
-    const { spill, saved } = memorySpill()
-    spill.write([{ event: outgoing('earlier'), at: 0, bytes: 10 }])
-    const outbox = createOutbox({
-      store: stalledStore(),
-      transport: { ...pendingTransport().transport, room: () => 0 },
-      clock: fakeTimersClock(),
-      random: Math.random,
-      enabled: () => true,
-      spill,
-      spillBytes: 2.5 * utf8Length(JSON.stringify(outgoing('1', { pad: 'x'.repeat(20) }))),
-    })
-    for (const n of ['1', '2', '3', '4']) outbox.push(outgoing(n, { pad: 'x'.repeat(20) }))
-    outbox.unload()
-    expect(saved().map((r) => eventName(r.event))).toEqual(['earlier', '1', '2'])
-  })
-
-  it.each([
-    ['offline', { online: () => false }],
-    ['before the site config', { ready: () => false }],
-  ] as const)('keeps unwritten events %s, with nothing sent', async (_, when) => {
-    const { spill, saved } = memorySpill()
-    const { transport, calls } = pendingTransport()
-    const leaving = createOutbox({
-      store: stalledStore(),
-      transport: { ...transport, room: () => 60_000, ...('ready' in when ? { ready: when.ready } : {}) },
-      clock: fakeTimersClock(),
-      random: Math.random,
-      enabled: () => true,
-      ...('online' in when ? { online: when.online } : {}),
-      spill,
-    })
-    for (const n of ['a', 'b']) leaving.push(outgoing(n))
-    leaving.unload()
-    expect(calls).toHaveLength(0)
-    expect(saved().map((r) => eventName(r.event))).toEqual(['a', 'b'])
-  })
-
-  it('keeps nothing without consent', () => {
-    const { spill, saved } = memorySpill()
-    const outbox = createOutbox({
-      store: stalledStore(),
-      transport: pendingTransport().transport,
-      clock: fakeTimersClock(),
-      random: Math.random,
-      enabled: () => false,
-      spill,
-    })
-    outbox.push(outgoing('a'))
-    outbox.unload()
-    expect(saved()).toEqual([])
-  })
-
-  it('is removed on withdrawal', async () => {
-    const { spill, saved } = memorySpill()
-    const { outbox } = setup([], { store: stalledStore(), spill })
-    outbox.push(outgoing('a'))
-    outbox.unload()
-    expect(saved()).toHaveLength(1)
-    void outbox.clear()
-    expect(saved()).toEqual([])
   })
 })
 

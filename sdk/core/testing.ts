@@ -1,5 +1,6 @@
 // Test doubles for the SDK's injected edges. Timers are vitest's fake timers behind the Clock seam.
 import type { Lease, LeaseCell } from './lease.ts'
+import { createOutbox, memoryOutboxStore, type OutboxOptions } from './outbox.ts'
 import type { Clock, KeyValueStorage, OutgoingEvent, SendResult, Transport } from './types.ts'
 
 export const fakeTimersClock = (): Clock => ({
@@ -64,3 +65,25 @@ export const pendingTransport = () => {
 
 /** The event names of track events (tests read them often). */
 export const eventName = (e: OutgoingEvent) => (e as { event?: string }).event
+
+export const eventNames = (events: readonly OutgoingEvent[]) => events.map(eventName)
+
+/** An outbox on a recording transport and a memory store: batches of 3, flushed after 2 s. */
+export const setupOutbox = (
+  script: Parameters<typeof recordingTransport>[0] = [],
+  options: Partial<OutboxOptions> = {},
+) => {
+  const rec = recordingTransport(script)
+  const store = memoryOutboxStore()
+  const outbox = createOutbox({
+    store,
+    transport: rec.transport,
+    clock: fakeTimersClock(),
+    random: () => 0.5,
+    enabled: () => true,
+    maxBatch: 3,
+    flushInterval: 2000,
+    ...options,
+  })
+  return { ...rec, store, outbox }
+}
