@@ -12,7 +12,7 @@ class FakeSheet {
 /** Just the document and timer parts hiding touches. */
 const fakeWindow = () => {
   const timers: (() => void)[] = []
-  const document = { adoptedStyleSheets: [] as unknown[] }
+  const document = { adoptedStyleSheets: [] as unknown[], getElementById: () => null }
   const win = {
     document,
     CSSStyleSheet: FakeSheet,
@@ -56,5 +56,34 @@ describe('hideTargets', () => {
     doc.adoptedStyleSheets = [other as unknown as CSSStyleSheet, ...doc.adoptedStyleSheets]
     unhide(doc)
     expect(doc.adoptedStyleSheets).toEqual([other])
+  })
+})
+
+describe('hideTargets without adoptedStyleSheets (Safari before 16.4)', () => {
+  it('falls back to a <style> element, which hiding() sees and unhide() removes', () => {
+    const timers: (() => void)[] = []
+    let held: { id?: string; textContent?: string; remove(): void } | null = null
+    const style = {
+      remove: () => {
+        held = null
+      },
+    }
+    const doc = {
+      getElementById: (id: string) => (held && held.id === id ? held : null),
+      createElement: () => style,
+      head: {
+        append: (el: typeof style) => {
+          held = el
+        },
+      },
+    } as unknown as Document
+    const win = { document: doc, setTimeout: (fn: () => void) => timers.push(fn) } as unknown as Window
+    hideTargets(win, config, false)
+    expect(held).toMatchObject({
+      textContent: '[data-precis-slot="hero"]:not([data-precis-ready]){visibility:hidden}',
+    })
+    expect(hiding(doc)).toBe(true)
+    unhide(doc)
+    expect(hiding(doc)).toBe(false)
   })
 })

@@ -11,18 +11,24 @@ export const HISTORY_DB = 'precis-personalize'
 /**
  * What keeps slots with a possible variant hidden until decided (the snippet adds it): a style
  * sheet adopted by the document, marked with this property. A constructed sheet is no inline
- * style, so no Content-Security-Policy has to allow one.
+ * style, so no Content-Security-Policy has to allow one. Browsers without adoptedStyleSheets
+ * (Safari before 16.4) get a <style> element with the id HIDE_ID from p.js instead.
  */
 export const HIDE_MARK = 'precisHide'
+const HIDE_ID = 'precis-hide'
 
 type Marked = CSSStyleSheet & { [HIDE_MARK]?: true }
+const marked = (s: CSSStyleSheet) => !!(s as Marked)[HIDE_MARK]
 
 /** Whether the hide sheet is in force. */
-export const hiding = (doc: Document) => doc.adoptedStyleSheets.some((s) => (s as Marked)[HIDE_MARK])
+export const hiding = (doc: Document) =>
+  !!doc.adoptedStyleSheets?.some(marked) || !!doc.getElementById(HIDE_ID)
 
 /** Shows everything the hide sheet kept hidden. */
 export const unhide = (doc: Document) => {
-  if (hiding(doc)) doc.adoptedStyleSheets = doc.adoptedStyleSheets.filter((s) => !(s as Marked)[HIDE_MARK])
+  if (doc.adoptedStyleSheets?.some(marked))
+    doc.adoptedStyleSheets = doc.adoptedStyleSheets.filter((s) => !marked(s))
+  doc.getElementById(HIDE_ID)?.remove()
 }
 
 /** What p.js caches and the chunk decides with: personalization, experiments, what to hide meanwhile. */
@@ -90,9 +96,18 @@ const active = (d: Decidable | undefined | null): d is Decidable =>
 export const hideTargets = (win: Window, d: Decidable, painted: boolean) => {
   const doc = win.document
   if (painted || !d.hide.length || hiding(doc)) return
+  const css = `${d.hide.map((s) => `${s}:not([data-precis-ready])`)}{visibility:hidden}`
+  if (!doc.adoptedStyleSheets) {
+    const style = doc.createElement('style')
+    style.id = HIDE_ID
+    style.textContent = css
+    doc.head.append(style)
+    win.setTimeout(() => style.remove(), d.timeout)
+    return
+  }
   const sheet: Marked = new (win as Window & typeof globalThis).CSSStyleSheet()
   sheet[HIDE_MARK] = true
-  sheet.replaceSync(`${d.hide.map((s) => `${s}:not([data-precis-ready])`)}{visibility:hidden}`)
+  sheet.replaceSync(css)
   doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet]
   win.setTimeout(() => {
     doc.adoptedStyleSheets = doc.adoptedStyleSheets.filter((s) => s !== sheet)
