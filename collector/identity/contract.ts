@@ -55,8 +55,8 @@ export const describeIdentityContract = (name: string, open: () => Promise<Store
       return { store, profileOf }
     }
 
-    /** [events, groups that must each be one profile, pairs that must stay apart, refusals] */
-    const table: [string, Ev[], string[][], [string, string][], string[]][] = [
+    /** [events, groups that must each be one profile, pairs that must stay apart, refusals, rules] */
+    const table: [string, Ev[], string[][], [string, string][], string[], Partial<IdentitySettings>?][] = [
       [
         'anonymous visit, then log-in',
         [
@@ -125,7 +125,7 @@ export const describeIdentityContract = (name: string, open: () => Promise<Store
           ['a9', 'u2'],
         ],
         [['u1', 'u2']],
-        ['limit_user'],
+        ['conflicting_user_ids'],
       ],
       [
         'two people with user ids are never merged',
@@ -148,10 +148,93 @@ export const describeIdentityContract = (name: string, open: () => Promise<Store
         [],
         ['limit_email'],
       ],
+      // Priority, for each pair of identifier kinds: the event's highest-priority identifier
+      // anchors it; a lower one that would break a rule is left out.
+      [
+        "user over email: a new user id with another user's email keeps a profile of its own",
+        [
+          { a: 'a1', u: 'u1', traits: { email: 'ada@example.com' } },
+          { a: 'a2', u: 'u2', traits: { email: 'ada@example.com' } },
+        ],
+        [
+          ['a1', 'u1'],
+          ['a2', 'u2'],
+        ],
+        [['u1', 'u2']],
+        ['conflicting_user_ids'],
+      ],
+      [
+        'user over email: a new user id joins an email known only without a user id',
+        [
+          { a: 'a1', traits: { email: 'ada@example.com' } },
+          { a: 'a2', u: 'u2', traits: { email: 'ada@example.com' } },
+        ],
+        [['a1', 'a2', 'u2']],
+        [],
+        [],
+      ],
+      [
+        'user over anonymous: the shared device stays with its first user',
+        [
+          { a: 'a1', u: 'u1' },
+          { type: 'track', a: 'a1', u: 'u2' },
+        ],
+        [['a1', 'u1'], ['u2']],
+        [['u1', 'u2']],
+        ['conflicting_user_ids'],
+      ],
+      [
+        'email over anonymous: a sixth email anchors a profile of its own, without the device',
+        [1, 2, 3, 4, 5, 6].map((i) => ({ a: 'a1', traits: { email: `e${i}@example.com` } })),
+        [['a1']],
+        [],
+        ['limit_email'],
+      ],
+      [
+        'a user id beyond the anonymous limit keeps its profile; the extra device is left out',
+        [
+          { a: 'a1', u: 'u1' },
+          { a: 'a2', u: 'u1' },
+        ],
+        [['a1', 'u1']],
+        [['a2', 'u1']],
+        ['limit_anonymous'],
+        { limits: { user: 1, email: 5, anonymous: 1 } },
+      ],
+      [
+        'no emails at all with an email limit of 0',
+        [{ a: 'a1', traits: { email: 'ada@example.com' } }],
+        [['a1']],
+        [],
+        ['limit_email'],
+        { limits: { user: 1, email: 0, anonymous: 100 } },
+      ],
+      [
+        'email over user when the site says so: the known email anchors, the new user id is left out',
+        [
+          { a: 'a1', u: 'u1', traits: { email: 'ada@example.com' } },
+          { a: 'a2', u: 'u2', traits: { email: 'ada@example.com' } },
+        ],
+        [['a1', 'a2', 'u1']],
+        [['u2', 'u1']],
+        ['limit_user'],
+        { priority: ['email', 'user', 'anonymous'] },
+      ],
+      [
+        'two user ids on one profile when the limit allows',
+        [
+          { a: 'a1', u: 'u1' },
+          { a: 'a1', u: 'u2' },
+        ],
+        [['a1', 'u1', 'u2']],
+        [],
+        [],
+        { limits: { user: 2, email: 5, anonymous: 100 } },
+      ],
     ]
 
-    it.each(table)('%s', async (_, events, together, apart, refusals) => {
-      const { store, profileOf } = await run(events)
+    it.each(table)('%s', async (_, events, together, apart, refusals, rules) => {
+      const { store, profileOf } = await run(events, rules)
       for (const group of together) {
         const ids = await Promise.all(group.map(profileOf))
         expect(ids[0], `${group} resolve`).toBeDefined()
@@ -161,6 +244,27 @@ export const describeIdentityContract = (name: string, open: () => Promise<Store
       const key = together[0]?.[0] ?? apart[0]![0]
       const audit = (await store.exportProfile(SITE, key, NOW))?.audit ?? []
       expect(audit.filter((e) => e.action === 'refuse').map((e) => e.reason)).toEqual(refusals)
+      await store.close()
+    })
+
+    it('keeps a new user id out of the profile whose email it brings: export and erasure find each person', async () => {
+      const { store } = await run([
+        { a: 'a1', u: 'u1', traits: { email: 'ada@example.com', plan: 'pro' } },
+        { type: 'track', a: 'a1', u: 'u1' },
+        { a: 'a2', u: 'u2', traits: { email: 'ada@example.com', plan: 'free' } },
+        { type: 'track', a: 'a2', u: 'u2' },
+      ])
+      const first = (await store.exportProfile(SITE, 'u1', NOW))!
+      const second = (await store.exportProfile(SITE, 'u2', NOW))!
+      expect(second.profile.id).not.toBe(first.profile.id)
+      expect(second.profile.traits.plan).toBe('free')
+      expect(first.profile.traits.plan).toBe('pro')
+      expect(first.events.map((e) => e.userId)).toEqual(['u1', 'u1'])
+      expect(second.events.map((e) => e.userId)).toEqual(['u2', 'u2'])
+      const erased = (await store.eraseProfile(SITE, 'u2', NOW))!
+      expect(erased.events).toBe(2)
+      expect(await store.findProfile(SITE, 'u2', NOW)).toBeUndefined()
+      expect((await store.exportProfile(SITE, 'u1', NOW))!.events).toHaveLength(2)
       await store.close()
     })
 

@@ -54,13 +54,29 @@ const split = (ids: readonly Identifier[]) => ({
   anonymous: ids.filter((i) => i.kind === 'anonymous').map((i) => i.value),
 })
 
-/** Events of the user and anonymous ids (emails are hashed: no column holds them), newest first. */
-const eventsOf = async (db: Db, site: string, ids: readonly Identifier[], limit: number | null = null) => {
+/**
+ * The profile's events (as in sqlite-identity.ts): those carrying one of its user ids, and those
+ * of its devices that carry no user id of another profile. Emails are hashed: no column holds them.
+ */
+const ofProfile = (db: Db, site: string, id: string, ids: readonly Identifier[]) => {
   const { users, anonymous } = split(ids)
-  if (users.length + anonymous.length === 0) return []
+  return db`site = ${site} AND (user_id = ANY(${users}::text[]) OR (anonymous_id = ANY(${anonymous}::text[])
+    AND (user_id IS NULL OR NOT EXISTS (SELECT 1 FROM identifiers i WHERE i.site = ${site} AND i.kind = 'user'
+      AND i.value = events.user_id AND i.profile_id <> ${id}))))`
+}
+
+/** The profile's events, newest first. */
+const eventsOf = async (
+  db: Db,
+  site: string,
+  id: string,
+  ids: readonly Identifier[],
+  limit: number | null = null,
+) => {
+  if (!ids.some((i) => i.kind !== 'email')) return []
   const rows = await db<EventRow[]>`
     SELECT site, message_id, type, name, user_id, anonymous_id, timestamp, received_at, payload
-    FROM events WHERE site = ${site} AND (user_id = ANY(${users}::text[]) OR anonymous_id = ANY(${anonymous}::text[]))
+    FROM events WHERE ${ofProfile(db, site, id, ids)}
     ORDER BY timestamp DESC, seq DESC LIMIT ${limit}`
   return rows.map(fromEventRow)
 }
@@ -101,10 +117,9 @@ export const postgresIdentity = (
       const id = await profileIdOf(tx, site, key)
       if (!id) return undefined
       const [ids, profileIds] = await Promise.all([heldBy(tx, site, id), allIdsOf(tx, site, id)])
-      const { users, anonymous } = split(ids)
+      const { anonymous } = split(ids)
       const [events, auditEntries, identifiers] = await Promise.all([
-        tx`DELETE FROM events WHERE site = ${site}
-           AND (user_id = ANY(${users}::text[]) OR anonymous_id = ANY(${anonymous}::text[]))`,
+        tx`DELETE FROM events WHERE ${ofProfile(tx, site, id, ids)}`,
         tx`DELETE FROM identity_audit WHERE site = ${site}
            AND (profile_id = ANY(${profileIds}::text[]) OR other_id = ANY(${profileIds}::text[]))`,
         tx`DELETE FROM identifiers WHERE site = ${site} AND profile_id = ${id}`,
@@ -129,14 +144,14 @@ export const postgresIdentity = (
       resolveQueued(sql, await secret(), newId, settings, now, CHUNK, stopping),
     findProfile: (site, key, now) => view(sql, site, key, now),
     profileEvents: async (site, profileId, limit) =>
-      eventsOf(sql, site, await heldBy(sql, site, profileId), limit),
+      eventsOf(sql, site, profileId, await heldBy(sql, site, profileId), limit),
     // One snapshot: the profile, its events and its audit as of one moment, even mid-resolution.
     exportProfile: (site, key, now) =>
       sql.begin('isolation level repeatable read read only', async (tx) => {
         const profile = await view(tx, site, key, now)
         if (!profile) return undefined
         const [events, ids] = await Promise.all([
-          eventsOf(tx, site, profile.identifiers),
+          eventsOf(tx, site, profile.id, profile.identifiers),
           allIdsOf(tx, site, profile.id),
         ])
         const audit = await tx<AuditRow[]>`

@@ -2,8 +2,11 @@
 // merges are transitive, rules hold and every event is counted once.
 import { describe, expect, it } from 'vitest'
 import { prng } from '../../test/support/prng.ts'
+import { describePostgres, openTestPostgresStore } from '../store/postgres-testing.ts'
 import { openSqliteStore } from '../store/sqlite.ts'
+import type { Store } from '../store/types.ts'
 import { type Ev, linkRow } from './contract.ts'
+import { isBlocked } from './rules.ts'
 
 const NOW = Date.parse('2026-11-23T12:00:00Z')
 
@@ -20,8 +23,7 @@ const components = () => {
   return { find, union: (x: string, y: string) => parent.set(find(x), find(y)) }
 }
 
-const resolveAll = async (events: Ev[]) => {
-  const store = openSqliteStore(':memory:')
+const resolveAll = async (events: Ev[], store: Store = openSqliteStore(':memory:')) => {
   // Several batches, resolved in between and at the end, as a running collector does.
   for (let i = 0; i < events.length; i += 37) {
     await store.insertEvents(events.slice(i, i + 37).map(linkRow))
@@ -29,6 +31,45 @@ const resolveAll = async (events: Ev[]) => {
   }
   await store.resolveIdentities({}, NOW)
   return store
+}
+
+/** Links that often conflict: shared devices, shared emails, aliases across user ids. */
+const conflicting = (seed: number, length: number): Ev[] => {
+  const random = prng(seed)
+  const pick = (n: number) => Math.floor(random() * n)
+  return Array.from({ length }, () => {
+    const a = `a${pick(60)}`
+    const kind = pick(6)
+    if (kind === 0) return { type: 'track' as const, a }
+    if (kind === 1) return { a, u: `u${pick(15)}` }
+    if (kind === 2)
+      return { type: 'alias' as const, a, u: `u${pick(15)}`, prev: random() < 0.5 ? a : `u${pick(15)}` }
+    if (kind === 3) return { a, traits: { email: `m${pick(25)}@example.com` } }
+    if (kind === 4) return { type: 'track' as const, a, u: `u${pick(15)}` }
+    return { a, u: pick(8) === 0 ? 'null' : `u${pick(15)}`, traits: { email: `m${pick(25)}@example.com` } }
+  })
+}
+
+/**
+ * An event that carries a user id belongs to that user's profile and to no other, and erasing the
+ * user removes every event that carried the id, whatever else the events linked.
+ */
+const userIdsHold = async (store: Store, events: Ev[]) => {
+  await resolveAll(events, store)
+  const users = [...new Set(events.map((e) => e.u).filter((u): u is string => !!u && !isBlocked(u)))]
+  for (const u of users) {
+    const { profile, events: held } = (await store.exportProfile('demo', u, NOW))!
+    const mine = profile.identifiers.filter((i) => i.kind === 'user').map((i) => i.value)
+    expect(mine).toEqual([u])
+    for (const e of held) if (e.userId && !isBlocked(e.userId)) expect(e.userId).toBe(u)
+    expect(held.filter((e) => e.userId === u)).toHaveLength(events.filter((e) => e.u === u).length)
+  }
+  for (const u of users.filter((_, i) => i % 3 === 0)) {
+    await store.eraseProfile('demo', u, NOW)
+    const left = (await store.listEvents('demo', { limit: 10_000 })).events
+    expect(left.filter((e) => e.userId === u)).toEqual([])
+  }
+  await store.close()
 }
 
 describe('identity graph, randomized', () => {
@@ -73,18 +114,7 @@ describe('identity graph, randomized', () => {
   )
 
   it.each([11, 12, 13])('with conflicting links every rule holds (seed %i)', async (seed) => {
-    const random = prng(seed)
-    const pick = (n: number) => Math.floor(random() * n)
-    const events: Ev[] = Array.from({ length: 500 }, () => {
-      const a = `a${pick(60)}`
-      const kind = pick(5)
-      if (kind === 0) return { type: 'track' as const, a }
-      if (kind === 1) return { a, u: `u${pick(15)}` }
-      if (kind === 2)
-        return { type: 'alias' as const, a, u: `u${pick(15)}`, prev: random() < 0.5 ? a : `u${pick(15)}` }
-      if (kind === 3) return { a, traits: { email: `m${pick(25)}@example.com` } }
-      return { a, u: pick(8) === 0 ? 'null' : `u${pick(15)}`, traits: { email: `m${pick(25)}@example.com` } }
-    })
+    const events = conflicting(seed, 500)
     const store = await resolveAll(events)
     const seen = new Set<string>()
     let counted = 0
@@ -104,4 +134,16 @@ describe('identity graph, randomized', () => {
     expect(counted).toBe(events.length)
     await store.close()
   })
+
+  it.each([21, 22])(
+    "an event with a user id is in that user's profile only; erasure takes it (SQLite, seed %i)",
+    (seed) => userIdsHold(openSqliteStore(':memory:'), conflicting(seed, 400)),
+  )
+})
+
+describePostgres('identity graph, randomized: PostgreSQL', () => {
+  it.each([21, 22])(
+    "an event with a user id is in that user's profile only; erasure takes it (seed %i)",
+    async (seed) => userIdsHold(await openTestPostgresStore(), conflicting(seed, 400)),
+  )
 })

@@ -196,7 +196,17 @@ export const createResolverCore = (backend: ResolverBackend, secret: string, new
     const ids = identifiersOf(event, settings, hashTrait, previousKind)
     if (ids.length === 0) return
     const found = ids.map((i) => ownerOf(site, i.kind, i.value))
-    let primary = found.find((o) => o !== undefined)
+    // The highest-priority identifier anchors the event (Segment Unify): a new userId makes a
+    // profile of its own rather than joining the profile an email or device already belongs to;
+    // the lower-priority identifiers then join it only where no rule refuses.
+    let primary = found[0]
+    if (primary === undefined) {
+      // An unknown anchor joins the first profile that may hold it (a first log-in on a known
+      // device), which the loop below then attaches it to; else it starts a profile of its own.
+      const next = found.find((o) => o !== undefined)
+      if (next !== undefined && !attachRefusal(holdings(load(site, next)), ids[0]!.kind, settings))
+        primary = next
+    }
     if (primary === undefined) {
       primary = newId()
       const data = applyEvent(emptyProfile(), event)

@@ -40,18 +40,32 @@ export const sqliteIdentity = (
   const view = (site: string, id: string, now: number): ProfileView =>
     profileView(site, id, sql.profile.get(site, id)!.data, sql.held.all(site, id), now)
 
-  /** Events of the profile's user and anonymous ids (emails are hashed: no column holds them). */
-  const eventsOf = (site: string, ids: Identifier[], limit = -1) => {
+  /**
+   * The profile's events: those carrying one of its user ids, and those of its devices that carry
+   * no user id of another profile (an event belongs to its userId's profile). Emails are hashed:
+   * no column holds them. The site in each branch lets SQLite read both indexes.
+   */
+  const ofProfile = (site: string, id: string, ids: Identifier[]) => {
     const users = ids.filter((i) => i.kind === 'user').map((i) => i.value)
     const anonymous = ids.filter((i) => i.kind === 'anonymous').map((i) => i.value)
-    if (users.length + anonymous.length === 0) return []
+    return {
+      empty: users.length + anonymous.length === 0,
+      where: `(site = ? AND user_id IN ${marks(users.length)})
+        OR (site = ? AND anonymous_id IN ${marks(anonymous.length)} AND (user_id IS NULL OR NOT EXISTS (
+          SELECT 1 FROM identifiers i WHERE i.site = events.site AND i.kind = 'user'
+          AND i.value = events.user_id AND i.profile_id <> ?)))`,
+      params: [site, ...users, site, ...anonymous, id],
+    }
+  }
+
+  const eventsOf = (site: string, id: string, ids: Identifier[], limit = -1) => {
+    const { empty, where, params } = ofProfile(site, id, ids)
+    if (empty) return []
     return db
       .prepare<unknown[], EventRow>(
-        // The site in each branch lets SQLite read both indexes rather than scan the site's events.
-        `SELECT * FROM events WHERE (site = ? AND user_id IN ${marks(users.length)})
-         OR (site = ? AND anonymous_id IN ${marks(anonymous.length)}) ORDER BY timestamp DESC, id DESC LIMIT ?`,
+        `SELECT * FROM events WHERE ${where} ORDER BY timestamp DESC, id DESC LIMIT ?`,
       )
-      .all(site, ...users, site, ...anonymous, limit)
+      .all(...params, limit)
       .map(fromEventRow)
   }
 
@@ -80,17 +94,9 @@ export const sqliteIdentity = (
     if (!id) return undefined
     const ids = sql.held.all(site, id)
     const profileIds = allIdsOf(site, id)
-    const users = ids.filter((i) => i.kind === 'user').map((i) => i.value)
-    const anonymous = ids.filter((i) => i.kind === 'anonymous').map((i) => i.value)
     const run = (statement: string, ...params: unknown[]) => db.prepare(statement).run(...params).changes
-    const events = run(
-      `DELETE FROM events WHERE (site = ? AND user_id IN ${marks(users.length)})
-       OR (site = ? AND anonymous_id IN ${marks(anonymous.length)})`,
-      site,
-      ...users,
-      site,
-      ...anonymous,
-    )
+    const events = ofProfile(site, id, ids)
+    const deleted = events.empty ? 0 : run(`DELETE FROM events WHERE ${events.where}`, ...events.params)
     const auditEntries = run(
       `DELETE FROM identity_audit WHERE site = ? AND (profile_id IN ${marks(profileIds.length)}
        OR other_id IN ${marks(profileIds.length)})`,
@@ -109,7 +115,7 @@ export const sqliteIdentity = (
     }
     // Resolvers' caches (this process's and any other's) must not bring any of it back.
     sql.setGeneration.run(String(Number(sql.generation.get()!.value) + 1))
-    return { profileId: id, events, identifiers, auditEntries }
+    return { profileId: id, events: deleted, identifiers, auditEntries }
   })
 
   return {
@@ -119,14 +125,15 @@ export const sqliteIdentity = (
       const id = profileIdOf(site, key)
       return id ? view(site, id, now) : undefined
     },
-    profileEvents: async (site, profileId, limit) => eventsOf(site, sql.held.all(site, profileId), limit),
+    profileEvents: async (site, profileId, limit) =>
+      eventsOf(site, profileId, sql.held.all(site, profileId), limit),
     exportProfile: async (site, key, now) => {
       const id = profileIdOf(site, key)
       if (!id) return undefined
       const profile = view(site, id, now)
       return {
         profile,
-        events: eventsOf(site, profile.identifiers).reverse(),
+        events: eventsOf(site, id, profile.identifiers).reverse(),
         audit: auditOf(site, allIdsOf(site, id)),
       }
     },
