@@ -27,6 +27,8 @@ export interface AppConfig extends PublicAssets {
   sites: CollectorConfig
   /** Bearer token of the admin API; unset refuses every admin call. */
   adminToken?: string | undefined
+  /** Each site's identity secret, when it verifies user ids (identity/verification.ts). */
+  identitySecrets?: Readonly<Record<string, string>>
 }
 
 export interface AppDeps {
@@ -65,7 +67,10 @@ export const createApp = ({
   const stored = kickingStore(store, identity)
   app.use('/v1/*', cors(sites))
   app.use('/v1/*', rateLimit(createRateLimiter({ now })))
-  app.route('/v1', ingestRoutes({ store: stored, sites, now, newId: randomId }))
+  app.route(
+    '/v1',
+    ingestRoutes({ store: stored, sites, now, newId: randomId, identitySecrets: config.identitySecrets }),
+  )
   app.route('/v1', consentRoutes({ store, sites, now }))
   app.route('/v1', rightsRoutes({ store, sites, identity, now }))
   app.use('/admin/api/*', adminAuth(config.adminToken))

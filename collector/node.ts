@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
 import { ConfigError, loadConfig } from './config/site-config.ts'
 import { parseEnv, redactUrl } from './env.ts'
+import { identitySecretsFrom } from './identity/verification.ts'
 import { scheduleRetention } from './jobs/retention.ts'
 import { openStore } from './store/open.ts'
 
@@ -12,6 +13,10 @@ const root = resolve(import.meta.dirname, '..')
 const main = async () => {
   const env = parseEnv(process.env)
   const sites = loadConfig(env.PRECIS_CONFIG)
+  const identitySecrets = identitySecretsFrom(
+    process.env,
+    sites.sites.map((s) => s.id),
+  )
   const store = await openStore(env.DATABASE_URL)
   const app = createApp({
     store,
@@ -19,6 +24,7 @@ const main = async () => {
     config: {
       sites,
       adminToken: env.PRECIS_ADMIN_TOKEN,
+      identitySecrets,
       bundleDir: resolve(root, 'dist'),
       demoRoot: resolve(root, 'demo-site'),
     },

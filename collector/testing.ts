@@ -29,6 +29,8 @@ export const testApp = (
     sites?: CollectorConfig
     /** The collector's clock (default: always NOW). */
     now?: () => number
+    /** Identity secrets by site id (none by default). */
+    identitySecrets?: Record<string, string>
   } = {},
 ) => {
   const store = openSqliteStore(options.path ?? ':memory:')
@@ -41,6 +43,7 @@ export const testApp = (
     config: {
       sites: options.sites ?? testSites(),
       adminToken: 'adminToken' in options ? options.adminToken : ADMIN_TOKEN,
+      identitySecrets: options.identitySecrets,
     },
   })
   return { app, store }

@@ -16,6 +16,8 @@ export interface Ev {
   traits?: Record<string, unknown>
   t?: number
   revenue?: number
+  /** The site signed the userId (ingest's context.userVerified). */
+  verified?: boolean
 }
 
 export const linkRow = ({
@@ -26,6 +28,7 @@ export const linkRow = ({
   traits,
   t = 1000,
   revenue,
+  verified,
 }: Ev): StoredEvent => {
   const messageId = `e-${++n}`
   return {
@@ -41,6 +44,7 @@ export const linkRow = ({
       ...(prev ? { previousId: prev } : {}),
       ...(traits ? { traits } : {}),
       ...(revenue !== undefined ? { properties: { revenue } } : {}),
+      ...(verified ? { context: { userVerified: true } } : {}),
     }),
   }
 }
@@ -298,6 +302,75 @@ export const describeIdentityContract = (name: string, open: () => Promise<Store
       expect(JSON.stringify(held)).not.toContain('bo@example.com')
       expect(held.map((i) => i.kind).sort()).toEqual(['anonymous', 'email'])
       await Promise.all([store.close(), email.store.close()])
+    })
+
+    it("a browser's own data is its device's events only, whatever unverified links joined", async () => {
+      const { store } = await run([
+        { a: 'v1', u: 'victim', traits: { name: 'Vic' }, t: 1000 },
+        { type: 'track', a: 'v1', u: 'victim', t: 2000 },
+        // The attacker's browser claims the victim's user id: the graph joins it, unverified.
+        { a: 'x1', u: 'victim', traits: { name: 'Mallory' }, t: 3000 },
+        { type: 'page', a: 'x1', t: 4000 },
+      ])
+      const rules = DEFAULT_IDENTITY
+      const own = (await store.exportOwn(SITE, 'x1', rules, NOW))!
+      expect(own.identifiers).toEqual([{ kind: 'anonymous', value: 'x1' }])
+      expect(own.events.map((e) => e.anonymousId)).toEqual(['x1', 'x1'])
+      expect(own.traits).toEqual({ name: 'Mallory' })
+      expect(JSON.stringify(own)).not.toContain('v1')
+      expect(await store.eraseOwn(SITE, 'x1', rules, NOW)).toEqual({ events: 2 })
+      // The victim keeps everything of theirs, folded again without the attacker's traits.
+      const victim = (await store.exportProfile(SITE, 'victim', NOW))!
+      expect(victim.events.map((e) => e.anonymousId)).toEqual(['v1', 'v1'])
+      expect(victim.profile.traits).toEqual({ name: 'Vic' })
+      expect(victim.profile.counts).toEqual({ identify: 1, track: 1 })
+      expect(victim.profile.identifiers.map((i) => i.value).sort()).toEqual(['v1', 'victim'])
+      // Nobody but the attacker's device is suppressed: the victim's next event counts.
+      await store.insertEvents([linkRow({ type: 'track', a: 'v1', u: 'victim', t: 5000 })])
+      await store.insertEvents([linkRow({ type: 'track', a: 'x1', t: 5000 })])
+      await store.resolveIdentities({ [SITE]: rules }, NOW)
+      expect((await store.findProfile(SITE, 'victim', NOW))!.counts).toEqual({ identify: 1, track: 2 })
+      expect(await store.findProfile(SITE, 'x1', NOW)).toBeUndefined()
+      expect(await store.exportOwn(SITE, 'x1', rules, NOW)).toBeUndefined()
+      await store.close()
+    })
+
+    it("verified links extend a browser's own data to the person's other verified devices", async () => {
+      const { store } = await run([
+        { a: 'phone', u: 'ada', verified: true, traits: { name: 'Ada' }, t: 1000 },
+        { type: 'track', a: 'phone', t: 2000 },
+        { a: 'laptop', u: 'ada', verified: true, t: 3000 },
+        { type: 'page', a: 'kiosk', t: 4000 },
+        { a: 'kiosk', u: 'ada', t: 5000 },
+      ])
+      const rules = DEFAULT_IDENTITY
+      const own = (await store.exportOwn(SITE, 'laptop', rules, NOW))!
+      expect(own.identifiers).toEqual([
+        { kind: 'user', value: 'ada' },
+        { kind: 'anonymous', value: 'laptop' },
+        { kind: 'anonymous', value: 'phone' },
+      ])
+      // The kiosk's identify carries the user id: it is Ada's; the kiosk's own page view is not.
+      expect(own.events.map((e) => [e.type, e.anonymousId])).toEqual([
+        ['identify', 'phone'],
+        ['track', 'phone'],
+        ['identify', 'laptop'],
+        ['identify', 'kiosk'],
+      ])
+      expect(own.traits).toEqual({ name: 'Ada' })
+      // The kiosk's browser reaches only itself.
+      const kiosk = (await store.exportOwn(SITE, 'kiosk', rules, NOW))!
+      expect(kiosk.identifiers).toEqual([{ kind: 'anonymous', value: 'kiosk' }])
+      expect(await store.eraseOwn(SITE, 'laptop', rules, NOW)).toEqual({ events: 4 })
+      // What is left of the profile is the kiosk's page view; Ada's id is suppressed.
+      const left = (await store.exportProfile(SITE, 'kiosk', NOW))!
+      expect(left.profile.identifiers).toEqual([{ kind: 'anonymous', value: 'kiosk' }])
+      expect(left.profile.counts).toEqual({ page: 1 })
+      await store.insertEvents([linkRow({ type: 'track', a: 'tablet', u: 'ada', t: 6000 })])
+      await store.resolveIdentities({ [SITE]: rules }, NOW)
+      expect(await store.findProfile(SITE, 'ada', NOW)).toBeUndefined()
+      expect(await store.findProfile(SITE, 'tablet', NOW)).toBeUndefined()
+      await store.close()
     })
 
     it('resolves each event once, however often it is asked', async () => {

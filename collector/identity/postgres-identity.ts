@@ -19,7 +19,7 @@ import type { IdentityStore, ProfileView } from './types.ts'
 /** Identity's schema changes after identity/1 (store/postgres-schema.ts): 'identity/2', … */
 export const IDENTITY_MIGRATIONS: Migration[] = []
 
-type Db = Sql | Tx
+export type Db = Sql | Tx
 
 /** The profile a key names: a profile id, an id merged away, a userId, then an anonymousId. */
 const profileIdOf = async (db: Db, site: string, key: string) => {
@@ -34,7 +34,7 @@ const profileIdOf = async (db: Db, site: string, key: string) => {
 }
 
 /** Identifiers in SQLite's order (byte order, whatever the database's collation). */
-const heldBy = (db: Db, site: string, id: string) =>
+export const heldBy = (db: Db, site: string, id: string) =>
   db<Identifier[]>`
     SELECT kind, value FROM identifiers WHERE site = ${site} AND profile_id = ${id}
     ORDER BY kind COLLATE "C", value COLLATE "C"`
@@ -58,7 +58,7 @@ const split = (ids: readonly Identifier[]) => ({
  * The profile's events (as in sqlite-identity.ts): those carrying one of its user ids, and those
  * of its devices that carry no user id of another profile. Emails are hashed: no column holds them.
  */
-const ofProfile = (db: Db, site: string, id: string, ids: readonly Identifier[]) => {
+export const ofProfile = (db: Db, site: string, id: string, ids: readonly Identifier[]) => {
   const { users, anonymous } = split(ids)
   return db`site = ${site} AND (user_id = ANY(${users}::text[]) OR (anonymous_id = ANY(${anonymous}::text[])
     AND (user_id IS NULL OR NOT EXISTS (SELECT 1 FROM identifiers i WHERE i.site = ${site} AND i.kind = 'user'
@@ -91,15 +91,10 @@ const allIdsOf = async (db: Db, site: string, id: string) => [
   ).map((r) => r.from_id),
 ]
 
-export const postgresIdentity = (
-  sql: Sql,
-  newId: () => string,
-  /** The store is closing: resolution stops after its current chunk. */
-  stopping?: () => boolean,
-): IdentityStore => {
-  // The secret never changes once made (events/1): read once; a failed read is tried again.
+/** The store's secret. It never changes once made (events/1): read once; a failed read is tried again. */
+export const secretReader = (sql: Sql) => {
   let secretRead: Promise<string> | undefined
-  const secret = () => {
+  return () => {
     secretRead ??= sql<{ value: string }[]>`SELECT value FROM meta WHERE key = 'secret'`.then(([row]) => {
       if (!row) throw new Error('identity: meta has no secret')
       return row.value
@@ -109,7 +104,16 @@ export const postgresIdentity = (
     })
     return secretRead
   }
+}
 
+/** Identity without self-service, which postgres-own.ts adds (store/postgres.ts composes them). */
+export const postgresIdentity = (
+  sql: Sql,
+  newId: () => string,
+  secret: () => Promise<string>,
+  /** The store is closing: resolution stops after its current chunk. */
+  stopping?: () => boolean,
+): Omit<IdentityStore, 'exportOwn' | 'eraseOwn'> => {
   const erase = (site: string, key: string, now: number, secretKey: string) =>
     sql.begin(async (tx) => {
       // Erasure changes the graph: not while a resolver folds events into it.

@@ -1,6 +1,7 @@
 import type { CollectorConfig } from '../config/site-config.ts'
 import type { Store } from '../store/types.ts'
 import { identitySettings } from './config.ts'
+import { DEFAULT_IDENTITY } from './rules.ts'
 import type { SiteRules } from './types.ts'
 
 /** How long stored events wait to be resolved (ms), unless a profile is read first. */
@@ -47,6 +48,8 @@ export const createIdentityService = (
     },
     /** Resolves everything stored so far. */
     catchUp: run,
+    /** The site's identity rules. */
+    rules: (site: string) => settings[site] ?? DEFAULT_IDENTITY,
   }
 }
 

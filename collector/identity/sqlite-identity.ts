@@ -9,11 +9,16 @@ import {
   profileView,
   tokenOwner,
 } from './shared-profile.ts'
-import { createResolver, identitySql, resolvePending, suppressionHash } from './sqlite-resolver.ts'
+import { sqliteOwn } from './sqlite-own.ts'
+import {
+  createResolver,
+  identitySql,
+  marks,
+  ofProfile,
+  resolvePending,
+  suppressionHash,
+} from './sqlite-resolver.ts'
 import type { AuditEntry, IdentityStore, ProfileView } from './types.ts'
-
-/** A list as `(?, ?, ...)` for an IN clause. */
-const marks = (n: number) => `(${Array(n).fill('?').join(', ')})`
 
 /** SQLite's identity store: profiles, identifiers, merges, erasure and self-service tokens. */
 /**
@@ -39,24 +44,6 @@ export const sqliteIdentity = (
 
   const view = (site: string, id: string, now: number): ProfileView =>
     profileView(site, id, sql.profile.get(site, id)!.data, sql.held.all(site, id), now)
-
-  /**
-   * The profile's events: those carrying one of its user ids, and those of its devices that carry
-   * no user id of another profile (an event belongs to its userId's profile). Emails are hashed:
-   * no column holds them. The site in each branch lets SQLite read both indexes.
-   */
-  const ofProfile = (site: string, id: string, ids: Identifier[]) => {
-    const users = ids.filter((i) => i.kind === 'user').map((i) => i.value)
-    const anonymous = ids.filter((i) => i.kind === 'anonymous').map((i) => i.value)
-    return {
-      empty: users.length + anonymous.length === 0,
-      where: `(site = ? AND user_id IN ${marks(users.length)})
-        OR (site = ? AND anonymous_id IN ${marks(anonymous.length)} AND (user_id IS NULL OR NOT EXISTS (
-          SELECT 1 FROM identifiers i WHERE i.site = events.site AND i.kind = 'user'
-          AND i.value = events.user_id AND i.profile_id <> ?)))`,
-      params: [site, ...users, site, ...anonymous, id],
-    }
-  }
 
   const eventsOf = (site: string, id: string, ids: Identifier[], limit = -1) => {
     const { empty, where, params } = ofProfile(site, id, ids)
@@ -138,6 +125,7 @@ export const sqliteIdentity = (
       }
     },
     eraseProfile: async (site, key, now) => erase.immediate(site, key, now),
+    ...sqliteOwn(db, sql, secret),
     issueToken: async (site, anonymousId, now) => {
       const issued = db
         .prepare('INSERT OR IGNORE INTO identity_tokens (site, hash, at) VALUES (?, ?, ?)')

@@ -12,6 +12,27 @@ import {
 // Importers of the SQLite resolver find the shared helpers here too.
 export { keyedHash, linkEventOf, suppressionHash }
 
+/** A list as `(?, ?, ...)` for an IN clause. */
+export const marks = (n: number) => `(${Array(n).fill('?').join(', ')})`
+
+/**
+ * The WHERE clause of a profile's events: those carrying one of its user ids, and those of its
+ * devices that carry no user id of another profile (an event belongs to its userId's profile).
+ * Emails are hashed: no column holds them. The site in each branch lets SQLite read both indexes.
+ */
+export const ofProfile = (site: string, id: string, ids: readonly Identifier[]) => {
+  const users = ids.filter((i) => i.kind === 'user').map((i) => i.value)
+  const anonymous = ids.filter((i) => i.kind === 'anonymous').map((i) => i.value)
+  return {
+    empty: users.length + anonymous.length === 0,
+    where: `(site = ? AND user_id IN ${marks(users.length)})
+      OR (site = ? AND anonymous_id IN ${marks(anonymous.length)} AND (user_id IS NULL OR NOT EXISTS (
+        SELECT 1 FROM identifiers i WHERE i.site = events.site AND i.kind = 'user'
+        AND i.value = events.user_id AND i.profile_id <> ?)))`,
+    params: [site, ...users, site, ...anonymous, id],
+  }
+}
+
 /** The statements the resolver and the profile reads share. */
 export const identitySql = (db: Database.Database) => ({
   secret: () => (db.prepare("SELECT value FROM meta WHERE key = 'secret'").get() as { value: string }).value,

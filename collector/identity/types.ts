@@ -33,6 +33,17 @@ export interface ProfileExport {
   audit: AuditEntry[]
 }
 
+/** What a browser's token reaches (identity/own-data.ts): its device and the site's verified links. */
+export interface OwnData {
+  identifiers: Identifier[]
+  traits: Record<string, unknown>
+  firstSeen: string | null
+  lastSeen: string | null
+  counts: Record<string, number>
+  events: StoredEvent[]
+  audit: Omit<AuditEntry, 'profileId' | 'otherId'>[]
+}
+
 export interface Erasure {
   profileId: string
   events: number
@@ -61,6 +72,27 @@ export interface IdentityStore {
    * everything merged into it, and suppresses its identifiers: later events from them are dropped.
    */
   eraseProfile(site: string, key: string, now: number): Promise<Erasure | undefined>
+  /**
+   * The data a browser's token reaches: events of its anonymousId, and of the user ids a verified
+   * identify linked to it (identity/verification.ts) and their verified devices. Undefined when
+   * nothing is stored.
+   */
+  exportOwn(
+    site: string,
+    anonymousId: string,
+    settings: IdentitySettings,
+    now: number,
+  ): Promise<OwnData | undefined>
+  /**
+   * Erases what exportOwn reaches, suppresses those ids, and takes them out of the graph; a
+   * profile that keeps other identifiers is folded again from the events it keeps.
+   */
+  eraseOwn(
+    site: string,
+    anonymousId: string,
+    settings: IdentitySettings,
+    now: number,
+  ): Promise<{ events: number } | undefined>
   /**
    * A self-service token for this anonymousId, issued once: a second request for the same id is
    * refused (undefined), so knowing someone's anonymousId is not enough to get one.

@@ -1,5 +1,6 @@
 import { type EventType, eventSchema, LIMITS, type SegmentEvent } from '../../sdk/rules/event-schema.ts'
 import type { Enricher } from '../enrich/enrich.ts'
+import { verifiedContext } from '../identity/verification.ts'
 import type { StoredEvent } from '../store/types.ts'
 
 export interface Rejection {
@@ -28,6 +29,8 @@ export interface NormalizeContext {
   enrich: Enricher
   /** The site refuses bot traffic (bot_traffic) rather than flagging it. */
   dropBots: boolean
+  /** The site's identity secret: a `context.userHash` signed with it marks the userId verified. */
+  identitySecret?: string | undefined
 }
 
 /**
@@ -156,7 +159,7 @@ export const normalizeEvent = (
     previousId: e.previousId,
     properties: e.properties,
     traits: e.traits,
-    context: enriched.context,
+    context: verifiedContext(enriched.context, event.userId, ctx.identitySecret),
     integrations: e.integrations,
     originalTimestamp: e.timestamp,
     sentAt,

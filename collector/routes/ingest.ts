@@ -20,6 +20,8 @@ export interface IngestDeps {
   sites: Sites
   now: () => number
   newId: () => string
+  /** Identity secrets by site id (identity/verification.ts). */
+  identitySecrets?: Readonly<Record<string, string>>
 }
 
 /**
@@ -27,7 +29,7 @@ export interface IngestDeps {
  * and the invalid ones are listed in `rejected`; one bad event never costs the good ones, and a
  * client must not retry a 200. A batch with no valid event is a 400.
  */
-export const ingestRoutes = ({ store, sites, now, newId }: IngestDeps) => {
+export const ingestRoutes = ({ store, sites, now, newId, identitySecrets = {} }: IngestDeps) => {
   const app = new Hono()
   app.use('*', limitBody(LIMITS.requestBytes))
 
@@ -44,6 +46,7 @@ export const ingestRoutes = ({ store, sites, now, newId }: IngestDeps) => {
       browser: input.browser,
       enrich: requestEnricher(input, site.enrichment, agents),
       dropBots: site.enrichment.bots === 'drop',
+      identitySecret: identitySecrets[site.id],
     }
   }
 

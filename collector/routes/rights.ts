@@ -2,8 +2,8 @@ import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { z } from 'zod'
 import { ApiError } from '../errors.ts'
+import { toSegmentEvent } from '../store/event-row.ts'
 import type { PeopleRouteDeps } from './deps.ts'
-import { exportBody } from './profiles.ts'
 import { authorize, parseEnvelope, readJson, tooLarge } from './request.ts'
 
 const BODY_BYTES = 2048
@@ -38,16 +38,25 @@ export const rightsRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) =
   }
   const nothing = () => new ApiError('profile_not_found', 'nothing is stored for this browser')
 
+  // A token reaches what its browser produced and what the site vouched for (verified user ids),
+  // never the rest of a profile that unverified links joined it to.
   app.post('/identity/export', async (c) => {
     const { site, anonymousId } = await holder(c)
-    const data = await store.exportProfile(site, anonymousId, now())
+    const data = await store.exportOwn(site, anonymousId, identity.rules(site), now())
     if (!data) throw nothing()
-    return c.json(exportBody(site, now(), data))
+    const { events, audit, ...profile } = data
+    return c.json({
+      site,
+      exportedAt: new Date(now()).toISOString(),
+      profile,
+      events: events.map(toSegmentEvent),
+      audit,
+    })
   })
 
   app.post('/identity/delete', async (c) => {
     const { site, anonymousId } = await holder(c)
-    const erased = await store.eraseProfile(site, anonymousId, now())
+    const erased = await store.eraseOwn(site, anonymousId, identity.rules(site), now())
     if (!erased) throw nothing()
     return c.json({ success: true, events: erased.events })
   })

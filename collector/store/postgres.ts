@@ -1,5 +1,6 @@
 // The PostgreSQL Store: any number of collectors share one database (DATABASE_URL=postgres://…).
-import { IDENTITY_MIGRATIONS, postgresIdentity } from '../identity/postgres-identity.ts'
+import { IDENTITY_MIGRATIONS, postgresIdentity, secretReader } from '../identity/postgres-identity.ts'
+import { postgresOwn } from '../identity/postgres-own.ts'
 import { postgresEvents } from './postgres-events.ts'
 import { EXPERIMENTS_MIGRATIONS, postgresExperiments } from './postgres-experiments.ts'
 import { postgresLedger } from './postgres-ledger.ts'
@@ -46,11 +47,13 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
     throw err
   }
   let closing = false
-  const identity = postgresIdentity(sql, options.newId ?? (() => crypto.randomUUID()), () => closing)
+  const secret = secretReader(sql)
+  const identity = postgresIdentity(sql, options.newId ?? (() => crypto.randomUUID()), secret, () => closing)
   return {
     ...postgresEvents(sql),
     ...postgresLedger(sql),
     ...identity,
+    ...postgresOwn(sql, secret),
     ...postgresPersonalization(sql),
     ...postgresExperiments(sql),
     // A resolution kicked as the collector stops is left to the others (or the next start): the
