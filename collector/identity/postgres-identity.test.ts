@@ -314,9 +314,9 @@ describePostgres('PostgreSQL identity', () => {
       linkRow({ a: 'b1', u: 'u-bob' }),
     ])
     await store.resolveIdentities({}, NOW)
-    const token = (await store.issueToken(SITE, 'a1', NOW))!
+    const { token } = (await store.issueToken(SITE, 'a1', NOW))!
     expect(await store.issueToken(SITE, 'a1', NOW)).toBeUndefined()
-    expect(await store.verifyToken(SITE, token)).toBe('a1')
+    expect(await store.verifyToken(SITE, token, NOW)).toBe('a1')
     const ada = (await store.findProfile(SITE, 'a2', NOW))!
     // Events stored but not yet resolved go too; their queue entries just leave the queue.
     await store.insertEvents([linkRow({ type: 'track', a: 'a1' })])
@@ -330,8 +330,9 @@ describePostgres('PostgreSQL identity', () => {
     for (const key of ['a1', 'a2', 'u-ada', ada.id])
       expect(await store.findProfile(SITE, key, NOW)).toBeUndefined()
     expect(await store.exportProfile(SITE, 'a1', NOW)).toBeUndefined()
-    // The token still verifies (it is a signature), but a new one may be issued: the old is forgotten.
-    expect(await store.issueToken(SITE, 'a1', NOW)).toBe(token)
+    // The token is revoked; a new one may be issued, and it is not the old one.
+    expect(await store.verifyToken(SITE, token, NOW)).toBeUndefined()
+    expect((await store.issueToken(SITE, 'a1', NOW))!.token).not.toBe(token)
 
     await store.insertEvents([
       linkRow({ type: 'track', a: 'a1' }),
@@ -362,8 +363,8 @@ describePostgres('PostgreSQL identity', () => {
     const exported = (await store.exportProfile(SITE, 'a2', NOW))!
     expect(exported.events.map((e) => e.anonymousId)).toEqual(['a1', 'a2', 'a1'])
     expect(exported.audit).toMatchObject([{ action: 'merge', profileId: profile.id }])
-    expect(await store.verifyToken(SITE, 'a1.forged')).toBeUndefined()
-    expect(await store.verifyToken(SITE, 'nodot')).toBeUndefined()
+    expect(await store.verifyToken(SITE, 'a1.forged', NOW)).toBeUndefined()
+    expect(await store.verifyToken(SITE, 'nodot', NOW)).toBeUndefined()
     await store.close()
   })
 })

@@ -4,20 +4,14 @@ import { type EventRow, fromEventRow } from '../store/event-row.ts'
 import type { Migration, Sql } from '../store/postgres-schema.ts'
 import type { StoredEvent } from '../store/types.ts'
 import { CHUNK, lockIdentity, resolveQueued, type Tx } from './postgres-resolver.ts'
+import { postgresTokens, revokeTokens, TOKENS_MIGRATION } from './postgres-tokens.ts'
 import type { Identifier } from './rules.ts'
-import {
-  type AuditRow,
-  auditEntryOf,
-  issuedHash,
-  makeToken,
-  profileView,
-  tokenOwner,
-} from './shared-profile.ts'
+import { type AuditRow, auditEntryOf, profileView } from './shared-profile.ts'
 import { suppressionHash } from './shared-resolver.ts'
 import type { IdentityStore, ProfileView } from './types.ts'
 
 /** Identity's schema changes after identity/1 (store/postgres-schema.ts): 'identity/2', … */
-export const IDENTITY_MIGRATIONS: Migration[] = []
+export const IDENTITY_MIGRATIONS: Migration[] = [TOKENS_MIGRATION]
 
 export type Db = Sql | Tx
 
@@ -132,8 +126,7 @@ export const postgresIdentity = (
         tx`INSERT INTO suppressions (site, hash, at)
            SELECT ${site}, hash, ${now}::bigint FROM unnest(${ids.map((i) => suppressionHash(secretKey, site, i))}::text[]) AS h(hash)
            ON CONFLICT DO NOTHING`,
-        tx`DELETE FROM identity_tokens WHERE site = ${site}
-           AND hash = ANY(${anonymous.map((a) => issuedHash(secretKey, site, a))}::text[])`,
+        revokeTokens(tx, secretKey, site, anonymous),
       ])
       return {
         profileId: id,
@@ -165,13 +158,6 @@ export const postgresIdentity = (
         return { profile, events: (events as StoredEvent[]).reverse(), audit: audit.map(auditEntryOf) }
       }),
     eraseProfile: async (site, key, now) => erase(site, key, now, await secret()),
-    issueToken: async (site, anonymousId, now) => {
-      const s = await secret()
-      const issued = await sql`
-        INSERT INTO identity_tokens (site, hash, at) VALUES (${site}, ${issuedHash(s, site, anonymousId)}, ${now})
-        ON CONFLICT DO NOTHING`
-      return issued.count === 1 ? makeToken(s, site, anonymousId) : undefined
-    },
-    verifyToken: async (site, token) => tokenOwner(await secret(), site, token),
+    ...postgresTokens(sql, secret),
   }
 }

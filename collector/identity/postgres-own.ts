@@ -4,8 +4,9 @@ import type { Sql } from '../store/postgres-schema.ts'
 import { type OwnScope, ownData, type SeqEventRow, scopeIdentifiers } from './own-data.ts'
 import { type Db, heldBy, ofProfile } from './postgres-identity.ts'
 import { lockIdentity } from './postgres-resolver.ts'
+import { revokeTokens } from './postgres-tokens.ts'
 import { applyEvent, emptyProfile, type IdentitySettings } from './rules.ts'
-import { type AuditRow, auditEntryOf, issuedHash } from './shared-profile.ts'
+import { type AuditRow, auditEntryOf } from './shared-profile.ts'
 import { linkEventOf, suppressionHash } from './shared-resolver.ts'
 import type { IdentityStore } from './types.ts'
 
@@ -94,8 +95,7 @@ export const postgresOwn = (
         tx`INSERT INTO suppressions (site, hash, at)
            SELECT ${site}, hash, ${now}::bigint FROM unnest(${ids.map((i) => suppressionHash(key, site, i))}::text[]) AS h(hash)
            ON CONFLICT DO NOTHING`,
-        tx`DELETE FROM identity_tokens WHERE site = ${site}
-           AND hash = ANY(${scope.anonymous.map((a) => issuedHash(key, site, a))}::text[])`,
+        revokeTokens(tx, key, site, scope.anonymous),
       ])
       for (const id of owners) await refold(tx, site, id, settings)
       return { events: events.count }

@@ -1,14 +1,7 @@
 import type Database from 'better-sqlite3'
 import { type EventRow, fromEventRow } from '../store/event-row.ts'
 import type { Identifier } from './rules.ts'
-import {
-  type AuditRow,
-  auditEntryOf,
-  issuedHash,
-  makeToken,
-  profileView,
-  tokenOwner,
-} from './shared-profile.ts'
+import { type AuditRow, auditEntryOf, profileView } from './shared-profile.ts'
 import { sqliteOwn } from './sqlite-own.ts'
 import {
   createResolver,
@@ -18,6 +11,7 @@ import {
   resolvePending,
   suppressionHash,
 } from './sqlite-resolver.ts'
+import { revokeTokens, sqliteTokens } from './sqlite-tokens.ts'
 import type { AuditEntry, IdentityStore, ProfileView } from './types.ts'
 
 /** SQLite's identity store: profiles, identifiers, merges, erasure and self-service tokens. */
@@ -95,10 +89,9 @@ export const sqliteIdentity = (
     run('DELETE FROM profiles WHERE site = ? AND id = ?', site, id)
     run(`DELETE FROM profile_redirects WHERE site = ? AND to_id = ?`, site, id)
     const suppress = db.prepare('INSERT OR IGNORE INTO suppressions (site, hash, at) VALUES (?, ?, ?)')
-    const untoken = db.prepare('DELETE FROM identity_tokens WHERE site = ? AND hash = ?')
     for (const i of ids) {
       suppress.run(site, suppressionHash(secret, site, i), now)
-      if (i.kind === 'anonymous') untoken.run(site, issuedHash(secret, site, i.value))
+      if (i.kind === 'anonymous') revokeTokens(db, secret, site, [i.value])
     }
     // Resolvers' caches (this process's and any other's) must not bring any of it back.
     sql.setGeneration.run(String(Number(sql.generation.get()!.value) + 1))
@@ -126,12 +119,6 @@ export const sqliteIdentity = (
     },
     eraseProfile: async (site, key, now) => erase.immediate(site, key, now),
     ...sqliteOwn(db, sql, secret),
-    issueToken: async (site, anonymousId, now) => {
-      const issued = db
-        .prepare('INSERT OR IGNORE INTO identity_tokens (site, hash, at) VALUES (?, ?, ?)')
-        .run(site, issuedHash(secret, site, anonymousId), now).changes
-      return issued === 1 ? makeToken(secret, site, anonymousId) : undefined
-    },
-    verifyToken: async (site, token) => tokenOwner(secret, site, token),
+    ...sqliteTokens(db, secret),
   }
 }

@@ -2,9 +2,10 @@
 import type Database from 'better-sqlite3'
 import { type OwnScope, ownData, type SeqEventRow, scopeIdentifiers } from './own-data.ts'
 import { applyEvent, emptyProfile, type IdentitySettings } from './rules.ts'
-import { type AuditRow, auditEntryOf, issuedHash } from './shared-profile.ts'
+import { type AuditRow, auditEntryOf } from './shared-profile.ts'
 import { linkEventOf } from './shared-resolver.ts'
 import { type IdentitySql, marks, ofProfile, suppressionHash } from './sqlite-resolver.ts'
+import { revokeTokens } from './sqlite-tokens.ts'
 import type { IdentityStore } from './types.ts'
 
 /** Set by ingest alone, when the site signed the event's userId (verification.ts). */
@@ -90,8 +91,7 @@ export const sqliteOwn = (
       ).run(site, ...scope.users, ...scope.anonymous)
       const suppress = db.prepare('INSERT OR IGNORE INTO suppressions (site, hash, at) VALUES (?, ?, ?)')
       for (const id of scopeIdentifiers(scope)) suppress.run(site, suppressionHash(secret, site, id), now)
-      const untoken = db.prepare('DELETE FROM identity_tokens WHERE site = ? AND hash = ?')
-      for (const a of scope.anonymous) untoken.run(site, issuedHash(secret, site, a))
+      revokeTokens(db, secret, site, scope.anonymous)
       for (const id of owners) refold(site, id, settings)
       // Resolvers' caches (this process's and any other's) must not bring any of it back.
       sql.setGeneration.run(String(Number(sql.generation.get()!.value) + 1))

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../store/types.ts'
 import type { Identifier, IdentitySettings } from './rules.ts'
+import type { IssuedToken } from './tokens.ts'
 
 /** Identity rules by site id: plain data, so they can travel to a worker thread. */
 export type SiteRules = Record<string, IdentitySettings>
@@ -94,10 +95,19 @@ export interface IdentityStore {
     now: number,
   ): Promise<{ events: number } | undefined>
   /**
-   * A self-service token for this anonymousId, issued once: a second request for the same id is
-   * refused (undefined), so knowing someone's anonymousId is not enough to get one.
+   * A self-service token for this anonymousId (identity/tokens.ts): random, stored only as keyed
+   * hashes, live for TOKEN_TTL_MS. Refused (undefined) while a live token exists for the id, so
+   * knowing someone's anonymousId is not enough to get one.
    */
-  issueToken(site: string, anonymousId: string, now: number): Promise<string | undefined>
-  /** The anonymousId a token was issued for, if it is genuine. */
-  verifyToken(site: string, token: string): Promise<string | undefined>
+  issueToken(site: string, anonymousId: string, now: number): Promise<IssuedToken | undefined>
+  /** Exchanges a live token for a new one (the old one stops working); expiry starts again. */
+  renewToken(site: string, token: string, now: number): Promise<IssuedToken | undefined>
+  /** The anonymousId a live token (stored, unexpired, unrevoked) was issued for. */
+  verifyToken(site: string, token: string, now: number): Promise<string | undefined>
+  /** The holder withdraws its token (expired or not); false when no such token is stored. */
+  revokeToken(site: string, token: string): Promise<boolean>
+  /** Revokes every token of these anonymousIds (erasure); resolves to how many. */
+  revokeTokensFor(site: string, anonymousIds: readonly string[]): Promise<number>
+  /** Deletes every site's expired tokens (the daily retention job); resolves to how many. */
+  deleteExpiredTokens(now: number): Promise<number>
 }

@@ -54,4 +54,26 @@ describe('retention', () => {
     ])
     await store.close()
   })
+  it('deletes expired rights tokens in the same daily run, and keeps live ones', async () => {
+    const config = parseConfig({ sites: [{ id: 'demo', writeKey: 'demo-write-key' }] })
+    const store = openSqliteStore(':memory:')
+    const old = (await store.issueToken('demo', 'a1', START - 30 * DAY))!
+    const live = (await store.issueToken('demo', 'a2', START - 29 * DAY))!
+    const logs: string[] = []
+    scheduleRetention(store, config, { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms) }, (m) =>
+      logs.push(m),
+    )
+    await vi.advanceTimersByTimeAsync(0)
+    expect(logs).toEqual(['retention: deleted 1 expired rights tokens'])
+    expect(await store.revokeToken('demo', old.token)).toBe(false) // no row left to revoke
+    expect(await store.verifyToken('demo', live.token, START)).toBe('a2')
+    // The next day's run: the other one has expired meanwhile, and goes.
+    await vi.advanceTimersByTimeAsync(DAY)
+    expect(logs).toEqual([
+      'retention: deleted 1 expired rights tokens',
+      'retention: deleted 1 expired rights tokens',
+    ])
+    expect(await store.revokeToken('demo', live.token)).toBe(false)
+    await store.close()
+  })
 })

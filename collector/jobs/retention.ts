@@ -16,7 +16,10 @@ export interface Scheduler {
   setInterval(fn: () => void, ms: number): unknown
 }
 
-/** Runs retention at start and then daily. The clock and timers are injected so tests drive them. */
+/**
+ * Runs retention (events, expired rights tokens) at start and then daily. The clock and timers are
+ * injected so tests drive them.
+ */
 export const scheduleRetention = (
   store: Store,
   config: CollectorConfig,
@@ -24,10 +27,15 @@ export const scheduleRetention = (
   log: (message: string) => void,
 ) => {
   const run = () =>
-    runRetention(store, config, scheduler.now()).then(
-      (deleted) => {
+    Promise.all([
+      runRetention(store, config, scheduler.now()),
+      // Expired rights tokens are of no use to anyone: their rows go too (identity/tokens.ts).
+      store.deleteExpiredTokens(scheduler.now()),
+    ]).then(
+      ([deleted, tokens]) => {
         const total = Object.values(deleted).reduce((a, b) => a + b, 0)
         if (total > 0) log(`retention: deleted ${total} events (${JSON.stringify(deleted)})`)
+        if (tokens > 0) log(`retention: deleted ${tokens} expired rights tokens`)
       },
       (err) => log(`retention failed: ${err}`),
     )

@@ -6,7 +6,7 @@ import { Hono } from 'hono'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createSites } from '../config/sites.ts'
 import { onError } from '../errors.ts'
-import { makeToken, tokenOwner } from '../identity/shared-profile.ts'
+import { isLive, issueFor, tokenKey } from '../identity/tokens.ts'
 import { testSites, WRITE_KEY } from '../testing.ts'
 import { adminAuth } from './admin-auth.ts'
 
@@ -52,14 +52,21 @@ describe('constant-time secrets', () => {
     }
   })
 
-  it('rights tokens: the signature is compared with timingSafeEqual (its length is public: fixed)', () => {
-    const token = makeToken('secret', 'demo', 'anon-1')
-    expect(tokenOwner('secret', 'demo', token)).toBe('anon-1')
-    const forged = `${token.slice(0, -1)}${token.endsWith('0') ? '1' : '0'}`
-    expect(tokenOwner('secret', 'demo', forged)).toBeUndefined()
+  it('rights tokens: the stored hash is compared with timingSafeEqual (its length is public: fixed)', () => {
+    const { issued, row } = issueFor('secret', 'demo', 'anon-1', 0)
+    const key = tokenKey('secret', 'demo', issued.token)!
+    expect(isLive(row, key, 0)).toBe(true)
+    const forged = tokenKey(
+      'secret',
+      'demo',
+      `${issued.token.slice(0, -1)}${issued.token.endsWith('A') ? 'B' : 'A'}`,
+    )!
+    expect(isLive(row, forged, 0)).toBe(false)
     expect(timingSafeEqual).toHaveBeenCalledTimes(2)
-    // A signature of another length is refused before comparing: the length is no secret.
-    expect(tokenOwner('secret', 'demo', `${token}0`)).toBeUndefined()
-    expect(timingSafeEqual).toHaveBeenCalledTimes(2)
+    for (const [a, b] of timingSafeEqual.mock.calls) {
+      expect([(a as Buffer).length, (b as Buffer).length]).toEqual([43, 43])
+    }
+    // A token of another form is refused before any comparison: its form is no secret.
+    expect(tokenKey('secret', 'demo', `${issued.token}0`)).toBeUndefined()
   })
 })

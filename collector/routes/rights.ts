@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { z } from 'zod'
 import { ApiError } from '../errors.ts'
+import type { IssuedToken } from '../identity/tokens.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { PeopleRouteDeps } from './deps.ts'
 import { authorize, parseEnvelope, readJson, tooLarge } from './request.ts'
@@ -9,11 +10,17 @@ import { authorize, parseEnvelope, readJson, tooLarge } from './request.ts'
 const BODY_BYTES = 2048
 const tokenRequest = z.object({ writeKey: z.string().optional(), anonymousId: z.string().min(1).max(128) })
 const withToken = z.object({ writeKey: z.string().optional(), token: z.string().min(1).max(256) })
+/** A token as the browser gets it, with its expiry. */
+const tokenBody = ({ token, expiresAt }: IssuedToken) => ({
+  token,
+  expiresAt: new Date(expiresAt).toISOString(),
+})
 
 /**
  * A visitor's own rights, from their browser: download and delete their data. The browser proves
- * it holds the anonymousId with a token issued to it once (the first to ask gets it), never with
- * the bare id, which pages and logs may reveal.
+ * it holds the anonymousId with a token issued to it (the first to ask gets it; random, expiring,
+ * renewed while it keeps consent, revoked on withdrawal and erasure: identity/tokens.ts), never
+ * with the bare id, which pages and logs may reveal.
  */
 export const rightsRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) => {
   const app = new Hono()
@@ -22,19 +29,40 @@ export const rightsRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) =
   app.post('/identity/token', async (c) => {
     const body = parseEnvelope(tokenRequest, await readJson(c))
     const site = authorize(c, sites, body.writeKey)
-    const token = await store.issueToken(site.id, body.anonymousId, now())
-    if (!token) throw new ApiError('token_already_issued', 'a token was already issued for this anonymousId')
-    return c.json({ token })
+    const issued = await store.issueToken(site.id, body.anonymousId, now())
+    if (!issued) throw new ApiError('token_already_issued', 'a token was already issued for this anonymousId')
+    return c.json(tokenBody(issued))
+  })
+
+  /** The token a body presents, and the site its write key names. */
+  const presented = async (c: Context) => {
+    const body = parseEnvelope(withToken, await readJson(c))
+    return { site: authorize(c, sites, body.writeKey).id, token: body.token }
+  }
+  const invalid = () => new ApiError('invalid_token', 'the token is not valid for this site')
+
+  // The browser trades its live token for a new one past half its life, while it keeps consent.
+  app.post('/identity/token/renew', async (c) => {
+    const { site, token } = await presented(c)
+    const renewed = await store.renewToken(site, token, now())
+    if (!renewed) throw invalid()
+    return c.json(tokenBody(renewed))
+  })
+
+  // The visitor withdrew analytics consent: the browser gives its token back.
+  app.post('/identity/revoke', async (c) => {
+    const { site, token } = await presented(c)
+    if (!(await store.revokeToken(site, token))) throw invalid()
+    return c.json({ success: true })
   })
 
   /** The token's anonymousId on the site the write key names. */
   const holder = async (c: Context) => {
-    const body = parseEnvelope(withToken, await readJson(c))
-    const site = authorize(c, sites, body.writeKey)
-    const anonymousId = await store.verifyToken(site.id, body.token)
-    if (!anonymousId) throw new ApiError('invalid_token', 'the token is not valid for this site')
+    const { site, token } = await presented(c)
+    const anonymousId = await store.verifyToken(site, token, now())
+    if (!anonymousId) throw invalid()
     await identity.catchUp()
-    return { site: site.id, anonymousId }
+    return { site, anonymousId }
   }
   const nothing = () => new ApiError('profile_not_found', 'nothing is stored for this browser')
 

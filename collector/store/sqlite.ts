@@ -122,6 +122,18 @@ const MIGRATIONS = [
   // Experiments: exposures, people, counters and metric values (sqlite-experiments-schema.ts).
   EXPERIMENTS_MIGRATION,
   EXPERIMENT_TRIGGERS_MIGRATION,
+  // Rights tokens (identity/tokens.ts): random, expiring, one live per anonymousId, kept as keyed
+  // hashes of the token and of the id. The old signed tokens go with their table: browsers ask again.
+  `DROP TABLE identity_tokens;
+   CREATE TABLE rights_tokens (
+     site TEXT NOT NULL,
+     owner TEXT NOT NULL,
+     hash TEXT NOT NULL,
+     issued_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     PRIMARY KEY (site, owner)
+   ) WITHOUT ROWID;
+   CREATE INDEX rights_tokens_expiry ON rights_tokens (expires_at);`,
 ]
 
 const migrate = (db: Database.Database) => {

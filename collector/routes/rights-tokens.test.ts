@@ -1,0 +1,134 @@
+// The token's life through the routes: issue with an expiry, renew, revoke, expiry by the app's
+// clock, erasure. The store-level rules are in identity/tokens-contract.ts.
+import { describe, expect, it } from 'vitest'
+import { TOKEN_TTL_MS } from '../identity/tokens.ts'
+import { ADMIN_TOKEN, event, NOW, post, SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
+
+const DAY = 86_400_000
+type App = ReturnType<typeof testApp>['app']
+
+const call = async (app: App, path: string, body: unknown, origin = SHOP_ORIGIN) => {
+  const req = post(path, body, { 'content-type': 'text/plain', origin })
+  const res = await app.request(req.path, req.init)
+  return { status: res.status, body: await res.json(), cors: res.headers.get('access-control-allow-origin') }
+}
+const issue = (app: App, anonymousId: string) =>
+  call(app, '/v1/identity/token', { writeKey: WRITE_KEY, anonymousId })
+const renew = (app: App, token: string) =>
+  call(app, '/v1/identity/token/renew', { writeKey: WRITE_KEY, token })
+const revoke = (app: App, token: string) => call(app, '/v1/identity/revoke', { writeKey: WRITE_KEY, token })
+const download = (app: App, token: string) => call(app, '/v1/identity/export', { writeKey: WRITE_KEY, token })
+const visit = async (app: App, anonymousId: string) => {
+  const req = post('/v1/batch', { writeKey: WRITE_KEY, batch: [event({ anonymousId, event: 'Viewed' })] })
+  await app.request(req.path, req.init)
+}
+/** An app whose clock the test moves. */
+const clocked = () => {
+  let now = NOW
+  const { app } = testApp({ now: () => now })
+  return { app, at: (ms: number) => (now = ms) }
+}
+const refusal = (res: { status: number; body: { error: { code: string } } }) => [
+  res.status,
+  res.body.error.code,
+]
+
+describe('rights tokens through the routes', () => {
+  it('issues a token with its expiry, 30 days ahead, and answers with CORS for the site', async () => {
+    const { app } = testApp()
+    const res = await issue(app, 'a1')
+    expect(res).toEqual({
+      status: 200,
+      body: {
+        token: expect.stringMatching(/^a1\.[\w-]{43}$/),
+        expiresAt: new Date(NOW + 30 * DAY).toISOString(),
+      },
+      cors: SHOP_ORIGIN,
+    })
+  })
+
+  it('renews a live token: a new one with a new expiry; the old one is refused from then on', async () => {
+    const { app, at } = clocked()
+    await visit(app, 'a1')
+    const first = (await issue(app, 'a1')).body.token as string
+    at(NOW + 20 * DAY)
+    const renewed = await renew(app, first)
+    expect(renewed.status).toBe(200)
+    expect(renewed.body.expiresAt).toBe(new Date(NOW + 50 * DAY).toISOString())
+    expect(renewed.body.token).not.toBe(first)
+    expect(refusal(await renew(app, first))).toEqual([403, 'invalid_token'])
+    expect(refusal(await download(app, first))).toEqual([403, 'invalid_token'])
+    at(NOW + 40 * DAY) // past the first token's life, inside the second's
+    expect((await download(app, renewed.body.token)).status).toBe(200)
+  })
+
+  it('refuses an expired token everywhere, and issues a new one for the id', async () => {
+    const { app, at } = clocked()
+    await visit(app, 'a1')
+    const { token } = (await issue(app, 'a1')).body
+    at(NOW + TOKEN_TTL_MS)
+    expect(refusal(await download(app, token))).toEqual([403, 'invalid_token'])
+    expect(refusal(await renew(app, token))).toEqual([403, 'invalid_token'])
+    const next = await issue(app, 'a1')
+    expect(next.status).toBe(200)
+    expect(next.body.token).not.toBe(token)
+  })
+
+  it('revokes a token on withdrawal: it reaches nothing more, and the next grant gets a new one', async () => {
+    const { app } = testApp()
+    await visit(app, 'a1')
+    const { token } = (await issue(app, 'a1')).body
+    expect(await revoke(app, token)).toMatchObject({ status: 200, body: { success: true } })
+    expect(refusal(await download(app, token))).toEqual([403, 'invalid_token'])
+    expect(refusal(await renew(app, token))).toEqual([403, 'invalid_token'])
+    expect(refusal(await revoke(app, token))).toEqual([403, 'invalid_token'])
+    const next = await issue(app, 'a1')
+    expect([next.status, next.body.token === token]).toEqual([200, false])
+  })
+
+  it('revokes the token when the visitor deletes their data: the same id then gets a new token', async () => {
+    const { app } = testApp()
+    await visit(app, 'a1')
+    const { token } = (await issue(app, 'a1')).body
+    expect((await call(app, '/v1/identity/delete', { writeKey: WRITE_KEY, token })).status).toBe(200)
+    expect(refusal(await renew(app, token))).toEqual([403, 'invalid_token'])
+    const next = await issue(app, 'a1')
+    expect([next.status, next.body.token === token]).toEqual([200, false])
+  })
+
+  it('revokes the tokens of a person an admin erases', async () => {
+    const { app } = testApp()
+    await visit(app, 'a1')
+    const { token } = (await issue(app, 'a1')).body
+    const erased = await app.request('/admin/api/profiles/a1?site=demo', {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    })
+    expect(erased.status).toBe(200)
+    expect(refusal(await download(app, token))).toEqual([403, 'invalid_token'])
+  })
+
+  it.each([
+    ['renew', '/v1/identity/token/renew'],
+    ['revoke', '/v1/identity/revoke'],
+  ])(
+    "%s refuses another site's token, a forged one, a missing one, and a foreign origin",
+    async (_, path) => {
+      const { app } = testApp()
+      const { token } = (await issue(app, 'a1')).body
+      const forged = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`
+      const other = await call(app, path, { writeKey: 'other-write-key', token }, 'https://other.example')
+      expect(refusal(other)).toEqual([403, 'invalid_token'])
+      expect(refusal(await call(app, path, { writeKey: WRITE_KEY, token: forged }))).toEqual([
+        403,
+        'invalid_token',
+      ])
+      expect(refusal(await call(app, path, { writeKey: WRITE_KEY }))).toEqual([400, 'invalid_body'])
+      expect(refusal(await call(app, path, { token }))).toEqual([401, 'unauthorized'])
+      const stranger = await call(app, path, { writeKey: WRITE_KEY, token }, 'https://evil.example')
+      expect(refusal(stranger)).toEqual([403, 'origin_not_allowed'])
+      // None of it touched the real token.
+      expect((await renew(app, token)).status).toBe(200)
+    },
+  )
+})
