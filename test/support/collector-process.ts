@@ -41,6 +41,8 @@ export interface CollectorOptions {
   /** Replaces the demo site's experiments. */
   experiments?: unknown[]
   env?: Record<string, string>
+  /** Sites served beside the demo site (an attacker's own site, say). */
+  extraSites?: Record<string, unknown>[]
 }
 
 export const startCollector = async (options: CollectorOptions = {}): Promise<Collector> => {
@@ -53,7 +55,7 @@ export const startCollector = async (options: CollectorOptions = {}): Promise<Co
     ...(options.personalization ? { personalization: options.personalization } : {}),
     ...(options.experiments ? { experiments: options.experiments } : {}),
   }
-  writeFileSync(configPath, JSON.stringify({ sites: [demoSite(overrides)] }))
+  writeFileSync(configPath, JSON.stringify({ sites: [demoSite(overrides), ...(options.extraSites ?? [])] }))
   const spawnOn = (port: string) =>
     spawn(process.execPath, ['--import', 'tsx', 'collector/node.ts'], {
       cwd: ROOT,
