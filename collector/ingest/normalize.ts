@@ -2,6 +2,7 @@ import { type EventType, eventSchema, LIMITS, type SegmentEvent } from '../../sd
 import type { Enricher } from '../enrich/enrich.ts'
 import { verifiedContext } from '../identity/verification.ts'
 import type { StoredEvent } from '../store/types.ts'
+import { clickIdsByConsent } from './click-ids.ts'
 
 export interface Rejection {
   /** Position of the event in the request's batch. */
@@ -122,7 +123,7 @@ export const normalizeEvent = (
       },
     }
   }
-  const event = parsed.data
+  const event = clickIdsByConsent(parsed.data)
   if (!consented(event, ctx.browser === true)) {
     return {
       rejection: {

@@ -1,14 +1,24 @@
 import type { Properties } from '../core/types.ts'
 import { VERSION } from '../core/version.ts'
+import { withoutClickIds } from '../rules/click-ids.ts'
 
-/** Segment's page properties, read at call time so SPA navigations are reflected. */
-export const pageProperties = (win: Window): Properties => ({
-  path: win.location.pathname,
-  referrer: win.document.referrer,
-  search: win.location.search,
-  title: win.document.title,
-  url: win.location.href,
-})
+/**
+ * Segment's page properties, read at call time so SPA navigations are reflected. Under Global
+ * Privacy Control without ad click ids, even if the visitor switched marketing on (the tracker
+ * removes them whenever marketing consent is missing).
+ */
+export const pageProperties = (win: Window): Properties => {
+  const page = {
+    path: win.location.pathname,
+    referrer: win.document.referrer,
+    search: win.location.search,
+    title: win.document.title,
+    url: win.location.href,
+  }
+  return (win.navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl
+    ? withoutClickIds(page)
+    : page
+}
 
 export const pageContext = (win: Window): Properties => ({
   page: pageProperties(win),

@@ -1,3 +1,4 @@
+import { isClickId } from '../rules/click-ids.ts'
 import type { Properties } from './types.ts'
 
 const UTM: Record<string, string> = {
@@ -9,26 +10,10 @@ const UTM: Record<string, string> = {
   utm_id: 'id',
 }
 
-/** Ad platforms' click ids, kept under their own names. */
-export const CLICK_IDS = [
-  'gclid',
-  'gbraid',
-  'wbraid',
-  'dclid',
-  'fbclid',
-  'msclkid',
-  'ttclid',
-  'twclid',
-  'li_fat_id',
-  'yclid',
-  'epik',
-  'rdt_cid',
-  'sccid',
-] as const
-
 /**
  * The campaign of a landing URL in Segment's `context.campaign` shape (utm_campaign is `name`),
- * plus any click ids; undefined when the URL carries none.
+ * plus any click ids (sdk/rules/click-ids.ts); undefined when the URL carries none. Callers give
+ * a URL already without click ids when they may not be kept.
  */
 export const campaignFrom = (url: string): Properties | undefined => {
   let params: URLSearchParams
@@ -39,7 +24,7 @@ export const campaignFrom = (url: string): Properties | undefined => {
   }
   const campaign: Record<string, string> = {}
   for (const [key, value] of params) {
-    const name = UTM[key] ?? ((CLICK_IDS as readonly string[]).includes(key) ? key : undefined)
+    const name = UTM[key] ?? (isClickId(key) ? key : undefined)
     if (name && value) campaign[name] = value.slice(0, 200)
   }
   return Object.keys(campaign).length ? campaign : undefined

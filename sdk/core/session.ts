@@ -1,3 +1,4 @@
+import { withoutClickIds } from '../rules/click-ids.ts'
 import { campaignFrom } from './campaign.ts'
 import type { KeyValueStorage, Properties } from './types.ts'
 
@@ -39,10 +40,15 @@ const read = (storage: KeyValueStorage): Session | undefined => {
  * arrives from a new campaign. The state lives in storage, so the site's tabs share one session.
  */
 export const createSessions = (storage: KeyValueStorage, newId: () => string, timeout = 30 * 60_000) => ({
-  touch(at: number, page: { url?: unknown; referrer?: unknown }): SessionTouch {
+  /**
+   * `clickIds`: whether ad click ids may be kept (marketing consent). Without it the page must
+   * come without them, and the stored session loses any it kept.
+   */
+  touch(at: number, page: { url?: unknown; referrer?: unknown }, clickIds: boolean): SessionTouch {
     const url = typeof page.url === 'string' ? page.url : ''
     const campaign = campaignFrom(url)
-    const current = read(storage)
+    const stored = read(storage)
+    const current = clickIds ? stored : withoutClickIds(stored)
     const fresh =
       !current ||
       at - current.last > timeout ||
@@ -60,6 +66,11 @@ export const createSessions = (storage: KeyValueStorage, newId: () => string, ti
       : { ...current, last: Math.max(current.last, at), events: current.events + 1 }
     storage.set(SESSION_KEY, JSON.stringify(session))
     return { session, started: fresh, ...(fresh && current ? { ended: current } : {}) }
+  },
+  /** Marketing withdrawn: the stored session keeps no click id. */
+  dropClickIds() {
+    const stored = read(storage)
+    if (stored) storage.set(SESSION_KEY, JSON.stringify(withoutClickIds(stored)))
   },
 })
 

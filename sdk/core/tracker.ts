@@ -1,4 +1,5 @@
 import type { ConsentStore } from '../../consent/core/state.ts'
+import { withoutClickIds } from '../rules/click-ids.ts'
 import type { Outbox } from './outbox.ts'
 import { createSessions, SESSION_KEY, type Session } from './session.ts'
 import type { Clock, KeyValueStorage, OutgoingEvent, Properties } from './types.ts'
@@ -63,6 +64,8 @@ type Draft = { type: OutgoingEvent['type']; previousId?: string; context: Proper
 export const createTracker = (deps: TrackerDeps): Tracker => {
   const { clock, newId, storage, consent, outbox, maxWaiting = 100 } = deps
   const allowed = () => consent.get().purposes.analytics
+  // Ad click ids are marketing identifiers: without that purpose none is stored, sent or observed.
+  const clickIds = () => consent.get().purposes.marketing
   let stampAt: number | undefined
   let waiting: Draft[] = []
   // Ids live in memory until consent allows storing them.
@@ -107,10 +110,14 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
     context: like.context,
   })
 
-  const release = (draft: Draft) => {
+  const release = (made: Draft) => {
+    // Checked when the event leaves, so the landing page view of a visitor who accepts keeps them.
+    const keep = clickIds()
+    const draft = keep ? made : withoutClickIds(made)
     const touch = sessions?.touch(
       Date.parse(draft.timestamp as string),
       (draft.context.page ?? {}) as Properties,
+      keep,
     )
     if (touch?.ended) {
       const { ended } = touch
@@ -127,7 +134,7 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
 
   const emit = (fields: { type: OutgoingEvent['type'] } & Properties) => {
     const at = stampAt ?? clock.now()
-    deps.observe?.({ ...fields, at } as Observed)
+    deps.observe?.({ ...(clickIds() ? fields : withoutClickIds(fields)), at } as Observed)
     const draft: Draft = {
       ...(userId ? { userId } : {}),
       ...fields,
@@ -142,6 +149,7 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
   if (allowed()) loadIds()
 
   consent.on('change', (state, previous) => {
+    if (previous.purposes.marketing && !state.purposes.marketing) sessions?.dropClickIds()
     if (state.purposes.analytics && !previous.purposes.analytics) {
       loadIds()
       const drafts = waiting

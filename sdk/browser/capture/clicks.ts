@@ -1,4 +1,5 @@
 import type { Properties } from '../../core/types.ts'
+import { stripClickIds } from '../../rules/click-ids.ts'
 
 type Track = (event: string, properties: Properties) => void
 
@@ -48,12 +49,14 @@ export const captureClicks = (
         if (!href)
           return track('Element Clicked', { element: el.tagName.toLowerCase(), text: label, id: el.id })
         const url = new URL(href, win.location.href)
+        // A link to this page would carry the visitor's click ids (marketing identifiers).
+        const to = stripClickIds(url.href)
         const file = url.pathname.match(DOWNLOAD)?.[1]
         if (file || el.hasAttribute('download'))
-          track('File Downloaded', { url: url.href, text: label, extension: file?.toLowerCase() })
+          track('File Downloaded', { url: to, text: label, extension: file?.toLowerCase() })
         else if (/^https?:$/.test(url.protocol) && url.host !== win.location.host)
-          track('Outbound Link Clicked', { url: url.href, text: label })
-        else track('Element Clicked', { element: 'a', text: label, url: url.href, id: el.id })
+          track('Outbound Link Clicked', { url: to, text: label })
+        else track('Element Clicked', { element: 'a', text: label, url: to, id: el.id })
       },
       true,
     )

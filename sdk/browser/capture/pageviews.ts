@@ -1,3 +1,5 @@
+import { stripClickIds } from '../../rules/click-ids.ts'
+
 /**
  * A page view on load and on every SPA navigation (pushState, replaceState, popstate, and hash
  * changes when asked), never twice for the same URL. `left` runs first with the page being left.
@@ -8,7 +10,9 @@ export const capturePageviews = (
   page: (properties: { referrer?: string }) => void,
   left: () => void,
 ) => {
-  const url = () => (hash ? win.location.href : win.location.href.replace(/#.*/, ''))
+  // Without click ids: removing one from the address bar is no navigation, and the referrer of
+  // the next view never carries one.
+  const url = () => stripClickIds(hash ? win.location.href : win.location.href.replace(/#.*/, ''))
   let last: string | undefined
   const check = () => {
     const now = url()
