@@ -373,6 +373,31 @@ export const describeIdentityContract = (name: string, open: () => Promise<Store
       await store.close()
     })
 
+    it('suppresses every identifier of an erased person, the email too', async () => {
+      const { store } = await run([
+        { a: 'a1', u: 'u1', traits: { email: 'ada@example.com', name: 'Ada' } },
+        { type: 'track', a: 'a1' },
+      ])
+      expect((await store.eraseProfile(SITE, 'u1', NOW))!.events).toBe(2)
+      // The same person comes back on a new device with only the erased email, or an erased id.
+      const comeback = [
+        linkRow({ a: 'fresh-1', traits: { email: ' Ada@Example.com' } }),
+        linkRow({ type: 'track', a: 'a1' }),
+        linkRow({ type: 'track', a: 'fresh-2', u: 'u1' }),
+        linkRow({ type: 'track', a: 'someone-else' }),
+      ]
+      // Acknowledged like any event (the answer tells nobody who was erased), never written.
+      expect(await store.insertEvents(comeback)).toEqual({ inserted: 4, duplicates: 0 })
+      const written = (await store.listEvents(SITE, { limit: 10 })).events
+      expect(written.map((e) => e.anonymousId)).toEqual(['someone-else'])
+      await store.resolveIdentities({}, NOW)
+      for (const key of ['fresh-1', 'a1', 'u1', 'fresh-2'])
+        expect(await store.findProfile(SITE, key, NOW)).toBeUndefined()
+      const left = (await store.listEvents(SITE, { limit: 10 })).events
+      expect(left.map((e) => e.anonymousId)).toEqual(['someone-else'])
+      await store.close()
+    })
+
     it('resolves each event once, however often it is asked', async () => {
       const { store } = await run([{ type: 'track', a: 'a1' }])
       await store.insertEvents([linkRow({ type: 'track', a: 'a1' })])

@@ -2,7 +2,7 @@
 // transaction under the identity lock, with the graph the chunk touches loaded up front and the
 // changes written set-based at the end. The rules are the SQLite resolver's (shared-resolver.ts).
 import type { Sql } from '../store/postgres-schema.ts'
-import { DEFAULT_IDENTITY, type Identifier, type LinkEvent } from './rules.ts'
+import { DEFAULT_IDENTITY, type Identifier, type IdentitySettings, type LinkEvent } from './rules.ts'
 import {
   candidateIdentifiers,
   createResolverCore,
@@ -150,24 +150,20 @@ const loadGraph = async (tx: Tx, wanted: [string, string, string][]) => {
     FROM owners o JOIN profiles p ON p.site = o.site AND p.id = o.profile_id`
 }
 
-/** The seqs of events carrying an erased user or anonymous id (looked up only on sites that erased). */
+/** The seqs of events carrying an erased user, anonymous or email id (looked up only on sites that erased). */
 const suppressedSeqs = async (
   tx: Tx,
   secret: string,
   erasing: Set<string>,
-  events: { site: string; event: LinkEvent }[],
+  events: { site: string; rules: IdentitySettings; event: LinkEvent }[],
 ) => {
   const found = new Set<number>()
   if (erasing.size === 0) return found
   const bySeq: [number, string, string][] = []
-  for (const { site, event } of events) {
+  for (const { site, rules, event } of events) {
     if (!erasing.has(site)) continue
-    for (const [kind, value] of [
-      ['user', event.userId],
-      ['anonymous', event.anonymousId],
-    ] as const)
-      if (typeof value === 'string')
-        bySeq.push([event.seq, site, suppressionHash(secret, site, { kind, value })])
+    for (const id of candidateIdentifiers(secret, site, event, rules))
+      bySeq.push([event.seq, site, suppressionHash(secret, site, id)])
   }
   if (bySeq.length === 0) return found
   const hits = await tx<{ site: string; hash: string }[]>`

@@ -48,8 +48,10 @@ export const createIdentityService = (
     },
     /** Resolves everything stored so far. */
     catchUp: run,
+    /** Every site's identity rules. */
+    rules: settings,
     /** The site's identity rules. */
-    rules: (site: string) => settings[site] ?? DEFAULT_IDENTITY,
+    rulesOf: (site: string) => settings[site] ?? DEFAULT_IDENTITY,
   }
 }
 
@@ -59,7 +61,7 @@ export type IdentityService = ReturnType<typeof createIdentityService>
 export const kickingStore = (store: Store, identity: IdentityService): Store => ({
   ...store,
   insertEvents: async (rows) => {
-    const result = await store.insertEvents(rows)
+    const result = await store.insertEvents(rows, identity.rules)
     if (result.inserted > 0) identity.kick()
     return result
   },

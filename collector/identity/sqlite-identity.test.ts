@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
@@ -49,4 +49,43 @@ it('resolves on a worker thread when asked, with the same results', async () => 
   const profile = await store.findProfile('demo', 'a2', NOW)
   expect(profile?.identifiers.map((i) => i.value).sort()).toEqual(['a1', 'a2', 'u1'])
   await store.close()
+})
+
+it('leaves no erased identifier or trait readable in the database file or its WAL', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'precis-erase-')), 'precis.db')
+  const store = openSqliteStore(path)
+  const secrets = [
+    'user-erase-me-42',
+    'anon-erase-me-1',
+    'anon-erase-me-2',
+    'erase.me@example.com',
+    'Eraséd Name',
+    '+44 7700 900987',
+  ]
+  await store.insertEvents([
+    linkRow({
+      a: 'anon-erase-me-1',
+      u: 'user-erase-me-42',
+      traits: { email: 'erase.me@example.com', name: 'Eraséd Name', phone: '+44 7700 900987' },
+    }),
+    linkRow({ a: 'anon-erase-me-2', u: 'user-erase-me-42' }),
+    ...Array.from({ length: 50 }, () => linkRow({ type: 'track', a: 'anon-erase-me-2', revenue: 5 })),
+    linkRow({ type: 'track', a: 'someone-else' }),
+  ])
+  await store.resolveIdentities({}, NOW)
+  expect(await store.findProfile('demo', 'user-erase-me-42', NOW)).toBeDefined()
+  await store.eraseProfile('demo', 'user-erase-me-42', NOW)
+  // An event from an erased id after the erasure is dropped, and leaves nothing behind either.
+  await store.insertEvents([linkRow({ type: 'track', a: 'anon-erase-me-1' })])
+  await store.resolveIdentities({}, NOW)
+  // Read while the collector runs (its WAL is live), and again after a clean stop.
+  const readable = () => {
+    const bytes = Buffer.concat(
+      [path, `${path}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)),
+    )
+    return secrets.filter((secret) => bytes.includes(Buffer.from(secret)))
+  }
+  expect(readable()).toEqual([])
+  await store.close()
+  expect(readable()).toEqual([])
 })

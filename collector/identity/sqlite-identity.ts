@@ -4,6 +4,7 @@ import type { Identifier } from './rules.ts'
 import { type AuditRow, auditEntryOf, profileView } from './shared-profile.ts'
 import { sqliteOwn } from './sqlite-own.ts'
 import {
+  checkpointAfterErasure,
   createResolver,
   identitySql,
   marks,
@@ -117,7 +118,11 @@ export const sqliteIdentity = (
         audit: auditOf(site, allIdsOf(site, id)),
       }
     },
-    eraseProfile: async (site, key, now) => erase.immediate(site, key, now),
+    eraseProfile: async (site, key, now) => {
+      const erased = erase.immediate(site, key, now)
+      if (erased) checkpointAfterErasure(db)
+      return erased
+    },
     ...sqliteOwn(db, sql, secret),
     ...sqliteTokens(db, secret),
   }

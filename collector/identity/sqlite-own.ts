@@ -4,7 +4,13 @@ import { type OwnScope, ownData, type SeqEventRow, scopeIdentifiers } from './ow
 import { applyEvent, emptyProfile, type IdentitySettings } from './rules.ts'
 import { type AuditRow, auditEntryOf } from './shared-profile.ts'
 import { linkEventOf } from './shared-resolver.ts'
-import { type IdentitySql, marks, ofProfile, suppressionHash } from './sqlite-resolver.ts'
+import {
+  checkpointAfterErasure,
+  type IdentitySql,
+  marks,
+  ofProfile,
+  suppressionHash,
+} from './sqlite-resolver.ts'
 import { revokeTokens } from './sqlite-tokens.ts'
 import type { IdentityStore } from './types.ts'
 
@@ -116,6 +122,10 @@ export const sqliteOwn = (
         .all(site, ...owners, ...params)
       return ownData(scope, rows, audit.map(auditEntryOf), settings)
     },
-    eraseOwn: async (site, anonymousId, settings, now) => erase.immediate(site, anonymousId, settings, now),
+    eraseOwn: async (site, anonymousId, settings, now) => {
+      const erased = erase.immediate(site, anonymousId, settings, now)
+      if (erased) checkpointAfterErasure(db)
+      return erased
+    },
   }
 }

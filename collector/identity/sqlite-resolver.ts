@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3'
 import { DEFAULT_IDENTITY, type Identifier, type IdentitySettings, type LinkEvent } from './rules.ts'
 import {
+  candidateIdentifiers,
   createResolverCore,
   keyedHash,
   linkEventOf,
@@ -31,6 +32,19 @@ export const ofProfile = (site: string, id: string, ids: readonly Identifier[]) 
         AND i.value = events.user_id AND i.profile_id <> ?)))`,
     params: [site, ...users, site, ...anonymous, id],
   }
+}
+
+/**
+ * After an erasure: the WAL still holds the erased rows' old pages until they are copied into the
+ * database file (where secure_delete zeroed them) and the log is truncated. Readers on other
+ * connections can hold the log open a moment; tried a few times, then left to the next checkpoint.
+ */
+export const checkpointAfterErasure = (db: Database.Database, tries = 5) => {
+  for (let i = 0; i < tries; i++) {
+    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[]
+    if (!result || result.busy === 0) return true
+  }
+  return false
 }
 
 /** The statements the resolver and the profile reads share. */
@@ -114,9 +128,12 @@ export const createResolver = (sql: IdentitySql, newId: () => string) => {
   const core = createResolverCore(backend, secret, newId)
   let generation = -1
 
-  /** Whether any of the event's ids was erased; checked only for sites that erased someone. */
+  /**
+   * Whether any of the event's identifiers (user, anonymous, email) was erased; checked only for
+   * sites that erased someone.
+   */
   const anySuppressed = new Map<string, boolean>()
-  const suppressed = (site: string, event: LinkEvent) => {
+  const suppressed = (site: string, event: LinkEvent, rules: IdentitySettings) => {
     let any = anySuppressed.get(site)
     if (any === undefined) {
       any = sql.anySuppressed.get(site) !== undefined
@@ -124,13 +141,9 @@ export const createResolver = (sql: IdentitySql, newId: () => string) => {
     }
     return (
       any &&
-      (['user', 'anonymous'] as const).some((kind) => {
-        const value = kind === 'user' ? event.userId : event.anonymousId
-        return (
-          typeof value === 'string' &&
-          sql.suppressed.get(site, suppressionHash(secret, site, { kind, value })) !== undefined
-        )
-      })
+      candidateIdentifiers(secret, site, event, rules).some(
+        (id) => sql.suppressed.get(site, suppressionHash(secret, site, id)) !== undefined,
+      )
     )
   }
 
@@ -173,7 +186,7 @@ export const resolvePending = (
     for (const row of rows) {
       const rules = settings[row.site] ?? DEFAULT_IDENTITY
       const event = linkEventOf(row, rules)
-      if (resolver.suppressed(row.site, event)) sql.deleteEvent.run(row.id)
+      if (resolver.suppressed(row.site, event, rules)) sql.deleteEvent.run(row.id)
       else resolver.resolve(row.site, event, rules, now)
     }
     sql.setWatermark.run(String(rows[rows.length - 1]!.id))

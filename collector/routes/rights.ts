@@ -70,7 +70,7 @@ export const rightsRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) =
   // never the rest of a profile that unverified links joined it to.
   app.post('/identity/export', async (c) => {
     const { site, anonymousId } = await holder(c)
-    const data = await store.exportOwn(site, anonymousId, identity.rules(site), now())
+    const data = await store.exportOwn(site, anonymousId, identity.rulesOf(site), now())
     if (!data) throw nothing()
     const { events, audit, ...profile } = data
     return c.json({
@@ -84,7 +84,7 @@ export const rightsRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) =
 
   app.post('/identity/delete', async (c) => {
     const { site, anonymousId } = await holder(c)
-    const erased = await store.eraseOwn(site, anonymousId, identity.rules(site), now())
+    const erased = await store.eraseOwn(site, anonymousId, identity.rulesOf(site), now())
     if (!erased) throw nothing()
     return c.json({ success: true, events: erased.events })
   })

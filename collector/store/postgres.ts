@@ -1,6 +1,7 @@
 // The PostgreSQL Store: any number of collectors share one database (DATABASE_URL=postgres://…).
 import { IDENTITY_MIGRATIONS, postgresIdentity, secretReader } from '../identity/postgres-identity.ts'
 import { postgresOwn } from '../identity/postgres-own.ts'
+import { insertWithoutSuppressed } from '../identity/suppression.ts'
 import { postgresEvents } from './postgres-events.ts'
 import { EXPERIMENTS_MIGRATIONS, postgresExperiments } from './postgres-experiments.ts'
 import { postgresLedger } from './postgres-ledger.ts'
@@ -49,11 +50,50 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
   let closing = false
   const secret = secretReader(sql)
   const identity = postgresIdentity(sql, options.newId ?? (() => crypto.randomUUID()), secret, () => closing)
+  const events = postgresEvents(sql)
+  // Sites that erased someone stay so; a site not yet known to is asked again after a second (an
+  // erasure by another collector; the resolver drops what passes meanwhile).
+  const erasing = new Set<string>()
+  let askedAt = new Map<string, number>()
+  const suppressing = async (sites: string[]) => {
+    const now = Date.now()
+    const ask = sites.filter((s) => !erasing.has(s) && now - (askedAt.get(s) ?? 0) >= 1000)
+    if (ask.length > 0) {
+      if (askedAt.size > 10_000) askedAt = new Map()
+      for (const s of ask) askedAt.set(s, now)
+      const found = await sql<{ site: string }[]>`
+        SELECT s.site FROM unnest(${ask}::text[]) AS s(site)
+        WHERE EXISTS (SELECT 1 FROM suppressions x WHERE x.site = s.site)`
+      for (const { site } of found) erasing.add(site)
+    }
+    return new Set(sites.filter((s) => erasing.has(s)))
+  }
+  const own = postgresOwn(sql, secret)
   return {
-    ...postgresEvents(sql),
+    ...events,
+    insertEvents: insertWithoutSuppressed(events.insertEvents, {
+      secret,
+      suppressing,
+      suppressed: async (site, hashes) =>
+        new Set(
+          (
+            await sql<{ hash: string }[]>`
+              SELECT hash FROM suppressions WHERE site = ${site} AND hash = ANY(${hashes}::text[])`
+          ).map((r) => r.hash),
+        ),
+    }),
     ...postgresLedger(sql),
     ...identity,
-    ...postgresOwn(sql, secret),
+    ...own,
+    // This collector's own erasures count at once.
+    eraseProfile: async (site, key, now) => {
+      erasing.add(site)
+      return identity.eraseProfile(site, key, now)
+    },
+    eraseOwn: async (site, anonymousId, settings, now) => {
+      erasing.add(site)
+      return own.eraseOwn(site, anonymousId, settings, now)
+    },
     ...postgresPersonalization(sql),
     ...postgresExperiments(sql),
     // A resolution kicked as the collector stops is left to the others (or the next start): the

@@ -21,6 +21,8 @@ export const configure = (db) => {
   // FULL: an acknowledged batch survives power loss, not only a crash.
   db.pragma('synchronous = FULL')
   db.pragma('busy_timeout = 5000')
+  // Deleted rows are overwritten with zeros, not left in free pages: erasure leaves nothing to read.
+  db.pragma('secure_delete = ON')
 }
 
 /**

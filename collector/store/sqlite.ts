@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { resolverThread } from '../identity/resolver-worker.ts'
 import { sqliteIdentity } from '../identity/sqlite-identity.ts'
+import { insertWithoutSuppressed } from '../identity/suppression.ts'
 import { type EventRow, fromEventRow } from './event-row.ts'
 import { sqliteConsentStats } from './sqlite-consent-stats.ts'
 import { sqliteExperiments } from './sqlite-experiments.ts'
@@ -253,6 +254,8 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
   const count = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE site = ?')
 
   const deleteBefore = db.prepare('DELETE FROM events WHERE site = ? AND timestamp < ?')
+  const secret = (db.prepare("SELECT value FROM meta WHERE key = 'secret'").get() as { value: string }).value
+  const anySuppressed = db.prepare('SELECT 1 FROM suppressions WHERE site = ? LIMIT 1')
   const ledger = sqliteLedger(db)
   const experiments = sqliteExperiments(db, resolverDb)
   let experimentsSynced = Number.NEGATIVE_INFINITY
@@ -272,7 +275,19 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
       }
       return processed
     },
-    insertEvents: (rows) => writer.write(flatten(rows)),
+    insertEvents: insertWithoutSuppressed((rows) => writer.write(flatten(rows)), {
+      secret: () => secret,
+      suppressing: (sites) => new Set(sites.filter((site) => anySuppressed.get(site) !== undefined)),
+      suppressed: (site, hashes) =>
+        new Set(
+          db
+            .prepare<unknown[], { hash: string }>(
+              `SELECT hash FROM suppressions WHERE site = ? AND hash IN (${hashes.map(() => '?').join(', ')})`,
+            )
+            .all(site, ...hashes)
+            .map((r) => r.hash),
+        ),
+    }),
     deleteEventsBefore: async (site, before) => deleteBefore.run(site, before).changes,
     listEvents: async (site, { limit }) => ({
       events: list.all(site, limit).map(fromEventRow),

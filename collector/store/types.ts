@@ -1,6 +1,6 @@
 import type { EventType } from '../../sdk/rules/event-schema.ts'
 import type { ExperimentStore } from '../experiments/types.ts'
-import type { IdentityStore } from '../identity/types.ts'
+import type { IdentityStore, SiteRules } from '../identity/types.ts'
 import type { ConsentFields, ConsentRecord } from '../ledger/chain.ts'
 import type { PersonalizationStore } from '../segments/types.ts'
 
@@ -62,8 +62,12 @@ export interface ConsentStatsRow {
  * Methods are async so network-backed adapters fit; an adapter on a synchronous driver just resolves.
  */
 export interface Store extends IdentityStore, PersonalizationStore, ExperimentStore {
-  /** Stores all rows or none (one transaction), idempotent on (site, messageId). */
-  insertEvents(rows: readonly StoredEvent[]): Promise<InsertResult>
+  /**
+   * Stores all rows or none (one transaction), idempotent on (site, messageId). Events carrying an
+   * erased person's identifier (by the sites' identity `rules`: which traits identify) are dropped
+   * before the write and counted as inserted (identity/suppression.ts).
+   */
+  insertEvents(rows: readonly StoredEvent[], rules?: SiteRules): Promise<InsertResult>
   /** Deletes the site's events that happened before `before` (epoch ms); resolves to how many. */
   deleteEventsBefore(site: string, before: number): Promise<number>
   /** Newest first (by receivedAt, then arrival order). */
