@@ -146,6 +146,16 @@ describe('with analytics consent', () => {
     expect(sent()[0]).toMatchObject({ traits: { plan: 'pro' } })
   })
 
+  it("identify carries the site server's signature of the user id in context.userHash, that call only", async () => {
+    const { precis, sent } = granted()
+    precis.identify('user-1', { plan: 'pro' }, { userHash: 'ab12' })
+    precis.identify({ plan: 'team' }, { userHash: 'cd34' })
+    precis.track('Order Completed')
+    await precis.flush()
+    expect(sent().map((e) => e.context?.userHash)).toEqual(['ab12', 'cd34', undefined])
+    expect(sent()[0]?.context).toMatchObject({ page: { path: '/shop' } })
+  })
+
   it('identify with traits only keeps the user', async () => {
     const { precis, sent } = granted()
     precis.identify({ plan: 'free' })

@@ -43,7 +43,11 @@ export interface Observed {
 export interface Tracker {
   page(name?: string | null, properties?: Properties): void
   track(event: string, properties?: Properties): void
-  identify(userId?: string | null | Properties, traits?: Properties): void
+  /**
+   * `options.userHash`: the site server's HMAC of the user id (identity verification), sent in
+   * `context.userHash`; the collector checks it and never stores it.
+   */
+  identify(userId?: string | null | Properties, traits?: Properties, options?: { userHash?: string }): void
   group(groupId: string, traits?: Properties): void
   alias(userId: string, previousId?: string): void
   /** Forgets the user and starts a new anonymous id (e.g. on log-out). */
@@ -132,7 +136,7 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
     push(draft, touch?.session)
   }
 
-  const emit = (fields: { type: OutgoingEvent['type'] } & Properties) => {
+  const emit = (fields: { type: OutgoingEvent['type'] } & Properties, context?: Properties) => {
     const at = stampAt ?? clock.now()
     deps.observe?.({ ...(clickIds() ? fields : withoutClickIds(fields)), at } as Observed)
     const draft: Draft = {
@@ -140,7 +144,7 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
       ...fields,
       messageId: newId(),
       timestamp: new Date(at).toISOString(),
-      context: deps.context(),
+      context: context ? { ...deps.context(), ...context } : deps.context(),
     }
     if (allowed()) release(draft)
     else if (waiting.length < maxWaiting) waiting.push(draft)
@@ -175,13 +179,17 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
         properties: { ...deps.pageProperties?.(), ...properties },
       }),
     track: (event, properties) => emit({ type: 'track', event, properties: { ...properties } }),
-    identify(id, traits) {
-      if (id && typeof id === 'object') return this.identify(null, id)
+    identify(id, traits, options) {
+      if (id && typeof id === 'object') return this.identify(null, id, traits as typeof options)
       if (typeof id === 'string' && id) {
         userId = id
         if (allowed()) storage.set(STORAGE_KEYS.userId, id)
       }
-      emit({ type: 'identify', traits: { ...traits } })
+      const userHash = options?.userHash
+      emit(
+        { type: 'identify', traits: { ...traits } },
+        typeof userHash === 'string' ? { userHash } : undefined,
+      )
     },
     group: (groupId, traits) => emit({ type: 'group', groupId, traits: { ...traits } }),
     // Without previousId, the current user (or, once known, the anonymous id) becomes the new one.
