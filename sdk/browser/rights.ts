@@ -4,38 +4,100 @@ import type { Precis } from '../core/precis.ts'
 import { STORAGE_KEYS } from '../core/tracker.ts'
 import type { KeyValueStorage } from '../core/types.ts'
 
+/** What the browser keeps of its token: the token, when to renew it and when it ends (epoch ms). */
+interface Held {
+  t: string
+  r: number
+  e: number
+}
+
 /**
  * The visitor's download and delete. The collector issues this browser a token for its
- * anonymousId once (kept with the ids, under analytics consent); the token, never the bare id,
- * proves the data is the visitor's own.
+ * anonymousId (kept with the ids, under analytics consent); the token, never the bare id, proves
+ * the data is the visitor's own. Tokens expire: past half its life, a page load trades it for a new
+ * one while analytics consent holds. Withdrawing that consent gives the token back.
  */
 export const visitorRights = (
-  win: Window,
+  win: Pick<Window, 'fetch' | 'document' | 'setTimeout'>,
   apiHost: string,
   writeKey: () => string | undefined,
   storage: KeyValueStorage,
   precis: Pick<Precis, 'user' | 'reset'> & { outbox: { clear(): Promise<void> } },
   consent: Pick<ConsentStore, 'get' | 'on'>,
+  now: () => number,
 ): VisitorRights & { ensureToken(): void } => {
   const call = (path: string, body: object) =>
-    fetch(`${apiHost}/v1/identity/${path}`, {
+    win.fetch(`${apiHost}/v1/identity/${path}`, {
       method: 'POST',
       body: JSON.stringify({ ...body, writeKey: writeKey() }),
       headers: { 'Content-Type': 'text/plain' },
       credentials: 'omit',
+      // A withdrawal may be followed at once by a reload: the revocation must still leave.
+      keepalive: true,
     })
-  const token = () => {
-    const t = storage.get(STORAGE_KEYS.token)
-    const id = precis.user().anonymousId
-    return t && id && t.startsWith(`${id}.`) ? t : undefined
+  const read = (): Held | undefined => {
+    try {
+      const h = JSON.parse(storage.get(STORAGE_KEYS.token) ?? 'null') as Held | null
+      return h?.t ? h : undefined
+    } catch {
+      return undefined // a token of the old form: ask again
+    }
   }
-  const ensureToken = () => {
-    const anonymousId = precis.user().anonymousId
-    if (!writeKey() || !consent.get().purposes.analytics || !anonymousId || token()) return
-    call('token', { anonymousId })
-      .then((res) => (res.ok ? (res.json() as Promise<{ token: string }>) : undefined))
-      .then((body) => body && storage.set(STORAGE_KEYS.token, body.token))
-      .catch(() => {})
+  // In memory too: on withdrawal the tracker clears storage before this module hears of it.
+  let held = consent.get().purposes.analytics ? read() : undefined
+  let asking = false
+
+  /** The stored token of the current anonymousId, live or past its end. */
+  const mine = () => {
+    const id = precis.user().anonymousId
+    const stored = read()
+    held = stored && id && stored.t.startsWith(`${id}.`) ? stored : undefined
+    return held
+  }
+  const token = () => {
+    const h = mine()
+    return h && now() < h.e ? h.t : undefined
+  }
+  const keep = ({ token: t, expiresAt }: { token: string; expiresAt: string }) => {
+    const at = now()
+    const e = Date.parse(expiresAt)
+    held = { t, r: at + (e - at) / 2, e }
+    storage.set(STORAGE_KEYS.token, JSON.stringify(held))
+  }
+  const forget = () => {
+    held = undefined
+    storage.remove(STORAGE_KEYS.token)
+  }
+
+  const ensureToken = (): void => {
+    if (!writeKey()) return
+    if (!consent.get().purposes.analytics) {
+      if (held) call('revoke', { token: held.t }).catch(() => {})
+      held = undefined
+      return
+    }
+    const h = mine()
+    const at = now()
+    if (asking || !precis.user().anonymousId || (h && at < h.r)) return
+    const renewing = h && at < h.e ? h : undefined
+    asking = true
+    call(
+      renewing ? 'token/renew' : 'token',
+      renewing ? { token: renewing.t } : { anonymousId: precis.user().anonymousId },
+    )
+      .then(async (res) => {
+        asking = false
+        if (res.ok) keep(await res.json())
+        // Refused (revoked by an erasure, expired by the collector's clock): start again, unless
+        // another tab renewed it first and kept the new one.
+        else if (renewing && res.status === 403 && read()?.t === renewing.t) {
+          forget()
+          ensureToken()
+        }
+      })
+      .catch(() => {
+        asking = false
+      })
   }
   consent.on('change', ensureToken)
   return {
@@ -58,7 +120,7 @@ export const visitorRights = (
       // What waits to be sent carries the erased ids: it goes too. The visitor continues as a
       // new anonymous visitor, with a new token.
       await precis.outbox.clear()
-      storage.remove(STORAGE_KEYS.token)
+      forget()
       precis.reset()
       ensureToken()
       return true

@@ -107,7 +107,15 @@ export const startBrowserSdk = (win: Window, options: BrowserOptions) => {
     ...(options.sessionMinutes !== undefined ? { sessionTimeout: options.sessionMinutes * 60_000 } : {}),
   })
   delivery.connect(precis.outbox, consent)
-  const rights = visitorRights(win, options.apiHost, () => endpoint?.writeKey, storage, precis, consent)
+  const rights = visitorRights(
+    win,
+    options.apiHost,
+    () => endpoint?.writeKey,
+    storage,
+    precis,
+    consent,
+    clock.now,
+  )
 
   if (options.site) {
     // The site config is the one request made before consent: the banner needs it.

@@ -1,10 +1,20 @@
 import { readFileSync } from 'node:fs'
-import { expect, test } from '@playwright/test'
-import { type Collector, startCollector } from '../support/collector-process.ts'
+import { type APIRequestContext, expect, type Page, test } from '@playwright/test'
+import { type Collector, DEMO_WRITE_KEY, startCollector } from '../support/collector-process.ts'
 import { openDemo } from '../support/demo-page.ts'
 
 // A visitor downloads and deletes their own data from the preferences dialog.
 let collector: Collector
+/** The token this browser keeps (precis.token holds it with its renewal time and end). */
+const heldToken = (page: Page) =>
+  page.evaluate(() => (JSON.parse(localStorage.getItem('precis.token') ?? 'null') as { t: string } | null)?.t)
+/** What the collector answers a download with this token: 200 while it is live, 403 once it is not. */
+const exportStatus = async (request: APIRequestContext, token: string) =>
+  (
+    await request.post(`${collector.url}/v1/identity/export`, {
+      data: { writeKey: DEMO_WRITE_KEY, token },
+    })
+  ).status()
 test.beforeEach(async () => {
   collector = await startCollector()
 })
@@ -21,10 +31,8 @@ test('download my data, then delete it: nothing of this browser stays, and it go
   await page.evaluate(() => window.precis.flush())
   const before = await page.evaluate(() => window.precis.user().anonymousId!)
   await expect.poll(() => collector.rows().filter((r) => r.anonymous_id === before).length).toBeGreaterThan(3)
-  // The token the collector issued to this browser, once.
-  await expect
-    .poll(() => page.evaluate(() => localStorage.getItem('precis.token')))
-    .toMatch(/^[\w-]+\.[\w-]{32}$/)
+  // The token the collector issued to this browser, kept with its renewal time and end.
+  await expect.poll(() => heldToken(page)).toMatch(/^[\w-]+\.[\w-]{43}$/)
 
   await page.getByRole('link', { name: 'Privacy choices' }).click()
   const dialog = page.getByRole('dialog', { name: 'Privacy preferences' })
@@ -61,4 +69,51 @@ test('without a token (nothing granted) the dialog offers no download or deletio
   const dialog = page.getByRole('dialog', { name: 'Privacy preferences' })
   await expect(dialog.getByRole('switch', { name: 'Analytics' })).toBeVisible()
   await expect(dialog.getByRole('button', { name: 'Download my data' })).toBeHidden()
+})
+
+test('withdrawing analytics gives the token back: the collector refuses it from then on', async ({
+  page,
+  request,
+}) => {
+  await openDemo(page, collector.url, 'index.html')
+  await page.getByRole('button', { name: 'Accept all' }).click()
+  await page.evaluate(() => window.precis.flush())
+  await expect.poll(() => heldToken(page)).toBeTruthy()
+  const token = (await heldToken(page))!
+  const anonymousId = token.slice(0, token.lastIndexOf('.'))
+  await expect
+    .poll(() => collector.rows().filter((r) => r.anonymous_id === anonymousId).length)
+    .toBeGreaterThan(0)
+  expect(await exportStatus(request, token)).toBe(200)
+
+  const revoked = page.waitForResponse((res) => res.url().endsWith('/v1/identity/revoke'))
+  await page.getByRole('link', { name: 'Privacy choices' }).click()
+  await page.getByRole('switch', { name: 'Analytics' }).uncheck()
+  await page.getByRole('button', { name: 'Save choices' }).click()
+  expect((await revoked).status()).toBe(200)
+  expect(await heldToken(page)).toBeUndefined()
+  expect(await exportStatus(request, token)).toBe(403)
+})
+
+test("a page load past half the token's life trades it for a new one; the old one is refused", async ({
+  page,
+  request,
+}) => {
+  await openDemo(page, collector.url, 'index.html')
+  await page.getByRole('button', { name: 'Accept all' }).click()
+  await expect.poll(() => heldToken(page)).toBeTruthy()
+  const old = (await heldToken(page))!
+  // As if two weeks and more had passed: the renewal time is behind us.
+  await page.evaluate(() => {
+    const held = JSON.parse(localStorage.getItem('precis.token')!)
+    localStorage.setItem('precis.token', JSON.stringify({ ...held, r: Date.now() - 1 }))
+  })
+  const renewed = page.waitForResponse((res) => res.url().endsWith('/v1/identity/token/renew'))
+  await page.reload()
+  expect((await renewed).status()).toBe(200)
+  await expect.poll(() => heldToken(page)).not.toBe(old)
+  const fresh = (await heldToken(page))!
+  expect(fresh.slice(0, fresh.lastIndexOf('.'))).toBe(old.slice(0, old.lastIndexOf('.')))
+  expect(await exportStatus(request, old)).toBe(403)
+  expect(await exportStatus(request, fresh)).not.toBe(403)
 })
