@@ -50,8 +50,16 @@ export const siteSchema = z.object({
   personalization: personalizationSchema,
   /** A/B tests decided in the browser (sdk/rules/experiment-schema.ts). */
   experiments: experimentsSchema,
-  /** Events older than this are deleted by the daily retention job (default: 13 months). */
+  /**
+   * Events older than this, and the profiles of people not seen since, are deleted by the daily
+   * retention job (default: 13 months).
+   */
   retentionDays: z.number().int().min(1).max(3650).default(395),
+  /**
+   * Proof of consent is kept longer than the data it covers: records older than this are deleted
+   * by the same job, the chain's beginning at a time (default: 5 years, a common limitation period).
+   */
+  consentRetentionDays: z.number().int().min(30).max(7300).default(1825),
   /** Requests a second per client address and per site before 429 rate_limited (rateLimitSchema). */
   rateLimit: rateLimitSchema,
 })

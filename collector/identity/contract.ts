@@ -398,6 +398,30 @@ export const describeIdentityContract = (name: string, open: () => Promise<Store
       await store.close()
     })
 
+    it('expires people last seen before retention, with their identifiers and audit; keeps the rest', async () => {
+      const { store, profileOf } = await run([
+        { type: 'page', a: 'old-1', t: 1000 },
+        { a: 'old-2', u: 'old-user', t: 2000 },
+        { a: 'old-1', u: 'old-user', t: 3000 },
+        { a: 'new-1', u: 'new-user', t: 50_000 },
+      ])
+      const old = await profileOf('old-user')
+      expect((await store.exportProfile(SITE, 'old-user', NOW))!.audit.length).toBeGreaterThan(0)
+      const before = NOW - 86_400_000 + 10_000
+      await store.deleteEventsBefore(SITE, before)
+      expect(await store.expirePeople(SITE, before)).toBe(1)
+      for (const key of ['old-1', 'old-2', 'old-user', old!])
+        expect(await store.findProfile(SITE, key, NOW)).toBeUndefined()
+      expect((await store.exportProfile(SITE, 'new-user', NOW))!.events).toHaveLength(1)
+      // The old person coming back starts afresh (no audit, nothing remembered).
+      await store.insertEvents([linkRow({ a: 'old-1', u: 'old-user', t: 60_000 })])
+      await store.resolveIdentities({}, NOW)
+      const back = (await store.exportProfile(SITE, 'old-user', NOW))!
+      expect([back.profile.counts, back.audit]).toEqual([{ identify: 1 }, []])
+      expect(await store.expirePeople(SITE, before)).toBe(0)
+      await store.close()
+    })
+
     it('resolves each event once, however often it is asked', async () => {
       const { store } = await run([{ type: 'track', a: 'a1' }])
       await store.insertEvents([linkRow({ type: 'track', a: 'a1' })])

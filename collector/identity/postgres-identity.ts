@@ -136,7 +136,34 @@ export const postgresIdentity = (
       }
     })
 
+  /** Profiles last seen before `before`, 500 at a time, with what sqlite-identity's forget() deletes. */
+  const expireChunk = (site: string, before: number) =>
+    sql.begin(async (tx) => {
+      await lockIdentity(tx)
+      const ids = (
+        await tx<{ id: string }[]>`
+          SELECT id FROM profiles WHERE site = ${site}
+          AND coalesce((data::jsonb ->> 'lastSeen')::double precision, 0) < ${before} LIMIT 500`
+      ).map((r) => r.id)
+      if (ids.length === 0) return 0
+      const named = tx`SELECT ${site} AS site, unnest(${ids}::text[]) AS id
+        UNION SELECT site, from_id FROM profile_redirects WHERE site = ${site} AND to_id = ANY(${ids}::text[])`
+      await tx`DELETE FROM identity_audit a USING (${named}) n
+        WHERE a.site = n.site AND (a.profile_id = n.id OR a.other_id = n.id)`
+      await Promise.all([
+        tx`DELETE FROM identifiers WHERE site = ${site} AND profile_id = ANY(${ids}::text[])`,
+        tx`DELETE FROM profile_redirects WHERE site = ${site} AND to_id = ANY(${ids}::text[])`,
+        tx`DELETE FROM profiles WHERE site = ${site} AND id = ANY(${ids}::text[])`,
+      ])
+      return ids.length
+    })
+
   return {
+    expirePeople: async (site, before) => {
+      let expired = 0
+      for (let n = await expireChunk(site, before); n > 0; n = await expireChunk(site, before)) expired += n
+      return expired
+    },
     resolveIdentities: async (settings, now) =>
       resolveQueued(sql, await secret(), newId, settings, now, CHUNK, stopping),
     findProfile: (site, key, now) => view(sql, site, key, now),

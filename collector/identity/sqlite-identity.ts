@@ -71,14 +71,11 @@ export const sqliteIdentity = (
       .all(site, ...ids, ...ids)
       .map(auditEntryOf)
 
-  const erase = db.transaction((site: string, key: string, now: number) => {
-    const id = profileIdOf(site, key)
-    if (!id) return undefined
-    const ids = sql.held.all(site, id)
+  const run = (statement: string, ...params: unknown[]) => db.prepare(statement).run(...params).changes
+
+  /** Deletes the profile, its identifiers, the ids merged into it and every audit entry naming them. */
+  const forget = (site: string, id: string) => {
     const profileIds = allIdsOf(site, id)
-    const run = (statement: string, ...params: unknown[]) => db.prepare(statement).run(...params).changes
-    const events = ofProfile(site, id, ids)
-    const deleted = events.empty ? 0 : run(`DELETE FROM events WHERE ${events.where}`, ...events.params)
     const auditEntries = run(
       `DELETE FROM identity_audit WHERE site = ? AND (profile_id IN ${marks(profileIds.length)}
        OR other_id IN ${marks(profileIds.length)})`,
@@ -89,6 +86,28 @@ export const sqliteIdentity = (
     const identifiers = run('DELETE FROM identifiers WHERE site = ? AND profile_id = ?', site, id)
     run('DELETE FROM profiles WHERE site = ? AND id = ?', site, id)
     run(`DELETE FROM profile_redirects WHERE site = ? AND to_id = ?`, site, id)
+    return { auditEntries, identifiers }
+  }
+
+  /** Profiles last seen before `before` (their events are past retention too), a chunk at a time. */
+  const expireChunk = db.transaction((site: string, before: number) => {
+    const ids = db
+      .prepare<[string, number], { id: string }>(
+        `SELECT id FROM profiles WHERE site = ? AND coalesce(json_extract(data, '$.lastSeen'), 0) < ? LIMIT 500`,
+      )
+      .all(site, before)
+    for (const { id } of ids) forget(site, id)
+    if (ids.length > 0) sql.setGeneration.run(String(Number(sql.generation.get()!.value) + 1))
+    return ids.length
+  })
+
+  const erase = db.transaction((site: string, key: string, now: number) => {
+    const id = profileIdOf(site, key)
+    if (!id) return undefined
+    const ids = sql.held.all(site, id)
+    const events = ofProfile(site, id, ids)
+    const deleted = events.empty ? 0 : run(`DELETE FROM events WHERE ${events.where}`, ...events.params)
+    const { auditEntries, identifiers } = forget(site, id)
     const suppress = db.prepare('INSERT OR IGNORE INTO suppressions (site, hash, at) VALUES (?, ?, ?)')
     for (const i of ids) {
       suppress.run(site, suppressionHash(secret, site, i), now)
@@ -117,6 +136,12 @@ export const sqliteIdentity = (
         events: eventsOf(site, id, profile.identifiers).reverse(),
         audit: auditOf(site, allIdsOf(site, id)),
       }
+    },
+    expirePeople: async (site, before) => {
+      let expired = 0
+      for (let n = expireChunk.immediate(site, before); n > 0; n = expireChunk.immediate(site, before))
+        expired += n
+      return expired
     },
     eraseProfile: async (site, key, now) => {
       const erased = erase.immediate(site, key, now)

@@ -108,6 +108,12 @@ export interface IdentityStore {
   revokeToken(site: string, token: string): Promise<boolean>
   /** Revokes every token of these anonymousIds (erasure); resolves to how many. */
   revokeTokensFor(site: string, anonymousIds: readonly string[]): Promise<number>
+  /**
+   * Retention for people: deletes the site's profiles last seen before `before` (epoch ms), with
+   * their identifiers, the ids merged into them and their audit entries; resolves to how many.
+   * Suppressions stay: an erasure must outlive retention.
+   */
+  expirePeople(site: string, before: number): Promise<number>
   /** Deletes every site's expired tokens (the daily retention job); resolves to how many. */
   deleteExpiredTokens(now: number): Promise<number>
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { parseConfig } from '../config/site-config.ts'
-import { makeRow } from '../store/contract.ts'
+import { consentFields, makeRow } from '../store/contract.ts'
 import { openSqliteStore } from '../store/sqlite.ts'
 import { scheduleRetention } from './retention.ts'
 
@@ -74,6 +74,44 @@ describe('retention', () => {
       'retention: deleted 1 expired rights tokens',
     ])
     expect(await store.revokeToken('demo', live.token)).toBe(false)
+    await store.close()
+  })
+
+  it('expires the people not seen within retention, and consent records past their own retention', async () => {
+    const config = parseConfig({
+      sites: [{ id: 'demo', writeKey: 'demo-write-key', retentionDays: 30, consentRetentionDays: 365 }],
+    })
+    expect(
+      parseConfig({ sites: [{ id: 'd', writeKey: 'demo-write-key' }] }).sites[0]!.consentRetentionDays,
+    ).toBe(1825)
+    const store = openSqliteStore(':memory:')
+    const person = (id: string, daysAgo: number) =>
+      makeRow({
+        messageId: id,
+        anonymousId: id,
+        type: 'identify',
+        timestamp: START - daysAgo * DAY,
+        payload: '{}',
+      })
+    await store.insertEvents([person('gone', 31), person('kept', 29)])
+    await store.resolveIdentities({}, START)
+    for (const daysAgo of [400, 366, 10])
+      await store.appendConsent(
+        consentFields({ consentId: `c${daysAgo}`, receivedAt: START - daysAgo * DAY }),
+      )
+    const logs: string[] = []
+    scheduleRetention(store, config, { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms) }, (m) =>
+      logs.push(m),
+    )
+    await vi.advanceTimersByTimeAsync(0)
+    expect(logs).toEqual([
+      'retention: deleted 1 events ({"demo":1})',
+      'retention: deleted 1 profiles of people inactive past retention',
+      'retention: deleted 2 consent records past consent retention',
+    ])
+    expect(await store.findProfile('demo', 'gone', START)).toBeUndefined()
+    expect(await store.findProfile('demo', 'kept', START)).toBeDefined()
+    expect((await store.consentChain('demo')).map((r) => r.consentId)).toEqual(['c10'])
     await store.close()
   })
 })

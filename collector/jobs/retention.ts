@@ -3,12 +3,22 @@ import type { Store } from '../store/types.ts'
 
 const DAY = 86_400_000
 
-/** Deletes every site's events older than its retention; resolves to what was deleted, by site. */
+/**
+ * Deletes every site's events older than its retention, then the people (profiles, identifiers,
+ * audit entries) last seen before it, and consent records past the consent retention; resolves to
+ * what was deleted: events by site, and the totals of people and consent records.
+ */
 export const runRetention = async (store: Store, config: CollectorConfig, now: number) => {
-  const deleted: Record<string, number> = {}
-  for (const site of config.sites)
-    deleted[site.id] = await store.deleteEventsBefore(site.id, now - site.retentionDays * DAY)
-  return deleted
+  const events: Record<string, number> = {}
+  let people = 0
+  let consent = 0
+  for (const site of config.sites) {
+    const before = now - site.retentionDays * DAY
+    events[site.id] = await store.deleteEventsBefore(site.id, before)
+    people += await store.expirePeople(site.id, before)
+    consent += await store.pruneConsent(site.id, now - site.consentRetentionDays * DAY)
+  }
+  return { events, people, consent }
 }
 
 export interface Scheduler {
@@ -32,9 +42,11 @@ export const scheduleRetention = (
       // Expired rights tokens are of no use to anyone: their rows go too (identity/tokens.ts).
       store.deleteExpiredTokens(scheduler.now()),
     ]).then(
-      ([deleted, tokens]) => {
-        const total = Object.values(deleted).reduce((a, b) => a + b, 0)
-        if (total > 0) log(`retention: deleted ${total} events (${JSON.stringify(deleted)})`)
+      ([{ events, people, consent }, tokens]) => {
+        const total = Object.values(events).reduce((a, b) => a + b, 0)
+        if (total > 0) log(`retention: deleted ${total} events (${JSON.stringify(events)})`)
+        if (people > 0) log(`retention: deleted ${people} profiles of people inactive past retention`)
+        if (consent > 0) log(`retention: deleted ${consent} consent records past consent retention`)
         if (tokens > 0) log(`retention: deleted ${tokens} expired rights tokens`)
       },
       (err) => log(`retention failed: ${err}`),

@@ -60,21 +60,29 @@ export type Verdict =
       brokenAt: { seq: number; reason: 'missing record' | 'link mismatch' | 'hash mismatch' }
     }
 
+/** Where a chain starts once retention pruned its beginning: the last pruned record's seq and hash. */
+export interface ChainAnchor {
+  seq: number
+  hash: string
+}
+
 /**
  * Walks a site's chain in seq order and reports the first broken link: an edited record no longer
  * matches its hash, a deleted one leaves a gap in seq and a dangling prevHash. (Cutting records
- * off the end leaves a valid shorter chain: keep the latest hash elsewhere to detect that.)
+ * off the end leaves a valid shorter chain: keep the latest hash elsewhere to detect that.) A
+ * chain whose beginning retention pruned starts after its anchor.
  */
-export const verifyChain = (records: readonly ConsentRecord[]): Verdict => {
-  let prev = GENESIS
+export const verifyChain = (records: readonly ConsentRecord[], anchor?: ChainAnchor): Verdict => {
+  let prev = anchor?.hash ?? GENESIS
+  const first = (anchor?.seq ?? 0) + 1
   for (const [i, r] of records.entries()) {
     const broken = (reason: 'missing record' | 'link mismatch' | 'hash mismatch') =>
       ({
         ok: false,
         records: records.length,
-        brokenAt: { seq: reason === 'missing record' ? i + 1 : r.seq, reason },
+        brokenAt: { seq: reason === 'missing record' ? first + i : r.seq, reason },
       }) as const
-    if (r.seq !== i + 1) return broken('missing record')
+    if (r.seq !== first + i) return broken('missing record')
     if (r.prevHash !== prev) return broken('link mismatch')
     if (hashRecord(r.prevHash, r.seq, r) !== r.hash) return broken('hash mismatch')
     prev = r.hash

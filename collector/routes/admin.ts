@@ -43,7 +43,8 @@ export const adminRoutes = ({ store, sites }: { store: Store; sites: Sites }) =>
   /** Walks the site's consent hash chain and reports the first broken link. */
   app.get('/consent/verify', async (c) => {
     const site = siteOf(c.req.query())
-    return c.json({ site, ...verifyChain(await store.consentChain(site)) })
+    const [records, anchor] = await Promise.all([store.consentChain(site), store.consentAnchor(site)])
+    return c.json({ site, ...verifyChain(records, anchor), ...(anchor ? { prunedThrough: anchor.seq } : {}) })
   })
 
   /** Every record of one consent id: what the visitor chose, when, under which policy and texts. */

@@ -106,6 +106,15 @@ describe("a browser's token reaches its own data only", () => {
   })
 })
 
+it('a delete with nothing stored answers 404 and still revokes the token', async () => {
+  const { app } = testApp()
+  const t = await token(app, 'never-sent')
+  const erased = await call(app, '/v1/identity/delete', { token: t })
+  expect([erased.status, erased.body.error.code]).toEqual([404, 'profile_not_found'])
+  const again = await call(app, '/v1/identity/export', { token: t })
+  expect([again.status, again.body.error.code]).toEqual([403, 'invalid_token'])
+})
+
 describe('identity verification at ingest', () => {
   it('stores the verdict, never the hash, and never a verdict the client claimed', async () => {
     const { app, store } = testApp({ identitySecrets: { demo: SECRET } })

@@ -85,7 +85,11 @@ export const rightsRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) =
   app.post('/identity/delete', async (c) => {
     const { site, anonymousId } = await holder(c)
     const erased = await store.eraseOwn(site, anonymousId, identity.rulesOf(site), now())
-    if (!erased) throw nothing()
+    if (!erased) {
+      // Nothing was stored, and the visitor asked to be forgotten: the token goes all the same.
+      await store.revokeTokensFor(site, [anonymousId])
+      throw nothing()
+    }
     return c.json({ success: true, events: erased.events })
   })
   return app

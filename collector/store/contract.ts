@@ -123,6 +123,34 @@ export const describeStoreContract = (name: string, open: () => Promise<Store>) 
       expect(await store.consentHistory('other', 'consent-1')).toEqual([])
     })
 
+    it('prunes the beginning of a chain past retention; what is kept still verifies, from its anchor', async () => {
+      const at = (day: number, consentId = `c${day}`) =>
+        store.appendConsent(consentFields({ consentId, receivedAt: 1_700_000_000_000 + day * 86_400_000 }))
+      for (const day of [1, 2, 3, 10, 11]) await at(day)
+      await store.appendConsent(consentFields({ site: 'other', receivedAt: 1_700_000_000_000 }))
+      expect(await store.consentAnchor('demo')).toBeUndefined()
+      expect(await store.pruneConsent('demo', 1_700_000_000_000 + 5 * 86_400_000)).toBe(3)
+      const chain = await store.consentChain('demo')
+      const anchor = (await store.consentAnchor('demo'))!
+      expect(chain.map((r) => r.seq)).toEqual([4, 5])
+      expect(anchor).toEqual({ seq: 3, hash: chain[0]!.prevHash })
+      expect(verifyChain(chain, anchor)).toEqual({ ok: true, records: 2 })
+      // Without its anchor the pruned chain does not pass for a whole one.
+      expect(verifyChain(chain).ok).toBe(false)
+      // Nothing else is touched; a second run with nothing to prune changes nothing.
+      expect(await store.pruneConsent('demo', 1_700_000_000_000 + 5 * 86_400_000)).toBe(0)
+      expect((await store.consentChain('other')).length).toBe(1)
+      expect(await store.consentHistory('demo', 'c1')).toEqual([])
+      // Appends go on from the kept head; pruning again moves the anchor.
+      await at(20)
+      expect(await store.pruneConsent('demo', 1_700_000_000_000 + 15 * 86_400_000)).toBe(2)
+      expect(await store.consentAnchor('demo')).toMatchObject({ seq: 5 })
+      expect(verifyChain(await store.consentChain('demo'), await store.consentAnchor('demo'))).toEqual({
+        ok: true,
+        records: 1,
+      })
+    })
+
     it('keeps the chain linear under concurrent appends', async () => {
       const appended = await Promise.all(
         Array.from({ length: 50 }, (_, i) => store.appendConsent(consentFields({ consentId: `c${i}` }))),

@@ -1,8 +1,14 @@
 // The consent ledger on PostgreSQL, and its daily sums (as store/sqlite-ledger.ts and
 // store/sqlite-consent-stats.ts do on SQLite).
-import { type ConsentFields, type ConsentRecord, GENESIS, hashRecord } from '../ledger/chain.ts'
+import {
+  type ChainAnchor,
+  type ConsentFields,
+  type ConsentRecord,
+  GENESIS,
+  hashRecord,
+} from '../ledger/chain.ts'
 import { type ConsentRow, fromConsentRow } from '../ledger/record-row.ts'
-import type { Sql } from './postgres-schema.ts'
+import type { Migration, Sql } from './postgres-schema.ts'
 import type { ConsentStatsRow } from './types.ts'
 
 /** The purposes cell when it holds the four booleans (else NULL: nothing granted), as jsonb. */
@@ -45,7 +51,31 @@ const CONSENT_STATS_SQL = `
  * primary key (site, seq) would refuse a fork anyway; the lock makes the second append wait, not
  * fail.)
  */
+/** Where each site's chain starts once retention pruned its beginning. */
+export const LEDGER_MIGRATIONS: Migration[] = [
+  {
+    name: 'ledger/2',
+    sql: 'CREATE TABLE consent_anchors (site TEXT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)',
+  },
+]
+
 export const postgresLedger = (sql: Sql) => ({
+  consentAnchor: async (site: string) =>
+    (await sql<ChainAnchor[]>`SELECT seq::int AS seq, hash FROM consent_anchors WHERE site = ${site}`)[0],
+  // Under the site's append lock, as sqlite-ledger.ts prunes.
+  pruneConsent: (site: string, before: number): Promise<number> =>
+    sql.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.consent.' || ${site}))`
+      const [last] = await tx<ChainAnchor[]>`
+        SELECT seq::int AS seq, hash FROM consent_records WHERE site = ${site} AND seq < coalesce(
+          (SELECT min(seq) FROM consent_records WHERE site = ${site} AND received_at >= ${before}),
+          9223372036854775807)
+        ORDER BY seq DESC LIMIT 1`
+      if (!last) return 0
+      await tx`INSERT INTO consent_anchors (site, seq, hash) VALUES (${site}, ${last.seq}, ${last.hash})
+        ON CONFLICT (site) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`
+      return (await tx`DELETE FROM consent_records WHERE site = ${site} AND seq <= ${last.seq}`).count
+    }),
   appendConsent: (f: ConsentFields): Promise<ConsentRecord> =>
     sql.begin(async (tx) => {
       await tx`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.consent.' || ${f.site}))`

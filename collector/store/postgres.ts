@@ -4,7 +4,7 @@ import { postgresOwn } from '../identity/postgres-own.ts'
 import { insertWithoutSuppressed } from '../identity/suppression.ts'
 import { postgresEvents } from './postgres-events.ts'
 import { EXPERIMENTS_MIGRATIONS, postgresExperiments } from './postgres-experiments.ts'
-import { postgresLedger } from './postgres-ledger.ts'
+import { LEDGER_MIGRATIONS, postgresLedger } from './postgres-ledger.ts'
 import { PERSONALIZATION_MIGRATIONS, postgresPersonalization } from './postgres-personalization.ts'
 import { BASE_MIGRATIONS, connect, type Migration, migrate } from './postgres-schema.ts'
 import type { Store } from './types.ts'
@@ -13,6 +13,7 @@ import type { Store } from './types.ts'
 export const MIGRATIONS: readonly Migration[] = [
   ...BASE_MIGRATIONS,
   ...IDENTITY_MIGRATIONS,
+  ...LEDGER_MIGRATIONS,
   ...PERSONALIZATION_MIGRATIONS,
   ...EXPERIMENTS_MIGRATIONS,
 ]

@@ -1,5 +1,11 @@
 import type Database from 'better-sqlite3'
-import { type ConsentFields, type ConsentRecord, GENESIS, hashRecord } from '../ledger/chain.ts'
+import {
+  type ChainAnchor,
+  type ConsentFields,
+  type ConsentRecord,
+  GENESIS,
+  hashRecord,
+} from '../ledger/chain.ts'
 import { type ConsentRow, fromConsentRow } from '../ledger/record-row.ts'
 
 /**
@@ -43,7 +49,30 @@ export const sqliteLedger = (db: Database.Database) => {
     'SELECT * FROM consent_records WHERE site = ? AND consent_id = ? ORDER BY seq',
   )
   const all = db.prepare<[string], ConsentRow>('SELECT * FROM consent_records WHERE site = ? ORDER BY seq')
+  const anchor = db.prepare<[string], ChainAnchor>('SELECT seq, hash FROM consent_anchors WHERE site = ?')
+  const prune = db.transaction((site: string, before: number) => {
+    // The first record received from `before` on ends the beginning that may go (clocks of several
+    // collectors may disagree a little: a later record received "earlier" waits for the next run).
+    const kept = db
+      .prepare<[string, number], { seq: number }>(
+        'SELECT min(seq) AS seq FROM consent_records WHERE site = ? AND received_at >= ?',
+      )
+      .get(site, before)?.seq
+    const last = db
+      .prepare<[string, number], ChainAnchor>(
+        'SELECT seq, hash FROM consent_records WHERE site = ? AND seq < ? ORDER BY seq DESC LIMIT 1',
+      )
+      .get(site, kept ?? Number.MAX_SAFE_INTEGER)
+    if (!last) return 0
+    db.prepare(
+      `INSERT INTO consent_anchors (site, seq, hash) VALUES (?, ?, ?)
+       ON CONFLICT (site) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+    ).run(site, last.seq, last.hash)
+    return db.prepare('DELETE FROM consent_records WHERE site = ? AND seq <= ?').run(site, last.seq).changes
+  })
   return {
+    consentAnchor: async (site: string) => anchor.get(site),
+    pruneConsent: async (site: string, before: number) => prune.immediate(site, before),
     appendConsent: async (fields: ConsentFields) => append.immediate(fields),
     consentHistory: async (site: string, consentId: string) =>
       history.all(site, consentId).map(fromConsentRow),

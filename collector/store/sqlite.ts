@@ -135,6 +135,8 @@ const MIGRATIONS = [
      PRIMARY KEY (site, owner)
    ) WITHOUT ROWID;
    CREATE INDEX rights_tokens_expiry ON rights_tokens (expires_at);`,
+  // Consent retention prunes the beginning of a chain; the anchor is where the rest starts.
+  'CREATE TABLE consent_anchors (site TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL)',
 ]
 
 const migrate = (db: Database.Database) => {

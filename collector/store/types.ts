@@ -1,7 +1,7 @@
 import type { EventType } from '../../sdk/rules/event-schema.ts'
 import type { ExperimentStore } from '../experiments/types.ts'
 import type { IdentityStore, SiteRules } from '../identity/types.ts'
-import type { ConsentFields, ConsentRecord } from '../ledger/chain.ts'
+import type { ChainAnchor, ConsentFields, ConsentRecord } from '../ledger/chain.ts'
 import type { PersonalizationStore } from '../segments/types.ts'
 
 /**
@@ -81,6 +81,14 @@ export interface Store extends IdentityStore, PersonalizationStore, ExperimentSt
   consentHistory(site: string, consentId: string): Promise<ConsentRecord[]>
   /** Every record of a site, in seq order (to verify the chain). */
   consentChain(site: string): Promise<ConsentRecord[]>
+  /** Where the site's chain starts after retention pruned its beginning (verifyChain's anchor). */
+  consentAnchor(site: string): Promise<ChainAnchor | undefined>
+  /**
+   * Consent retention: deletes the longest beginning of the site's chain received before `before`
+   * (epoch ms), recording the last deleted record's seq and hash as the chain's anchor, so what is
+   * kept still verifies; resolves to how many records went.
+   */
+  pruneConsent(site: string, before: number): Promise<number>
   /**
    * Each consent id's latest record before `until` (epoch ms), if received from `since` on,
    * summed per UTC day of that record and source (SQLite: store/sqlite-consent-stats.ts).
