@@ -74,7 +74,7 @@ export const createApp = ({
   app.route('/v1', consentRoutes({ store, sites, now }))
   app.route('/v1', rightsRoutes({ store, sites, identity, now }))
   app.use('/admin/api/*', adminAuth(config.adminToken))
-  app.route('/admin/api', adminRoutes({ store, sites }))
+  app.route('/admin/api', adminRoutes({ store, sites, rules: identity.rules }))
   app.route('/admin/api', profileRoutes({ store, sites, identity, now }))
   app.route('/admin/api', personalizationRoutes({ store, sites, identity, now }))
   app.route('/admin/api', experimentRoutes({ store, sites, identity, now }))

@@ -12,6 +12,10 @@ const envSchema = z.object({
     }),
   PRECIS_CONFIG: z.string().default('./precis.config.json'),
   PRECIS_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Wraps the data keys that seal personal values (privacy/): 32 bytes, base64 or hex. */
+  PRECIS_MASTER_KEY: z.string().optional(),
+  /** The master being retired during a rotation (npm run rotate-master-key). */
+  PRECIS_PREVIOUS_MASTER_KEY: z.string().optional(),
 })
 
 export type Env = z.infer<typeof envSchema>

@@ -3,12 +3,24 @@ import { resolve } from 'node:path'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
 import { ConfigError, loadConfig } from './config/site-config.ts'
-import { parseEnv, redactUrl } from './env.ts'
+import { parseEnv, redactUrl, sqlitePath } from './env.ts'
 import { identitySecretsFrom } from './identity/verification.ts'
 import { scheduleRetention } from './jobs/retention.ts'
+import { CryptoError, parseMasterKey } from './privacy/crypto.ts'
+import { devMasterPath } from './privacy/dev-master.ts'
 import { openStore } from './store/open.ts'
 
 const root = resolve(import.meta.dirname, '..')
+
+/** A master key from the environment; a malformed one is a one-line start-up error. */
+const masterFromEnv = (text: string, name: string) => {
+  try {
+    return parseMasterKey(text, name)
+  } catch (err) {
+    if (err instanceof CryptoError) throw new Error(`invalid environment: ${err.message}`)
+    throw err
+  }
+}
 
 const main = async () => {
   const env = parseEnv(process.env)
@@ -17,7 +29,15 @@ const main = async () => {
     process.env,
     sites.sites.map((s) => s.id),
   )
-  const store = await openStore(env.DATABASE_URL)
+  const master = env.PRECIS_MASTER_KEY ? masterFromEnv(env.PRECIS_MASTER_KEY, 'PRECIS_MASTER_KEY') : undefined
+  const previous = env.PRECIS_PREVIOUS_MASTER_KEY
+    ? [masterFromEnv(env.PRECIS_PREVIOUS_MASTER_KEY, 'PRECIS_PREVIOUS_MASTER_KEY')]
+    : []
+  const store = await openStore(env.DATABASE_URL, { master, previousMasters: previous })
+  if (!master)
+    console.log(
+      `no PRECIS_MASTER_KEY: personal values are sealed with the development key in ${devMasterPath(sqlitePath(env.DATABASE_URL))}; set PRECIS_MASTER_KEY in production (docs/privacy-keys.md)`,
+    )
   const app = createApp({
     store,
     clock: { now: Date.now },

@@ -23,6 +23,16 @@ export const identitySchema = z
     /** Trait names that identify a person, kept as salted hashes (default: email). */
     traitIdentifiers: z.array(z.string().min(1).max(100)).max(10).optional(),
     revenueProperty: z.string().min(1).max(100).optional(),
+    /**
+     * Traits (also in context.traits) and properties encrypted at rest with the person's key, so
+     * that erasure reaches every copy (privacy/personal.ts; default: contact and name traits).
+     */
+    personal: z
+      .strictObject({
+        traits: z.array(z.string().min(1).max(100)).max(100).optional(),
+        properties: z.array(z.string().min(1).max(100)).max(100).optional(),
+      })
+      .optional(),
   })
   .prefault({})
 
@@ -37,4 +47,8 @@ export const identitySettings = (config: IdentityConfig | undefined): IdentitySe
   priority: config?.priority ?? DEFAULT_IDENTITY.priority,
   traitIdentifiers: config?.traitIdentifiers ?? DEFAULT_IDENTITY.traitIdentifiers,
   revenueProperty: config?.revenueProperty ?? DEFAULT_IDENTITY.revenueProperty,
+  personal: {
+    traits: config?.personal?.traits ?? DEFAULT_IDENTITY.personal.traits,
+    properties: config?.personal?.properties ?? DEFAULT_IDENTITY.personal.properties,
+  },
 })

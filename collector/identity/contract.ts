@@ -49,6 +49,9 @@ export const linkRow = ({
   }
 }
 
+/** Traits as a reader sees them: personal values opened (privacy/sealing.ts). */
+const opened = (store: Store, traits: Record<string, unknown>) => store.revealTraits(SITE, traits, {})
+
 export const describeIdentityContract = (name: string, open: () => Promise<Store>) =>
   describe(`identity contract: ${name}`, () => {
     const run = async (events: Ev[], settings: Partial<IdentitySettings> = {}) => {
@@ -292,7 +295,9 @@ export const describeIdentityContract = (name: string, open: () => Promise<Store
         { type: 'track', a: 'a1', t: 6000, revenue: 2.5 },
       ])
       const profile = (await store.findProfile(SITE, 'u1', NOW))!
-      expect(profile.traits).toEqual({ plan: 'pro', name: 'Ada', city: 'Paris' })
+      // The name is personal: sealed at rest, opened for a reader.
+      expect(profile.traits.name).toMatch(/^enc:v1:/)
+      expect(await opened(store, profile.traits)).toEqual({ plan: 'pro', name: 'Ada', city: 'Paris' })
       expect(profile.counts).toEqual({ identify: 2, track: 2 })
       expect(profile.computed).toEqual({ recencyDays: 0, frequency: 4, orders: 2, monetary: 42.5 })
       expect(profile.firstSeen).toBe(new Date(NOW - 86_400_000 + 1000).toISOString())
@@ -316,13 +321,13 @@ export const describeIdentityContract = (name: string, open: () => Promise<Store
       const own = (await store.exportOwn(SITE, 'x1', rules, NOW))!
       expect(own.identifiers).toEqual([{ kind: 'anonymous', value: 'x1' }])
       expect(own.events.map((e) => e.anonymousId)).toEqual(['x1', 'x1'])
-      expect(own.traits).toEqual({ name: 'Mallory' })
-      expect(JSON.stringify(own)).not.toContain('v1')
+      expect(await opened(store, own.traits)).toEqual({ name: 'Mallory' })
+      expect(JSON.stringify(own)).not.toContain('"v1"')
       expect(await store.eraseOwn(SITE, 'x1', rules, NOW)).toEqual({ events: 2 })
       // The victim keeps everything of theirs, folded again without the attacker's traits.
       const victim = (await store.exportProfile(SITE, 'victim', NOW))!
       expect(victim.events.map((e) => e.anonymousId)).toEqual(['v1', 'v1'])
-      expect(victim.profile.traits).toEqual({ name: 'Vic' })
+      expect(await opened(store, victim.profile.traits)).toEqual({ name: 'Vic' })
       expect(victim.profile.counts).toEqual({ identify: 1, track: 1 })
       expect(victim.profile.identifiers.map((i) => i.value).sort()).toEqual(['v1', 'victim'])
       // Nobody but the attacker's device is suppressed: the victim's next event counts.
@@ -357,7 +362,7 @@ export const describeIdentityContract = (name: string, open: () => Promise<Store
         ['identify', 'laptop'],
         ['identify', 'kiosk'],
       ])
-      expect(own.traits).toEqual({ name: 'Ada' })
+      expect(await opened(store, own.traits)).toEqual({ name: 'Ada' })
       // The kiosk's browser reaches only itself.
       const kiosk = (await store.exportOwn(SITE, 'kiosk', rules, NOW))!
       expect(kiosk.identifiers).toEqual([{ kind: 'anonymous', value: 'kiosk' }])
@@ -419,6 +424,57 @@ export const describeIdentityContract = (name: string, open: () => Promise<Store
       const back = (await store.exportProfile(SITE, 'old-user', NOW))!
       expect([back.profile.counts, back.audit]).toEqual([{ identify: 1 }, []])
       expect(await store.expirePeople(SITE, before)).toBe(0)
+      await store.close()
+    })
+
+    it('seals personal values at rest; erasure leaves copies made before it unreadable', async () => {
+      const { store } = await run([
+        {
+          a: 'p1',
+          u: 'pat',
+          traits: { email: 'pat@example.com', name: 'Pat Doe', phone: '+1 555 0100', plan: 'pro' },
+        },
+        { a: 'p2', traits: { email: 'PAT@example.com' } },
+        { a: 'o1', u: 'other', traits: { name: 'Other One' } },
+      ])
+      // The email still links the second device (hashed at the write), though stored sealed.
+      expect((await store.findProfile(SITE, 'p2', NOW))!.id).toBe(
+        (await store.findProfile(SITE, 'pat', NOW))!.id,
+      )
+      const copy = (await store.listEvents(SITE, { limit: 10 })).events
+      const raw = JSON.stringify([copy, await store.exportProfile(SITE, 'pat', NOW)])
+      for (const clear of ['pat@example.com', 'PAT@example.com', 'Pat Doe', '+1 555 0100', 'Other One'])
+        expect(raw).not.toContain(clear)
+      expect(raw).toContain('"plan":"pro"') // not declared personal: kept as sent
+      const traitsOf = async (rows: StoredEvent[]) =>
+        (await store.revealEvents(rows, {})).map((e) => JSON.parse(e.payload).traits)
+      expect(await traitsOf(copy)).toContainEqual({
+        email: 'pat@example.com',
+        name: 'Pat Doe',
+        phone: '+1 555 0100',
+        plan: 'pro',
+      })
+      await store.eraseProfile(SITE, 'pat', NOW)
+      // The copy taken before the erasure no longer opens: its keys are gone. Others' still do.
+      expect(await traitsOf(copy)).toEqual(
+        expect.arrayContaining([
+          { email: null, name: null, phone: null, plan: 'pro' },
+          { email: null },
+          { name: 'Other One' },
+        ]),
+      )
+      await store.close()
+    })
+
+    it('seals whatever a client puts where personal values go, so a copied envelope never opens', async () => {
+      const { store } = await run([{ a: 'v1', u: 'victim', traits: { name: 'Victoria' } }])
+      const stolen = (await store.findProfile(SITE, 'victim', NOW))!.traits.name as string
+      await store.insertEvents([linkRow({ a: 'x1', traits: { name: stolen } })])
+      await store.resolveIdentities({}, NOW)
+      const own = (await store.exportOwn(SITE, 'x1', DEFAULT_IDENTITY, NOW))!
+      expect(await opened(store, own.traits)).toEqual({ name: stolen })
+      const [event] = await store.revealEvents(own.events, {})
+      expect(JSON.parse(event!.payload).traits).toEqual({ name: stolen })
       await store.close()
     })
 

@@ -46,7 +46,7 @@ const snapshot = async (store: Store, keys: string[]) => {
     const { profile, audit, events } = exported
     byKey[key] = {
       identifiers: profile.identifiers,
-      traits: profile.traits,
+      traits: await store.revealTraits(SITE, profile.traits, {}),
       counts: profile.counts,
       computed: profile.computed,
       firstSeen: profile.firstSeen,

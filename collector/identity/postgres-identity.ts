@@ -8,7 +8,7 @@ import { postgresTokens, revokeTokens, TOKENS_MIGRATION } from './postgres-token
 import type { Identifier } from './rules.ts'
 import { type AuditRow, auditEntryOf, profileView } from './shared-profile.ts'
 import { suppressionHash } from './shared-resolver.ts'
-import type { IdentityStore, ProfileView } from './types.ts'
+import type { IdentityStore, ProfileView, Shred } from './types.ts'
 
 /** Identity's schema changes after identity/1 (store/postgres-schema.ts): 'identity/2', … */
 export const IDENTITY_MIGRATIONS: Migration[] = [TOKENS_MIGRATION]
@@ -105,6 +105,8 @@ export const postgresIdentity = (
   sql: Sql,
   newId: () => string,
   secret: () => Promise<string>,
+  /** Destroys the data keys of erased identifiers, once their rows are gone (privacy/sealing.ts). */
+  shred: Shred,
   /** The store is closing: resolution stops after its current chunk. */
   stopping?: () => boolean,
 ): Omit<IdentityStore, 'exportOwn' | 'eraseOwn'> => {
@@ -129,10 +131,13 @@ export const postgresIdentity = (
         revokeTokens(tx, secretKey, site, anonymous),
       ])
       return {
-        profileId: id,
-        events: events.count,
-        identifiers: identifiers.count,
-        auditEntries: auditEntries.count,
+        erasure: {
+          profileId: id,
+          events: events.count,
+          identifiers: identifiers.count,
+          auditEntries: auditEntries.count,
+        },
+        ids,
       }
     })
 
@@ -145,7 +150,9 @@ export const postgresIdentity = (
           SELECT id FROM profiles WHERE site = ${site}
           AND coalesce((data::jsonb ->> 'lastSeen')::double precision, 0) < ${before} LIMIT 500`
       ).map((r) => r.id)
-      if (ids.length === 0) return 0
+      if (ids.length === 0) return { count: 0, held: [] }
+      const held = await tx<Identifier[]>`
+        SELECT kind, value FROM identifiers WHERE site = ${site} AND profile_id = ANY(${ids}::text[])`
       const named = tx`SELECT ${site} AS site, unnest(${ids}::text[]) AS id
         UNION SELECT site, from_id FROM profile_redirects WHERE site = ${site} AND to_id = ANY(${ids}::text[])`
       await tx`DELETE FROM identity_audit a USING (${named}) n
@@ -155,14 +162,18 @@ export const postgresIdentity = (
         tx`DELETE FROM profile_redirects WHERE site = ${site} AND to_id = ANY(${ids}::text[])`,
         tx`DELETE FROM profiles WHERE site = ${site} AND id = ANY(${ids}::text[])`,
       ])
-      return ids.length
+      return { count: ids.length, held: [...held] }
     })
 
   return {
     expirePeople: async (site, before) => {
       let expired = 0
-      for (let n = await expireChunk(site, before); n > 0; n = await expireChunk(site, before)) expired += n
-      return expired
+      for (;;) {
+        const { count, held } = await expireChunk(site, before)
+        await shred(site, held)
+        if (count === 0) return expired
+        expired += count
+      }
     },
     resolveIdentities: async (settings, now) =>
       resolveQueued(sql, await secret(), newId, settings, now, CHUNK, stopping),
@@ -184,7 +195,12 @@ export const postgresIdentity = (
           ORDER BY id`
         return { profile, events: (events as StoredEvent[]).reverse(), audit: audit.map(auditEntryOf) }
       }),
-    eraseProfile: async (site, key, now) => erase(site, key, now, await secret()),
+    eraseProfile: async (site, key, now) => {
+      const erased = await erase(site, key, now, await secret())
+      if (!erased) return undefined
+      await shred(site, erased.ids)
+      return erased.erasure
+    },
     ...postgresTokens(sql, secret),
   }
 }

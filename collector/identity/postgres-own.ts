@@ -8,7 +8,7 @@ import { revokeTokens } from './postgres-tokens.ts'
 import { applyEvent, emptyProfile, type IdentitySettings } from './rules.ts'
 import { type AuditRow, auditEntryOf } from './shared-profile.ts'
 import { linkEventOf, suppressionHash } from './shared-resolver.ts'
-import type { IdentityStore } from './types.ts'
+import type { IdentityStore, Shred } from './types.ts'
 
 const COLUMNS = 'seq, site, message_id, type, name, user_id, anonymous_id, timestamp, received_at, payload'
 
@@ -62,6 +62,7 @@ const refold = async (db: Db, site: string, id: string, settings: IdentitySettin
 export const postgresOwn = (
   sql: Sql,
   secret: () => Promise<string>,
+  shred: Shred,
 ): Pick<IdentityStore, 'exportOwn' | 'eraseOwn'> => ({
   // One snapshot: the scope and its events as of one moment, even mid-resolution.
   exportOwn: (site, anonymousId, settings) =>
@@ -79,7 +80,7 @@ export const postgresOwn = (
     }),
   eraseOwn: async (site, anonymousId, settings, now) => {
     const key = await secret()
-    return sql.begin(async (tx) => {
+    const erased = await sql.begin(async (tx) => {
       // Erasure changes the graph: not while a resolver folds events into it.
       await lockIdentity(tx)
       const scope = await scopeOf(tx, site, anonymousId)
@@ -98,7 +99,10 @@ export const postgresOwn = (
         revokeTokens(tx, key, site, scope.anonymous),
       ])
       for (const id of owners) await refold(tx, site, id, settings)
-      return { events: events.count }
+      return { events: events.count, ids }
     })
+    if (!erased) return undefined
+    await shred(site, erased.ids)
+    return { events: erased.events }
   },
 })

@@ -1,6 +1,8 @@
 // The identity graph's rules, as pure functions: which identifiers an event carries, which links
 // are allowed, and how two profiles or a profile and an event combine. Storage adapters apply them.
 
+import { DEFAULT_PERSONAL, type PersonalFields } from '../privacy/personal.ts'
+
 export type IdentifierKind = 'user' | 'anonymous' | 'email'
 
 export interface Identifier {
@@ -20,6 +22,8 @@ export interface IdentitySettings {
   traitIdentifiers: string[]
   /** The track property that carries revenue (the "monetary" of RFM). */
   revenueProperty: string
+  /** Traits and properties encrypted at rest with the person's key (privacy/personal.ts). */
+  personal: PersonalFields
 }
 
 export const DEFAULT_IDENTITY: IdentitySettings = {
@@ -42,6 +46,7 @@ export const DEFAULT_IDENTITY: IdentitySettings = {
   priority: ['user', 'email', 'anonymous'],
   traitIdentifiers: ['email'],
   revenueProperty: 'revenue',
+  personal: DEFAULT_PERSONAL,
 }
 
 /** Placeholder ids: blocked words, and ids made only of zeros and separators (00000000-0000-...). */
@@ -64,6 +69,11 @@ export interface LinkEvent {
   traits?: Record<string, unknown>
   /** track: the revenue property's value, when numeric. */
   revenue?: number
+  /**
+   * Trait identifiers already hashed at the write, by trait name (their values are sealed in
+   * `traits`); a trait identifier without one is hashed from its clear value.
+   */
+  traitHashes?: Record<string, string>
 }
 
 /**
@@ -90,8 +100,10 @@ export const identifiersOf = (
   )
     add(previousKind(event.previousId), event.previousId)
   for (const name of settings.traitIdentifiers) {
+    const hashed = event.traitHashes?.[name]
     const value = event.traits?.[name]
-    if (typeof value === 'string' && !isBlocked(value, settings))
+    if (typeof hashed === 'string') add('email', hashed)
+    else if (typeof value === 'string' && !isBlocked(value, settings))
       add('email', hashTrait(name, value.trim().toLowerCase()))
   }
   const rank = (kind: IdentifierKind) => settings.priority.indexOf(kind)

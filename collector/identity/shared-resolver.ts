@@ -56,6 +56,7 @@ export const linkEventOf = (row: ResolverRow, settings: IdentitySettings): LinkE
     previousId?: string
     properties?: Record<string, unknown>
     context?: { traits?: Record<string, unknown> }
+    traitHashes?: Record<string, string>
   }
   const revenue = row.type === 'track' ? body.properties?.[settings.revenueProperty] : undefined
   return {
@@ -68,6 +69,7 @@ export const linkEventOf = (row: ResolverRow, settings: IdentitySettings): LinkE
     previousId: body.previousId ?? null,
     traits: row.type === 'identify' ? { ...body.context?.traits, ...body.traits } : body.context?.traits,
     ...(typeof revenue === 'number' ? { revenue } : {}),
+    ...(body.traitHashes ? { traitHashes: body.traitHashes } : {}),
   }
 }
 

@@ -13,7 +13,7 @@ import {
   suppressionHash,
 } from './sqlite-resolver.ts'
 import { revokeTokens, sqliteTokens } from './sqlite-tokens.ts'
-import type { AuditEntry, IdentityStore, ProfileView } from './types.ts'
+import type { AuditEntry, IdentityStore, ProfileView, Shred } from './types.ts'
 
 /** SQLite's identity store: profiles, identifiers, merges, erasure and self-service tokens. */
 /**
@@ -25,6 +25,8 @@ export const sqliteIdentity = (
   db: Database.Database,
   newId: () => string,
   resolverDb: Database.Database = db,
+  /** Destroys the data keys of erased identifiers, once their rows are gone (privacy/sealing.ts). */
+  shred: Shred = async () => 0,
 ): IdentityStore => {
   const sql = identitySql(db)
   const resolverSql = resolverDb === db ? sql : identitySql(resolverDb)
@@ -96,9 +98,10 @@ export const sqliteIdentity = (
         `SELECT id FROM profiles WHERE site = ? AND coalesce(json_extract(data, '$.lastSeen'), 0) < ? LIMIT 500`,
       )
       .all(site, before)
+    const held = ids.flatMap(({ id }) => sql.held.all(site, id))
     for (const { id } of ids) forget(site, id)
     if (ids.length > 0) sql.setGeneration.run(String(Number(sql.generation.get()!.value) + 1))
-    return ids.length
+    return { count: ids.length, held }
   })
 
   const erase = db.transaction((site: string, key: string, now: number) => {
@@ -115,7 +118,7 @@ export const sqliteIdentity = (
     }
     // Resolvers' caches (this process's and any other's) must not bring any of it back.
     sql.setGeneration.run(String(Number(sql.generation.get()!.value) + 1))
-    return { profileId: id, events: deleted, identifiers, auditEntries }
+    return { erasure: { profileId: id, events: deleted, identifiers, auditEntries }, ids }
   })
 
   return {
@@ -139,16 +142,21 @@ export const sqliteIdentity = (
     },
     expirePeople: async (site, before) => {
       let expired = 0
-      for (let n = expireChunk.immediate(site, before); n > 0; n = expireChunk.immediate(site, before))
-        expired += n
-      return expired
+      for (;;) {
+        const { count, held } = expireChunk.immediate(site, before)
+        await shred(site, held)
+        if (count === 0) return expired
+        expired += count
+      }
     },
     eraseProfile: async (site, key, now) => {
       const erased = erase.immediate(site, key, now)
-      if (erased) checkpointAfterErasure(db)
-      return erased
+      if (!erased) return undefined
+      await shred(site, erased.ids)
+      checkpointAfterErasure(db)
+      return erased.erasure
     },
-    ...sqliteOwn(db, sql, secret),
+    ...sqliteOwn(db, sql, secret, shred),
     ...sqliteTokens(db, secret),
   }
 }

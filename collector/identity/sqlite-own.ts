@@ -12,7 +12,7 @@ import {
   suppressionHash,
 } from './sqlite-resolver.ts'
 import { revokeTokens } from './sqlite-tokens.ts'
-import type { IdentityStore } from './types.ts'
+import type { IdentityStore, Shred } from './types.ts'
 
 /** Set by ingest alone, when the site signed the event's userId (verification.ts). */
 const VERIFIED = `json_extract(payload, '$.context.userVerified') = 1`
@@ -21,6 +21,7 @@ export const sqliteOwn = (
   db: Database.Database,
   sql: IdentitySql,
   secret: string,
+  shred: Shred,
 ): Pick<IdentityStore, 'exportOwn' | 'eraseOwn'> => {
   const column = <T>(statement: string, ...params: unknown[]) =>
     db
@@ -101,7 +102,7 @@ export const sqliteOwn = (
       for (const id of owners) refold(site, id, settings)
       // Resolvers' caches (this process's and any other's) must not bring any of it back.
       sql.setGeneration.run(String(Number(sql.generation.get()!.value) + 1))
-      return { events }
+      return { events, ids: scopeIdentifiers(scope) }
     },
   )
 
@@ -124,8 +125,10 @@ export const sqliteOwn = (
     },
     eraseOwn: async (site, anonymousId, settings, now) => {
       const erased = erase.immediate(site, anonymousId, settings, now)
-      if (erased) checkpointAfterErasure(db)
-      return erased
+      if (!erased) return undefined
+      await shred(site, erased.ids)
+      checkpointAfterErasure(db)
+      return { events: erased.events }
     },
   }
 }

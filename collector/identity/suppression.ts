@@ -66,7 +66,7 @@ export interface SuppressionLookups {
  */
 export const insertWithoutSuppressed =
   (
-    insert: (rows: readonly StoredEvent[]) => Promise<InsertResult>,
+    insert: (rows: readonly StoredEvent[], rules?: SiteRules) => Promise<InsertResult>,
     lookups: SuppressionLookups,
   ): ((rows: readonly StoredEvent[], rules?: SiteRules) => Promise<InsertResult>) =>
   async (rows, rules = {}) => {
@@ -77,7 +77,7 @@ export const insertWithoutSuppressed =
       lookups.suppressing,
       lookups.suppressed,
     )
-    if (kept.length === rows.length) return insert(rows)
-    const result = await insert(kept)
+    if (kept.length === rows.length) return insert(rows, rules)
+    const result = await insert(kept, rules)
     return { ...result, inserted: result.inserted + rows.length - kept.length }
   }

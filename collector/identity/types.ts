@@ -34,6 +34,9 @@ export interface ProfileExport {
   audit: AuditEntry[]
 }
 
+/** Destroys the data keys of erased identifiers (privacy/sealing.ts forgetSubjects). */
+export type Shred = (site: string, ids: readonly Identifier[]) => Promise<unknown>
+
 /** What a browser's token reaches (identity/own-data.ts): its device and the site's verified links. */
 export interface OwnData {
   identifiers: Identifier[]

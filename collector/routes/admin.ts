@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { Sites } from '../config/sites.ts'
 import { ApiError } from '../errors.ts'
+import type { SiteRules } from '../identity/types.ts'
 import { verifyChain } from '../ledger/chain.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { Store } from '../store/types.ts'
@@ -12,7 +13,7 @@ const eventsQuery = z.object({
 })
 
 /** The admin API of events and consent records; the caller mounts it behind the admin token. */
-export const adminRoutes = ({ store, sites }: { store: Store; sites: Sites }) => {
+export const adminRoutes = ({ store, sites, rules }: { store: Store; sites: Sites; rules: SiteRules }) => {
   const app = new Hono()
 
   /** Stored events of a site, newest first, with the site's total. */
@@ -28,7 +29,8 @@ export const adminRoutes = ({ store, sites }: { store: Store; sites: Sites }) =>
     return c.json({
       site,
       total: page.total,
-      events: page.events.map(toSegmentEvent),
+      // Personal values are sealed at rest: this authorized reader sees them opened.
+      events: (await store.revealEvents(page.events, rules)).map(toSegmentEvent),
     })
   })
   const siteQuery = z.object({ site: z.string().min(1, 'is required') })

@@ -28,7 +28,9 @@ export const personalizationRoutes = ({ store, sites, identity, now }: PeopleRou
     const at = now()
     const p = site.personalization
     const [sizes, reported] = await Promise.all([
-      segmentSizes(store, site.id, p, at),
+      segmentSizes(store, site.id, p, at, {
+        open: (traits) => store.revealTraits(site.id, traits, identity.rules),
+      }),
       store.segmentVisitors(site.id, at - 7 * DAY),
     ])
     return c.json({

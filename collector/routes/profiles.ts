@@ -1,9 +1,10 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { ApiError } from '../errors.ts'
-import type { ProfileExport } from '../identity/types.ts'
+import type { ProfileExport, SiteRules } from '../identity/types.ts'
 import { profileSegments } from '../segments/evaluate.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
+import type { Store } from '../store/types.ts'
 import type { PeopleRouteDeps } from './deps.ts'
 
 const query = z.object({
@@ -12,12 +13,18 @@ const query = z.object({
 })
 const key = z.string().min(1).max(256)
 
-/** A person's export as JSON a person can read: Segment events, ISO times. */
-export const exportBody = (site: string, now: number, data: ProfileExport) => ({
+/** A person's export as JSON a person can read: Segment events, ISO times, personal values opened. */
+export const exportBody = async (
+  store: Store,
+  rules: SiteRules,
+  site: string,
+  now: number,
+  data: ProfileExport,
+) => ({
   site,
   exportedAt: new Date(now).toISOString(),
-  profile: data.profile,
-  events: data.events.map(toSegmentEvent),
+  profile: { ...data.profile, traits: await store.revealTraits(site, data.profile.traits, rules) },
+  events: (await store.revealEvents(data.events, rules)).map(toSegmentEvent),
   audit: data.audit,
 })
 
@@ -47,11 +54,14 @@ export const profileRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) 
     const at = now()
     const profile = await store.findProfile(site, id, at)
     if (!profile) throw missing(id)
+    const traits = await store.revealTraits(site, profile.traits, identity.rules)
+    const opened = { ...profile, traits }
     const [events, segments] = await Promise.all([
       store.profileEvents(site, profile.id, limit),
-      profileSegments(store, site, sites.byId(site)!.personalization, profile, at),
+      profileSegments(store, site, sites.byId(site)!.personalization, opened, at),
     ])
-    return c.json({ site, profile, segments, recentEvents: events.map(toSegmentEvent) })
+    const recentEvents = (await store.revealEvents(events, identity.rules)).map(toSegmentEvent)
+    return c.json({ site, profile: opened, segments, recentEvents })
   })
 
   app.get('/profiles/:id/export', async (c) => {
@@ -60,7 +70,7 @@ export const profileRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) 
     const data = await store.exportProfile(site, id, now())
     if (!data) throw missing(id)
     c.header('Content-Disposition', `attachment; filename="precis-profile-${data.profile.id}.json"`)
-    return c.json(exportBody(site, now(), data))
+    return c.json(await exportBody(store, identity.rules, site, now(), data))
   })
 
   app.delete('/profiles/:id', async (c) => {

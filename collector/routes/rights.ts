@@ -73,11 +73,12 @@ export const rightsRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) =
     const data = await store.exportOwn(site, anonymousId, identity.rulesOf(site), now())
     if (!data) throw nothing()
     const { events, audit, ...profile } = data
+    const rules = identity.rules
     return c.json({
       site,
       exportedAt: new Date(now()).toISOString(),
-      profile,
-      events: events.map(toSegmentEvent),
+      profile: { ...profile, traits: await store.revealTraits(site, profile.traits, rules) },
+      events: (await store.revealEvents(events, rules)).map(toSegmentEvent),
       audit,
     })
   })

@@ -68,7 +68,13 @@ export const segmentSizes = async (
   {
     pageSize = PAGE_SIZE,
     pause = () => nextTurn(),
-  }: { pageSize?: number; pause?: () => Promise<unknown> } = {},
+    open = async (traits) => traits,
+  }: {
+    pageSize?: number
+    pause?: () => Promise<unknown>
+    /** Opens a profile's sealed personal traits for the rules (privacy/sealing.ts). */
+    open?: (traits: Record<string, unknown>) => Promise<Record<string, unknown>>
+  } = {},
 ): Promise<SegmentSizes> => {
   const profiles: Record<string, number> = Object.fromEntries(Object.keys(p.segments).map((k) => [k, 0]))
   if (Object.keys(profiles).length === 0) return { profiles, profilesScanned: 0 }
@@ -76,8 +82,10 @@ export const segmentSizes = async (
   let after: string | undefined
   for (;;) {
     const page = await store.profilePage(site, after, pageSize)
-    for (const profile of page)
-      for (const key of await profileSegments(store, site, p, profile, now)) profiles[key]! += 1
+    for (const profile of page) {
+      const opened = { ...profile, traits: await open(profile.traits) }
+      for (const key of await profileSegments(store, site, p, opened, now)) profiles[key]! += 1
+    }
     scanned += page.length
     if (page.length < pageSize) break
     after = page[page.length - 1]!.id

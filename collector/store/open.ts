@@ -1,9 +1,24 @@
 // The store DATABASE_URL names: SQLite on one machine, PostgreSQL for several collectors.
 import { isPostgres, sqlitePath } from '../env.ts'
+import type { MasterKey } from '../privacy/crypto.ts'
 import { openPostgresStore } from './postgres.ts'
 import { openSqliteStore } from './sqlite.ts'
 import type { Store } from './types.ts'
 
+export interface StoreKeys {
+  /** PRECIS_MASTER_KEY; SQLite without one uses the development key file (privacy/dev-master.ts). */
+  master?: MasterKey | undefined
+  previousMasters?: readonly MasterKey[]
+}
+
 /** Opens the store and runs its pending migrations. */
-export const openStore = async (url: string): Promise<Store> =>
-  isPostgres(url) ? openPostgresStore(url) : openSqliteStore(sqlitePath(url), { resolverThread: true })
+export const openStore = async (url: string, keys: StoreKeys = {}): Promise<Store> => {
+  const { master, previousMasters = [] } = keys
+  if (!isPostgres(url))
+    return openSqliteStore(sqlitePath(url), { resolverThread: true, master, previousMasters })
+  if (!master)
+    throw new Error(
+      'invalid environment: PRECIS_MASTER_KEY is required with PostgreSQL (every collector must share it): set it to 32 random bytes, e.g. `openssl rand -base64 32`',
+    )
+  return openPostgresStore(url, { master, previousMasters })
+}

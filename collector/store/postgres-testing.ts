@@ -14,6 +14,8 @@ export const pgUnavailable = await probePostgres(PG_TEST_URL)
 export const dropSchema = async (schema: string) => {
   const sql = postgres(PG_TEST_URL, { max: 1, onnotice: () => {} })
   await sql`DROP SCHEMA IF EXISTS ${sql(schema)} CASCADE`
+  // The store's data keys live in a schema of their own (privacy/postgres-keys.ts).
+  await sql`DROP SCHEMA IF EXISTS ${sql(`${schema}_keys`)} CASCADE`
   await sql.end()
 }
 

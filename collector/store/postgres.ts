@@ -1,7 +1,13 @@
 // The PostgreSQL Store: any number of collectors share one database (DATABASE_URL=postgres://…).
+import { randomBytes } from 'node:crypto'
 import { IDENTITY_MIGRATIONS, postgresIdentity, secretReader } from '../identity/postgres-identity.ts'
 import { postgresOwn } from '../identity/postgres-own.ts'
 import { insertWithoutSuppressed } from '../identity/suppression.ts'
+import type { Shred } from '../identity/types.ts'
+import { type MasterKey, masterKey } from '../privacy/crypto.ts'
+import type { KeyStore } from '../privacy/keys.ts'
+import { openPostgresKeyStore } from '../privacy/postgres-keys.ts'
+import { forgetSubjects, insertSealed, revealRows, revealTraits } from '../privacy/sealing.ts'
 import { postgresEvents } from './postgres-events.ts'
 import { EXPERIMENTS_MIGRATIONS, postgresExperiments } from './postgres-experiments.ts'
 import { LEDGER_MIGRATIONS, postgresLedger } from './postgres-ledger.ts'
@@ -27,7 +33,16 @@ export interface PostgresOptions {
   /** Connections in this process's pool. */
   max?: number
   newId?: () => string
+  /**
+   * Wraps the data keys (privacy/keys.ts), which live in the schema `<schema>_keys`. Default: a
+   * key made for this process only (tests); the Node entry always passes PRECIS_MASTER_KEY.
+   */
+  master?: MasterKey
+  /** Retiring masters during a rotation: unwrap only. */
+  previousMasters?: readonly MasterKey[]
 }
+
+const PROCESS_MASTER = masterKey(randomBytes(32))
 
 /** Connects and migrates (see migrate); resolves when the store is ready. */
 export const openPostgresStore = async (url: string, options: PostgresOptions = {}): Promise<Store> => {
@@ -50,7 +65,25 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
   }
   let closing = false
   const secret = secretReader(sql)
-  const identity = postgresIdentity(sql, options.newId ?? (() => crypto.randomUUID()), secret, () => closing)
+  let keys: KeyStore
+  try {
+    keys = await openPostgresKeyStore(url, {
+      schema,
+      master: options.master ?? PROCESS_MASTER,
+      previous: options.previousMasters ?? [],
+    })
+  } catch (err) {
+    await sql.end()
+    throw err
+  }
+  const shred: Shred = async (site, ids) => forgetSubjects(keys, await secret(), site, ids)
+  const identity = postgresIdentity(
+    sql,
+    options.newId ?? (() => crypto.randomUUID()),
+    secret,
+    shred,
+    () => closing,
+  )
   const events = postgresEvents(sql)
   // Sites that erased someone stay so; a site not yet known to is asked again after a second (an
   // erasure by another collector; the resolver drops what passes meanwhile).
@@ -69,10 +102,12 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
     }
     return new Set(sites.filter((s) => erasing.has(s)))
   }
-  const own = postgresOwn(sql, secret)
+  const own = postgresOwn(sql, secret, shred)
   return {
     ...events,
-    insertEvents: insertWithoutSuppressed(events.insertEvents, {
+    revealEvents: (rows, rules) => revealRows(rows, rules, keys),
+    revealTraits: (site, traits, rules) => revealTraits(site, traits, rules, keys),
+    insertEvents: insertWithoutSuppressed(insertSealed(events.insertEvents, secret, keys), {
       secret,
       suppressing,
       suppressed: async (site, hashes) =>
@@ -101,9 +136,9 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
     // queue keeps what it has not folded in.
     resolveIdentities: (settings, now) =>
       closing ? Promise.resolve(0) : identity.resolveIdentities(settings, now),
-    close: () => {
+    close: async () => {
       closing = true
-      return sql.end({ timeout: 5 })
+      await Promise.all([sql.end({ timeout: 5 }), keys.close()])
     },
   }
 }

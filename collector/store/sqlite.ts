@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { Worker } from 'node:worker_threads'
@@ -5,6 +6,10 @@ import Database from 'better-sqlite3'
 import { resolverThread } from '../identity/resolver-worker.ts'
 import { sqliteIdentity } from '../identity/sqlite-identity.ts'
 import { insertWithoutSuppressed } from '../identity/suppression.ts'
+import { type MasterKey, masterKey } from '../privacy/crypto.ts'
+import { devMasterKey } from '../privacy/dev-master.ts'
+import { forgetSubjects, insertSealed, revealRows, revealTraits } from '../privacy/sealing.ts'
+import { keyFilePath, openSqliteKeyStore } from '../privacy/sqlite-keys.ts'
 import { type EventRow, fromEventRow } from './event-row.ts'
 import { sqliteConsentStats } from './sqlite-consent-stats.ts'
 import { sqliteExperiments } from './sqlite-experiments.ts'
@@ -225,6 +230,10 @@ export interface SqliteOptions {
    * under the process's loader (tsx), which test runners do not pass on: off by default.
    */
   resolverThread?: boolean
+  /** Wraps the data keys (privacy/keys.ts); default: the file beside the database (dev-master.ts). */
+  master?: MasterKey
+  /** Retiring masters during a rotation: unwrap only. */
+  previousMasters?: readonly MasterKey[]
 }
 
 /** How often resolution also brings the experiment rows up to date (ms, by its `now`). */
@@ -246,7 +255,15 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
     configure(resolverDb)
     resolverDb.pragma('synchronous = NORMAL')
   }
-  const identity = sqliteIdentity(db, newId, resolverDb)
+  const secret = (db.prepare("SELECT value FROM meta WHERE key = 'secret'").get() as { value: string }).value
+  // The data keys live in a file of their own beside the database (privacy/sqlite-keys.ts).
+  const keys = openSqliteKeyStore(keyFilePath(path), {
+    master: options.master ?? (inMemory ? masterKey(randomBytes(32)) : devMasterKey(path)),
+    previous: options.previousMasters ?? [],
+  })
+  const identity = sqliteIdentity(db, newId, resolverDb, (site, ids) =>
+    forgetSubjects(keys, secret, site, ids),
+  )
   const thread =
     !inMemory && options.resolverThread ? resolverThread(path, identity.resolveIdentities) : undefined
 
@@ -256,7 +273,6 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
   const count = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE site = ?')
 
   const deleteBefore = db.prepare('DELETE FROM events WHERE site = ? AND timestamp < ?')
-  const secret = (db.prepare("SELECT value FROM meta WHERE key = 'secret'").get() as { value: string }).value
   const anySuppressed = db.prepare('SELECT 1 FROM suppressions WHERE site = ? LIMIT 1')
   const ledger = sqliteLedger(db)
   const experiments = sqliteExperiments(db, resolverDb)
@@ -277,19 +293,28 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
       }
       return processed
     },
-    insertEvents: insertWithoutSuppressed((rows) => writer.write(flatten(rows)), {
-      secret: () => secret,
-      suppressing: (sites) => new Set(sites.filter((site) => anySuppressed.get(site) !== undefined)),
-      suppressed: (site, hashes) =>
-        new Set(
-          db
-            .prepare<unknown[], { hash: string }>(
-              `SELECT hash FROM suppressions WHERE site = ? AND hash IN (${hashes.map(() => '?').join(', ')})`,
-            )
-            .all(site, ...hashes)
-            .map((r) => r.hash),
-        ),
-    }),
+    revealEvents: (rows, rules) => revealRows(rows, rules, keys),
+    revealTraits: (site, traits, rules) => revealTraits(site, traits, rules, keys),
+    insertEvents: insertWithoutSuppressed(
+      insertSealed(
+        (rows) => writer.write(flatten(rows)),
+        () => secret,
+        keys,
+      ),
+      {
+        secret: () => secret,
+        suppressing: (sites) => new Set(sites.filter((site) => anySuppressed.get(site) !== undefined)),
+        suppressed: (site, hashes) =>
+          new Set(
+            db
+              .prepare<unknown[], { hash: string }>(
+                `SELECT hash FROM suppressions WHERE site = ? AND hash IN (${hashes.map(() => '?').join(', ')})`,
+              )
+              .all(site, ...hashes)
+              .map((r) => r.hash),
+          ),
+      },
+    ),
     deleteEventsBefore: async (site, before) => deleteBefore.run(site, before).changes,
     listEvents: async (site, { limit }) => ({
       events: list.all(site, limit).map(fromEventRow),
@@ -299,6 +324,7 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
       await Promise.all([writer.close(), thread?.close()])
       if (resolverDb !== db) resolverDb.close()
       db.close()
+      await keys.close()
     },
   }
 }

@@ -68,6 +68,17 @@ export interface Store extends IdentityStore, PersonalizationStore, ExperimentSt
    * before the write and counted as inserted (identity/suppression.ts).
    */
   insertEvents(rows: readonly StoredEvent[], rules?: SiteRules): Promise<InsertResult>
+  /**
+   * The rows as a reader needs them: declared personal values, sealed at rest, opened (null where
+   * the person's key was destroyed). Only for answers to authorized readers.
+   */
+  revealEvents(rows: readonly StoredEvent[], rules: SiteRules): Promise<StoredEvent[]>
+  /** A profile's traits opened the same way. */
+  revealTraits(
+    site: string,
+    traits: Record<string, unknown>,
+    rules: SiteRules,
+  ): Promise<Record<string, unknown>>
   /** Deletes the site's events that happened before `before` (epoch ms); resolves to how many. */
   deleteEventsBefore(site: string, before: number): Promise<number>
   /** Newest first (by receivedAt, then arrival order). */

@@ -5,6 +5,7 @@ import postgres from 'postgres'
 import { openPostgresStore } from '../../collector/store/postgres.ts'
 import { postgresEvents } from '../../collector/store/postgres-events.ts'
 import { connect, probePostgres, type Sql } from '../../collector/store/postgres-schema.ts'
+import { TEST_MASTER_KEY } from '../support/collector-process.ts'
 import { BATCH_SIZE, sampleEvents } from './payload.ts'
 import { CONNECTIONS, load, SECONDS, startServer, stop } from './server-load.ts'
 
@@ -25,6 +26,7 @@ const schemaName = (label: string) => `precis_bench_${label}_${process.pid}`
 const dropSchema = async (schema: string) => {
   const sql = postgres(URL, { max: 1, onnotice: () => {} })
   await sql`DROP SCHEMA IF EXISTS ${sql(schema)} CASCADE`
+  await sql`DROP SCHEMA IF EXISTS ${sql(`${schema}_keys`)} CASCADE`
   await sql.end()
 }
 
@@ -38,7 +40,11 @@ const storedIn = async (schema: string) => {
 /** `processes` collectors on one schema, loaded at once; their events/s summed. */
 const ingest = async (processes: number, config: string): Promise<PostgresIngest> => {
   const schema = schemaName(`ingest${processes}`)
-  const env = { PRECIS_CONFIG: config, DATABASE_URL: `${URL}?search_path=${schema}` }
+  const env = {
+    PRECIS_CONFIG: config,
+    DATABASE_URL: `${URL}?search_path=${schema}`,
+    PRECIS_MASTER_KEY: TEST_MASTER_KEY,
+  }
   // One at a time: the first migrates the new schema.
   const servers = []
   for (let i = 0; i < processes; i++) servers.push(await startServer(['collector/node.ts'], env))

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { probePostgres } from '../../collector/store/postgres-schema.ts'
-import { ADMIN_TOKEN, ROOT } from '../support/collector-process.ts'
+import { ADMIN_TOKEN, ROOT, TEST_MASTER_KEY } from '../support/collector-process.ts'
 
 export const PG_URL = process.env.PRECIS_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test'
 
@@ -33,7 +33,13 @@ export const supervisedCollector = (env: Record<string, string>, port: number) =
       output = ''
       const proc = spawn(process.execPath, ['--import', 'tsx', 'collector/node.ts'], {
         cwd: ROOT,
-        env: { ...process.env, ...env, PORT: String(port), PRECIS_ADMIN_TOKEN: ADMIN_TOKEN },
+        env: {
+          ...process.env,
+          PRECIS_MASTER_KEY: TEST_MASTER_KEY,
+          ...env,
+          PORT: String(port),
+          PRECIS_ADMIN_TOKEN: ADMIN_TOKEN,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       })
       child = proc

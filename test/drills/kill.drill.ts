@@ -250,6 +250,7 @@ const postgresRun = async (mode: DrillMode) => {
     )
   } finally {
     await sql`DROP SCHEMA IF EXISTS ${sql(schema)} CASCADE`
+    await sql`DROP SCHEMA IF EXISTS ${sql(`${schema}_keys`)} CASCADE`
     await sql.end()
     rmSync(dir, { recursive: true, force: true })
   }

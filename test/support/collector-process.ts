@@ -9,6 +9,8 @@ import Database from 'better-sqlite3'
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const DEMO_WRITE_KEY = 'demo-write-key-0001'
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789'
+/** The master key test collectors share (PostgreSQL requires one; SQLite would make its own). */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64')
 
 export interface Collector {
   url: string
@@ -65,6 +67,7 @@ export const startCollector = async (options: CollectorOptions = {}): Promise<Co
         DATABASE_URL: `sqlite:${dbPath}`,
         PRECIS_CONFIG: configPath,
         PRECIS_ADMIN_TOKEN: ADMIN_TOKEN,
+        PRECIS_MASTER_KEY: TEST_MASTER_KEY,
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
