@@ -196,6 +196,9 @@ export const postgresIdentity = (
         return { profile, events: (events as StoredEvent[]).reverse(), audit: audit.map(auditEntryOf) }
       }),
     eraseProfile: async (site, key, now) => {
+      // Keys first and again after the rows (see sqlite-identity.ts).
+      const id = await profileIdOf(sql, site, key)
+      if (id) await shred(site, await heldBy(sql, site, id))
       const erased = await erase(site, key, now, await secret())
       if (!erased) return undefined
       await shred(site, erased.ids)

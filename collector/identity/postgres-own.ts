@@ -80,6 +80,8 @@ export const postgresOwn = (
     }),
   eraseOwn: async (site, anonymousId, settings, now) => {
     const key = await secret()
+    // Keys first and again after the rows (see sqlite-identity.ts).
+    await shred(site, scopeIdentifiers(await scopeOf(sql, site, anonymousId)))
     const erased = await sql.begin(async (tx) => {
       // Erasure changes the graph: not while a resolver folds events into it.
       await lockIdentity(tx)

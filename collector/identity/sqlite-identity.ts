@@ -150,6 +150,10 @@ export const sqliteIdentity = (
       }
     },
     eraseProfile: async (site, key, now) => {
+      // Keys go first: a crash after this leaves rows nobody can open, never rows that still open;
+      // after the rows, the keys of ids that joined meanwhile.
+      const id = profileIdOf(site, key)
+      if (id) await shred(site, sql.held.all(site, id))
       const erased = erase.immediate(site, key, now)
       if (!erased) return undefined
       await shred(site, erased.ids)

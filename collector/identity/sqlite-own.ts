@@ -124,6 +124,8 @@ export const sqliteOwn = (
       return ownData(scope, rows, audit.map(auditEntryOf), settings)
     },
     eraseOwn: async (site, anonymousId, settings, now) => {
+      // Keys first and again after the rows (see sqlite-identity.ts).
+      await shred(site, scopeIdentifiers(scopeOf(site, anonymousId)))
       const erased = erase.immediate(site, anonymousId, settings, now)
       if (!erased) return undefined
       await shred(site, erased.ids)
