@@ -12,6 +12,7 @@ import {
 import { openSqliteStore } from '../store/sqlite.ts'
 import type { Store } from '../store/types.ts'
 import { describeIdentityContract, type Ev, linkRow } from './contract.ts'
+import { describePeopleContract } from './people-contract.ts'
 import { resolveQueued, type Tx } from './postgres-resolver.ts'
 
 const NOW = Date.parse('2026-11-23T12:00:00Z')
@@ -88,6 +89,7 @@ const randomEvents = (seed: number, count: number): Ev[] => {
 
 describePostgres('PostgreSQL identity', () => {
   describeIdentityContract('PostgreSQL', () => openTestPostgresStore())
+  describePeopleContract('PostgreSQL', () => openTestPostgresStore())
 
   it('two collectors on one database resolve batches of the same people into one profile each', async () => {
     const { a, b, done } = await twoCollectors()

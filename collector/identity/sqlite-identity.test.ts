@@ -4,10 +4,12 @@ import { join } from 'node:path'
 import { expect, it } from 'vitest'
 import { openSqliteStore } from '../store/sqlite.ts'
 import { describeIdentityContract, linkRow } from './contract.ts'
+import { describePeopleContract } from './people-contract.ts'
 
 const NOW = Date.parse('2026-11-23T12:00:00Z')
 
 describeIdentityContract('SQLite', async () => openSqliteStore(':memory:'))
+describePeopleContract('SQLite', async () => openSqliteStore(':memory:'))
 
 it('two collectors on one database resolve batches of the same people into one profile each', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'precis-identity-')), 'precis.db')
