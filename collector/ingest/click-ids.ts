@@ -1,4 +1,4 @@
-import { withoutClickIds } from '../../sdk/rules/click-ids.ts'
+import { CLICK_IDS, isClickId, withoutClickIds } from '../../sdk/rules/click-ids.ts'
 import type { SegmentEvent } from '../../sdk/rules/event-schema.ts'
 
 /** Whether the event's consent stamp grants marketing: `true` there and nothing else. */
@@ -14,4 +14,23 @@ const marketingGranted = (event: SegmentEvent) => {
  * loses them too: nothing says the visitor allowed marketing.
  */
 export const clickIdsByConsent = <E extends SegmentEvent>(event: E): E =>
-  marketingGranted(event) ? event : withoutClickIds(event)
+  marketingGranted(event) || !mayHoldClickIds(event) ? event : withoutClickIds(event)
+
+const ANY_CLICK_ID = new RegExp(CLICK_IDS.join('|'), 'i')
+const URLS = new Set(['url', 'search', 'referrer', 'landing_page', 'landingPage'])
+const NESTED = new Set(['context', 'page', 'properties', 'campaign'])
+
+/**
+ * Whether withoutClickIds would change anything: a click-id key, or a url field naming one, where
+ * it looks (a false positive only costs the copy). Every event passes here, and most hold none.
+ */
+const mayHoldClickIds = (value: unknown): boolean => {
+  if (typeof value !== 'object' || value === null) return false
+  for (const key in value) {
+    const v = (value as Record<string, unknown>)[key]
+    if (isClickId(key)) return true
+    if (typeof v === 'string' ? URLS.has(key) && ANY_CLICK_ID.test(v) : NESTED.has(key) && mayHoldClickIds(v))
+      return true
+  }
+  return false
+}

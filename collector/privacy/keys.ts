@@ -55,6 +55,23 @@ export interface KeyRow {
   wrapped: Buffer
 }
 
+/** A row as both adapters' SQL reads it. */
+export interface StoredKeyRow {
+  site: string
+  subject: string
+  id: string
+  master_id: string
+  wrapped: Buffer
+}
+
+export const toKeyRow = (r: StoredKeyRow): KeyRow => ({
+  site: r.site,
+  subject: r.subject,
+  id: r.id,
+  masterId: r.master_id,
+  wrapped: r.wrapped,
+})
+
 /** What an adapter does in SQL; `keyStore` builds the rest on it, the same for every adapter. */
 export interface KeyRows {
   bySubject(site: string, subjects: readonly string[]): Promise<KeyRow[]>

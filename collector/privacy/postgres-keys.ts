@@ -3,7 +3,14 @@
 // backed up on its own, shorter, schedule. Several collectors share it: a new subject's key is
 // inserted if absent, then read, so concurrent first uses end with the one key that won.
 import { connect, type Migration, migrate } from '../store/postgres-schema.ts'
-import { type KeyRow, type KeyRows, type KeyStore, type KeyStoreOptions, keyStore } from './keys.ts'
+import {
+  type KeyRows,
+  type KeyStore,
+  type KeyStoreOptions,
+  keyStore,
+  type StoredKeyRow as Row,
+  toKeyRow,
+} from './keys.ts'
 
 export const KEY_MIGRATIONS: readonly Migration[] = [
   {
@@ -37,21 +44,6 @@ export interface PostgresKeyStoreOptions extends KeyStoreOptions {
   /** Connections in this process's pool. */
   max?: number
 }
-
-interface Row {
-  site: string
-  subject: string
-  id: string
-  master_id: string
-  wrapped: Buffer
-}
-const toKeyRow = (r: Row): KeyRow => ({
-  site: r.site,
-  subject: r.subject,
-  id: r.id,
-  masterId: r.master_id,
-  wrapped: r.wrapped,
-})
 
 const postgresKeyRows = (sql: ReturnType<typeof connect>): KeyRows => ({
   bySubject: async (site, subjects) =>

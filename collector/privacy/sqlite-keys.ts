@@ -6,7 +6,15 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { basename, dirname, extname, join } from 'node:path'
 import Database from 'better-sqlite3'
 import { checkpointAfterErasure } from '../identity/sqlite-resolver.ts'
-import { type KeyRow, type KeyRows, type KeyStore, type KeyStoreOptions, keyStore } from './keys.ts'
+import {
+  type KeyRow,
+  type KeyRows,
+  type KeyStore,
+  type KeyStoreOptions,
+  keyStore,
+  type StoredKeyRow as Row,
+  toKeyRow,
+} from './keys.ts'
 
 /** The key file beside a database file: `data/precis.db` → `data/precis.keys.db`. */
 export const keyFilePath = (databasePath: string) => {
@@ -42,21 +50,6 @@ const migrate = (db: Database.Database) => {
     }
   }).immediate()
 }
-
-interface Row {
-  site: string
-  subject: string
-  id: string
-  master_id: string
-  wrapped: Buffer
-}
-const toKeyRow = (r: Row): KeyRow => ({
-  site: r.site,
-  subject: r.subject,
-  id: r.id,
-  masterId: r.master_id,
-  wrapped: r.wrapped,
-})
 
 const COLUMNS = 'site, subject, id, master_id, wrapped'
 
