@@ -3,8 +3,12 @@ import type { Observed } from '../core/tracker.ts'
 import type { Clock } from '../core/types.ts'
 import type { Experiment } from '../rules/experiment-schema.ts'
 import type { Personalization } from '../rules/personalization-schema.ts'
+import { applyPlan, type Plan } from './plan.ts'
 
-/** The site's personalization config, cached (with consent) so the next page decides at once. */
+/**
+ * The site's personalization config, cached (with consent) so the next page decides at once, and
+ * beside it (as `plan`) what the last page decided for the next one.
+ */
 export const CACHE_KEY = 'precis.personalize'
 /** The local history and what it needs (traits, the holdout seed). */
 export const HISTORY_DB = 'precis-personalize'
@@ -71,6 +75,10 @@ export interface PersonalizerOptions {
   user(): { anonymousId: string | null; userId: string | null }
   /** Memberships changed. */
   changed(segments: string[]): void
+  /** What this page applied before the chunk came (undefined: nothing). */
+  plan?: Plan
+  /** Keeps what the next page shows, if `config` is still the cached one. */
+  savePlan(config: Decidable, plan: Plan): void
 }
 
 /** What the chunk (dist/p-personalize.js) gives back. */
@@ -85,6 +93,8 @@ export interface Personalizer {
 }
 
 export type StartPersonalizer = (options: PersonalizerOptions) => Personalizer
+
+const same = (a: Decidable, b: Decidable) => JSON.stringify(a) === JSON.stringify(b)
 
 const active = (d: Decidable | undefined | null): d is Decidable =>
   !!d && (Object.keys(d.segments ?? {}).length > 0 || d.hide?.length > 0 || d.experiments?.length > 0)
@@ -124,7 +134,7 @@ export const startPersonalization = (
   win: Window,
   consent: Pick<ConsentStore, 'get' | 'on'>,
   load: () => Promise<StartPersonalizer>,
-  options: Omit<PersonalizerOptions, 'win' | 'config' | 'changed'>,
+  options: Omit<PersonalizerOptions, 'win' | 'config' | 'changed' | 'plan' | 'savePlan'>,
 ) => {
   const granted = () => consent.get().purposes.personalization
   const storage = () => win.localStorage
@@ -140,11 +150,12 @@ export const startPersonalization = (
   let loading = false
   let waiting: Observed[] = []
 
-  const start = (config: Decidable) => {
+  const start = (config: Decidable, plan?: Plan) => {
     if (!granted() || loading || !active(config)) return
     loading = true
     const painted = win.performance.getEntriesByType('paint').length > 0
     hideTargets(win, config, painted)
+    if (plan && !applyPlan(win, config, plan, () => hiding(win.document))) plan = undefined
     loaded = load().then(
       (chunk) => {
         if (!granted()) return undefined
@@ -155,6 +166,11 @@ export const startPersonalization = (
           config: latest ?? config,
           changed: (s) => {
             for (const fn of listeners) fn(s)
+          },
+          plan,
+          savePlan: (used, next) => {
+            const kept = cached()
+            if (granted() && kept && same(kept.config, used)) save(used, next)
           },
         })
         for (const e of waiting) started.record(e)
@@ -169,9 +185,19 @@ export const startPersonalization = (
   }
   const cached = () => {
     try {
-      return JSON.parse(storage().getItem(CACHE_KEY) ?? 'null') as Decidable | null
+      const found = JSON.parse(storage().getItem(CACHE_KEY) ?? 'null') as (Decidable & { plan?: Plan }) | null
+      if (!found) return null
+      const { plan, ...config } = found
+      return { config: config as Decidable, plan }
     } catch {
       return null
+    }
+  }
+  const save = (config: Decidable, plan?: Plan) => {
+    try {
+      storage().setItem(CACHE_KEY, JSON.stringify(plan ? { ...config, plan } : config))
+    } catch {
+      // Without the cache, the next page decides once the config arrives (and shows baselines).
     }
   }
   const purge = () => {
@@ -194,8 +220,8 @@ export const startPersonalization = (
   }
 
   if (granted()) {
-    const config = cached()
-    if (config) start(config)
+    const found = cached()
+    if (found) start(found.config, found.plan)
   } else if (cached()) purge() // consent expired or was refused elsewhere: nothing may stay
 
   const configure = (p: Personalization, experiments?: Experiment[]) => {
@@ -203,13 +229,16 @@ export const startPersonalization = (
     latest = config
     arrived()
     if (!granted()) return
-    try {
-      // Only a config with something to decide is kept; one without leaves nothing behind.
-      if (active(config)) storage().setItem(CACHE_KEY, JSON.stringify(config))
-      else storage().removeItem(CACHE_KEY)
-    } catch {
-      // Without the cache, the next page decides once the config arrives (and shows baselines).
-    }
+    // Only a config with something to decide is kept; one without leaves nothing behind. The plan
+    // stays only while the config it was made with does.
+    const kept = cached()
+    if (!active(config)) {
+      try {
+        storage().removeItem(CACHE_KEY)
+      } catch {
+        // Storage blocked: nothing is kept either.
+      }
+    } else if (!kept || !same(kept.config, config)) save(config)
     if (started) started.configure(config)
     else start(config)
   }

@@ -27,6 +27,8 @@ const visit = async (browser: Browser, i: number) => {
     const page = await context.newPage()
     await openDemo(page, collector.url, PRODUCT)
     await page.evaluate(() => window.precis.consent.acceptAll())
+    // Once decided, this page leaves the decision for the next one (it applies it before its first paint).
+    await page.evaluate(() => window.precis.variant('cta-color'))
     await openDemo(page, collector.url, PRODUCT)
     const variation = await page.evaluate(() => window.precis.variant('cta-color'))
     const button = page.locator('#add-to-cart')

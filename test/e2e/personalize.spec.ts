@@ -99,6 +99,30 @@ test('three outdoor products viewed: the next home page shows the outdoor hero, 
     .toEqual(['outdoor'])
 })
 
+test('a returning visitor gets the hero the last page decided, before the first paint, without waiting for the chunk', async ({
+  page,
+}) => {
+  collector = await startCollector({ personalization: noHoldout() })
+  await openDemo(page, collector.url, 'index.html')
+  await page.evaluate(() => window.precis.consent.acceptAll())
+  await viewOutdoorProducts(page)
+  await expect.poll(() => page.evaluate(() => window.precis.segments())).toContain('outdoor-fan')
+  // No chunk on this page (blocked): only the plan the last page left can decide the hero.
+  const chunks: string[] = []
+  await page.route('**/p-personalize.js', (route) => {
+    chunks.push(route.request().url())
+    return route.abort()
+  })
+  await openDemo(page, collector.url, 'index.html')
+  await heroReady(page)
+  expect(await hero(page)).toMatchObject({
+    variant: 'outdoor',
+    heading: 'Ready for the trail?',
+    baselinePainted: false,
+  })
+  expect(chunks).toHaveLength(1)
+})
+
 test('without personalization consent the hero stays baseline, and nothing is kept or loaded', async ({
   page,
 }) => {
@@ -150,52 +174,71 @@ test('withdrawing personalization deletes the history and the cache; the hero go
   expect(await hero(page)).toMatchObject({ variant: null, baselinePainted: true })
 })
 
-test('hostile traits and content are shown as text and never run', async ({ page }) => {
-  collector = await startCollector({ personalization: noHoldout() })
-  await page.addInitScript(() => {
-    ;(window as unknown as { pwned: string[] }).pwned = []
-  })
-  const payloads = [
-    '<img src=x onerror="window.pwned.push(1)">',
-    '<script>window.pwned.push(2)</script>',
-    '"><svg onload=window.pwned.push(3)>',
-    '{{traits.x}}<iframe src="javascript:window.parent.pwned.push(4)">',
-  ]
-  await openDemo(page, collector.url, 'index.html')
-  await page.evaluate(() => window.precis.consent.acceptAll())
-  await page.evaluate(
-    (name) => window.precis.identify('u-1', { plan: 'pro', firstName: name }),
-    payloads.join(' '),
-  )
-  // The traits are taken in (and kept for the next page) before the page is left.
-  await expect.poll(() => page.evaluate(() => window.precis.segments())).toContain('pro-member')
-  // A tampered cache (same origin, e.g. another script): markup in texts, script URLs in links.
-  await page.evaluate((texts) => {
-    const cached = JSON.parse(localStorage.getItem('precis.personalize')!)
+/**
+ * A tampered cache (same origin, e.g. another script): markup in texts, script URLs in links, in
+ * the cached config (the chunk renders it) or in the plan (p.js renders it).
+ */
+const tamper = ([path, texts]: readonly ['config' | 'plan', string[]]) => {
+  const cached = JSON.parse(localStorage.getItem('precis.personalize')!)
+  const hostile = {
+    text: texts.join(' '),
+    link: { href: 'javascript:window.pwned.push(5)', text: 'click' },
+    image: { src: 'javascript:window.pwned.push(6)', alt: texts[0] },
+  }
+  if (path === 'config') {
     const pro = cached.slots.hero.variants.find((v: { key: string }) => v.key === 'pro')
-    pro.content.text = texts.join(' ')
-    pro.content.link = { href: 'javascript:window.pwned.push(5)', text: 'click' }
-    pro.content.image = { src: 'javascript:window.pwned.push(6)', alt: texts[0] }
-    localStorage.setItem('precis.personalize', JSON.stringify(cached))
-  }, payloads)
-  // The fresh config from the collector would replace the cache: hold it until the hero is decided.
-  let release = () => {}
-  const held = new Promise<void>((done) => {
-    release = done
+    Object.assign(pro.content, hostile)
+    delete cached.plan
+  } else {
+    if (cached.plan.slots.hero.decision.variant !== 'pro') throw new Error('no plan for the pro hero')
+    Object.assign(cached.plan.slots.hero.content, hostile)
+  }
+  localStorage.setItem('precis.personalize', JSON.stringify(cached))
+}
+
+for (const path of ['config', 'plan'] as const)
+  test(`hostile traits and content are shown as text and never run (rendered from the ${path})`, async ({
+    page,
+  }) => {
+    collector = await startCollector({ personalization: noHoldout() })
+    await page.addInitScript(() => {
+      ;(window as unknown as { pwned: string[] }).pwned = []
+    })
+    const payloads = [
+      '<img src=x onerror="window.pwned.push(1)">',
+      '<script>window.pwned.push(2)</script>',
+      '"><svg onload=window.pwned.push(3)>',
+      '{{traits.x}}<iframe src="javascript:window.parent.pwned.push(4)">',
+    ]
+    await openDemo(page, collector.url, 'index.html')
+    await page.evaluate(() => window.precis.consent.acceptAll())
+    await page.evaluate(
+      (name) => window.precis.identify('u-1', { plan: 'pro', firstName: name }),
+      payloads.join(' '),
+    )
+    // The traits are taken in (and kept for the next page) before the page is left.
+    await expect.poll(() => page.evaluate(() => window.precis.segments())).toContain('pro-member')
+    await page.evaluate(tamper, [path, payloads] as const)
+    // The fresh config from the collector would replace the cache: hold it until the hero is decided.
+    let release = () => {}
+    const held = new Promise<void>((done) => {
+      release = done
+    })
+    await page.route('**/v1/sites/demo/config', async (route) => {
+      await held
+      await route.continue()
+    })
+    await page.goto(`${collector.url}/demo/index.html`)
+    await heroReady(page)
+    release()
+    const slot = page.locator('[data-precis-slot="hero"]')
+    await expect(slot.locator('h2')).toHaveText(`Welcome back, ${payloads.join(' ')}`)
+    // Config texts are templates (filled once, as text): the payload's own {{traits.x}} is empty.
+    // A plan's texts were filled when it was made: they are shown as they are.
+    const text = payloads.join(' ')
+    await expect(slot.locator('p')).toHaveText(path === 'config' ? text.replace('{{traits.x}}', '') : text)
+    expect(await slot.locator('img, script, svg, iframe, a').count()).toBe(0)
+    await page.mouse.move(0, 0)
+    await slot.click()
+    expect(await page.evaluate(() => (window as unknown as { pwned: number[] }).pwned)).toEqual([])
   })
-  await page.route('**/v1/sites/demo/config', async (route) => {
-    await held
-    await route.continue()
-  })
-  await page.goto(`${collector.url}/demo/index.html`)
-  await heroReady(page)
-  release()
-  const slot = page.locator('[data-precis-slot="hero"]')
-  await expect(slot.locator('h2')).toHaveText(`Welcome back, ${payloads.join(' ')}`)
-  // Config texts are templates (filled once, as text): the payload's own {{traits.x}} is empty.
-  await expect(slot.locator('p')).toHaveText(payloads.join(' ').replace('{{traits.x}}', ''))
-  expect(await slot.locator('img, script, svg, iframe, a').count()).toBe(0)
-  await page.mouse.move(0, 0)
-  await slot.click()
-  expect(await page.evaluate(() => (window as unknown as { pwned: number[] }).pwned)).toEqual([])
-})

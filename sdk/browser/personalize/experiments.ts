@@ -1,6 +1,7 @@
 import type { Experiment } from '../../rules/experiment-schema.ts'
 import { assign } from '../../rules/experiments.ts'
 import { hiding } from '../personalize.ts'
+import { PLANNED } from '../plan.ts'
 
 export interface ExperimentEnv {
   win: Window
@@ -10,6 +11,8 @@ export interface ExperimentEnv {
   /** Stored assignments (sticky bucketing) and the experiments already logged for this visitor. */
   sticky: Record<string, string>
   exposed: Set<string>
+  /** What a plan already showed on this page (experiment key → variation): it stands for the page. */
+  shown?: Record<string, string>
   /** Persists sticky and exposed after a change. */
   save(): void
   track(event: string, properties: Record<string, unknown>): void
@@ -33,6 +36,8 @@ export const runExperiments = (env: ExperimentEnv) => {
   const { win, sticky, exposed } = env
   const doc = win.document
   const decided = new Map<string, { key: string; log: boolean; experiment: Experiment }>()
+  /** Running experiments this visitor takes part in, for the next page's plan. */
+  const planned: Record<string, string> = {}
   /** slot name → the variant an experiment shows in it. */
   const slots = new Map<string, string>()
   const classes: { selector: string; add: string }[] = []
@@ -50,8 +55,12 @@ export const runExperiments = (env: ExperimentEnv) => {
       sticky[d.sticky.key] = d.sticky.value
       env.save()
     }
-    decided.set(experiment.key, { key: d.key, log: d.log, experiment })
-    const change = experiment.variations[d.variation]?.change
+    const shown = experiment.variations.findIndex((v) => v.key === env.shown?.[experiment.key])
+    const variation = shown >= 0 && experiment.status === 'running' ? shown : d.variation
+    const key = experiment.variations[variation]?.key ?? d.key
+    decided.set(experiment.key, { key, log: d.log, experiment })
+    if (d.log && experiment.status === 'running') planned[experiment.key] = key
+    const change = experiment.variations[variation]?.change
     if (change && 'class' in change) classes.push(change.class)
     if (change && 'slot' in change) slots.set(change.slot.name, change.slot.variant)
     const selectors = targetsOf(experiment)
@@ -73,16 +82,19 @@ export const runExperiments = (env: ExperimentEnv) => {
 
   /**
    * Applies classes, reveals the targets and logs exposures for what is on the page now. Only
-   * while the targets are still hidden: what the visitor has seen is never changed.
+   * while the targets are still hidden: what the visitor has seen is never changed. What a plan
+   * applied before the first paint is an exposure whenever the chunk arrives.
    */
   const sweep = (root: ParentNode) => {
-    if (!hiding(doc)) return
-    for (const { selector, add } of classes)
-      for (const el of root.querySelectorAll(selector)) el.classList.add(add)
+    const hidden = hiding(doc)
+    if (hidden)
+      for (const { selector, add } of classes)
+        for (const el of root.querySelectorAll(selector)) el.classList.add(add)
     for (const { experiment, selectors } of watched) {
       let seen = false
       for (const selector of selectors)
         for (const el of root.querySelectorAll(selector)) {
+          if (!hidden && !el.hasAttribute(PLANNED)) continue
           seen = true
           // Slots are revealed by their own decision (they may still be filled).
           if (!el.hasAttribute('data-precis-slot')) el.setAttribute('data-precis-ready', '')
@@ -98,6 +110,7 @@ export const runExperiments = (env: ExperimentEnv) => {
 
   return {
     slots,
+    planned,
     /** What the page reads with precis.variant(); reading it is the exposure of a value experiment. */
     variant(key: string) {
       const d = decided.get(key)

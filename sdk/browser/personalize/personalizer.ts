@@ -10,16 +10,19 @@ import { type StartPersonalizer, unhide } from '../personalize.ts'
 import { browserAttributes } from './attributes.ts'
 import { runExperiments } from './experiments.ts'
 import { historyStore } from './history-store.ts'
-import { fillSlots } from './slots.ts'
+import { fillSlots, planSlots } from './slots.ts'
 
 const randomHex = (win: Window) =>
   Array.from(win.crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('')
 
 /**
  * Segments and slots in the page (the p-personalize.js chunk): loads the local history, keeps
- * memberships current on every call, and fills the slots once the first memberships are known.
+ * memberships current on every call, fills the slots once the first memberships are known (or
+ * takes what the page's plan showed), and keeps the next page's plan current.
  */
-export const startPersonalizer: StartPersonalizer = ({ win, config, clock, track, user, changed }) => {
+export const startPersonalizer: StartPersonalizer = (options) => {
+  const { win, clock, track, user, changed, plan, savePlan } = options
+  let config = options.config
   const store = historyStore(() => randomHex(win))
   const keyOf = new Map<HistoryEntry, string>()
   let engine: SegmentEngine
@@ -30,17 +33,35 @@ export const startPersonalizer: StartPersonalizer = ({ win, config, clock, track
   let pending: Parameters<ReturnType<StartPersonalizer>['record']>[0][] = []
   let decided = () => {}
   const decisions = new Promise<(key: string) => string | null>((done) => {
-    decided = () => done(experiments.variant)
+    decided = () => done(experiments!.variant)
   })
-  let experiments: ReturnType<typeof runExperiments>
+  let experiments: ReturnType<typeof runExperiments> | undefined
+  /** Experiments this visitor takes part in, as decided on this page (for the next one). */
+  let planned: Record<string, string> = {}
+  let seed = ''
   const quietly = (p: Promise<unknown>) => void p.catch(() => {})
 
   const attributes = () => browserAttributes(win, traits, user(), clock.now())
+  /** What the next page shows before its first paint: this page's decisions, today's memberships. */
+  const keepPlan = () => {
+    if (!experiments) return
+    const slots = planSlots({
+      slots: config.slots,
+      segments: memberships,
+      seed,
+      attributes: attributes(),
+      overrides: experiments.slots,
+    })
+    savePlan(config, { experiments: planned, slots })
+  }
   const evaluate = () => {
     const next = engine.evaluate(attributes(), clock.now())
     const moved = next.join() !== memberships.join()
     memberships = next
-    if (moved) changed(next)
+    if (moved) {
+      changed(next)
+      keepPlan()
+    }
   }
   const forget = (removed: HistoryEntry[]) => {
     const keys = removed.map((e) => keyOf.get(e)).filter((k): k is string => !!k)
@@ -78,7 +99,7 @@ export const startPersonalizer: StartPersonalizer = ({ win, config, clock, track
   store.load().then(
     (found) => {
       traits = found.traits
-      const seed = found.seed ?? randomHex(win)
+      seed = found.seed ?? randomHex(win)
       if (!found.seed) quietly(store.seed(seed))
       found.entries.sort((a, b) => a[1].t - b[1].t)
       for (const [key, entry] of found.entries) {
@@ -103,8 +124,9 @@ export const startPersonalizer: StartPersonalizer = ({ win, config, clock, track
         exposed,
         save: () => quietly(store.experiments({ sticky: memory.sticky, exposed: [...exposed] })),
         track,
+        shown: plan?.experiments,
       })
-      decided()
+      planned = experiments.planned
       fillSlots({
         win,
         slots: config.slots,
@@ -113,13 +135,18 @@ export const startPersonalizer: StartPersonalizer = ({ win, config, clock, track
         attributes: attributes(),
         track,
         overrides: experiments.slots,
+        planned: plan?.slots,
       })
+      // Before anyone waiting for a variant goes on (a link followed at once finds the plan kept).
+      keepPlan()
+      decided()
     },
     () => {
       // No IndexedDB: slots keep their baselines, experiments their controls; nothing to remember with.
       unhide(win.document)
       experiments = {
         slots: new Map(),
+        planned: {},
         variant: (key) => config.experiments.find((e) => e.key === key)?.variations[0]?.key ?? null,
       }
       decided()
@@ -132,9 +159,12 @@ export const startPersonalizer: StartPersonalizer = ({ win, config, clock, track
     variant: async (key) => (await decisions)(key),
     stop: () => store.close(),
     configure(p) {
+      // This page's assignments were made with the old experiments: the next page decides anew.
+      if (JSON.stringify(p.experiments) !== JSON.stringify(config.experiments)) planned = {}
       config = p
       build(p)
       if (ready) evaluate()
+      keepPlan()
     },
   }
 }

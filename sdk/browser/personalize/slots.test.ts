@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { personalizationSchema } from '../../rules/personalization-schema.ts'
-import { decide } from './slots.ts'
+import { decide, planSlots } from './slots.ts'
 
 const config = (holdout: number) =>
   personalizationSchema.parse({
@@ -49,5 +49,55 @@ describe('slot decisions', () => {
     )
     expect(both.length / seeds.length).toBeGreaterThan(0.2)
     expect(both.length / seeds.length).toBeLessThan(0.3)
+  })
+})
+
+describe("the next page's plan", () => {
+  const slots = {
+    hero: personalizationSchema.parse({
+      segments: { fan: { rule: {} }, other: { rule: {} } },
+      slots: {
+        hero: {
+          holdout: 0,
+          variants: [
+            {
+              key: 'fan',
+              segment: 'fan',
+              content: {
+                heading: 'Hi {{traits.name|there}}',
+                link: { href: '/x', text: 'For {{traits.name}}' },
+                image: { src: '/i.png', alt: '{{traits.name}}' },
+              },
+            },
+            { key: 'other', segment: 'other', content: { text: 'other' } },
+          ],
+        },
+      },
+    }).slots.hero!,
+  }
+  const attributes = { traits: { name: '<b>Ann</b>' } }
+
+  it('plans every slot with its content filled in as text, and the baseline for the rest', () => {
+    expect(planSlots({ slots, segments: ['fan'], seed: 's', attributes })).toEqual({
+      hero: {
+        decision: { slot: 'hero', variant: 'fan' },
+        content: {
+          heading: 'Hi <b>Ann</b>',
+          link: { href: '/x', text: 'For <b>Ann</b>' },
+          image: { src: '/i.png', alt: '<b>Ann</b>' },
+        },
+      },
+    })
+    expect(planSlots({ slots, segments: [], seed: 's', attributes })).toEqual({
+      hero: { decision: { slot: 'hero', variant: 'baseline' } },
+    })
+  })
+
+  it("follows an experiment's variant over the segments", () => {
+    const overrides = new Map([['hero', 'other']])
+    expect(planSlots({ slots, segments: ['fan'], seed: 's', attributes, overrides }).hero).toEqual({
+      decision: { slot: 'hero', variant: 'other' },
+      content: { text: 'other' },
+    })
   })
 })

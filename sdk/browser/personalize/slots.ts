@@ -1,7 +1,9 @@
+import { fill } from '../../rules/content.ts'
 import { hash } from '../../rules/hash.ts'
 import type { SlotConfig } from '../../rules/personalization-schema.ts'
 import { hiding } from '../personalize.ts'
-import { renderContent } from './render.ts'
+import { PLANNED, type Plan } from '../plan.ts'
+import { fillContent, renderContent } from './render.ts'
 
 /** What a visitor got in a slot: a variant, the baseline because of the holdout, or the baseline. */
 export interface SlotDecision {
@@ -40,7 +42,28 @@ export interface SlotEnv {
   track(event: string, properties: Record<string, unknown>): void
   /** slot name → a variant an experiment shows there, whatever the segments say. */
   overrides?: ReadonlyMap<string, string>
+  /** What a plan showed on this page before the first paint. */
+  planned?: Plan['slots']
 }
+
+/** A slot's decision: an experiment's variant, or the segments' (with the holdout). */
+const decideSlot = (name: string, config: SlotConfig, env: Omit<SlotEnv, 'win' | 'slots' | 'track'>) => {
+  const forced = env.overrides?.get(name)
+  return forced ? { slot: name, variant: forced } : decide(name, config, env.segments, env.seed)
+}
+
+/** What every configured slot shows on the next page, its content filled in now. */
+export const planSlots = (env: Omit<SlotEnv, 'win' | 'track' | 'planned'>): Plan['slots'] =>
+  Object.fromEntries(
+    Object.entries(env.slots).map(([name, config]) => {
+      const decision = decideSlot(name, config, env)
+      const variant = config.variants.find((v) => v.key === decision.variant)
+      return [
+        name,
+        variant ? { decision, content: fillContent(variant.content, env.attributes) } : { decision },
+      ]
+    }),
+  )
 
 /** Visible for this long (ms) with at least half of it in view: an impression. */
 const SEEN_MS = 1000
@@ -50,21 +73,28 @@ const SEEN_MS = 1000
  * hidden and within its timeout, so the visitor never sees one content turn into another. Then
  * reports one impression per slot when it has really been seen, and the clicks inside it.
  */
-export const fillSlots = ({ win, slots, segments, seed, attributes, track, overrides }: SlotEnv) => {
+export const fillSlots = (env: SlotEnv) => {
+  const { win, slots, attributes, track, planned } = env
   const doc = win.document
   const hidden = hiding(doc)
   const decisions: SlotDecision[] = []
   for (const el of doc.querySelectorAll<HTMLElement>('[data-precis-slot]')) {
     const name = el.dataset.precisSlot!
     const config = Object.hasOwn(slots, name) ? slots[name] : undefined
+    const plan = planned && Object.hasOwn(planned, name) ? planned[name] : undefined
+    if (config && plan && el.hasAttribute(PLANNED)) {
+      // Shown from the first paint: the page's impression is the plan's.
+      decisions.push(plan.decision)
+      observe(win, el, plan.decision, track)
+      continue
+    }
     if (!config || el.hasAttribute('data-precis-ready')) continue
-    const forced = overrides?.get(name)
-    const decision = forced ? { slot: name, variant: forced } : decide(name, config, segments, seed)
+    const decision = decideSlot(name, config, env)
     const variant = config.variants.find((v) => v.key === decision.variant)
     if (variant && hidden && win.performance.now() <= config.timeout) {
       // The baseline's height stays reserved: what follows the slot does not move.
       el.style.minHeight = `${el.getBoundingClientRect().height}px`
-      el.replaceChildren(...renderContent(doc, variant.content, attributes))
+      el.replaceChildren(...renderContent(doc, variant.content, (s) => fill(s, attributes)))
     } else if (variant) {
       // Too late, or the slot was never hidden: the baseline was shown, so it stays.
       Object.assign(decision, { variant: 'baseline', eligible: variant.key, late: true })

@@ -1,0 +1,71 @@
+import type { SlotContent } from '../rules/personalization-schema.ts'
+import { renderContent } from './personalize/render.ts'
+import type { SlotDecision } from './personalize/slots.ts'
+import type { Decidable } from './personalize.ts'
+
+/**
+ * What the previous page decided for the next one, kept beside the cached config (same consent,
+ * same key, removed with it): p.js applies it before the first paint, so a returning visitor never
+ * waits for the chunk and IndexedDB. The chunk refreshes it in the background; that can change
+ * only what the next page shows.
+ */
+export interface Plan {
+  /** Running experiments this visitor takes part in (sticky): key → the variation shown. */
+  experiments: Record<string, string>
+  /** Every configured slot: the decision, with the variant's content already filled in. */
+  slots: Record<string, { decision: SlotDecision; content?: SlotContent }>
+}
+
+/** Set on what a plan decided, so the chunk knows the visitor saw its decision from the start. */
+export const PLANNED = 'data-precis-planned'
+const READY = 'data-precis-ready'
+
+/**
+ * Applies a plan to what is on the page and what the parser adds, only while the hide sheet is in
+ * force: nothing the visitor has already seen changes. The chunk logs exposures and impressions
+ * for what it marked. A QA link is decided by the chunk (false: nothing applied).
+ */
+export const applyPlan = (win: Window, config: Decidable, plan: Plan, hiding: () => boolean) => {
+  if (!hiding() || new URLSearchParams(win.location.search).has('precis_exp')) return false
+  const doc = win.document
+  const classes: { selector: string; add: string }[] = []
+  const reveal: string[] = []
+  for (const e of config.experiments) {
+    const shown = plan.experiments[e.key]
+    if (shown === undefined || e.status !== 'running') continue
+    for (const v of e.variations)
+      if (v.change && 'class' in v.change) {
+        reveal.push(v.change.class.selector)
+        if (v.key === shown) classes.push(v.change.class)
+      }
+  }
+  const mark = (el: Element) => {
+    el.setAttribute(PLANNED, '')
+    el.setAttribute(READY, '')
+  }
+  const sweep = () => {
+    if (!hiding()) return observer?.disconnect()
+    for (const { selector, add } of classes)
+      for (const el of doc.querySelectorAll(selector)) if (!el.hasAttribute(READY)) el.classList.add(add)
+    for (const selector of reveal)
+      for (const el of doc.querySelectorAll(selector)) if (!el.hasAttribute(READY)) mark(el)
+    for (const el of doc.querySelectorAll<HTMLElement>(`[data-precis-slot]:not([${READY}])`)) {
+      const name = el.dataset.precisSlot!
+      const planned = Object.hasOwn(plan.slots, name) && Object.hasOwn(config.slots, name)
+      if (!planned) continue
+      const { decision, content } = plan.slots[name]!
+      if (content) {
+        // The baseline's height stays reserved: what follows the slot does not move.
+        el.style.minHeight = `${el.getBoundingClientRect().height}px`
+        el.replaceChildren(...renderContent(doc, content))
+      }
+      el.dataset.precisVariant = decision.variant
+      mark(el)
+    }
+  }
+  const Observer = (win as Window & { MutationObserver?: typeof MutationObserver }).MutationObserver
+  const observer = Observer && new Observer(sweep)
+  sweep()
+  if (hiding()) observer?.observe(doc.documentElement, { childList: true, subtree: true })
+  return true
+}
