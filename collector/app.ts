@@ -3,6 +3,7 @@ import type { CollectorConfig } from './config/site-config.ts'
 import { createSites } from './config/sites.ts'
 import { dashboardApi, dashboardRoutes } from './dashboard/routes.ts'
 import { ApiError, createRefusals, errorResponse, onError } from './errors.ts'
+import { pseudonymousStore } from './identity/pseudonymous-store.ts'
 import { createIdentityService, kickingStore } from './identity/service.ts'
 import { adminAuth } from './middleware/admin-auth.ts'
 import { cors } from './middleware/cors.ts'
@@ -64,7 +65,9 @@ export const createApp = ({
     await next()
   })
   const identity = createIdentityService(store, config.sites, now, log)
-  const stored = kickingStore(store, identity)
+  // Ids are stored and looked up as pseudonyms: every route sees the store through this.
+  const people = pseudonymousStore(store, identity.rules)
+  const stored = kickingStore(people, identity)
   app.use('/v1/*', cors(sites))
   app.use('/v1/*', rateLimit(createRateLimiter({ now })))
   app.route(
@@ -72,10 +75,10 @@ export const createApp = ({
     ingestRoutes({ store: stored, sites, now, newId: randomId, identitySecrets: config.identitySecrets }),
   )
   app.route('/v1', consentRoutes({ store, sites, now }))
-  app.route('/v1', rightsRoutes({ store, sites, identity, now }))
+  app.route('/v1', rightsRoutes({ store: people, sites, identity, now }))
   app.use('/admin/api/*', adminAuth(config.adminToken))
-  app.route('/admin/api', adminRoutes({ store, sites, rules: identity.rules }))
-  app.route('/admin/api', profileRoutes({ store, sites, identity, now }))
+  app.route('/admin/api', adminRoutes({ store: people, sites, rules: identity.rules }))
+  app.route('/admin/api', profileRoutes({ store: people, sites, identity, now }))
   app.route('/admin/api', personalizationRoutes({ store, sites, identity, now }))
   app.route('/admin/api', experimentRoutes({ store, sites, identity, now }))
   app.route('/admin/api', consentStatsRoutes({ store, sites, now }))

@@ -122,8 +122,12 @@ describePostgres('three collectors on one PostgreSQL database', () => {
       )
       const ids = new Set(views.map((v) => v.profile.id))
       expect(ids.size).toBe(1)
-      const identifiers = views[0].profile.identifiers.map((i: { value: string }) => i.value).sort()
-      expect(identifiers).toEqual([...DEVICES.map((d) => `p${p}-${d}`), `user-${p}`].sort())
+      // The user id shows in clear; device ids are kept and shown only as (distinct) pseudonyms.
+      const identifiers: { kind: string; value: string }[] = views[0].profile.identifiers
+      expect(identifiers.filter((i) => i.kind === 'user')).toEqual([{ kind: 'user', value: `user-${p}` }])
+      const devices = identifiers.filter((i) => i.kind === 'anonymous').map((i) => i.value)
+      expect(new Set(devices).size).toBe(DEVICES.length)
+      expect(devices.every((d) => d.startsWith('~'))).toBe(true)
       expect(views[0].profile.counts).toEqual({ identify: DEVICES.length, track: DEVICES.length * TRACKS })
     }
 

@@ -64,10 +64,11 @@ describe('rights tokens against the running collector', () => {
     const { token } = await issue('expiring-visitor')
     expect((await call('export', { token })).status).toBe(200)
     // Time passes (the clock is the process's own): the owner's row says it expired a moment ago.
+    const stored = await collector.pseudonym('expiring-visitor')
     database((db) => {
       const secret = (db.prepare("SELECT value FROM meta WHERE key = 'secret'").get() as { value: string })
         .value
-      const owner = ownerHash(secret, 'demo', 'expiring-visitor')
+      const owner = ownerHash(secret, 'demo', stored)
       const moved = db
         .prepare('UPDATE rights_tokens SET issued_at = ?, expires_at = ? WHERE site = ? AND owner = ?')
         .run(Date.now() - 31 * 86_400_000, Date.now() - 1000, 'demo', owner).changes

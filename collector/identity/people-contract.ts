@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Store, StoredEvent } from '../store/types.ts'
 import { type Ev, linkRow, NOW, opened, resolved, SITE } from './contract.ts'
+import { pseudonymizeRow } from './pseudonymous-store.ts'
 import { DEFAULT_IDENTITY, type IdentitySettings } from './rules.ts'
 
 export const describePeopleContract = (name: string, open: () => Promise<Store>) =>
@@ -175,6 +176,24 @@ export const describePeopleContract = (name: string, open: () => Promise<Store>)
       expect(await opened(store, own.traits)).toEqual({ name: stolen })
       const [event] = await store.revealEvents(own.events, {})
       expect(JSON.parse(event!.payload).traits).toEqual({ name: stolen })
+      await store.close()
+    })
+
+    it('pseudonyms: one key per site, kept; the clear user id sealed beside one opens for readers until erasure', async () => {
+      const { store } = await run([])
+      const p = await store.pseudonyms(SITE)
+      expect((await store.pseudonyms(SITE))('u-1')).toBe(p('u-1'))
+      expect((await store.pseudonyms('another-site'))('u-1')).not.toBe(p('u-1'))
+      expect(p('u-2')).not.toBe(p('u-1'))
+      // A row as the routes store it (identity/pseudonymous-store.ts).
+      await store.insertEvents([pseudonymizeRow(p, linkRow({ a: 'a-1', u: 'u-1', t: 1000 }), {})])
+      await store.resolveIdentities({}, NOW)
+      const data = (await store.exportProfile(SITE, p('u-1'), NOW))!
+      expect(data.events.map((e) => [e.userId, e.anonymousId])).toEqual([[p('u-1'), p('a-1')]])
+      expect(JSON.stringify(data)).not.toContain('u-1')
+      expect((await store.revealEvents(data.events, {}))[0]!.userId).toBe('u-1')
+      await store.eraseProfile(SITE, p('u-1'), NOW)
+      expect((await store.revealEvents(data.events, {}))[0]!.userId).toBeNull()
       await store.close()
     })
   })

@@ -30,6 +30,10 @@ export const DEFAULT_PERSONAL: PersonalFields = {
 /** The additional data a sealed value is bound to: its site and its kind of position and name. */
 export const traitAad = (site: string, name: string) => `${site}\0trait\0${name}`
 export const propertyAad = (site: string, name: string) => `${site}\0property\0${name}`
+export const idAad = (site: string, name: string) => `${site}\0id\0${name}`
+
+/** Clear ids an event keeps sealed under `ids` (its columns hold pseudonyms: privacy/pseudonyms.ts). */
+export const SEALED_IDS = ['userId', 'previousId'] as const
 
 type Dict = Record<string, unknown>
 const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -37,6 +41,8 @@ const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null &&
 /** An event body as stored (see normalize.ts): only the parts that may hold personal values. */
 export interface Body {
   traits?: unknown
+  /** The clear ids whose pseudonyms the row holds. */
+  ids?: unknown
   properties?: unknown
   context?: unknown
   [key: string]: unknown
@@ -52,6 +58,9 @@ const positions = (body: Body, site: string, fields: PersonalFields) => {
   }
   traits(body.traits)
   if (isDict(body.context)) traits(body.context.traits)
+  if (isDict(body.ids))
+    for (const name of SEALED_IDS)
+      if (name in body.ids) found.push({ in: body.ids, name, aad: idAad(site, name) })
   if (isDict(body.properties))
     for (const name of fields.properties)
       if (name in body.properties) found.push({ in: body.properties, name, aad: propertyAad(site, name) })

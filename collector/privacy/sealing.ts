@@ -36,7 +36,9 @@ const fieldsOf = (rules: SiteRules, site: string): PersonalFields =>
 
 /** Cheap text test first: most events carry no traits and no declared property. */
 const mayHold = (payload: string, fields: PersonalFields) =>
-  payload.includes('"traits"') || (fields.properties.length > 0 && payload.includes('"properties"'))
+  payload.includes('"traits"') ||
+  payload.includes('"ids"') ||
+  (fields.properties.length > 0 && payload.includes('"properties"'))
 
 /**
  * The rows with their personal values sealed, and the trait identifiers (emails) hashed beside
@@ -142,6 +144,14 @@ const envelopesOf = (body: Body, site: string, fields: PersonalFields) => {
   return found
 }
 
+/** The row with the clear ids sealed beside its pseudonyms put back (null once the key is gone). */
+const withClearIds = (row: StoredEvent, body: Body, ids: unknown): StoredEvent => {
+  if (typeof ids !== 'object' || ids === null) return row
+  const clear = ids as { userId?: string | null; previousId?: string | null }
+  if (clear.previousId !== undefined) body.previousId = clear.previousId
+  return clear.userId === undefined ? row : { ...row, userId: clear.userId }
+}
+
 /** The rows as a reader needs them: personal values opened, or null where the key is gone. */
 export const revealRows = async (
   rows: readonly StoredEvent[],
@@ -162,8 +172,8 @@ export const revealRows = async (
       mine.flatMap((i) => envelopesOf(bodies[i]!, site, fields)),
     )
     for (const i of mine) {
-      const { traitHashes: _hashes, ...body } = openBody(bodies[i]!, site, fields, open)
-      out[i] = { ...rows[i]!, payload: JSON.stringify(body) }
+      const { traitHashes: _hashes, ids, ...body } = openBody(bodies[i]!, site, fields, open)
+      out[i] = { ...withClearIds(rows[i]!, body, ids), payload: JSON.stringify(body) }
     }
   }
   return out

@@ -54,13 +54,23 @@ describe('admin API: profiles', () => {
   })
 
   it('exports all of a person as a JSON attachment', async () => {
-    const { app } = testApp()
+    const { app, store } = testApp()
     await send(app, [...ADA, ...BOB])
     const res = await admin(app, '/admin/api/profiles/a1/export?site=demo')
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="precis-profile-.+\.json"$/)
     const body = await res.json()
     expect(body.events).toHaveLength(ADA.length)
-    expect(body.events.every((e: { anonymousId: string }) => ['a1', 'a2'].includes(e.anonymousId))).toBe(true)
+    // Device ids are kept only as pseudonyms; the user id is sealed beside its pseudonym and opened.
+    const p = await store.pseudonyms('demo')
+    type Row = { anonymousId: string; userId: string | null }
+    expect(body.events.every((e: Row) => [p('a1'), p('a2')].includes(e.anonymousId))).toBe(true)
+    expect(body.events.filter((e: Row) => e.userId).map((e: Row) => e.userId)).toEqual([
+      'u-ada',
+      'u-ada',
+      'u-ada',
+    ])
+    expect(body.profile.identifiers).toContainEqual({ kind: 'user', value: 'u-ada' })
+    expect(JSON.stringify(body)).not.toContain('"a1"')
     expect(body.audit).toMatchObject([{ action: 'merge' }])
   })
 

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { ApiError } from '../errors.ts'
+import { userNames } from '../identity/pseudonymous-store.ts'
 import type { ProfileExport, SiteRules } from '../identity/types.ts'
 import { profileSegments } from '../segments/evaluate.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
@@ -61,7 +62,13 @@ export const profileRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) 
       profileSegments(store, site, sites.byId(site)!.personalization, opened, at),
     ])
     const recentEvents = (await store.revealEvents(events, identity.rules)).map(toSegmentEvent)
-    return c.json({ site, profile: opened, segments, recentEvents })
+    const named = await userNames(
+      store,
+      identity.rules,
+      site,
+      await store.profileEvents(site, profile.id, 1000),
+    )
+    return c.json({ site, profile: named(opened), segments, recentEvents })
   })
 
   app.get('/profiles/:id/export', async (c) => {

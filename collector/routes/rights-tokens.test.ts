@@ -40,7 +40,7 @@ describe('rights tokens through the routes', () => {
     expect(res).toEqual({
       status: 200,
       body: {
-        token: expect.stringMatching(/^a1\.[\w-]{43}$/),
+        token: expect.stringMatching(/^~[\w-]{22}\.[\w-]{43}$/),
         expiresAt: new Date(NOW + 30 * DAY).toISOString(),
       },
       cors: SHOP_ORIGIN,

@@ -7,6 +7,7 @@ import type { Shred } from '../identity/types.ts'
 import { type MasterKey, masterKey } from '../privacy/crypto.ts'
 import type { KeyStore } from '../privacy/keys.ts'
 import { openPostgresKeyStore } from '../privacy/postgres-keys.ts'
+import { pseudonymsOf } from '../privacy/pseudonyms.ts'
 import { forgetSubjects, insertSealed, revealRows, revealTraits } from '../privacy/sealing.ts'
 import { postgresEvents } from './postgres-events.ts'
 import { EXPERIMENTS_MIGRATIONS, postgresExperiments } from './postgres-experiments.ts'
@@ -105,6 +106,7 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
   const own = postgresOwn(sql, secret, shred)
   return {
     ...events,
+    pseudonyms: pseudonymsOf(keys),
     revealEvents: (rows, rules) => revealRows(rows, rules, keys),
     revealTraits: (site, traits, rules) => revealTraits(site, traits, rules, keys),
     insertEvents: insertWithoutSuppressed(insertSealed(events.insertEvents, secret, keys), {

@@ -8,6 +8,7 @@ import { sqliteIdentity } from '../identity/sqlite-identity.ts'
 import { insertWithoutSuppressed } from '../identity/suppression.ts'
 import { type MasterKey, masterKey } from '../privacy/crypto.ts'
 import { devMasterKey } from '../privacy/dev-master.ts'
+import { pseudonymsOf } from '../privacy/pseudonyms.ts'
 import { forgetSubjects, insertSealed, revealRows, revealTraits } from '../privacy/sealing.ts'
 import { keyFilePath, openSqliteKeyStore } from '../privacy/sqlite-keys.ts'
 import { type EventRow, fromEventRow } from './event-row.ts'
@@ -293,6 +294,7 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
       }
       return processed
     },
+    pseudonyms: pseudonymsOf(keys),
     revealEvents: (rows, rules) => revealRows(rows, rules, keys),
     revealTraits: (site, traits, rules) => revealTraits(site, traits, rules, keys),
     insertEvents: insertWithoutSuppressed(

@@ -2,6 +2,7 @@ import type { EventType } from '../../sdk/rules/event-schema.ts'
 import type { ExperimentStore } from '../experiments/types.ts'
 import type { IdentityStore, SiteRules } from '../identity/types.ts'
 import type { ChainAnchor, ConsentFields, ConsentRecord } from '../ledger/chain.ts'
+import type { Pseudonymize } from '../privacy/pseudonyms.ts'
 import type { PersonalizationStore } from '../segments/types.ts'
 
 /**
@@ -73,6 +74,11 @@ export interface Store extends IdentityStore, PersonalizationStore, ExperimentSt
    * the person's key was destroyed). Only for answers to authorized readers.
    */
   revealEvents(rows: readonly StoredEvent[], rules: SiteRules): Promise<StoredEvent[]>
+  /**
+   * The site's pseudonym function for user and anonymous ids (privacy/pseudonyms.ts): what the
+   * collector stores and looks up instead of the ids (identity/pseudonymous-store.ts applies it).
+   */
+  pseudonyms(site: string): Promise<Pseudonymize>
   /** A profile's traits opened the same way. */
   revealTraits(
     site: string,

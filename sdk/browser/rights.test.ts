@@ -109,7 +109,7 @@ describe('visitor rights tokens in the browser', () => {
     p.rights.ensureToken()
     await p.settle()
     expect(p.calls).toEqual([{ path: 'token', body: { anonymousId: 'anon-1', writeKey: 'wk' } }])
-    expect(p.held()).toEqual({ t: 'anon-1.1', r: T0 + 15 * DAY, e: T0 + 30 * DAY })
+    expect(p.held()).toEqual({ t: 'anon-1.1', a: 'anon-1', r: T0 + 15 * DAY, e: T0 + 30 * DAY })
     expect(p.rights.available()).toBe(true)
   })
 
@@ -136,14 +136,14 @@ describe('visitor rights tokens in the browser', () => {
     after.rights.ensureToken()
     await after.settle()
     expect(after.calls).toEqual([{ path: 'token/renew', body: { token: 'anon-1.1', writeKey: 'wk' } }])
-    expect(after.held()).toEqual({ t: 'anon-1.1', r: T0 + 30 * DAY, e: T0 + 45 * DAY })
+    expect(after.held()).toEqual({ t: 'anon-1.1', a: 'anon-1', r: T0 + 30 * DAY, e: T0 + 45 * DAY })
   })
 
   it('asks for a new token when the kept one has ended, or when renewal is refused', async () => {
     const ended = page({ storage: memoryStorage(), now: T0 + 30 * DAY })
     ended.storage.set(
       STORAGE_KEYS.token,
-      JSON.stringify({ t: 'anon-1.old', r: T0 + 15 * DAY, e: T0 + 30 * DAY }),
+      JSON.stringify({ t: 'anon-1.old', a: 'anon-1', r: T0 + 15 * DAY, e: T0 + 30 * DAY }),
     )
     ended.rights.ensureToken()
     await ended.settle()
@@ -158,7 +158,7 @@ describe('visitor rights tokens in the browser', () => {
     })
     refused.storage.set(
       STORAGE_KEYS.token,
-      JSON.stringify({ t: 'anon-1.old', r: T0 + 15 * DAY, e: T0 + 30 * DAY }),
+      JSON.stringify({ t: 'anon-1.old', a: 'anon-1', r: T0 + 15 * DAY, e: T0 + 30 * DAY }),
     )
     refused.rights.ensureToken()
     await refused.settle()
@@ -168,8 +168,8 @@ describe('visitor rights tokens in the browser', () => {
 
   it('keeps the token another tab renewed first instead of dropping it', async () => {
     const storage = memoryStorage()
-    const old = { t: 'anon-1.old', r: T0 + 15 * DAY, e: T0 + 30 * DAY }
-    const theirs = { t: 'anon-1.theirs', r: T0 + 35 * DAY, e: T0 + 50 * DAY }
+    const old = { t: 'anon-1.old', a: 'anon-1', r: T0 + 15 * DAY, e: T0 + 30 * DAY }
+    const theirs = { t: 'anon-1.theirs', a: 'anon-1', r: T0 + 35 * DAY, e: T0 + 50 * DAY }
     storage.set(STORAGE_KEYS.token, JSON.stringify(old))
     const p = page({
       storage,
@@ -210,7 +210,10 @@ describe('visitor rights tokens in the browser', () => {
 
   it('a withdrawal before the site config arrives is sent once the write key is known', async () => {
     const storage = memoryStorage()
-    storage.set(STORAGE_KEYS.token, JSON.stringify({ t: 'anon-1.kept', r: T0 + DAY, e: T0 + 2 * DAY }))
+    storage.set(
+      STORAGE_KEYS.token,
+      JSON.stringify({ t: 'anon-1.kept', a: 'anon-1', r: T0 + DAY, e: T0 + 2 * DAY }),
+    )
     const p = page({ storage, writeKey: undefined })
     p.grant(false)
     expect(p.calls).toEqual([])

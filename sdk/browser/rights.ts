@@ -4,9 +4,13 @@ import type { Precis } from '../core/precis.ts'
 import { STORAGE_KEYS } from '../core/tracker.ts'
 import type { KeyValueStorage } from '../core/types.ts'
 
-/** What the browser keeps of its token: the token, when to renew it and when it ends (epoch ms). */
+/**
+ * What the browser keeps of its token: the token, the anonymousId it was issued for (the token
+ * names only the collector's pseudonym of it), when to renew it and when it ends (epoch ms).
+ */
 interface Held {
   t: string
+  a: string
   r: number
   e: number
 }
@@ -51,17 +55,17 @@ export const visitorRights = (
   const mine = () => {
     const id = precis.user().anonymousId
     const stored = read()
-    held = stored && id && stored.t.startsWith(`${id}.`) ? stored : undefined
+    held = stored && id && stored.a === id ? stored : undefined
     return held
   }
   const token = () => {
     const h = mine()
     return h && now() < h.e ? h.t : undefined
   }
-  const keep = ({ token: t, expiresAt }: { token: string; expiresAt: string }) => {
+  const keep = (a: string, { token: t, expiresAt }: { token: string; expiresAt: string }) => {
     const at = now()
     const e = Date.parse(expiresAt)
-    held = { t, r: at + (e - at) / 2, e }
+    held = { t, a, r: at + (e - at) / 2, e }
     storage.set(STORAGE_KEYS.token, JSON.stringify(held))
   }
   const forget = () => {
@@ -78,16 +82,14 @@ export const visitorRights = (
     }
     const h = mine()
     const at = now()
-    if (asking || !precis.user().anonymousId || (h && at < h.r)) return
+    const id = precis.user().anonymousId
+    if (asking || !id || (h && at < h.r)) return
     const renewing = h && at < h.e ? h : undefined
     asking = true
-    call(
-      renewing ? 'token/renew' : 'token',
-      renewing ? { token: renewing.t } : { anonymousId: precis.user().anonymousId },
-    )
+    call(renewing ? 'token/renew' : 'token', renewing ? { token: renewing.t } : { anonymousId: id })
       .then(async (res) => {
         asking = false
-        if (res.ok) keep(await res.json())
+        if (res.ok) keep(id, await res.json())
         // Refused (revoked by an erasure, expired by the collector's clock): start again, unless
         // another tab renewed it first and kept the new one.
         else if (renewing && res.status === 403 && read()?.t === renewing.t) {

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs'
 import { expect, type Page, test } from '@playwright/test'
 import { type Collector, startCollector } from '../support/collector-process.ts'
 import { openDemo as openPage } from '../support/demo-page.ts'
@@ -54,8 +55,12 @@ test('after consent a page view and a track call are stored exactly once', async
     .toEqual(['Session Started', 'page', 'Product Viewed', 'Element Clicked', 'Product Added'])
   const rows = collector.rows()
   expect(new Set(rows.map((r) => r.message_id)).size).toBe(5)
-  const anonymousId = await page.evaluate(() => window.precis.user().anonymousId)
+  // One visitor, kept only as the pseudonym of the browser's id: the id is in no database file.
+  const browserId = (await page.evaluate(() => window.precis.user().anonymousId))!
+  const anonymousId = await collector.pseudonym(browserId)
   expect(rows.every((r) => r.anonymous_id === anonymousId)).toBe(true)
+  for (const file of [collector.dbPath, `${collector.dbPath}-wal`])
+    if (existsSync(file)) expect(readFileSync(file).includes(browserId)).toBe(false)
   const viewed = JSON.parse(rows.find((r) => r.name === 'Product Viewed')!.payload)
   expect(viewed).toMatchObject({
     properties: { product_id: 'tent-2p', category: 'outdoor', price: 189 },

@@ -70,7 +70,7 @@ test('each visitor is exposed once, the split follows the weights, only "green" 
   await expect.poll(() => exposures().length, { timeout: 15_000 }).toBe(VISITORS)
   const byVisitor = new Map(exposures().map((e) => [e.id, e.variation_id]))
   expect(byVisitor.size).toBe(VISITORS)
-  for (const v of visitors) expect(byVisitor.get(v.anonymousId)).toBe(v.variation)
+  for (const v of visitors) expect(byVisitor.get(await collector.pseudonym(v.anonymousId!))).toBe(v.variation)
 
   // The dashboard counts the same people per variation.
   await page.goto(`${collector.url}/admin/#/experiments/cta-color`)

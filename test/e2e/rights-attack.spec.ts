@@ -47,7 +47,9 @@ test("an attacker's browser claiming the victim's ids downloads and deletes only
     window.precis.track('Order Completed', { revenue: 120 })
     return window.precis.flush()
   }, userHash)
-  const victimDevice = await victim.evaluate(() => window.precis.user().anonymousId!)
+  // Device ids as the collector keeps them: pseudonyms.
+  const victimBrowser = await victim.evaluate(() => window.precis.user().anonymousId!)
+  const victimDevice = await collector.pseudonym(victimBrowser)
   await expect
     .poll(() => collector.rows().filter((r) => r.anonymous_id === victimDevice).length)
     .toBeGreaterThan(2)
@@ -55,7 +57,9 @@ test("an attacker's browser claiming the victim's ids downloads and deletes only
   expect(before.profile.traits.name).toBe('Victoria')
 
   const attacker = await visitor(browser)
-  const attackerDevice = await attacker.evaluate(() => window.precis.user().anonymousId!)
+  const attackerDevice = await collector.pseudonym(
+    await attacker.evaluate(() => window.precis.user().anonymousId!),
+  )
   await attacker.evaluate(() => {
     window.precis.identify('victim-7', { name: 'Mallory' }, { userHash: 'f'.repeat(64) })
     window.precis.identify({ email: 'vic@example.com' })
@@ -71,7 +75,8 @@ test("an attacker's browser claiming the victim's ids downloads and deletes only
   const download = attacker.waitForEvent('download')
   await dialog.getByRole('button', { name: 'Download my data' }).click()
   const text = readFileSync((await (await download).path())!, 'utf8')
-  for (const secret of ['Victoria', 'Order Completed', victimDevice]) expect(text).not.toContain(secret)
+  for (const secret of ['Victoria', 'Order Completed', victimDevice, victimBrowser])
+    expect(text).not.toContain(secret)
   const data = JSON.parse(text)
   expect(data.profile.identifiers).toEqual([{ kind: 'anonymous', value: attackerDevice }])
   expect(new Set(data.events.map((e: { anonymousId: string }) => e.anonymousId))).toEqual(
@@ -116,7 +121,9 @@ test("a verified sign-in on a second device reaches the person's first device to
   const laptop = await visitor(browser)
   await signIn(laptop)
   const devices = await Promise.all(
-    [phone, laptop].map((p) => p.evaluate(() => window.precis.user().anonymousId!)),
+    [phone, laptop].map(async (p) =>
+      collector.pseudonym(await p.evaluate(() => window.precis.user().anonymousId!)),
+    ),
   )
   await expect
     .poll(

@@ -5,6 +5,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
+import { parseMasterKey } from '../../collector/privacy/crypto.ts'
+import { PSEUDONYM_SUBJECT, type Pseudonymize, pseudonymWith } from '../../collector/privacy/pseudonyms.ts'
+import { keyFilePath, openSqliteKeyStore } from '../../collector/privacy/sqlite-keys.ts'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const DEMO_WRITE_KEY = 'demo-write-key-0001'
@@ -23,6 +26,11 @@ export interface Collector {
     timestamp: number
     payload: string
   }[]
+  /**
+   * The pseudonym the collector stores an id as (privacy/pseudonyms.ts), from its key store and
+   * the test master key, as an owner holding both could compute it.
+   */
+  pseudonym(id: string, site?: string): Promise<string>
   stop(): Promise<void>
   /** Stops the process and starts a new one on the same port and database (a deploy, a crash). */
   restart(): Promise<void>
@@ -73,6 +81,7 @@ export const startCollector = async (options: CollectorOptions = {}): Promise<Co
       stdio: ['ignore', 'pipe', 'pipe'],
     })
   let child = spawnOn('0')
+  const pseudonyms = new Map<string, Pseudonymize>()
   const url = await listeningUrl(child)
   const stop = () =>
     new Promise<void>((done) => {
@@ -92,6 +101,19 @@ export const startCollector = async (options: CollectorOptions = {}): Promise<Co
       } finally {
         db.close()
       }
+    },
+    async pseudonym(id, site = 'demo') {
+      let of = pseudonyms.get(site)
+      if (!of) {
+        const keys = openSqliteKeyStore(keyFilePath(dbPath), { master: parseMasterKey(TEST_MASTER_KEY) })
+        try {
+          of = pseudonymWith((await keys.keyFor(site, PSEUDONYM_SUBJECT)).key)
+        } finally {
+          await keys.close()
+        }
+        pseudonyms.set(site, of)
+      }
+      return of(id)
     },
     stop,
     async restart() {
