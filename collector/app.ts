@@ -8,6 +8,7 @@ import { createIdentityService, kickingStore } from './identity/service.ts'
 import { adminAuth } from './middleware/admin-auth.ts'
 import { cors } from './middleware/cors.ts'
 import { createRateLimiter, rateLimit } from './middleware/rate-limit.ts'
+import { securityHeaders } from './middleware/security-headers.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { consentRoutes } from './routes/consent.ts'
 import { consentStatsRoutes } from './routes/consent-stats.ts'
@@ -28,6 +29,11 @@ export interface AppConfig extends PublicAssets {
   sites: CollectorConfig
   /** Bearer token of the admin API; unset refuses every admin call. */
   adminToken?: string | undefined
+  /**
+   * The collector's own origins (its public URL, or the address it listens on): pages it serves
+   * are same-origin. Read on every request, so the entry can add them once it listens.
+   */
+  selfOrigins?: readonly string[]
   /** Each site's identity secret, when it verifies user ids (identity/verification.ts). */
   identitySecrets?: Readonly<Record<string, string>>
 }
@@ -49,10 +55,11 @@ export const createApp = ({
   randomId = () => crypto.randomUUID(),
   log = console.error,
 }: AppDeps) => {
-  const sites = createSites(config.sites)
+  const sites = createSites(config.sites, config.selfOrigins)
   const now = () => clock.now()
   const refusals = createRefusals(now)
   const app = new Hono()
+  app.use('*', securityHeaders())
   app.onError(onError(log, refusals))
   app.notFound((c) => {
     refusals.count('not_found')

@@ -11,7 +11,20 @@ const envSchema = z.object({
       message: 'must be sqlite:<path> or postgres://user:password@host:port/database',
     }),
   PRECIS_CONFIG: z.string().default('./precis.config.json'),
+  /**
+   * Where browsers reach the collector (e.g. https://collect.example.com behind a proxy): pages it
+   * serves itself are allowed from this origin. Unset: http://localhost and 127.0.0.1 on PORT.
+   */
+  PRECIS_PUBLIC_URL: z
+    .string()
+    .url()
+    .refine((url) => /^https?:\/\//.test(url), { message: 'must be an http(s) URL' })
+    .optional(),
   PRECIS_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** A request, body included, must arrive within this many ms (slow-body attacks). */
+  PRECIS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** Concurrent connections one client address may hold (behind a proxy: at least its pool). */
+  PRECIS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(256),
   /** Wraps the data keys that seal personal values (privacy/): 32 bytes, base64 or hex. */
   PRECIS_MASTER_KEY: z.string().optional(),
   /** The master being retired during a rotation (npm run rotate-master-key). */

@@ -1,4 +1,5 @@
 // The Node entry: reads the environment, wires the real parts, serves. No logic lives here.
+import type { Server } from 'node:http'
 import { resolve } from 'node:path'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
@@ -8,6 +9,7 @@ import { identitySecretsFrom } from './identity/verification.ts'
 import { scheduleRetention } from './jobs/retention.ts'
 import { CryptoError, parseMasterKey } from './privacy/crypto.ts'
 import { devMasterPath } from './privacy/dev-master.ts'
+import { CHECK_INTERVAL_MS, FIXED_LIMITS, limitConnections } from './server-limits.ts'
 import { openStore } from './store/open.ts'
 
 const root = resolve(import.meta.dirname, '..')
@@ -38,6 +40,8 @@ const main = async () => {
     console.log(
       `no PRECIS_MASTER_KEY: personal values are sealed with the development key in ${devMasterPath(sqlitePath(env.DATABASE_URL))}; set PRECIS_MASTER_KEY in production (docs/privacy-keys.md)`,
     )
+  // Filled once the port is known (PORT=0 picks one); never taken from a request's Host header.
+  const selfOrigins: string[] = env.PRECIS_PUBLIC_URL ? [new URL(env.PRECIS_PUBLIC_URL).origin] : []
   const app = createApp({
     store,
     clock: { now: Date.now },
@@ -45,6 +49,7 @@ const main = async () => {
       sites,
       adminToken: env.PRECIS_ADMIN_TOKEN,
       identitySecrets,
+      selfOrigins,
       bundleDir: resolve(root, 'dist'),
       demoRoot: resolve(root, 'demo-site'),
     },
@@ -55,13 +60,27 @@ const main = async () => {
     { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms).unref() },
     console.log,
   )
-  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
-    const url = `http://localhost:${info.port}`
-    // Tests and scripts read this line to find the port when PORT=0.
-    console.log(
-      `precis collector listening on ${url} (demo: ${url}/demo/, database: ${redactUrl(env.DATABASE_URL)})`,
-    )
-    if (!env.PRECIS_ADMIN_TOKEN) console.log('admin API disabled: set PRECIS_ADMIN_TOKEN to enable it')
+  const server = serve(
+    {
+      fetch: app.fetch,
+      port: env.PORT,
+      hostname: env.HOST,
+      serverOptions: { connectionsCheckingInterval: CHECK_INTERVAL_MS },
+    },
+    (info) => {
+      const url = `http://localhost:${info.port}`
+      if (!env.PRECIS_PUBLIC_URL) selfOrigins.push(url, `http://127.0.0.1:${info.port}`)
+      // Tests and scripts read this line to find the port when PORT=0.
+      console.log(
+        `precis collector listening on ${url} (demo: ${url}/demo/, database: ${redactUrl(env.DATABASE_URL)})`,
+      )
+      if (!env.PRECIS_ADMIN_TOKEN) console.log('admin API disabled: set PRECIS_ADMIN_TOKEN to enable it')
+    },
+  )
+  limitConnections(server as Server, {
+    ...FIXED_LIMITS,
+    requestTimeoutMs: env.PRECIS_REQUEST_TIMEOUT_MS,
+    perAddress: env.PRECIS_MAX_CONNECTIONS_PER_ADDRESS,
   })
   // Graceful stop: no new connections, in-flight requests finish, idle keep-alive connections
   // close at once, and pending writes are committed before the process exits.

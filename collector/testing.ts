@@ -31,6 +31,8 @@ export const testApp = (
     now?: () => number
     /** Identity secrets by site id (none by default). */
     identitySecrets?: Record<string, string>
+    /** The collector's own origins (default: http://localhost, where app.request sends). */
+    selfOrigins?: string[]
   } = {},
 ) => {
   const store = openSqliteStore(options.path ?? ':memory:')
@@ -44,6 +46,7 @@ export const testApp = (
       sites: options.sites ?? testSites(),
       adminToken: 'adminToken' in options ? options.adminToken : ADMIN_TOKEN,
       identitySecrets: options.identitySecrets,
+      selfOrigins: options.selfOrigins ?? ['http://localhost'],
     },
   })
   return { app, store }

@@ -9,9 +9,18 @@ export interface Sites {
   byWriteKey(writeKey: string): SiteConfig | undefined
   /** Whether any site accepts browser requests from this origin (CORS preflights name no site). */
   anyAllows(origin: string): boolean
+  /**
+   * Whether the origin is the collector's own (pages it serves itself, the demo shop): only the
+   * configured public URL or the address it listens on, never what a request's Host header says.
+   */
+  isSelf(origin: string | undefined): boolean
 }
 
-export const createSites = (config: CollectorConfig): Sites => {
+/**
+ * The sites of a config. `selfOrigins` is read on every call: the entry fills it once it knows the
+ * port it listens on.
+ */
+export const createSites = (config: CollectorConfig, selfOrigins: readonly string[] = []): Sites => {
   const byId = new Map(config.sites.map((site) => [site.id, site]))
   const byKey = new Map(config.sites.map((site) => [digest(site.writeKey), site]))
   const origins = new Set(config.sites.flatMap((site) => site.allowedOrigins))
@@ -19,6 +28,7 @@ export const createSites = (config: CollectorConfig): Sites => {
     byId: (id) => byId.get(id),
     byWriteKey: (writeKey) => byKey.get(digest(writeKey)),
     anyAllows: (origin) => origins.has(origin),
+    isSelf: (origin) => origin !== undefined && selfOrigins.includes(origin),
   }
 }
 
@@ -27,5 +37,5 @@ export const createSites = (config: CollectorConfig): Sites => {
  * itself (the demo shop) are same-origin and always allowed. Requests without Origin are not
  * from a browser page and rely on the write key alone.
  */
-export const originAllowed = (site: SiteConfig, origin: string | undefined, selfOrigin: string) =>
-  origin === undefined || origin === selfOrigin || site.allowedOrigins.includes(origin)
+export const originAllowed = (site: SiteConfig, origin: string | undefined, sites: Pick<Sites, 'isSelf'>) =>
+  origin === undefined || sites.isSelf(origin) || site.allowedOrigins.includes(origin)

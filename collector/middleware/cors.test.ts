@@ -94,4 +94,17 @@ describe('CORS', () => {
     expect((await app.request(`http://localhost${req.path}`, req.init)).status).toBe(200)
     expect((await store.listEvents('demo', { limit: 10 })).events).toHaveLength(1)
   })
+
+  it("never takes the request's Host for the collector's own origin", async () => {
+    const { app, store } = testApp()
+    const req = post(
+      '/v1/batch',
+      { batch: [event()], writeKey: WRITE_KEY },
+      { origin: 'http://evil.example' },
+    )
+    const res = await app.request(`http://evil.example${req.path}`, req.init)
+    expect([res.status, (await res.json()).error.code]).toEqual([403, 'origin_not_allowed'])
+    expect(res.headers.get('access-control-allow-origin')).toBeNull()
+    expect((await store.listEvents('demo', { limit: 10 })).events).toHaveLength(0)
+  })
 })

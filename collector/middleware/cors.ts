@@ -2,8 +2,6 @@ import type { MiddlewareHandler } from 'hono'
 import type { Sites } from '../config/sites.ts'
 import { ApiError } from '../errors.ts'
 
-const selfOrigin = (url: string) => new URL(url).origin
-
 /**
  * CORS for the public API. A preflight names no site, so it passes when any site allows the
  * origin; the route then checks the origin against the site the write key names.
@@ -13,7 +11,7 @@ const selfOrigin = (url: string) => new URL(url).origin
 export const cors = (sites: Sites): MiddlewareHandler =>
   async function cors(c, next) {
     const origin = c.req.header('origin')
-    const known = origin !== undefined && (origin === selfOrigin(c.req.url) || sites.anyAllows(origin))
+    const known = origin !== undefined && (sites.isSelf(origin) || sites.anyAllows(origin))
     if (c.req.method === 'OPTIONS') {
       if (!known) throw new ApiError('origin_not_allowed', `origin ${origin ?? '(none)'} is not allowed`)
       c.header('Access-Control-Allow-Origin', origin)
@@ -31,8 +29,3 @@ export const cors = (sites: Sites): MiddlewareHandler =>
     }
     await next()
   }
-
-export const requestOrigin = (c: { req: { header(name: string): string | undefined; url: string } }) => ({
-  origin: c.req.header('origin'),
-  self: selfOrigin(c.req.url),
-})

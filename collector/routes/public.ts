@@ -5,7 +5,7 @@ import { serveStatic } from '@hono/node-server/serve-static'
 import { type Context, Hono } from 'hono'
 import { originAllowed, type Sites } from '../config/sites.ts'
 import { ApiError } from '../errors.ts'
-import { requestOrigin } from '../middleware/cors.ts'
+import { demoPolicy } from '../middleware/security-headers.ts'
 
 export interface PublicAssets {
   /** Folder of the built scripts (dist/): p.js and the chunks it loads when needed. */
@@ -61,8 +61,8 @@ export const publicRoutes = ({ sites, assets }: { sites: Sites; assets: PublicAs
   app.get('/v1/sites/:site/config', (c) => {
     const site = sites.byId(c.req.param('site'))
     if (!site) throw new ApiError('site_not_found', `no site with id ${c.req.param('site')}`)
-    const { origin, self } = requestOrigin(c)
-    if (!originAllowed(site, origin, self)) {
+    const origin = c.req.header('origin')
+    if (!originAllowed(site, origin, sites)) {
       throw new ApiError('origin_not_allowed', `origin ${origin} is not allowed for site ${site.id}`)
     }
     c.header('Cache-Control', 'public, max-age=60')
@@ -77,7 +77,12 @@ export const publicRoutes = ({ sites, assets }: { sites: Sites; assets: PublicAs
 
   if (assets.demoRoot) {
     const root = assets.demoRoot
+    const policy = demoPolicy(root)
     app.get('/demo', (c) => c.redirect('/demo/'))
+    app.use('/demo/*', async (c, next) => {
+      await next()
+      c.header('Content-Security-Policy', policy)
+    })
     app.use('/demo/*', serveStatic({ root, rewriteRequestPath: (path) => path.replace(/^\/demo/, '') }))
   }
   return app

@@ -8,7 +8,6 @@ import { originAllowed, type Sites } from '../config/sites.ts'
 import type { RequestInput } from '../enrich/enrich.ts'
 import { ApiError } from '../errors.ts'
 import { holdsNul, NUL_MESSAGE } from '../ingest/normalize.ts'
-import { requestOrigin } from '../middleware/cors.ts'
 import { applyRateLimit } from '../middleware/rate-limit.ts'
 
 // text/plain lets browsers post without a CORS preflight (and is what sendBeacon sends).
@@ -67,8 +66,8 @@ export const authorize = (c: Context, sites: Sites, bodyKey: string | undefined)
   if (!key) throw new ApiError('unauthorized', 'a write key is required (Basic auth user name or "writeKey")')
   const site = sites.byWriteKey(key)
   if (!site) throw new ApiError('unauthorized', 'unknown write key')
-  const { origin, self } = requestOrigin(c)
-  if (!originAllowed(site, origin, self)) {
+  const origin = c.req.header('origin')
+  if (!originAllowed(site, origin, sites)) {
     throw new ApiError('origin_not_allowed', `origin ${origin} is not allowed for site ${site.id}`)
   }
   // Here rather than in a middleware: the limits are the site's, known once the key is read.
@@ -76,17 +75,47 @@ export const authorize = (c: Context, sites: Sites, bodyKey: string | undefined)
   return site
 }
 
-export const tooLarge = (bytes: number) => () => {
+const tooLarge = (bytes: number) => () => {
   throw new ApiError('payload_too_large', `the body is larger than ${bytes} bytes`)
 }
 
+/** How much of an oversized body is read and discarded before the 413, in multiples of the limit. */
+export const DRAIN_FACTOR = 4
+
 /**
- * hono's bodyLimit, answering payload_too_large. A body without Content-Length is read here to be
- * counted, so a client hanging up mid-body fails here: that is invalid_body, not a 500.
+ * Reads what is left of the request's body, up to `max` bytes, and throws it away: a client still
+ * sending when the answer comes would otherwise meet a reset connection instead of the 413, and a
+ * server-side client would retry a batch that can never succeed. A body that stalls ends with the
+ * server's request timeout; one larger than `max` is cut off.
+ */
+const drain = async (request: Request, max: number) => {
+  if (!request.body || request.bodyUsed || request.body.locked) return
+  const reader = request.body.getReader()
+  let read = 0
+  try {
+    while (read <= max) {
+      const { done, value } = await reader.read()
+      if (done) return
+      read += value.byteLength
+    }
+    await reader.cancel()
+  } catch {
+    // The client hung up: nobody is left to read the answer.
+  }
+}
+
+/**
+ * hono's bodyLimit, answering payload_too_large once the client has sent its body (up to
+ * DRAIN_FACTOR times the limit). A body without Content-Length is read here to be counted, so a
+ * client hanging up mid-body fails here: that is invalid_body, not a 500.
  */
 export const limitBody = (bytes: number): MiddlewareHandler => {
   const limit = bodyLimit({ maxSize: bytes, onError: tooLarge(bytes) })
   return async (c, next) => {
+    if (Number(c.req.header('content-length')) > bytes) {
+      await drain(c.req.raw, bytes * DRAIN_FACTOR)
+      tooLarge(bytes)()
+    }
     let reading = true
     try {
       return await limit(c, () => {

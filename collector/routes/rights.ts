@@ -1,11 +1,10 @@
 import { type Context, Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { z } from 'zod'
 import { ApiError } from '../errors.ts'
 import type { IssuedToken } from '../identity/tokens.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { PeopleRouteDeps } from './deps.ts'
-import { authorize, parseEnvelope, readJson, tooLarge } from './request.ts'
+import { authorize, limitBody, parseEnvelope, readJson } from './request.ts'
 
 const BODY_BYTES = 2048
 const tokenRequest = z.object({ writeKey: z.string().optional(), anonymousId: z.string().min(1).max(128) })
@@ -24,7 +23,7 @@ const tokenBody = ({ token, expiresAt }: IssuedToken) => ({
  */
 export const rightsRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) => {
   const app = new Hono()
-  app.use('/identity/*', bodyLimit({ maxSize: BODY_BYTES, onError: tooLarge(BODY_BYTES) }))
+  app.use('/identity/*', limitBody(BODY_BYTES))
 
   app.post('/identity/token', async (c) => {
     const body = parseEnvelope(tokenRequest, await readJson(c))

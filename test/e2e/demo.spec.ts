@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { expect, type Page, test } from '@playwright/test'
 import { type Collector, startCollector } from '../support/collector-process.ts'
-import { openDemo as openPage } from '../support/demo-page.ts'
+import { openDemo as openPage, watchCsp } from '../support/demo-page.ts'
 
 let collector: Collector
 test.beforeEach(async () => {
@@ -43,6 +43,7 @@ test('before consent the page sends nothing but the script and its config, and s
 })
 
 test('after consent a page view and a track call are stored exactly once', async ({ page, request }) => {
+  const violations = await watchCsp(page)
   const bodies = batchResponses(page)
   await openDemo(page, 'product.html?sku=tent-2p')
   await page.evaluate(() => window.precis.consent.set({ analytics: true }))
@@ -96,6 +97,8 @@ test('after consent a page view and a track call are stored exactly once', async
   expect(next().every((r) => r.anonymous_id === anonymousId)).toBe(true)
   const sessions = new Set(collector.rows().map((r) => JSON.parse(r.payload).context.session.id))
   expect(sessions.size).toBe(1)
+  // The shop's strict policy (no inline script but the snippet by hash) held on every page.
+  expect(await violations()).toEqual([])
 })
 
 test('events still waiting when the visitor leaves are sent on pagehide', async ({ page }) => {

@@ -1,6 +1,6 @@
 import { expect, type Page, test } from '@playwright/test'
 import { type Collector, demoSite, startCollector } from '../support/collector-process.ts'
-import { openDemo } from '../support/demo-page.ts'
+import { openDemo, watchCsp } from '../support/demo-page.ts'
 
 // Segments and slots in Chromium: a visitor's behaviour changes the home page's hero on the next
 // page, without the baseline ever being painted; without personalization consent nothing changes
@@ -58,6 +58,7 @@ test('three outdoor products viewed: the next home page shows the outdoor hero, 
   page,
 }) => {
   collector = await startCollector({ personalization: noHoldout() })
+  const violations = await watchCsp(page)
   await openDemo(page, collector.url, 'index.html')
   await page.evaluate(() => window.precis.consent.acceptAll())
   await viewOutdoorProducts(page)
@@ -71,6 +72,8 @@ test('three outdoor products viewed: the next home page shows the outdoor hero, 
   const seen = await hero(page)
   expect(seen).toMatchObject({ variant: 'outdoor', heading: 'Ready for the trail?', baselinePainted: false })
   expect(seen.shift).toBeLessThan(0.01)
+  // Hiding and filling slots needs nothing the shop's strict policy forbids.
+  expect(await violations()).toEqual([])
 
   // One impression once it has been in view for a second, and events carry the memberships.
   const impressions = () =>

@@ -28,3 +28,18 @@ export const generate = (page: Page, name: string, count: number, padding = 0) =
     },
     [name, count, padding] as const,
   )
+
+/**
+ * Collects the page's Content-Security-Policy violations (the demo shop sends a strict policy);
+ * call before the first page, read with the function it returns.
+ */
+export const watchCsp = async (page: Page) => {
+  await page.addInitScript(() => {
+    const w = window as unknown as { cspViolations: string[] }
+    w.cspViolations = []
+    document.addEventListener('securitypolicyviolation', (e) =>
+      w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
+    )
+  })
+  return () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)
+}
