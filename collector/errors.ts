@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   bot_traffic: 400,
   unauthorized: 401,
   origin_not_allowed: 403,
+  server_key_in_browser: 403,
+  server_key_required: 403,
   consent_required: 403,
   not_found: 404,
   site_not_found: 404,
@@ -39,16 +41,28 @@ export class ApiError extends HTTPException {
   readonly path: string | undefined
   /** Headers the refusal needs, like Retry-After on a 429. */
   readonly headers: Record<string, string>
+  /** More of the answer beside `error`, like a batch's `rejected` list. */
+  readonly extra: Record<string, unknown>
 
-  constructor(code: ErrorCode, message: string, path?: string, headers: Record<string, string> = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    path?: string,
+    headers: Record<string, string> = {},
+    extra: Record<string, unknown> = {},
+  ) {
     super(ERROR_CODES[code], { message })
     this.code = code
     this.path = path
     this.headers = headers
+    this.extra = extra
   }
 
   toBody(): ErrorBody {
-    return { error: { code: this.code, message: this.message, ...(this.path ? { path: this.path } : {}) } }
+    return {
+      ...this.extra,
+      error: { code: this.code, message: this.message, ...(this.path ? { path: this.path } : {}) },
+    }
   }
 }
 

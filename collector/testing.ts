@@ -5,6 +5,8 @@ import { openSqliteStore } from './store/sqlite.ts'
 
 export const NOW = Date.parse('2026-11-23T12:00:00.000Z')
 export const WRITE_KEY = 'demo-write-key'
+/** The demo site's secret key for servers (events without a consent stamp, imports). */
+export const SERVER_KEY = 'demo-server-key-0123456789abcdef'
 export const ADMIN_TOKEN = 'admin-token-for-tests'
 export const SHOP_ORIGIN = 'https://shop.example'
 
@@ -12,7 +14,7 @@ export const SHOP_ORIGIN = 'https://shop.example'
 export const testSites = () =>
   parseConfig({
     sites: [
-      { id: 'demo', writeKey: WRITE_KEY, allowedOrigins: [SHOP_ORIGIN] },
+      { id: 'demo', writeKey: WRITE_KEY, serverKey: SERVER_KEY, allowedOrigins: [SHOP_ORIGIN] },
       { id: 'other', writeKey: 'other-write-key', allowedOrigins: ['https://other.example'] },
     ],
   })

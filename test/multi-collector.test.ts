@@ -4,7 +4,13 @@
 import postgres from 'postgres'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { describePostgres, dropSchema, PG_TEST_URL, testSchema } from '../collector/store/postgres-testing.ts'
-import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from './support/collector-process.ts'
+import {
+  ADMIN_TOKEN,
+  type Collector,
+  DEMO_SERVER_KEY,
+  DEMO_WRITE_KEY,
+  startCollector,
+} from './support/collector-process.ts'
 
 const PEOPLE = 30
 const DEVICES = ['phone', 'laptop', 'tablet']
@@ -46,7 +52,8 @@ const send = async (collector: Collector, batch: Event[]) => {
   const res = await fetch(`${collector.url}/v1/batch`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ batch, writeKey: DEMO_WRITE_KEY, sentAt: new Date().toISOString() }),
+    // A shop's servers sending for its visitors: the server key (events carry no consent stamp).
+    body: JSON.stringify({ batch, writeKey: DEMO_SERVER_KEY, sentAt: new Date().toISOString() }),
   })
   expect(res.status).toBe(200)
 }

@@ -42,7 +42,16 @@ const visit = async (anonymousId: string) => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       writeKey: DEMO_WRITE_KEY,
-      batch: [{ type: 'track', event: 'Viewed', anonymousId, messageId: `${anonymousId}-1` }],
+      batch: [
+        {
+          type: 'track',
+          event: 'Viewed',
+          anonymousId,
+          messageId: `${anonymousId}-1`,
+          // Made with analytics consent, as the browser stamps it: the write key stores nothing else.
+          context: { consent: { categoryPreferences: { necessary: true, analytics: true } } },
+        },
+      ],
     }),
   })
   expect(res.status).toBe(200)

@@ -12,7 +12,7 @@ import {
 } from '@segment/analytics-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from './support/collector-process.ts'
+import { ADMIN_TOKEN, type Collector, DEMO_SERVER_KEY, startCollector } from './support/collector-process.ts'
 
 interface Params {
   track: TrackParams
@@ -86,7 +86,8 @@ const deliver = async (collector: Collector, calls: Call[], settings: { path?: s
     return res
   }
   const analytics = new Analytics({
-    writeKey: DEMO_WRITE_KEY,
+    // Server libraries send the server key (Basic user name), unmodified.
+    writeKey: DEMO_SERVER_KEY,
     host: collector.url,
     path: settings.path ?? '/v1/batch',
     flushAt: 20,

@@ -41,6 +41,13 @@ export const siteSchema = z.object({
   name: z.string().min(1).max(200).optional(),
   /** Public for browser sites (it ships to every visitor); the origin allowlist guards browser use. */
   writeKey: z.string().min(8, 'must be at least 8 characters').max(256),
+  /**
+   * Secret, for servers only (Segment's server libraries send it as the Basic user name): required
+   * for events without a consent stamp and for /v1/import; refused from browser pages. Rotation:
+   * the new one here, the old one in previousServerKey until every server uses the new one.
+   */
+  serverKey: z.string().min(24, 'must be at least 24 characters').max(256).optional(),
+  previousServerKey: z.string().min(24, 'must be at least 24 characters').max(256).optional(),
   allowedOrigins: z.array(origin).default([]),
   consent: consentConfigSchema.prefault({}),
   identity: identitySchema,
@@ -67,12 +74,18 @@ export const siteSchema = z.object({
 export const configSchema = z
   .object({ sites: z.array(siteSchema).min(1, 'must list at least one site') })
   .superRefine((config, ctx) => {
-    const seen = { id: new Set<string>(), writeKey: new Set<string>() }
+    const seen = { id: new Set<string>(), key: new Set<string>() }
     config.sites.forEach((site, index) => {
-      for (const key of ['id', 'writeKey'] as const) {
-        if (seen[key].has(site[key]))
+      if (seen.id.has(site.id))
+        ctx.addIssue({ code: 'custom', path: ['sites', index, 'id'], message: 'duplicate id' })
+      seen.id.add(site.id)
+      // Every key names one site and one kind: a server key is never also someone's write key.
+      for (const key of ['writeKey', 'serverKey', 'previousServerKey'] as const) {
+        const value = site[key]
+        if (value === undefined) continue
+        if (seen.key.has(value))
           ctx.addIssue({ code: 'custom', path: ['sites', index, key], message: `duplicate ${key}` })
-        seen[key].add(site[key])
+        seen.key.add(value)
       }
       for (const issue of experimentIssues(site))
         ctx.addIssue({ code: 'custom', path: ['sites', index, ...issue.path], message: issue.message })

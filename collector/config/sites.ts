@@ -7,6 +7,8 @@ export interface Sites {
   byId(id: string): SiteConfig | undefined
   /** Looks the key up by its hash, so the lookup's timing says nothing about how close a guess was. */
   byWriteKey(writeKey: string): SiteConfig | undefined
+  /** The site whose server key (or previous server key) this is, looked up the same way. */
+  byServerKey(serverKey: string): SiteConfig | undefined
   /** Whether any site accepts browser requests from this origin (CORS preflights name no site). */
   anyAllows(origin: string): boolean
   /**
@@ -23,10 +25,16 @@ export interface Sites {
 export const createSites = (config: CollectorConfig, selfOrigins: readonly string[] = []): Sites => {
   const byId = new Map(config.sites.map((site) => [site.id, site]))
   const byKey = new Map(config.sites.map((site) => [digest(site.writeKey), site]))
+  const byServer = new Map(
+    config.sites.flatMap((site) =>
+      [site.serverKey, site.previousServerKey].flatMap((k) => (k ? [[digest(k), site] as const] : [])),
+    ),
+  )
   const origins = new Set(config.sites.flatMap((site) => site.allowedOrigins))
   return {
     byId: (id) => byId.get(id),
     byWriteKey: (writeKey) => byKey.get(digest(writeKey)),
+    byServerKey: (serverKey) => byServer.get(digest(serverKey)),
     anyAllows: (origin) => origins.has(origin),
     isSelf: (origin) => origin !== undefined && selfOrigins.includes(origin),
   }

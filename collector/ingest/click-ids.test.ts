@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { SegmentEvent } from '../../sdk/rules/event-schema.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
-import { basic, event, GRANTED, post, SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
+import { basic, event, GRANTED, post, SERVER_KEY, SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
 import { clickIdsByConsent } from './click-ids.ts'
 
 const LANDING = 'https://shop.example/?gclid=G1&utm_source=x'
@@ -49,7 +49,7 @@ describe('POST /v1/batch and click ids', () => {
     )
     const browser = await app.request(req.path, req.init)
     expect(browser.status).toBe(200)
-    const server = post('/v1/batch', { batch: [landing('server')] }, { authorization: basic(WRITE_KEY) })
+    const server = post('/v1/batch', { batch: [landing('server')] }, { authorization: basic(SERVER_KEY) })
     expect((await app.request(server.path, server.init)).status).toBe(200)
 
     const rows = (await store.listEvents('demo', { limit: 10 })).events

@@ -7,6 +7,8 @@ const ctx: NormalizeContext = {
   newId: () => 'generated',
   enrich: (context) => ({ context: { ...context }, bot: false }),
   dropBots: false,
+  // As from a server: these tests are about shape, not consent (tested in routes/ingest.test.ts).
+  server: true,
   pathPrefix: 'batch[0]',
 }
 

@@ -22,8 +22,11 @@ export interface NormalizeContext {
   newId: () => string
   /** Forces the event type (single-event routes take it from the path). */
   type?: EventType
-  /** The request came from a browser page (it had an Origin): events must carry their consent. */
-  browser?: boolean
+  /**
+   * The request was made with the site's secret server key: events without a consent stamp are
+   * taken (a server has its own legal basis). With the public write key every event needs one.
+   */
+  server?: boolean
   /** Prefix for error paths, e.g. "batch[3]". */
   pathPrefix?: string
   /** Derives the context the client is not trusted with (collector/enrich): agent, bot, IP, geo. */
@@ -48,12 +51,13 @@ export const correctTimestamp = (receivedAt: number, timestamp?: string, sentAt?
 /**
  * Events need the analytics purpose. The SDK stamps every event with the purposes granted when it
  * was made (Segment's context.consent.categoryPreferences); anything but `analytics: true` there is
- * a refusal, a malformed stamp included. Events with no context.consent at all are refused from
- * browsers and accepted from servers (Segment server libraries, whose owners have their own basis).
+ * a refusal, a malformed stamp included. Events with no context.consent at all are refused with the
+ * public write key, whatever the headers say, and accepted with the secret server key (Segment
+ * server libraries, whose owners have their own basis).
  */
-const consented = (event: SegmentEvent, browser: boolean) => {
+const consented = (event: SegmentEvent, server: boolean) => {
   const consent = event.context?.consent
-  if (consent === undefined || consent === null) return !browser
+  if (consent === undefined || consent === null) return server
   const prefs = (consent as { categoryPreferences?: unknown }).categoryPreferences
   return typeof prefs === 'object' && prefs !== null && (prefs as { analytics?: unknown }).analytics === true
 }
@@ -124,7 +128,7 @@ export const normalizeEvent = (
     }
   }
   const event = clickIdsByConsent(parsed.data)
-  if (!consented(event, ctx.browser === true)) {
+  if (!consented(event, ctx.server === true)) {
     return {
       rejection: {
         index,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { LIMITS } from '../../sdk/rules/event-schema.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
-import { basic, event, GRANTED, NOW, post, SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
+import { basic, event, GRANTED, NOW, post, SERVER_KEY, SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
 
 const send = async (app: ReturnType<typeof testApp>['app'], req: ReturnType<typeof post>) => {
   const res = await app.request(req.path, req.init)
@@ -279,14 +279,14 @@ describe('single-event routes', () => {
   ])('POST /v1/%s stores one event of that type', async (type, fields) => {
     const { app, store } = testApp()
     const body = { anonymousId: 'anon-1', messageId: 'single', ...fields }
-    const res = await send(app, post(`/v1/${type}`, body, { authorization: basic(WRITE_KEY) }))
+    const res = await send(app, post(`/v1/${type}`, body, { authorization: basic(SERVER_KEY) }))
     expect(res.status).toBe(200)
     expect((await stored(store)).map((r) => r.type)).toEqual([type])
   })
 
   it('takes the type from the path, not the body', async () => {
     const { app, store } = testApp()
-    const body = { type: 'identify', event: 'Clicked', anonymousId: 'a', writeKey: WRITE_KEY }
+    const body = { type: 'identify', event: 'Clicked', anonymousId: 'a', writeKey: SERVER_KEY }
     await send(app, post('/v1/track', body))
     expect((await stored(store))[0]?.type).toBe('track')
   })
@@ -385,13 +385,18 @@ describe('consent enforcement', () => {
     expect((await stored(store)).map((r) => r.messageId).sort()).toEqual(['granted', 'granted-too'])
   })
 
-  it('accepts unstamped events from servers (no Origin), which have their own legal basis', async () => {
+  it('accepts unstamped events with the server key (servers have their own legal basis), never with the write key', async () => {
     const { app, store } = testApp()
     const res = await send(
       app,
-      post('/v1/batch', { batch: [unstamped()] }, { authorization: basic(WRITE_KEY) }),
+      post('/v1/batch', { batch: [unstamped()] }, { authorization: basic(SERVER_KEY) }),
     )
     expect(res.body).toMatchObject({ accepted: 1, rejected: [] })
+    const forged = await send(
+      app,
+      post('/v1/batch', { batch: [unstamped()] }, { authorization: basic(WRITE_KEY) }),
+    )
+    expect([forged.status, (forged.body.error as { code: string }).code]).toEqual([403, 'consent_required'])
     expect(await stored(store)).toHaveLength(1)
   })
 

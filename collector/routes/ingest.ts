@@ -6,14 +6,13 @@ import {
   LIMITS,
   singleEnvelopeSchema,
 } from '../../sdk/rules/event-schema.ts'
-import type { SiteConfig } from '../config/site-config.ts'
 import type { Sites } from '../config/sites.ts'
 import { requestEnricher } from '../enrich/enrich.ts'
 import { createAgentParser } from '../enrich/user-agent.ts'
 import { ApiError } from '../errors.ts'
 import { normalizeEvent, type Rejection } from '../ingest/normalize.ts'
 import type { Store, StoredEvent } from '../store/types.ts'
-import { authorize, limitBody, parseEnvelope, readJson, requestInput } from './request.ts'
+import { authorizeKey, limitBody, parseEnvelope, readJson, requestInput } from './request.ts'
 
 export interface IngestDeps {
   store: Store
@@ -36,14 +35,19 @@ export const ingestRoutes = ({ store, sites, now, newId, identitySecrets = {} }:
   // One cache for the app's lifetime: the same few hundred user agents arrive again and again.
   const agents = createAgentParser()
   /** What every event of this request shares: site, times, how to enrich it. */
-  const shared = (c: Context, site: SiteConfig, receivedAt: number, sentAt: string | undefined) => {
+  const shared = (
+    c: Context,
+    { site, server }: ReturnType<typeof authorizeKey>,
+    receivedAt: number,
+    sentAt: string | undefined,
+  ) => {
     const input = requestInput(c)
     return {
       site: site.id,
       receivedAt,
       sentAt,
       newId,
-      browser: input.browser,
+      server,
       enrich: requestEnricher(input, site.enrichment, agents),
       dropBots: site.enrichment.bots === 'drop',
       identitySecret: identitySecrets[site.id],
@@ -52,9 +56,9 @@ export const ingestRoutes = ({ store, sites, now, newId, identitySecrets = {} }:
 
   const answer = async (c: Context, rows: StoredEvent[], rejected: Rejection[]) => {
     if (rows.length === 0) {
+      // Thrown, not returned: every refusal passes onError, which counts it.
       const first = rejected[0]!
-      const err = new ApiError(first.code, first.message, first.path)
-      return c.json({ ...err.toBody(), rejected }, err.status)
+      throw new ApiError(first.code, first.message, first.path, {}, { rejected })
     }
     const { inserted, duplicates } = await store.insertEvents(rows)
     return c.json({ success: true, accepted: rows.length, inserted, duplicates, rejected })
@@ -63,10 +67,13 @@ export const ingestRoutes = ({ store, sites, now, newId, identitySecrets = {} }:
   const batch = async (c: Context) => {
     const receivedAt = now()
     const body = parseEnvelope(batchSchema, await readJson(c, { eventsChecked: true }))
-    const site = authorize(c, sites, body.writeKey)
+    const key = authorizeKey(c, sites, body.writeKey, { server: true })
+    // Imports (history from another system) come from servers only.
+    if (c.req.path.endsWith('/import') && !key.server)
+      throw new ApiError('server_key_required', "/v1/import takes the site's server key, not the write key")
     const rows: StoredEvent[] = []
     const rejected: Rejection[] = []
-    const ctx = shared(c, site, receivedAt, body.sentAt)
+    const ctx = shared(c, key, receivedAt, body.sentAt)
     body.batch.forEach((input, index) => {
       const result = normalizeEvent(input, index, { ...ctx, pathPrefix: `batch[${index}]` })
       if ('row' in result) rows.push(result.row)
@@ -84,8 +91,8 @@ export const ingestRoutes = ({ store, sites, now, newId, identitySecrets = {} }:
     const receivedAt = now()
     const body = await readJson(c, { eventsChecked: true })
     const envelope = parseEnvelope(singleEnvelopeSchema, body)
-    const site = authorize(c, sites, envelope.writeKey)
-    const result = normalizeEvent(body, 0, { ...shared(c, site, receivedAt, envelope.sentAt), type })
+    const key = authorizeKey(c, sites, envelope.writeKey, { server: true })
+    const result = normalizeEvent(body, 0, { ...shared(c, key, receivedAt, envelope.sentAt), type })
     return 'row' in result ? answer(c, [result.row], []) : answer(c, [], [result.rejection])
   }
   for (const type of EVENT_TYPES) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { admin, at, PERSONALIZED, personal, personalizedSites, sendAll } from '../segments/testing.ts'
-import { event, NOW, testApp } from '../testing.ts'
+import { event, NOW, SERVER_KEY, testApp } from '../testing.ts'
 
 const DAY = 86_400_000
 const PHONE =
@@ -96,7 +96,7 @@ describe('server-side segments', () => {
     expect(await segmentsOf(app, 'a1')).toEqual(['mobile', 'vip'])
     expect(await segmentsOf(app, 'a2')).toEqual([])
     await sendAll(app, ADA.slice(4))
-    await sendAll(app, [ADA_ORDER])
+    await sendAll(app, [ADA_ORDER], SERVER_KEY) // from the shop's server: no consent stamp
     // Linked: three outdoor views, latest browser event on the phone (not the server's order), the
     // trait from identify and the server-side revenue.
     expect(await segmentsOf(app, 'a2')).toEqual(['outdoor-fan', 'mobile', 'vip', 'big-spender'])
@@ -134,7 +134,7 @@ describe('server-side segments', () => {
     ])
     setNow(NOW)
     await sendAll(app, [...ADA, ...BOB, ...CAT, ...DAN])
-    await sendAll(app, [ADA_ORDER])
+    await sendAll(app, [ADA_ORDER], SERVER_KEY) // from the shop's server: no consent stamp
     const res = await admin(app, '/admin/api/sites/demo/segments')
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({

@@ -61,19 +61,39 @@ const writeKeyOf = (c: Context, bodyKey: string | undefined): string | undefined
   return bodyKey
 }
 
-export const authorize = (c: Context, sites: Sites, bodyKey: string | undefined): SiteConfig => {
+/**
+ * The site a request's key names, and whether it is the site's secret server key. Server keys are
+ * refused where a route takes only the public write key, and from browser pages (an Origin): a
+ * server key in a page would be public.
+ */
+export const authorizeKey = (
+  c: Context,
+  sites: Sites,
+  bodyKey: string | undefined,
+  { server = false } = {},
+): { site: SiteConfig; server: boolean } => {
   const key = writeKeyOf(c, bodyKey)
   if (!key) throw new ApiError('unauthorized', 'a write key is required (Basic auth user name or "writeKey")')
-  const site = sites.byWriteKey(key)
+  const written = sites.byWriteKey(key)
+  const served = written ? undefined : sites.byServerKey(key)
+  if (served && !server)
+    throw new ApiError('unauthorized', 'this route takes the write key, not a server key')
+  const site = written ?? served
   if (!site) throw new ApiError('unauthorized', 'unknown write key')
   const origin = c.req.header('origin')
+  if (served && origin !== undefined)
+    throw new ApiError('server_key_in_browser', 'a server key must never be sent from a browser page')
   if (!originAllowed(site, origin, sites)) {
     throw new ApiError('origin_not_allowed', `origin ${origin} is not allowed for site ${site.id}`)
   }
   // Here rather than in a middleware: the limits are the site's, known once the key is read.
   applyRateLimit(c, site, peerAddress(c))
-  return site
+  return { site, server: served !== undefined }
 }
+
+/** authorizeKey for routes only browsers call: the public write key alone. */
+export const authorize = (c: Context, sites: Sites, bodyKey: string | undefined): SiteConfig =>
+  authorizeKey(c, sites, bodyKey).site
 
 const tooLarge = (bytes: number) => () => {
   throw new ApiError('payload_too_large', `the body is larger than ${bytes} bytes`)

@@ -2,7 +2,7 @@
 // personalization purpose granted.
 import { expect } from 'vitest'
 import { parseConfig } from '../config/site-config.ts'
-import { ADMIN_TOKEN, event, post, SHOP_ORIGIN, type testApp, WRITE_KEY } from '../testing.ts'
+import { ADMIN_TOKEN, event, post, SERVER_KEY, SHOP_ORIGIN, type testApp, WRITE_KEY } from '../testing.ts'
 
 export const PERSONALIZATION = {
   segments: {
@@ -34,7 +34,13 @@ export const PERSONALIZATION = {
 export const personalizedSites = () =>
   parseConfig({
     sites: [
-      { id: 'demo', writeKey: WRITE_KEY, allowedOrigins: [SHOP_ORIGIN], personalization: PERSONALIZATION },
+      {
+        id: 'demo',
+        writeKey: WRITE_KEY,
+        serverKey: SERVER_KEY,
+        allowedOrigins: [SHOP_ORIGIN],
+        personalization: PERSONALIZATION,
+      },
       { id: 'other', writeKey: 'other-write-key', allowedOrigins: ['https://other.example'] },
     ],
   })

@@ -1,6 +1,7 @@
 // Abuse: against the real collector process, bursts over the per-address and per-site rate limits
 // (429 with Retry-After, and accepted again after waiting that long), disallowed origins, missing
-// and wrong write keys, the admin API without or with a wrong token, and oversized admin inputs.
+// and wrong write keys, what the public key may not do (events without a consent stamp, imports)
+// and a server key from a page, the admin API without or with a wrong token, and oversized inputs.
 // Each is refused with its status and code, nothing is a 5xx, and the refusal counters the admin
 // API reports match the refusals the drill received.
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -11,7 +12,13 @@ import type { Drill, DrillMode } from './drill.ts'
 
 const ADMIN_TOKEN = 'abuse-drill-admin-token-0123'
 const SHOP = 'https://shop.example'
-const KEYS = { perIp: 'abuse-drill-per-ip-key', perSite: 'abuse-drill-per-site-key' }
+const KEYS = {
+  perIp: 'abuse-drill-per-ip-key',
+  perSite: 'abuse-drill-per-site-key',
+  /** A site with the default limits, for what the public key and the server key may do. */
+  write: 'abuse-drill-keys-write-key',
+  server: 'abuse-drill-keys-server-key-0123456789',
+}
 
 /**
  * Limits far below the defaults so bursts are quick to send. 'per-site' trusts a proxy, so the
@@ -66,6 +73,7 @@ export const drill: Drill = {
             enrichment: { trustProxy: true },
             rateLimit: { perIp: { perSecond: 10_000, burst: 10_000 }, perSite },
           },
+          { id: 'keys', writeKey: KEYS.write, serverKey: KEYS.server, allowedOrigins: [SHOP] },
         ],
       }),
     )
@@ -73,6 +81,8 @@ export const drill: Drill = {
       PRECIS_CONFIG: config,
       DATABASE_URL: `sqlite:${join(dir, 'precis.db')}`,
       PRECIS_ADMIN_TOKEN: ADMIN_TOKEN,
+      // The drill plays a proxy in front of many visitors: one address, hundreds of connections.
+      PRECIS_MAX_CONNECTIONS_PER_ADDRESS: '10000',
     })
 
     const failures: string[] = []
@@ -167,6 +177,24 @@ export const drill: Drill = {
           ...many(() => post(track(undefined, ++n))),
           ...many((i) => post(track(`${KEYS.perIp.slice(0, -1)}${i}`, ++n))),
           ...many(() => post(track(undefined, ++n), { authorization: `Basic ${btoa('wrong-key-123:')}` })),
+        ])
+        // The public key stores nothing without a consent stamp, even with no Origin (as a server).
+        const unstamped = () => ({ ...track(KEYS.write, ++n), context: { library: { name: 'forger' } } })
+        await expectRefused('public key, no consent stamp, no Origin', 403, 'consent_required', [
+          ...many(() => post(unstamped())),
+          ...many(() => post(unstamped(), { authorization: `Basic ${btoa(`${KEYS.write}:`)}` })),
+        ])
+        await expectRefused('import with the public key', 403, 'server_key_required', [
+          ...many(() =>
+            send('/v1/import', {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ writeKey: KEYS.write, batch: [unstamped()] }),
+            }),
+          ),
+        ])
+        await expectRefused('server key from a browser page', 403, 'server_key_in_browser', [
+          ...many(() => post({ ...unstamped(), writeKey: KEYS.server }, { origin: SHOP })),
         ])
         await expectRefused('admin API without or with a wrong token', 401, 'unauthorized', [
           ...many(() => admin('/events?site=per-ip', null)),

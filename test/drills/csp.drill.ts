@@ -122,6 +122,7 @@ export const drill: Drill = {
       ...site,
       id: 'shop',
       writeKey: 'shop-write-key-0001',
+      serverKey: undefined, // every key names one site
       personalization: { segments: {}, slots: {} },
       experiments: [],
     }

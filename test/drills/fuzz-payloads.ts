@@ -6,6 +6,8 @@ import fc from 'fast-check'
 import { LIMITS } from '../../sdk/rules/event-schema.ts'
 
 export const WRITE_KEY = 'demo-write-key'
+/** Requests without an Origin play a server: the server key (events need no consent stamp). */
+export const SERVER_KEY = 'demo-server-key-0123456789abcdef'
 export const ALLOWED_ORIGIN = 'https://shop.example'
 /** Rate limits out of the way: the fuzz sends far more than a site's budget (abuse drill's job). */
 export const UNLIMITED = {
@@ -424,9 +426,11 @@ export const ingestCase = (p: Plan, prefix: string): Case => {
   if (p.contentType !== 'none') headers['content-type'] = p.contentType
   if (p.browser) headers.origin = ALLOWED_ORIGIN
   if (f.name === 'origin') headers.origin = 'https://evil.example'
-  let writeKey: unknown = WRITE_KEY
+  // Pages send the public key; servers (and only they may import) the server key.
+  const siteKey = p.browser || f.name === 'origin' ? WRITE_KEY : SERVER_KEY
+  let writeKey: unknown = siteKey
   if (p.writeKeyIn === 'basic') {
-    headers.authorization = basic(WRITE_KEY)
+    headers.authorization = basic(siteKey)
     writeKey = undefined
   }
   if (f.name === 'write key') {
@@ -442,7 +446,7 @@ export const ingestCase = (p: Plan, prefix: string): Case => {
     path = `/v1/${p.shortPath ? p.single[0] : p.single}`
     envelope = { ...(p.specs[0]!.event as object) }
   } else {
-    path = p.shortPath ? '/v1/b' : p.import ? '/v1/import' : '/v1/batch'
+    path = p.shortPath ? '/v1/b' : p.import && siteKey === SERVER_KEY ? '/v1/import' : '/v1/batch'
     envelope = { batch: p.specs.map((s) => s.event) }
   }
   if (writeKey !== undefined) envelope.writeKey = writeKey

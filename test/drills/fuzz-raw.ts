@@ -11,7 +11,8 @@ import { startServer, stop } from '../bench/server-load.ts'
 import type { DrillMode } from './drill.ts'
 import { UNLIMITED } from './fuzz-payloads.ts'
 
-const RAW_KEY = 'fuzz-write-key-0001'
+// The raw cases play a server (no Origin, events without a consent stamp): the site's server key.
+const RAW_KEY = 'fuzz-server-key-0123456789abcdef'
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
 export interface RawAnswer {
@@ -288,7 +289,12 @@ export const runRaw = async (mode: DrillMode): Promise<RawResult> => {
   const plan = PLAN[mode]
   const dir = mkdtempSync(join(tmpdir(), 'precis-drill-fuzz-'))
   const config = join(dir, 'precis.config.json')
-  writeFileSync(config, JSON.stringify({ sites: [{ id: 'fuzz', writeKey: RAW_KEY, rateLimit: UNLIMITED }] }))
+  writeFileSync(
+    config,
+    JSON.stringify({
+      sites: [{ id: 'fuzz', writeKey: 'fuzz-write-key-0001', serverKey: RAW_KEY, rateLimit: UNLIMITED }],
+    }),
+  )
   const dbPath = join(dir, 'precis.db')
   const { url, child } = await startServer(['collector/node.ts'], {
     PRECIS_CONFIG: config,

@@ -13,7 +13,7 @@ import { openSqliteStore } from '../../collector/store/sqlite.ts'
 import { NOW } from '../../collector/testing.ts'
 import type { Drill, DrillMode } from './drill.ts'
 import { cases } from './fuzz-cases.ts'
-import { ALLOWED_ORIGIN, type Case, UNLIMITED, WRITE_KEY } from './fuzz-payloads.ts'
+import { ALLOWED_ORIGIN, type Case, SERVER_KEY, UNLIMITED, WRITE_KEY } from './fuzz-payloads.ts'
 import { runRaw } from './fuzz-raw.ts'
 
 /** In-process payloads; DRILL_PAYLOADS overrides, DRILL_SEED replays a run. */
@@ -81,7 +81,13 @@ export const drill: Drill = {
       config: {
         sites: parseConfig({
           sites: [
-            { id: 'demo', writeKey: WRITE_KEY, allowedOrigins: [ALLOWED_ORIGIN], rateLimit: UNLIMITED },
+            {
+              id: 'demo',
+              writeKey: WRITE_KEY,
+              serverKey: SERVER_KEY,
+              allowedOrigins: [ALLOWED_ORIGIN],
+              rateLimit: UNLIMITED,
+            },
           ],
         }),
         adminToken: undefined,

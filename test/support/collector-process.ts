@@ -11,6 +11,8 @@ import { keyFilePath, openSqliteKeyStore } from '../../collector/privacy/sqlite-
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const DEMO_WRITE_KEY = 'demo-write-key-0001'
+/** The demo site's server key (precis.config.json): what Segment's server libraries send. */
+export const DEMO_SERVER_KEY = 'demo-server-key-change-me-0001'
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789'
 /** The master key test collectors share (PostgreSQL requires one; SQLite would make its own). */
 export const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64')
