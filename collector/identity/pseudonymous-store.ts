@@ -41,8 +41,11 @@ export const userNames = async (
   events: readonly StoredEvent[],
 ) => {
   const p = await store.pseudonyms(site)
+  // One event per user id is enough to open its name: the first that carries it.
+  const carriers = new Map<string, StoredEvent>()
+  for (const e of events) if (e.userId !== null && !carriers.has(e.userId)) carriers.set(e.userId, e)
   const names = new Map<string, string>()
-  for (const e of await store.revealEvents(events, rules))
+  for (const e of await store.revealEvents([...carriers.values()], rules))
     if (e.userId !== null && !e.userId.startsWith('~')) names.set(p(e.userId), e.userId)
   return <T extends { identifiers: Identifier[] }>(holder: T): T => ({
     ...holder,

@@ -62,12 +62,11 @@ export const profileRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) 
       profileSegments(store, site, sites.byId(site)!.personalization, opened, at),
     ])
     const recentEvents = (await store.revealEvents(events, identity.rules)).map(toSegmentEvent)
-    const named = await userNames(
-      store,
-      identity.rules,
-      site,
-      await store.profileEvents(site, profile.id, 1000),
-    )
+    // Only a profile with a user id needs its name opened (from the events that carried it).
+    const users = profile.identifiers.some((i) => i.kind === 'user')
+    const named = users
+      ? await userNames(store, identity.rules, site, await store.profileEvents(site, profile.id, 1000))
+      : (p: typeof opened) => p
     return c.json({ site, profile: named(opened), segments, recentEvents })
   })
 

@@ -51,6 +51,14 @@ const viewOutdoorProducts = async (page: Page) => {
     await openDemo(page, collector.url, `product.html?sku=${sku}`)
 }
 
+/** A visitor who accepts on the home page and views three outdoor products: an outdoor fan. */
+const becomeOutdoorFan = async (page: Page) => {
+  await openDemo(page, collector.url, 'index.html')
+  await page.evaluate(() => window.precis.consent.acceptAll())
+  await viewOutdoorProducts(page)
+  await expect.poll(() => page.evaluate(() => window.precis.segments())).toContain('outdoor-fan')
+}
+
 const heroReady = (page: Page) =>
   page.waitForSelector('[data-precis-slot="hero"][data-precis-ready]', { state: 'attached' })
 
@@ -59,10 +67,7 @@ test('three outdoor products viewed: the next home page shows the outdoor hero, 
 }) => {
   collector = await startCollector({ personalization: noHoldout() })
   const violations = await watchCsp(page)
-  await openDemo(page, collector.url, 'index.html')
-  await page.evaluate(() => window.precis.consent.acceptAll())
-  await viewOutdoorProducts(page)
-  await expect.poll(() => page.evaluate(() => window.precis.segments())).toContain('outdoor-fan')
+  await becomeOutdoorFan(page)
 
   // The first home page may have lived a second with the hero in view: its baseline impression is
   // fair, and older than this.
@@ -106,10 +111,7 @@ test('a returning visitor gets the hero the last page decided, before the first 
   page,
 }) => {
   collector = await startCollector({ personalization: noHoldout() })
-  await openDemo(page, collector.url, 'index.html')
-  await page.evaluate(() => window.precis.consent.acceptAll())
-  await viewOutdoorProducts(page)
-  await expect.poll(() => page.evaluate(() => window.precis.segments())).toContain('outdoor-fan')
+  await becomeOutdoorFan(page)
   // No chunk on this page (blocked): only the plan the last page left can decide the hero.
   const chunks: string[] = []
   await page.route('**/p-personalize.js', (route) => {

@@ -85,12 +85,17 @@ export const runExperiments = (env: ExperimentEnv) => {
    * while the targets are still hidden: what the visitor has seen is never changed. What a plan
    * applied before the first paint is an exposure whenever the chunk arrives.
    */
+  /** Experiments a plan showed, not yet logged: after the hiding window only they need a look. */
+  const awaiting = new Set(Object.keys(env.shown ?? {}))
   const sweep = (root: ParentNode) => {
     const hidden = hiding(doc)
+    // Every DOM change of the page calls this: once nothing can change, it costs one check.
+    if (!hidden && awaiting.size === 0) return
     if (hidden)
       for (const { selector, add } of classes)
         for (const el of root.querySelectorAll(selector)) el.classList.add(add)
     for (const { experiment, selectors } of watched) {
+      if (!hidden && !awaiting.has(experiment.key)) continue
       let seen = false
       for (const selector of selectors)
         for (const el of root.querySelectorAll(selector)) {
@@ -99,7 +104,10 @@ export const runExperiments = (env: ExperimentEnv) => {
           // Slots are revealed by their own decision (they may still be filled).
           if (!el.hasAttribute('data-precis-slot')) el.setAttribute('data-precis-ready', '')
         }
-      if (seen) expose(experiment.key)
+      if (seen) {
+        expose(experiment.key)
+        awaiting.delete(experiment.key)
+      }
     }
   }
   sweep(doc)
