@@ -5,6 +5,7 @@ import { dashboardApi, dashboardRoutes } from './dashboard/routes.ts'
 import { ApiError, createRefusals, errorResponse, onError } from './errors.ts'
 import { pseudonymousStore } from './identity/pseudonymous-store.ts'
 import { createIdentityService, kickingStore } from './identity/service.ts'
+import type { LedgerKeyring } from './ledger/keys.ts'
 import { adminAuth } from './middleware/admin-auth.ts'
 import { cors } from './middleware/cors.ts'
 import { createRateLimiter, rateLimit } from './middleware/rate-limit.ts'
@@ -36,6 +37,8 @@ export interface AppConfig extends PublicAssets {
   selfOrigins?: readonly string[]
   /** Each site's identity secret, when it verifies user ids (identity/verification.ts). */
   identitySecrets?: Readonly<Record<string, string>>
+  /** Links the consent ledger (PRECIS_LEDGER_KEY; older keys verify what they linked). */
+  ledgerKeys: LedgerKeyring
 }
 
 export interface AppDeps {
@@ -81,10 +84,13 @@ export const createApp = ({
     '/v1',
     ingestRoutes({ store: stored, sites, now, newId: randomId, identitySecrets: config.identitySecrets }),
   )
-  app.route('/v1', consentRoutes({ store, sites, now }))
+  app.route('/v1', consentRoutes({ store, sites, now, ledgerKeys: config.ledgerKeys }))
   app.route('/v1', rightsRoutes({ store: people, sites, identity, now }))
   app.use('/admin/api/*', adminAuth(config.adminToken))
-  app.route('/admin/api', adminRoutes({ store: people, sites, rules: identity.rules }))
+  app.route(
+    '/admin/api',
+    adminRoutes({ store: people, sites, rules: identity.rules, ledgerKeys: config.ledgerKeys }),
+  )
   app.route('/admin/api', profileRoutes({ store: people, sites, identity, now }))
   app.route('/admin/api', personalizationRoutes({ store, sites, identity, now }))
   app.route('/admin/api', experimentRoutes({ store, sites, identity, now }))

@@ -29,6 +29,10 @@ const envSchema = z.object({
   PRECIS_MASTER_KEY: z.string().optional(),
   /** The master being retired during a rotation (npm run rotate-master-key). */
   PRECIS_PREVIOUS_MASTER_KEY: z.string().optional(),
+  /** Links the consent ledger (docs/consent-ledger.md): 32 bytes, base64 or hex. */
+  PRECIS_LEDGER_KEY: z.string().optional(),
+  /** Ledger keys retired by a rotation, comma-separated: the records they linked still verify. */
+  PRECIS_PREVIOUS_LEDGER_KEYS: z.string().optional(),
 })
 
 export type Env = z.infer<typeof envSchema>

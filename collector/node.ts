@@ -4,11 +4,12 @@ import { resolve } from 'node:path'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
 import { ConfigError, loadConfig } from './config/site-config.ts'
-import { parseEnv, redactUrl, sqlitePath } from './env.ts'
+import { type Env, isPostgres, parseEnv, redactUrl, sqlitePath } from './env.ts'
 import { identitySecretsFrom } from './identity/verification.ts'
 import { scheduleRetention } from './jobs/retention.ts'
+import { ledgerKeyring } from './ledger/keys.ts'
 import { CryptoError, parseMasterKey } from './privacy/crypto.ts'
-import { devMasterPath } from './privacy/dev-master.ts'
+import { devMasterKey, devMasterPath } from './privacy/dev-master.ts'
 import { CHECK_INTERVAL_MS, FIXED_LIMITS, limitConnections } from './server-limits.ts'
 import { openStore } from './store/open.ts'
 
@@ -24,6 +25,28 @@ const masterFromEnv = (text: string, name: string) => {
   }
 }
 
+/**
+ * The consent ledger's keys: PRECIS_LEDGER_KEY links, the previous ones verify. SQLite without one
+ * uses a development key file beside the database; PostgreSQL needs it (every collector links).
+ */
+const ledgerKeysFrom = (env: Env) => {
+  const previous = (env.PRECIS_PREVIOUS_LEDGER_KEYS ?? '')
+    .split(',')
+    .filter((k) => k.trim() !== '')
+    .map((k) => masterFromEnv(k, 'PRECIS_PREVIOUS_LEDGER_KEYS'))
+  if (env.PRECIS_LEDGER_KEY)
+    return ledgerKeyring(masterFromEnv(env.PRECIS_LEDGER_KEY, 'PRECIS_LEDGER_KEY'), previous)
+  if (isPostgres(env.DATABASE_URL))
+    throw new Error(
+      'invalid environment: PRECIS_LEDGER_KEY is required with PostgreSQL (every collector must share it): set it to 32 random bytes, e.g. `openssl rand -base64 32`',
+    )
+  const path = sqlitePath(env.DATABASE_URL)
+  console.log(
+    `no PRECIS_LEDGER_KEY: consent records are linked with the development key in ${devMasterPath(path, 'ledger')}; set PRECIS_LEDGER_KEY in production (docs/consent-ledger.md)`,
+  )
+  return ledgerKeyring(devMasterKey(path, undefined, 'ledger'), previous)
+}
+
 const main = async () => {
   const env = parseEnv(process.env)
   const sites = loadConfig(env.PRECIS_CONFIG)
@@ -35,6 +58,7 @@ const main = async () => {
   const previous = env.PRECIS_PREVIOUS_MASTER_KEY
     ? [masterFromEnv(env.PRECIS_PREVIOUS_MASTER_KEY, 'PRECIS_PREVIOUS_MASTER_KEY')]
     : []
+  const ledgerKeys = ledgerKeysFrom(env)
   const store = await openStore(env.DATABASE_URL, { master, previousMasters: previous })
   if (!master)
     console.log(
@@ -49,6 +73,7 @@ const main = async () => {
       sites,
       adminToken: env.PRECIS_ADMIN_TOKEN,
       identitySecrets,
+      ledgerKeys,
       selfOrigins,
       bundleDir: resolve(root, 'dist'),
       demoRoot: resolve(root, 'demo-site'),

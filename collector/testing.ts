@@ -1,6 +1,7 @@
 // Shared by the collector's route tests: a real app on a real (in-memory) SQLite store.
 import { createApp } from './app.ts'
 import { type CollectorConfig, parseConfig } from './config/site-config.ts'
+import { TEST_LEDGER_KEYRING } from './ledger/testing.ts'
 import { openSqliteStore } from './store/sqlite.ts'
 
 export const NOW = Date.parse('2026-11-23T12:00:00.000Z')
@@ -45,6 +46,7 @@ export const testApp = (
     randomId: () => `generated-${++n}`,
     log: () => {},
     config: {
+      ledgerKeys: TEST_LEDGER_KEYRING,
       sites: options.sites ?? testSites(),
       adminToken: 'adminToken' in options ? options.adminToken : ADMIN_TOKEN,
       identitySecrets: options.identitySecrets,
@@ -77,10 +79,24 @@ export const event = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 })
 
-/** A visitor's choice as the SDK posts it to /v1/consent. */
+/** The messageId a test gives an anonymousId's first event: its browser asks for a token with it. */
+export const firstMessageOf = (anonymousId: string) => `first-of-${anonymousId}`
+
+/** The token request of the browser that sent an anonymousId's first event. */
+export const tokenRequest = (anonymousId: string, writeKey = WRITE_KEY) => ({
+  writeKey,
+  anonymousId,
+  firstMessageId: firstMessageOf(anonymousId),
+})
+
+/** The secret the browser of a consent id keeps (tests: named after the id). */
+export const proofOf = (consentId: unknown) => `secret-of-browser-${String(consentId)}`
+
+/** A visitor's choice as the SDK posts it to /v1/consent, with the proof its browser holds. */
 export const consentRecord = (overrides: Record<string, unknown> = {}) => ({
   writeKey: WRITE_KEY,
   consentId: 'consent-1',
+  proof: proofOf(overrides.consentId ?? 'consent-1'),
   version: 1,
   purposes: GRANTED,
   source: 'banner',

@@ -65,6 +65,7 @@ const consent = async (collector: Collector, consentId: string) => {
     body: JSON.stringify({
       writeKey: DEMO_WRITE_KEY,
       consentId,
+      proof: `secret-of-browser-${consentId}`,
       version: 1,
       purposes: {
         necessary: true,
@@ -154,6 +155,7 @@ describePostgres('three collectors on one PostgreSQL database', () => {
       expect(await admin(collector, '/consent/verify?site=demo')).toEqual({
         site: 'demo',
         ok: true,
+        unkeyed: 0,
         records: 60,
       })
     }

@@ -27,8 +27,9 @@ const call = async (path: string, body: object) => {
   })
   return { status: res.status, body: await res.json() }
 }
-const issue = async (anonymousId: string) => {
-  const res = await call('token', { anonymousId })
+/** The browser that sent the id's first event asks with its messageId. */
+const issue = async (anonymousId: string, firstMessageId = `${anonymousId}-1`) => {
+  const res = await call('token', { anonymousId, firstMessageId })
   expect(res.status).toBe(200)
   return res.body as { token: string; expiresAt: string }
 }
@@ -36,7 +37,7 @@ const refusal = (res: { status: number; body: { error?: { code: string } } }) =>
   res.status,
   res.body.error?.code,
 ]
-const visit = async (anonymousId: string) => {
+const visit = async (anonymousId: string, messageId = `${anonymousId}-1`) => {
   const res = await fetch(`${collector.url}/v1/batch`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -47,7 +48,7 @@ const visit = async (anonymousId: string) => {
           type: 'track',
           event: 'Viewed',
           anonymousId,
-          messageId: `${anonymousId}-1`,
+          messageId,
           // Made with analytics consent, as the browser stamps it: the write key stores nothing else.
           context: { consent: { categoryPreferences: { necessary: true, analytics: true } } },
         },
@@ -121,7 +122,8 @@ describe('rights tokens against the running collector', () => {
         ])
     }
     // Asking for the victim's token again is refused while theirs is live.
-    expect(refusal(await call('token', { anonymousId: 'victim' }))).toEqual([409, 'token_already_issued'])
+    const again = await call('token', { anonymousId: 'victim', firstMessageId: 'victim-1' })
+    expect(refusal(again)).toEqual([409, 'token_already_issued'])
     // None of it touched the victim's token.
     expect((await call('export', { token })).status).toBe(200)
   })
@@ -137,16 +139,33 @@ describe('rights tokens against the running collector', () => {
     expect((await call('export', { token })).status).toBe(200)
   })
 
-  it('after deletion the old token is dead and the same id gets a different one', async () => {
+  it('after deletion the old token is dead and the erased id gets no other (the browser starts a new id)', async () => {
     await visit('erased-visitor')
     const { token } = await issue('erased-visitor')
     expect((await call('delete', { token })).status).toBe(200)
     expect(refusal(await call('export', { token }))).toEqual([403, 'invalid_token'])
-    const next = await issue('erased-visitor')
-    expect(next.token).not.toBe(token)
+    // Its later events are dropped, so nothing is ever stored for it again.
+    await visit('erased-visitor', 'erased-visitor-2')
+    for (const firstMessageId of ['erased-visitor-1', 'erased-visitor-2']) {
+      const again = await call('token', { anonymousId: 'erased-visitor', firstMessageId })
+      expect(refusal(again)).toEqual([409, 'token_not_ready'])
+    }
+  })
+
+  it("an attacker who knows a visitor's id gets no token for it and cannot squat it", async () => {
+    const ask = (anonymousId: string, firstMessageId: string) =>
+      call('token', { anonymousId, firstMessageId })
+    expect(refusal(await ask('quiet-visitor', 'quiet-visitor-1'))).toEqual([409, 'token_not_ready'])
+    await visit('quiet-visitor')
+    await visit('quiet-visitor', 'quiet-visitor-2')
+    for (const guess of ['quiet-visitor-2', 'quiet-visitor', 'guess-1'])
+      expect(refusal(await ask('quiet-visitor', guess)), guess).toEqual([403, 'token_unproven'])
+    const { token } = await issue('quiet-visitor')
+    expect((await call('export', { token })).body.events).toHaveLength(2)
   })
 
   it('keeps no token and no anonymousId in clear in rights_tokens', async () => {
+    await visit('clear-text-visitor')
     const { token } = await issue('clear-text-visitor')
     const rows = database((db) => db.prepare('SELECT * FROM rights_tokens').all())
     const text = JSON.stringify(rows)

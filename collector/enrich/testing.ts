@@ -1,6 +1,7 @@
 // Shared by the enrichment tests: real user agents, and an app whose site has an enrichment config.
 import { createApp } from '../app.ts'
 import { parseConfig } from '../config/site-config.ts'
+import { TEST_LEDGER_KEYRING } from '../ledger/testing.ts'
 import { openSqliteStore } from '../store/sqlite.ts'
 import { NOW, SHOP_ORIGIN, WRITE_KEY } from '../testing.ts'
 
@@ -22,7 +23,12 @@ export const enrichedApp = (enrichment: Record<string, unknown> = {}) => {
   const sites = parseConfig({
     sites: [{ id: 'demo', writeKey: WRITE_KEY, allowedOrigins: [SHOP_ORIGIN], enrichment }],
   })
-  const app = createApp({ store, clock: { now: () => NOW }, log: () => {}, config: { sites } })
+  const app = createApp({
+    store,
+    clock: { now: () => NOW },
+    log: () => {},
+    config: { sites, ledgerKeys: TEST_LEDGER_KEYRING },
+  })
   return { app, store }
 }
 

@@ -23,7 +23,13 @@ export const TOKENS_MIGRATION: Migration = {
 
 type TokenMethods = Pick<
   IdentityStore,
-  'issueToken' | 'renewToken' | 'verifyToken' | 'revokeToken' | 'revokeTokensFor' | 'deleteExpiredTokens'
+  | 'issueToken'
+  | 'firstMessageOf'
+  | 'renewToken'
+  | 'verifyToken'
+  | 'revokeToken'
+  | 'revokeTokensFor'
+  | 'deleteExpiredTokens'
 >
 
 /** Revokes every token of these anonymousIds; on `tx`, erasure revokes in its own transaction. */
@@ -61,6 +67,12 @@ export const postgresTokens = (
         WHERE rights_tokens.expires_at <= excluded.issued_at`
       return taken.count === 1 ? issued : undefined
     },
+    firstMessageOf: async (site, anonymousId) =>
+      (
+        await sql<{ message_id: string }[]>`
+          SELECT message_id FROM events WHERE site = ${site} AND anonymous_id = ${anonymousId}
+          ORDER BY seq LIMIT 1`
+      )[0]?.message_id,
     // Compare and swap: the row still holds the token that was checked, and it is still live.
     renewToken: async (site, token, now) => {
       const key = await live(site, token, now)

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { pseudonymWith } from '../privacy/pseudonyms.ts'
 import type { StoredEvent } from '../store/types.ts'
-import { ADMIN_TOKEN, event, post, testApp, WRITE_KEY } from '../testing.ts'
+import { ADMIN_TOKEN, event, firstMessageOf, post, testApp, tokenRequest, WRITE_KEY } from '../testing.ts'
 import { pseudonymizeRow } from './pseudonymous-store.ts'
 import { DEFAULT_IDENTITY } from './rules.ts'
 
@@ -102,10 +102,10 @@ describe('the collector through its routes', () => {
       { type: 'identify', anonymousId: 'victim-device', userId: 'victim', traits: { plan: 'pro' } },
     ])
     const victim = (await store.pseudonyms('demo'))('victim-device')
-    await send(app, [{ anonymousId: victim, event: 'Planted' }])
+    await send(app, [{ anonymousId: victim, event: 'Planted', messageId: firstMessageOf(victim) }])
     const view = await admin(app, '/admin/api/profiles/victim?site=demo')
     expect(view.profile.counts).toEqual({ identify: 1 })
-    const { path, init } = post('/v1/identity/token', { writeKey: WRITE_KEY, anonymousId: victim })
+    const { path, init } = post('/v1/identity/token', tokenRequest(victim))
     const issued = await (await app.request(path, init)).json()
     expect(issued.token.startsWith(`${victim}.`)).toBe(false)
   })

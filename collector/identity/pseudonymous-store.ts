@@ -86,6 +86,8 @@ export const pseudonymousStore = (store: Store, rules: SiteRules): Store => {
     // eraseOwn and revokeTokensFor take it as it is.
     issueToken: async (site, anonymousId, now) =>
       store.issueToken(site, (await store.pseudonyms(site))(anonymousId), now),
+    firstMessageOf: async (site, anonymousId) =>
+      store.firstMessageOf(site, (await store.pseudonyms(site))(anonymousId)),
     exportOwn: async (site, holder, settings, now) => {
       const data = await store.exportOwn(site, holder, settings, now)
       if (!data) return undefined

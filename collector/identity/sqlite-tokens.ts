@@ -15,7 +15,13 @@ import type { IdentityStore } from './types.ts'
 
 type TokenMethods = Pick<
   IdentityStore,
-  'issueToken' | 'renewToken' | 'verifyToken' | 'revokeToken' | 'revokeTokensFor' | 'deleteExpiredTokens'
+  | 'issueToken'
+  | 'firstMessageOf'
+  | 'renewToken'
+  | 'verifyToken'
+  | 'revokeToken'
+  | 'revokeTokensFor'
+  | 'deleteExpiredTokens'
 >
 
 /**
@@ -56,6 +62,9 @@ export const sqliteTokens = (db: Database.Database, secret: string, random?: Ran
     'DELETE FROM rights_tokens WHERE site = ? AND owner = ? AND hash = ?',
   )
   const expired = db.prepare<[number]>('DELETE FROM rights_tokens WHERE expires_at <= ?')
+  const first = db.prepare<[string, string], { message_id: string }>(
+    'SELECT message_id FROM events WHERE site = ? AND anonymous_id = ? ORDER BY id LIMIT 1',
+  )
 
   /** The token's key when its row is stored and live. */
   const live = (site: string, token: string, now: number): TokenKey | undefined => {
@@ -68,6 +77,7 @@ export const sqliteTokens = (db: Database.Database, secret: string, random?: Ran
       const { issued, row: fresh } = issueFor(secret, site, anonymousId, now, random)
       return insert.run(fresh).changes === 1 ? issued : undefined
     },
+    firstMessageOf: async (site, anonymousId) => first.get(site, anonymousId)?.message_id,
     renewToken: async (site, token, now) => {
       const key = live(site, token, now)
       if (!key) return undefined

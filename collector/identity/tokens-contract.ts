@@ -187,6 +187,16 @@ export const describeTokenContract = (name: string, open: () => Promise<TokenFix
         expect(await store.verifyToken(SITE, other!, NOW)).toBe('someone-else')
       }))
 
+    it("names the messageId of an id's first stored event: in the order stored, not by its time", () =>
+      withStore(async ({ store }) => {
+        const first = linkRow({ type: 'page', a: 'a1', t: 5000 })
+        await store.insertEvents([first, linkRow({ type: 'page', a: 'a2', t: 1 })])
+        await store.insertEvents([linkRow({ type: 'page', a: 'a1', t: 1 })])
+        expect(await store.firstMessageOf(SITE, 'a1')).toBe(first.messageId)
+        expect(await store.firstMessageOf(SITE, 'nobody')).toBeUndefined()
+        expect(await store.firstMessageOf('other', 'a1')).toBeUndefined()
+      }))
+
     it('deletes expired tokens (the daily retention job), and only those', () =>
       withStore(async ({ store, rows }) => {
         await store.issueToken(SITE, 'a1', NOW)

@@ -103,6 +103,11 @@ export interface IdentityStore {
    * knowing someone's anonymousId is not enough to get one.
    */
   issueToken(site: string, anonymousId: string, now: number): Promise<IssuedToken | undefined>
+  /**
+   * The messageId of this anonymousId's first stored event (in arrival order): what a browser
+   * proves it holds the id with when it asks for a token (routes/rights.ts).
+   */
+  firstMessageOf(site: string, anonymousId: string): Promise<string | undefined>
   /** Exchanges a live token for a new one (the old one stops working); expiry starts again. */
   renewToken(site: string, token: string, now: number): Promise<IssuedToken | undefined>
   /** The anonymousId a live token (stored, unexpired, unrevoked) was issued for. */

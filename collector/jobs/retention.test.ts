@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { parseConfig } from '../config/site-config.ts'
-import { consentFields, makeRow } from '../store/contract.ts'
+import { consentFields, makeRow, TEST_LEDGER_KEY } from '../store/contract.ts'
 import { openSqliteStore } from '../store/sqlite.ts'
 import { scheduleRetention } from './retention.ts'
 
@@ -98,6 +98,7 @@ describe('retention', () => {
     for (const daysAgo of [400, 366, 10])
       await store.appendConsent(
         consentFields({ consentId: `c${daysAgo}`, receivedAt: START - daysAgo * DAY }),
+        TEST_LEDGER_KEY,
       )
     const logs: string[] = []
     scheduleRetention(store, config, { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms) }, (m) =>

@@ -38,6 +38,8 @@ export interface ConsentRow {
   received_at: number
   prev_hash: string
   hash: string
+  binding: string | null
+  key_id: string | null
 }
 
 export const fromConsentRow = (r: ConsentRow): ConsentRecord => ({
@@ -55,4 +57,6 @@ export const fromConsentRow = (r: ConsentRow): ConsentRecord => ({
   receivedAt: r.received_at,
   prevHash: r.prev_hash,
   hash: r.hash,
+  binding: r.binding,
+  keyId: r.key_id,
 })

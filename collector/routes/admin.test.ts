@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import { hashRecord } from '../ledger/chain.ts'
+import { type ConsentRow, fromConsentRow } from '../ledger/record-row.ts'
 import { ADMIN_TOKEN, consentRecord, event, GRANTED, post, testApp, WRITE_KEY } from '../testing.ts'
 
 const get = (app: ReturnType<typeof testApp>['app'], path: string, token?: string) =>
@@ -87,10 +89,12 @@ describe('consent admin API', () => {
     ])
     expect(Object.keys(body.records[0]!).sort()).toEqual(
       [
+        'binding',
         'clientTime',
         'consentId',
         'gpc',
         'hash',
+        'keyId',
         'language',
         'prevHash',
         'purposes',
@@ -130,9 +134,9 @@ describe('consent admin API', () => {
   it('verifies an empty and an intact chain', async () => {
     const { app } = testApp()
     const verify = async () => json(await get(app, '/admin/api/consent/verify?site=demo', ADMIN_TOKEN))
-    expect(await verify()).toEqual({ site: 'demo', ok: true, records: 0 })
+    expect(await verify()).toEqual({ site: 'demo', ok: true, records: 0, unkeyed: 0 })
     for (let i = 0; i < 3; i++) await append(app, { consentId: `c${i}` })
-    expect(await verify()).toEqual({ site: 'demo', ok: true, records: 3 })
+    expect(await verify()).toEqual({ site: 'demo', ok: true, records: 3, unkeyed: 0 })
   })
 
   describe('tampering with the database file', () => {
@@ -165,6 +169,7 @@ describe('consent admin API', () => {
       expect(body).toEqual({
         site: 'demo',
         ok: false,
+        unkeyed: 0,
         records: 4,
         brokenAt: { seq: 2, reason: 'hash mismatch' },
       })
@@ -175,8 +180,41 @@ describe('consent admin API', () => {
       expect(body).toEqual({
         site: 'demo',
         ok: false,
+        unkeyed: 0,
         records: 3,
         brokenAt: { seq: 3, reason: 'missing record' },
+      })
+    })
+
+    it('names the first link of a history rewritten without the ledger key', async () => {
+      // Edit record 2 and recompute every hash after it by the formula anyone can read.
+      const { body } = await tampered((db) => {
+        const rows = db.prepare('SELECT * FROM consent_records ORDER BY seq').all() as ConsentRow[]
+        let prev = rows[0]!.hash
+        for (const row of rows.slice(1)) {
+          const record = fromConsentRow({
+            ...row,
+            purposes: row.seq === 2 ? ALL_ON : row.purposes,
+            prev_hash: prev,
+          })
+          const hash = hashRecord(prev, record.seq, record)
+          db.prepare('UPDATE consent_records SET purposes = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(
+            JSON.stringify(record.purposes),
+            prev,
+            hash,
+            row.seq,
+          )
+          prev = hash
+        }
+      })
+      expect(body).toMatchObject({ ok: false, brokenAt: { seq: 2, reason: 'hash mismatch' } })
+      // Dropping the key ids to pass for records made before keying fails too.
+      const { body: downgraded } = await tampered((db) => {
+        db.prepare('UPDATE consent_records SET key_id = NULL, binding = NULL WHERE seq >= 3').run()
+      })
+      expect(downgraded).toMatchObject({
+        ok: false,
+        brokenAt: { seq: 3, reason: 'unkeyed record after keyed ones' },
       })
     })
 

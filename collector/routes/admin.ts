@@ -4,6 +4,7 @@ import type { Sites } from '../config/sites.ts'
 import { ApiError } from '../errors.ts'
 import type { SiteRules } from '../identity/types.ts'
 import { verifyChain } from '../ledger/chain.ts'
+import type { LedgerKeyring } from '../ledger/keys.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { Store } from '../store/types.ts'
 
@@ -13,7 +14,17 @@ const eventsQuery = z.object({
 })
 
 /** The admin API of events and consent records; the caller mounts it behind the admin token. */
-export const adminRoutes = ({ store, sites, rules }: { store: Store; sites: Sites; rules: SiteRules }) => {
+export const adminRoutes = ({
+  store,
+  sites,
+  rules,
+  ledgerKeys,
+}: {
+  store: Store
+  sites: Sites
+  rules: SiteRules
+  ledgerKeys: LedgerKeyring
+}) => {
   const app = new Hono()
 
   /** Stored events of a site, newest first, with the site's total. */
@@ -42,11 +53,15 @@ export const adminRoutes = ({ store, sites, rules }: { store: Store; sites: Site
     return parsed.data.site
   }
 
-  /** Walks the site's consent hash chain and reports the first broken link. */
+  /** Walks the site's consent chain and reports the first link that is not genuine (ledger/chain.ts). */
   app.get('/consent/verify', async (c) => {
     const site = siteOf(c.req.query())
     const [records, anchor] = await Promise.all([store.consentChain(site), store.consentAnchor(site)])
-    return c.json({ site, ...verifyChain(records, anchor), ...(anchor ? { prunedThrough: anchor.seq } : {}) })
+    return c.json({
+      site,
+      ...verifyChain(records, ledgerKeys.byId, anchor),
+      ...(anchor ? { prunedThrough: anchor.seq } : {}),
+    })
   })
 
   /** Every record of one consent id: what the visitor chose, when, under which policy and texts. */

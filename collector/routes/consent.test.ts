@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest'
+import { bindingOf } from '../ledger/binding.ts'
 import { GENESIS } from '../ledger/chain.ts'
 import { shownTextHash } from '../ledger/evidence.ts'
+import { TEST_LEDGER_KEY } from '../ledger/testing.ts'
+import { consentFields } from '../store/contract.ts'
 import {
+  ADMIN_TOKEN,
   basic,
   consentRecord,
   GRANTED,
   NOW,
   post,
+  proofOf,
   SHOP_ORIGIN,
   testApp,
   testSites,
@@ -16,6 +21,8 @@ import { RECORD_BYTES } from './consent.ts'
 
 const CHROME =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+
+const REJECTED = { necessary: true, analytics: false, personalization: false, marketing: false }
 
 const send = async (app: ReturnType<typeof testApp>['app'], req: ReturnType<typeof post>) => {
   const res = await app.request(req.path, req.init)
@@ -50,9 +57,13 @@ describe('POST /v1/consent', () => {
       receivedAt: NOW,
       prevHash: GENESIS,
       hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      // The secret's hash, never the secret; the link made by the ledger key.
+      binding: bindingOf(proofOf('consent-1')),
+      keyId: TEST_LEDGER_KEY.id,
     })
     const text = JSON.stringify(stored)
-    for (const leak of ['203.0.113.9', 'AppleWebKit', WRITE_KEY]) expect(text).not.toContain(leak)
+    for (const leak of ['203.0.113.9', 'AppleWebKit', WRITE_KEY, proofOf('consent-1')])
+      expect(text).not.toContain(leak)
   })
 
   it('chains every later choice, a withdrawal included, to the one before', async () => {
@@ -66,6 +77,37 @@ describe('POST /v1/consent', () => {
       [1, 'banner', true, GENESIS],
       [2, 'preferences', false, first.body.hash],
     ])
+  })
+
+  it('refuses a record for a consent id without the secret of the browser that made it, and counts it', async () => {
+    const { app, store } = testApp()
+    // The visitor clicked "Reject all"; an attacker who learned the id claims an "accept" in 2020.
+    await send(app, post('/v1/consent', consentRecord({ purposes: REJECTED })))
+    const forged = consentRecord({ proof: 'a-secret-of-the-attacker', timestamp: '2020-01-01T00:00:00.000Z' })
+    const res = await send(app, post('/v1/consent', forged))
+    expect([res.status, (res.body.error as { code?: string } | undefined)?.code]).toEqual([
+      403,
+      'consent_proof_invalid',
+    ])
+    // Nothing of it stays: the history still ends in the refusal, and the chain verifies.
+    expect((await store.consentHistory('demo', 'consent-1')).map((r) => r.purposes)).toEqual([REJECTED])
+    const refusals = await app.request('/admin/api/refusals', {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    })
+    expect((await refusals.json()).counts.consent_proof_invalid).toBe(1)
+    // A record without any proof is malformed; the browser's own next choice goes through.
+    const { proof: _, ...unproven } = consentRecord()
+    expect(((await send(app, post('/v1/consent', unproven))).body.error as { code: string }).code).toBe(
+      'invalid_body',
+    )
+    expect((await send(app, post('/v1/consent', consentRecord({ source: 'preferences' })))).status).toBe(200)
+  })
+
+  it('refuses records for an id made before ids were bound: no browser can prove it', async () => {
+    const { app, store } = testApp()
+    await store.appendConsent({ ...consentFields({ consentId: 'old-id' }), binding: null }, TEST_LEDGER_KEY)
+    const res = await send(app, post('/v1/consent', consentRecord({ consentId: 'old-id' })))
+    expect((res.body.error as { code?: string } | undefined)?.code).toBe('consent_proof_invalid')
   })
 
   it('takes text/plain (no CORS preflight) and the write key as the Basic user name', async () => {

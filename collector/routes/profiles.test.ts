@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { keyedHash } from '../identity/sqlite-resolver.ts'
-import { ADMIN_TOKEN, event, post, testApp, WRITE_KEY } from '../testing.ts'
+import { ADMIN_TOKEN, event, firstMessageOf, post, testApp, tokenRequest, WRITE_KEY } from '../testing.ts'
 
 type App = ReturnType<typeof testApp>['app']
 const admin = (app: App, path: string, method = 'GET') =>
@@ -16,7 +16,7 @@ const send = async (app: App, batch: Record<string, unknown>[]) => {
 
 /** Ada uses a phone (a1) and a laptop (a2) and logs in on both; Bob is someone else. */
 const ADA = [
-  { type: 'page', anonymousId: 'a1', name: 'Home' },
+  { type: 'page', anonymousId: 'a1', name: 'Home', messageId: firstMessageOf('a1') },
   { type: 'identify', anonymousId: 'a1', userId: 'u-ada', traits: { email: 'Ada@Example.com', name: 'Ada' } },
   { anonymousId: 'a2', event: 'Product Viewed' },
   { type: 'identify', anonymousId: 'a2', userId: 'u-ada' },
@@ -95,7 +95,7 @@ describe('admin API: profiles', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'precis-erase-')), 'precis.db')
     const { app, store } = testApp({ path })
     await send(app, [...ADA, ...BOB])
-    const token = post('/v1/identity/token', { writeKey: WRITE_KEY, anonymousId: 'a1' })
+    const token = post('/v1/identity/token', tokenRequest('a1'))
     expect((await app.request(token.path, token.init)).status).toBe(200)
     const before = (await (await admin(app, '/admin/api/profiles/a1?site=demo')).json()).profile
     const emailHash = before.identifiers.find((i: { kind: string }) => i.kind === 'email').value

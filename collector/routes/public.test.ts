@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../app.ts'
 import { parseConfig } from '../config/site-config.ts'
+import { TEST_LEDGER_KEYRING } from '../ledger/testing.ts'
 import { PERSONALIZATION, personalizedSites } from '../segments/testing.ts'
 import { openSqliteStore } from '../store/sqlite.ts'
 import { SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
@@ -17,6 +18,7 @@ const withAssets = (files: Record<string, string> = BUILT) => {
     store: openSqliteStore(':memory:'),
     clock: { now: Date.now },
     config: {
+      ledgerKeys: TEST_LEDGER_KEYRING,
       sites: parseConfig({ sites: [{ id: 'demo', writeKey: WRITE_KEY }] }),
       bundleDir: dir,
       demoRoot: dir,

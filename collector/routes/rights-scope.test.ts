@@ -3,7 +3,17 @@
 // downloads or deletes "its" data.
 import { describe, expect, it } from 'vitest'
 import { userHash } from '../identity/verification.ts'
-import { ADMIN_TOKEN, event, post, SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
+import {
+  ADMIN_TOKEN,
+  event,
+  firstMessageOf,
+  NOW,
+  post,
+  SHOP_ORIGIN,
+  testApp,
+  tokenRequest,
+  WRITE_KEY,
+} from '../testing.ts'
 
 const SECRET = 'site-identity-secret-0123456789abcdef'
 type App = ReturnType<typeof testApp>['app']
@@ -17,9 +27,19 @@ const call = async (app: App, path: string, body: object) => {
   const res = await app.request(req.path, req.init)
   return { status: res.status, body: await res.json() }
 }
-const send = (app: App, ...batch: Record<string, unknown>[]) => call(app, '/v1/batch', { batch })
+/** The ids each app has seen: an id's first event carries the messageId its browser keeps. */
+const seen = new WeakMap<App, Set<unknown>>()
+const send = (app: App, ...batch: Record<string, unknown>[]) => {
+  const ids = seen.get(app) ?? seen.set(app, new Set()).get(app)!
+  const tagged = batch.map((e) => {
+    if (ids.has(e.anonymousId)) return e
+    ids.add(e.anonymousId)
+    return { ...e, messageId: firstMessageOf(String(e.anonymousId)) }
+  })
+  return call(app, '/v1/batch', { batch: tagged })
+}
 const token = async (app: App, anonymousId: string) =>
-  (await call(app, '/v1/identity/token', { anonymousId })).body.token as string
+  (await call(app, '/v1/identity/token', tokenRequest(anonymousId))).body.token as string
 const admin = async (app: App, path: string, method = 'GET') =>
   (await app.request(path, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()
 
@@ -56,8 +76,8 @@ describe("a browser's token reaches its own data only", () => {
     const { app, store } = testApp({ identitySecrets: { demo: SECRET } })
     const p = await store.pseudonyms('demo')
     await victim(app)
-    const attacker = await token(app, 'x-1')
     await send(app, claim, event({ anonymousId: 'x-1', event: 'Browsed' }))
+    const attacker = await token(app, 'x-1')
 
     const download = await call(app, '/v1/identity/export', { token: attacker })
     expect(download.status).toBe(200)
@@ -113,9 +133,11 @@ describe("a browser's token reaches its own data only", () => {
   })
 })
 
-it('a delete with nothing stored answers 404 and still revokes the token', async () => {
-  const { app } = testApp()
-  const t = await token(app, 'never-sent')
+it('a delete after retention removed everything answers 404 and still revokes the token', async () => {
+  const { app, store } = testApp()
+  await send(app, event({ anonymousId: 'pruned' }))
+  const t = await token(app, 'pruned')
+  expect(await store.deleteEventsBefore('demo', NOW + 1)).toBe(1)
   const erased = await call(app, '/v1/identity/delete', { token: t })
   expect([erased.status, erased.body.error.code]).toEqual([404, 'profile_not_found'])
   const again = await call(app, '/v1/identity/export', { token: t })

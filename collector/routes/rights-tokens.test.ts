@@ -2,7 +2,17 @@
 // clock, erasure. The store-level rules are in identity/tokens-contract.ts.
 import { describe, expect, it } from 'vitest'
 import { TOKEN_TTL_MS } from '../identity/tokens.ts'
-import { ADMIN_TOKEN, event, NOW, post, SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
+import {
+  ADMIN_TOKEN,
+  event,
+  firstMessageOf,
+  NOW,
+  post,
+  SHOP_ORIGIN,
+  testApp,
+  tokenRequest,
+  WRITE_KEY,
+} from '../testing.ts'
 
 const DAY = 86_400_000
 type App = ReturnType<typeof testApp>['app']
@@ -12,14 +22,18 @@ const call = async (app: App, path: string, body: unknown, origin = SHOP_ORIGIN)
   const res = await app.request(req.path, req.init)
   return { status: res.status, body: await res.json(), cors: res.headers.get('access-control-allow-origin') }
 }
-const issue = (app: App, anonymousId: string) =>
-  call(app, '/v1/identity/token', { writeKey: WRITE_KEY, anonymousId })
+const issue = (app: App, anonymousId: string, firstMessageId = firstMessageOf(anonymousId)) =>
+  call(app, '/v1/identity/token', { ...tokenRequest(anonymousId), firstMessageId })
 const renew = (app: App, token: string) =>
   call(app, '/v1/identity/token/renew', { writeKey: WRITE_KEY, token })
 const revoke = (app: App, token: string) => call(app, '/v1/identity/revoke', { writeKey: WRITE_KEY, token })
 const download = (app: App, token: string) => call(app, '/v1/identity/export', { writeKey: WRITE_KEY, token })
-const visit = async (app: App, anonymousId: string) => {
-  const req = post('/v1/batch', { writeKey: WRITE_KEY, batch: [event({ anonymousId, event: 'Viewed' })] })
+/** A page view; the id's first one carries the messageId its browser keeps. */
+const visit = async (app: App, anonymousId: string, messageId = firstMessageOf(anonymousId)) => {
+  const req = post('/v1/batch', {
+    writeKey: WRITE_KEY,
+    batch: [event({ anonymousId, messageId, event: 'Viewed' })],
+  })
   await app.request(req.path, req.init)
 }
 /** An app whose clock the test moves. */
@@ -36,6 +50,7 @@ const refusal = (res: { status: number; body: { error: { code: string } } }) => 
 describe('rights tokens through the routes', () => {
   it('issues a token with its expiry, 30 days ahead, and answers with CORS for the site', async () => {
     const { app } = testApp()
+    await visit(app, 'a1')
     const res = await issue(app, 'a1')
     expect(res).toEqual({
       status: 200,
@@ -86,14 +101,38 @@ describe('rights tokens through the routes', () => {
     expect([next.status, next.body.token === token]).toEqual([200, false])
   })
 
-  it('revokes the token when the visitor deletes their data: the same id then gets a new token', async () => {
+  it('revokes the token when the visitor deletes their data: the erased id gets no other', async () => {
     const { app } = testApp()
     await visit(app, 'a1')
     const { token } = (await issue(app, 'a1')).body
     expect((await call(app, '/v1/identity/delete', { writeKey: WRITE_KEY, token })).status).toBe(200)
     expect(refusal(await renew(app, token))).toEqual([403, 'invalid_token'])
-    const next = await issue(app, 'a1')
-    expect([next.status, next.body.token === token]).toEqual([200, false])
+    // The id's later events are dropped, so it never gets another: the browser starts a new id.
+    await visit(app, 'a1', 'after-erasure')
+    expect(refusal(await issue(app, 'a1'))).toEqual([409, 'token_not_ready'])
+    expect(refusal(await issue(app, 'a1', 'after-erasure'))).toEqual([409, 'token_not_ready'])
+  })
+
+  it('gives no token for an id with nothing stored (no analytics consent): the browser asks again later', async () => {
+    const { app } = testApp()
+    const unstamped = event({ anonymousId: 'a1', messageId: firstMessageOf('a1'), context: {} })
+    const req = post('/v1/batch', { writeKey: WRITE_KEY, batch: [unstamped] }, { origin: SHOP_ORIGIN })
+    await app.request(req.path, req.init)
+    expect(refusal(await issue(app, 'a1'))).toEqual([409, 'token_not_ready'])
+    await visit(app, 'a1')
+    expect((await issue(app, 'a1')).status).toBe(200)
+  })
+
+  it("refuses whoever merely knows the id, and they cannot squat the real browser's token", async () => {
+    const { app } = testApp()
+    await visit(app, 'a1')
+    await visit(app, 'a1', 'second-page')
+    for (const guess of ['second-page', 'made-up', 'a1', `${firstMessageOf('a1')}x`]) {
+      expect(refusal(await issue(app, 'a1', guess))).toEqual([403, 'token_unproven'])
+    }
+    const real = await issue(app, 'a1')
+    expect(real.status).toBe(200)
+    expect((await download(app, real.body.token)).body.events).toHaveLength(2)
   })
 
   it('revokes the tokens of a person an admin erases', async () => {
@@ -115,6 +154,7 @@ describe('rights tokens through the routes', () => {
     "%s refuses another site's token, a forged one, a missing one, and a foreign origin",
     async (_, path) => {
       const { app } = testApp()
+      await visit(app, 'a1')
       const { token } = (await issue(app, 'a1')).body
       const forged = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`
       const other = await call(app, path, { writeKey: 'other-write-key', token }, 'https://other.example')

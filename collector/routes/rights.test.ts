@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { event, post, SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
+import { event, firstMessageOf, post, SHOP_ORIGIN, testApp, tokenRequest, WRITE_KEY } from '../testing.ts'
 
 type App = ReturnType<typeof testApp>['app']
 const call = async (app: App, path: string, body: unknown, headers: Record<string, string> = {}) => {
@@ -8,19 +8,21 @@ const call = async (app: App, path: string, body: unknown, headers: Record<strin
   return { status: res.status, body: await res.json() }
 }
 const visit = async (app: App, anonymousId: string) => {
-  const req = post('/v1/batch', { writeKey: WRITE_KEY, batch: [event({ anonymousId, event: 'Viewed' })] })
+  const first = event({ anonymousId, messageId: firstMessageOf(anonymousId), event: 'Viewed' })
+  const req = post('/v1/batch', { writeKey: WRITE_KEY, batch: [first] })
   await app.request(req.path, req.init)
 }
 const tokenFor = async (app: App, anonymousId: string) =>
-  (await call(app, '/v1/identity/token', { writeKey: WRITE_KEY, anonymousId })).body.token as string
+  (await call(app, '/v1/identity/token', tokenRequest(anonymousId))).body.token as string
 
 describe('visitor self-service', () => {
   it('issues a token once per anonymousId', async () => {
     const { app } = testApp()
-    const first = await call(app, '/v1/identity/token', { writeKey: WRITE_KEY, anonymousId: 'a1' })
+    await visit(app, 'a1')
+    const first = await call(app, '/v1/identity/token', tokenRequest('a1'))
     expect(first.status).toBe(200)
     expect(first.body.token).toMatch(/^~[\w-]{22}\.[\w-]{43}$/)
-    const again = await call(app, '/v1/identity/token', { writeKey: WRITE_KEY, anonymousId: 'a1' })
+    const again = await call(app, '/v1/identity/token', tokenRequest('a1'))
     expect([again.status, again.body.error.code]).toEqual([409, 'token_already_issued'])
   })
 
@@ -70,8 +72,21 @@ describe('visitor self-service', () => {
   })
 
   it.each([
-    ['no anonymousId', '/v1/identity/token', { writeKey: WRITE_KEY }, 400, 'invalid_body'],
-    ['no write key', '/v1/identity/token', { anonymousId: 'a1' }, 401, 'unauthorized'],
+    [
+      'no anonymousId',
+      '/v1/identity/token',
+      { writeKey: WRITE_KEY, firstMessageId: 'm' },
+      400,
+      'invalid_body',
+    ],
+    [
+      'no first messageId',
+      '/v1/identity/token',
+      { writeKey: WRITE_KEY, anonymousId: 'a1' },
+      400,
+      'invalid_body',
+    ],
+    ['no write key', '/v1/identity/token', { anonymousId: 'a1', firstMessageId: 'm' }, 401, 'unauthorized'],
     [
       'a huge body',
       '/v1/identity/export',

@@ -2,12 +2,18 @@ import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import { ApiError } from '../errors.ts'
 import type { IssuedToken } from '../identity/tokens.ts'
+import { sameHash } from '../identity/tokens.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { PeopleRouteDeps } from './deps.ts'
 import { authorize, limitBody, parseEnvelope, readJson } from './request.ts'
 
 const BODY_BYTES = 2048
-const tokenRequest = z.object({ writeKey: z.string().optional(), anonymousId: z.string().min(1).max(128) })
+const tokenRequest = z.object({
+  writeKey: z.string().optional(),
+  anonymousId: z.string().min(1).max(128),
+  /** The messageId of the first event this browser sent for the id: only it can know it. */
+  firstMessageId: z.string().min(1).max(128),
+})
 const withToken = z.object({ writeKey: z.string().optional(), token: z.string().min(1).max(256) })
 /** A token as the browser gets it, with its expiry. */
 const tokenBody = ({ token, expiresAt }: IssuedToken) => ({
@@ -17,9 +23,11 @@ const tokenBody = ({ token, expiresAt }: IssuedToken) => ({
 
 /**
  * A visitor's own rights, from their browser: download and delete their data. The browser proves
- * it holds the anonymousId with a token issued to it (the first to ask gets it; random, expiring,
- * renewed while it keeps consent, revoked on withdrawal and erasure: identity/tokens.ts), never
- * with the bare id, which pages and logs may reveal.
+ * it holds the anonymousId with a token issued to it (random, expiring, renewed while it keeps
+ * consent, revoked on withdrawal and erasure: identity/tokens.ts), never with the bare id, which
+ * pages and logs may reveal. The token goes only to the browser that sent the id's first stored
+ * event (it names that event's messageId): an id with nothing stored, that is without analytics
+ * consent, gets none, and whoever merely learned an id can neither take its token nor squat it.
  */
 export const rightsRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) => {
   const app = new Hono()
@@ -28,6 +36,14 @@ export const rightsRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) =
   app.post('/identity/token', async (c) => {
     const body = parseEnvelope(tokenRequest, await readJson(c))
     const site = authorize(c, sites, body.writeKey)
+    const first = await store.firstMessageOf(site.id, body.anonymousId)
+    if (first === undefined)
+      throw new ApiError(
+        'token_not_ready',
+        'nothing is stored for this anonymousId yet: ask again once it is',
+      )
+    if (!sameHash(first, body.firstMessageId))
+      throw new ApiError('token_unproven', 'the request does not prove this browser holds the anonymousId')
     const issued = await store.issueToken(site.id, body.anonymousId, now())
     if (!issued) throw new ApiError('token_already_issued', 'a token was already issued for this anonymousId')
     return c.json(tokenBody(issued))

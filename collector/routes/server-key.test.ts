@@ -11,6 +11,7 @@ import {
   SHOP_ORIGIN,
   testApp,
   testSites,
+  tokenRequest,
   WRITE_KEY,
 } from '../testing.ts'
 
@@ -68,7 +69,7 @@ describe('the public write key and the secret server key', () => {
     const consent = post('/v1/consent', { ...consentRecord(), writeKey: SERVER_KEY })
     const refused = await app.request(consent.path, consent.init)
     expect([refused.status, (await refused.json()).error.code]).toEqual([401, 'unauthorized'])
-    const token = post('/v1/identity/token', { writeKey: SERVER_KEY, anonymousId: 'a-1' })
+    const token = post('/v1/identity/token', tokenRequest('a-1', SERVER_KEY))
     expect((await app.request(token.path, token.init)).status).toBe(401)
   })
 

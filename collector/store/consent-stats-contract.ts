@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Purposes } from '../../consent/core/state.ts'
 import type { ConsentFields } from '../ledger/chain.ts'
-import { consentFields } from './contract.ts'
+import { consentFields, TEST_LEDGER_KEY } from './contract.ts'
 import type { Store } from './types.ts'
 
 const at = (day: number, time = '10:00') => Date.parse(`2026-11-${day}T${time}:00.000Z`)
@@ -55,7 +55,7 @@ export const describeConsentStatsContract = (
           record('c8', at(23, '00:00'), ALL), // at `until`: not yet
           record('c2', at(24), ALL), // c2's later change: after `until`, so c2 counts as its reject
         ])
-          await store.appendConsent(r)
+          await store.appendConsent(r, TEST_LEDGER_KEY)
 
         expect(await store.consentStats('demo', WINDOW)).toEqual([
           // c2 (reject all) and c3 (analytics only, GPC)
@@ -136,9 +136,9 @@ export const describeConsentStatsContract = (
     it('reads a hand-edited purposes cell as nothing granted, without failing the query', async () => {
       const { store, setPurposes } = await openEditable()
       try {
-        await store.appendConsent(record('c1', at(20), ALL))
-        await store.appendConsent(record('c2', at(20), ALL))
-        await store.appendConsent(record('c3', at(20), ALL))
+        await store.appendConsent(record('c1', at(20), ALL), TEST_LEDGER_KEY)
+        await store.appendConsent(record('c2', at(20), ALL), TEST_LEDGER_KEY)
+        await store.appendConsent(record('c3', at(20), ALL), TEST_LEDGER_KEY)
         await setPurposes('c1', 'not json')
         await setPurposes('c2', '{"analytics":1}')
         expect(await store.consentStats('demo', WINDOW)).toEqual([

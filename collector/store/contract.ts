@@ -1,7 +1,9 @@
 // The Store contract: every adapter runs this suite (see sqlite.test.ts). Import it from a
 // *.test.ts file with a factory that returns a fresh, empty store.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { bindingOf, ConsentProofError } from '../ledger/binding.ts'
 import { type ConsentFields, verifyChain } from '../ledger/chain.ts'
+import { TEST_LEDGER_KEY, TEST_LEDGER_KEYS } from '../ledger/testing.ts'
 import type { Store, StoredEvent } from './types.ts'
 
 export const makeRow = (overrides: Partial<StoredEvent> = {}): StoredEvent => {
@@ -20,7 +22,15 @@ export const makeRow = (overrides: Partial<StoredEvent> = {}): StoredEvent => {
   }
 }
 
-export const consentFields = (overrides: Partial<ConsentFields> = {}): ConsentFields => ({
+export { TEST_LEDGER_KEY, TEST_LEDGER_KEYS }
+
+/** A record's fields; its binding is that of a secret named after its consent id. */
+export const consentFields = (overrides: Partial<ConsentFields> = {}): ConsentFields => {
+  const fields = { ...CONSENT_DEFAULTS, ...overrides }
+  return { binding: bindingOf(`secret-of-${fields.consentId}`), ...fields }
+}
+
+const CONSENT_DEFAULTS: Omit<ConsentFields, 'binding'> = {
   site: 'demo',
   consentId: 'consent-1',
   version: 1,
@@ -32,8 +42,7 @@ export const consentFields = (overrides: Partial<ConsentFields> = {}): ConsentFi
   userAgent: 'Chrome 131 / Linux',
   clientTime: '2026-11-23T10:00:00.000Z',
   receivedAt: 1_700_000_000_000,
-  ...overrides,
-})
+}
 
 export const describeStoreContract = (name: string, open: () => Promise<Store>) => {
   describe(`Store contract: ${name}`, () => {
@@ -96,47 +105,83 @@ export const describeStoreContract = (name: string, open: () => Promise<Store>) 
     })
 
     it('appends consent records to a hash chain per site and reads them back', async () => {
-      const first = await store.appendConsent(consentFields())
+      const first = await store.appendConsent(consentFields(), TEST_LEDGER_KEY)
       const second = await store.appendConsent(
         consentFields({ purposes: { ...consentFields().purposes, analytics: false } }),
+        TEST_LEDGER_KEY,
       )
-      await store.appendConsent(consentFields({ site: 'other' }))
-      await store.appendConsent(consentFields({ consentId: 'consent-2' }))
+      await store.appendConsent(consentFields({ site: 'other' }), TEST_LEDGER_KEY)
+      await store.appendConsent(consentFields({ consentId: 'consent-2' }), TEST_LEDGER_KEY)
       expect([first.seq, second.seq]).toEqual([1, 2])
       expect(second.prevHash).toBe(first.hash)
       const history = await store.consentHistory('demo', 'consent-1')
       expect(history).toEqual([first, second])
       expect(history[1]?.purposes.analytics).toBe(false)
       expect((await store.consentChain('other')).map((r) => r.seq)).toEqual([1])
-      expect(verifyChain(await store.consentChain('demo'))).toEqual({ ok: true, records: 3 })
+      expect(verifyChain(await store.consentChain('demo'), TEST_LEDGER_KEYS)).toEqual({
+        ok: true,
+        records: 3,
+        unkeyed: 0,
+      })
       expect(await store.consentHistory('demo', 'nobody')).toEqual([])
     })
 
+    it('binds a consent id to the first secret that proves it, and refuses any other, whatever the concurrency', async () => {
+      const mine = consentFields({ binding: bindingOf('mine') })
+      const theirs = consentFields({ binding: bindingOf('theirs') })
+      const answers = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) => store.appendConsent(i % 2 ? theirs : mine, TEST_LEDGER_KEY)),
+      )
+      const kept = await store.consentHistory('demo', 'consent-1')
+      // Whichever came first bound the id: every record of it carries that binding, the rest failed.
+      expect(new Set(kept.map((r) => r.binding)).size).toBe(1)
+      expect(answers.filter((a) => a.status === 'fulfilled')).toHaveLength(kept.length)
+      for (const a of answers) if (a.status === 'rejected') expect(a.reason).toBeInstanceOf(ConsentProofError)
+      expect(kept.length).toBe(5)
+      // Another id is not affected; the same secret on another site binds there anew.
+      await store.appendConsent(consentFields({ consentId: 'consent-2' }), TEST_LEDGER_KEY)
+      await store.appendConsent({ ...theirs, site: 'other' }, TEST_LEDGER_KEY)
+      expect(verifyChain(await store.consentChain('demo'), TEST_LEDGER_KEYS)).toMatchObject({
+        ok: true,
+        records: 6,
+      })
+    })
+
     it('leaves no trace of an append the storage refuses', async () => {
-      const first = await store.appendConsent(consentFields())
+      const first = await store.appendConsent(consentFields(), TEST_LEDGER_KEY)
       // A record the storage must refuse (NOT NULL): neither it nor its seq may stay behind.
       const broken = { ...consentFields(), consentId: null } as unknown as ConsentFields
-      await expect(store.appendConsent(broken)).rejects.toThrow()
-      const next = await store.appendConsent(consentFields())
+      await expect(store.appendConsent(broken, TEST_LEDGER_KEY)).rejects.toThrow()
+      const next = await store.appendConsent(consentFields(), TEST_LEDGER_KEY)
       expect([next.seq, next.prevHash]).toEqual([2, first.hash])
-      expect(verifyChain(await store.consentChain('demo'))).toEqual({ ok: true, records: 2 })
+      expect(verifyChain(await store.consentChain('demo'), TEST_LEDGER_KEYS)).toEqual({
+        ok: true,
+        records: 2,
+        unkeyed: 0,
+      })
       expect(await store.consentHistory('other', 'consent-1')).toEqual([])
     })
 
     it('prunes the beginning of a chain past retention; what is kept still verifies, from its anchor', async () => {
       const at = (day: number, consentId = `c${day}`) =>
-        store.appendConsent(consentFields({ consentId, receivedAt: 1_700_000_000_000 + day * 86_400_000 }))
+        store.appendConsent(
+          consentFields({ consentId, receivedAt: 1_700_000_000_000 + day * 86_400_000 }),
+          TEST_LEDGER_KEY,
+        )
       for (const day of [1, 2, 3, 10, 11]) await at(day)
-      await store.appendConsent(consentFields({ site: 'other', receivedAt: 1_700_000_000_000 }))
+      await store.appendConsent(
+        consentFields({ site: 'other', receivedAt: 1_700_000_000_000 }),
+        TEST_LEDGER_KEY,
+      )
       expect(await store.consentAnchor('demo')).toBeUndefined()
       expect(await store.pruneConsent('demo', 1_700_000_000_000 + 5 * 86_400_000)).toBe(3)
       const chain = await store.consentChain('demo')
       const anchor = (await store.consentAnchor('demo'))!
       expect(chain.map((r) => r.seq)).toEqual([4, 5])
       expect(anchor).toEqual({ seq: 3, hash: chain[0]!.prevHash })
-      expect(verifyChain(chain, anchor)).toEqual({ ok: true, records: 2 })
+      expect(verifyChain(chain, TEST_LEDGER_KEYS, anchor)).toEqual({ ok: true, records: 2, unkeyed: 0 })
       // Without its anchor the pruned chain does not pass for a whole one.
-      expect(verifyChain(chain).ok).toBe(false)
+      expect(verifyChain(chain, TEST_LEDGER_KEYS).ok).toBe(false)
       // Nothing else is touched; a second run with nothing to prune changes nothing.
       expect(await store.pruneConsent('demo', 1_700_000_000_000 + 5 * 86_400_000)).toBe(0)
       expect((await store.consentChain('other')).length).toBe(1)
@@ -145,20 +190,25 @@ export const describeStoreContract = (name: string, open: () => Promise<Store>) 
       await at(20)
       expect(await store.pruneConsent('demo', 1_700_000_000_000 + 15 * 86_400_000)).toBe(2)
       expect(await store.consentAnchor('demo')).toMatchObject({ seq: 5 })
-      expect(verifyChain(await store.consentChain('demo'), await store.consentAnchor('demo'))).toEqual({
-        ok: true,
-        records: 1,
-      })
+      expect(
+        verifyChain(await store.consentChain('demo'), TEST_LEDGER_KEYS, await store.consentAnchor('demo')),
+      ).toEqual({ ok: true, records: 1, unkeyed: 0 })
     })
 
     it('keeps the chain linear under concurrent appends', async () => {
       const appended = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => store.appendConsent(consentFields({ consentId: `c${i}` }))),
+        Array.from({ length: 50 }, (_, i) =>
+          store.appendConsent(consentFields({ consentId: `c${i}` }), TEST_LEDGER_KEY),
+        ),
       )
       expect(appended.map((r) => r.seq).sort((a, b) => a - b)).toEqual(
         Array.from({ length: 50 }, (_, i) => i + 1),
       )
-      expect(verifyChain(await store.consentChain('demo'))).toEqual({ ok: true, records: 50 })
+      expect(verifyChain(await store.consentChain('demo'), TEST_LEDGER_KEYS)).toEqual({
+        ok: true,
+        records: 50,
+        unkeyed: 0,
+      })
     })
   })
 }

@@ -1,11 +1,13 @@
 // The consent ledger on PostgreSQL, and its daily sums (as store/sqlite-ledger.ts and
 // store/sqlite-consent-stats.ts do on SQLite).
+import { checkBinding } from '../ledger/binding.ts'
 import {
   type ChainAnchor,
   type ConsentFields,
   type ConsentRecord,
   GENESIS,
-  hashRecord,
+  type LedgerKey,
+  linkRecord,
 } from '../ledger/chain.ts'
 import { type ConsentRow, fromConsentRow } from '../ledger/record-row.ts'
 import type { Migration, Sql } from './postgres-schema.ts'
@@ -57,6 +59,11 @@ export const LEDGER_MIGRATIONS: Migration[] = [
     name: 'ledger/2',
     sql: 'CREATE TABLE consent_anchors (site TEXT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)',
   },
+  // Consent ids bound to their browser's secret, and links keyed by the ledger key (ledger/).
+  {
+    name: 'ledger/3',
+    sql: 'ALTER TABLE consent_records ADD COLUMN binding TEXT, ADD COLUMN key_id TEXT',
+  },
 ]
 
 export const postgresLedger = (sql: Sql) => ({
@@ -76,21 +83,26 @@ export const postgresLedger = (sql: Sql) => ({
         ON CONFLICT (site) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`
       return (await tx`DELETE FROM consent_records WHERE site = ${site} AND seq <= ${last.seq}`).count
     }),
-  appendConsent: (f: ConsentFields): Promise<ConsentRecord> =>
+  appendConsent: (f: ConsentFields, key: LedgerKey): Promise<ConsentRecord> =>
     sql.begin(async (tx) => {
       await tx`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.consent.' || ${f.site}))`
+      const [latest] = await tx<{ binding: string | null }[]>`
+        SELECT binding FROM consent_records WHERE site = ${f.site} AND consent_id = ${f.consentId}
+        ORDER BY seq DESC LIMIT 1`
+      checkBinding(latest, f.binding)
       const [last] = await tx<{ seq: number; hash: string }[]>`
         SELECT seq, hash FROM consent_records WHERE site = ${f.site} ORDER BY seq DESC LIMIT 1`
       const seq = (last?.seq ?? 0) + 1
       const prevHash = last?.hash ?? GENESIS
-      const hash = hashRecord(prevHash, seq, f)
+      const hash = linkRecord(key, prevHash, seq, f)
       const { necessary, analytics, personalization, marketing } = f.purposes
       await tx`INSERT INTO consent_records (site, seq, consent_id, version, purposes, source, language, gpc,
-          text_hash, user_agent, client_time, received_at, prev_hash, hash)
+          text_hash, user_agent, client_time, received_at, prev_hash, hash, binding, key_id)
         VALUES (${f.site}, ${seq}, ${f.consentId}, ${f.version},
           ${JSON.stringify({ necessary, analytics, personalization, marketing })}, ${f.source}, ${f.language},
-          ${f.gpc}, ${f.textHash}, ${f.userAgent}, ${f.clientTime}, ${f.receivedAt}, ${prevHash}, ${hash})`
-      return { ...f, seq, prevHash, hash }
+          ${f.gpc}, ${f.textHash}, ${f.userAgent}, ${f.clientTime}, ${f.receivedAt}, ${prevHash}, ${hash},
+          ${f.binding}, ${key.id})`
+      return { ...f, seq, prevHash, hash, keyId: key.id }
     }),
   consentHistory: async (site: string, consentId: string) =>
     (

@@ -1,6 +1,12 @@
 import { expect, it } from 'vitest'
 import { verifyChain } from '../ledger/chain.ts'
-import { consentFields, describeStoreContract, makeRow } from './contract.ts'
+import {
+  consentFields,
+  describeStoreContract,
+  makeRow,
+  TEST_LEDGER_KEY,
+  TEST_LEDGER_KEYS,
+} from './contract.ts'
 import { openPostgresStore } from './postgres.ts'
 import {
   describePostgres,
@@ -75,11 +81,22 @@ describePostgres('PostgreSQL store', () => {
     ])
     await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
-        (i % 2 ? a : b).appendConsent(consentFields({ consentId: `c${i}`, site: i % 3 ? 'demo' : 'other' })),
+        (i % 2 ? a : b).appendConsent(
+          consentFields({ consentId: `c${i}`, site: i % 3 ? 'demo' : 'other' }),
+          TEST_LEDGER_KEY,
+        ),
       ),
     )
-    expect(verifyChain(await a.consentChain('demo'))).toEqual({ ok: true, records: 40 })
-    expect(verifyChain(await b.consentChain('other'))).toEqual({ ok: true, records: 20 })
+    expect(verifyChain(await a.consentChain('demo'), TEST_LEDGER_KEYS)).toEqual({
+      ok: true,
+      records: 40,
+      unkeyed: 0,
+    })
+    expect(verifyChain(await b.consentChain('other'), TEST_LEDGER_KEYS)).toEqual({
+      ok: true,
+      records: 20,
+      unkeyed: 0,
+    })
     await Promise.all([b.close(), a.close()])
     await dropSchema(schema)
   })

@@ -1,10 +1,12 @@
 import type Database from 'better-sqlite3'
+import { checkBinding } from '../ledger/binding.ts'
 import {
   type ChainAnchor,
   type ConsentFields,
   type ConsentRecord,
   GENESIS,
-  hashRecord,
+  type LedgerKey,
+  linkRecord,
 } from '../ledger/chain.ts'
 import { type ConsentRow, fromConsentRow } from '../ledger/record-row.ts'
 
@@ -17,15 +19,20 @@ export const sqliteLedger = (db: Database.Database) => {
   const head = db.prepare<[string], { seq: number; hash: string }>(
     'SELECT seq, hash FROM consent_records WHERE site = ? ORDER BY seq DESC LIMIT 1',
   )
+  const latestOf = db.prepare<[string, string], { binding: string | null }>(
+    'SELECT binding FROM consent_records WHERE site = ? AND consent_id = ? ORDER BY seq DESC LIMIT 1',
+  )
   const insert = db.prepare(
     `INSERT INTO consent_records (site, seq, consent_id, version, purposes, source, language, gpc, text_hash,
-       user_agent, client_time, received_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       user_agent, client_time, received_at, prev_hash, hash, binding, key_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
-  const append = db.transaction((f: ConsentFields): ConsentRecord => {
+  const append = db.transaction((f: ConsentFields, key: LedgerKey): ConsentRecord => {
+    checkBinding(latestOf.get(f.site, f.consentId), f.binding)
     const last = head.get(f.site)
     const seq = (last?.seq ?? 0) + 1
     const prevHash = last?.hash ?? GENESIS
-    const hash = hashRecord(prevHash, seq, f)
+    const hash = linkRecord(key, prevHash, seq, f)
     const { necessary, analytics, personalization, marketing } = f.purposes
     insert.run(
       f.site,
@@ -42,8 +49,10 @@ export const sqliteLedger = (db: Database.Database) => {
       f.receivedAt,
       prevHash,
       hash,
+      f.binding,
+      key.id,
     )
-    return { ...f, seq, prevHash, hash }
+    return { ...f, seq, prevHash, hash, keyId: key.id }
   })
   const history = db.prepare<[string, string], ConsentRow>(
     'SELECT * FROM consent_records WHERE site = ? AND consent_id = ? ORDER BY seq',
@@ -73,7 +82,7 @@ export const sqliteLedger = (db: Database.Database) => {
   return {
     consentAnchor: async (site: string) => anchor.get(site),
     pruneConsent: async (site: string, before: number) => prune.immediate(site, before),
-    appendConsent: async (fields: ConsentFields) => append.immediate(fields),
+    appendConsent: async (fields: ConsentFields, key: LedgerKey) => append.immediate(fields, key),
     consentHistory: async (site: string, consentId: string) =>
       history.all(site, consentId).map(fromConsentRow),
     consentChain: async (site: string) => all.all(site).map(fromConsentRow),

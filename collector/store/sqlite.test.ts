@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
 import { verifyChain } from '../ledger/chain.ts'
-import { consentFields, describeStoreContract, makeRow } from './contract.ts'
+import {
+  consentFields,
+  describeStoreContract,
+  makeRow,
+  TEST_LEDGER_KEY,
+  TEST_LEDGER_KEYS,
+} from './contract.ts'
 import { openSqliteStore } from './sqlite.ts'
 
 describeStoreContract('SQLite (file, WAL)', async () =>
@@ -27,11 +33,11 @@ it('keeps one chain when two stores (two collectors) share the file, with events
   const work = Array.from({ length: 60 }, (_, i) =>
     i % 3 === 2
       ? a.insertEvents(Array.from({ length: 200 }, () => makeRow()))
-      : (i % 2 ? a : b).appendConsent(consentFields({ consentId: `c${i}` })),
+      : (i % 2 ? a : b).appendConsent(consentFields({ consentId: `c${i}` }), TEST_LEDGER_KEY),
   )
   await Promise.all(work)
   const chain = await b.consentChain('demo')
-  expect(verifyChain(chain)).toEqual({ ok: true, records: 40 })
+  expect(verifyChain(chain, TEST_LEDGER_KEYS)).toEqual({ ok: true, records: 40, unkeyed: 0 })
   expect(await a.consentChain('demo')).toEqual(chain)
   await Promise.all([a.close(), b.close()])
 })

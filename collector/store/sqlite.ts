@@ -143,6 +143,9 @@ const MIGRATIONS = [
    CREATE INDEX rights_tokens_expiry ON rights_tokens (expires_at);`,
   // Consent retention prunes the beginning of a chain; the anchor is where the rest starts.
   'CREATE TABLE consent_anchors (site TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL)',
+  // Consent ids bound to their browser's secret, and links keyed by the ledger key (ledger/).
+  `ALTER TABLE consent_records ADD COLUMN binding TEXT;
+   ALTER TABLE consent_records ADD COLUMN key_id TEXT;`,
 ]
 
 const migrate = (db: Database.Database) => {

@@ -1,7 +1,7 @@
 import type { EventType } from '../../sdk/rules/event-schema.ts'
 import type { ExperimentStore } from '../experiments/types.ts'
 import type { IdentityStore, SiteRules } from '../identity/types.ts'
-import type { ChainAnchor, ConsentFields, ConsentRecord } from '../ledger/chain.ts'
+import type { ChainAnchor, ConsentFields, ConsentRecord, LedgerKey } from '../ledger/chain.ts'
 import type { Pseudonymize } from '../privacy/pseudonyms.ts'
 import type { PersonalizationStore } from '../segments/types.ts'
 
@@ -93,7 +93,7 @@ export interface Store extends IdentityStore, PersonalizationStore, ExperimentSt
    * Appends a proof-of-consent record to its site's hash chain. Appends to one site are
    * serialized: seq has no gaps and each record links to the one before, whatever the concurrency.
    */
-  appendConsent(fields: ConsentFields): Promise<ConsentRecord>
+  appendConsent(fields: ConsentFields, key: LedgerKey): Promise<ConsentRecord>
   /** A consent id's records, oldest first. */
   consentHistory(site: string, consentId: string): Promise<ConsentRecord[]>
   /** Every record of a site, in seq order (to verify the chain). */

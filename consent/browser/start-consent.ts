@@ -8,6 +8,8 @@ import { removeServiceData } from './purge.ts'
 
 export interface ConsentRecord {
   consentId: string
+  /** The secret that proves the consent id is this browser's. */
+  proof: string
   version: number
   purposes: ConsentState['purposes']
   source: ConsentState['source']
@@ -81,6 +83,7 @@ export const startConsent = ({
     if (state.source === 'default') return
     record({
       consentId: state.id,
+      proof: state.key,
       version: state.version,
       purposes: state.purposes,
       source: state.source,

@@ -11,6 +11,11 @@ export type ConsentSource = 'default' | 'api' | 'banner' | 'preferences' | 'gpc'
 export interface ConsentState {
   /** Identifies this browser's consent record for proof of consent; '' until a first choice. */
   id: string
+  /**
+   * The secret that proves the id is this browser's (the collector keeps only its hash and refuses
+   * records for the id without it); '' until a first choice.
+   */
+  key: string
   /** The site's policy revision the choice was made under. */
   version: number
   purposes: Purposes
@@ -73,6 +78,7 @@ const all = (value: boolean): Purposes => ({
 
 const defaultState = ({ version = 1, mode, gpc }: ConsentSettings): ConsentState => ({
   id: '',
+  key: '',
   version,
   purposes: mode === 'opt-out' ? { ...all(true), marketing: !gpc } : all(false),
   source: 'default',
@@ -93,6 +99,7 @@ export const decodeConsent = (raw: string | null, version: number, now: number):
     for (const p of PURPOSES) purposes[p] = p === 'necessary' || s.purposes[p] === true
     return {
       id: s.id,
+      key: typeof s.key === 'string' ? s.key : '',
       version: s.version,
       purposes,
       source: s.source ?? 'api',
@@ -102,6 +109,20 @@ export const decodeConsent = (raw: string | null, version: number, now: number):
   } catch {
     return
   }
+}
+
+/**
+ * The id and secret of a stored choice even when it no longer holds (an older policy revision): a
+ * new choice keeps them, so the browser's history stays one. An id stored without a secret (made
+ * before ids were bound) cannot be proven: the next choice starts a new one.
+ */
+const ownIdOf = (raw: string | null): Pick<ConsentState, 'id' | 'key'> | undefined => {
+  try {
+    const s = JSON.parse(raw ?? 'null') as Partial<ConsentState> | null
+    if (typeof s?.id === 'string' && typeof s.key === 'string' && s.id && s.key)
+      return { id: s.id, key: s.key }
+  } catch {}
+  return undefined
 }
 
 export const createConsentStore = ({ persistence, now, newId, ...initial }: ConsentOptions): ConsentStore => {
@@ -116,8 +137,9 @@ export const createConsentStore = ({ persistence, now, newId, ...initial }: Cons
   const set = (purposes: Partial<Purposes>, source: ConsentSource = 'api') => {
     const previous = state
     const at = now()
+    const own = (previous.key ? previous : ownIdOf(persistence.load())) ?? { id: newId(), key: newId() }
     state = {
-      id: previous.id || newId(),
+      ...own,
       version: settings.version ?? 1,
       purposes: { ...previous.purposes, ...purposes, necessary: true },
       source,

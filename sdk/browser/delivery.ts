@@ -46,16 +46,24 @@ export const deliveryEdges = (win: Window, newId: () => string, clock: Clock, lo
       }
     },
   }
+  let afterDelivery = () => {}
   const options: Partial<OutboxOptions> = {
     store: durable ? withFallback(durable, log ?? (() => {})) : memoryOutboxStore(),
     online: () => win.navigator.onLine !== false,
-    announce: (ids) => channel?.postMessage(ids),
+    announce: (ids) => {
+      channel?.postMessage(ids)
+      afterDelivery()
+    },
     spill,
     ...(lock ? { lock } : {}),
     ...(log ? { log } : {}),
   }
   return {
     options,
+    /** Runs after each delivery this tab made. */
+    onDelivered(fn: () => void) {
+      afterDelivery = fn
+    },
     connect(outbox: Outbox, consent: Pick<ConsentStore, 'get' | 'on'>) {
       win.addEventListener('online', () => outbox.wake())
       // Opened with analytics consent only, like everything else of the outbox.

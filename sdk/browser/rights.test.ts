@@ -28,6 +28,9 @@ const page = (
   const storage = options.storage ?? memoryStorage()
   let analytics = options.analytics ?? true
   let anonymousId: string | null = analytics ? (options.anonymousId ?? 'anon-1') : null
+  // The tracker keeps the messageId of the id's first event (here: sent already).
+  if (anonymousId && !storage.get(STORAGE_KEYS.first))
+    storage.set(STORAGE_KEYS.first, `first-of-${anonymousId}`)
   let clock = options.now ?? T0
   let writeKey = 'writeKey' in options ? options.writeKey : 'wk'
   let issued = 0
@@ -63,12 +66,16 @@ const page = (
     if (previous.purposes.analytics && !state.purposes.analytics) {
       for (const key of Object.values(STORAGE_KEYS)) storage.remove(key)
       anonymousId = null
-    } else if (state.purposes.analytics) anonymousId ??= options.anonymousId ?? 'anon-1'
+    } else if (state.purposes.analytics) {
+      anonymousId ??= options.anonymousId ?? 'anon-1'
+      if (!storage.get(STORAGE_KEYS.first)) storage.set(STORAGE_KEYS.first, `first-of-${anonymousId}`)
+    }
   })
   const precis = {
     user: () => ({ anonymousId, userId: null }),
     reset: () => {
       anonymousId = 'anon-2'
+      storage.remove(STORAGE_KEYS.first)
     },
     outbox: { clear: async () => {} },
   }
@@ -108,7 +115,9 @@ describe('visitor rights tokens in the browser', () => {
     const p = page()
     p.rights.ensureToken()
     await p.settle()
-    expect(p.calls).toEqual([{ path: 'token', body: { anonymousId: 'anon-1', writeKey: 'wk' } }])
+    expect(p.calls).toEqual([
+      { path: 'token', body: { anonymousId: 'anon-1', firstMessageId: 'first-of-anon-1', writeKey: 'wk' } },
+    ])
     expect(p.held()).toEqual({ t: 'anon-1.1', a: 'anon-1', r: T0 + 15 * DAY, e: T0 + 30 * DAY })
     expect(p.rights.available()).toBe(true)
   })
@@ -229,11 +238,75 @@ describe('visitor rights tokens in the browser', () => {
     await p.settle()
     expect(await p.rights.erase()).toBe(true)
     await p.settle()
+    // Nothing is asked for the new id before its first event is delivered.
+    expect(p.calls).toHaveLength(2)
+    p.storage.set(STORAGE_KEYS.first, 'first-of-anon-2')
+    p.rights.delivered()
+    await p.settle()
     expect(p.calls.map((c) => [c.path, c.body.token ?? c.body.anonymousId])).toEqual([
       ['token', 'anon-1'],
       ['delete', 'anon-1.1'],
       ['token', 'anon-2'],
     ])
     expect(p.held().t).toBe('anon-2.2')
+  })
+
+  it('asked before the first event was stored (409), asks again after the next delivery', async () => {
+    let ready = false
+    const p = page({
+      answer: (_, body) =>
+        ready
+          ? {
+              status: 200,
+              body: { token: `${body.anonymousId}.1`, expiresAt: new Date(T0 + 30 * DAY).toISOString() },
+            }
+          : { status: 409, body: { error: { code: 'token_not_ready' } } },
+    })
+    p.rights.ensureToken()
+    await p.settle()
+    expect(p.rights.available()).toBe(false)
+    ready = true
+    p.rights.delivered()
+    await p.settle()
+    expect(p.calls.map((c) => c.path)).toEqual(['token', 'token'])
+    expect(p.rights.available()).toBe(true)
+    p.rights.delivered()
+    await p.settle()
+    expect(p.calls).toHaveLength(2)
+  })
+
+  it('asks again at once when the first event was delivered while the refused request was under way', async () => {
+    let answers = 0
+    let rights: { delivered(): void } | undefined
+    const p = page({
+      answer: (_, body) => {
+        if (answers++ > 0)
+          return {
+            status: 200,
+            body: { token: `${body.anonymousId}.1`, expiresAt: new Date(T0 + 30 * DAY).toISOString() },
+          }
+        rights?.delivered() // the batch landed between the request and its answer
+        return { status: 409, body: { error: { code: 'token_not_ready' } } }
+      },
+    })
+    rights = p.rights
+    p.rights.ensureToken()
+    await p.settle()
+    await p.settle()
+    expect(p.calls.map((c) => c.path)).toEqual(['token', 'token'])
+    expect(p.rights.available()).toBe(true)
+  })
+
+  it('asks nothing before the tracker sent a first event, and asks once one was delivered', async () => {
+    const storage = memoryStorage()
+    const p = page({ storage })
+    storage.remove(STORAGE_KEYS.first)
+    p.rights.ensureToken()
+    await p.settle()
+    expect(p.calls).toEqual([])
+    storage.set(STORAGE_KEYS.first, 'first-of-anon-1')
+    p.rights.delivered()
+    await p.settle()
+    expect(p.calls.map((c) => c.body.firstMessageId)).toEqual(['first-of-anon-1'])
   })
 })

@@ -29,7 +29,7 @@ export const visitorRights = (
   precis: Pick<Precis, 'user' | 'reset'> & { outbox: { clear(): Promise<void> } },
   consent: Pick<ConsentStore, 'get' | 'on'>,
   now: () => number,
-): VisitorRights & { ensureToken(): void } => {
+): VisitorRights & { ensureToken(): void; delivered(): void } => {
   const call = (path: string, body: object) =>
     win.fetch(`${apiHost}/v1/identity/${path}`, {
       method: 'POST',
@@ -50,6 +50,9 @@ export const visitorRights = (
   // In memory too: on withdrawal the tracker clears storage before this module hears of it.
   let held = consent.get().purposes.analytics ? read() : undefined
   let asking = false
+  /** Asked before the id's first event was stored: ask again once a delivery went through. */
+  let early = false
+  let deliveries = 0
 
   /** The stored token of the current anonymousId, live or past its end. */
   const mine = () => {
@@ -85,11 +88,22 @@ export const visitorRights = (
     const id = precis.user().anonymousId
     if (asking || !id || (h && at < h.r)) return
     const renewing = h && at < h.e ? h : undefined
+    const firstMessageId = storage.get(STORAGE_KEYS.first)
+    early = !renewing && !firstMessageId
+    if (early) return
     asking = true
-    call(renewing ? 'token/renew' : 'token', renewing ? { token: renewing.t } : { anonymousId: id })
+    const sent = deliveries
+    call(
+      renewing ? 'token/renew' : 'token',
+      renewing ? { token: renewing.t } : { anonymousId: id, firstMessageId },
+    )
       .then(async (res) => {
         asking = false
         if (res.ok) keep(id, await res.json())
+        else if (res.status === 409 && !renewing) {
+          early = true
+          if (deliveries > sent) ensureToken() // the first event was stored while this was asked
+        }
         // Refused (revoked by an erasure, expired by the collector's clock): start again, unless
         // another tab renewed it first and kept the new one.
         else if (renewing && res.status === 403 && read()?.t === renewing.t) {
@@ -104,6 +118,10 @@ export const visitorRights = (
   consent.on('change', ensureToken)
   return {
     ensureToken,
+    delivered: () => {
+      deliveries++
+      if (early) ensureToken()
+    },
     available: () => token() !== undefined,
     async download() {
       const res = await call('export', { token: token() }).catch(() => undefined)

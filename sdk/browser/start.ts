@@ -116,6 +116,7 @@ export const startBrowserSdk = (win: Window, options: BrowserOptions) => {
     consent,
     clock.now,
   )
+  delivery.onDelivered(rights.delivered)
 
   if (options.site) {
     // The site config is the one request made before consent: the banner needs it.

@@ -10,6 +10,8 @@ export const STORAGE_KEYS = {
   session: SESSION_KEY,
   /** The collector's proof that this browser holds the anonymousId (download and delete). */
   token: 'precis.token',
+  /** The messageId of the first event sent for the anonymousId: what the token is asked with. */
+  first: 'precis.first',
 } as const
 
 export interface TrackerDeps {
@@ -77,7 +79,9 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
   let userId: string | null = null
 
   const loadIds = () => {
-    anonymousId = storage.get(STORAGE_KEYS.anonymousId) ?? anonymousId ?? newId()
+    const stored = storage.get(STORAGE_KEYS.anonymousId)
+    if (!stored) storage.remove(STORAGE_KEYS.first)
+    anonymousId = stored ?? anonymousId ?? newId()
     userId = storage.get(STORAGE_KEYS.userId) ?? userId
     storage.set(STORAGE_KEYS.anonymousId, anonymousId)
     if (userId) storage.set(STORAGE_KEYS.userId, userId)
@@ -89,6 +93,7 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
     const purposes = consent.get().purposes
     const aliasFrom = draft.type === 'alias' && !draft.previousId ? { previousId: anonymousId } : {}
     const campaign = session?.campaign ? { campaign: session.campaign } : {}
+    if (!storage.get(STORAGE_KEYS.first)) storage.set(STORAGE_KEYS.first, draft.messageId as string)
     outbox.push({
       ...draft,
       ...aliasFrom,
@@ -199,6 +204,7 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
       userId = null
       anonymousId = allowed() ? newId() : null
       storage.remove(STORAGE_KEYS.userId)
+      storage.remove(STORAGE_KEYS.first)
       if (anonymousId) storage.set(STORAGE_KEYS.anonymousId, anonymousId)
     },
     user: () => ({ anonymousId, userId }),

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3'
 import { createApp } from '../../collector/app.ts'
 import { parseConfig } from '../../collector/config/site-config.ts'
 import { createResolver, identitySql, resolvePending } from '../../collector/identity/sqlite-resolver.ts'
+import { TEST_LEDGER_KEYRING } from '../../collector/ledger/testing.ts'
 import { openSqliteStore } from '../../collector/store/sqlite.ts'
 import { rebuildExperiments, sqliteExperiments } from '../../collector/store/sqlite-experiments.ts'
 import type { StoredEvent } from '../../collector/store/types.ts'
@@ -178,7 +179,11 @@ export const measureExperiments = async (dir: string) => {
   // End to end, as the admin API answers: fresh events resolved and folded in, then the results.
   const store = openSqliteStore(path)
   const now = { at: T0 + 40 * DAY }
-  const app = createApp({ store, clock: { now: () => now.at }, config: { sites, adminToken: TOKEN } })
+  const app = createApp({
+    store,
+    clock: { now: () => now.at },
+    config: { sites, adminToken: TOKEN, ledgerKeys: TEST_LEDGER_KEYRING },
+  })
   const results = () =>
     app.request(`/admin/api/experiments/checkout/results?site=${SITE}`, {
       headers: { authorization: `Bearer ${TOKEN}` },

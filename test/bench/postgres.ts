@@ -2,6 +2,7 @@
 // own share of the connections, as a load balancer would spread them), next to the storage's
 // limit: the same rows bulk-inserted straight into the same tables.
 import postgres from 'postgres'
+import { TEST_LEDGER_KEY_BASE64 } from '../../collector/ledger/testing.ts'
 import { openPostgresStore } from '../../collector/store/postgres.ts'
 import { postgresEvents } from '../../collector/store/postgres-events.ts'
 import { connect, probePostgres, type Sql } from '../../collector/store/postgres-schema.ts'
@@ -44,6 +45,7 @@ const ingest = async (processes: number, config: string): Promise<PostgresIngest
     PRECIS_CONFIG: config,
     DATABASE_URL: `${URL}?search_path=${schema}`,
     PRECIS_MASTER_KEY: TEST_MASTER_KEY,
+    PRECIS_LEDGER_KEY: TEST_LEDGER_KEY_BASE64,
   }
   // One at a time: the first migrates the new schema.
   const servers = []

@@ -52,6 +52,7 @@ const consentCase = (c: ConsentPlan, consentId: string): Case => {
     ...c.extra,
     writeKey: WRITE_KEY,
     consentId,
+    proof: `secret-of-browser-${consentId}`,
     version: c.version,
     purposes: {
       necessary: true,

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3'
 import { createApp } from '../../collector/app.ts'
 import { parseConfig } from '../../collector/config/site-config.ts'
 import { ERROR_CODES } from '../../collector/errors.ts'
+import { TEST_LEDGER_KEYRING } from '../../collector/ledger/testing.ts'
 import { openSqliteStore } from '../../collector/store/sqlite.ts'
 import { NOW } from '../../collector/testing.ts'
 import type { Drill, DrillMode } from './drill.ts'
@@ -79,6 +80,7 @@ export const drill: Drill = {
       randomId: () => `generated-${++generated}`,
       log: (err) => internal.push(err instanceof Error ? err.message : String(err)),
       config: {
+        ledgerKeys: TEST_LEDGER_KEYRING,
         sites: parseConfig({
           sites: [
             {

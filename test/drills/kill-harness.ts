@@ -2,6 +2,7 @@
 // and started again on the same database, and senders that retry a batch as the SDK's outbox does.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
+import { TEST_LEDGER_KEY_BASE64 } from '../../collector/ledger/testing.ts'
 import { probePostgres } from '../../collector/store/postgres-schema.ts'
 import { ADMIN_TOKEN, ROOT, TEST_MASTER_KEY } from '../support/collector-process.ts'
 
@@ -36,6 +37,7 @@ export const supervisedCollector = (env: Record<string, string>, port: number) =
         env: {
           ...process.env,
           PRECIS_MASTER_KEY: TEST_MASTER_KEY,
+          PRECIS_LEDGER_KEY: TEST_LEDGER_KEY_BASE64,
           ...env,
           PORT: String(port),
           PRECIS_ADMIN_TOKEN: ADMIN_TOKEN,

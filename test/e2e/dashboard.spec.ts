@@ -64,6 +64,7 @@ const choose = async (consentId: string, granted: [boolean, boolean, boolean], m
     body: JSON.stringify({
       writeKey: DEMO_WRITE_KEY,
       consentId,
+      proof: `secret-of-browser-${consentId}`,
       version: 1,
       purposes: { necessary: true, analytics, personalization, marketing },
       source: 'banner',

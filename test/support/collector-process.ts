@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
+import { TEST_LEDGER_KEY_BASE64 } from '../../collector/ledger/testing.ts'
 import { parseMasterKey } from '../../collector/privacy/crypto.ts'
 import { PSEUDONYM_SUBJECT, type Pseudonymize, pseudonymWith } from '../../collector/privacy/pseudonyms.ts'
 import { keyFilePath, openSqliteKeyStore } from '../../collector/privacy/sqlite-keys.ts'
@@ -78,6 +79,7 @@ export const startCollector = async (options: CollectorOptions = {}): Promise<Co
         PRECIS_CONFIG: configPath,
         PRECIS_ADMIN_TOKEN: ADMIN_TOKEN,
         PRECIS_MASTER_KEY: TEST_MASTER_KEY,
+        PRECIS_LEDGER_KEY: TEST_LEDGER_KEY_BASE64,
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
