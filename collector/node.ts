@@ -4,48 +4,15 @@ import { resolve } from 'node:path'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
 import { ConfigError, loadConfig } from './config/site-config.ts'
-import { type Env, isPostgres, parseEnv, redactUrl, sqlitePath } from './env.ts'
+import { parseEnv, redactUrl, sqlitePath } from './env.ts'
+import { ledgerKeysFrom, masterFromEnv } from './env-keys.ts'
 import { identitySecretsFrom } from './identity/verification.ts'
 import { scheduleRetention } from './jobs/retention.ts'
-import { ledgerKeyring } from './ledger/keys.ts'
-import { CryptoError, parseMasterKey } from './privacy/crypto.ts'
-import { devMasterKey, devMasterPath } from './privacy/dev-master.ts'
+import { devMasterPath } from './privacy/dev-master.ts'
 import { CHECK_INTERVAL_MS, FIXED_LIMITS, limitConnections } from './server-limits.ts'
 import { openStore } from './store/open.ts'
 
 const root = resolve(import.meta.dirname, '..')
-
-/** A master key from the environment; a malformed one is a one-line start-up error. */
-const masterFromEnv = (text: string, name: string) => {
-  try {
-    return parseMasterKey(text, name)
-  } catch (err) {
-    if (err instanceof CryptoError) throw new Error(`invalid environment: ${err.message}`)
-    throw err
-  }
-}
-
-/**
- * The consent ledger's keys: PRECIS_LEDGER_KEY links, the previous ones verify. SQLite without one
- * uses a development key file beside the database; PostgreSQL needs it (every collector links).
- */
-const ledgerKeysFrom = (env: Env) => {
-  const previous = (env.PRECIS_PREVIOUS_LEDGER_KEYS ?? '')
-    .split(',')
-    .filter((k) => k.trim() !== '')
-    .map((k) => masterFromEnv(k, 'PRECIS_PREVIOUS_LEDGER_KEYS'))
-  if (env.PRECIS_LEDGER_KEY)
-    return ledgerKeyring(masterFromEnv(env.PRECIS_LEDGER_KEY, 'PRECIS_LEDGER_KEY'), previous)
-  if (isPostgres(env.DATABASE_URL))
-    throw new Error(
-      'invalid environment: PRECIS_LEDGER_KEY is required with PostgreSQL (every collector must share it): set it to 32 random bytes, e.g. `openssl rand -base64 32`',
-    )
-  const path = sqlitePath(env.DATABASE_URL)
-  console.log(
-    `no PRECIS_LEDGER_KEY: consent records are linked with the development key in ${devMasterPath(path, 'ledger')}; set PRECIS_LEDGER_KEY in production (docs/consent-ledger.md)`,
-  )
-  return ledgerKeyring(devMasterKey(path, undefined, 'ledger'), previous)
-}
 
 const main = async () => {
   const env = parseEnv(process.env)
@@ -59,7 +26,14 @@ const main = async () => {
     ? [masterFromEnv(env.PRECIS_PREVIOUS_MASTER_KEY, 'PRECIS_PREVIOUS_MASTER_KEY')]
     : []
   const ledgerKeys = ledgerKeysFrom(env)
-  const store = await openStore(env.DATABASE_URL, { master, previousMasters: previous })
+  const store = await openStore(
+    env.DATABASE_URL,
+    { master, previousMasters: previous },
+    {
+      resolverCacheBytes: env.PRECIS_RESOLVER_CACHE_MB && env.PRECIS_RESOLVER_CACHE_MB * 2 ** 20,
+      log: console.log,
+    },
+  )
   if (!master)
     console.log(
       `no PRECIS_MASTER_KEY: personal values are sealed with the development key in ${devMasterPath(sqlitePath(env.DATABASE_URL))}; set PRECIS_MASTER_KEY in production (docs/privacy-keys.md)`,
@@ -82,6 +56,7 @@ const main = async () => {
   const retention = scheduleRetention(
     store,
     sites,
+    ledgerKeys.current,
     { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms).unref() },
     console.log,
   )

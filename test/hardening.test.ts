@@ -2,9 +2,9 @@
 // does not make an origin the collector's own, every answer carries its safety headers, slow
 // requests are cut off, one address cannot hold every connection, and a 413 can be read.
 import { request } from 'node:http'
-import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Collector, DEMO_WRITE_KEY, startCollector } from './support/collector-process.ts'
+import { slowBody as stalled } from './support/slow-client.ts'
 
 let collector: Collector
 beforeAll(async () => {
@@ -88,22 +88,7 @@ describe('slow and oversized requests against the collector process', () => {
     await limited.stop()
   })
 
-  /** A connection from `from` that sends headers and one byte of a 1,000-byte body, then stalls. */
-  const slowBody = (from: string) => {
-    const port = Number(new URL(limited.url).port)
-    const socket = connect({ host: '127.0.0.1', port, localAddress: from })
-    let answer = ''
-    socket.on('data', (chunk) => {
-      answer += chunk
-    })
-    socket.on('error', () => {})
-    socket.write(
-      `POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n{`,
-    )
-    const closed = new Promise<string>((done) => socket.on('close', () => done(answer)))
-    const connected = new Promise<void>((done) => socket.on('connect', () => done()))
-    return { socket, closed, connected }
-  }
+  const slowBody = (from: string) => stalled(limited.url, from)
 
   it('closes slow bodies within the request timeout and caps one address, while others are served', async () => {
     // The attacker's address (127.0.0.2 is loopback too) holds every connection it may.

@@ -38,8 +38,12 @@ describe('retention', () => {
       at('short', 1, 'short-new'),
     ])
     const logs: string[] = []
-    scheduleRetention(store, config, { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms) }, (m) =>
-      logs.push(m),
+    scheduleRetention(
+      store,
+      config,
+      TEST_LEDGER_KEY,
+      { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms) },
+      (m) => logs.push(m),
     )
     await vi.advanceTimersByTimeAsync(0)
     const ids = async (site: string) =>
@@ -60,8 +64,12 @@ describe('retention', () => {
     const old = (await store.issueToken('demo', 'a1', START - 30 * DAY))!
     const live = (await store.issueToken('demo', 'a2', START - 29 * DAY))!
     const logs: string[] = []
-    scheduleRetention(store, config, { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms) }, (m) =>
-      logs.push(m),
+    scheduleRetention(
+      store,
+      config,
+      TEST_LEDGER_KEY,
+      { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms) },
+      (m) => logs.push(m),
     )
     await vi.advanceTimersByTimeAsync(0)
     expect(logs).toEqual(['retention: deleted 1 expired rights tokens'])
@@ -101,8 +109,12 @@ describe('retention', () => {
         TEST_LEDGER_KEY,
       )
     const logs: string[] = []
-    scheduleRetention(store, config, { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms) }, (m) =>
-      logs.push(m),
+    scheduleRetention(
+      store,
+      config,
+      TEST_LEDGER_KEY,
+      { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms) },
+      (m) => logs.push(m),
     )
     await vi.advanceTimersByTimeAsync(0)
     expect(logs).toEqual([

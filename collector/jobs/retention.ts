@@ -1,4 +1,5 @@
 import type { CollectorConfig } from '../config/site-config.ts'
+import type { LedgerKey } from '../ledger/chain.ts'
 import type { Store } from '../store/types.ts'
 
 const DAY = 86_400_000
@@ -8,7 +9,12 @@ const DAY = 86_400_000
  * audit entries) last seen before it, and consent records past the consent retention; resolves to
  * what was deleted: events by site, and the totals of people and consent records.
  */
-export const runRetention = async (store: Store, config: CollectorConfig, now: number) => {
+export const runRetention = async (
+  store: Store,
+  config: CollectorConfig,
+  ledgerKey: LedgerKey,
+  now: number,
+) => {
   const events: Record<string, number> = {}
   let people = 0
   let consent = 0
@@ -16,7 +22,7 @@ export const runRetention = async (store: Store, config: CollectorConfig, now: n
     const before = now - site.retentionDays * DAY
     events[site.id] = await store.deleteEventsBefore(site.id, before)
     people += await store.expirePeople(site.id, before)
-    consent += await store.pruneConsent(site.id, now - site.consentRetentionDays * DAY)
+    consent += await store.pruneConsent(site.id, now - site.consentRetentionDays * DAY, ledgerKey)
   }
   return { events, people, consent }
 }
@@ -33,12 +39,14 @@ export interface Scheduler {
 export const scheduleRetention = (
   store: Store,
   config: CollectorConfig,
+  /** Keys the anchor pruning leaves (ledger/chain.ts). */
+  ledgerKey: LedgerKey,
   scheduler: Scheduler,
   log: (message: string) => void,
 ) => {
   const run = () =>
     Promise.all([
-      runRetention(store, config, scheduler.now()),
+      runRetention(store, config, ledgerKey, scheduler.now()),
       // Expired rights tokens are of no use to anyone: their rows go too (identity/tokens.ts).
       store.deleteExpiredTokens(scheduler.now()),
     ]).then(

@@ -7,6 +7,7 @@ import {
   hashRecord,
   type LedgerKey,
   linkRecord,
+  makeCheckpoint,
   verifyChain,
 } from './chain.ts'
 import { ledgerKey, ledgerKeyring } from './keys.ts'
@@ -99,23 +100,61 @@ describe('consent chain', () => {
     })
   })
 
-  it('accepts records made before keying only as the beginning, which the first keyed link protects', () => {
-    expect(verifyChain(chain(5, { unkeyed: 2 }), KEYS)).toEqual({ ok: true, records: 5, unkeyed: 2 })
+  it('accepts records made before keying only as the beginning, and only as far as a genuine seal', () => {
+    const legacy = chain(5, { unkeyed: 2 })
+    const seal = makeCheckpoint(NEXT, 'demo', legacy[1]!)
+    const sealed = { site: 'demo', seal }
+    expect(verifyChain(legacy, KEYS, sealed)).toEqual({ ok: true, records: 5, unkeyed: 2 })
+    // Unsealed, an unkeyed beginning is what anyone could have written: a whole chain rewritten
+    // with the old formula, say. A seal for another site, or forged, counts as none.
+    const forgedSeal = makeCheckpoint(ledgerKey(Buffer.alloc(32, 9)), 'demo', legacy[1]!)
+    for (const bounds of [
+      undefined,
+      { site: 'other', seal },
+      { site: 'demo', seal: { ...forgedSeal, keyId: NEXT.id } },
+    ])
+      expect(verifyChain(legacy, KEYS, bounds)).toMatchObject({
+        ok: false,
+        brokenAt: { seq: 1, reason: 'unkeyed record without a seal' },
+      })
     // Downgrading a keyed record to the old formula is forgery.
     const records = chain(5, { unkeyed: 2 })
     const r = { ...records[3]!, keyId: null, binding: null }
     records[3] = { ...r, hash: hashRecord(r.prevHash, 4, r) }
-    expect(verifyChain(records, KEYS)).toMatchObject({
+    expect(verifyChain(records, KEYS, sealed)).toMatchObject({
       ok: false,
       brokenAt: { seq: 4, reason: 'unkeyed record after keyed ones' },
     })
-    // Rewriting an unkeyed record breaks the first keyed link after it.
+    // Rewriting a sealed record, hashes recomputed, no longer ends where the seal says.
     const early = chain(5, { unkeyed: 2 })
     const e = { ...early[1]!, gpc: true }
     early[1] = { ...e, hash: hashRecord(e.prevHash, 2, e) }
-    expect(verifyChain(early, KEYS)).toMatchObject({
+    expect(verifyChain(early, KEYS, sealed)).toMatchObject({
       ok: false,
-      brokenAt: { seq: 3, reason: 'link mismatch' },
+      brokenAt: { seq: 2, reason: 'seal mismatch' },
+    })
+    // Records the seal vouched for, cut off the end.
+    expect(verifyChain(legacy.slice(0, 1), KEYS, sealed)).toMatchObject({
+      ok: false,
+      brokenAt: { seq: 2, reason: 'missing record' },
+    })
+  })
+
+  it('takes an anchor made by the key, or made before keying and sealed', () => {
+    const whole = chain(5)
+    const kept = whole.slice(2)
+    const anchor = makeCheckpoint(KEY, 'demo', whole[1]!)
+    expect(verifyChain(kept, KEYS, { site: 'demo', anchor })).toEqual({ ok: true, records: 3, unkeyed: 0 })
+    // Records deleted from the beginning with an anchor written by hand.
+    const handmade = { seq: 2, hash: whole[1]!.hash, keyId: null, mac: null }
+    expect(verifyChain(kept, KEYS, { site: 'demo', anchor: handmade })).toMatchObject({
+      brokenAt: { seq: 2, reason: 'anchor not genuine' },
+    })
+    const seal = makeCheckpoint(KEY, 'demo', handmade)
+    expect(verifyChain(kept, KEYS, { site: 'demo', anchor: handmade, seal })).toMatchObject({ ok: true })
+    const moved = { ...handmade, seq: 1 }
+    expect(verifyChain(whole.slice(1), KEYS, { site: 'demo', anchor: moved, seal })).toMatchObject({
+      ok: false,
     })
   })
 

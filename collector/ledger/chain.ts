@@ -72,63 +72,105 @@ export const linkRecord = (key: LedgerKey, prevHash: string, seq: number, f: Con
     .update(JSON.stringify(['precis-ledger-v2', key.id, prevHash, seq, ...fieldList(f), f.binding]))
     .digest('hex')
 
+/**
+ * A keyed statement about a site's chain: "record `seq` had link `hash`". Retention leaves one as
+ * the chain's anchor when it prunes the beginning; `npm run ledger -- seal` leaves one as the seal
+ * that vouches for records linked before the chain was keyed. Without the key nobody can make one.
+ */
+export interface ChainCheckpoint {
+  seq: number
+  hash: string
+  /** Null in anchors made before the chain was keyed. */
+  keyId: string | null
+  mac: string | null
+}
+
+const checkpointMac = (key: LedgerKey, site: string, seq: number, hash: string) =>
+  createHmac('sha256', key.key)
+    .update(JSON.stringify(['precis-ledger-checkpoint-v1', key.id, site, seq, hash]))
+    .digest('hex')
+
+export const makeCheckpoint = (
+  key: LedgerKey,
+  site: string,
+  { seq, hash }: { seq: number; hash: string },
+): ChainCheckpoint => ({ seq, hash, keyId: key.id, mac: checkpointMac(key, site, seq, hash) })
+
+const genuine = (keys: ReadonlyMap<string, LedgerKey>, site: string, c: ChainCheckpoint | undefined) => {
+  const key = c?.keyId ? keys.get(c.keyId) : undefined
+  return !!(c?.mac && key && sameHex(checkpointMac(key, site, c.seq, c.hash), c.mac))
+}
+
+/** Where a site's chain starts (retention's anchor) and what vouches for its unkeyed records. */
+export interface ChainBounds {
+  site: string
+  anchor?: ChainCheckpoint | undefined
+  seal?: ChainCheckpoint | undefined
+}
+
 export type BrokenReason =
   | 'missing record'
   | 'link mismatch'
   | 'hash mismatch'
   | 'unknown key'
   | 'unkeyed record after keyed ones'
+  | 'unkeyed record without a seal'
+  | 'seal mismatch'
+  | 'anchor not genuine'
 
 export type Verdict =
   | { ok: true; records: number; unkeyed: number }
   | { ok: false; records: number; unkeyed: number; brokenAt: { seq: number; reason: BrokenReason } }
 
-/** Where a chain starts once retention pruned its beginning: the last pruned record's seq and hash. */
-export interface ChainAnchor {
-  seq: number
-  hash: string
-}
-
 /**
  * Walks a site's chain in seq order and reports the first link that is not genuine: an edited
  * record no longer matches its link, a deleted one leaves a gap in seq and a dangling prevHash, a
- * record linked by a key the keyring does not hold (or forged without one) fails its HMAC. Records
- * made before the chain was keyed carry no key id and are accepted only as its beginning: they are
- * protected by the first keyed link after them, which covers their hash (`unkeyed` counts them).
- * (Cutting records off the end leaves a valid shorter chain: keep the latest hash elsewhere to
- * detect that.) A chain whose beginning retention pruned starts after its anchor.
+ * record linked by a key the keyring does not hold (or forged without one) fails its HMAC.
+ * Records linked before the chain was keyed carry no key id: they are accepted only as the
+ * chain's beginning and only up to a genuine seal, whose hash must be theirs (`unkeyed` counts
+ * them). A chain whose beginning retention pruned starts after its anchor, which must be genuine
+ * too (or, made before keying, sealed). Cutting records off the end leaves a valid shorter chain:
+ * keep the latest hash elsewhere to detect that.
  */
 export const verifyChain = (
   records: readonly ConsentRecord[],
   keys: ReadonlyMap<string, LedgerKey>,
-  anchor?: ChainAnchor,
+  bounds?: ChainBounds,
 ): Verdict => {
+  const { anchor, seal: claimed } = bounds ?? {}
+  const seal = bounds && genuine(keys, bounds.site, claimed) ? claimed : undefined
+  const sealedThrough = seal?.seq ?? 0
   let prev = anchor?.hash ?? GENESIS
   let unkeyed = 0
   let keyed = false
   const first = (anchor?.seq ?? 0) + 1
+  const broken = (seq: number, reason: BrokenReason) =>
+    ({ ok: false, records: records.length, unkeyed, brokenAt: { seq, reason } }) as const
+  if (anchor && bounds && !genuine(keys, bounds.site, anchor)) {
+    const sealedAnchor = anchor.keyId === null && sealedThrough >= anchor.seq
+    if (!sealedAnchor || (seal!.seq === anchor.seq && seal!.hash !== anchor.hash))
+      return broken(anchor.seq, 'anchor not genuine')
+  }
   for (const [i, r] of records.entries()) {
-    const broken = (reason: BrokenReason) =>
-      ({
-        ok: false,
-        records: records.length,
-        unkeyed,
-        brokenAt: { seq: reason === 'missing record' ? first + i : r.seq, reason },
-      }) as const
-    if (r.seq !== first + i) return broken('missing record')
-    if (r.prevHash !== prev) return broken('link mismatch')
+    if (r.seq !== first + i) return broken(first + i, 'missing record')
+    if (r.prevHash !== prev) return broken(r.seq, 'link mismatch')
     if (r.keyId === null) {
-      if (keyed) return broken('unkeyed record after keyed ones')
-      if (hashRecord(r.prevHash, r.seq, r) !== r.hash) return broken('hash mismatch')
+      if (keyed) return broken(r.seq, 'unkeyed record after keyed ones')
+      if (r.seq > sealedThrough) return broken(r.seq, 'unkeyed record without a seal')
+      if (hashRecord(r.prevHash, r.seq, r) !== r.hash) return broken(r.seq, 'hash mismatch')
       unkeyed++
     } else {
       const key = keys.get(r.keyId)
-      if (!key) return broken('unknown key')
-      if (!sameHex(linkRecord(key, r.prevHash, r.seq, r), r.hash)) return broken('hash mismatch')
+      if (!key) return broken(r.seq, 'unknown key')
+      if (!sameHex(linkRecord(key, r.prevHash, r.seq, r), r.hash)) return broken(r.seq, 'hash mismatch')
       keyed = true
     }
+    if (r.seq === sealedThrough && r.hash !== seal!.hash) return broken(r.seq, 'seal mismatch')
     prev = r.hash
   }
+  // A seal past the last record: records it vouched for were cut off the end.
+  const last = first + records.length - 1
+  if (sealedThrough > last) return broken(last + 1, 'missing record')
   return { ok: true, records: records.length, unkeyed }
 }
 

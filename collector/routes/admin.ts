@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { Sites } from '../config/sites.ts'
 import { ApiError } from '../errors.ts'
 import type { SiteRules } from '../identity/types.ts'
-import { verifyChain } from '../ledger/chain.ts'
+import { verifySite } from '../ledger/audit.ts'
 import type { LedgerKeyring } from '../ledger/keys.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { Store } from '../store/types.ts'
@@ -56,12 +56,7 @@ export const adminRoutes = ({
   /** Walks the site's consent chain and reports the first link that is not genuine (ledger/chain.ts). */
   app.get('/consent/verify', async (c) => {
     const site = siteOf(c.req.query())
-    const [records, anchor] = await Promise.all([store.consentChain(site), store.consentAnchor(site)])
-    return c.json({
-      site,
-      ...verifyChain(records, ledgerKeys.byId, anchor),
-      ...(anchor ? { prunedThrough: anchor.seq } : {}),
-    })
+    return c.json(await verifySite(store, site, ledgerKeys))
   })
 
   /** Every record of one consent id: what the visitor chose, when, under which policy and texts. */

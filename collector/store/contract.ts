@@ -1,9 +1,10 @@
 // The Store contract: every adapter runs this suite (see sqlite.test.ts). Import it from a
 // *.test.ts file with a factory that returns a fresh, empty store.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { verifySite } from '../ledger/audit.ts'
 import { bindingOf, ConsentProofError } from '../ledger/binding.ts'
-import { type ConsentFields, verifyChain } from '../ledger/chain.ts'
-import { TEST_LEDGER_KEY, TEST_LEDGER_KEYS } from '../ledger/testing.ts'
+import { type ConsentFields, makeCheckpoint, verifyChain } from '../ledger/chain.ts'
+import { TEST_LEDGER_KEY, TEST_LEDGER_KEYRING, TEST_LEDGER_KEYS } from '../ledger/testing.ts'
 import type { Store, StoredEvent } from './types.ts'
 
 export const makeRow = (overrides: Partial<StoredEvent> = {}): StoredEvent => {
@@ -23,6 +24,8 @@ export const makeRow = (overrides: Partial<StoredEvent> = {}): StoredEvent => {
 }
 
 export { TEST_LEDGER_KEY, TEST_LEDGER_KEYS }
+
+const KEY = TEST_LEDGER_KEY
 
 /** A record's fields; its binding is that of a secret named after its consent id. */
 export const consentFields = (overrides: Partial<ConsentFields> = {}): ConsentFields => {
@@ -173,26 +176,51 @@ export const describeStoreContract = (name: string, open: () => Promise<Store>) 
         consentFields({ site: 'other', receivedAt: 1_700_000_000_000 }),
         TEST_LEDGER_KEY,
       )
+      const prune = (days: number) => store.pruneConsent('demo', 1_700_000_000_000 + days * 86_400_000, KEY)
       expect(await store.consentAnchor('demo')).toBeUndefined()
-      expect(await store.pruneConsent('demo', 1_700_000_000_000 + 5 * 86_400_000)).toBe(3)
+      expect(await prune(5)).toBe(3)
       const chain = await store.consentChain('demo')
       const anchor = (await store.consentAnchor('demo'))!
       expect(chain.map((r) => r.seq)).toEqual([4, 5])
-      expect(anchor).toEqual({ seq: 3, hash: chain[0]!.prevHash })
-      expect(verifyChain(chain, TEST_LEDGER_KEYS, anchor)).toEqual({ ok: true, records: 2, unkeyed: 0 })
-      // Without its anchor the pruned chain does not pass for a whole one.
+      expect(anchor).toEqual(makeCheckpoint(KEY, 'demo', { seq: 3, hash: chain[0]!.prevHash }))
+      expect(await verifySite(store, 'demo', TEST_LEDGER_KEYRING)).toEqual({
+        site: 'demo',
+        ok: true,
+        records: 2,
+        unkeyed: 0,
+        prunedThrough: 3,
+      })
+      // Without its anchor the pruned chain does not pass for a whole one; a forged one fails.
       expect(verifyChain(chain, TEST_LEDGER_KEYS).ok).toBe(false)
+      const forged = { ...anchor, mac: anchor.mac!.replace(/^./, (c) => (c === '0' ? '1' : '0')) }
+      expect(verifyChain(chain, TEST_LEDGER_KEYS, { site: 'demo', anchor: forged })).toMatchObject({
+        brokenAt: { seq: 3, reason: 'anchor not genuine' },
+      })
       // Nothing else is touched; a second run with nothing to prune changes nothing.
-      expect(await store.pruneConsent('demo', 1_700_000_000_000 + 5 * 86_400_000)).toBe(0)
+      expect(await prune(5)).toBe(0)
       expect((await store.consentChain('other')).length).toBe(1)
       expect(await store.consentHistory('demo', 'c1')).toEqual([])
       // Appends go on from the kept head; pruning again moves the anchor.
       await at(20)
-      expect(await store.pruneConsent('demo', 1_700_000_000_000 + 15 * 86_400_000)).toBe(2)
-      expect(await store.consentAnchor('demo')).toMatchObject({ seq: 5 })
-      expect(
-        verifyChain(await store.consentChain('demo'), TEST_LEDGER_KEYS, await store.consentAnchor('demo')),
-      ).toEqual({ ok: true, records: 1, unkeyed: 0 })
+      expect(await prune(15)).toBe(2)
+      expect(await store.consentAnchor('demo')).toMatchObject({ seq: 5, keyId: KEY.id })
+      expect(await verifySite(store, 'demo', TEST_LEDGER_KEYRING)).toMatchObject({ ok: true, records: 1 })
+    })
+
+    it('keeps one seal per site; a later one replaces it', async () => {
+      expect(await store.consentSeal('demo')).toBeUndefined()
+      const first = makeCheckpoint(KEY, 'demo', await store.appendConsent(consentFields(), KEY))
+      await store.sealConsent('demo', first)
+      await store.sealConsent('demo', first)
+      expect(await store.consentSeal('demo')).toEqual(first)
+      expect(await store.consentSeal('other')).toBeUndefined()
+      const later = makeCheckpoint(KEY, 'demo', await store.appendConsent(consentFields(), KEY))
+      await store.sealConsent('demo', later)
+      expect(await store.consentSeal('demo')).toEqual(later)
+      expect(await verifySite(store, 'demo', TEST_LEDGER_KEYRING)).toMatchObject({
+        ok: true,
+        sealedThrough: 2,
+      })
     })
 
     it('keeps the chain linear under concurrent appends', async () => {

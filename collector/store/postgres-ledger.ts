@@ -2,12 +2,13 @@
 // store/sqlite-consent-stats.ts do on SQLite).
 import { checkBinding } from '../ledger/binding.ts'
 import {
-  type ChainAnchor,
+  type ChainCheckpoint,
   type ConsentFields,
   type ConsentRecord,
   GENESIS,
   type LedgerKey,
   linkRecord,
+  makeCheckpoint,
 } from '../ledger/chain.ts'
 import { type ConsentRow, fromConsentRow } from '../ledger/record-row.ts'
 import type { Migration, Sql } from './postgres-schema.ts'
@@ -64,23 +65,45 @@ export const LEDGER_MIGRATIONS: Migration[] = [
     name: 'ledger/3',
     sql: 'ALTER TABLE consent_records ADD COLUMN binding TEXT, ADD COLUMN key_id TEXT',
   },
+  // Keyed checkpoints: retention's anchors, and the seal of records linked before keying.
+  {
+    name: 'ledger/4',
+    sql: `ALTER TABLE consent_anchors ADD COLUMN key_id TEXT, ADD COLUMN mac TEXT;
+      CREATE TABLE consent_seals (site TEXT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL,
+        key_id TEXT NOT NULL, mac TEXT NOT NULL)`,
+  },
 ]
 
+const checkpointOf = async (rows: Promise<ChainCheckpoint[]>) => (await rows)[0]
+
 export const postgresLedger = (sql: Sql) => ({
-  consentAnchor: async (site: string) =>
-    (await sql<ChainAnchor[]>`SELECT seq::int AS seq, hash FROM consent_anchors WHERE site = ${site}`)[0],
+  consentAnchor: (site: string) =>
+    checkpointOf(sql<ChainCheckpoint[]>`
+      SELECT seq::int AS seq, hash, key_id AS "keyId", mac FROM consent_anchors WHERE site = ${site}`),
+  consentSeal: (site: string) =>
+    checkpointOf(sql<ChainCheckpoint[]>`
+      SELECT seq::int AS seq, hash, key_id AS "keyId", mac FROM consent_seals WHERE site = ${site}`),
+  sealConsent: async (site: string, s: ChainCheckpoint) => {
+    await sql`INSERT INTO consent_seals (site, seq, hash, key_id, mac)
+      VALUES (${site}, ${s.seq}, ${s.hash}, ${s.keyId}, ${s.mac})
+      ON CONFLICT (site) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, key_id = excluded.key_id,
+        mac = excluded.mac`
+  },
   // Under the site's append lock, as sqlite-ledger.ts prunes.
-  pruneConsent: (site: string, before: number): Promise<number> =>
+  pruneConsent: (site: string, before: number, key: LedgerKey): Promise<number> =>
     sql.begin(async (tx) => {
       await tx`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.consent.' || ${site}))`
-      const [last] = await tx<ChainAnchor[]>`
+      const [last] = await tx<{ seq: number; hash: string }[]>`
         SELECT seq::int AS seq, hash FROM consent_records WHERE site = ${site} AND seq < coalesce(
           (SELECT min(seq) FROM consent_records WHERE site = ${site} AND received_at >= ${before}),
           9223372036854775807)
         ORDER BY seq DESC LIMIT 1`
       if (!last) return 0
-      await tx`INSERT INTO consent_anchors (site, seq, hash) VALUES (${site}, ${last.seq}, ${last.hash})
-        ON CONFLICT (site) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`
+      const a = makeCheckpoint(key, site, last)
+      await tx`INSERT INTO consent_anchors (site, seq, hash, key_id, mac)
+        VALUES (${site}, ${a.seq}, ${a.hash}, ${a.keyId}, ${a.mac})
+        ON CONFLICT (site) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, key_id = excluded.key_id,
+          mac = excluded.mac`
       return (await tx`DELETE FROM consent_records WHERE site = ${site} AND seq <= ${last.seq}`).count
     }),
   appendConsent: (f: ConsentFields, key: LedgerKey): Promise<ConsentRecord> =>

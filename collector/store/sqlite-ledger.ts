@@ -1,12 +1,13 @@
 import type Database from 'better-sqlite3'
 import { checkBinding } from '../ledger/binding.ts'
 import {
-  type ChainAnchor,
+  type ChainCheckpoint,
   type ConsentFields,
   type ConsentRecord,
   GENESIS,
   type LedgerKey,
   linkRecord,
+  makeCheckpoint,
 } from '../ledger/chain.ts'
 import { type ConsentRow, fromConsentRow } from '../ledger/record-row.ts'
 
@@ -58,8 +59,18 @@ export const sqliteLedger = (db: Database.Database) => {
     'SELECT * FROM consent_records WHERE site = ? AND consent_id = ? ORDER BY seq',
   )
   const all = db.prepare<[string], ConsentRow>('SELECT * FROM consent_records WHERE site = ? ORDER BY seq')
-  const anchor = db.prepare<[string], ChainAnchor>('SELECT seq, hash FROM consent_anchors WHERE site = ?')
-  const prune = db.transaction((site: string, before: number) => {
+  const checkpoint = (table: 'consent_anchors' | 'consent_seals') =>
+    db.prepare<[string], ChainCheckpoint>(
+      `SELECT seq, hash, key_id AS keyId, mac FROM ${table} WHERE site = ?`,
+    )
+  const anchor = checkpoint('consent_anchors')
+  const seal = checkpoint('consent_seals')
+  const keepSeal = db.prepare(
+    `INSERT INTO consent_seals (site, seq, hash, key_id, mac) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (site) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, key_id = excluded.key_id,
+       mac = excluded.mac`,
+  )
+  const prune = db.transaction((site: string, before: number, key: LedgerKey) => {
     // The first record received from `before` on ends the beginning that may go (clocks of several
     // collectors may disagree a little: a later record received "earlier" waits for the next run).
     const kept = db
@@ -68,20 +79,26 @@ export const sqliteLedger = (db: Database.Database) => {
       )
       .get(site, before)?.seq
     const last = db
-      .prepare<[string, number], ChainAnchor>(
+      .prepare<[string, number], { seq: number; hash: string }>(
         'SELECT seq, hash FROM consent_records WHERE site = ? AND seq < ? ORDER BY seq DESC LIMIT 1',
       )
       .get(site, kept ?? Number.MAX_SAFE_INTEGER)
     if (!last) return 0
+    const a = makeCheckpoint(key, site, last)
     db.prepare(
-      `INSERT INTO consent_anchors (site, seq, hash) VALUES (?, ?, ?)
-       ON CONFLICT (site) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
-    ).run(site, last.seq, last.hash)
+      `INSERT INTO consent_anchors (site, seq, hash, key_id, mac) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (site) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, key_id = excluded.key_id,
+         mac = excluded.mac`,
+    ).run(site, a.seq, a.hash, a.keyId, a.mac)
     return db.prepare('DELETE FROM consent_records WHERE site = ? AND seq <= ?').run(site, last.seq).changes
   })
   return {
     consentAnchor: async (site: string) => anchor.get(site),
-    pruneConsent: async (site: string, before: number) => prune.immediate(site, before),
+    pruneConsent: async (site: string, before: number, key: LedgerKey) => prune.immediate(site, before, key),
+    consentSeal: async (site: string) => seal.get(site),
+    sealConsent: async (site: string, s: ChainCheckpoint) => {
+      keepSeal.run(site, s.seq, s.hash, s.keyId, s.mac)
+    },
     appendConsent: async (fields: ConsentFields, key: LedgerKey) => append.immediate(fields, key),
     consentHistory: async (site: string, consentId: string) =>
       history.all(site, consentId).map(fromConsentRow),

@@ -146,6 +146,11 @@ const MIGRATIONS = [
   // Consent ids bound to their browser's secret, and links keyed by the ledger key (ledger/).
   `ALTER TABLE consent_records ADD COLUMN binding TEXT;
    ALTER TABLE consent_records ADD COLUMN key_id TEXT;`,
+  // Keyed checkpoints: retention's anchors, and the seal of records linked before keying.
+  `ALTER TABLE consent_anchors ADD COLUMN key_id TEXT;
+   ALTER TABLE consent_anchors ADD COLUMN mac TEXT;
+   CREATE TABLE consent_seals (site TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL,
+     key_id TEXT NOT NULL, mac TEXT NOT NULL);`,
 ]
 
 const migrate = (db: Database.Database) => {
@@ -238,6 +243,10 @@ export interface SqliteOptions {
   master?: MasterKey
   /** Retiring masters during a rotation: unwrap only. */
   previousMasters?: readonly MasterKey[]
+  /** The identity resolver's cache budget (PRECIS_RESOLVER_CACHE_MB; default in sqlite-resolver.ts). */
+  resolverCacheBytes?: number | undefined
+  /** Where the resolver thread says, when it closes, how full its cache got. */
+  log?: ((line: string) => void) | undefined
 }
 
 /** How often resolution also brings the experiment rows up to date (ms, by its `now`). */
@@ -265,11 +274,20 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
     master: options.master ?? (inMemory ? masterKey(randomBytes(32)) : devMasterKey(path)),
     previous: options.previousMasters ?? [],
   })
-  const identity = sqliteIdentity(db, newId, resolverDb, (site, ids) =>
-    forgetSubjects(keys, secret, site, ids),
+  const identity = sqliteIdentity(
+    db,
+    newId,
+    resolverDb,
+    (site, ids) => forgetSubjects(keys, secret, site, ids),
+    options.resolverCacheBytes,
   )
   const thread =
-    !inMemory && options.resolverThread ? resolverThread(path, identity.resolveIdentities) : undefined
+    !inMemory && options.resolverThread
+      ? resolverThread(path, identity.resolveIdentities, {
+          cacheBytes: options.resolverCacheBytes,
+          log: options.log,
+        })
+      : undefined
 
   const list = db.prepare<[string, number], EventRow>(
     'SELECT * FROM events WHERE site = ? ORDER BY received_at DESC, id DESC LIMIT ?',

@@ -1,7 +1,7 @@
 import type { EventType } from '../../sdk/rules/event-schema.ts'
 import type { ExperimentStore } from '../experiments/types.ts'
 import type { IdentityStore, SiteRules } from '../identity/types.ts'
-import type { ChainAnchor, ConsentFields, ConsentRecord, LedgerKey } from '../ledger/chain.ts'
+import type { ChainCheckpoint, ConsentFields, ConsentRecord, LedgerKey } from '../ledger/chain.ts'
 import type { Pseudonymize } from '../privacy/pseudonyms.ts'
 import type { PersonalizationStore } from '../segments/types.ts'
 
@@ -99,13 +99,17 @@ export interface Store extends IdentityStore, PersonalizationStore, ExperimentSt
   /** Every record of a site, in seq order (to verify the chain). */
   consentChain(site: string): Promise<ConsentRecord[]>
   /** Where the site's chain starts after retention pruned its beginning (verifyChain's anchor). */
-  consentAnchor(site: string): Promise<ChainAnchor | undefined>
+  consentAnchor(site: string): Promise<ChainCheckpoint | undefined>
   /**
    * Consent retention: deletes the longest beginning of the site's chain received before `before`
-   * (epoch ms), recording the last deleted record's seq and hash as the chain's anchor, so what is
-   * kept still verifies; resolves to how many records went.
+   * (epoch ms), recording the last deleted record's seq and hash, keyed with `key`, as the chain's
+   * anchor, so what is kept still verifies; resolves to how many records went.
    */
-  pruneConsent(site: string, before: number): Promise<number>
+  pruneConsent(site: string, before: number, key: LedgerKey): Promise<number>
+  /** The seal that vouches for the site's records linked before the chain was keyed. */
+  consentSeal(site: string): Promise<ChainCheckpoint | undefined>
+  /** Keeps the site's seal (replacing an earlier one). */
+  sealConsent(site: string, seal: ChainCheckpoint): Promise<void>
   /**
    * Each consent id's latest record before `until` (epoch ms), if received from `since` on,
    * summed per UTC day of that record and source (SQLite: store/sqlite-consent-stats.ts).

@@ -2,12 +2,15 @@
 // (429 with Retry-After, and accepted again after waiting that long), disallowed origins, missing
 // and wrong write keys, what the public key may not do (events without a consent stamp, imports)
 // and a server key from a page, the admin API without or with a wrong token, and oversized inputs.
-// Each is refused with its status and code, nothing is a 5xx, and the refusal counters the admin
-// API reports match the refusals the drill received.
+// Attacks on other people's consent and rights (abuse-people.ts), and a slow-body attack from one
+// address while another is served. Each is refused (or detected) with its status and code,
+// nothing is a 5xx, and the refusal counters the admin API reports match the refusals received.
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startServer, stop } from '../bench/server-load.ts'
+import { slowBody } from '../support/slow-client.ts'
+import { forgeConsent, type Reply, rewriteChain, squatTokens } from './abuse-people.ts'
 import type { Drill, DrillMode } from './drill.ts'
 
 const ADMIN_TOKEN = 'abuse-drill-admin-token-0123'
@@ -38,12 +41,6 @@ const track = (writeKey: string | undefined, n: number) => ({
   context: { consent: { categoryPreferences: GRANTED } },
   ...(writeKey === undefined ? {} : { writeKey }),
 })
-
-interface Reply {
-  status: number
-  code: string | undefined
-  retryAfter: string | null
-}
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
@@ -88,16 +85,17 @@ export const drill: Drill = {
     const failures: string[] = []
     const replies: Reply[] = []
     let n = 0
-    const send = async (path: string, init: RequestInit = {}): Promise<Reply> => {
+    const send = async (path: string, init: RequestInit = {}) => {
       const res = await fetch(`${url}${path}`, init)
       const text = await res.text()
-      let code: string | undefined
+      let body: unknown
       try {
-        code = (JSON.parse(text) as { error?: { code?: string } }).error?.code
+        body = JSON.parse(text)
       } catch {}
+      const code = (body as { error?: { code?: string } } | undefined)?.error?.code
       const reply = { status: res.status, code, retryAfter: res.headers.get('retry-after') }
       replies.push(reply)
-      return reply
+      return { ...reply, body }
     }
     const post = (body: unknown, headers: Record<string, string> = {}) =>
       send('/v1/track', {
@@ -225,6 +223,20 @@ export const drill: Drill = {
           post({ ...track(KEYS.perIp, ++n), properties: { pad: 'x'.repeat(2_000_000) } }),
         ])
       }
+      const attack = {
+        writeKey: KEYS.write,
+        site: 'keys',
+        origin: SHOP,
+        dbPath: join(dir, 'precis.db'),
+        flood: plan.flood,
+        send,
+        admin: (path: string) => admin(path),
+        failures,
+      }
+      const victim = await forgeConsent(attack)
+      const verdicts = await rewriteChain(attack, victim)
+      await squatTokens(attack)
+      const slow = await slowBodies(config, dir, plan.flood, failures)
       const after = (await (await fetch(`${url}/admin/api/refusals`, authorized())).json()) as Counters
       // What the drill saw, by code; the 431s never reached the app, so no counter has them.
       const seen: Record<string, number> = {}
@@ -249,6 +261,8 @@ export const drill: Drill = {
           'other 4xx': status((s) => s >= 400 && s < 500 && ![401, 403, 429].includes(s)),
           '5xx': fives,
           'counters match': match ? 'yes' : 'no',
+          'rewritten chain': verdicts.join(' / '),
+          'slow bodies held / cut at once / honest served': `${slow.held} / ${slow.cut} / ${slow.served}`,
         },
         failures,
       }
@@ -262,3 +276,41 @@ type Counters = { since: string; counts: Record<string, number> }
 const authorized = () => ({ headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
 const sorted = (o: Record<string, number>) =>
   Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)))
+
+/**
+ * One address holds every connection it may with uploads that stall, and tries more; meanwhile
+ * an honest client elsewhere sends batches. The extra connections are closed at once, the held
+ * ones answered 408 and closed at the request timeout, and every honest batch is stored.
+ */
+const slowBodies = async (config: string, dir: string, honest: number, failures: string[]) => {
+  const cap = 8
+  const { url, child } = await startServer(['collector/node.ts'], {
+    PRECIS_CONFIG: config,
+    DATABASE_URL: `sqlite:${join(dir, 'slow.db')}`,
+    PRECIS_REQUEST_TIMEOUT_MS: '4000',
+    PRECIS_MAX_CONNECTIONS_PER_ADDRESS: String(cap),
+  })
+  try {
+    const held = Array.from({ length: cap }, () => slowBody(url, '127.0.0.2'))
+    await Promise.all(held.map((h) => h.connected))
+    const extra = await Promise.all(Array.from({ length: cap }, () => slowBody(url, '127.0.0.2').closed))
+    const cut = extra.filter((answer) => answer === '').length
+    if (cut !== cap) failures.push(`slow bodies: ${cap - cut} connections over the cap were served`)
+    let served = 0
+    for (let i = 0; i < honest; i++) {
+      const res = await fetch(`${url}/v1/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: SHOP },
+        body: JSON.stringify({ writeKey: KEYS.write, batch: [track(undefined, i)] }),
+      })
+      if (res.status === 200) served++
+    }
+    if (served !== honest) failures.push(`slow bodies: ${honest - served} honest batches not served`)
+    const answers = await Promise.all(held.map((h) => h.closed))
+    const timedOut = answers.filter((a) => a.startsWith('HTTP/1.1 408')).length
+    if (timedOut !== cap) failures.push(`slow bodies: ${cap - timedOut} held connections not answered 408`)
+    return { held: cap, cut, served }
+  } finally {
+    await stop(child)
+  }
+}
