@@ -28,3 +28,34 @@ describe('lint rule for sdk/rules', () => {
     expect(result.status).toBe(0)
   })
 })
+
+// Layering: what may import what. Each rule refuses the crossing and allows the permitted path.
+describe('layering rules', () => {
+  const imports = (from: string) => `import { x } from '${from}'\nexport const probe = x\n`
+  it.each([
+    ['sdk/core', '../browser/delivery.ts', 'a core folder is pure logic'],
+    ['consent/core', '../ui/banner.ts', 'a core folder is pure logic'],
+    ['sdk/rules', '../browser/start.ts', 'a core folder is pure logic'],
+    ['consent/browser', '../../sdk/core/tracker.ts', 'consent/ stands alone'],
+    // consent/core falls under two rules (biome: a later override replaces a rule's options).
+    ['consent/core', '../../sdk/rules/segments.ts', 'consent/ stands alone'],
+    ['collector/ledger', '../../sdk/browser/delivery.ts', 'collector/ reaches outside itself only'],
+    ['collector/routes', '../../consent/ui/banner.ts', 'collector/ reaches outside itself only'],
+    ['collector', '../test/support/prng.ts', 'collector/ reaches outside itself only'],
+  ])('refuses %s importing %s', (dir, from, message) => {
+    const result = lint(dir, imports(from))
+    expect(result.status).not.toBe(0)
+    expect(result.output).toContain(message)
+  })
+
+  it.each([
+    ['sdk/browser', '../core/tracker.ts'],
+    ['consent/browser', '../core/state.ts'],
+    ['collector/ledger', '../../consent/core/state.ts'],
+    ['collector/routes', '../../sdk/rules/segments.ts'],
+  ])('allows %s importing %s', (dir, from) => {
+    const result = lint(dir, imports(from))
+    expect(result.output).not.toContain('noRestrictedImports')
+    expect(result.status).toBe(0)
+  })
+})
