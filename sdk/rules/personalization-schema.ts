@@ -1,8 +1,8 @@
 // The site config's personalization section: segments, content slots, the local history and RFM.
 // The collector validates with it; the SDK takes its types only (zod stays out of the bundle).
 import { z } from 'zod'
+import { BEHAVIOUR_KEYS, type BehaviourKey } from './behaviour.ts'
 import { isSafeUrl } from './content.ts'
-import { BEHAVIOUR_KEYS, type BehaviourKey } from './segments.ts'
 
 const key = z
   .string()

@@ -1,5 +1,7 @@
 // Segments: named rules over a visitor's attributes and behaviour, evaluated the same way in the
 // browser (local history) and in the collector (a profile's stored events, across devices).
+
+import { BEHAVIOUR_KEYS, type BehaviourKey } from './behaviour.ts'
 import { evalCondition, type SavedGroups } from './conditions.ts'
 import type { Personalization, RfmConfig } from './personalization-schema.ts'
 
@@ -10,8 +12,6 @@ export interface HistoryEntry {
   p?: Record<string, unknown>
 }
 
-export const BEHAVIOUR_KEYS = ['count', 'recency', 'frequency', 'monetary', 'top', 'rfm'] as const
-export type BehaviourKey = (typeof BEHAVIOUR_KEYS)[number]
 export type Rule = Record<string, unknown>
 
 interface Filter {
