@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { PERSONALIZATION } from '../segments/testing.ts'
+import { PERSONALIZATION } from '../../test/support/personalization.ts'
 import { ConfigError, loadConfig, parseConfig } from './site-config.ts'
 
 const site = { id: 'demo', writeKey: 'demo-write-key', allowedOrigins: ['https://shop.example'] }

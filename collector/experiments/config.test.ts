@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { PERSONALIZATION } from '../../test/support/personalization.ts'
 import { ConfigError, parseConfig } from '../config/site-config.ts'
-import { PERSONALIZATION } from '../segments/testing.ts'
 
 const site = { id: 'demo', writeKey: 'demo-write-key', personalization: PERSONALIZATION }
 const checkout = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { admin, personal, sendAll } from '../../test/support/personalization.ts'
 import { parseConfig } from '../config/site-config.ts'
-import { admin, personal, sendAll } from '../segments/testing.ts'
 import { NOW, SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
 
 const EXPERIMENTS = [

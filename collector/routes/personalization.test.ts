@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { admin, at, PERSONALIZED, personal, personalizedSites, sendAll } from '../segments/testing.ts'
+import {
+  admin,
+  at,
+  PERSONALIZED,
+  personal,
+  personalizedSites,
+  sendAll,
+} from '../../test/support/personalization.ts'
 import { event, NOW, SERVER_KEY, testApp } from '../testing.ts'
 
 const DAY = 86_400_000

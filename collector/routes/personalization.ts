@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { ApiError } from '../errors.ts'
-import { segmentSizes } from '../segments/evaluate.ts'
-import { slotResults } from '../slots/results.ts'
+import { segmentSizes } from '../personalization/evaluate.ts'
+import { slotResults } from '../personalization/slot-results.ts'
 import type { PeopleRouteDeps } from './deps.ts'
 
 const DAY = 86_400_000

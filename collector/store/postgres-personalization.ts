@@ -9,7 +9,7 @@ import type {
   SituationRow,
   SlotEventCounts,
   SlotVisitorCounts,
-} from '../segments/types.ts'
+} from '../personalization/types.ts'
 import type { Migration, Sql } from './postgres-schema.ts'
 
 export const PERSONALIZATION_MIGRATIONS: Migration[] = [

@@ -8,7 +8,7 @@ import type {
   SituationRow,
   SlotEventCounts,
   SlotVisitorCounts,
-} from '../segments/types.ts'
+} from '../personalization/types.ts'
 
 /** A list as `(?, ?, ...)` for an IN clause. */
 const marks = (n: number) => `(${Array(n).fill('?').join(', ')})`

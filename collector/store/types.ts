@@ -2,8 +2,8 @@ import type { EventType } from '../../sdk/rules/event-schema.ts'
 import type { ExperimentStore } from '../experiments/types.ts'
 import type { IdentityStore, SiteRules } from '../identity/types.ts'
 import type { ChainCheckpoint, ConsentFields, ConsentRecord, LedgerKey } from '../ledger/chain.ts'
+import type { PersonalizationStore } from '../personalization/types.ts'
 import type { Pseudonymize } from '../privacy/pseudonyms.ts'
-import type { PersonalizationStore } from '../segments/types.ts'
 
 /**
  * One event as the collector keeps it: the envelope in columns, the body as JSON.

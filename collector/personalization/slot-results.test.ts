@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { SlotConfig } from '../../sdk/rules/personalization-schema.ts'
-import { slotResults } from './results.ts'
+import { slotResults } from './slot-results.ts'
 
 const slot = (goal?: string): SlotConfig => ({
   holdout: 0.1,

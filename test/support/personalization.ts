@@ -1,8 +1,16 @@
 // Shared by the personalization tests: a site with segments and slots, and events made with the
 // personalization purpose granted.
 import { expect } from 'vitest'
-import { parseConfig } from '../config/site-config.ts'
-import { ADMIN_TOKEN, event, post, SERVER_KEY, SHOP_ORIGIN, type testApp, WRITE_KEY } from '../testing.ts'
+import { parseConfig } from '../../collector/config/site-config.ts'
+import {
+  ADMIN_TOKEN,
+  event,
+  post,
+  SERVER_KEY,
+  SHOP_ORIGIN,
+  type testApp,
+  WRITE_KEY,
+} from '../../collector/testing.ts'
 
 export const PERSONALIZATION = {
   segments: {

@@ -1,7 +1,7 @@
 // Pure: a slot's counted events and people as results per group, with plain conversion rates and
 // lift against the holdout. Statistics (intervals, significance) come with experiments.
 import type { SlotConfig } from '../../sdk/rules/personalization-schema.ts'
-import type { SlotEventCounts, SlotVisitorCounts } from '../segments/types.ts'
+import type { SlotEventCounts, SlotVisitorCounts } from './types.ts'
 
 export type GroupKind = 'variant' | 'holdout' | 'baseline' | 'unknown'
 
