@@ -9,10 +9,10 @@ import Database from 'better-sqlite3'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { hashRecord, linkRecord } from '../collector/ledger/chain.ts'
 import { type ConsentRow, fromConsentRow } from '../collector/ledger/record-row.ts'
-import { TEST_LEDGER_KEY, TEST_LEDGER_KEY_BASE64 } from '../collector/ledger/testing.ts'
-import { consentFields } from '../collector/store/contract.ts'
 import { openSqliteStore } from '../collector/store/sqlite.ts'
+import { consentFields } from './contracts/store.contract.ts'
 import { ROOT } from './support/collector-process.ts'
+import { TEST_LEDGER_KEY, TEST_LEDGER_KEY_BASE64 } from './support/ledger-keys.ts'
 
 let dir: string
 let dbPath: string

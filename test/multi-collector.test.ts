@@ -3,7 +3,6 @@
 // all of them at once. Stored exactly once, one profile per person, one consent chain.
 import postgres from 'postgres'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { describePostgres, dropSchema, PG_TEST_URL, testSchema } from '../collector/store/postgres-testing.ts'
 import {
   ADMIN_TOKEN,
   type Collector,
@@ -11,6 +10,7 @@ import {
   DEMO_WRITE_KEY,
   startCollector,
 } from './support/collector-process.ts'
+import { describePostgres, dropSchema, PG_TEST_URL, testSchema } from './support/postgres.ts'
 
 const PEOPLE = 30
 const DEVICES = ['phone', 'laptop', 'tablet']

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { UA } from '../../test/support/enrich.ts'
 import { enrichmentSchema } from './config.ts'
 import { type RequestInput, readLocation, requestEnricher } from './enrich.ts'
-import { UA } from './testing.ts'
 import { createAgentParser } from './user-agent.ts'
 
 const config = (fields: Record<string, unknown> = {}) => enrichmentSchema.parse(fields)

@@ -1,7 +1,7 @@
 // Enrichment through the real routes: createApp, app.request, SQLite in memory.
 import { describe, expect, it } from 'vitest'
-import { basic, event, GRANTED, post, SHOP_ORIGIN, WRITE_KEY } from '../testing.ts'
-import { enrichedApp, fromPeer, UA } from './testing.ts'
+import { basic, event, GRANTED, post, SHOP_ORIGIN, WRITE_KEY } from '../../test/support/collector-app.ts'
+import { enrichedApp, fromPeer, UA } from '../../test/support/enrich.ts'
 
 type App = ReturnType<typeof enrichedApp>
 

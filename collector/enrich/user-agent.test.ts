@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { UA } from './testing.ts'
+import { UA } from '../../test/support/enrich.ts'
 import { type Agent, createAgentParser, parseAgent } from './user-agent.ts'
 
 describe('parseAgent', () => {

@@ -1,18 +1,18 @@
 import { expect, it } from 'vitest'
-import { prng } from '../../test/support/prng.ts'
-import { openPostgresStore } from '../store/postgres.ts'
-import { connect, type Sql } from '../store/postgres-schema.ts'
+import { describeIdentityContract, type Ev, linkRow } from '../../test/contracts/identity.contract.ts'
+import { describePeopleContract } from '../../test/contracts/people.contract.ts'
 import {
   describePostgres,
   dropSchema,
   openTestPostgresStore,
   PG_TEST_URL,
   testSchema,
-} from '../store/postgres-testing.ts'
+} from '../../test/support/postgres.ts'
+import { prng } from '../../test/support/prng.ts'
+import { openPostgresStore } from '../store/postgres.ts'
+import { connect, type Sql } from '../store/postgres-schema.ts'
 import { openSqliteStore } from '../store/sqlite.ts'
 import type { Store } from '../store/types.ts'
-import { describeIdentityContract, type Ev, linkRow } from './contract.ts'
-import { describePeopleContract } from './people-contract.ts'
 import { resolveQueued, type Tx } from './postgres-resolver.ts'
 
 const NOW = Date.parse('2026-11-23T12:00:00Z')

@@ -1,12 +1,12 @@
-import { connect } from '../store/postgres-schema.ts'
+import { describeTokenContract } from '../../test/contracts/tokens.contract.ts'
 import {
   describePostgres,
   dropSchema,
   openTestPostgresStore,
   PG_TEST_URL,
   testSchema,
-} from '../store/postgres-testing.ts'
-import { describeTokenContract } from './tokens-contract.ts'
+} from '../../test/support/postgres.ts'
+import { connect } from '../store/postgres-schema.ts'
 
 describePostgres('PostgreSQL rights tokens', () => {
   describeTokenContract('PostgreSQL', async () => {

@@ -2,9 +2,17 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import {
+  ADMIN_TOKEN,
+  event,
+  firstMessageOf,
+  post,
+  testApp,
+  tokenRequest,
+  WRITE_KEY,
+} from '../../test/support/collector-app.ts'
 import { pseudonymWith } from '../privacy/pseudonyms.ts'
 import type { StoredEvent } from '../store/types.ts'
-import { ADMIN_TOKEN, event, firstMessageOf, post, testApp, tokenRequest, WRITE_KEY } from '../testing.ts'
 import { pseudonymizeRow } from './pseudonymous-store.ts'
 import { DEFAULT_IDENTITY } from './rules.ts'
 

@@ -1,11 +1,11 @@
 // Randomized: after any sequence of links, every identifier resolves to exactly one profile,
 // merges are transitive, rules hold and every event is counted once.
 import { describe, expect, it } from 'vitest'
+import { type Ev, linkRow } from '../../test/contracts/identity.contract.ts'
+import { describePostgres, openTestPostgresStore } from '../../test/support/postgres.ts'
 import { prng } from '../../test/support/prng.ts'
-import { describePostgres, openTestPostgresStore } from '../store/postgres-testing.ts'
 import { openSqliteStore } from '../store/sqlite.ts'
 import type { Store } from '../store/types.ts'
-import { type Ev, linkRow } from './contract.ts'
 import { isBlocked } from './rules.ts'
 
 const NOW = Date.parse('2026-11-23T12:00:00Z')

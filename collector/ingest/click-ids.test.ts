@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import type { SegmentEvent } from '../../sdk/rules/event-schema.ts'
+import {
+  basic,
+  event,
+  GRANTED,
+  post,
+  SERVER_KEY,
+  SHOP_ORIGIN,
+  testApp,
+  WRITE_KEY,
+} from '../../test/support/collector-app.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
-import { basic, event, GRANTED, post, SERVER_KEY, SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
 import { clickIdsByConsent } from './click-ids.ts'
 
 const LANDING = 'https://shop.example/?gclid=G1&utm_source=x'

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { consentFields, makeRow, TEST_LEDGER_KEY } from '../../test/contracts/store.contract.ts'
 import { parseConfig } from '../config/site-config.ts'
-import { consentFields, makeRow, TEST_LEDGER_KEY } from '../store/contract.ts'
 import { openSqliteStore } from '../store/sqlite.ts'
 import { scheduleRetention } from './retention.ts'
 

@@ -4,10 +4,10 @@
 import * as crypto from 'node:crypto'
 import { Hono } from 'hono'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { testSites, WRITE_KEY } from '../../test/support/collector-app.ts'
 import { createSites } from '../config/sites.ts'
 import { onError } from '../errors.ts'
 import { isLive, issueFor, tokenKey } from '../identity/tokens.ts'
-import { testSites, WRITE_KEY } from '../testing.ts'
 import { adminAuth } from './admin-auth.ts'
 
 vi.mock('node:crypto', async (importOriginal) => {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
+import { event, post, SHOP_ORIGIN, testApp, testSites, WRITE_KEY } from '../../test/support/collector-app.ts'
 import { createSites } from '../config/sites.ts'
-import { event, post, SHOP_ORIGIN, testApp, testSites, WRITE_KEY } from '../testing.ts'
 import { cors } from './cors.ts'
 
 describe('CORS', () => {

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest'
+import {
+  ADMIN_TOKEN,
+  event,
+  NOW,
+  post,
+  SHOP_ORIGIN,
+  testApp,
+  WRITE_KEY,
+} from '../../test/support/collector-app.ts'
+import { fromPeer } from '../../test/support/enrich.ts'
 import { parseConfig, type SiteConfig } from '../config/site-config.ts'
-import { fromPeer } from '../enrich/testing.ts'
-import { ADMIN_TOKEN, event, NOW, post, SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
 import { clientAddress, createRateLimiter, take } from './rate-limit.ts'
 
 const rate = { perSecond: 2, burst: 3 }

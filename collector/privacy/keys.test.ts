@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest'
+import { MASTER_A, MASTER_B } from '../../test/contracts/keys.contract.ts'
 import { keyAad, newDataKey, wrapKey } from './crypto.ts'
 import { type KeyRow, type KeyRows, keyStore } from './keys.ts'
-import { MASTER_A, MASTER_B } from './keys-contract.ts'
 
 it('stops a rotation that another rotation to a third master keeps undoing, instead of looping', async () => {
   const key = newDataKey()

@@ -1,8 +1,8 @@
 import postgres from 'postgres'
 import { describe, expect, it } from 'vitest'
-import { describePostgres, dropSchema, PG_TEST_URL, testSchema } from '../store/postgres-testing.ts'
+import { describeKeyStoreContract, MASTER_A } from '../../test/contracts/keys.contract.ts'
+import { describePostgres, dropSchema, PG_TEST_URL, testSchema } from '../../test/support/postgres.ts'
 import type { KeyRow } from './keys.ts'
-import { describeKeyStoreContract, MASTER_A } from './keys-contract.ts'
 import { keySchemaFor, openPostgresKeyStore } from './postgres-keys.ts'
 
 /** Every row of a key schema, read past the store. */

@@ -3,9 +3,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import {
+  ADMIN_TOKEN,
+  consentRecord,
+  event,
+  GRANTED,
+  post,
+  testApp,
+  WRITE_KEY,
+} from '../../test/support/collector-app.ts'
 import { hashRecord } from '../ledger/chain.ts'
 import { type ConsentRow, fromConsentRow } from '../ledger/record-row.ts'
-import { ADMIN_TOKEN, consentRecord, event, GRANTED, post, testApp, WRITE_KEY } from '../testing.ts'
 
 const get = (app: ReturnType<typeof testApp>['app'], path: string, token?: string) =>
   app.request(path, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } })

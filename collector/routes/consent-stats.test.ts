@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ADMIN_TOKEN, consentRecord, post, testApp } from '../testing.ts'
+import { ADMIN_TOKEN, consentRecord, post, testApp } from '../../test/support/collector-app.ts'
 
 const at = (day: number, time = '10:00') => Date.parse(`2026-11-${day}T${time}:00.000Z`)
 const choice = (analytics: boolean, personalization: boolean, marketing: boolean) => ({

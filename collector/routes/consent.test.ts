@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { bindingOf } from '../ledger/binding.ts'
-import { GENESIS } from '../ledger/chain.ts'
-import { shownTextHash } from '../ledger/evidence.ts'
-import { TEST_LEDGER_KEY } from '../ledger/testing.ts'
-import { consentFields } from '../store/contract.ts'
+import { consentFields } from '../../test/contracts/store.contract.ts'
 import {
   ADMIN_TOKEN,
   basic,
@@ -16,7 +12,11 @@ import {
   testApp,
   testSites,
   WRITE_KEY,
-} from '../testing.ts'
+} from '../../test/support/collector-app.ts'
+import { TEST_LEDGER_KEY } from '../../test/support/ledger-keys.ts'
+import { bindingOf } from '../ledger/binding.ts'
+import { GENESIS } from '../ledger/chain.ts'
+import { shownTextHash } from '../ledger/evidence.ts'
 import { RECORD_BYTES } from './consent.ts'
 
 const CHROME =

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { NOW, SHOP_ORIGIN, testApp, WRITE_KEY } from '../../test/support/collector-app.ts'
 import { admin, personal, sendAll } from '../../test/support/personalization.ts'
 import { parseConfig } from '../config/site-config.ts'
-import { NOW, SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
 
 const EXPERIMENTS = [
   {

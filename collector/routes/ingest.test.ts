@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { LIMITS } from '../../sdk/rules/event-schema.ts'
+import {
+  basic,
+  event,
+  GRANTED,
+  NOW,
+  post,
+  SERVER_KEY,
+  SHOP_ORIGIN,
+  testApp,
+  WRITE_KEY,
+} from '../../test/support/collector-app.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
-import { basic, event, GRANTED, NOW, post, SERVER_KEY, SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
 
 const send = async (app: ReturnType<typeof testApp>['app'], req: ReturnType<typeof post>) => {
   const res = await app.request(req.path, req.init)

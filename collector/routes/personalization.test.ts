@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { event, NOW, SERVER_KEY, testApp } from '../../test/support/collector-app.ts'
 import {
   admin,
   at,
@@ -7,7 +8,6 @@ import {
   personalizedSites,
   sendAll,
 } from '../../test/support/personalization.ts'
-import { event, NOW, SERVER_KEY, testApp } from '../testing.ts'
 
 const DAY = 86_400_000
 const PHONE =

@@ -3,8 +3,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import {
+  ADMIN_TOKEN,
+  event,
+  firstMessageOf,
+  post,
+  testApp,
+  tokenRequest,
+  WRITE_KEY,
+} from '../../test/support/collector-app.ts'
 import { keyedHash } from '../identity/sqlite-resolver.ts'
-import { ADMIN_TOKEN, event, firstMessageOf, post, testApp, tokenRequest, WRITE_KEY } from '../testing.ts'
 
 type App = ReturnType<typeof testApp>['app']
 const admin = (app: App, path: string, method = 'GET') =>

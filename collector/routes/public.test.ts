@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { SHOP_ORIGIN, testApp, WRITE_KEY } from '../../test/support/collector-app.ts'
+import { TEST_LEDGER_KEYRING } from '../../test/support/ledger-keys.ts'
 import { PERSONALIZATION, personalizedSites } from '../../test/support/personalization.ts'
 import { createApp } from '../app.ts'
 import { parseConfig } from '../config/site-config.ts'
-import { TEST_LEDGER_KEYRING } from '../ledger/testing.ts'
 import { openSqliteStore } from '../store/sqlite.ts'
-import { SHOP_ORIGIN, testApp, WRITE_KEY } from '../testing.ts'
 
 /** An app serving bundles from a temp folder; `files` are written there first (the build's output). */
 const withAssets = (files: Record<string, string> = BUILT) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { testApp, WRITE_KEY } from '../testing.ts'
+import { testApp, WRITE_KEY } from '../../test/support/collector-app.ts'
 
 /** A body that sends its first bytes and then fails, as a client hanging up mid-request does. */
 const hangsUp = () =>

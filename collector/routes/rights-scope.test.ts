@@ -2,7 +2,6 @@
 // The attack: a browser claims a victim's user id (or email) with the public write key, then
 // downloads or deletes "its" data.
 import { describe, expect, it } from 'vitest'
-import { userHash } from '../identity/verification.ts'
 import {
   ADMIN_TOKEN,
   event,
@@ -13,7 +12,8 @@ import {
   testApp,
   tokenRequest,
   WRITE_KEY,
-} from '../testing.ts'
+} from '../../test/support/collector-app.ts'
+import { userHash } from '../identity/verification.ts'
 
 const SECRET = 'site-identity-secret-0123456789abcdef'
 type App = ReturnType<typeof testApp>['app']

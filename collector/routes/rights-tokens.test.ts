@@ -1,7 +1,6 @@
 // The token's life through the routes: issue with an expiry, renew, revoke, expiry by the app's
-// clock, erasure. The store-level rules are in identity/tokens-contract.ts.
+// clock, erasure. The store-level rules are in test/contracts/tokens.contract.ts.
 import { describe, expect, it } from 'vitest'
-import { TOKEN_TTL_MS } from '../identity/tokens.ts'
 import {
   ADMIN_TOKEN,
   event,
@@ -12,7 +11,8 @@ import {
   testApp,
   tokenRequest,
   WRITE_KEY,
-} from '../testing.ts'
+} from '../../test/support/collector-app.ts'
+import { TOKEN_TTL_MS } from '../identity/tokens.ts'
 
 const DAY = 86_400_000
 type App = ReturnType<typeof testApp>['app']

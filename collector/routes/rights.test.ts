@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { event, firstMessageOf, post, SHOP_ORIGIN, testApp, tokenRequest, WRITE_KEY } from '../testing.ts'
+import {
+  event,
+  firstMessageOf,
+  post,
+  SHOP_ORIGIN,
+  testApp,
+  tokenRequest,
+  WRITE_KEY,
+} from '../../test/support/collector-app.ts'
 
 type App = ReturnType<typeof testApp>['app']
 const call = async (app: App, path: string, body: unknown, headers: Record<string, string> = {}) => {

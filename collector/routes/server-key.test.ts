@@ -2,7 +2,6 @@
 // made with consent; the secret server key, for servers, may store events without a stamp and
 // import history, and is refused from browser pages.
 import { describe, expect, it } from 'vitest'
-import { parseConfig } from '../config/site-config.ts'
 import {
   consentRecord,
   event,
@@ -13,7 +12,8 @@ import {
   testSites,
   tokenRequest,
   WRITE_KEY,
-} from '../testing.ts'
+} from '../../test/support/collector-app.ts'
+import { parseConfig } from '../config/site-config.ts'
 
 type App = ReturnType<typeof testApp>['app']
 const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`

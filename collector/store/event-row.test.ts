@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { makeRow } from './contract.ts'
+import { makeRow } from '../../test/contracts/store.contract.ts'
 import { toSegmentEvent } from './event-row.ts'
 
 it('puts envelope columns and body back into one Segment event', () => {

@@ -8,17 +8,17 @@ import {
   sync,
   T,
   viewed,
-} from './experiments-contract.ts'
-import { openPostgresStore } from './postgres.ts'
-import { METRIC_SQL, PEOPLE_SQL, SIZES_SQL } from './postgres-experiments.ts'
-import { connect } from './postgres-schema.ts'
+} from '../../test/contracts/experiments.contract.ts'
 import {
   describePostgres,
   dropSchema,
   openTestPostgresStore,
   PG_TEST_URL,
   testSchema,
-} from './postgres-testing.ts'
+} from '../../test/support/postgres.ts'
+import { openPostgresStore } from './postgres.ts'
+import { METRIC_SQL, PEOPLE_SQL, SIZES_SQL } from './postgres-experiments.ts'
+import { connect } from './postgres-schema.ts'
 
 const DAY = 86_400_000
 const D0 = Math.floor(T / DAY)

@@ -1,20 +1,20 @@
 import { expect, it } from 'vitest'
-import { verifyChain } from '../ledger/chain.ts'
 import {
   consentFields,
   describeStoreContract,
   makeRow,
   TEST_LEDGER_KEY,
   TEST_LEDGER_KEYS,
-} from './contract.ts'
-import { openPostgresStore } from './postgres.ts'
+} from '../../test/contracts/store.contract.ts'
 import {
   describePostgres,
   dropSchema,
   openTestPostgresStore,
   PG_TEST_URL,
   testSchema,
-} from './postgres-testing.ts'
+} from '../../test/support/postgres.ts'
+import { verifyChain } from '../ledger/chain.ts'
+import { openPostgresStore } from './postgres.ts'
 
 describePostgres('PostgreSQL store', () => {
   describeStoreContract('PostgreSQL', () => openTestPostgresStore())

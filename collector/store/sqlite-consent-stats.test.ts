@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { describeConsentStatsContract } from './consent-stats-contract.ts'
+import { describeConsentStatsContract } from '../../test/contracts/consent-stats.contract.ts'
 import { openSqliteStore } from './sqlite.ts'
 
 describeConsentStatsContract(

@@ -13,7 +13,7 @@ import {
   sync,
   T,
   viewed,
-} from './experiments-contract.ts'
+} from '../../test/contracts/experiments.contract.ts'
 import { openSqliteStore } from './sqlite.ts'
 import {
   CAPTURE_EXPOSURES,

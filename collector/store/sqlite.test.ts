@@ -2,14 +2,14 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
-import { verifyChain } from '../ledger/chain.ts'
 import {
   consentFields,
   describeStoreContract,
   makeRow,
   TEST_LEDGER_KEY,
   TEST_LEDGER_KEYS,
-} from './contract.ts'
+} from '../../test/contracts/store.contract.ts'
+import { verifyChain } from '../ledger/chain.ts'
 import { openSqliteStore } from './sqlite.ts'
 
 describeStoreContract('SQLite (file, WAL)', async () =>

@@ -1,6 +1,6 @@
 // The browser's side of rights tokens with its edges faked: fetch, storage, consent and clock.
 import { describe, expect, it } from 'vitest'
-import { memoryStorage } from '../core/testing.ts'
+import { memoryStorage } from '../../test/support/sdk-fakes.ts'
 import { STORAGE_KEYS } from '../core/tracker.ts'
 import { visitorRights } from './rights.ts'
 

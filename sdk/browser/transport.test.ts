@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { outgoing } from '../core/testing.ts'
+import { outgoing } from '../../test/support/sdk-fakes.ts'
 import { fetchTransport } from './transport.ts'
 
 afterEach(() => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { fakeTimersClock, memoryLeaseCell, outgoing, pendingTransport } from '../../test/support/sdk-fakes.ts'
 import { leaseLock } from './lease.ts'
 import { createOutbox, memoryOutboxStore } from './outbox.ts'
-import { fakeTimersClock, memoryLeaseCell, outgoing, pendingTransport } from './testing.ts'
 
 beforeEach(() => {
   vi.useFakeTimers({ now: Date.parse('2026-11-23T10:00:00.000Z') })

@@ -1,8 +1,15 @@
 // Leaving the page: keepalive sends within the browser's budget, and the spill that keeps what the
 // store had not finished writing.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import {
+  eventName,
+  eventNames,
+  fakeTimersClock,
+  outgoing,
+  pendingTransport,
+  setupOutbox,
+} from '../../test/support/sdk-fakes.ts'
 import { createOutbox, memoryOutboxStore, type OutboxRecord, type Spill, utf8Length } from './outbox.ts'
-import { eventName, eventNames, fakeTimersClock, outgoing, pendingTransport, setupOutbox } from './testing.ts'
 import type { Transport } from './types.ts'
 
 beforeEach(() => {

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createOutbox, type Lock, memoryOutboxStore, utf8Length } from './outbox.ts'
 import {
   eventName,
   eventNames,
@@ -8,7 +7,8 @@ import {
   pendingTransport,
   recordingTransport,
   setupOutbox,
-} from './testing.ts'
+} from '../../test/support/sdk-fakes.ts'
+import { createOutbox, type Lock, memoryOutboxStore, utf8Length } from './outbox.ts'
 import type { SendResult } from './types.ts'
 
 beforeEach(() => {

@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type ConsentPersistence, createConsentStore } from '../../consent/core/state.ts'
+import {
+  eventName,
+  fakeTimersClock,
+  memoryStorage,
+  recordingTransport,
+} from '../../test/support/sdk-fakes.ts'
 import { createPrecis } from './precis.ts'
-import { eventName, fakeTimersClock, memoryStorage, recordingTransport } from './testing.ts'
 import { STORAGE_KEYS } from './tracker.ts'
 
 beforeEach(() => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { memoryStorage } from '../../test/support/sdk-fakes.ts'
 import { campaignFrom } from './campaign.ts'
 import { createSessions, SESSION_KEY } from './session.ts'
-import { memoryStorage } from './testing.ts'
 
 const MIN = 60_000
 

@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createConsentStore } from '../../consent/core/state.ts'
+import {
+  eventName,
+  fakeTimersClock,
+  memoryStorage,
+  recordingTransport,
+} from '../../test/support/sdk-fakes.ts'
 import { createPrecis } from './precis.ts'
-import { eventName, fakeTimersClock, memoryStorage, recordingTransport } from './testing.ts'
 import type { Observed } from './tracker.ts'
 
 // Ad click ids are marketing identifiers: the tracker stores, sends and shows them only with the

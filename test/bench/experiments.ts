@@ -9,10 +9,10 @@ import Database from 'better-sqlite3'
 import { createApp } from '../../collector/app.ts'
 import { parseConfig } from '../../collector/config/site-config.ts'
 import { createResolver, identitySql, resolvePending } from '../../collector/identity/sqlite-resolver.ts'
-import { TEST_LEDGER_KEYRING } from '../../collector/ledger/testing.ts'
 import { openSqliteStore } from '../../collector/store/sqlite.ts'
 import { rebuildExperiments, sqliteExperiments } from '../../collector/store/sqlite-experiments.ts'
 import type { StoredEvent } from '../../collector/store/types.ts'
+import { TEST_LEDGER_KEYRING } from '../support/ledger-keys.ts'
 
 export const EXPOSURES = Number(process.env.BENCH_EXPOSURES ?? 10_000_000)
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 1_000_000)

@@ -2,9 +2,9 @@
 // and started again on the same database, and senders that retry a batch as the SDK's outbox does.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
-import { TEST_LEDGER_KEY_BASE64 } from '../../collector/ledger/testing.ts'
 import { probePostgres } from '../../collector/store/postgres-schema.ts'
 import { ADMIN_TOKEN, ROOT, TEST_MASTER_KEY } from '../support/collector-process.ts'
+import { TEST_LEDGER_KEY_BASE64 } from '../support/ledger-keys.ts'
 
 export const PG_URL = process.env.PRECIS_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test'
 

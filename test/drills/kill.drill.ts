@@ -222,7 +222,7 @@ const postgresRun = async (mode: DrillMode) => {
   const unavailable = await pgProbe()
   if (unavailable) {
     const reason = `PostgreSQL unreachable at ${PG_URL} (${unavailable})`
-    // As postgres-testing.ts: CI never passes by skipping.
+    // As test/support/postgres.ts: CI never passes by skipping.
     if (process.env.CI === 'true') return { figures: { adapter: 'postgres' }, failures: [reason] }
     console.warn(`kill drill, postgres: skipped, ${reason}`)
     return { figures: { adapter: 'postgres', skipped: reason }, failures: [] }

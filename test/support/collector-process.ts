@@ -5,10 +5,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
-import { TEST_LEDGER_KEY_BASE64 } from '../../collector/ledger/testing.ts'
 import { parseMasterKey } from '../../collector/privacy/crypto.ts'
 import { PSEUDONYM_SUBJECT, type Pseudonymize, pseudonymWith } from '../../collector/privacy/pseudonyms.ts'
 import { keyFilePath, openSqliteKeyStore } from '../../collector/privacy/sqlite-keys.ts'
+import { TEST_LEDGER_KEY_BASE64 } from './ledger-keys.ts'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const DEMO_WRITE_KEY = 'demo-write-key-0001'

@@ -10,7 +10,7 @@ import {
   SHOP_ORIGIN,
   type testApp,
   WRITE_KEY,
-} from '../../collector/testing.ts'
+} from './collector-app.ts'
 
 export const PERSONALIZATION = {
   segments: {

@@ -2,9 +2,9 @@
 // postgres-personalization.test.ts), so a segment or a slot result means the same on each. Import
 // it from a *.test.ts file with a factory that returns a fresh, empty store.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Identifier } from '../identity/rules.ts'
-import { makeRow } from './contract.ts'
-import type { Store, StoredEvent } from './types.ts'
+import type { Identifier } from '../../collector/identity/rules.ts'
+import type { Store, StoredEvent } from '../../collector/store/types.ts'
+import { makeRow } from './store.contract.ts'
 
 const T = 1_700_000_000_000
 const GRANTED = { categoryPreferences: { analytics: true, personalization: true } }

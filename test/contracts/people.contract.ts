@@ -1,10 +1,10 @@
 // The people's-data contract, beside the identity contract (contract.ts): self-service scope,
 // suppression, retention for people and sealed personal values. Every adapter runs it.
 import { describe, expect, it } from 'vitest'
-import type { Store, StoredEvent } from '../store/types.ts'
-import { type Ev, linkRow, NOW, opened, resolved, SITE } from './contract.ts'
-import { pseudonymizeRow } from './pseudonymous-store.ts'
-import { DEFAULT_IDENTITY, type IdentitySettings } from './rules.ts'
+import { pseudonymizeRow } from '../../collector/identity/pseudonymous-store.ts'
+import { DEFAULT_IDENTITY, type IdentitySettings } from '../../collector/identity/rules.ts'
+import type { Store, StoredEvent } from '../../collector/store/types.ts'
+import { type Ev, linkRow, NOW, opened, resolved, SITE } from './identity.contract.ts'
 
 export const describePeopleContract = (name: string, open: () => Promise<Store>) =>
   describe(`people's data contract: ${name}`, () => {

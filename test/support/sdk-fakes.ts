@@ -1,7 +1,7 @@
 // Test doubles for the SDK's injected edges. Timers are vitest's fake timers behind the Clock seam.
-import type { Lease, LeaseCell } from './lease.ts'
-import { createOutbox, memoryOutboxStore, type OutboxOptions } from './outbox.ts'
-import type { Clock, KeyValueStorage, OutgoingEvent, SendResult, Transport } from './types.ts'
+import type { Lease, LeaseCell } from '../../sdk/core/lease.ts'
+import { createOutbox, memoryOutboxStore, type OutboxOptions } from '../../sdk/core/outbox.ts'
+import type { Clock, KeyValueStorage, OutgoingEvent, SendResult, Transport } from '../../sdk/core/types.ts'
 
 export const fakeTimersClock = (): Clock => ({
   now: () => Date.now(),

@@ -1,9 +1,9 @@
 // The rights-token contract: every Store adapter runs it (sqlite-tokens.test.ts,
 // postgres-tokens.test.ts), with the clock passed in as `now` and the table read as its owner would.
 import { describe, expect, it } from 'vitest'
-import type { Store } from '../store/types.ts'
-import { linkRow } from './contract.ts'
-import { TOKEN_TTL_MS } from './tokens.ts'
+import { TOKEN_TTL_MS } from '../../collector/identity/tokens.ts'
+import type { Store } from '../../collector/store/types.ts'
+import { linkRow } from './identity.contract.ts'
 
 const SITE = 'demo'
 const NOW = Date.parse('2026-11-23T12:00:00Z')

@@ -1,9 +1,9 @@
 // Shared by the enrichment tests: real user agents, and an app whose site has an enrichment config.
-import { createApp } from '../app.ts'
-import { parseConfig } from '../config/site-config.ts'
-import { TEST_LEDGER_KEYRING } from '../ledger/testing.ts'
-import { openSqliteStore } from '../store/sqlite.ts'
-import { NOW, SHOP_ORIGIN, WRITE_KEY } from '../testing.ts'
+import { createApp } from '../../collector/app.ts'
+import { parseConfig } from '../../collector/config/site-config.ts'
+import { openSqliteStore } from '../../collector/store/sqlite.ts'
+import { NOW, SHOP_ORIGIN, WRITE_KEY } from './collector-app.ts'
+import { TEST_LEDGER_KEYRING } from './ledger-keys.ts'
 
 export const UA = {
   chromeWindows:

@@ -1,5 +1,5 @@
 // The ledger key of tests (never of a running collector), and the keyring that verifies its links.
-import { ledgerKey, ledgerKeyring } from './keys.ts'
+import { ledgerKey, ledgerKeyring } from '../../collector/ledger/keys.ts'
 
 const BYTES = Buffer.alloc(32, 8)
 /** As PRECIS_LEDGER_KEY of the collector processes tests start. */

@@ -11,8 +11,8 @@ import {
   masterKey,
   type RandomBytes,
   unwrapKey,
-} from './crypto.ts'
-import type { KeyRow, KeyStore, KeyStoreOptions } from './keys.ts'
+} from '../../collector/privacy/crypto.ts'
+import type { KeyRow, KeyStore, KeyStoreOptions } from '../../collector/privacy/keys.ts'
 
 export interface KeyStoreHarness {
   /** Another store on the same storage (the same file, the same schema), as another collector. */

@@ -1,11 +1,11 @@
 // The Store contract: every adapter runs this suite (see sqlite.test.ts). Import it from a
 // *.test.ts file with a factory that returns a fresh, empty store.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { verifySite } from '../ledger/audit.ts'
-import { bindingOf, ConsentProofError } from '../ledger/binding.ts'
-import { type ConsentFields, makeCheckpoint, verifyChain } from '../ledger/chain.ts'
-import { TEST_LEDGER_KEY, TEST_LEDGER_KEYRING, TEST_LEDGER_KEYS } from '../ledger/testing.ts'
-import type { Store, StoredEvent } from './types.ts'
+import { verifySite } from '../../collector/ledger/audit.ts'
+import { bindingOf, ConsentProofError } from '../../collector/ledger/binding.ts'
+import { type ConsentFields, makeCheckpoint, verifyChain } from '../../collector/ledger/chain.ts'
+import type { Store, StoredEvent } from '../../collector/store/types.ts'
+import { TEST_LEDGER_KEY, TEST_LEDGER_KEYRING, TEST_LEDGER_KEYS } from '../support/ledger-keys.ts'
 
 export const makeRow = (overrides: Partial<StoredEvent> = {}): StoredEvent => {
   const messageId = overrides.messageId ?? `m-${Math.random().toString(36).slice(2)}`

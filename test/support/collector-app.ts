@@ -1,8 +1,8 @@
 // Shared by the collector's route tests: a real app on a real (in-memory) SQLite store.
-import { createApp } from './app.ts'
-import { type CollectorConfig, parseConfig } from './config/site-config.ts'
-import { TEST_LEDGER_KEYRING } from './ledger/testing.ts'
-import { openSqliteStore } from './store/sqlite.ts'
+import { createApp } from '../../collector/app.ts'
+import { type CollectorConfig, parseConfig } from '../../collector/config/site-config.ts'
+import { openSqliteStore } from '../../collector/store/sqlite.ts'
+import { TEST_LEDGER_KEYRING } from './ledger-keys.ts'
 
 export const NOW = Date.parse('2026-11-23T12:00:00.000Z')
 export const WRITE_KEY = 'demo-write-key'

@@ -1,8 +1,8 @@
 // The identity contract: every Store adapter runs it (see sqlite-identity.test.ts). Events go in
 // through insertEvents, as ingest stores them, and are resolved by resolveIdentities.
 import { describe, expect, it } from 'vitest'
-import type { Store, StoredEvent } from '../store/types.ts'
-import { DEFAULT_IDENTITY, type IdentitySettings } from './rules.ts'
+import { DEFAULT_IDENTITY, type IdentitySettings } from '../../collector/identity/rules.ts'
+import type { Store, StoredEvent } from '../../collector/store/types.ts'
 
 export const SITE = 'demo'
 export const NOW = Date.parse('2026-11-23T12:00:00Z')

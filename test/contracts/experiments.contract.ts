@@ -3,10 +3,10 @@
 // resolveIdentities, as in the collector; results are read only through the ExperimentStore.
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { ExperimentNeeds } from '../experiments/types.ts'
-import { DEFAULT_IDENTITY } from '../identity/rules.ts'
-import { makeRow } from './contract.ts'
-import type { Store, StoredEvent } from './types.ts'
+import type { ExperimentNeeds } from '../../collector/experiments/types.ts'
+import { DEFAULT_IDENTITY } from '../../collector/identity/rules.ts'
+import type { Store, StoredEvent } from '../../collector/store/types.ts'
+import { makeRow } from './store.contract.ts'
 
 export const T = Date.parse('2026-11-20T10:00:00.000Z')
 const HOUR = 3_600_000

@@ -1,10 +1,10 @@
 // The consent stats' contract: every Store adapter runs it (sqlite-consent-stats.test.ts,
 // postgres-personalization.test.ts), so the dashboard's consent rates mean the same on each.
 import { describe, expect, it } from 'vitest'
+import type { ConsentFields } from '../../collector/ledger/chain.ts'
+import type { Store } from '../../collector/store/types.ts'
 import type { Purposes } from '../../consent/core/state.ts'
-import type { ConsentFields } from '../ledger/chain.ts'
-import { consentFields, TEST_LEDGER_KEY } from './contract.ts'
-import type { Store } from './types.ts'
+import { consentFields, TEST_LEDGER_KEY } from './store.contract.ts'
 
 const at = (day: number, time = '10:00') => Date.parse(`2026-11-${day}T${time}:00.000Z`)
 const choice = (analytics: boolean, personalization: boolean, marketing: boolean): Purposes => ({
