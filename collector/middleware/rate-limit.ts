@@ -1,5 +1,5 @@
 // Rate limits on the write routes: token buckets per site and per client address, in this
-// process's memory. Several collectors each enforce their own limits (README: Rate limits).
+// process's memory. Several collectors each enforce their own limits (docs/operators.md, "Rate limits").
 import type { Context, MiddlewareHandler } from 'hono'
 import type { SiteConfig } from '../config/site-config.ts'
 import { forwardedClient, limitedUnit } from '../enrich/ip.ts'

@@ -48,7 +48,7 @@ export type Variant = 'hash' | 'nonce' | 'strict-dynamic' | 'slots' | 'slots-non
 export const hasSlots = (v: Variant) => v === 'slots' || v === 'slots-nonce'
 
 /**
- * The policy a site owner sets (README "Content-Security-Policy"): scripts only from the collector
+ * The policy a site owner sets (docs/site-owners.md, "Content-Security-Policy"): scripts only from the collector
  * and the snippet (by hash or nonce), requests only to the collector, nothing inline for styles.
  */
 export const shopPolicy = (collector: string, variant: Variant, snippet: string, nonce: string) => {

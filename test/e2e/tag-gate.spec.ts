@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test'
 import { type Collector, startCollector } from '../support/collector-process.ts'
 import { SNIPPET, type StaticSite, startStaticSite } from '../support/static-site.ts'
 
-// Third-party tags on an owner's page, marked up as the README says, gated by the real p.js.
+// Third-party tags on an owner's page, marked up as docs/site-owners.md says, gated by the real p.js.
 let site: StaticSite
 let collector: Collector
 test.beforeEach(async () => {
