@@ -7,6 +7,11 @@ describe('environment', () => {
     expect(env).toMatchObject({ PORT: 8787, PRECIS_CONFIG: './precis.config.json' })
     expect(sqlitePath(env.DATABASE_URL)).toBe('./data/precis.db')
     expect(env.PRECIS_ADMIN_TOKEN).toBeUndefined()
+    expect(env.PRECIS_RESOLVER_CACHE_MB).toBeUndefined()
+  })
+
+  it('takes the resolver cache budget in MB', () => {
+    expect(parseEnv({ PRECIS_RESOLVER_CACHE_MB: '16' }).PRECIS_RESOLVER_CACHE_MB).toBe(16)
   })
 
   it('treats empty variables as unset', () => {
@@ -17,6 +22,8 @@ describe('environment', () => {
     [{ PORT: 'eighty' }, /PORT/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be sqlite:<path> or postgres:/],
     [{ PRECIS_ADMIN_TOKEN: 'short' }, /PRECIS_ADMIN_TOKEN: must be at least 16/],
+    [{ PRECIS_RESOLVER_CACHE_MB: '0' }, /PRECIS_RESOLVER_CACHE_MB/],
+    [{ PRECIS_RESOLVER_CACHE_MB: 'lots' }, /PRECIS_RESOLVER_CACHE_MB/],
   ])('explains %o', (env, message) => {
     expect(() => parseEnv(env)).toThrow(message)
   })

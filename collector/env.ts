@@ -25,6 +25,11 @@ const envSchema = z.object({
   PRECIS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   /** Concurrent connections one client address may hold (behind a proxy: at least its pool). */
   PRECIS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(256),
+  /**
+   * Memory the SQLite identity resolver may keep for its cache of people, in MB: it stays this size
+   * however many people arrive. Unset: 64 (identity/sqlite-resolver.ts).
+   */
+  PRECIS_RESOLVER_CACHE_MB: z.coerce.number().int().min(1).max(65_536).optional(),
   /** Wraps the data keys that seal personal values (privacy/): 32 bytes, base64 or hex. */
   PRECIS_MASTER_KEY: z.string().optional(),
   /** The master being retired during a rotation (npm run rotate-master-key). */

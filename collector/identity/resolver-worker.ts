@@ -3,7 +3,8 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { configure } from '../store/sqlite-writer.mjs'
-import { createResolver, identitySql, resolvePending } from './sqlite-resolver.ts'
+import type { ResolverCacheStats } from './shared-resolver.ts'
+import { createResolver, DEFAULT_CACHE_BYTES, identitySql, resolvePending } from './sqlite-resolver.ts'
 import type { SiteRules } from './types.ts'
 
 interface Job {
@@ -12,6 +13,10 @@ interface Job {
   now: number
 }
 type Answer = { id: number; processed: number } | { id: number; error: string }
+/** The thread's last word before it closes. */
+interface Closing {
+  closing: ResolverCacheStats
+}
 
 if (!isMainThread && workerData?.precisResolver && parentPort) {
   const port = parentPort
@@ -20,10 +25,11 @@ if (!isMainThread && workerData?.precisResolver && parentPort) {
   // Derived rows, replayable from the events: no fsync needed (see sqliteIdentity).
   db.pragma('synchronous = NORMAL')
   const sql = identitySql(db)
-  const resolver = createResolver(sql, () => crypto.randomUUID())
+  const resolver = createResolver(sql, () => crypto.randomUUID(), workerData.cacheBytes as number | undefined)
   port.on('message', (job: Job | 'close') => {
     if (job === 'close') {
       db.close()
+      port.postMessage({ closing: resolver.cache() } satisfies Closing)
       port.close()
       return
     }
@@ -37,6 +43,23 @@ if (!isMainThread && workerData?.precisResolver && parentPort) {
   })
 }
 
+export interface ResolverThreadOptions {
+  /** The resolver's cache budget (sqlite-resolver.ts). */
+  cacheBytes?: number | undefined
+  /** Told, when the thread closes, how full its cache got: what PRECIS_RESOLVER_CACHE_MB needs. */
+  log?: ((line: string) => void) | undefined
+}
+
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1)
+
+/**
+ * The thread's heap limit, from its cache budget. Without one V8 lets a busy thread's heap grow to
+ * about four times what it holds before collecting (300 MB for a 64 MB cache); near a limit it
+ * collects sooner. Room for the cache twice over (its estimate is within 35 %), plus the code and
+ * one transaction's rows. Past it the thread dies and resolution falls back to the main thread.
+ */
+export const heapLimitMb = (cacheBytes: number) => Math.ceil((2 * cacheBytes) / 2 ** 20) + 96
+
 /**
  * Resolution on a worker thread: the same work as resolvePending, off the main thread. If the
  * thread cannot run (no TypeScript loader, a crash), `fallback` resolves on this thread instead.
@@ -44,15 +67,24 @@ if (!isMainThread && workerData?.precisResolver && parentPort) {
 export const resolverThread = (
   path: string,
   fallback: (settings: SiteRules, now: number) => Promise<number>,
+  { cacheBytes, log }: ResolverThreadOptions = {},
 ) => {
   const worker = new Worker(new URL('./resolver-thread.mjs', import.meta.url), {
-    workerData: { precisResolver: true, path },
+    workerData: { precisResolver: true, path, cacheBytes },
+    resourceLimits: { maxOldGenerationSizeMb: heapLimitMb(cacheBytes ?? DEFAULT_CACHE_BYTES) },
   })
   worker.unref()
   let dead = false
   const waiting = new Map<number, { resolve(n: number): void; reject(e: Error): void }>()
   let next = 0
-  worker.on('message', (answer: Answer) => {
+  worker.on('message', (answer: Answer | Closing) => {
+    if ('closing' in answer) {
+      const { peak, budget, evictions } = answer.closing
+      log?.(
+        `resolver cache: peak ${peak} of ${budget} bytes (${mb(peak)} of ${mb(budget)} MB), ${evictions} evictions`,
+      )
+      return
+    }
     const job = waiting.get(answer.id)
     waiting.delete(answer.id)
     if (waiting.size === 0) worker.unref()

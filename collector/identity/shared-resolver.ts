@@ -2,6 +2,7 @@
 // link events, and the folding of events into profiles over a storage backend. The backends decide
 // only how reads are served and when writes reach the database.
 import { createHmac } from 'node:crypto'
+import { approxBytes, createByteCache, ENTRY_BYTES } from './byte-cache.ts'
 import {
   applyEvent,
   attachRefusal,
@@ -133,38 +134,71 @@ interface CachedProfile extends StoredProfile {
   dirty: boolean
 }
 
+/** An identifier's owner as cached: a profile id, or null for an identifier nobody holds. */
+type Cached = { owner: string | null } | CachedProfile
+
+/** What the core's caches hold (see createResolverCore). */
+export interface ResolverCacheStats {
+  bytes: number
+  peak: number
+  budget: number
+  evictions: number
+}
+
+const cachedBytes = (key: string, value: Cached) => ENTRY_BYTES + approxBytes(key) + approxBytes(value)
+
 /**
  * Folds events into profiles one at a time. An event's identifiers are taken in priority order;
  * the profile of the first known one is the event's profile, the others are attached or their
  * profiles merged into it, unless a rule refuses (two user ids, a limit): then the link is left out
  * and the refusal recorded.
  *
- * Reads go through in-memory caches of owners and profiles, valid as long as nobody else writes the
- * graph (the caller's business: `reset` drops them). Profile data changes stay in the cache until
- * `flush` hands each changed profile to `save`.
+ * Reads go through one in-memory cache of owners and profiles, valid as long as nobody else writes
+ * the graph (the caller's business: `reset` drops it). Changed profiles are held apart, never
+ * evicted, until `flush` hands each to `save`: at most one per event since the last flush.
+ *
+ * The cache holds at most `budget` bytes (estimated), least recently used first out. Evicting is
+ * safe only when the backend's reads see its own writes at once (SQLite): an evicted entry is read
+ * again. A backend that collects its writes (PostgreSQL's chunk) keeps the default, no limit: its
+ * chunk bounds the cache instead.
  */
-export const createResolverCore = (backend: ResolverBackend, secret: string, newId: () => string) => {
-  let owners = new Map<string, string | null>()
-  let profiles = new Map<string, CachedProfile>()
-  const key = (site: string, kind: IdentifierKind, value: string) => `${site}\0${kind}\0${value}`
+export const createResolverCore = (
+  backend: ResolverBackend,
+  secret: string,
+  newId: () => string,
+  budget = Number.POSITIVE_INFINITY,
+) => {
+  // One cache for both kinds, so the budget goes where the workload needs it; the prefixes keep
+  // an identifier's key apart from a profile's.
+  const cache = createByteCache<string, Cached>(budget, cachedBytes)
+  const dirty = new Map<string, CachedProfile>()
+  const key = (site: string, kind: IdentifierKind, value: string) => `o\0${site}\0${kind}\0${value}`
+  const profileKey = (site: string, id: string) => `p\0${site}\0${id}`
+  const setOwner = (k: string, owner: string | null) => cache.set(k, { owner })
 
   const ownerOf = (site: string, kind: IdentifierKind, value: string) => {
     const k = key(site, kind, value)
-    let owner = owners.get(k)
-    if (owner === undefined) {
-      owner = backend.owner(site, kind, value) ?? null
-      owners.set(k, owner)
-    }
-    return owner ?? undefined
+    const hit = cache.get(k) as { owner: string | null } | undefined
+    if (hit) return hit.owner ?? undefined
+    const owner = backend.owner(site, kind, value)
+    setOwner(k, owner ?? null)
+    return owner
   }
   const load = (site: string, id: string): CachedProfile => {
-    const k = `${site}\0${id}`
-    let p = profiles.get(k)
+    const k = profileKey(site, id)
+    let p = dirty.get(k) ?? (cache.get(k) as CachedProfile | undefined)
     if (!p) {
       p = { ...backend.profile(site, id), dirty: false }
-      profiles.set(k, p)
+      cache.set(k, p)
     }
     return p
+  }
+  /** Changed data is held apart until flush: evicted, it would be lost. */
+  const changed = (site: string, id: string, p: CachedProfile) => {
+    const k = profileKey(site, id)
+    p.dirty = true
+    dirty.set(k, p)
+    cache.delete(k)
   }
   const holdings = ({ ids }: CachedProfile): Holdings => {
     const counts: Holdings['counts'] = {}
@@ -179,10 +213,11 @@ export const createResolverCore = (backend: ResolverBackend, secret: string, new
     const [survivor, loser] = aFirst ? [a, b] : [b, a]
     const [kept, gone] = aFirst ? [pa, pb] : [pb, pa]
     kept.data = mergeData(kept.data, gone.data)
-    kept.dirty = true
     kept.ids.push(...gone.ids)
-    for (const i of gone.ids) owners.set(key(site, i.kind, i.value), survivor)
-    profiles.delete(`${site}\0${loser}`)
+    changed(site, survivor, kept)
+    for (const i of gone.ids) setOwner(key(site, i.kind, i.value), survivor)
+    dirty.delete(profileKey(site, loser))
+    cache.delete(profileKey(site, loser))
     backend.merge(site, survivor, loser, gone.ids)
     return survivor
   }
@@ -213,11 +248,11 @@ export const createResolverCore = (backend: ResolverBackend, secret: string, new
       primary = newId()
       const data = applyEvent(emptyProfile(), event)
       backend.createProfile(site, primary, event.seq, data)
-      profiles.set(`${site}\0${primary}`, { createdSeq: event.seq, data, ids: [], dirty: false })
+      cache.set(profileKey(site, primary), { createdSeq: event.seq, data, ids: [], dirty: false })
     } else {
       const p = load(site, primary)
       p.data = applyEvent(p.data, event)
-      p.dirty = true
+      changed(site, primary, p)
     }
     for (const [index, id] of ids.entries()) {
       const owner = found[index]
@@ -229,7 +264,9 @@ export const createResolverCore = (backend: ResolverBackend, secret: string, new
         else {
           backend.attach(site, id, primary, now)
           mine.ids.push(id)
-          owners.set(key(site, id.kind, id.value), primary)
+          // A clean profile is measured again; the backend has the identifier either way.
+          if (!mine.dirty) cache.set(profileKey(site, primary), mine)
+          setOwner(key(site, id.kind, id.value), primary)
         }
         continue
       }
@@ -256,21 +293,26 @@ export const createResolverCore = (backend: ResolverBackend, secret: string, new
 
   return {
     resolve,
-    /** Hands every profile changed since the last flush to `save`. */
+    /** Hands every profile changed since the last flush to `save`; they join the cache. */
     flush(save: (site: string, id: string, data: ProfileData) => void) {
-      for (const [k, p] of profiles) {
-        if (!p.dirty) continue
-        const sep = k.indexOf('\0')
-        save(k.slice(0, sep), k.slice(sep + 1), p.data)
+      for (const [k, p] of dirty) {
+        const sep = k.indexOf('\0', 2)
+        save(k.slice(2, sep), k.slice(sep + 1), p.data)
         p.dirty = false
+        cache.set(k, p)
       }
+      dirty.clear()
     },
-    /** How many owners and profiles the caches hold (the larger). */
-    size: () => Math.max(owners.size, profiles.size),
-    /** Forgets the caches: another writer may have changed the graph. */
+    cache: (): ResolverCacheStats => ({
+      bytes: cache.bytes,
+      peak: cache.peak,
+      budget,
+      evictions: cache.evictions,
+    }),
+    /** Forgets the cache: another writer may have changed the graph. */
     reset() {
-      owners = new Map()
-      profiles = new Map()
+      cache.clear()
+      dirty.clear()
     },
   }
 }

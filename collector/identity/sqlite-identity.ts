@@ -27,10 +27,12 @@ export const sqliteIdentity = (
   resolverDb: Database.Database = db,
   /** Destroys the data keys of erased identifiers, once their rows are gone (privacy/sealing.ts). */
   shred: Shred = async () => 0,
+  /** The resolver's cache budget (sqlite-resolver.ts). */
+  resolverCacheBytes?: number,
 ): IdentityStore => {
   const sql = identitySql(db)
   const resolverSql = resolverDb === db ? sql : identitySql(resolverDb)
-  const resolver = createResolver(resolverSql, newId)
+  const resolver = createResolver(resolverSql, newId, resolverCacheBytes)
   const secret = sql.secret()
 
   const profileIdOf = (site: string, key: string): string | undefined =>

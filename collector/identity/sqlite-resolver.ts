@@ -96,16 +96,20 @@ export const identitySql = (db: Database.Database) => ({
 
 export type IdentitySql = ReturnType<typeof identitySql>
 
-/** Most cached identifiers and profiles; past it the caches start over (they are only caches). */
-const CACHE_LIMIT = 2_000_000
+/**
+ * The resolver's cache budget unless PRECIS_RESOLVER_CACHE_MB says otherwise: about 30,000 people
+ * (a user id, a device, an email and the profile, ~2 KB), the ones seen last; a miss costs an
+ * indexed read.
+ */
+export const DEFAULT_CACHE_BYTES = 64 * 2 ** 20
 
 /**
  * The resolver (see createResolverCore): folds events into profiles inside the caller's
  * transaction, writing identifiers, merges and audit entries at once and changed profiles once per
- * transaction (`flush`). `begin` drops the caches when another writer (a second process on the
+ * transaction (`flush`). `begin` drops the cache when another writer (a second process on the
  * same file, an erasure) moved the generation counter since this resolver's last transaction.
  */
-export const createResolver = (sql: IdentitySql, newId: () => string) => {
+export const createResolver = (sql: IdentitySql, newId: () => string, cacheBytes = DEFAULT_CACHE_BYTES) => {
   const secret = sql.secret()
   const backend: ResolverBackend = {
     owner: (site, kind, value) => sql.owner.get(site, kind, value)?.profile_id,
@@ -125,12 +129,14 @@ export const createResolver = (sql: IdentitySql, newId: () => string) => {
     audit: (site, at, action, profileId, otherId, ids, messageId, reason) =>
       sql.audit.run(site, at, action, profileId, otherId, JSON.stringify(ids), messageId, reason),
   }
-  const core = createResolverCore(backend, secret, newId)
+  // Every write above reaches the database at once (changed profile data waits for flush, held
+  // apart from the cache), so an evicted entry reads back current.
+  const core = createResolverCore(backend, secret, newId, cacheBytes)
   let generation = -1
 
   /**
    * Whether any of the event's identifiers (user, anonymous, email) was erased; checked only for
-   * sites that erased someone.
+   * sites that erased someone. One entry per site, cleared by every transaction.
    */
   const anySuppressed = new Map<string, boolean>()
   const suppressed = (site: string, event: LinkEvent, rules: IdentitySettings) => {
@@ -153,9 +159,11 @@ export const createResolver = (sql: IdentitySql, newId: () => string) => {
     /** Starts a transaction's work: caches stay valid only if nobody else wrote since. */
     begin() {
       const current = Number(sql.generation.get()!.value)
-      if (current !== generation || core.size() > CACHE_LIMIT) core.reset()
+      if (current !== generation) core.reset()
       anySuppressed.clear()
     },
+    /** The cache's bytes, peak and budget. */
+    cache: core.cache,
     /** Ends it: writes the changed profiles and moves the generation on. */
     flush() {
       core.flush((site, id, data) => sql.saveProfile.run(JSON.stringify(data), site, id))

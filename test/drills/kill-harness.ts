@@ -2,7 +2,7 @@
 // and started again on the same database, and senders that retry a batch as the SDK's outbox does.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
-import { probePostgres } from '../../collector/store/postgres-schema.ts'
+import { probePostgres } from '../../collector/store/postgres/schema.ts'
 import { ADMIN_TOKEN, ROOT, TEST_MASTER_KEY } from '../support/collector-process.ts'
 import { TEST_LEDGER_KEY_BASE64 } from '../support/ledger-keys.ts'
 

@@ -1,9 +1,9 @@
 import postgres from 'postgres'
 import { describe, expect, it } from 'vitest'
-import { describeKeyStoreContract, MASTER_A } from '../../test/contracts/keys.contract.ts'
-import { describePostgres, dropSchema, PG_TEST_URL, testSchema } from '../../test/support/postgres.ts'
-import type { KeyRow } from './keys.ts'
-import { keySchemaFor, openPostgresKeyStore } from './postgres-keys.ts'
+import { describeKeyStoreContract, MASTER_A } from '../../../test/contracts/keys.contract.ts'
+import { describePostgres, dropSchema, PG_TEST_URL, testSchema } from '../../../test/support/postgres.ts'
+import type { KeyRow } from '../../privacy/keys.ts'
+import { keySchemaFor, openPostgresKeyStore } from './keys.ts'
 
 /** Every row of a key schema, read past the store. */
 const readRows = async (schema: string): Promise<KeyRow[]> => {

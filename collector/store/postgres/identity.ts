@@ -1,14 +1,15 @@
 // The identity store on PostgreSQL: profile reads, export, erasure and self-service tokens, with the
 // semantics of sqlite-identity.ts; resolution is in postgres-resolver.ts.
-import { type EventRow, fromEventRow } from '../store/event-row.ts'
-import type { Migration, Sql } from '../store/postgres-schema.ts'
-import type { StoredEvent } from '../store/types.ts'
-import { CHUNK, lockIdentity, resolveQueued, type Tx } from './postgres-resolver.ts'
-import { postgresTokens, revokeTokens, TOKENS_MIGRATION } from './postgres-tokens.ts'
-import type { Identifier } from './rules.ts'
-import { type AuditRow, auditEntryOf, profileView } from './shared-profile.ts'
-import { suppressionHash } from './shared-resolver.ts'
-import type { IdentityStore, ProfileView, Shred } from './types.ts'
+
+import type { Identifier } from '../../identity/rules.ts'
+import { type AuditRow, auditEntryOf, profileView } from '../../identity/shared-profile.ts'
+import { suppressionHash } from '../../identity/shared-resolver.ts'
+import type { IdentityStore, ProfileView, Shred } from '../../identity/types.ts'
+import { type EventRow, fromEventRow } from '../event-row.ts'
+import type { StoredEvent } from '../types.ts'
+import { CHUNK, lockIdentity, resolveQueued, type Tx } from './resolver.ts'
+import type { Migration, Sql } from './schema.ts'
+import { postgresTokens, revokeTokens, TOKENS_MIGRATION } from './tokens.ts'
 
 /** Identity's schema changes after identity/1 (store/postgres-schema.ts): 'identity/2', … */
 export const IDENTITY_MIGRATIONS: Migration[] = [TOKENS_MIGRATION]

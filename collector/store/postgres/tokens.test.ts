@@ -1,12 +1,12 @@
-import { describeTokenContract } from '../../test/contracts/tokens.contract.ts'
+import { describeTokenContract } from '../../../test/contracts/tokens.contract.ts'
 import {
   describePostgres,
   dropSchema,
   openTestPostgresStore,
   PG_TEST_URL,
   testSchema,
-} from '../../test/support/postgres.ts'
-import { connect } from '../store/postgres-schema.ts'
+} from '../../../test/support/postgres.ts'
+import { connect } from './schema.ts'
 
 describePostgres('PostgreSQL rights tokens', () => {
   describeTokenContract('PostgreSQL', async () => {

@@ -1,19 +1,19 @@
 import { expect, it } from 'vitest'
-import { describeIdentityContract, type Ev, linkRow } from '../../test/contracts/identity.contract.ts'
-import { describePeopleContract } from '../../test/contracts/people.contract.ts'
+import { describeIdentityContract, type Ev, linkRow } from '../../../test/contracts/identity.contract.ts'
+import { describePeopleContract } from '../../../test/contracts/people.contract.ts'
 import {
   describePostgres,
   dropSchema,
   openTestPostgresStore,
   PG_TEST_URL,
   testSchema,
-} from '../../test/support/postgres.ts'
-import { prng } from '../../test/support/prng.ts'
-import { openPostgresStore } from '../store/postgres.ts'
-import { connect, type Sql } from '../store/postgres-schema.ts'
-import { openSqliteStore } from '../store/sqlite.ts'
-import type { Store } from '../store/types.ts'
-import { resolveQueued, type Tx } from './postgres-resolver.ts'
+} from '../../../test/support/postgres.ts'
+import { prng } from '../../../test/support/prng.ts'
+import { openSqliteStore } from '../sqlite.ts'
+import type { Store } from '../types.ts'
+import { resolveQueued, type Tx } from './resolver.ts'
+import { connect, type Sql } from './schema.ts'
+import { openPostgresStore } from './store.ts'
 
 const NOW = Date.parse('2026-11-23T12:00:00Z')
 const SITE = 'demo'

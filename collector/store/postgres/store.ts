@@ -1,20 +1,21 @@
 // The PostgreSQL Store: any number of collectors share one database (DATABASE_URL=postgres://…).
 import { randomBytes } from 'node:crypto'
-import { IDENTITY_MIGRATIONS, postgresIdentity, secretReader } from '../identity/postgres-identity.ts'
-import { postgresOwn } from '../identity/postgres-own.ts'
-import { insertWithoutSuppressed } from '../identity/suppression.ts'
-import type { Shred } from '../identity/types.ts'
-import { type MasterKey, masterKey } from '../privacy/crypto.ts'
-import type { KeyStore } from '../privacy/keys.ts'
-import { openPostgresKeyStore } from '../privacy/postgres-keys.ts'
-import { pseudonymsOf } from '../privacy/pseudonyms.ts'
-import { forgetSubjects, insertSealed, revealRows, revealTraits } from '../privacy/sealing.ts'
-import { postgresEvents } from './postgres-events.ts'
-import { EXPERIMENTS_MIGRATIONS, postgresExperiments } from './postgres-experiments.ts'
-import { LEDGER_MIGRATIONS, postgresLedger } from './postgres-ledger.ts'
-import { PERSONALIZATION_MIGRATIONS, postgresPersonalization } from './postgres-personalization.ts'
-import { BASE_MIGRATIONS, connect, type Migration, migrate } from './postgres-schema.ts'
-import type { Store } from './types.ts'
+import { insertWithoutSuppressed } from '../../identity/suppression.ts'
+import type { Shred } from '../../identity/types.ts'
+import { type MasterKey, masterKey } from '../../privacy/crypto.ts'
+import type { KeyStore } from '../../privacy/keys.ts'
+import { pseudonymsOf } from '../../privacy/pseudonyms.ts'
+import { forgetSubjects, insertSealed, revealRows, revealTraits } from '../../privacy/sealing.ts'
+import type { Store } from '../types.ts'
+import { postgresConsentStats } from './consent-stats.ts'
+import { postgresEvents } from './events.ts'
+import { EXPERIMENTS_MIGRATIONS, postgresExperiments } from './experiments.ts'
+import { IDENTITY_MIGRATIONS, postgresIdentity, secretReader } from './identity.ts'
+import { openPostgresKeyStore } from './keys.ts'
+import { LEDGER_MIGRATIONS, postgresLedger } from './ledger.ts'
+import { postgresOwn } from './own.ts'
+import { PERSONALIZATION_MIGRATIONS, postgresPersonalization } from './personalization.ts'
+import { BASE_MIGRATIONS, connect, type Migration, migrate } from './schema.ts'
 
 /** Every area's migrations, in the order they run on a new database. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -121,6 +122,7 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
         ),
     }),
     ...postgresLedger(sql),
+    ...postgresConsentStats(sql),
     ...identity,
     ...own,
     // This collector's own erasures count at once.

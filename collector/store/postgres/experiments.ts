@@ -21,8 +21,8 @@ import type {
   MetricSource,
   PeopleRow,
   SizeRow,
-} from '../experiments/types.ts'
-import type { Migration, Sql } from './postgres-schema.ts'
+} from '../../experiments/types.ts'
+import type { Migration, Sql } from './schema.ts'
 
 /**
  * precis_bucket_version: the bucket version SQLite derives from the same JSON (store/

@@ -1,14 +1,15 @@
 // Self-service on PostgreSQL: what a browser's token reaches (own-data.ts), its download and
 // erasure, with the semantics of sqlite-own.ts.
-import type { Sql } from '../store/postgres-schema.ts'
-import { type OwnScope, ownData, type SeqEventRow, scopeIdentifiers } from './own-data.ts'
-import { type Db, heldBy, ofProfile } from './postgres-identity.ts'
-import { lockIdentity } from './postgres-resolver.ts'
-import { revokeTokens } from './postgres-tokens.ts'
-import { applyEvent, emptyProfile, type IdentitySettings } from './rules.ts'
-import { type AuditRow, auditEntryOf } from './shared-profile.ts'
-import { linkEventOf, suppressionHash } from './shared-resolver.ts'
-import type { IdentityStore, Shred } from './types.ts'
+
+import { type OwnScope, ownData, type SeqEventRow, scopeIdentifiers } from '../../identity/own-data.ts'
+import { applyEvent, emptyProfile, type IdentitySettings } from '../../identity/rules.ts'
+import { type AuditRow, auditEntryOf } from '../../identity/shared-profile.ts'
+import { linkEventOf, suppressionHash } from '../../identity/shared-resolver.ts'
+import type { IdentityStore, Shred } from '../../identity/types.ts'
+import { type Db, heldBy, ofProfile } from './identity.ts'
+import { lockIdentity } from './resolver.ts'
+import type { Sql } from './schema.ts'
+import { revokeTokens } from './tokens.ts'
 
 const COLUMNS = 'seq, site, message_id, type, name, user_id, anonymous_id, timestamp, received_at, payload'
 

@@ -1,8 +1,13 @@
 // Identity resolution on PostgreSQL: the identity_queue consumed in chunks, each in one
 // transaction under the identity lock, with the graph the chunk touches loaded up front and the
 // changes written set-based at the end. The rules are the SQLite resolver's (shared-resolver.ts).
-import type { Sql } from '../store/postgres-schema.ts'
-import { DEFAULT_IDENTITY, type Identifier, type IdentitySettings, type LinkEvent } from './rules.ts'
+
+import {
+  DEFAULT_IDENTITY,
+  type Identifier,
+  type IdentitySettings,
+  type LinkEvent,
+} from '../../identity/rules.ts'
 import {
   candidateIdentifiers,
   createResolverCore,
@@ -11,8 +16,9 @@ import {
   type ResolverRow,
   type StoredProfile,
   suppressionHash,
-} from './shared-resolver.ts'
-import type { SiteRules } from './types.ts'
+} from '../../identity/shared-resolver.ts'
+import type { SiteRules } from '../../identity/types.ts'
+import type { Sql } from './schema.ts'
 
 export type Tx = Parameters<Parameters<Sql['begin']>[1]>[0]
 

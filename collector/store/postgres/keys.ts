@@ -2,7 +2,7 @@
 // schema (`pg_dump -n precis`) never carries the keys that open it, and the key schema can be
 // backed up on its own, shorter, schedule. Several collectors share it: a new subject's key is
 // inserted if absent, then read, so concurrent first uses end with the one key that won.
-import { connect, type Migration, migrate } from '../store/postgres-schema.ts'
+
 import {
   type KeyRows,
   type KeyStore,
@@ -10,7 +10,8 @@ import {
   keyStore,
   type StoredKeyRow as Row,
   toKeyRow,
-} from './keys.ts'
+} from '../../privacy/keys.ts'
+import { connect, type Migration, migrate } from './schema.ts'
 
 export const KEY_MIGRATIONS: readonly Migration[] = [
   {

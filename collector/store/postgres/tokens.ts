@@ -1,9 +1,18 @@
 // Rights tokens on PostgreSQL: the rights_tokens table (migration identity/2), one row per
 // anonymousId that holds a token; the logic is tokens.ts'.
-import type { Migration, Sql } from '../store/postgres-schema.ts'
-import type { Tx } from './postgres-resolver.ts'
-import { isLive, issueFor, ownerHash, type RandomBytes, sameHash, type TokenKey, tokenKey } from './tokens.ts'
-import type { IdentityStore } from './types.ts'
+
+import {
+  isLive,
+  issueFor,
+  ownerHash,
+  type RandomBytes,
+  sameHash,
+  type TokenKey,
+  tokenKey,
+} from '../../identity/tokens.ts'
+import type { IdentityStore } from '../../identity/types.ts'
+import type { Tx } from './resolver.ts'
+import type { Migration, Sql } from './schema.ts'
 
 /** The old signed tokens go with their table: browsers ask again. */
 export const TOKENS_MIGRATION: Migration = {

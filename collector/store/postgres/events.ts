@@ -1,8 +1,8 @@
 // Events on PostgreSQL: bulk, idempotent inserts from any number of collectors, monthly
 // partitions made on demand, retention by whole partitions where it can.
-import { type EventRow, fromEventRow } from './event-row.ts'
-import type { Sql } from './postgres-schema.ts'
-import type { EventPage, InsertResult, StoredEvent } from './types.ts'
+import { type EventRow, fromEventRow } from '../event-row.ts'
+import type { EventPage, InsertResult, StoredEvent } from '../types.ts'
+import type { Sql } from './schema.ts'
 
 const MONTH_KEY = (ms: number) => {
   const d = new Date(ms)

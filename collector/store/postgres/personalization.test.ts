@@ -1,16 +1,16 @@
 import { expect, it } from 'vitest'
-import { describeConsentStatsContract } from '../../test/contracts/consent-stats.contract.ts'
-import { describePersonalizationContract } from '../../test/contracts/personalization.contract.ts'
-import { makeRow } from '../../test/contracts/store.contract.ts'
+import { describeConsentStatsContract } from '../../../test/contracts/consent-stats.contract.ts'
+import { describePersonalizationContract } from '../../../test/contracts/personalization.contract.ts'
+import { makeRow } from '../../../test/contracts/store.contract.ts'
 import {
   describePostgres,
   dropSchema,
   openTestPostgresStore,
   PG_TEST_URL,
   testSchema,
-} from '../../test/support/postgres.ts'
-import { SEGMENT_VISITORS_SQL, SLOT_COUNTS_SQL, SLOT_PEOPLE_SQL } from './postgres-personalization.ts'
-import { connect } from './postgres-schema.ts'
+} from '../../../test/support/postgres.ts'
+import { SEGMENT_VISITORS_SQL, SLOT_COUNTS_SQL, SLOT_PEOPLE_SQL } from './personalization.ts'
+import { connect } from './schema.ts'
 
 /** A store in a schema of its own, with a second connection to that schema for raw SQL. */
 const openWithConnection = async () => {

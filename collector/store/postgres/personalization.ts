@@ -1,7 +1,7 @@
 // PostgreSQL's reads behind segments and slot results: the same answers as SQLite's
 // (store/sqlite-personalization.ts; both run test/contracts/personalization.contract.ts). Aggregation happens in
 // SQL on jsonb; only one profile's history at a time is ever brought into JavaScript.
-import type { Identifier } from '../identity/rules.ts'
+import type { Identifier } from '../../identity/rules.ts'
 import type {
   HistoryRow,
   PersonalizationStore,
@@ -9,8 +9,8 @@ import type {
   SituationRow,
   SlotEventCounts,
   SlotVisitorCounts,
-} from '../personalization/types.ts'
-import type { Migration, Sql } from './postgres-schema.ts'
+} from '../../personalization/types.ts'
+import type { Migration, Sql } from './schema.ts'
 
 export const PERSONALIZATION_MIGRATIONS: Migration[] = [
   {

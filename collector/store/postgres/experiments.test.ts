@@ -8,17 +8,17 @@ import {
   sync,
   T,
   viewed,
-} from '../../test/contracts/experiments.contract.ts'
+} from '../../../test/contracts/experiments.contract.ts'
 import {
   describePostgres,
   dropSchema,
   openTestPostgresStore,
   PG_TEST_URL,
   testSchema,
-} from '../../test/support/postgres.ts'
-import { openPostgresStore } from './postgres.ts'
-import { METRIC_SQL, PEOPLE_SQL, SIZES_SQL } from './postgres-experiments.ts'
-import { connect } from './postgres-schema.ts'
+} from '../../../test/support/postgres.ts'
+import { METRIC_SQL, PEOPLE_SQL, SIZES_SQL } from './experiments.ts'
+import { connect } from './schema.ts'
+import { openPostgresStore } from './store.ts'
 
 const DAY = 86_400_000
 const D0 = Math.floor(T / DAY)

@@ -5,16 +5,16 @@ import {
   makeRow,
   TEST_LEDGER_KEY,
   TEST_LEDGER_KEYS,
-} from '../../test/contracts/store.contract.ts'
+} from '../../../test/contracts/store.contract.ts'
 import {
   describePostgres,
   dropSchema,
   openTestPostgresStore,
   PG_TEST_URL,
   testSchema,
-} from '../../test/support/postgres.ts'
-import { verifyChain } from '../ledger/chain.ts'
-import { openPostgresStore } from './postgres.ts'
+} from '../../../test/support/postgres.ts'
+import { verifyChain } from '../../ledger/chain.ts'
+import { openPostgresStore } from './store.ts'
 
 describePostgres('PostgreSQL store', () => {
   describeStoreContract('PostgreSQL', () => openTestPostgresStore())
