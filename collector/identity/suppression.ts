@@ -1,7 +1,7 @@
 // Events of erased people are dropped before they are written: a suppressed identifier (user,
 // anonymous or email) anywhere in an event means it is acknowledged and discarded, so nothing of
 // the person reaches the database again, not even for the resolver to delete.
-import type { InsertResult, StoredEvent } from '../store/types.ts'
+import type { InsertResult, StoredEvent } from '../store/event.ts'
 import { DEFAULT_IDENTITY } from './rules.ts'
 import { candidateIdentifiers, linkEventOf, suppressionHash } from './shared-resolver.ts'
 import type { SiteRules } from './types.ts'

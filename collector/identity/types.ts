@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../store/types.ts'
+import type { StoredEvent } from '../store/event.ts'
 import type { Identifier, IdentitySettings } from './rules.ts'
 import type { IssuedToken } from './tokens.ts'
 

@@ -1,7 +1,7 @@
 import { type EventType, eventSchema, LIMITS, type SegmentEvent } from '../../sdk/rules/event-schema.ts'
 import type { Enricher } from '../enrich/enrich.ts'
 import { verifiedContext } from '../identity/verification.ts'
-import type { StoredEvent } from '../store/types.ts'
+import type { StoredEvent } from '../store/event.ts'
 import { clickIdsByConsent } from './click-ids.ts'
 
 export interface Rejection {

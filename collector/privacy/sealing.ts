@@ -5,7 +5,7 @@
 import { DEFAULT_IDENTITY, type Identifier, type IdentitySettings, isBlocked } from '../identity/rules.ts'
 import { keyedHash, linkEventOf, traitHash } from '../identity/shared-resolver.ts'
 import type { SiteRules } from '../identity/types.ts'
-import type { InsertResult, StoredEvent } from '../store/types.ts'
+import type { InsertResult, StoredEvent } from '../store/event.ts'
 import {
   CryptoError,
   type DataKey,

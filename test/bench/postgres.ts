@@ -2,9 +2,9 @@
 // own share of the connections, as a load balancer would spread them), next to the storage's
 // limit: the same rows bulk-inserted straight into the same tables.
 import postgres from 'postgres'
-import { openPostgresStore } from '../../collector/store/postgres/store.ts'
 import { postgresEvents } from '../../collector/store/postgres/events.ts'
 import { connect, probePostgres, type Sql } from '../../collector/store/postgres/schema.ts'
+import { openPostgresStore } from '../../collector/store/postgres/store.ts'
 import { TEST_MASTER_KEY } from '../support/collector-process.ts'
 import { TEST_LEDGER_KEY_BASE64 } from '../support/ledger-keys.ts'
 import { BATCH_SIZE, sampleEvents } from './payload.ts'

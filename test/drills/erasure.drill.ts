@@ -16,9 +16,9 @@ import {
 } from '../../collector/privacy/crypto.ts'
 import type { KeyStore } from '../../collector/privacy/keys.ts'
 import { DEFAULT_PERSONAL, idAad, SEALED_IDS, traitAad } from '../../collector/privacy/personal.ts'
-import { openPostgresKeyStore } from '../../collector/store/postgres/keys.ts'
 import { PSEUDONYM_SUBJECT, pseudonymWith } from '../../collector/privacy/pseudonyms.ts'
 import { keyFilePath, openSqliteKeyStore } from '../../collector/privacy/sqlite-keys.ts'
+import { openPostgresKeyStore } from '../../collector/store/postgres/keys.ts'
 import { probePostgres } from '../../collector/store/postgres/schema.ts'
 import {
   ADMIN_TOKEN,

@@ -2,8 +2,8 @@
 // when no server is reachable. Import from *.test.ts files only.
 import postgres from 'postgres'
 import { describe, it } from 'vitest'
-import { openPostgresStore, type PostgresOptions } from '../../collector/store/postgres/store.ts'
 import { probePostgres } from '../../collector/store/postgres/schema.ts'
+import { openPostgresStore, type PostgresOptions } from '../../collector/store/postgres/store.ts'
 import type { Store } from '../../collector/store/types.ts'
 
 export const PG_TEST_URL = process.env.PRECIS_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test'

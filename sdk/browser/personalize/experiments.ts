@@ -1,7 +1,7 @@
 import type { Experiment } from '../../rules/experiment-schema.ts'
 import { assign } from '../../rules/experiments.ts'
-import { hiding } from '../personalize.ts'
-import { PLANNED } from '../plan.ts'
+import { hiding } from './hide.ts'
+import { PLANNED } from './plan.ts'
 
 export interface ExperimentEnv {
   win: Window

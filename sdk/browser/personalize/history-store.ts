@@ -1,6 +1,6 @@
 import { clear, createStore, delMany, entries, set, setMany, type UseStore } from 'idb-keyval'
 import type { HistoryEntry } from '../../rules/segments.ts'
-import { HISTORY_DB } from '../personalize.ts'
+import { HISTORY_DB } from './start.ts'
 
 const TRAITS = 't'
 const SEED = 's'

@@ -6,11 +6,12 @@ import {
   pickProperties,
   type SegmentEngine,
 } from '../../rules/segments.ts'
-import { type StartPersonalizer, unhide } from '../personalize.ts'
 import { browserAttributes } from './attributes.ts'
 import { runExperiments } from './experiments.ts'
+import { unhide } from './hide.ts'
 import { historyStore } from './history-store.ts'
 import { fillSlots, planSlots } from './slots.ts'
+import type { StartPersonalizer } from './start.ts'
 
 const randomHex = (win: Window) =>
   Array.from(win.crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('')

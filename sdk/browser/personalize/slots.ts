@@ -1,19 +1,9 @@
 import { fill } from '../../rules/content.ts'
 import { hash } from '../../rules/hash.ts'
 import type { SlotConfig } from '../../rules/personalization-schema.ts'
-import { hiding } from '../personalize.ts'
-import { PLANNED, type Plan } from '../plan.ts'
+import { hiding } from './hide.ts'
+import { PLANNED, type Plan, type SlotDecision } from './plan.ts'
 import { fillContent, renderContent } from './render.ts'
-
-/** What a visitor got in a slot: a variant, the baseline because of the holdout, or the baseline. */
-export interface SlotDecision {
-  slot: string
-  variant: string
-  /** The variant a held-out (or late) visitor would have seen. */
-  eligible?: string
-  /** A variant applied but came after the baseline was shown. */
-  late?: true
-}
 
 /** The first variant (by priority, then order) whose segment the visitor is in; holdout keeps the baseline. */
 export const decide = (

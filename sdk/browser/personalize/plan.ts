@@ -1,7 +1,16 @@
-import type { SlotContent } from '../rules/personalization-schema.ts'
-import { renderContent } from './personalize/render.ts'
-import type { SlotDecision } from './personalize/slots.ts'
-import type { Decidable } from './personalize.ts'
+import type { SlotContent } from '../../rules/personalization-schema.ts'
+import type { Decidable } from './hide.ts'
+import { renderContent } from './render.ts'
+
+/** What a visitor got in a slot: a variant, the baseline because of the holdout, or the baseline. */
+export interface SlotDecision {
+  slot: string
+  variant: string
+  /** The variant a held-out (or late) visitor would have seen. */
+  eligible?: string
+  /** A variant applied but came after the baseline was shown. */
+  late?: true
+}
 
 /**
  * What the previous page decided for the next one, kept beside the cached config (same consent,

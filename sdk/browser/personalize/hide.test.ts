@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type Decidable, HIDE_MARK, hideTargets, hiding, unhide } from './personalize.ts'
+import { type Decidable, HIDE_MARK, hideTargets, hiding, unhide } from './hide.ts'
 
 /** A style sheet as the browser constructs one: its rules given by replaceSync. */
 class FakeSheet {
