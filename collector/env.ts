@@ -27,7 +27,7 @@ const envSchema = z.object({
   PRECIS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(256),
   /**
    * Memory the SQLite identity resolver may keep for its cache of people, in MB: it stays this size
-   * however many people arrive. Unset: 64 (identity/sqlite-resolver.ts).
+   * however many people arrive. Unset: 64 (store/sqlite/resolver.ts).
    */
   PRECIS_RESOLVER_CACHE_MB: z.coerce.number().int().min(1).max(65_536).optional(),
   /** Wraps the data keys that seal personal values (privacy/): 32 bytes, base64 or hex. */

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { hashRecord, linkRecord } from '../collector/ledger/chain.ts'
 import { type ConsentRow, fromConsentRow } from '../collector/ledger/record-row.ts'
-import { openSqliteStore } from '../collector/store/sqlite.ts'
+import { openSqliteStore } from '../collector/store/sqlite/store.ts'
 import { consentFields } from './contracts/store.contract.ts'
 import { ROOT } from './support/collector-process.ts'
 import { TEST_LEDGER_KEY, TEST_LEDGER_KEY_BASE64 } from './support/ledger-keys.ts'
@@ -26,7 +26,7 @@ beforeEach(() => {
 })
 
 const ledger = (command: string) => {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'collector/ledger/cli.ts', command], {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'collector/cli/ledger.ts', command], {
     cwd: ROOT,
     encoding: 'utf8',
     env: {

@@ -59,3 +59,31 @@ describe('layering rules', () => {
     expect(result.status).toBe(0)
   })
 })
+
+describe('domain folders and adapters', () => {
+  const imports = (from: string) => `import { x } from '${from}'\nexport const probe = x\n`
+  it.each([
+    ['collector/identity', '../store/sqlite/resolver.ts'],
+    ['collector/ledger', '../store/postgres/ledger.ts'],
+    ['collector/routes', '../store/sqlite/store.ts'],
+  ])('refuses %s importing %s', (dir, from) => {
+    const result = lint(dir, imports(from))
+    expect(result.status).not.toBe(0)
+    expect(result.output).toContain("never import a database's adapter")
+  })
+
+  it.each([
+    ['collector/identity', '../store/types.ts'],
+    ['collector/store', './sqlite/store.ts'],
+    ['collector/cli', '../store/postgres/schema.ts'],
+  ])('allows %s importing %s', (dir, from) => {
+    const result = lint(dir, imports(from))
+    expect(result.output).not.toContain('noRestrictedImports')
+    expect(result.status).toBe(0)
+  })
+
+  it('keeps the outside-reach rule in domain folders too', () => {
+    const result = lint('collector/identity', imports('../../sdk/browser/start.ts'))
+    expect(result.output).toContain('collector/ reaches outside itself only')
+  })
+})

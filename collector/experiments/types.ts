@@ -41,7 +41,7 @@ export interface SizeRow {
 }
 
 /**
- * The reads and upkeep behind experiment results (SQLite: store/sqlite-experiments.ts). Everything
+ * The reads and upkeep behind experiment results (SQLite: store/sqlite/experiments.ts). Everything
  * is derived from stored events: exposures, the people in each experiment by their first
  * exposure across their devices, and per person the value of each registered metric.
  */

@@ -1,4 +1,4 @@
-// Self-service rights tokens, the logic both adapters share (sqlite-tokens.ts, postgres-tokens.ts
+// Self-service rights tokens, the logic both adapters share (sqlite/tokens.ts, postgres/tokens.ts
 // hold the SQL): the token's form, what is stored of it, expiry. A token is random, so a new one
 // never equals an old one (erasure, renewal); the database keeps keyed hashes only, so a copy of
 // it hands out no token and names no anonymousId. Time and randomness come in as arguments.

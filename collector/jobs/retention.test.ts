@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { consentFields, makeRow, TEST_LEDGER_KEY } from '../../test/contracts/store.contract.ts'
 import { parseConfig } from '../config/site-config.ts'
-import { openSqliteStore } from '../store/sqlite.ts'
+import { openSqliteStore } from '../store/sqlite/store.ts'
 import { scheduleRetention } from './retention.ts'
 
 const DAY = 86_400_000

@@ -48,7 +48,7 @@ export interface SlotVisitorCounts {
   conversions: number
 }
 
-/** The reads behind segments and slot results (SQLite: store/sqlite-personalization.ts and its tests). */
+/** The reads behind segments and slot results (SQLite: store/sqlite/personalization.ts and its tests). */
 export interface PersonalizationStore {
   /** The identifiers' usable events since `since` (epoch ms), newest first, at most `limit`. */
   personalizationHistory(

@@ -32,7 +32,7 @@ const needsOf = (site: SiteConfig): ExperimentNeeds[] =>
 /**
  * The admin API of experiments: the site's experiments with their people, and one experiment's
  * results. Mounted behind the admin token. Numbers come from rows derived from events (see
- * store/sqlite-experiments.ts), brought up to date before each answer.
+ * store/sqlite/experiments.ts), brought up to date before each answer.
  */
 export const experimentRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) => {
   const app = new Hono()

@@ -12,7 +12,7 @@ import {
   tokenRequest,
   WRITE_KEY,
 } from '../../test/support/collector-app.ts'
-import { keyedHash } from '../identity/sqlite-resolver.ts'
+import { keyedHash } from '../store/sqlite/resolver.ts'
 
 type App = ReturnType<typeof testApp>['app']
 const admin = (app: App, path: string, method = 'GET') =>

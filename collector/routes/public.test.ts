@@ -7,7 +7,7 @@ import { TEST_LEDGER_KEYRING } from '../../test/support/ledger-keys.ts'
 import { PERSONALIZATION, personalizedSites } from '../../test/support/personalization.ts'
 import { createApp } from '../app.ts'
 import { parseConfig } from '../config/site-config.ts'
-import { openSqliteStore } from '../store/sqlite.ts'
+import { openSqliteStore } from '../store/sqlite/store.ts'
 
 /** An app serving bundles from a temp folder; `files` are written there first (the build's output). */
 const withAssets = (files: Record<string, string> = BUILT) => {

@@ -2,7 +2,7 @@
 import { isPostgres, sqlitePath } from '../env.ts'
 import type { MasterKey } from '../privacy/crypto.ts'
 import { openPostgresStore } from './postgres/store.ts'
-import { openSqliteStore } from './sqlite.ts'
+import { openSqliteStore } from './sqlite/store.ts'
 import type { Store } from './types.ts'
 
 export interface StoreKeys {

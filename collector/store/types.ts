@@ -79,7 +79,7 @@ export interface Store extends IdentityStore, PersonalizationStore, ExperimentSt
   sealConsent(site: string, seal: ChainCheckpoint): Promise<void>
   /**
    * Each consent id's latest record before `until` (epoch ms), if received from `since` on,
-   * summed per UTC day of that record and source (SQLite: store/sqlite-consent-stats.ts).
+   * summed per UTC day of that record and source (SQLite: store/sqlite/consent-stats.ts).
    */
   consentStats(site: string, window: { since: number; until: number }): Promise<ConsentStatsRow[]>
   close(): Promise<void>

@@ -3,8 +3,8 @@
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { DEFAULT_IDENTITY, type LinkEvent } from '../../collector/identity/rules.ts'
-import { createResolver, identitySql } from '../../collector/identity/sqlite-resolver.ts'
-import { openSqliteStore } from '../../collector/store/sqlite.ts'
+import { createResolver, identitySql } from '../../collector/store/sqlite/resolver.ts'
+import { openSqliteStore } from '../../collector/store/sqlite/store.ts'
 import { prng } from '../support/prng.ts'
 
 export const LINKS = Number(process.env.BENCH_LINKS ?? 1_000_000)

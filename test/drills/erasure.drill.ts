@@ -17,9 +17,9 @@ import {
 import type { KeyStore } from '../../collector/privacy/keys.ts'
 import { DEFAULT_PERSONAL, idAad, SEALED_IDS, traitAad } from '../../collector/privacy/personal.ts'
 import { PSEUDONYM_SUBJECT, pseudonymWith } from '../../collector/privacy/pseudonyms.ts'
-import { keyFilePath, openSqliteKeyStore } from '../../collector/privacy/sqlite-keys.ts'
 import { openPostgresKeyStore } from '../../collector/store/postgres/keys.ts'
 import { probePostgres } from '../../collector/store/postgres/schema.ts'
+import { keyFilePath, openSqliteKeyStore } from '../../collector/store/sqlite/keys.ts'
 import {
   ADMIN_TOKEN,
   type Collector,

@@ -1,7 +1,7 @@
 // Shared by the collector's route tests: a real app on a real (in-memory) SQLite store.
 import { createApp } from '../../collector/app.ts'
 import { type CollectorConfig, parseConfig } from '../../collector/config/site-config.ts'
-import { openSqliteStore } from '../../collector/store/sqlite.ts'
+import { openSqliteStore } from '../../collector/store/sqlite/store.ts'
 import { TEST_LEDGER_KEYRING } from './ledger-keys.ts'
 
 export const NOW = Date.parse('2026-11-23T12:00:00.000Z')

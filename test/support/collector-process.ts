@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { parseMasterKey } from '../../collector/privacy/crypto.ts'
 import { PSEUDONYM_SUBJECT, type Pseudonymize, pseudonymWith } from '../../collector/privacy/pseudonyms.ts'
-import { keyFilePath, openSqliteKeyStore } from '../../collector/privacy/sqlite-keys.ts'
+import { keyFilePath, openSqliteKeyStore } from '../../collector/store/sqlite/keys.ts'
 import { TEST_LEDGER_KEY_BASE64 } from './ledger-keys.ts'
 
 export const ROOT = resolve(import.meta.dirname, '../..')

@@ -1,7 +1,7 @@
 // Shared by the enrichment tests: real user agents, and an app whose site has an enrichment config.
 import { createApp } from '../../collector/app.ts'
 import { parseConfig } from '../../collector/config/site-config.ts'
-import { openSqliteStore } from '../../collector/store/sqlite.ts'
+import { openSqliteStore } from '../../collector/store/sqlite/store.ts'
 import { NOW, SHOP_ORIGIN, WRITE_KEY } from './collector-app.ts'
 import { TEST_LEDGER_KEYRING } from './ledger-keys.ts'
 

@@ -1,5 +1,5 @@
 // Consent statistics on PostgreSQL: each consent id's latest record in the window, summed per UTC
-// day and source (as store/sqlite-consent-stats.ts does on SQLite; ledger/stats.ts shapes them).
+// day and source (as store/sqlite/consent-stats.ts does on SQLite; ledger/stats.ts shapes them).
 import type { ConsentStatsRow } from '../types.ts'
 import type { Sql } from './schema.ts'
 

@@ -26,7 +26,7 @@ import type { Migration, Sql } from './schema.ts'
 
 /**
  * precis_bucket_version: the bucket version SQLite derives from the same JSON (store/
- * sqlite-experiments.ts, CAPTURE_EXPOSURES), NULL when the event is not an exposure: missing or
+ * sqlite/experiments.ts, CAPTURE_EXPOSURES), NULL when the event is not an exposure: missing or
  * null is 0, an integral number is itself, true/false are 1/0 (SQLite's ->> makes them integers),
  * anything else, or an integer beyond 64 bits (where SQLite's casts saturate), is none.
  * precis_number: a metric property's value when it is a JSON number, else NULL (a payload that is

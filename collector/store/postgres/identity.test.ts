@@ -9,7 +9,7 @@ import {
   testSchema,
 } from '../../../test/support/postgres.ts'
 import { prng } from '../../../test/support/prng.ts'
-import { openSqliteStore } from '../sqlite.ts'
+import { openSqliteStore } from '../sqlite/store.ts'
 import type { Store } from '../types.ts'
 import { resolveQueued, type Tx } from './resolver.ts'
 import { connect, type Sql } from './schema.ts'

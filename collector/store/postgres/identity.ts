@@ -1,5 +1,5 @@
 // The identity store on PostgreSQL: profile reads, export, erasure and self-service tokens, with the
-// semantics of sqlite-identity.ts; resolution is in postgres-resolver.ts.
+// semantics of sqlite/identity.ts; resolution is in postgres/resolver.ts.
 
 import type { Identifier } from '../../identity/rules.ts'
 import { type AuditRow, auditEntryOf, profileView } from '../../identity/shared-profile.ts'
@@ -11,7 +11,7 @@ import { CHUNK, lockIdentity, resolveQueued, type Tx } from './resolver.ts'
 import type { Migration, Sql } from './schema.ts'
 import { postgresTokens, revokeTokens, TOKENS_MIGRATION } from './tokens.ts'
 
-/** Identity's schema changes after identity/1 (store/postgres-schema.ts): 'identity/2', … */
+/** Identity's schema changes after identity/1 (store/postgres/schema.ts): 'identity/2', … */
 export const IDENTITY_MIGRATIONS: Migration[] = [TOKENS_MIGRATION]
 
 export type Db = Sql | Tx
@@ -50,7 +50,7 @@ const split = (ids: readonly Identifier[]) => ({
 })
 
 /**
- * The profile's events (as in sqlite-identity.ts): those carrying one of its user ids, and those
+ * The profile's events (as in sqlite/identity.ts): those carrying one of its user ids, and those
  * of its devices that carry no user id of another profile. Emails are hashed: no column holds them.
  */
 export const ofProfile = (db: Db, site: string, id: string, ids: readonly Identifier[]) => {
@@ -101,7 +101,7 @@ export const secretReader = (sql: Sql) => {
   }
 }
 
-/** Identity without self-service, which postgres-own.ts adds (store/postgres.ts composes them). */
+/** Identity without self-service, which postgres/own.ts adds (store/postgres/store.ts composes them). */
 export const postgresIdentity = (
   sql: Sql,
   newId: () => string,
@@ -197,7 +197,7 @@ export const postgresIdentity = (
         return { profile, events: (events as StoredEvent[]).reverse(), audit: audit.map(auditEntryOf) }
       }),
     eraseProfile: async (site, key, now) => {
-      // Keys first and again after the rows (see sqlite-identity.ts).
+      // Keys first and again after the rows (see sqlite/identity.ts).
       const id = await profileIdOf(sql, site, key)
       if (id) await shred(site, await heldBy(sql, site, id))
       const erased = await erase(site, key, now, await secret())

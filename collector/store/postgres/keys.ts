@@ -107,7 +107,7 @@ export const openPostgresKeyStore = async (
   const admin = connect(target.toString(), { max: 1 })
   try {
     await admin.begin(async (tx) => {
-      // IF NOT EXISTS still races another collector creating it: take turns (as store/postgres.ts).
+      // IF NOT EXISTS still races another collector creating it: take turns (as store/postgres/store.ts).
       await tx`SELECT pg_advisory_xact_lock(hashtext('precis.schemas'))`
       await tx`CREATE SCHEMA IF NOT EXISTS ${tx(schema)}`
     })

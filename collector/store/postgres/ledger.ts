@@ -1,4 +1,4 @@
-// The consent ledger on PostgreSQL (as store/sqlite-ledger.ts does on SQLite).
+// The consent ledger on PostgreSQL (as store/sqlite/ledger.ts does on SQLite).
 import { checkBinding } from '../../ledger/binding.ts'
 import {
   type ChainCheckpoint,
@@ -53,7 +53,7 @@ export const postgresLedger = (sql: Sql) => ({
       ON CONFLICT (site) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, key_id = excluded.key_id,
         mac = excluded.mac`
   },
-  // Under the site's append lock, as sqlite-ledger.ts prunes.
+  // Under the site's append lock, as sqlite/ledger.ts prunes.
   pruneConsent: (site: string, before: number, key: LedgerKey): Promise<number> =>
     sql.begin(async (tx) => {
       await tx`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.consent.' || ${site}))`

@@ -1,5 +1,5 @@
 // Self-service on PostgreSQL: what a browser's token reaches (own-data.ts), its download and
-// erasure, with the semantics of sqlite-own.ts.
+// erasure, with the semantics of sqlite/own.ts.
 
 import { type OwnScope, ownData, type SeqEventRow, scopeIdentifiers } from '../../identity/own-data.ts'
 import { applyEvent, emptyProfile, type IdentitySettings } from '../../identity/rules.ts'
@@ -81,7 +81,7 @@ export const postgresOwn = (
     }),
   eraseOwn: async (site, anonymousId, settings, now) => {
     const key = await secret()
-    // Keys first and again after the rows (see sqlite-identity.ts).
+    // Keys first and again after the rows (see sqlite/identity.ts).
     await shred(site, scopeIdentifiers(await scopeOf(sql, site, anonymousId)))
     const erased = await sql.begin(async (tx) => {
       // Erasure changes the graph: not while a resolver folds events into it.

@@ -1,5 +1,5 @@
 // PostgreSQL's reads behind segments and slot results: the same answers as SQLite's
-// (store/sqlite-personalization.ts; both run test/contracts/personalization.contract.ts). Aggregation happens in
+// (store/sqlite/personalization.ts; both run test/contracts/personalization.contract.ts). Aggregation happens in
 // SQL on jsonb; only one profile's history at a time is ever brought into JavaScript.
 import type { Identifier } from '../../identity/rules.ts'
 import type {

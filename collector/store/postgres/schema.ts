@@ -43,7 +43,7 @@ export interface Migration {
 
 /**
  * Events are partitioned by month of their (corrected) time: retention drops whole months.
- * Partitions are made on demand by precis_event_partition() (partitions: store/postgres-events.ts).
+ * Partitions are made on demand by precis_event_partition() (partitions: store/postgres/events.ts).
  * Uniqueness of (site, message_id) cannot live on a partitioned table whose partition key is not
  * in it, so event_ids holds it for every partition, and an insert stores only the ids it claimed.
  */
@@ -119,7 +119,7 @@ const EVENTS = `
   BEGIN RETURN t::jsonb; EXCEPTION WHEN others THEN RETURN NULL; END $$;
   INSERT INTO meta (key, value) VALUES ('secret', encode(sha256(gen_random_uuid()::text::bytea || clock_timestamp()::text::bytea), 'hex'));`
 
-/** Identity: the same tables as SQLite's (store/sqlite.ts migration 3), PostgreSQL types. */
+/** Identity: the same tables as SQLite's (store/sqlite/store.ts migration 3), PostgreSQL types. */
 const IDENTITY = `
   CREATE TABLE profiles (
     site TEXT NOT NULL,

@@ -1,4 +1,4 @@
-// Rights tokens on SQLite: the rights_tokens table (store/sqlite.ts MIGRATIONS), one row per
+// Rights tokens on SQLite: the rights_tokens table (store/sqlite/store.ts MIGRATIONS), one row per
 // anonymousId that holds a token; the logic is tokens.ts'.
 import type Database from 'better-sqlite3'
 import {
@@ -10,8 +10,8 @@ import {
   type TokenKey,
   type TokenRow,
   tokenKey,
-} from './tokens.ts'
-import type { IdentityStore } from './types.ts'
+} from '../../identity/tokens.ts'
+import type { IdentityStore } from '../../identity/types.ts'
 
 type TokenMethods = Pick<
   IdentityStore,

@@ -1,5 +1,10 @@
 import type Database from 'better-sqlite3'
-import { DEFAULT_IDENTITY, type Identifier, type IdentitySettings, type LinkEvent } from './rules.ts'
+import {
+  DEFAULT_IDENTITY,
+  type Identifier,
+  type IdentitySettings,
+  type LinkEvent,
+} from '../../identity/rules.ts'
 import {
   candidateIdentifiers,
   createResolverCore,
@@ -8,7 +13,7 @@ import {
   type ResolverBackend,
   type ResolverRow,
   suppressionHash,
-} from './shared-resolver.ts'
+} from '../../identity/shared-resolver.ts'
 
 // Importers of the SQLite resolver find the shared helpers here too.
 export { keyedHash, linkEventOf, suppressionHash }

@@ -13,8 +13,8 @@ import {
   sync,
   T,
   viewed,
-} from '../../test/contracts/experiments.contract.ts'
-import { openSqliteStore } from './sqlite.ts'
+} from '../../../test/contracts/experiments.contract.ts'
+import type { Store } from '../types.ts'
 import {
   CAPTURE_EXPOSURES,
   CAPTURE_METRIC_EVENTS,
@@ -22,8 +22,8 @@ import {
   RECOMPUTE_BATCH,
   rebuildExperiments,
   sqliteExperiments,
-} from './sqlite-experiments.ts'
-import type { Store } from './types.ts'
+} from './experiments.ts'
+import { openSqliteStore } from './store.ts'
 
 const HOUR = 3_600_000
 const DAY = 86_400_000

@@ -1,18 +1,12 @@
 // Self-service on SQLite: what a browser's token reaches (own-data.ts), its download and erasure.
 import type Database from 'better-sqlite3'
-import { type OwnScope, ownData, type SeqEventRow, scopeIdentifiers } from './own-data.ts'
-import { applyEvent, emptyProfile, type IdentitySettings } from './rules.ts'
-import { type AuditRow, auditEntryOf } from './shared-profile.ts'
-import { linkEventOf } from './shared-resolver.ts'
-import {
-  checkpointAfterErasure,
-  type IdentitySql,
-  marks,
-  ofProfile,
-  suppressionHash,
-} from './sqlite-resolver.ts'
-import { revokeTokens } from './sqlite-tokens.ts'
-import type { IdentityStore, Shred } from './types.ts'
+import { type OwnScope, ownData, type SeqEventRow, scopeIdentifiers } from '../../identity/own-data.ts'
+import { applyEvent, emptyProfile, type IdentitySettings } from '../../identity/rules.ts'
+import { type AuditRow, auditEntryOf } from '../../identity/shared-profile.ts'
+import { linkEventOf } from '../../identity/shared-resolver.ts'
+import type { IdentityStore, Shred } from '../../identity/types.ts'
+import { checkpointAfterErasure, type IdentitySql, marks, ofProfile, suppressionHash } from './resolver.ts'
+import { revokeTokens } from './tokens.ts'
 
 /** Set by ingest alone, when the site signed the event's userId (verification.ts). */
 const VERIFIED = `json_extract(payload, '$.context.userVerified') = 1`
@@ -124,7 +118,7 @@ export const sqliteOwn = (
       return ownData(scope, rows, audit.map(auditEntryOf), settings)
     },
     eraseOwn: async (site, anonymousId, settings, now) => {
-      // Keys first and again after the rows (see sqlite-identity.ts).
+      // Keys first and again after the rows (see sqlite/identity.ts).
       await shred(site, scopeIdentifiers(scopeOf(site, anonymousId)))
       const erased = erase.immediate(site, anonymousId, settings, now)
       if (!erased) return undefined

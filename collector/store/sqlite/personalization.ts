@@ -1,14 +1,14 @@
 // SQLite's reads behind segments and slot results. Aggregation happens in SQL (json_extract on the
 // payload); only one profile's history at a time is ever brought into JavaScript.
 import type Database from 'better-sqlite3'
-import type { Identifier } from '../identity/rules.ts'
+import type { Identifier } from '../../identity/rules.ts'
 import type {
   HistoryRow,
   PersonalizationStore,
   SituationRow,
   SlotEventCounts,
   SlotVisitorCounts,
-} from '../personalization/types.ts'
+} from '../../personalization/types.ts'
 
 /** A list as `(?, ?, ...)` for an IN clause. */
 const marks = (n: number) => `(${Array(n).fill('?').join(', ')})`

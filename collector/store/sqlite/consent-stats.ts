@@ -1,7 +1,7 @@
 // The consent ledger summed up for the dashboard, in SQL: each consent id counts once, with its
 // latest record (a visitor who changes their mind counts with their current choice).
 import type Database from 'better-sqlite3'
-import type { ConsentStatsRow } from './types.ts'
+import type { ConsentStatsRow } from '../types.ts'
 
 /**
  * A purposes cell as the ledger reads it (ledger/record-row.ts readPurposes): the four booleans, or

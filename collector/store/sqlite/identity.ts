@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3'
-import { type EventRow, fromEventRow } from '../store/event-row.ts'
-import type { Identifier } from './rules.ts'
-import { type AuditRow, auditEntryOf, profileView } from './shared-profile.ts'
-import { sqliteOwn } from './sqlite-own.ts'
+import type { Identifier } from '../../identity/rules.ts'
+import { type AuditRow, auditEntryOf, profileView } from '../../identity/shared-profile.ts'
+import type { AuditEntry, IdentityStore, ProfileView, Shred } from '../../identity/types.ts'
+import { type EventRow, fromEventRow } from '../event-row.ts'
+import { sqliteOwn } from './own.ts'
 import {
   checkpointAfterErasure,
   createResolver,
@@ -11,9 +12,8 @@ import {
   ofProfile,
   resolvePending,
   suppressionHash,
-} from './sqlite-resolver.ts'
-import { revokeTokens, sqliteTokens } from './sqlite-tokens.ts'
-import type { AuditEntry, IdentityStore, ProfileView, Shred } from './types.ts'
+} from './resolver.ts'
+import { revokeTokens, sqliteTokens } from './tokens.ts'
 
 /** SQLite's identity store: profiles, identifiers, merges, erasure and self-service tokens. */
 /**
@@ -27,7 +27,7 @@ export const sqliteIdentity = (
   resolverDb: Database.Database = db,
   /** Destroys the data keys of erased identifiers, once their rows are gone (privacy/sealing.ts). */
   shred: Shred = async () => 0,
-  /** The resolver's cache budget (sqlite-resolver.ts). */
+  /** The resolver's cache budget (sqlite/resolver.ts). */
   resolverCacheBytes?: number,
 ): IdentityStore => {
   const sql = identitySql(db)

@@ -5,7 +5,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { basename, dirname, extname, join } from 'node:path'
 import Database from 'better-sqlite3'
-import { checkpointAfterErasure } from '../identity/sqlite-resolver.ts'
 import {
   type KeyRow,
   type KeyRows,
@@ -14,7 +13,8 @@ import {
   keyStore,
   type StoredKeyRow as Row,
   toKeyRow,
-} from './keys.ts'
+} from '../../privacy/keys.ts'
+import { checkpointAfterErasure } from './resolver.ts'
 
 /** The key file beside a database file: `data/precis.db` → `data/precis.keys.db`. */
 export const keyFilePath = (databasePath: string) => {

@@ -5,8 +5,8 @@
 import { loadConfig } from '../config/site-config.ts'
 import { parseEnv } from '../env.ts'
 import { ledgerKeysFrom } from '../env-keys.ts'
+import { sealLegacy, verifySite } from '../ledger/audit.ts'
 import { openStore } from '../store/open.ts'
-import { sealLegacy, verifySite } from './audit.ts'
 
 const [command] = process.argv.slice(2)
 if (command !== 'verify' && command !== 'seal') {

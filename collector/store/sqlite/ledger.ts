@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { checkBinding } from '../ledger/binding.ts'
+import { checkBinding } from '../../ledger/binding.ts'
 import {
   type ChainCheckpoint,
   type ConsentFields,
@@ -8,8 +8,8 @@ import {
   type LedgerKey,
   linkRecord,
   makeCheckpoint,
-} from '../ledger/chain.ts'
-import { type ConsentRow, fromConsentRow } from '../ledger/record-row.ts'
+} from '../../ledger/chain.ts'
+import { type ConsentRow, fromConsentRow } from '../../ledger/record-row.ts'
 
 /**
  * The consent ledger on SQLite. Appends run on this thread's connection in an IMMEDIATE

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { describeKeyStoreContract, MASTER_A, MASTER_B } from '../../test/contracts/keys.contract.ts'
-import type { KeyRow } from './keys.ts'
-import { keyFilePath, openSqliteKeyStore } from './sqlite-keys.ts'
+import { describeKeyStoreContract, MASTER_A, MASTER_B } from '../../../test/contracts/keys.contract.ts'
+import type { KeyRow } from '../../privacy/keys.ts'
+import { keyFilePath, openSqliteKeyStore } from './keys.ts'
 
 const tempKeyFile = () => {
   const dir = mkdtempSync(join(tmpdir(), 'precis-keys-'))

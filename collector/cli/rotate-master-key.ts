@@ -6,11 +6,11 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { isPostgres, parseEnv, redactUrl, sqlitePath } from '../env.ts'
+import { CryptoError, parseMasterKey } from '../privacy/crypto.ts'
+import type { KeyStore, KeyStoreOptions } from '../privacy/keys.ts'
 import { keySchemaFor, openPostgresKeyStore } from '../store/postgres/keys.ts'
 import { connect } from '../store/postgres/schema.ts'
-import { CryptoError, parseMasterKey } from './crypto.ts'
-import type { KeyStore, KeyStoreOptions } from './keys.ts'
-import { keyFilePath, openSqliteKeyStore } from './sqlite-keys.ts'
+import { keyFilePath, openSqliteKeyStore } from '../store/sqlite/keys.ts'
 
 /** A problem the operator can fix; the message says how. */
 export class RotationError extends Error {

@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
-import { describeIdentityContract, linkRow } from '../../test/contracts/identity.contract.ts'
-import { describePeopleContract } from '../../test/contracts/people.contract.ts'
-import { openSqliteStore } from '../store/sqlite.ts'
+import { describeIdentityContract, linkRow } from '../../../test/contracts/identity.contract.ts'
+import { describePeopleContract } from '../../../test/contracts/people.contract.ts'
+import { openSqliteStore } from './store.ts'
 
 const NOW = Date.parse('2026-11-23T12:00:00Z')
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { describePersonalizationContract } from '../../test/contracts/personalization.contract.ts'
-import { openSqliteStore } from './sqlite.ts'
-import { SEGMENT_VISITORS_SQL, SLOT_COUNTS_SQL, SLOT_PEOPLE_SQL } from './sqlite-personalization.ts'
+import { describePersonalizationContract } from '../../../test/contracts/personalization.contract.ts'
+import { SEGMENT_VISITORS_SQL, SLOT_COUNTS_SQL, SLOT_PEOPLE_SQL } from './personalization.ts'
+import { openSqliteStore } from './store.ts'
 
 const T = 1_700_000_000_000
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { decryptValue, encryptValue, envelopeKeyId, masterKey } from './crypto.ts'
-import { failureLine, rotateMasterKey } from './rotate.ts'
-import { keyFilePath, openSqliteKeyStore } from './sqlite-keys.ts'
+import { decryptValue, encryptValue, envelopeKeyId, masterKey } from '../privacy/crypto.ts'
+import { keyFilePath, openSqliteKeyStore } from '../store/sqlite/keys.ts'
+import { failureLine, rotateMasterKey } from './rotate-master-key.ts'
 
 const OLD = masterKey(Buffer.alloc(32, 0x0d))
 const NEW = masterKey(Buffer.alloc(32, 0x0e))
@@ -20,7 +20,7 @@ const runCommand = async (env: Record<string, string>) => {
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      ['--import', 'tsx', 'collector/privacy/rotate.ts'],
+      ['--import', 'tsx', 'collector/cli/rotate-master-key.ts'],
       {
         env: { ...base, ...env },
         timeout: 60_000,

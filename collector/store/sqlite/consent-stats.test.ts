@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { describeConsentStatsContract } from '../../test/contracts/consent-stats.contract.ts'
-import { openSqliteStore } from './sqlite.ts'
+import { describeConsentStatsContract } from '../../../test/contracts/consent-stats.contract.ts'
+import { openSqliteStore } from './store.ts'
 
 describeConsentStatsContract(
   'SQLite',

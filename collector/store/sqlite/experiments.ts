@@ -1,4 +1,4 @@
-// SQLite's experiment tables (schema: sqlite-experiments-schema.ts). Nothing here runs on the
+// SQLite's experiment tables (schema: sqlite/experiments-schema.ts). Nothing here runs on the
 // ingest path: like identity resolution, a sync follows the events table behind a watermark and
 // derives
 //   experiment_exposures      one row per device (unit = anonymousId), experiment and bucket version:
@@ -19,7 +19,7 @@ import type {
   MetricSource,
   PeopleRow,
   SizeRow,
-} from '../experiments/types.ts'
+} from '../../experiments/types.ts'
 
 /** Events folded in per transaction by the sync. */
 const CHUNK = 10_000

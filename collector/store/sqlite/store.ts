@@ -3,22 +3,22 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
-import { resolverThread } from '../identity/resolver-worker.ts'
-import { sqliteIdentity } from '../identity/sqlite-identity.ts'
-import { insertWithoutSuppressed } from '../identity/suppression.ts'
-import { type MasterKey, masterKey } from '../privacy/crypto.ts'
-import { devMasterKey } from '../privacy/dev-master.ts'
-import { pseudonymsOf } from '../privacy/pseudonyms.ts'
-import { forgetSubjects, insertSealed, revealRows, revealTraits } from '../privacy/sealing.ts'
-import { keyFilePath, openSqliteKeyStore } from '../privacy/sqlite-keys.ts'
-import { type EventRow, fromEventRow } from './event-row.ts'
-import { sqliteConsentStats } from './sqlite-consent-stats.ts'
-import { sqliteExperiments } from './sqlite-experiments.ts'
-import { EXPERIMENT_TRIGGERS_MIGRATION, EXPERIMENTS_MIGRATION } from './sqlite-experiments-schema.ts'
-import { sqliteLedger } from './sqlite-ledger.ts'
-import { sqlitePersonalization } from './sqlite-personalization.ts'
-import { configure, createGroupWriter, type WriteResult } from './sqlite-writer.mjs'
-import type { InsertResult, Store, StoredEvent } from './types.ts'
+import { insertWithoutSuppressed } from '../../identity/suppression.ts'
+import { type MasterKey, masterKey } from '../../privacy/crypto.ts'
+import { devMasterKey } from '../../privacy/dev-master.ts'
+import { pseudonymsOf } from '../../privacy/pseudonyms.ts'
+import { forgetSubjects, insertSealed, revealRows, revealTraits } from '../../privacy/sealing.ts'
+import { type EventRow, fromEventRow } from '../event-row.ts'
+import type { InsertResult, Store, StoredEvent } from '../types.ts'
+import { sqliteConsentStats } from './consent-stats.ts'
+import { sqliteExperiments } from './experiments.ts'
+import { EXPERIMENT_TRIGGERS_MIGRATION, EXPERIMENTS_MIGRATION } from './experiments-schema.ts'
+import { sqliteIdentity } from './identity.ts'
+import { keyFilePath, openSqliteKeyStore } from './keys.ts'
+import { sqliteLedger } from './ledger.ts'
+import { sqlitePersonalization } from './personalization.ts'
+import { resolverThread } from './resolver-worker.ts'
+import { configure, createGroupWriter, type WriteResult } from './writer.mjs'
 
 /**
  * Schema changes ship as new entries, never as edits of old ones; PRAGMA user_version records
@@ -126,7 +126,7 @@ const MIGRATIONS = [
   // every other event costs ingest only the check of the WHERE clause.
   `CREATE INDEX events_slot ON events (site, json_extract(payload, '$.properties.slot'), name)
      WHERE type = 'track' AND name IN ('Slot Viewed', 'Slot Clicked');`,
-  // Experiments: exposures, people, counters and metric values (sqlite-experiments-schema.ts).
+  // Experiments: exposures, people, counters and metric values (sqlite/experiments-schema.ts).
   EXPERIMENTS_MIGRATION,
   EXPERIMENT_TRIGGERS_MIGRATION,
   // Rights tokens (identity/tokens.ts): random, expiring, one live per anonymousId, kept as keyed
@@ -190,7 +190,7 @@ const settle = (result: WriteResult, resolve: (r: InsertResult) => void, reject:
 
 /** Writes on a worker thread that owns the write connection; reads stay on this thread (WAL). */
 const workerWriter = (path: string): { write: Write; close(): Promise<void> } => {
-  const worker = new Worker(new URL('./sqlite-writer.mjs', import.meta.url), {
+  const worker = new Worker(new URL('./writer.mjs', import.meta.url), {
     workerData: { precisSqliteWriter: true, path },
   })
   worker.unref() // only pending writes keep the process alive
@@ -243,7 +243,7 @@ export interface SqliteOptions {
   master?: MasterKey
   /** Retiring masters during a rotation: unwrap only. */
   previousMasters?: readonly MasterKey[]
-  /** The identity resolver's cache budget (PRECIS_RESOLVER_CACHE_MB; default in sqlite-resolver.ts). */
+  /** The identity resolver's cache budget (PRECIS_RESOLVER_CACHE_MB; default in sqlite/resolver.ts). */
   resolverCacheBytes?: number | undefined
   /** Where the resolver thread says, when it closes, how full its cache got. */
   log?: ((line: string) => void) | undefined

@@ -8,9 +8,9 @@ import {
   makeRow,
   TEST_LEDGER_KEY,
   TEST_LEDGER_KEYS,
-} from '../../test/contracts/store.contract.ts'
-import { verifyChain } from '../ledger/chain.ts'
-import { openSqliteStore } from './sqlite.ts'
+} from '../../../test/contracts/store.contract.ts'
+import { verifyChain } from '../../ledger/chain.ts'
+import { openSqliteStore } from './store.ts'
 
 describeStoreContract('SQLite (file, WAL)', async () =>
   openSqliteStore(join(mkdtempSync(join(tmpdir(), 'precis-store-')), 'precis.db')),

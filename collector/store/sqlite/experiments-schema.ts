@@ -1,7 +1,7 @@
-// The experiments' schema: migrations of collector/store/sqlite.ts (MIGRATIONS), kept here for
+// The experiments' schema: migrations of collector/store/sqlite/store.ts (MIGRATIONS), kept here for
 // their length. Shipped migrations are never edited: a change is a new constant, appended there.
 
-// Experiments (store/sqlite-experiments.ts): rows derived from events behind a watermark, never
+// Experiments (store/sqlite/experiments.ts): rows derived from events behind a watermark, never
 // on the ingest path. Exposures once per device (unit = anonymousId; the earliest wins), people
 // by their first exposure across devices, users per variation and day, and per person the
 // value of each registered metric. Triggers keep profile ids current through merges and mark

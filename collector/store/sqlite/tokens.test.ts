@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { describeTokenContract } from '../../test/contracts/tokens.contract.ts'
-import { openSqliteStore } from '../store/sqlite.ts'
+import { describeTokenContract } from '../../../test/contracts/tokens.contract.ts'
+import { openSqliteStore } from './store.ts'
 
 describeTokenContract('SQLite', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'precis-tokens-')), 'precis.db')

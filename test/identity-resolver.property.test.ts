@@ -1,12 +1,12 @@
 // Randomized: after any sequence of links, every identifier resolves to exactly one profile,
 // merges are transitive, rules hold and every event is counted once.
 import { describe, expect, it } from 'vitest'
-import { type Ev, linkRow } from '../../test/contracts/identity.contract.ts'
-import { describePostgres, openTestPostgresStore } from '../../test/support/postgres.ts'
-import { prng } from '../../test/support/prng.ts'
-import { openSqliteStore } from '../store/sqlite.ts'
-import type { Store } from '../store/types.ts'
-import { isBlocked } from './rules.ts'
+import { isBlocked } from '../collector/identity/rules.ts'
+import { openSqliteStore } from '../collector/store/sqlite/store.ts'
+import type { Store } from '../collector/store/types.ts'
+import { type Ev, linkRow } from './contracts/identity.contract.ts'
+import { describePostgres, openTestPostgresStore } from './support/postgres.ts'
+import { prng } from './support/prng.ts'
 
 const NOW = Date.parse('2026-11-23T12:00:00Z')
 

@@ -2,10 +2,10 @@
 // request handling on the main thread. Started by resolverThread() below.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
-import { configure } from '../store/sqlite-writer.mjs'
-import type { ResolverCacheStats } from './shared-resolver.ts'
-import { createResolver, DEFAULT_CACHE_BYTES, identitySql, resolvePending } from './sqlite-resolver.ts'
-import type { SiteRules } from './types.ts'
+import type { ResolverCacheStats } from '../../identity/shared-resolver.ts'
+import type { SiteRules } from '../../identity/types.ts'
+import { createResolver, DEFAULT_CACHE_BYTES, identitySql, resolvePending } from './resolver.ts'
+import { configure } from './writer.mjs'
 
 interface Job {
   id: number
@@ -44,7 +44,7 @@ if (!isMainThread && workerData?.precisResolver && parentPort) {
 }
 
 export interface ResolverThreadOptions {
-  /** The resolver's cache budget (sqlite-resolver.ts). */
+  /** The resolver's cache budget (sqlite/resolver.ts). */
   cacheBytes?: number | undefined
   /** Told, when the thread closes, how full its cache got: what PRECIS_RESOLVER_CACHE_MB needs. */
   log?: ((line: string) => void) | undefined

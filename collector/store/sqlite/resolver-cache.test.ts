@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type Ev, linkRow } from '../../test/contracts/identity.contract.ts'
-import { prng } from '../../test/support/prng.ts'
-import { openSqliteStore } from '../store/sqlite.ts'
-import { createResolver, identitySql, resolvePending } from './sqlite-resolver.ts'
+import { type Ev, linkRow } from '../../../test/contracts/identity.contract.ts'
+import { prng } from '../../../test/support/prng.ts'
+import { createResolver, identitySql, resolvePending } from './resolver.ts'
+import { openSqliteStore } from './store.ts'
 
 const NOW = Date.parse('2026-11-23T12:00:00Z')
 const dir = mkdtempSync(join(tmpdir(), 'precis-resolver-cache-'))
