@@ -101,6 +101,7 @@ for (const gpc of [false, true]) {
         keys: [
           'demo-cart',
           'precis.aid',
+          'precis.first',
           'precis.personalize',
           'precis.session',
           'precis.token',
