@@ -20,7 +20,10 @@ interface Plan {
   rate: number
   /** PRECIS_RESOLVER_CACHE_MB; undefined: the collector's default. */
   cacheMb?: number
-  /** Most seconds to wait, after the last batch, for every event to be resolved. */
+  /**
+   * Most seconds to wait, after the last batch, for every event to be resolved: generous, as a
+   * stuck resolver is what it catches, not a slow one (the short run shares a busy machine).
+   */
   drainSeconds: number
 }
 
