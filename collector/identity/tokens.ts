@@ -2,7 +2,8 @@
 // hold the SQL): the token's form, what is stored of it, expiry. A token is random, so a new one
 // never equals an old one (erasure, renewal); the database keeps keyed hashes only, so a copy of
 // it hands out no token and names no anonymousId. Time and randomness come in as arguments.
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
+import { sameSecret } from '../privacy/crypto.ts'
 import { keyedHash } from './shared-resolver.ts'
 
 const DAY = 86_400_000
@@ -86,12 +87,6 @@ export const tokenKey = (secret: string, site: string, token: string): TokenKey 
 }
 
 /** Whether a stored hash is the token's, compared in constant time (both are fixed-length). */
-export const sameHash = (stored: string, given: string) => {
-  const a = Buffer.from(stored)
-  const b = Buffer.from(given)
-  return a.length === b.length && timingSafeEqual(a, b)
-}
-
 /** Live: stored, the token's own (constant-time), and not yet expired at `now`. */
 export const isLive = (row: Pick<TokenRow, 'hash' | 'expiresAt'> | undefined, key: TokenKey, now: number) =>
-  row !== undefined && sameHash(row.hash, key.hash) && now < row.expiresAt
+  row !== undefined && sameSecret(row.hash, key.hash) && now < row.expiresAt

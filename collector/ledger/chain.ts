@@ -1,6 +1,7 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import type { ConsentSource, Purposes } from '../../consent/core/state.ts'
 import type { Language } from '../../consent/core/strings.ts'
+import { sameSecret } from '../privacy/crypto.ts'
 
 /** One proof-of-consent record as the collector builds it from a visitor's choice. */
 export interface ConsentFields {
@@ -98,7 +99,7 @@ export const makeCheckpoint = (
 
 const genuine = (keys: ReadonlyMap<string, LedgerKey>, site: string, c: ChainCheckpoint | undefined) => {
   const key = c?.keyId ? keys.get(c.keyId) : undefined
-  return !!(c?.mac && key && sameHex(checkpointMac(key, site, c.seq, c.hash), c.mac))
+  return !!(c?.mac && key && sameSecret(checkpointMac(key, site, c.seq, c.hash), c.mac))
 }
 
 /** Where a site's chain starts (retention's anchor) and what vouches for its unkeyed records. */
@@ -162,7 +163,7 @@ export const verifyChain = (
     } else {
       const key = keys.get(r.keyId)
       if (!key) return broken(r.seq, 'unknown key')
-      if (!sameHex(linkRecord(key, r.prevHash, r.seq, r), r.hash)) return broken(r.seq, 'hash mismatch')
+      if (!sameSecret(linkRecord(key, r.prevHash, r.seq, r), r.hash)) return broken(r.seq, 'hash mismatch')
       keyed = true
     }
     if (r.seq === sealedThrough && r.hash !== seal!.hash) return broken(r.seq, 'seal mismatch')
@@ -173,6 +174,3 @@ export const verifyChain = (
   if (sealedThrough > last) return broken(last + 1, 'missing record')
   return { ok: true, records: records.length, unkeyed }
 }
-
-const sameHex = (a: string, b: string) =>
-  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))

@@ -1,12 +1,25 @@
 // Crypto-shredding primitives: a master key from the environment wraps per-person data keys, and a
 // data key encrypts that person's values. Pure apart from randomness, which is injectable so the
 // formats can be pinned by known-answer tests. node:crypto only; AES-256-GCM throughout.
-import { createCipheriv, createDecipheriv, createHash, randomBytes as nodeRandomBytes } from 'node:crypto'
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  randomBytes as nodeRandomBytes,
+  timingSafeEqual,
+} from 'node:crypto'
 
 /** `size` random bytes. Tests pass a deterministic source; production uses node:crypto's. */
 export type RandomBytes = (size: number) => Buffer
 
 export const defaultRandom: RandomBytes = (size) => nodeRandomBytes(size)
+
+/** Whether two secrets (hashes, links, proofs) are equal, in time that tells nothing of where they differ. */
+export const sameSecret = (stored: string, given: string) => {
+  const a = Buffer.from(stored)
+  const b = Buffer.from(given)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
 
 export type CryptoErrorCode =
   /** PRECIS_MASTER_KEY (or another key variable) is missing or not 32 bytes. */

@@ -2,7 +2,7 @@ import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import { ApiError } from '../errors.ts'
 import type { IssuedToken } from '../identity/tokens.ts'
-import { sameHash } from '../identity/tokens.ts'
+import { sameSecret } from '../privacy/crypto.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { PeopleRouteDeps } from './deps.ts'
 import { authorize, limitBody, parseEnvelope, readJson } from './request.ts'
@@ -42,7 +42,7 @@ export const rightsRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) =
         'token_not_ready',
         'nothing is stored for this anonymousId yet: ask again once it is',
       )
-    if (!sameHash(first, body.firstMessageId))
+    if (!sameSecret(first, body.firstMessageId))
       throw new ApiError('token_unproven', 'the request does not prove this browser holds the anonymousId')
     const issued = await store.issueToken(site.id, body.anonymousId, now())
     if (!issued) throw new ApiError('token_already_issued', 'a token was already issued for this anonymousId')

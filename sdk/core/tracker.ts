@@ -78,9 +78,13 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
   let anonymousId: string | null = null
   let userId: string | null = null
 
+  /** Whether the id's first messageId is kept: read once per id, not on every event. */
+  let firstKept = false
+
   const loadIds = () => {
     const stored = storage.get(STORAGE_KEYS.anonymousId)
     if (!stored) storage.remove(STORAGE_KEYS.first)
+    firstKept = !!stored && !!storage.get(STORAGE_KEYS.first)
     anonymousId = stored ?? anonymousId ?? newId()
     userId = storage.get(STORAGE_KEYS.userId) ?? userId
     storage.set(STORAGE_KEYS.anonymousId, anonymousId)
@@ -93,7 +97,10 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
     const purposes = consent.get().purposes
     const aliasFrom = draft.type === 'alias' && !draft.previousId ? { previousId: anonymousId } : {}
     const campaign = session?.campaign ? { campaign: session.campaign } : {}
-    if (!storage.get(STORAGE_KEYS.first)) storage.set(STORAGE_KEYS.first, draft.messageId as string)
+    if (!firstKept) {
+      storage.set(STORAGE_KEYS.first, draft.messageId as string)
+      firstKept = true
+    }
     outbox.push({
       ...draft,
       ...aliasFrom,
@@ -169,6 +176,7 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
       waiting = []
       void outbox.clear()
       for (const key of Object.values(STORAGE_KEYS)) storage.remove(key)
+      firstKept = false
       anonymousId = null
       userId = null
     } else if (!state.purposes.analytics) {
@@ -205,6 +213,7 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
       anonymousId = allowed() ? newId() : null
       storage.remove(STORAGE_KEYS.userId)
       storage.remove(STORAGE_KEYS.first)
+      firstKept = false
       if (anonymousId) storage.set(STORAGE_KEYS.anonymousId, anonymousId)
     },
     user: () => ({ anonymousId, userId }),

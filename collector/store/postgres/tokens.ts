@@ -6,11 +6,11 @@ import {
   issueFor,
   ownerHash,
   type RandomBytes,
-  sameHash,
   type TokenKey,
   tokenKey,
 } from '../../identity/tokens.ts'
 import type { IdentityStore } from '../../identity/types.ts'
+import { sameSecret } from '../../privacy/crypto.ts'
 import type { Tx } from './resolver.ts'
 import type { Migration, Sql } from './schema.ts'
 
@@ -97,7 +97,7 @@ export const postgresTokens = (
       const key = tokenKey(await secret(), site, token)
       const row = key && (await stored(site, key.owner))
       // Expired or not: the holder wants it gone, and it goes.
-      if (!key || !row || !sameHash(row.hash, key.hash)) return false
+      if (!key || !row || !sameSecret(row.hash, key.hash)) return false
       const removed = await sql`
         DELETE FROM rights_tokens WHERE site = ${site} AND owner = ${key.owner} AND hash = ${key.hash}`
       return removed.count === 1

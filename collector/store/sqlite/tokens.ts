@@ -6,12 +6,12 @@ import {
   issueFor,
   ownerHash,
   type RandomBytes,
-  sameHash,
   type TokenKey,
   type TokenRow,
   tokenKey,
 } from '../../identity/tokens.ts'
 import type { IdentityStore } from '../../identity/types.ts'
+import { sameSecret } from '../../privacy/crypto.ts'
 
 type TokenMethods = Pick<
   IdentityStore,
@@ -92,7 +92,7 @@ export const sqliteTokens = (db: Database.Database, secret: string, random?: Ran
       return (
         !!key &&
         !!stored &&
-        sameHash(stored.hash, key.hash) &&
+        sameSecret(stored.hash, key.hash) &&
         remove.run(site, key.owner, key.hash).changes === 1
       )
     },
