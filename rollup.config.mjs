@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
 import esbuild from 'rollup-plugin-esbuild'
+import { BUNDLES } from './bundles.mjs'
 
 // Prints raw and gzip bytes of each minified chunk on every build, so size drift is seen at once.
 /** @returns {import('rollup').Plugin} */
@@ -32,20 +33,10 @@ export const scriptTagPlugins = () => [
 ]
 
 export default [
-  {
-    input: 'sdk/browser/script-tag.ts',
-    output: { file: 'dist/p.js', format: 'iife' },
-    plugins: [...scriptTagPlugins(), sizeReport()],
-  },
-  // Chunks p.js loads only when needed: web-vitals once analytics is granted, the consent banner
-  // when there is no valid choice or the preferences are opened, personalization with its consent.
-  ...[
-    ['sdk/browser/vitals-chunk.ts', 'dist/p-vitals.js'],
-    ['consent/ui/chunk.ts', 'dist/p-consent.js'],
-    ['sdk/browser/personalize/chunk.ts', 'dist/p-personalize.js'],
-  ].map(([input, file]) => ({
-    input,
-    output: { file, format: /** @type {const} */ ('iife') },
+  // p.js, and the chunks it loads only when needed (bundles.mjs names each and says when).
+  ...BUNDLES.map(({ entry, file }) => ({
+    input: entry,
+    output: { file: `dist/${file}`, format: /** @type {const} */ ('iife') },
     plugins: [...scriptTagPlugins(), sizeReport()],
   })),
   {

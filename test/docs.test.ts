@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { BUNDLES } from '../bundles.mjs'
 import { DRILLS } from './drills/registry.ts'
 
 // Docs that cannot drift: every command they name exists, every relative link and anchor they
@@ -106,6 +107,16 @@ describe('README', () => {
   it('stays under 160 lines', () => {
     expect(read('README.md').trimEnd().split('\n').length).toBeLessThan(160)
   })
+})
+
+describe('scripts the collector serves', () => {
+  it.each(BUNDLES.map((b) => [b.file, b.entry]))(
+    '%s is built from %s and in the API reference',
+    (file, entry) => {
+      expect(existsSync(join(ROOT, entry))).toBe(true)
+      expect(read('docs/api.md')).toContain(`GET /${file}`)
+    },
+  )
 })
 
 describe('links in the docs', () => {

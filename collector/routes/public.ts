@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { type Context, Hono } from 'hono'
+import { BUNDLES } from '../../bundles.mjs'
 import { originAllowed, type Sites } from '../config/sites.ts'
 import { ApiError } from '../errors.ts'
 import { demoPolicy } from '../middleware/security-headers.ts'
@@ -23,14 +24,6 @@ const loadBundle = (path: string) => {
  * Serves one built script with a content ETag, a short cache and 304s. The file is read once and
  * kept; a missing file is retried on the next request, so building while the collector runs works.
  */
-/** The scripts served from bundleDir: the tag, and the chunks it loads only when they are needed. */
-const BUNDLES = {
-  'p.js': 'the SDK bundle',
-  'p-consent.js': 'the consent banner chunk',
-  'p-vitals.js': 'the web-vitals chunk',
-  'p-personalize.js': 'the segments and slots chunk',
-}
-
 const bundleHandler = (path: string | undefined, name: string) => {
   let bundle: { body: string; etag: string } | undefined
   return (c: Context) => {
@@ -54,7 +47,7 @@ export const publicRoutes = ({ sites, assets }: { sites: Sites; assets: PublicAs
 
   app.get('/healthz', (c) => c.json({ ok: true }))
 
-  for (const [file, name] of Object.entries(BUNDLES))
+  for (const { file, about: name } of BUNDLES)
     app.get(`/${file}`, bundleHandler(assets.bundleDir && join(assets.bundleDir, file), name))
 
   /** What the script tag needs to know about its site; public by design. */

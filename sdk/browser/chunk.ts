@@ -1,5 +1,5 @@
 /**
- * Loads one of the tag's chunks (dist/p-*.js) once, when it is first needed: a script that hands
+ * Loads one of the tag's chunks (bundles.mjs) once, when it is first needed: a script that hands
  * its API to `window[name]`. Keeps p.js small for the visits that never need the chunk.
  */
 export const loadChunk = <T>(win: Window, src: string, name: string): (() => Promise<T>) => {

@@ -1,3 +1,4 @@
+import { CONSENT_CHUNK, PERSONALIZE_CHUNK, VITALS_CHUNK } from '../../bundles.mjs'
 import { startConsentMode } from '../../consent/browser/consent-mode.ts'
 import { cookiePersistence } from '../../consent/browser/cookie.ts'
 import { startConsent } from '../../consent/browser/start-consent.ts'
@@ -85,7 +86,8 @@ export const startBrowserSdk = (win: Window, options: BrowserOptions) => {
   const personalization = startPersonalization(
     win,
     consent,
-    options.loadPersonalizer ?? loadChunk(win, `${options.apiHost}/p-personalize.js`, 'precisPersonalize'),
+    options.loadPersonalizer ??
+      loadChunk(win, `${options.apiHost}/${PERSONALIZE_CHUNK.file}`, PERSONALIZE_CHUNK.global),
     { clock, track: (event, properties) => precis.track(event, properties), user: () => precis.user() },
   )
   const precis = createPrecis({
@@ -132,7 +134,8 @@ export const startBrowserSdk = (win: Window, options: BrowserOptions) => {
           gpc,
           record: (r) => post('/v1/consent', { ...r, writeKey }),
           loadUi:
-            options.loadConsentUi ?? loadChunk(win, `${options.apiHost}/p-consent.js`, 'precisConsentUi'),
+            options.loadConsentUi ??
+            loadChunk(win, `${options.apiHost}/${CONSENT_CHUNK.file}`, CONSENT_CHUNK.global),
           rights,
         })
         void precis.flush()
@@ -143,7 +146,8 @@ export const startBrowserSdk = (win: Window, options: BrowserOptions) => {
 
   const capture = startCapture(win, precis, consent, clock, {
     options: captureOptions(options.capture),
-    loadVitals: options.loadVitals ?? loadChunk(win, `${options.apiHost}/p-vitals.js`, 'precisVitals'),
+    loadVitals:
+      options.loadVitals ?? loadChunk(win, `${options.apiHost}/${VITALS_CHUNK.file}`, VITALS_CHUNK.global),
   })
 
   // Page hidden or left: report this page's figures, then start keepalive requests for what

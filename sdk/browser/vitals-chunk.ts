@@ -1,6 +1,9 @@
-// Entry of dist/p-vitals.js: the web-vitals package, loaded by p.js only when it is needed.
+// Entry of the web-vitals chunk (bundles.mjs): the package, loaded by p.js only when it is needed.
 import { onCLS, onFCP, onINP, onLCP, onTTFB } from 'web-vitals'
+import { VITALS_CHUNK } from '../../bundles.mjs'
 import type { VitalsApi } from './capture/vitals.ts'
 
-const w = window as Window & { precisVitals?: (api: VitalsApi) => void }
-w.precisVitals?.({ onCLS, onFCP, onINP, onLCP, onTTFB } as unknown as VitalsApi)
+const hand = (window as unknown as Record<string, ((api: VitalsApi) => void) | undefined>)[
+  VITALS_CHUNK.global
+]
+hand?.({ onCLS, onFCP, onINP, onLCP, onTTFB } as unknown as VitalsApi)

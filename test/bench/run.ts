@@ -1,11 +1,13 @@
 // npm run bench: bundle size and collector throughput, each beside its limit, in one run.
 //   BENCH_SECONDS (default 10) sets each load phase's length.
+
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import Database from 'better-sqlite3'
 import { rollup } from 'rollup'
+import { CONSENT_CHUNK, PERSONALIZE_CHUNK, TAG, VITALS_CHUNK } from '../../bundles.mjs'
 import { openSqliteStore } from '../../collector/store/sqlite/store.ts'
 import { configure, INSERT_SQL } from '../../collector/store/sqlite/writer.mjs'
 import { scriptTagPlugins } from '../../rollup.config.mjs'
@@ -75,17 +77,15 @@ const partBytes = async (entry: string) => {
 }
 
 const main = async () => {
-  const bundle = readFileSync(join(ROOT, 'dist/p.js'))
+  const bundle = readFileSync(join(ROOT, 'dist', TAG.file))
   const gzip = gzipSync(bundle, { level: 9 }).length
   const consent = await partBytes('consent-ui.ts')
   const consentAll = await partBytes('consent-all.ts')
   const tracker = await partBytes('tracker.ts')
   const chunk = (file: string) => gzipSync(readFileSync(join(ROOT, 'dist', file)), { level: 9 }).length
-  const [consentChunk, vitalsChunk, personalizeChunk] = [
-    'p-consent.js',
-    'p-vitals.js',
-    'p-personalize.js',
-  ].map(chunk) as [number, number, number]
+  const [consentChunk, vitalsChunk, personalizeChunk] = [CONSENT_CHUNK, VITALS_CHUNK, PERSONALIZE_CHUNK].map(
+    ({ file }) => chunk(file),
+  ) as [number, number, number]
 
   const dir = mkdtempSync(join(tmpdir(), 'precis-bench-'))
   const config = join(dir, 'precis.config.json')

@@ -1,8 +1,8 @@
-// Entry of dist/p-personalize.js: segments, the local history and content slots, loaded by p.js
-// only with personalization consent and a site config that has segments or slots.
+// Entry of the personalization chunk (bundles.mjs): segments, the local history and content slots,
+// loaded by p.js only with personalization consent and a site config that has segments or slots.
+import { PERSONALIZE_CHUNK } from '../../../bundles.mjs'
 import { startPersonalizer } from './personalizer.ts'
 import type { StartPersonalizer } from './start.ts'
 
-;(window as Window & { precisPersonalize?: (start: StartPersonalizer) => void }).precisPersonalize?.(
-  startPersonalizer,
-)
+type Hand = (start: StartPersonalizer) => void
+;(window as unknown as Record<string, Hand | undefined>)[PERSONALIZE_CHUNK.global]?.(startPersonalizer)
