@@ -2,7 +2,7 @@
 // is named in it, and every file it names exists. A row's first cell names folders or files (a
 // bare name sits in the folder of the path before it); its second cell names the folder's files
 // in backticks, relative to the row's folder, and a backticked `sub/` covers a whole subfolder.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, posix } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ROOT } from './support/collector-process.ts'
@@ -86,5 +86,48 @@ describe("ARCHITECTURE.md's code map", () => {
         .map((name) => `${[...row.folders, ...row.files][0]}: ${name}`),
     ])
     expect(absent).toEqual([])
+  })
+})
+
+/** Relative imports of a source file (static, dynamic and re-exports, types included). */
+const importsOf = (file: string) =>
+  [
+    ...readFileSync(join(ROOT, file), 'utf8').matchAll(
+      /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g,
+    ),
+  ].map((m) => posix.normalize(posix.join(posix.dirname(file), (m[1] ?? m[2])!)))
+
+/** The import circles among the given files, each as the path that closes it. */
+const circles = (files: string[]) => {
+  const graph = new Map(files.map((f) => [f, importsOf(f).filter((to) => files.includes(to))]))
+  const found: string[][] = []
+  const state = new Map<string, 'open' | 'done'>()
+  const visit = (file: string, path: string[]) => {
+    if (state.get(file) === 'done') return
+    if (state.get(file) === 'open') return void found.push([...path.slice(path.indexOf(file)), file])
+    state.set(file, 'open')
+    for (const to of graph.get(file) ?? []) visit(to, [...path, file])
+    state.set(file, 'done')
+  }
+  for (const file of files) visit(file, [])
+  return found
+}
+
+describe('imports', () => {
+  it('form no circles under sdk/, consent/ and collector/', () => {
+    expect(circles(MAPPED.flatMap(sourceFiles))).toEqual([])
+  })
+
+  it('finds a circle when there is one', () => {
+    const dir = join(ROOT, 'test', `circle-probe-${process.pid}`)
+    const probe = (name: string) => posix.join('test', `circle-probe-${process.pid}`, name)
+    mkdirSync(dir)
+    try {
+      writeFileSync(join(dir, 'a.ts'), "import type { B } from './b.ts'\nexport type A = B\n")
+      writeFileSync(join(dir, 'b.ts'), "import type { A } from './a.ts'\nexport type B = A\n")
+      expect(circles([probe('a.ts'), probe('b.ts')])).toEqual([[probe('a.ts'), probe('b.ts'), probe('a.ts')]])
+    } finally {
+      rmSync(dir, { recursive: true })
+    }
   })
 })

@@ -1,5 +1,19 @@
 // The admin API as the page calls it: the token from this tab's sessionStorage as a bearer token.
 
+/* What each page is given: defined here, below the pages, so that no page imports the shell. */
+/**
+ * @typedef {{ id: string, name: string, slots: string[] }} Site
+ * @typedef {{
+ *   main: HTMLElement,
+ *   site: Site,
+ *   params: string[],
+ *   signal: AbortSignal,
+ *   get: <T>(path: string) => Promise<T>,
+ *   every: (ms: number, fn: () => Promise<void>) => void,
+ * }} PageContext
+ * @typedef {(ctx: PageContext) => Promise<void>} Page
+ */
+
 const KEY = 'precis.admin.token'
 
 export const token = {

@@ -9,16 +9,9 @@ import * as segments from './page-segments.js'
 import * as slots from './page-slots.js'
 
 /**
- * @typedef {{ id: string, name: string, slots: string[] }} Site
- * @typedef {{
- *   main: HTMLElement,
- *   site: Site,
- *   params: string[],
- *   signal: AbortSignal,
- *   get: <T>(path: string) => Promise<T>,
- *   every: (ms: number, fn: () => Promise<void>) => void,
- * }} PageContext
- * @typedef {(ctx: PageContext) => Promise<void>} Page
+ * @typedef {import('./api.js').Site} Site
+ * @typedef {import('./api.js').PageContext} PageContext
+ * @typedef {import('./api.js').Page} Page
  */
 
 const SITE_KEY = 'precis.admin.site'

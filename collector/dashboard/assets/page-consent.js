@@ -108,7 +108,7 @@ const view = (d) => {
   ]
 }
 
-/** @param {import('./main.js').PageContext} ctx */
+/** @param {import('./api.js').PageContext} ctx */
 export const render = async (ctx) => {
   const select = h(
     'select',

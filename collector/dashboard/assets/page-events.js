@@ -41,7 +41,7 @@ const details = (e, open) => {
   return el
 }
 
-/** @param {import('./main.js').PageContext} ctx */
+/** @param {import('./api.js').PageContext} ctx */
 export const render = async (ctx) => {
   const open = new Set()
   let windowMs = /** @type {number} */ (WINDOWS[1]?.ms)

@@ -26,7 +26,7 @@ const scroll = (el) => h('div', { class: 'table-wrap' }, el)
 /** @param {Experiment} e */
 const title = (e) => e.name ?? e.key
 
-/** @param {import('./main.js').PageContext} ctx */
+/** @param {import('./api.js').PageContext} ctx */
 export const renderList = async (ctx) => {
   ctx.main.append(h('h2', {}, 'Experiments'))
   /** @type {{ experiments?: Experiment[] }} */
@@ -153,7 +153,7 @@ const metricView = (m, variations, adjustment) => {
   )
 }
 
-/** @param {import('./main.js').PageContext} ctx */
+/** @param {import('./api.js').PageContext} ctx */
 export const renderOne = async (ctx) => {
   const key = ctx.params[0] ?? ''
   ctx.main.append(h('p', {}, h('a', { href: '#/experiments' }, '← All experiments')))

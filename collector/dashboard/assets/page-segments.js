@@ -9,7 +9,7 @@ import { count } from './format.js'
  * @typedef {{ site: string, segments: Segment[], profilesScanned: number, evaluatedAt: string }} SegmentsAnswer
  */
 
-/** @param {import('./main.js').PageContext} ctx */
+/** @param {import('./api.js').PageContext} ctx */
 export const render = async (ctx) => {
   ctx.main.append(
     h('h2', {}, 'Segments'),

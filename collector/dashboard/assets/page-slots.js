@@ -14,7 +14,7 @@ import { proportionCi } from './stats.js'
  * @typedef {{ site: string, slot: string, goal: string | null, holdout: number, groups: Group[], evaluatedAt: string }} SlotAnswer
  */
 
-/** @param {import('./main.js').PageContext} ctx */
+/** @param {import('./api.js').PageContext} ctx */
 export const renderList = async (ctx) => {
   ctx.main.append(
     h('h2', {}, 'Slots'),
@@ -28,7 +28,7 @@ export const renderList = async (ctx) => {
   )
 }
 
-/** @param {import('./main.js').PageContext} ctx */
+/** @param {import('./api.js').PageContext} ctx */
 export const renderOne = async (ctx) => {
   const slot = ctx.params[0] ?? ''
   ctx.main.append(h('p', {}, h('a', { href: '#/slots' }, '← All slots')))
