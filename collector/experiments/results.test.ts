@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { type Experiment, experimentSchema } from '../../sdk/rules/experiment-schema.ts'
+import { meanInterval, wilson } from './intervals.ts'
 import { dailyOf, experimentResults } from './results.ts'
-import { adjust, compare } from './stats.ts'
+import { adjust, compare, summarize } from './stats.ts'
 import type { MetricRow, PeopleRow } from './types.ts'
 
 const D = Math.floor(Date.parse('2026-11-21T00:00:00.000Z') / 86_400_000)
@@ -87,14 +88,25 @@ describe('experiment results', () => {
     })
     expect(t!.vsControl!.absolute.lift).toBeCloseTo(0.25, 12)
     expect(t!.vsControl!.relative.lift).toBeCloseTo(0.5, 12)
-    const expected = compare({ users: 4, sum: 2, sumSquares: 2 }, { users: 4, sum: 3, sumSquares: 3 })
+    // Sequential by default: the always-valid intervals and p-value.
+    const expected = compare(
+      { users: 4, sum: 2, sumSquares: 2 },
+      { users: 4, sum: 3, sumSquares: 3 },
+      { method: 'sequential' },
+    )
     expect(t!.vsControl).toEqual({
       absolute: { lift: expected.absolute.lift, ci: expected.absolute.ci },
       relative: { lift: expected.relative.lift, ci: expected.relative.ci },
       pValue: expected.pValue,
       adjustedPValue: expected.pValue, // one goal, one treatment: nothing to adjust
+      significant: false,
       chanceToWin: expected.chanceToWin,
+      risk: expected.risk,
     })
+    // Each rate's own interval is Wilson's, inside [0, 1].
+    expect(c!.ci).toEqual(wilson(2, 4))
+    expect(t!.ci).toEqual(wilson(3, 4))
+    expect(t!.ci![1]).toBeLessThan(1)
 
     // Revenue per user: control 10,0,0,30 (mean 10, variance (1000 - 40·10)/3 = 200);
     // treat 20,40,5,0 (mean 16.25, variance (2025 - 65·16.25)/3 = 322.916…). No conversions field.
@@ -104,6 +116,7 @@ describe('experiment results', () => {
       key: 'control',
       users: 4,
       mean: 10,
+      ci: meanInterval(summarize({ users: 4, sum: 40, sumSquares: 1000 })),
       variance: 200,
       stdErr: Math.sqrt(50),
       vsControl: null,
@@ -112,6 +125,39 @@ describe('experiment results', () => {
     expect(rt!.variance).toBeCloseTo(968.75 / 3, 10)
     expect(rt!.vsControl!.absolute.lift).toBeCloseTo(6.25, 12)
     expect(rt!.vsControl!.adjustedPValue).toBeNull() // guardrails are not adjusted
+    expect(rc!.ci![0]).toBeGreaterThan(0) // revenue cannot be negative, nor can its interval
+  })
+
+  it('says whether the goals may be acted on now, and reads the fixed horizon only on request', () => {
+    const people: PeopleRow[] = ['control', 'treat'].map((variation) => ({
+      variation,
+      day: D,
+      users: 10_000,
+    }))
+    const rate = (variation: string, n: number): MetricRow => ({
+      variation,
+      day: D,
+      users: n,
+      sum: n,
+      sumSquares: n,
+    })
+    const run = (treat: number, method?: 'fixed') =>
+      experimentResults({
+        experiment: experiment({ guardrails: [] }),
+        people,
+        metrics: [[rate('control', 1000), rate('treat', treat)]],
+        adjustment: 'holm',
+        ...(method ? { method } : {}),
+      })
+    expect(run(1300)).toMatchObject({ method: 'sequential', alpha: 0.05, prior: 'flat', verdict: 'act-now' })
+    expect(run(1300).metrics[0]!.variations[1]!.vsControl!.significant).toBe(true)
+    // 10 % → 11 %: significant read once (p ≈ 0.028), not yet under the always-valid sequence.
+    expect(run(1100).verdict).toBe('keep-running')
+    expect(run(1100).metrics[0]!.variations[1]!.vsControl!.significant).toBe(false)
+    const fixed = run(1100, 'fixed')
+    expect(fixed.verdict).toBe('read-once')
+    expect(fixed.metrics[0]!.variations[1]!.vsControl!.pValue).toBeCloseTo(0.027897349223862316, 10)
+    expect(fixed.metrics[0]!.variations[1]!.vsControl!.significant).toBe(true)
   })
 
   it('adds up users and first-goal conversions day by day', () => {
@@ -119,15 +165,15 @@ describe('experiment results', () => {
       {
         date: '2026-11-21',
         variations: [
-          { key: 'control', users: 2, conversions: 1 },
-          { key: 'treat', users: 2, conversions: 1 },
+          { key: 'control', users: 2, conversions: 1, lift: null },
+          { key: 'treat', users: 2, conversions: 1, lift: 0 },
         ],
       },
       {
         date: '2026-11-22',
         variations: [
-          { key: 'control', users: 4, conversions: 2 },
-          { key: 'treat', users: 4, conversions: 3 },
+          { key: 'control', users: 4, conversions: 2, lift: null },
+          { key: 'treat', users: 4, conversions: 3, lift: 0.5 },
         ],
       },
     ])
@@ -144,6 +190,36 @@ describe('experiment results', () => {
       ['2026-11-23', 1, 1],
     ])
     expect(dailyOf(['a'], [], [])).toEqual([])
+    // The lift of each day's totals so far: Nov 21 12 % vs 10 % → +20 %; Nov 22 15 % vs 10 % → +50 %.
+    // c has no one yet, and a control without conversions gives nothing to divide by.
+    const lifts = dailyOf(
+      ['control', 'b', 'c'],
+      [
+        { variation: 'control', day: D, users: 100 },
+        { variation: 'b', day: D, users: 100 },
+        { variation: 'control', day: D + 1, users: 100 },
+        { variation: 'b', day: D + 1, users: 100 },
+      ],
+      [
+        { variation: 'control', day: D, users: 10, sum: 10, sumSquares: 10 },
+        { variation: 'b', day: D, users: 12, sum: 12, sumSquares: 12 },
+        { variation: 'control', day: D + 1, users: 10, sum: 10, sumSquares: 10 },
+        { variation: 'b', day: D + 1, users: 18, sum: 18, sumSquares: 18 },
+      ],
+    ).map((p) => p.variations.map((v) => (v.lift === null ? null : Number(v.lift.toFixed(10)))))
+    expect(lifts).toEqual([
+      [null, 0.2, null],
+      [null, 0.5, null],
+    ])
+    const none = dailyOf(
+      ['control', 'b'],
+      [
+        { variation: 'control', day: D, users: 5 },
+        { variation: 'b', day: D, users: 5 },
+      ],
+      [],
+    )
+    expect(none[0]!.variations[1]!.lift).toBeNull()
   })
 
   it('warns of a sample-ratio mismatch when the split is off the weights', () => {
@@ -216,7 +292,7 @@ describe('experiment results', () => {
       [rate('control', 200), rate('treat', 240), rate('express', 150)],
     ]
     const run = (adjustment: 'holm' | 'bh') =>
-      experimentResults({ experiment: three, people, metrics, adjustment })
+      experimentResults({ experiment: three, people, metrics, adjustment, method: 'fixed' })
     const tests = (r: ReturnType<typeof run>) =>
       r.metrics.flatMap((m) => m.variations.slice(1).map((v) => v.vsControl!))
     const holm = tests(run('holm'))

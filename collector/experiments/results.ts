@@ -1,12 +1,17 @@
 // Pure: an experiment's counted people and per-person metric aggregates (from SQL) as results
-// with statistics: sample-ratio check, each variation against the control, adjusted p-values, and
-// the cumulative users and conversions of the first goal per day.
+// with statistics: sample-ratio check, each variation's mean with an interval inside the metric's
+// range, each variation against the control (sequential by default), adjusted p-values, whether
+// a result may be acted on now, and the cumulative users and conversions of the first goal per day.
+// The dashboard and the CSV draw these numbers; nothing is computed again in the browser.
 import type { Experiment, Metric } from '../../sdk/rules/experiment-schema.ts'
 import { weightsOf } from '../../sdk/rules/experiments.ts'
+import { meanInterval, wilson } from './intervals.ts'
 import { adjust, compare, type Sample, srm, summarize } from './stats.ts'
 import type { MetricRow, MetricSource, PeopleRow } from './types.ts'
 
 export type Adjustment = 'holm' | 'bh'
+/** 'sequential' (default): always valid, read at any time. 'fixed': read once, at the planned size. */
+export type Method = 'sequential' | 'fixed'
 
 const DAY = 86_400_000
 
@@ -27,7 +32,12 @@ export interface VsControl {
   pValue: number | null
   /** Goals: adjusted across every goal and treatment; guardrails are not adjusted (null). */
   adjustedPValue: number | null
+  /** The (adjusted, for goals) p-value is below alpha. */
+  significant: boolean
+  /** P(relative lift > 0), flat prior, normal approximation. */
   chanceToWin: number | null
+  /** Expected loss in relative lift of shipping this variation, and of keeping the control. */
+  risk: { treatment: number; control: number } | null
 }
 
 export interface VariationResult {
@@ -36,6 +46,11 @@ export interface VariationResult {
   /** Users with a goal event after their first exposure (conversion metrics only). */
   conversions?: number
   mean: number | null
+  /**
+   * The (1 − alpha) interval of the mean, inside the metric's range: Wilson for a rate, the
+   * log-scale interval for a metric that cannot be negative, symmetric for a signed one.
+   */
+  ci: Interval
   variance: number
   stdErr: number | null
   /** null for the control. */
@@ -53,8 +68,12 @@ export interface MetricResult {
 export interface DailyPoint {
   /** UTC day, YYYY-MM-DD. */
   date: string
-  /** Cumulative to the end of the day: people first exposed so far, and of them those converted. */
-  variations: { key: string; users: number; conversions: number }[]
+  /**
+   * Cumulative to the end of the day: people first exposed so far, of them those converted, and
+   * the relative lift of that conversion rate over the control's (null for the control, and
+   * while either has no one or the control no conversion).
+   */
+  variations: { key: string; users: number; conversions: number; lift: number | null }[]
 }
 
 export interface ResultsInput {
@@ -63,6 +82,7 @@ export interface ResultsInput {
   /** Rows of each metric of metricsOf(experiment), in that order. */
   metrics: readonly (readonly MetricRow[])[]
   adjustment: Adjustment
+  method?: Method
   alpha?: number
 }
 
@@ -72,7 +92,10 @@ const total = <T extends { variation: string }>(rows: readonly T[], key: string,
 
 const isoDay = (day: number) => new Date(day * DAY).toISOString().slice(0, 10)
 
-/** Cumulative users and first-goal conversions per variation, every day from the first exposure. */
+/**
+ * Cumulative users, first-goal conversions and lift per variation (the first is the control),
+ * every day from the first exposure.
+ */
 export const dailyOf = (
   keys: readonly string[],
   people: readonly PeopleRow[],
@@ -100,14 +123,31 @@ export const dailyOf = (
       running[i]!.users += exposed.get(day)?.get(key) ?? 0
       running[i]!.conversions += converted.get(day)?.get(key) ?? 0
     })
-    points.push({ date: isoDay(day), variations: keys.map((key, i) => ({ key, ...running[i]! })) })
+    const rate = ({ users, conversions }: { users: number; conversions: number }) =>
+      users > 0 ? conversions / users : null
+    const base = rate(running[0]!)
+    points.push({
+      date: isoDay(day),
+      variations: keys.map((key, i) => {
+        const r = rate(running[i]!)
+        const lift = i === 0 || base === null || base === 0 || r === null ? null : r / base - 1
+        return { key, ...running[i]!, lift }
+      }),
+    })
   }
   return points
 }
 
 const interval = (ci: [number, number] | null): Interval => (ci ? [ci[0], ci[1]] : null)
 
-export const experimentResults = ({ experiment, people, metrics, adjustment, alpha }: ResultsInput) => {
+export const experimentResults = ({
+  experiment,
+  people,
+  metrics,
+  adjustment,
+  method = 'sequential',
+  alpha = 0.05,
+}: ResultsInput) => {
   const keys = experiment.variations.map((v) => v.key)
   const weights = weightsOf(experiment)
   const users = keys.map((key) => total(people, key, (r) => r.users))
@@ -128,16 +168,18 @@ export const experimentResults = ({ experiment, people, metrics, adjustment, alp
       role: m.role,
       variations: keys.map((key, i): VariationResult => {
         const s = summarize(samples[i]!)
-        const c = i === 0 ? null : compare(samples[0]!, samples[i]!, alpha === undefined ? {} : { alpha })
+        const c = i === 0 ? null : compare(samples[0]!, samples[i]!, { alpha, method })
+        const converted = total(rows, key, (r) => r.users)
         return {
           key,
           users: users[i]!,
-          ...(kind === 'proportion'
-            ? {
-                conversions: total(rows, key, (r) => r.users),
-              }
-            : {}),
+          ...(kind === 'proportion' ? { conversions: converted } : {}),
           mean: s.mean,
+          ci: interval(
+            kind === 'proportion'
+              ? wilson(converted, users[i]!, alpha)
+              : meanInterval(s, alpha, m.signed === true),
+          ),
           variance: s.variance,
           stdErr: s.stdErr,
           vsControl: c && {
@@ -145,7 +187,9 @@ export const experimentResults = ({ experiment, people, metrics, adjustment, alp
             relative: { lift: c.relative.lift, ci: interval(c.relative.ci) },
             pValue: c.pValue,
             adjustedPValue: null,
+            significant: c.pValue !== null && c.pValue < alpha,
             chanceToWin: c.chanceToWin,
+            risk: c.risk,
           },
         }
       }),
@@ -161,7 +205,9 @@ export const experimentResults = ({ experiment, people, metrics, adjustment, alp
     adjustment,
   ).forEach((p, i) => {
     tests[i]!.adjustedPValue = p
+    tests[i]!.significant = p !== null && p < alpha
   })
+  const decided = tests.some((t) => t.significant)
 
   const firstGoal = metricsOf(experiment).findIndex((m) => m.role === 'goal')
   return {
@@ -185,6 +231,21 @@ export const experimentResults = ({ experiment, people, metrics, adjustment, alp
       observed: users,
     },
     adjustment,
+    method,
+    alpha,
+    /** The prior of chanceToWin and risk. */
+    prior: 'flat' as const,
+    /**
+     * Whether the goals may be acted on now: with the sequential method, as soon as a goal's
+     * adjusted p-value is below alpha (at any look); with the fixed horizon, only when read once
+     * at the planned size, which the API cannot know: it says so rather than guess.
+     */
+    verdict:
+      method === 'fixed'
+        ? ('read-once' as const)
+        : decided
+          ? ('act-now' as const)
+          : ('keep-running' as const),
     metrics: results,
     daily: dailyOf(keys, people, metrics[firstGoal] ?? []),
   }

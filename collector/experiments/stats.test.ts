@@ -206,6 +206,7 @@ describe('compare: degenerate inputs give nulls, never NaN, Infinity or a throw'
       relative: nullEstimate,
       pValue: null,
       chanceToWin: null,
+      risk: null,
     })
     const single = compare({ users: 1, sum: 5, sumSquares: 25 }, { users: 1, sum: 7, sumSquares: 49 })
     expect(single.absolute).toEqual({ ...nullEstimate, lift: 2 })
@@ -254,12 +255,19 @@ describe('compare: degenerate inputs give nulls, never NaN, Infinity or a throw'
     )
     const sample = fc.record({ users: value, sum: value, sumSquares: value })
     fc.assert(
-      fc.property(sample, sample, fc.double({ min: 0, max: 1 }), (control, treatment, alpha) => {
-        const r = compare(control, treatment, { alpha })
-        for (const n of numbersIn(r)) expect(Number.isFinite(n)).toBe(true)
-        if (r.pValue !== null) expect(r.pValue >= 0 && r.pValue <= 1).toBe(true)
-        if (r.chanceToWin !== null) expect(r.chanceToWin >= 0 && r.chanceToWin <= 1).toBe(true)
-      }),
+      fc.property(
+        sample,
+        sample,
+        fc.double({ min: 0, max: 1 }),
+        fc.constantFrom('fixed' as const, 'sequential' as const),
+        (control, treatment, alpha, method) => {
+          const r = compare(control, treatment, { alpha, method })
+          for (const n of numbersIn(r)) expect(Number.isFinite(n)).toBe(true)
+          if (r.pValue !== null) expect(r.pValue >= 0 && r.pValue <= 1).toBe(true)
+          if (r.chanceToWin !== null) expect(r.chanceToWin >= 0 && r.chanceToWin <= 1).toBe(true)
+          if (r.risk) expect(r.risk.treatment >= 0 && r.risk.control >= 0).toBe(true)
+        },
+      ),
       { numRuns: 2_000 },
     )
   })

@@ -7,11 +7,16 @@
  *   so pValue < alpha exactly when relative.ci excludes 0. The absolute difference is also reported with
  *   its own Welch p-value and CI (the classic unpooled two-sample test); both scales share the same df.
  * - `chanceToWin` is Φ(relative lift / its standard error): the posterior P(lift > 0) under a normal
- *   approximation with a flat prior (GrowthBook's Bayesian engine with an uninformative prior).
+ *   approximation with a flat prior (GrowthBook's Bayesian engine with an uninformative prior), and
+ *   `risk` the expected loss of each choice under the same posterior.
+ * - `method: 'sequential'` swaps the t intervals and p-values for the always-valid confidence
+ *   sequence (intervals.ts), which may be read at every look; 'fixed' (the default here) is
+ *   valid only when read once, at a sample size planned in advance.
  * - Degenerate inputs (fewer than 2 users, zero variance, control mean ≤ 0) give null fields, never NaN,
  *   Infinity or an exception.
  */
-import { chiSquareSf, normalCdf, studentTQuantile, studentTTwoSided } from './distributions.ts'
+import { chiSquareSf, normalCdf, normalPdf, studentTQuantile, studentTTwoSided } from './distributions.ts'
+import { DEFAULT_TUNING, sequentialHalfWidth, sequentialPValue } from './intervals.ts'
 
 /**
  * Per-variation aggregate of one per-user metric value: for a conversion metric each user's value is 0/1
@@ -70,38 +75,53 @@ export interface Comparison {
   pValue: number | null
   /** P(relative lift > 0) under a normal approximation with a flat prior. */
   chanceToWin: number | null
+  /**
+   * Expected loss in relative lift, same posterior: of shipping the treatment, E[max(0, −lift)],
+   * and of keeping the control, E[max(0, lift)]. Null without a relative estimate.
+   */
+  risk: { treatment: number; control: number } | null
 }
 
 export interface CompareOptions {
   /** 1 − confidence level of the intervals; default 0.05. */
   alpha?: number
+  /** 'fixed' (default): Welch t, read once. 'sequential': always valid, read at any time. */
+  method?: 'fixed' | 'sequential'
+  /** Sequential only: the total users where the sequence is tightest (default 5,000). */
+  tuning?: number
 }
+
+/** How an estimate is tested: its interval's half-width and its p-value. */
+type Test = (lift: number, se: number) => { half: number; pValue: number }
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null)
 const noEstimate = (): Estimate => ({ lift: null, stdErr: null, ci: null, pValue: null })
 
 /**
- * Estimate of a lift with standard error `se` on `df` degrees of freedom; a zero se tests nothing.
- * Anything that overflows (aggregates near 1e308) comes out null rather than Infinity.
+ * Estimate of a lift with standard error `se`, tested by `test` (null: no degrees of freedom);
+ * a zero se tests nothing. Anything that overflows (aggregates near 1e308) comes out null
+ * rather than Infinity.
  */
-const estimate = (
-  rawLift: number | null,
-  rawSe: number | null,
-  df: number | null,
-  quantile: number | null,
-): Estimate => {
+const estimate = (rawLift: number | null, rawSe: number | null, test: Test | null): Estimate => {
   const lift = rawLift === null ? null : finiteOrNull(rawLift)
   const se = rawSe === null ? null : finiteOrNull(rawSe)
-  if (lift === null || se === null || !(se > 0) || df === null)
+  if (lift === null || se === null || !(se > 0) || test === null)
     return { lift, stdErr: null, ci: null, pValue: null }
-  const lo = quantile === null ? Number.NaN : lift - quantile * se
-  const hi = quantile === null ? Number.NaN : lift + quantile * se
-  return {
-    lift,
-    stdErr: se,
-    ci: Number.isFinite(lo) && Number.isFinite(hi) ? [lo, hi] : null,
-    pValue: studentTTwoSided(lift / se, df),
-  }
+  const { half, pValue } = test(lift, se)
+  const lo = lift - half
+  const hi = lift + half
+  return { lift, stdErr: se, ci: Number.isFinite(lo) && Number.isFinite(hi) ? [lo, hi] : null, pValue }
+}
+
+/** Expected losses of shipping and of keeping the control, for a normal posterior N(lift, se²). */
+const risks = (lift: number, se: number) => {
+  const density = se * normalPdf(lift / se)
+  const treatment = density - lift * normalCdf(-lift / se)
+  const control = density + lift * normalCdf(lift / se)
+  // Subtraction can leave −1e-17 where the loss is 0; aggregates near 1e308 overflow.
+  return Number.isFinite(treatment) && Number.isFinite(control)
+    ? { treatment: Math.max(0, treatment), control: Math.max(0, control) }
+    : null
 }
 
 /**
@@ -114,7 +134,14 @@ export const compare = (control: Sample, treatment: Sample, options: CompareOpti
   const c = summarize(control)
   const t = summarize(treatment)
   if (c.mean === null || t.mean === null)
-    return { df: null, absolute: noEstimate(), relative: noEstimate(), pValue: null, chanceToWin: null }
+    return {
+      df: null,
+      absolute: noEstimate(),
+      relative: noEstimate(),
+      pValue: null,
+      chanceToWin: null,
+      risk: null,
+    }
 
   // Per-group variances of the means, v = s²/n.
   const vc = c.variance / c.users
@@ -123,10 +150,27 @@ export const compare = (control: Sample, treatment: Sample, options: CompareOpti
   const df = spread
     ? finiteOrNull((vc + vt) ** 2 / (vc ** 2 / (c.users - 1) + vt ** 2 / (t.users - 1)))
     : null
-  const quantile =
-    df !== null && alpha > 0 && alpha < 1 ? finiteOrNull(studentTQuantile(1 - alpha / 2, df)) : null
+  const validAlpha = alpha > 0 && alpha < 1
+  let test: Test | null = null
+  if (df !== null && options.method === 'sequential') {
+    const n = c.users + t.users
+    const tuning = options.tuning ?? DEFAULT_TUNING
+    test = (lift, se) =>
+      validAlpha
+        ? {
+            half: sequentialHalfWidth(se, n, alpha, tuning),
+            pValue: sequentialPValue(lift, se, n, alpha, tuning),
+          }
+        : { half: Number.NaN, pValue: sequentialPValue(lift, se, n, 0.05, tuning) }
+  } else if (df !== null) {
+    const quantile = validAlpha ? finiteOrNull(studentTQuantile(1 - alpha / 2, df)) : null
+    test = (lift, se) => ({
+      half: quantile === null ? Number.NaN : quantile * se,
+      pValue: studentTTwoSided(lift / se, df),
+    })
+  }
 
-  const absolute = estimate(t.mean - c.mean, spread ? Math.sqrt(vc + vt) : null, df, quantile)
+  const absolute = estimate(t.mean - c.mean, spread ? Math.sqrt(vc + vt) : null, test)
 
   // Relative lift needs a positive baseline: against a negative control mean "higher" flips sign.
   let relative = noEstimate()
@@ -134,12 +178,13 @@ export const compare = (control: Sample, treatment: Sample, options: CompareOpti
     const ratio = t.mean / c.mean
     // Delta method: Var(m_t/m_c) ≈ v_t/m_c² + m_t²·v_c/m_c⁴, written with ratio = m_t/m_c to stay in range.
     const se = spread ? Math.sqrt(vt + ratio * ratio * vc) / c.mean : null
-    relative = estimate(ratio - 1, se, df, quantile)
+    relative = estimate(ratio - 1, se, test)
   }
 
-  const chanceToWin =
-    relative.lift !== null && relative.stdErr !== null ? normalCdf(relative.lift / relative.stdErr) : null
-  return { df, absolute, relative, pValue: relative.pValue, chanceToWin }
+  const known = relative.lift !== null && relative.stdErr !== null
+  const chanceToWin = known ? normalCdf(relative.lift! / relative.stdErr!) : null
+  const risk = known ? risks(relative.lift!, relative.stdErr!) : null
+  return { df, absolute, relative, pValue: relative.pValue, chanceToWin, risk }
 }
 
 export interface SrmResult {

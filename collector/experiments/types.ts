@@ -41,6 +41,15 @@ export interface SizeRow {
 }
 
 /**
+ * Decisions that came late, by variation: `Experiment Late` events (targets first met after the
+ * hiding window, so the page stayed as it was; not exposures).
+ */
+export interface LateRow {
+  variation: string
+  late: number
+}
+
+/**
  * The reads and upkeep behind experiment results (SQLite: store/sqlite/experiments.ts). Everything
  * is derived from stored events: exposures, the people in each experiment by their first
  * exposure across their devices, and per person the value of each registered metric.
@@ -64,4 +73,9 @@ export interface ExperimentStore {
     metric: MetricSource,
   ): Promise<MetricRow[]>
   experimentSizes(site: string): Promise<SizeRow[]>
+  /**
+   * `Experiment Late` events of the experiment and bucket version (missing is 0, as for
+   * exposures), by `variation_id` in byte order. Events, not people: one a page at most.
+   */
+  experimentLate(site: string, experiment: string, bucketVersion: number): Promise<LateRow[]>
 }

@@ -44,6 +44,7 @@ const fakeStore = (
       subjects.filter((s) => after === undefined || s.id > after).slice(0, limit),
     segmentVisitors: async () => ({}),
     slotEventCounts: async () => [],
+    slotLateCounts: async () => [],
     slotVisitors: async () => [],
   }
   return { store, calls }

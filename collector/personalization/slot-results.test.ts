@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { SlotConfig } from '../../sdk/rules/personalization-schema.ts'
+import { wilson } from '../experiments/intervals.ts'
 import { slotResults } from './slot-results.ts'
 
 const slot = (goal?: string): SlotConfig => ({
@@ -40,10 +41,12 @@ describe('slot results', () => {
       group: 'holdout',
       kind: 'holdout',
       impressions: 12,
+      late: 0,
       visitors: 10,
       clicks: 0,
       conversions: 2,
       conversionRate: 0.2,
+      ci: wilson(2, 10),
       eligible: {
         a: { visitors: 6, conversions: 1 },
         b: { visitors: 2, conversions: 0 },
@@ -59,10 +62,12 @@ describe('slot results', () => {
       group: 'baseline',
       kind: 'baseline',
       impressions: 0,
+      late: 0,
       visitors: 0,
       clicks: 0,
       conversions: 0,
       conversionRate: null,
+      ci: null,
     })
   })
 
@@ -90,6 +95,7 @@ describe('slot results', () => {
       visitors: 4,
       conversions: null,
       conversionRate: null,
+      ci: null,
       lift: null,
     })
     expect(pick(groups, 'holdout').eligible).toEqual({ a: { visitors: 3, conversions: null } })
@@ -109,10 +115,37 @@ describe('slot results', () => {
       group: 'old',
       kind: 'unknown',
       impressions: 2,
+      late: 0,
       visitors: 1,
       clicks: 1,
       conversions: 1,
       conversionRate: 1,
+      ci: wilson(1, 1),
     })
+    expect(pick(groups, 'old').ci![1]).toBe(1) // one of one: the interval ends at 100 %, never above
+  })
+
+  it('counts late impressions for the variant they were decided for, and all of them in the baseline', () => {
+    const groups = slotResults(
+      slot('Buy'),
+      [
+        { group: 'a', impressions: 37, clicks: 0 },
+        { group: 'baseline', impressions: 100, clicks: 0 },
+      ],
+      [],
+      [
+        { eligible: null, late: 1 },
+        { eligible: 'a', late: 3 },
+        { eligible: 'gone', late: 2 },
+      ],
+    )
+    expect(groups.map((g) => [g.group, g.impressions, g.late])).toEqual([
+      ['a', 37, 3],
+      ['b', 0, 0],
+      ['holdout', 0, 0],
+      ['baseline', 100, 6],
+      ['gone', 0, 2],
+    ])
+    expect(pick(groups, 'gone').kind).toBe('unknown')
   })
 })

@@ -39,6 +39,16 @@ export interface SlotEventCounts {
   clicks: number
 }
 
+/**
+ * Late impressions: `Slot Viewed` events with `late: true` (a variant decided after the hiding
+ * window, so the visitor saw the baseline: `variant` is `baseline`), by the variant they were
+ * decided for (`eligible`; null when it is not a string).
+ */
+export interface SlotLateCounts {
+  eligible: string | null
+  late: number
+}
+
 /** People by the group of their first impression of the slot (and `eligible`, for the holdout). */
 export interface SlotVisitorCounts {
   group: string
@@ -76,6 +86,8 @@ export interface PersonalizationStore {
   segmentVisitors(site: string, since: number): Promise<Record<string, number>>
   /** `Slot Viewed` and `Slot Clicked` events of the slot, by their `variant`. */
   slotEventCounts(site: string, slot: string): Promise<SlotEventCounts[]>
+  /** The slot's late impressions (`late: true`, shown as `baseline`), by their `eligible`. */
+  slotLateCounts(site: string, slot: string): Promise<SlotLateCounts[]>
   /** People who saw the slot, by first-impression group, and how many reached `goal` after it. */
   slotVisitors(site: string, slot: string, goal: string | undefined): Promise<SlotVisitorCounts[]>
 }

@@ -159,15 +159,15 @@ describe('experiments admin API', () => {
       {
         date: '2026-11-21',
         variations: [
-          { key: 'control', users: 2, conversions: 1 },
-          { key: 'treat', users: 2, conversions: 1 },
+          { key: 'control', users: 2, conversions: 1, lift: null },
+          { key: 'treat', users: 2, conversions: 1, lift: 0 },
         ],
       },
       {
         date: '2026-11-22',
         variations: [
-          { key: 'control', users: 4, conversions: 2 },
-          { key: 'treat', users: 4, conversions: 3 },
+          { key: 'control', users: 4, conversions: 2, lift: null },
+          { key: 'treat', users: 4, conversions: 3, lift: 0.5 },
         ],
       },
     ])
@@ -183,10 +183,94 @@ describe('experiments admin API', () => {
     expect(next.daily.at(-1)).toEqual({
       date: '2026-11-23',
       variations: [
-        { key: 'control', users: 4, conversions: 2 },
-        { key: 'treat', users: 5, conversions: 4 },
+        { key: 'control', users: 4, conversions: 2, lift: null },
+        { key: 'treat', users: 5, conversions: 4, lift: 0.6000000000000001 },
       ],
     })
+  })
+
+  it('counts the decisions that came late per variation, of the current bucket version only', async () => {
+    const { app } = await setup()
+    const late = (variation: string, extra: object = {}) =>
+      personal({
+        anonymousId: 'l1',
+        event: 'Experiment Late',
+        properties: { experiment_id: 'checkout', variation_id: variation, bucket_version: 0, ...extra },
+        timestamp: day(22),
+      })
+    const before = await (await admin(app, '/admin/api/experiments/checkout/results?site=demo')).json()
+    expect(before.late).toEqual({
+      total: 0,
+      variations: [
+        { key: 'control', late: 0 },
+        { key: 'treat', late: 0 },
+      ],
+    })
+    await sendAll(app, [
+      late('treat'),
+      late('treat'),
+      late('control'),
+      late('gone'),
+      late('treat', { bucket_version: 1 }),
+      late('treat', { experiment_id: 'banner' }),
+    ])
+    const res = await admin(app, '/admin/api/experiments/checkout/results?site=demo')
+    const body = await res.json()
+    expect(body.late).toEqual({
+      total: 4,
+      variations: [
+        { key: 'control', late: 1 },
+        { key: 'treat', late: 2 },
+        { key: 'gone', late: 1 },
+      ],
+    })
+    // Not exposures: the people and the split are those of the exposures alone.
+    expect(body.users).toEqual(before.users)
+    expect(body.srm).toEqual(before.srm)
+    // The admin API only: the site's public write key reads nothing.
+    const path = '/admin/api/experiments/checkout/results?site=demo'
+    const res2 = await app.request(path, { headers: { authorization: `Bearer ${WRITE_KEY}` } })
+    expect(res2.status).toBe(401)
+  })
+
+  it('reads sequential by default, fixed on request, and as CSV with the same numbers', async () => {
+    const { app } = await setup()
+    const get = async (query: string) =>
+      admin(app, `/admin/api/experiments/checkout/results?site=demo${query}`)
+    const sequential = await (await get('')).json()
+    const fixed = await (await get('&method=fixed')).json()
+    expect(sequential).toMatchObject({
+      method: 'sequential',
+      verdict: 'keep-running',
+      prior: 'flat',
+      alpha: 0.05,
+    })
+    expect(fixed).toMatchObject({ method: 'fixed', verdict: 'read-once' })
+    const [s, f] = [sequential, fixed].map((b) => b.metrics[0].variations[1])
+    // The always-valid interval is the wider one; each rate's own interval stays inside [0, 1].
+    expect(s.vsControl.absolute.ci[1] - s.vsControl.absolute.ci[0]).toBeGreaterThan(
+      f.vsControl.absolute.ci[1] - f.vsControl.absolute.ci[0],
+    )
+    for (const v of sequential.metrics[0].variations) {
+      expect(v.ci[0]).toBeGreaterThanOrEqual(0)
+      expect(v.ci[1]).toBeLessThanOrEqual(1)
+    }
+    for (const v of sequential.metrics[1].variations) expect(v.ci[0]).toBeGreaterThanOrEqual(0)
+
+    const csv = await get('&format=csv')
+    expect(csv.headers.get('content-type')).toContain('text/csv')
+    expect(csv.headers.get('content-disposition')).toBe('attachment; filename="demo-checkout-results.csv"')
+    const [header, ...rows] = (await csv.text())
+      .trimEnd()
+      .split('\r\n')
+      .map((line) => line.split(','))
+    expect(rows).toHaveLength(4) // two metrics, two variations each
+    const column = (name: string) => header!.indexOf(name)
+    const treat = rows[1]!
+    expect(treat[column('variation')]).toBe('treat')
+    expect(Number(treat[column('ci_high')])).toBe(s.ci[1])
+    expect(Number(treat[column('relative_ci_low')])).toBe(s.vsControl.relative.ci[0])
+    expect(Number(treat[column('p_value')])).toBe(s.vsControl.pValue)
   })
 
   it('refuses unknown sites and experiments (404) and bad queries (400) with stable codes', async () => {
@@ -199,6 +283,8 @@ describe('experiments admin API', () => {
       ['/admin/api/experiments', 400, 'invalid_query', 'site'],
       ['/admin/api/experiments/checkout/results', 400, 'invalid_query', 'site'],
       ['/admin/api/experiments/checkout/results?site=demo&adjust=bonferroni', 400, 'invalid_query', 'adjust'],
+      ['/admin/api/experiments/checkout/results?site=demo&method=bayes', 400, 'invalid_query', 'method'],
+      ['/admin/api/experiments/checkout/results?site=demo&format=xlsx', 400, 'invalid_query', 'format'],
     ]
     for (const [path, status, code, at] of cases) {
       const res = await admin(app, path)

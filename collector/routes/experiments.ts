@@ -4,14 +4,18 @@ import type { Experiment } from '../../sdk/rules/experiment-schema.ts'
 import { weightsOf } from '../../sdk/rules/experiments.ts'
 import type { SiteConfig } from '../config/site-config.ts'
 import { ApiError } from '../errors.ts'
+import { resultsCsv } from '../experiments/csv.ts'
 import { experimentResults, metricsOf, sourceOf } from '../experiments/results.ts'
-import type { ExperimentNeeds } from '../experiments/types.ts'
+import type { ExperimentNeeds, LateRow } from '../experiments/types.ts'
 import type { PeopleRouteDeps } from './deps.ts'
 
 const listQuery = z.object({ site: z.string().min(1, 'is required').max(64) })
 const resultsQuery = listQuery.extend({
   /** Multiple-comparison adjustment across goals and treatments: Holm (default) or Benjamini–Hochberg. */
   adjust: z.enum(['holm', 'bh']).default('holm'),
+  /** Always-valid intervals (default), or the fixed-horizon test read once at the planned size. */
+  method: z.enum(['sequential', 'fixed']).default('sequential'),
+  format: z.enum(['json', 'csv']).default('json'),
 })
 
 const parse = <T>(schema: z.ZodType<T>, query: Record<string, string>): T => {
@@ -28,6 +32,20 @@ const needsOf = (site: SiteConfig): ExperimentNeeds[] =>
     bucketVersion: x.bucketVersion,
     metrics: metricsOf(x).map(sourceOf),
   }))
+
+/**
+ * Decisions that came late (`Experiment Late`): every configured variation in order, then any
+ * other the events name (kept, not hidden), and their total.
+ */
+const lateOf = (x: Experiment, rows: readonly LateRow[]) => {
+  const count = (key: string) => rows.find((r) => r.variation === key)?.late ?? 0
+  const keys = x.variations.map((v) => v.key)
+  const others = rows.map((r) => r.variation).filter((k) => !keys.includes(k))
+  return {
+    total: rows.reduce((n, r) => n + r.late, 0),
+    variations: [...keys, ...others].map((key) => ({ key, late: count(key) })),
+  }
+}
 
 /**
  * The admin API of experiments: the site's experiments with their people, and one experiment's
@@ -94,13 +112,26 @@ export const experimentRoutes = ({ store, sites, identity, now }: PeopleRouteDep
     if (!experiment) throw new ApiError('experiment_not_found', `site ${site.id} has no experiment ${key}`)
     await upToDate(site)
     const { key: k, bucketVersion: v } = experiment
-    const [people, metrics] = await Promise.all([
+    const [people, metrics, late] = await Promise.all([
       store.experimentPeople(site.id, k, v),
       Promise.all(metricsOf(experiment).map((m) => store.experimentMetric(site.id, k, v, sourceOf(m)))),
+      store.experimentLate(site.id, k, v),
     ])
+    const results = experimentResults({
+      experiment,
+      people,
+      metrics,
+      adjustment: query.adjust,
+      method: query.method,
+    })
+    if (query.format === 'csv') {
+      c.header('Content-Disposition', `attachment; filename="${site.id}-${k}-results.csv"`)
+      return c.body(resultsCsv(results), 200, { 'Content-Type': 'text/csv; charset=utf-8' })
+    }
     return c.json({
       site: site.id,
-      ...experimentResults({ experiment, people, metrics, adjustment: query.adjust }),
+      ...results,
+      late: lateOf(experiment, late),
       evaluatedAt: new Date(now()).toISOString(),
     })
   })

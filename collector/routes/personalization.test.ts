@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { event, NOW, SERVER_KEY, testApp } from '../../test/support/collector-app.ts'
+import { event, NOW, SERVER_KEY, testApp, WRITE_KEY } from '../../test/support/collector-app.ts'
 import {
   admin,
   at,
@@ -8,6 +8,7 @@ import {
   personalizedSites,
   sendAll,
 } from '../../test/support/personalization.ts'
+import { wilson } from '../experiments/intervals.ts'
 
 const DAY = 86_400_000
 const PHONE =
@@ -249,30 +250,36 @@ describe('slot results', () => {
         group: 'outdoor-promo',
         kind: 'variant',
         impressions: 5,
+        late: 0,
         visitors: 3,
         clicks: 1,
         conversions: 2,
         conversionRate: 2 / 3,
+        ci: wilson(2, 3),
         lift: { absolute: expect.closeTo(third, 12), relative: expect.closeTo(1, 12) },
       },
       {
         group: 'vip-offer',
         kind: 'variant',
         impressions: 0,
+        late: 0,
         visitors: 0,
         clicks: 0,
         conversions: 0,
         conversionRate: null,
+        ci: null,
         lift: null,
       },
       {
         group: 'holdout',
         kind: 'holdout',
         impressions: 3,
+        late: 0,
         visitors: 3,
         clicks: 0,
         conversions: 1,
         conversionRate: third,
+        ci: wilson(1, 3),
         eligible: {
           'outdoor-promo': { visitors: 2, conversions: 1 },
           'vip-offer': { visitors: 1, conversions: 0 },
@@ -282,20 +289,53 @@ describe('slot results', () => {
         group: 'baseline',
         kind: 'baseline',
         impressions: 1,
+        late: 0,
         visitors: 1,
         clicks: 1,
         conversions: 1,
         conversionRate: 1,
+        ci: [wilson(1, 1)![0], 1],
       },
       {
         group: 'old-variant',
         kind: 'unknown',
         impressions: 1,
+        late: 0,
         visitors: 1,
         clicks: 0,
         conversions: 0,
         conversionRate: 0,
+        ci: [0, wilson(0, 1)![1]],
       },
+    ])
+  })
+
+  it('counts late impressions (the baseline shown, late: true) for the variant decided, and in the baseline', async () => {
+    const { app } = personalizedApp()
+    await sendAll(app, [
+      view('q1', '10:00', 'outdoor-promo'),
+      view('q2', '10:00', 'baseline', { eligible: 'outdoor-promo', late: true }),
+      view('q3', '10:00', 'baseline', { eligible: 'outdoor-promo', late: true }),
+      view('q4', '10:00', 'baseline', { eligible: 'vip-offer', late: true }),
+      view('q5', '10:00', 'baseline'),
+    ])
+    await sendAll(
+      app,
+      [view('q6', '10:00', 'baseline', { eligible: 'vip-offer', late: true })],
+      'other-write-key',
+    )
+    const body = await (await admin(app, '/admin/api/sites/demo/slots/home-hero/results')).json()
+    expect(
+      body.groups.map((g: { group: string; impressions: number; late: number }) => [
+        g.group,
+        g.impressions,
+        g.late,
+      ]),
+    ).toEqual([
+      ['outdoor-promo', 1, 2],
+      ['vip-offer', 0, 1],
+      ['holdout', 0, 0],
+      ['baseline', 4, 3],
     ])
   })
 
@@ -308,10 +348,12 @@ describe('slot results', () => {
       group: 'mobile-app',
       kind: 'variant',
       impressions: 0,
+      late: 0,
       visitors: 0,
       clicks: 0,
       conversions: null,
       conversionRate: null,
+      ci: null,
       lift: null,
     })
   })
@@ -340,6 +382,8 @@ describe('personalization admin API: refusals', () => {
       expect((await res.json()).error.code).toBe('unauthorized')
       const wrong = await app.request(path, { headers: { authorization: 'Bearer not-the-token-at-all' } })
       expect(wrong.status).toBe(401)
+      const writeKey = await app.request(path, { headers: { authorization: `Bearer ${WRITE_KEY}` } })
+      expect(writeKey.status).toBe(401)
     },
   )
 })

@@ -46,7 +46,7 @@ export const personalizationRoutes = ({ store, sites, identity, now }: PeopleRou
     })
   })
 
-  /** Impressions, visitors, clicks, conversions and lift per group of one slot. */
+  /** Impressions (and how many came late), visitors, clicks, conversions and lift per group of one slot. */
   app.get('/sites/:site/slots/:slot/results', async (c) => {
     const site = siteOf(c.req.param('site'))
     const name = c.req.param('slot')
@@ -55,16 +55,17 @@ export const personalizationRoutes = ({ store, sites, identity, now }: PeopleRou
       : undefined
     if (!slot) throw new ApiError('slot_not_found', `site ${site.id} has no slot named ${name}`)
     await identity.catchUp()
-    const [events, people] = await Promise.all([
+    const [events, people, late] = await Promise.all([
       store.slotEventCounts(site.id, name),
       store.slotVisitors(site.id, name, slot.goal),
+      store.slotLateCounts(site.id, name),
     ])
     return c.json({
       site: site.id,
       slot: name,
       goal: slot.goal ?? null,
       holdout: slot.holdout,
-      groups: slotResults(slot, events, people),
+      groups: slotResults(slot, events, people, late),
       evaluatedAt: new Date(now()).toISOString(),
     })
   })

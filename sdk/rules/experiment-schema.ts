@@ -28,6 +28,8 @@ const metric = z.strictObject({
   event: z.string().min(1).max(200),
   /** Sum of this numeric property per user (revenue-like); absent: whether the user converted. */
   property: z.string().min(1).max(100).optional(),
+  /** The property can be negative (refunds): its intervals may go below 0. Default: it cannot. */
+  signed: z.boolean().optional(),
 })
 
 export const experimentSchema = z

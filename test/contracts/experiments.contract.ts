@@ -337,6 +337,44 @@ export const describeExperimentsContract = (
       ])
     })
 
+    it('counts late decisions per variation and bucket version, as events, never as exposures', async () => {
+      const late = (anonymousId: string | null, variation: unknown, extra: object = {}) =>
+        row(
+          { name: 'Experiment Late', anonymousId, timestamp: T },
+          { experiment_id: 'x', variation_id: variation, bucket_version: 0, ...extra },
+        )
+      await store.insertEvents([
+        late('a1', 'treat'),
+        late('a1', 'treat'), // another page of the same visitor: another late decision
+        late('a2', 'control', { bucket_version: undefined }), // missing: version 0
+        late(null, 'treat', { bucket_version: null }), // no anonymousId: still a decision
+        late('a3', 'treat', { bucket_version: 1 }),
+        // Not counted: text or fractional versions, a variation that is not a string, another
+        // experiment, a page event of that name, an exposure, another site.
+        late('a4', 'treat', { bucket_version: '0' }),
+        late('a4', 'treat', { bucket_version: 0.5 }),
+        late('a4', 2),
+        late('a4', 'treat', { experiment_id: 'y' }),
+        row(
+          { type: 'page', name: 'Experiment Late', anonymousId: 'a4' },
+          { experiment_id: 'x', variation_id: 'treat' },
+        ),
+        viewed('a4', 'treat', T),
+        { ...late('a5', 'control'), site: 'other' },
+      ])
+      await sync(store)
+      expect(await store.experimentLate('demo', 'x', 0)).toEqual([
+        { variation: 'control', late: 1 },
+        { variation: 'treat', late: 3 },
+      ])
+      expect(await store.experimentLate('demo', 'x', 1)).toEqual([{ variation: 'treat', late: 1 }])
+      expect(await store.experimentLate('demo', 'y', 0)).toEqual([{ variation: 'treat', late: 1 }])
+      expect(await store.experimentLate('other', 'x', 0)).toEqual([{ variation: 'control', late: 1 }])
+      expect(await store.experimentLate('demo', 'none', 0)).toEqual([])
+      // Late decisions put nobody in the experiment: only the one exposure counts.
+      expect(await people(store)).toEqual([{ variation: 'treat', day: D0, users: 1 }])
+    })
+
     it("keeps sites apart, and lists every experiment's people", async () => {
       await store.insertEvents([
         viewed('a1', 'treat', T),

@@ -237,6 +237,44 @@ export const describePersonalizationContract = (
       expect(await store.slotEventCounts('demo', 'nope')).toEqual([])
     })
 
+    it("counts a slot's late impressions (baseline with late: true) by the variant decided for", async () => {
+      const late = { late: true }
+      await store.insertEvents([
+        view('q1', 0, 'baseline', { eligible: 'outdoor-promo', ...late }),
+        view('q2', 0, 'baseline', { eligible: 'outdoor-promo', ...late }),
+        view('q3', 0, 'baseline', { eligible: 'vip-offer', ...late }),
+        view('q4', 0, 'baseline', late),
+        view('q5', 0, 'baseline', { eligible: 7, ...late }),
+        // Not late: not JSON true, not shown as the baseline, a click, another slot, another site.
+        view('q6', 0, 'baseline', { eligible: 'outdoor-promo', late: 1 }),
+        view('q6', 1, 'baseline', { eligible: 'outdoor-promo', late: 'true' }),
+        view('q6', 2, 'baseline', { eligible: 'outdoor-promo', late: false }),
+        view('q6', 3, 'outdoor-promo', late),
+        view('q6', 4, 'baseline', { eligible: 'outdoor-promo' }),
+        row(
+          { anonymousId: 'q6', name: 'Slot Clicked', timestamp: T },
+          { properties: { slot: 'home-hero', variant: 'baseline', eligible: 'vip-offer', late: true } },
+        ),
+        row(
+          { anonymousId: 'q6', name: 'Slot Viewed', timestamp: T },
+          { properties: { slot: 'banner', variant: 'baseline', eligible: 'vip-offer', late: true } },
+        ),
+        { ...view('q7', 0, 'baseline', { eligible: 'vip-offer', ...late }), site: 'other' },
+      ])
+      expect(await store.slotLateCounts('demo', 'home-hero')).toEqual([
+        { eligible: null, late: 2 },
+        { eligible: 'outdoor-promo', late: 2 },
+        { eligible: 'vip-offer', late: 1 },
+      ])
+      // Late impressions are the baseline's: the events' own counts are unchanged.
+      expect(await store.slotEventCounts('demo', 'home-hero')).toEqual([
+        { group: 'baseline', impressions: 9, clicks: 1 },
+        { group: 'outdoor-promo', impressions: 1, clicks: 0 },
+      ])
+      expect(await store.slotLateCounts('other', 'home-hero')).toEqual([{ eligible: 'vip-offer', late: 1 }])
+      expect(await store.slotLateCounts('demo', 'nope')).toEqual([])
+    })
+
     it('counts people by the group of their first impression, and those who reached the goal after it', async () => {
       await store.insertEvents(SLOT_EVENTS)
       await store.resolveIdentities({}, T)

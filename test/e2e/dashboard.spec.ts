@@ -9,7 +9,7 @@ import {
   signedDecimal,
   signedPercent,
 } from '../../collector/dashboard/assets/format.js'
-import { ci95 } from '../../collector/dashboard/assets/stats.js'
+import { slotLateCell } from '../../collector/dashboard/assets/late.js'
 import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from '../support/collector-process.ts'
 
 // The dashboard in Chromium against the real collector: data seeded through the public API, each
@@ -272,6 +272,8 @@ test('segments: sizes as the API gives them, in a table and a chart', async ({ p
 })
 
 test('slots: results per group as the API gives them', async ({ page }) => {
+  // A decision for "pro" that came after the hiding window: the visitor saw the baseline.
+  await send(track('a-4', 'Slot Viewed', { slot: 'hero', variant: 'baseline', eligible: 'pro', late: true }))
   await signIn(page, '#/slots', 'Slots')
   await page.getByRole('link', { name: 'hero', exact: true }).click()
   await expect(page.getByRole('heading', { name: 'Slot hero' })).toBeVisible()
@@ -280,6 +282,7 @@ test('slots: results per group as the API gives them', async ({ page }) => {
       group: string
       kind: string
       impressions: number
+      late: number
       visitors: number
       clicks: number
       conversions: number | null
@@ -287,12 +290,17 @@ test('slots: results per group as the API gives them', async ({ page }) => {
       lift?: { absolute: number; relative: number | null } | null
     }[]
   }>('/admin/api/sites/demo/slots/hero/results')
-  expect(results.groups.find((g) => g.group === 'pro')).toMatchObject({ visitors: 1, conversions: 1 })
+  expect(results.groups.find((g) => g.group === 'pro')).toMatchObject({
+    visitors: 1,
+    conversions: 1,
+    late: 1,
+  })
   expect(await cells(page, 'Slot hero: results')).toEqual(
     results.groups.map((g) => [
       g.group,
       g.kind,
       count(g.impressions),
+      slotLateCell(g),
       count(g.visitors),
       count(g.clicks),
       count(g.conversions),
@@ -302,12 +310,14 @@ test('slots: results per group as the API gives them', async ({ page }) => {
     ]),
   )
   await expect(page.getByRole('img', { name: /^Conversion rate by group/ })).toContainText('100.0%')
+  await expect(page.locator('#slot-late li')).toHaveText(['pro: 1 of 2 impressions came late'])
 })
 
 type Lift = { lift: number | null; ci: [number, number] | null }
 interface Results {
   experiment: { key: string; name: string; variations: { key: string; name: string; weight: number }[] }
   users: number
+  late: { total: number; variations: { key: string; late: number }[] }
   srm: { chi2: number | null; pValue: number | null; warn: boolean }
   adjustment: string
   metrics: {
@@ -320,6 +330,7 @@ interface Results {
       users: number
       conversions?: number
       mean: number | null
+      ci: [number, number] | null
       stdErr: number | null
       vsControl: null | {
         absolute: Lift
@@ -327,13 +338,22 @@ interface Results {
         pValue: number | null
         adjustedPValue: number | null
         chanceToWin: number | null
+        risk: { treatment: number; control: number } | null
       }
     }[]
   }[]
-  daily: { date: string; variations: { key: string; users: number; conversions: number }[] }[]
+  daily: {
+    date: string
+    variations: { key: string; users: number; conversions: number; lift: number | null }[]
+  }[]
+  verdict: string
 }
 
 test("experiments: the list, and one experiment's results as the API computes them", async ({ page }) => {
+  // A decision whose target was already shown: no exposure, one late decision.
+  await send(
+    track('x9', 'Experiment Late', { experiment_id: 'cta-color', variation_id: 'green', bucket_version: 0 }),
+  )
   await signIn(page, '#/experiments', 'Experiments')
   const list = await api<{ experiments: { key: string; name: string; status: string; users: number }[] }>(
     '/admin/api/experiments?site=demo',
@@ -351,6 +371,19 @@ test("experiments: the list, and one experiment's results as the API computes th
   const srm = `(χ² = ${decimal(r.srm.chi2)}, p = ${pValue(r.srm.pValue)})`
   expect(r.srm.warn).toBe(false)
   await expect(page.locator('#srm-status')).toHaveText(`No sample ratio mismatch ${srm}.`)
+  // Sequential by default: nothing significant yet, and the page says that looking daily is safe.
+  expect(r.verdict).toBe('keep-running')
+  await expect(page.locator('#verdict')).toContainText('no goal differs from the control yet')
+  expect(r.late).toEqual({
+    total: 1,
+    variations: [
+      { key: 'control', late: 0 },
+      { key: 'green', late: 1 },
+    ],
+  })
+  await expect(page.locator('#experiment-late')).toHaveText(
+    '1 decision came late (Green 1): their targets were already shown, so the page stayed as it was and they are not counted as exposures.',
+  )
   expect(await cells(page, 'Users per variation')).toEqual([
     ['Blue (control)', 'control', '50.0%', '3', '3.0'],
     ['Green', 'green', '50.0%', '3', '3.0'],
@@ -373,7 +406,9 @@ test("experiments: the list, and one experiment's results as the API computes th
     const nameOf = (key: string) => r.experiment.variations.find((v) => v.key === key)?.name ?? key
     const table = page.getByRole('table', { name: `${label}: results`, exact: true })
     await expect(table.locator('th').last()).toHaveText('Chance to win')
-    await expect(table.locator('th').nth(proportion ? 10 : 9)).toHaveText(`Adjusted p (${adjusted})`)
+    const p = m.role === 'goal' ? `p (${adjusted})` : 'p'
+    await expect(table.locator('th').nth(proportion ? 6 : 5)).toHaveText(p)
+    // Every number is the API's, the intervals included: the page computes none.
     expect(await cells(page, `${label}: results`)).toEqual(
       m.variations.map((v) => {
         const c = v.vsControl
@@ -382,22 +417,39 @@ test("experiments: the list, and one experiment's results as the API computes th
           count(v.users),
           ...(proportion ? [count(v.conversions)] : []),
           value(v.mean),
-          interval(ci95(v.mean, v.stdErr), value),
-          signedPercent(c?.relative.lift),
-          interval(c?.relative.ci, (x) => signedPercent(x)),
-          absolute(c?.absolute.lift),
-          interval(c?.absolute.ci, absolute),
-          pValue(c?.pValue),
-          pValue(c?.adjustedPValue),
+          interval(v.ci, value),
+          c ? `${signedPercent(c.relative.lift)} ${interval(c.relative.ci, (x) => signedPercent(x))}` : '–',
+          pValue(m.role === 'goal' ? c?.adjustedPValue : c?.pValue),
           percent(c?.chanceToWin),
         ]
       }),
     )
+    // The rest is one click away.
+    const section = page.locator(
+      `section.metric[data-metric="${m.event}${m.property ? `.${m.property}` : ''}"]`,
+    )
+    await section.locator('summary').click()
+    expect(await cells(page, `${label}: details`)).toEqual(
+      m.variations.map((v) => {
+        const c = v.vsControl
+        return [
+          nameOf(v.key),
+          absolute(c?.absolute.lift),
+          interval(c?.absolute.ci, absolute),
+          pValue(c?.pValue),
+          percent(c?.risk?.treatment, 2),
+          percent(c?.risk?.control, 2),
+        ]
+      }),
+    )
+    // A rate's interval stays inside [0, 1]; revenue's never goes below 0.
+    for (const v of m.variations) if (v.ci) expect(v.ci[0]).toBeGreaterThanOrEqual(0)
+    if (proportion) for (const v of m.variations) if (v.ci) expect(v.ci[1]).toBeLessThanOrEqual(1)
     // The chart shows each variation's value as text, with interval whiskers where there is one.
     const chart = page.getByRole('img', { name: `${label} (95% intervals)` })
     for (const v of m.variations)
       await expect(chart.locator('text.value').filter({ hasText: value(v.mean) })).not.toHaveCount(0)
-    const whiskers = m.variations.filter((v) => ci95(v.mean, v.stdErr)).length
+    const whiskers = m.variations.filter((v) => v.ci).length
     await expect(chart.locator('g.whisker')).toHaveCount(whiskers)
   }
   expect(added?.variations[1]?.vsControl?.relative.lift).toBeCloseTo(1, 10) // 66.7% vs 33.3%
@@ -407,8 +459,8 @@ test("experiments: the list, and one experiment's results as the API computes th
 
   // Lift over time: the last day's cumulative rates give the same +100%.
   expect(r.daily.at(-1)?.variations).toEqual([
-    { key: 'control', users: 3, conversions: 1 },
-    { key: 'green', users: 3, conversions: 2 },
+    { key: 'control', users: 3, conversions: 1, lift: null },
+    { key: 'green', users: 3, conversions: 2, lift: 1 },
   ])
   const lift = page.getByRole('img', { name: /^Cumulative relative lift vs Blue/ })
   await expect(lift.locator('path')).toHaveCount(1)
@@ -434,4 +486,17 @@ test("experiments: the list, and one experiment's results as the API computes th
   )
   expect((await cells(page, 'Users per variation')).map((row) => row[3])).toEqual(['33', '3'])
   expect(await page.evaluate(() => window.violations)).toEqual([])
+
+  // The results fit the page at 1,200 px; on a phone the page itself never scrolls sideways.
+  const overflow = () =>
+    page.evaluate(() => ({
+      page: document.documentElement.scrollWidth - window.innerWidth,
+      tables: [...document.querySelectorAll('section.metric > .table-wrap')].map(
+        (w) => w.scrollWidth - w.clientWidth,
+      ),
+    }))
+  await page.setViewportSize({ width: 1200, height: 900 })
+  expect(await overflow()).toEqual({ page: 0, tables: r.metrics.map(() => 0) })
+  await page.setViewportSize({ width: 390, height: 844 })
+  expect((await overflow()).page).toBeLessThanOrEqual(0)
 })

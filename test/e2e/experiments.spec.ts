@@ -71,6 +71,17 @@ test('each visitor is exposed once, the split follows the weights, only "green" 
   const byVisitor = new Map(exposures().map((e) => [e.id, e.variation_id]))
   expect(byVisitor.size).toBe(VISITORS)
   for (const v of visitors) expect(byVisitor.get(await collector.pseudonym(v.anonymousId!))).toBe(v.variation)
+  // The page where each visitor accepted was painted before the decision: late, not an exposure,
+  // for the visitor's own variation.
+  const late = collector
+    .rows()
+    .filter((r) => r.name === 'Experiment Late')
+    .map((r) => ({ id: r.anonymous_id, ...JSON.parse(r.payload).properties }))
+  expect(late.length).toBeGreaterThan(0)
+  for (const l of late) {
+    expect(l).toMatchObject({ experiment_id: 'cta-color', bucket_version: 0 })
+    expect(l.variation_id).toBe(byVisitor.get(l.id))
+  }
 
   // The dashboard counts the same people per variation.
   await page.goto(`${collector.url}/admin/#/experiments/cta-color`)

@@ -51,3 +51,23 @@ export const ago = (ms) => {
   if (s < 86400) return `${Math.floor(s / 3600)} h ago`
   return `${Math.floor(s / 86400)} d ago`
 }
+
+/**
+ * A moment as people read it, in the viewer's time zone, named: "5 Dec 2026, 14:03 UTC".
+ * @param {string} iso @param {string} [timeZone] default: the browser's
+ */
+export const when = (iso, timeZone) => {
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return DASH
+  const zone = timeZone ? { timeZone } : {}
+  const text = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', ...zone }).format(
+    d,
+  )
+  return `${text} ${zoneName(d, timeZone)}`
+}
+
+/** The zone's short name ("UTC", "GMT+8"): dateStyle cannot be combined with timeZoneName. @param {Date} d @param {string} [timeZone] */
+const zoneName = (d, timeZone) =>
+  new Intl.DateTimeFormat('en-GB', { timeZoneName: 'short', ...(timeZone ? { timeZone } : {}) })
+    .formatToParts(d)
+    .find((p) => p.type === 'timeZoneName')?.value ?? ''

@@ -1,22 +1,35 @@
 // Experiments: the site's list, and one experiment's results with intervals, SRM and lift over time.
+// Every number is the results API's (the CSV has the same): nothing statistical is computed here.
 import { enc } from './api.js'
 import { barChart, lineChart } from './charts.js'
 import { h, notice, table } from './dom.js'
-import { count, decimal, interval, percent, points, pValue, signedDecimal, signedPercent } from './format.js'
-import { ci95, cumulativeLift } from './stats.js'
+import {
+  count,
+  decimal,
+  interval,
+  percent,
+  points,
+  pValue,
+  signedDecimal,
+  signedPercent,
+  when,
+} from './format.js'
+import { experimentLateNote } from './late.js'
 
 /**
  * @typedef {{ key: string, name?: string, weight?: number }} Variation
  * @typedef {{ key: string, name?: string, status?: string, variations?: Variation[], users?: number }} Experiment
  * @typedef {{ lift: number | null, ci: [number, number] | null }} Lift
- * @typedef {{ absolute: Lift, relative: Lift, pValue: number | null, adjustedPValue: number | null, chanceToWin: number | null }} VsControl
- * @typedef {{ key: string, users: number, conversions?: number, mean: number | null, variance: number, stdErr: number | null, vsControl: VsControl | null }} MetricVariation
+ * @typedef {{ treatment: number, control: number }} Risk
+ * @typedef {{ absolute: Lift, relative: Lift, pValue: number | null, adjustedPValue: number | null, significant?: boolean, chanceToWin: number | null, risk?: Risk | null }} VsControl
+ * @typedef {{ key: string, users: number, conversions?: number, mean: number | null, ci?: [number, number] | null, variance: number, stdErr: number | null, vsControl: VsControl | null }} MetricVariation
  * @typedef {{ event: string, property?: string | null, kind: 'proportion' | 'mean', role: 'goal' | 'guardrail', variations: MetricVariation[] }} Metric
  * @typedef {{ chi2: number | null, pValue: number | null, warn: boolean, expected?: number[] | Record<string, number>, observed?: number[] | Record<string, number> }} Srm
  * @typedef {{
  *   site: string, experiment: Experiment & { variations: Variation[] }, users: number | Record<string, number>,
- *   srm: Srm, adjustment: string, metrics: Metric[],
- *   daily: import('./stats.js').DailyRow[], evaluatedAt: string,
+ *   srm: Srm, adjustment: string, metrics: Metric[], evaluatedAt: string,
+ *   method?: 'sequential' | 'fixed', alpha?: number, prior?: string, verdict?: 'act-now' | 'keep-running' | 'read-once',
+ *   daily: { date: string, variations: { key: string, users: number, conversions: number, lift?: number | null }[] }[],
  * }} Results
  */
 
@@ -80,29 +93,36 @@ const srmView = (r) => {
           { class: 'notice notice-ok', id: 'srm-status' },
           `No sample ratio mismatch (χ² = ${decimal(r.srm.chi2)}, p = ${pValue(r.srm.pValue)}).`,
         ),
-    table({
-      caption: 'Users per variation',
-      columns: [
-        'Variation',
-        'Key',
-        { label: 'Weight', numeric: true },
-        { label: 'Users', numeric: true },
-        { label: 'Expected', numeric: true },
-      ],
-      rows: vs.map((v, i) => [
-        `${v.name ?? v.key}${i === 0 ? ' (control)' : ''}`,
-        h('code', {}, v.key),
-        percent(v.weight ?? 1 / vs.length),
-        count(users(i, v.key)),
-        decimal(nth(r.srm.expected, i, v.key), 1),
-      ]),
-    }),
+    scroll(
+      table({
+        caption: 'Users per variation',
+        columns: [
+          'Variation',
+          'Key',
+          { label: 'Weight', numeric: true },
+          { label: 'Users', numeric: true },
+          { label: 'Expected', numeric: true },
+        ],
+        rows: vs.map((v, i) => [
+          `${v.name ?? v.key}${i === 0 ? ' (control)' : ''}`,
+          h('code', {}, v.key),
+          percent(v.weight ?? 1 / vs.length),
+          count(users(i, v.key)),
+          decimal(nth(r.srm.expected, i, v.key), 1),
+        ]),
+      }),
+    ),
   ]
 }
 
-/** @param {Metric} m @param {Variation[]} variations @param {string} adjustment */
-const metricView = (m, variations, adjustment) => {
+/**
+ * One metric: a chart of each variation's mean and interval, the table that matters first (fits
+ * 1,200 px and, with the wrapper, a phone), and the rest under "Details".
+ * @param {Metric} m @param {Variation[]} variations @param {Results} r
+ */
+const metricView = (m, variations, r) => {
   const proportion = m.kind === 'proportion'
+  const level = `${Math.round((1 - (r.alpha ?? 0.05)) * 100)}%`
   const value = proportion
     ? (/** @type {number | null | undefined} */ x) => percent(x, 2)
     : (/** @type {number | null | undefined} */ x) => decimal(x)
@@ -111,46 +131,92 @@ const metricView = (m, variations, adjustment) => {
     : (/** @type {number | null | undefined} */ x) => signedDecimal(x)
   const nameOf = (/** @type {string} */ key) => variations.find((v) => v.key === key)?.name ?? key
   const label = `${m.role === 'goal' ? 'Goal' : 'Guardrail'}: ${m.event}${m.property ? `, ${m.property} per user` : ', conversion rate'}`
-  const adjusted = adjustment === 'bh' ? 'Benjamini–Hochberg' : adjustment === 'holm' ? 'Holm' : adjustment
-  /** @type {[string | import('./dom.js').Column, (v: MetricVariation) => string][]} */
-  const columns = [
+  const adjusted =
+    r.adjustment === 'bh' ? 'Benjamini–Hochberg' : r.adjustment === 'holm' ? 'Holm' : r.adjustment
+  const lift = (/** @type {MetricVariation} */ v) =>
+    v.vsControl
+      ? `${signedPercent(v.vsControl.relative.lift)} ${interval(v.vsControl.relative.ci, (x) => signedPercent(x))}`
+      : '–'
+  /** @typedef {[string | import('./dom.js').Column, (v: MetricVariation) => string]} Cell */
+  /** @type {Cell[]} */
+  const first = [
     ['Variation', (v) => `${nameOf(v.key)}${v.vsControl ? '' : ' (control)'}`],
     [{ label: 'Users', numeric: true }, (v) => count(v.users)],
     ...(proportion
-      ? /** @type {typeof columns} */ ([
-          [{ label: 'Conversions', numeric: true }, (v) => count(v.conversions)],
-        ])
+      ? /** @type {Cell[]} */ ([[{ label: 'Conversions', numeric: true }, (v) => count(v.conversions)]])
       : []),
     [{ label: proportion ? 'Rate' : 'Mean', numeric: true }, (v) => value(v.mean)],
-    [{ label: '95% CI', numeric: true }, (v) => interval(ci95(v.mean, v.stdErr), value)],
-    [{ label: 'Relative lift', numeric: true }, (v) => signedPercent(v.vsControl?.relative.lift)],
+    [{ label: `${level} interval`, numeric: true }, (v) => interval(v.ci, value)],
+    [{ label: `Relative lift (${level})`, numeric: true }, lift],
     [
-      { label: 'Relative 95% CI', numeric: true },
-      (v) => interval(v.vsControl?.relative.ci, (x) => signedPercent(x)),
+      { label: m.role === 'goal' ? `p (${adjusted})` : 'p', numeric: true },
+      (v) => pValue(m.role === 'goal' ? v.vsControl?.adjustedPValue : v.vsControl?.pValue),
     ],
-    [{ label: 'Absolute lift', numeric: true }, (v) => absolute(v.vsControl?.absolute.lift)],
-    [{ label: 'Absolute 95% CI', numeric: true }, (v) => interval(v.vsControl?.absolute.ci, absolute)],
-    [{ label: 'p-value', numeric: true }, (v) => pValue(v.vsControl?.pValue)],
-    [{ label: `Adjusted p (${adjusted})`, numeric: true }, (v) => pValue(v.vsControl?.adjustedPValue)],
     [{ label: 'Chance to win', numeric: true }, (v) => percent(v.vsControl?.chanceToWin)],
   ]
+  /** @type {Cell[]} */
+  const details = [
+    ['Variation', (v) => nameOf(v.key)],
+    [{ label: 'Absolute lift', numeric: true }, (v) => absolute(v.vsControl?.absolute.lift)],
+    [
+      { label: `Absolute ${level} interval`, numeric: true },
+      (v) => interval(v.vsControl?.absolute.ci, absolute),
+    ],
+    [{ label: 'p, unadjusted', numeric: true }, (v) => pValue(v.vsControl?.pValue)],
+    [{ label: 'Risk of shipping', numeric: true }, (v) => percent(v.vsControl?.risk?.treatment, 2)],
+    [{ label: 'Risk of keeping control', numeric: true }, (v) => percent(v.vsControl?.risk?.control, 2)],
+  ]
+  const tableOf = (/** @type {Cell[]} */ cells, /** @type {string} */ caption) =>
+    scroll(
+      table({
+        caption,
+        columns: cells.map(([column]) => column),
+        rows: m.variations.map((v) => cells.map(([, cell]) => cell(v))),
+      }),
+    )
   return h(
     'section',
     { class: 'metric', 'data-metric': `${m.event}${m.property ? `.${m.property}` : ''}` },
     h('h3', {}, label),
     barChart({
-      title: `${label} (95% intervals)`,
-      bars: m.variations.map((v) => ({ label: nameOf(v.key), value: v.mean, ci: ci95(v.mean, v.stdErr) })),
+      title: `${label} (${level} intervals)`,
+      bars: m.variations.map((v) => ({ label: nameOf(v.key), value: v.mean, ci: v.ci ?? null })),
       format: value,
     }),
-    scroll(
-      table({
-        caption: `${label}: results`,
-        columns: columns.map(([column]) => column),
-        rows: m.variations.map((v) => columns.map(([, cell]) => cell(v))),
-      }),
+    tableOf(first, `${label}: results`),
+    h(
+      'details',
+      {},
+      h('summary', {}, 'Details: absolute lift, unadjusted p, expected loss'),
+      tableOf(details, `${label}: details`),
+      h(
+        'p',
+        { class: 'muted' },
+        `Chance to win and risk (the expected loss in relative lift of each choice) use a ${r.prior ?? 'flat'} prior and a normal approximation.`,
+      ),
     ),
   )
+}
+
+/** What the reader may do with these results now, in words. @param {Results} r */
+const verdictView = (r) => {
+  const level = `${Math.round((1 - (r.alpha ?? 0.05)) * 100)}%`
+  if (r.verdict === 'read-once')
+    return notice(
+      `Fixed-horizon test: read it once, at the sample size you planned. Looking daily and stopping at the first significant result inflates false positives; the sequential method (the default) allows it.`,
+      'warn',
+    )
+  return r.verdict === 'act-now'
+    ? h(
+        'p',
+        { class: 'notice notice-ok', id: 'verdict' },
+        `Sequential test: at least one goal differs from the control at ${level} confidence after adjustment. These intervals hold at every look, so you may act on it now.`,
+      )
+    : h(
+        'p',
+        { class: 'notice', id: 'verdict' },
+        `Sequential test: no goal differs from the control yet. Keep it running; these intervals hold at every look, so checking daily is safe.`,
+      )
 }
 
 /** @param {import('./api.js').PageContext} ctx */
@@ -162,11 +228,11 @@ export const renderOne = async (ctx) => {
   if (ctx.signal.aborted) return
   const vs = r.experiment.variations
   const control = vs[0]?.key ?? ''
-  const lift = cumulativeLift(
-    r.daily,
-    control,
-    vs.slice(1).map((v) => v.key),
-  )
+  /** The API's cumulative lift per treatment, day by day. */
+  const lift = vs.slice(1).map((v) => ({
+    key: v.key,
+    points: r.daily.map((d) => ({ x: d.date, y: d.variations.find((x) => x.key === v.key)?.lift ?? null })),
+  }))
   const nameOf = (/** @type {string} */ k) => vs.find((v) => v.key === k)?.name ?? k
   const first = r.metrics.find((m) => m.role === 'goal')
   ctx.main.append(
@@ -174,10 +240,12 @@ export const renderOne = async (ctx) => {
     h(
       'p',
       { class: 'muted' },
-      `Status ${r.experiment.status ?? 'unknown'}; p-values adjusted with ${r.adjustment}; evaluated at ${r.evaluatedAt}.`,
+      `Status ${r.experiment.status ?? 'unknown'}; ${r.method === 'fixed' ? 'fixed-horizon' : 'sequential (always valid)'} test; p-values adjusted with ${r.adjustment}; evaluated ${when(r.evaluatedAt)}.`,
     ),
+    verdictView(r),
     ...srmView(r),
-    ...r.metrics.map((m) => metricView(m, vs, r.adjustment)),
+    experimentLateNote(r),
+    ...r.metrics.map((m) => metricView(m, vs, r)),
     h('h3', {}, 'Lift over time'),
     r.daily.length === 0
       ? notice('No daily data yet.')

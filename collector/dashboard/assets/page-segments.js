@@ -2,7 +2,7 @@
 import { enc } from './api.js'
 import { hbarChart } from './charts.js'
 import { h, notice, table } from './dom.js'
-import { count } from './format.js'
+import { count, when } from './format.js'
 
 /**
  * @typedef {{ key: string, name: string, profiles: number, visitors7d: number }} Segment
@@ -23,7 +23,7 @@ export const render = async (ctx) => {
     h(
       'p',
       { class: 'muted', id: 'segments-note' },
-      `${count(d.profilesScanned)} profiles evaluated at ${d.evaluatedAt}.`,
+      `${count(d.profilesScanned)} profiles evaluated ${when(d.evaluatedAt)}.`,
     ),
     d.segments.length === 0
       ? notice('This site has no segments in its config.')

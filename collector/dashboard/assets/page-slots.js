@@ -1,14 +1,15 @@
-// Personalized slots: each group's visitors, clicks, conversions and lift against the holdout.
+// Personalized slots: each group's visitors, clicks, conversions and lift against the holdout, and
+// how many impressions came late.
 import { enc } from './api.js'
 import { barChart } from './charts.js'
 import { h, notice, table } from './dom.js'
-import { count, percent, points, signedPercent } from './format.js'
-import { proportionCi } from './stats.js'
+import { count, percent, points, signedPercent, when } from './format.js'
+import { slotLateCell, slotLateNote } from './late.js'
 
 /**
  * @typedef {{
- *   group: string, kind: string, impressions: number, visitors: number, clicks: number,
- *   conversions: number | null, conversionRate: number | null,
+ *   group: string, kind: string, impressions: number, late?: number, visitors: number, clicks: number,
+ *   conversions: number | null, conversionRate: number | null, ci?: [number, number] | null,
  *   lift?: { absolute: number, relative: number | null } | null,
  * }} Group
  * @typedef {{ site: string, slot: string, goal: string | null, holdout: number, groups: Group[], evaluatedAt: string }} SlotAnswer
@@ -41,7 +42,7 @@ export const renderOne = async (ctx) => {
     h(
       'p',
       { class: 'muted' },
-      `Goal: ${r.goal ?? 'none'}; holdout ${percent(r.holdout)}; evaluated at ${r.evaluatedAt}. People count in the group of their first impression.`,
+      `Goal: ${r.goal ?? 'none'}; holdout ${percent(r.holdout)}; evaluated ${when(r.evaluatedAt)}. People count in the group of their first impression.`,
     ),
     rated.length
       ? barChart({
@@ -49,7 +50,7 @@ export const renderOne = async (ctx) => {
           bars: rated.map((g) => ({
             label: g.group,
             value: /** @type {number} */ (g.conversionRate),
-            ci: proportionCi(g.conversions ?? 0, g.visitors),
+            ci: g.ci ?? null,
           })),
           format: (x) => percent(x),
         })
@@ -61,6 +62,7 @@ export const renderOne = async (ctx) => {
         'Kind',
         ...[
           'Impressions',
+          'Came late',
           'Visitors',
           'Clicks',
           'Conversions',
@@ -73,6 +75,7 @@ export const renderOne = async (ctx) => {
         g.group,
         g.kind,
         count(g.impressions),
+        slotLateCell(g),
         count(g.visitors),
         count(g.clicks),
         count(g.conversions),
@@ -81,5 +84,6 @@ export const renderOne = async (ctx) => {
         signedPercent(g.lift?.relative),
       ]),
     }),
+    slotLateNote(r.groups),
   )
 }

@@ -16,7 +16,7 @@ import {
   PG_TEST_URL,
   testSchema,
 } from '../../../test/support/postgres.ts'
-import { METRIC_SQL, PEOPLE_SQL, SIZES_SQL } from './experiments.ts'
+import { LATE_SQL, METRIC_SQL, PEOPLE_SQL, SIZES_SQL } from './experiments.ts'
 import { connect } from './schema.ts'
 import { openPostgresStore } from './store.ts'
 
@@ -48,6 +48,9 @@ describePostgres('PostgreSQL experiments', () => {
       }
       // events_track_name, as each partition names it.
       expect(metric).toMatch(/Index.* (using|on) events_\d+m\d+_site_name_timestamp_idx/)
+      const late = await plan(LATE_SQL, ['demo', 'x', 0])
+      expect(late).toMatch(/Index.* (using|on) events_\d+m\d+_site_name_timestamp_idx/)
+      expect(late).not.toMatch(/Seq Scan on events/)
     } finally {
       await sql.end()
       await store.close()

@@ -17,6 +17,7 @@
 import type {
   ExperimentNeeds,
   ExperimentStore,
+  LateRow,
   MetricRow,
   MetricSource,
   PeopleRow,
@@ -175,6 +176,19 @@ export const SIZES_SQL = `WITH firsts AS (
   FROM firsts GROUP BY experiment, bucket_version, variation
   ORDER BY experiment COLLATE "C", bucket_version, variation COLLATE "C"`
 
+/**
+ * Late decisions of experiment $2, bucket version $3, by variation: `Experiment Late` events read
+ * through events_track_name, their bucket version read as an exposure's (precis_bucket_version).
+ */
+export const LATE_SQL = `
+  SELECT p ->> 'variation_id' COLLATE "C" AS variation, count(*)::int AS late
+  FROM (SELECT precis_jsonb(payload) -> 'properties' AS p
+    FROM events WHERE site = $1 AND type = 'track' AND name = 'Experiment Late' OFFSET 0) e
+  WHERE p -> 'experiment_id' = to_jsonb($2::text) AND jsonb_typeof(p -> 'variation_id') = 'string'
+    AND precis_bucket_version(p) = $3::bigint
+  GROUP BY 1
+  ORDER BY 1`
+
 /** The partitions as one comparable text, to tell when they changed. */
 const PARTITION_LIST = `SELECT coalesce(string_agg(inhrelid::text, ',' ORDER BY inhrelid), '')
   FROM pg_inherits WHERE inhparent = 'events'::regclass`
@@ -242,5 +256,7 @@ export const postgresExperiments = (sql: Sql): ExperimentStore => {
         ? read<MetricRow>(METRIC_SQL, [site, experiment, bucketVersion, m.event, m.property])
         : [],
     experimentSizes: async (site: string) => read<SizeRow>(SIZES_SQL, [site]),
+    experimentLate: async (site: string, experiment: string, bucketVersion: number) =>
+      integral(bucketVersion) ? read<LateRow>(LATE_SQL, [site, experiment, bucketVersion]) : [],
   }
 }

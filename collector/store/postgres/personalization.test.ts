@@ -9,7 +9,7 @@ import {
   PG_TEST_URL,
   testSchema,
 } from '../../../test/support/postgres.ts'
-import { SEGMENT_VISITORS_SQL, SLOT_COUNTS_SQL, SLOT_PEOPLE_SQL } from './personalization.ts'
+import { SEGMENT_VISITORS_SQL, SLOT_COUNTS_SQL, SLOT_LATE_SQL, SLOT_PEOPLE_SQL } from './personalization.ts'
 import { connect } from './schema.ts'
 
 /** A store in a schema of its own, with a second connection to that schema for raw SQL. */
@@ -76,6 +76,8 @@ describePostgres('PostgreSQL personalization reads', () => {
       const usesSlotIndex = (text: string) => slotIndexes.some((name) => text.includes(name))
       const counts = await plan(SLOT_COUNTS_SQL, ['demo', 's1'])
       expect(usesSlotIndex(counts), counts).toBe(true)
+      const late = await plan(SLOT_LATE_SQL, ['demo', 's1'])
+      expect(usesSlotIndex(late), late).toBe(true)
       const people = await plan(SLOT_PEOPLE_SQL, ['demo', 's1', 'Order Completed'])
       expect(usesSlotIndex(people), people).toBe(true)
       const segments = await plan(SEGMENT_VISITORS_SQL, ['demo', T + 1990])

@@ -8,6 +8,7 @@ import type {
   ProfileSubject,
   SituationRow,
   SlotEventCounts,
+  SlotLateCounts,
   SlotVisitorCounts,
 } from '../../personalization/types.ts'
 import type { Migration, Sql } from './schema.ts'
@@ -63,6 +64,19 @@ export const SLOT_COUNTS_SQL = `
   WHERE jsonb_typeof(variant) = 'string'
   GROUP BY 1
   ORDER BY 1`
+
+/**
+ * A slot's late impressions (JSON `late: true` on a `baseline` one) by the variant decided for
+ * (`eligible`, null unless a string), nulls first as in SQLite ($1 site, $2 slot).
+ */
+export const SLOT_LATE_SQL = `
+  SELECT (CASE WHEN jsonb_typeof(p -> 'eligible') = 'string' THEN p ->> 'eligible' END) COLLATE "C" AS eligible,
+    count(*)::int AS late
+  FROM (SELECT precis_jsonb(payload) -> 'properties' AS p
+    FROM events WHERE site = $1 AND ${SLOT_EVENTS} AND name = 'Slot Viewed' OFFSET 0) v
+  WHERE p -> 'late' = 'true'::jsonb AND p -> 'variant' = '"baseline"'::jsonb
+  GROUP BY 1
+  ORDER BY 1 NULLS FIRST`
 
 /** Whether the profile `f.profile` has a goal ($3) event after `f.t0`, by any of its ids. */
 const CONVERTED = (kind: 'user' | 'anonymous', column: 'user_id' | 'anonymous_id') => `EXISTS (
@@ -209,6 +223,7 @@ export const postgresPersonalization = (sql: Sql): PersonalizationStore => {
         ]),
       ),
     slotEventCounts: async (site, slot) => [...(await query<SlotEventCounts>(SLOT_COUNTS_SQL, [site, slot]))],
+    slotLateCounts: async (site, slot) => [...(await query<SlotLateCounts>(SLOT_LATE_SQL, [site, slot]))],
     slotVisitors: async (site, slot, goal) => [
       ...(await query<SlotVisitorCounts>(SLOT_PEOPLE_SQL, [site, slot, goal ?? null])),
     ],

@@ -18,6 +18,7 @@ import type { Store } from '../types.ts'
 import {
   CAPTURE_EXPOSURES,
   CAPTURE_METRIC_EVENTS,
+  LATE_SQL,
   METRIC_SQL,
   RECOMPUTE_BATCH,
   rebuildExperiments,
@@ -129,6 +130,9 @@ describe('SQLite experiment tables', () => {
     expect(plan(CAPTURE_METRIC_EVENTS, range)).toContain('SEARCH e USING INTEGER PRIMARY KEY')
     expect(plan(METRIC_SQL, ['demo', 'x', 0, 'e', ''])).toBe(
       'SEARCH experiment_values USING COVERING INDEX experiment_values_results (site=? AND experiment=? AND bucket_version=? AND event=? AND property=?)',
+    )
+    expect(plan(LATE_SQL, { site: 'demo', experiment: 'x', version: 0 })).toContain(
+      'SEARCH events USING INDEX events_experiment_late (site=? AND <expr>=?)',
     )
     // The batch of people is the only table scanned.
     for (const sql of RECOMPUTE_BATCH) expect(plan(sql, {})).not.toMatch(/SCAN (?!d\b)/)

@@ -15,6 +15,7 @@ import type Database from 'better-sqlite3'
 import type {
   ExperimentNeeds,
   ExperimentStore,
+  LateRow,
   MetricRow,
   MetricSource,
   PeopleRow,
@@ -63,6 +64,21 @@ export const CAPTURE_EXPOSURES = `
   ON CONFLICT (site, unit, experiment, bucket_version) DO UPDATE SET
     variation = excluded.variation, first_at = excluded.first_at, event_id = excluded.event_id
   WHERE excluded.first_at < experiment_exposures.first_at`
+
+/**
+ * Late decisions of experiment @experiment, bucket version @version, by variation: read from the
+ * events through the partial index events_experiment_late (its terms repeated as they are). The
+ * bucket version reads as an exposure's does (missing or null is 0, true is 1, text is none).
+ */
+export const LATE_SQL = `
+  SELECT json_extract(payload, '$.properties.variation_id') AS variation, count(*) AS late
+  FROM events
+  WHERE site = @site AND type = 'track' AND name = 'Experiment Late'
+    AND json_extract(payload, '$.properties.experiment_id') = @experiment
+    AND json_type(payload, '$.properties.variation_id') = 'text'
+    AND coalesce(json_extract(payload, '$.properties.bucket_version'), 0) = @version
+  GROUP BY 1
+  ORDER BY 1`
 
 /** An event's metric value: the property, when it is a JSON number ('' is a conversion: none). */
 const VALUE_OF = `CASE WHEN r.property != ''
@@ -266,6 +282,7 @@ export const sqliteExperiments = (db: Database.Database, write: Database.Databas
     `SELECT experiment, bucket_version AS bucketVersion, variation, sum(users) AS users
      FROM experiment_daily WHERE site = ? GROUP BY experiment, bucket_version, variation`,
   )
+  const late = db.prepare<{ site: string; experiment: string; version: number }, LateRow>(LATE_SQL)
 
   /** Events (watermark, min(watermark + CHUNK, identity watermark)]: only resolved ones. */
   const step = write.transaction(() => {
@@ -361,5 +378,6 @@ export const sqliteExperiments = (db: Database.Database, write: Database.Databas
     experimentMetric: async (site, experiment, bucketVersion, m) =>
       metric.all(site, experiment, bucketVersion, m.event, m.property),
     experimentSizes: async (site) => sizes.all(site),
+    experimentLate: async (site, experiment, version) => late.all({ site, experiment, version }),
   }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { describePersonalizationContract } from '../../../test/contracts/personalization.contract.ts'
-import { SEGMENT_VISITORS_SQL, SLOT_COUNTS_SQL, SLOT_PEOPLE_SQL } from './personalization.ts'
+import { SEGMENT_VISITORS_SQL, SLOT_COUNTS_SQL, SLOT_LATE_SQL, SLOT_PEOPLE_SQL } from './personalization.ts'
 import { openSqliteStore } from './store.ts'
 
 const T = 1_700_000_000_000
@@ -22,6 +22,7 @@ describe('SQLite personalization reads', () => {
         .join('\n')
     const slot = { site: 'demo', slot: 'home-hero', goal: 'Order Completed' }
     expect(plan(SLOT_COUNTS_SQL, { site: 'demo', slot: 'home-hero' })).toContain('USING INDEX events_slot')
+    expect(plan(SLOT_LATE_SQL, { site: 'demo', slot: 'home-hero' })).toContain('USING INDEX events_slot')
     const people = plan(SLOT_PEOPLE_SQL, slot)
     expect(people).toContain('USING INDEX events_slot')
     expect(people).toContain('USING INDEX events_site_user')

@@ -7,6 +7,7 @@ import type {
   PersonalizationStore,
   SituationRow,
   SlotEventCounts,
+  SlotLateCounts,
   SlotVisitorCounts,
 } from '../../personalization/types.ts'
 
@@ -43,6 +44,22 @@ export const SLOT_COUNTS_SQL = `
   WHERE site = @site AND ${SLOT_EVENTS}
     AND typeof(json_extract(payload, '$.properties.variant')) = 'text'
   GROUP BY 1`
+
+/**
+ * A slot's late impressions (JSON `late: true` on a `baseline` one) by the variant decided for
+ * (`eligible`, null unless a string), nulls first.
+ */
+export const SLOT_LATE_SQL = `
+  SELECT CASE WHEN json_type(payload, '$.properties.eligible') = 'text'
+      THEN json_extract(payload, '$.properties.eligible') END AS eligible,
+    count(*) AS late
+  FROM events
+  WHERE site = @site AND ${SLOT_EVENTS} AND name = 'Slot Viewed'
+    AND json_type(payload, '$.properties.late') = 'true'
+    AND json_type(payload, '$.properties.variant') = 'text'
+    AND json_extract(payload, '$.properties.variant') = 'baseline'
+  GROUP BY 1
+  ORDER BY 1`
 
 /**
  * People by the group of their first impression (by time, then arrival), with how many of them
@@ -106,6 +123,7 @@ export const sqlitePersonalization = (db: Database.Database): PersonalizationSto
   )
   const visitors = db.prepare<[string, number], { segment: string; n: number }>(SEGMENT_VISITORS_SQL)
   const slotEvents = db.prepare<{ site: string; slot: string }, SlotEventCounts>(SLOT_COUNTS_SQL)
+  const slotLate = db.prepare<{ site: string; slot: string }, SlotLateCounts>(SLOT_LATE_SQL)
   const slotPeople = db.prepare<{ site: string; slot: string; goal: string | null }, SlotVisitorCounts>(
     SLOT_PEOPLE_SQL,
   )
@@ -160,6 +178,7 @@ export const sqlitePersonalization = (db: Database.Database): PersonalizationSto
     segmentVisitors: async (site, since) =>
       Object.fromEntries(visitors.all(site, since).map((r) => [r.segment, r.n])),
     slotEventCounts: async (site, slot) => slotEvents.all({ site, slot }),
+    slotLateCounts: async (site, slot) => slotLate.all({ site, slot }),
     slotVisitors: async (site, slot, goal) => slotPeople.all({ site, slot, goal: goal ?? null }),
   }
 }

@@ -30,7 +30,8 @@ const targetsOf = (e: Experiment) =>
  * Decides each experiment once per page (QA link, sticky assignment, then the hash), applies its
  * change, and logs `Experiment Viewed` the first time this visitor really meets it: when one of
  * its elements is on the page, or when the page asks for its variant. QA previews, drafts and
- * visitors outside an experiment are never logged.
+ * visitors outside an experiment are never logged. Targets first met after the hiding window,
+ * not shown by a plan, stay unchanged: that is `Experiment Late` (once per page), no exposure.
  */
 export const runExperiments = (env: ExperimentEnv) => {
   const { win, sticky, exposed } = env
@@ -87,26 +88,44 @@ export const runExperiments = (env: ExperimentEnv) => {
    */
   /** Experiments a plan showed, not yet logged: after the hiding window only they need a look. */
   const awaiting = new Set(Object.keys(env.shown ?? {}))
+  /** Logged experiments whose targets this page has not met yet: they may still come late. */
+  const unmet = new Set(
+    watched.filter((w) => decided.get(w.experiment.key)?.log).map((w) => w.experiment.key),
+  )
   const sweep = (root: ParentNode) => {
     const hidden = hiding(doc)
     // Every DOM change of the page calls this: once nothing can change, it costs one check.
-    if (!hidden && awaiting.size === 0) return
+    if (!hidden && awaiting.size === 0 && unmet.size === 0) return
     if (hidden)
       for (const { selector, add } of classes)
         for (const el of root.querySelectorAll(selector)) el.classList.add(add)
     for (const { experiment, selectors } of watched) {
-      if (!hidden && !awaiting.has(experiment.key)) continue
+      const { key } = experiment
+      if (!hidden && !awaiting.has(key) && !unmet.has(key)) continue
       let seen = false
+      let late = false
       for (const selector of selectors)
         for (const el of root.querySelectorAll(selector)) {
-          if (!hidden && !el.hasAttribute(PLANNED)) continue
-          seen = true
-          // Slots are revealed by their own decision (they may still be filled).
-          if (!el.hasAttribute('data-precis-slot')) el.setAttribute('data-precis-ready', '')
+          // Shown, unchanged, after the hiding window: too late to change, so no exposure.
+          if (!hidden && !el.hasAttribute(PLANNED)) late = true
+          else {
+            seen = true
+            // Slots are revealed by their own decision (they may still be filled).
+            if (!el.hasAttribute('data-precis-slot')) el.setAttribute('data-precis-ready', '')
+          }
         }
-      if (seen) {
-        expose(experiment.key)
-        awaiting.delete(experiment.key)
+      if (seen) expose(key)
+      else if (late && unmet.has(key)) {
+        const d = decided.get(key)!
+        env.track('Experiment Late', {
+          experiment_id: key,
+          variation_id: d.key,
+          bucket_version: experiment.bucketVersion,
+        })
+      }
+      if (seen || late) {
+        awaiting.delete(key)
+        unmet.delete(key)
       }
     }
   }

@@ -1,0 +1,70 @@
+// Pure: experiment results as CSV, one row per metric and variation, from the same numbers the
+// API returns and the dashboard draws, so the three cannot disagree.
+import type { ExperimentResults } from './results.ts'
+
+const COLUMNS = [
+  'metric',
+  'property',
+  'role',
+  'kind',
+  'variation',
+  'users',
+  'conversions',
+  'mean',
+  'ci_low',
+  'ci_high',
+  'relative_lift',
+  'relative_ci_low',
+  'relative_ci_high',
+  'absolute_lift',
+  'absolute_ci_low',
+  'absolute_ci_high',
+  'p_value',
+  'adjusted_p_value',
+  'significant',
+  'chance_to_win',
+  'risk_treatment',
+  'risk_control',
+] as const
+
+/** RFC 4180 quoting; a leading = + - @ is defused so a spreadsheet never runs a cell as a formula. */
+const cell = (value: string | number | boolean | null | undefined) => {
+  if (value === null || value === undefined) return ''
+  const text = String(value)
+  const safe = typeof value === 'string' && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text
+  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
+}
+
+export const resultsCsv = (results: ExperimentResults) => {
+  const lines = [COLUMNS.join(',')]
+  for (const m of results.metrics)
+    for (const v of m.variations) {
+      const x = v.vsControl
+      const row = [
+        m.event,
+        m.property,
+        m.role,
+        m.kind,
+        v.key,
+        v.users,
+        v.conversions,
+        v.mean,
+        v.ci?.[0],
+        v.ci?.[1],
+        x?.relative.lift,
+        x?.relative.ci?.[0],
+        x?.relative.ci?.[1],
+        x?.absolute.lift,
+        x?.absolute.ci?.[0],
+        x?.absolute.ci?.[1],
+        x?.pValue,
+        x?.adjustedPValue,
+        x?.significant,
+        x?.chanceToWin,
+        x?.risk?.treatment,
+        x?.risk?.control,
+      ]
+      lines.push(row.map(cell).join(','))
+    }
+  return `${lines.join('\r\n')}\r\n`
+}
