@@ -246,6 +246,14 @@ describe('experiments admin API', () => {
       alpha: 0.05,
     })
     expect(fixed).toMatchObject({ method: 'fixed', verdict: 'read-once' })
+    // Eight people are too few to plan from: the plan says so rather than guess.
+    expect(sequential.plan).toMatchObject({
+      mde: 0.1,
+      power: 0.8,
+      usersNeeded: null,
+      users: 8,
+      progress: null,
+    })
     const [s, f] = [sequential, fixed].map((b) => b.metrics[0].variations[1])
     // The always-valid interval is the wider one; each rate's own interval stays inside [0, 1].
     expect(s.vsControl.absolute.ci[1] - s.vsControl.absolute.ci[0]).toBeGreaterThan(

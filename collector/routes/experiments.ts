@@ -5,6 +5,7 @@ import { weightsOf } from '../../sdk/rules/experiments.ts'
 import type { SiteConfig } from '../config/site-config.ts'
 import { ApiError } from '../errors.ts'
 import { resultsCsv } from '../experiments/csv.ts'
+import { experimentPlan } from '../experiments/planning.ts'
 import { experimentResults, metricsOf, sourceOf } from '../experiments/results.ts'
 import type { ExperimentNeeds, LateRow } from '../experiments/types.ts'
 import type { PeopleRouteDeps } from './deps.ts'
@@ -132,6 +133,7 @@ export const experimentRoutes = ({ store, sites, identity, now }: PeopleRouteDep
       site: site.id,
       ...results,
       late: lateOf(experiment, late),
+      plan: experimentPlan(experiment, results, now()),
       evaluatedAt: new Date(now()).toISOString(),
     })
   })

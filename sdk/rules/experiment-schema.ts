@@ -57,6 +57,13 @@ export const experimentSchema = z
     variations: z.array(variation).min(2).max(10),
     goals: z.array(metric).min(1).max(10),
     guardrails: z.array(metric).max(10).default([]),
+    /** The smallest relative lift of the first goal worth finding, and the chance to find it. */
+    plan: z
+      .strictObject({
+        mde: z.number().gt(0).max(10).default(0.1),
+        power: z.number().min(0.5).max(0.99).default(0.8),
+      })
+      .default({ mde: 0.1, power: 0.8 }),
   })
   .superRefine((e, ctx) => {
     const weights = e.variations.map((v) => v.weight)

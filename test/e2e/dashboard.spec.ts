@@ -374,6 +374,10 @@ test("experiments: the list, and one experiment's results as the API computes th
   // Sequential by default: nothing significant yet, and the page says that looking daily is safe.
   expect(r.verdict).toBe('keep-running')
   await expect(page.locator('#verdict')).toContainText('no goal differs from the control yet')
+  // Three people in the control are too few to plan from, and the page says so.
+  await expect(page.locator('#plan')).toHaveText(
+    'Plan: to find a 10% lift of the first goal with 80% power, too few people in the control yet to tell how many are needed.',
+  )
   expect(r.late).toEqual({
     total: 1,
     variations: [

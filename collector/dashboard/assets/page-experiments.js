@@ -198,6 +198,38 @@ const metricView = (m, variations, r) => {
   )
 }
 
+/**
+ * Progress toward the planned sample, in words.
+ * @param {Results & { plan?: { mde: number, power: number, usersNeeded: number | null, users: number, progress: number | null, usersPerDay: number | null, daysLeft: number | null } }} r
+ */
+const planView = (r) => {
+  const p = r.plan
+  if (!p) return ''
+  const goal = `a ${percent(p.mde, 0)} lift of the first goal with ${percent(p.power, 0)} power`
+  if (p.usersNeeded === null)
+    return h(
+      'p',
+      { class: 'muted', id: 'plan' },
+      `Plan: to find ${goal}, too few people in the control yet to tell how many are needed.`,
+    )
+  const pace =
+    p.daysLeft === null
+      ? ''
+      : p.daysLeft === 0
+        ? ' Reached.'
+        : ` About ${count(p.daysLeft)} more days at ${count(Math.round(p.usersPerDay ?? 0))} a day.`
+  return h(
+    'div',
+    { class: 'plan', id: 'plan' },
+    h(
+      'p',
+      {},
+      `Plan: ${count(p.usersNeeded)} people to find ${goal}; ${count(p.users)} so far (${percent(p.progress, 0)}).${pace}`,
+    ),
+    h('progress', { max: 1, value: p.progress ?? 0, 'aria-label': 'Progress toward the planned sample' }),
+  )
+}
+
 /** What the reader may do with these results now, in words. @param {Results} r */
 const verdictView = (r) => {
   const level = `${Math.round((1 - (r.alpha ?? 0.05)) * 100)}%`
@@ -243,6 +275,7 @@ export const renderOne = async (ctx) => {
       `Status ${r.experiment.status ?? 'unknown'}; ${r.method === 'fixed' ? 'fixed-horizon' : 'sequential (always valid)'} test; p-values adjusted with ${r.adjustment}; evaluated ${when(r.evaluatedAt)}.`,
     ),
     verdictView(r),
+    planView(r),
     ...srmView(r),
     experimentLateNote(r),
     ...r.metrics.map((m) => metricView(m, vs, r)),
