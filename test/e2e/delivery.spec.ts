@@ -94,7 +94,9 @@ test('a collector answering 503 is retried as its Retry-After says, without losi
   await page.route('**/v1/batch', (route) => {
     if (refused >= 4) return route.continue()
     refused++
-    // Retry-After: 0 beats the backoff (1.5 s, 3 s, 6 s ...): all of it lands within the poll.
+    // Retry-After: 0 beats the backoff: four refusals cost at least 1 + 2 + 4 + 8 = 15 s by
+    // backoff alone (sdk/core/retry.ts), so everything stored within the 12 s poll shows the
+    // header was honoured, with room to spare on a busy machine.
     return route.fulfill({
       status: 503,
       headers: { 'Retry-After': '0', 'Content-Type': 'application/json' },
@@ -102,7 +104,7 @@ test('a collector answering 503 is retried as its Retry-After says, without losi
     })
   })
   await generate(page, 'Unavailable', 50)
-  await expect.poll(() => storedNamed(collector, 'Unavailable').length, { timeout: 4000 }).toBe(50)
+  await expect.poll(() => storedNamed(collector, 'Unavailable').length, { timeout: 12_000 }).toBe(50)
   expect(refused).toBe(4)
   await expectExactly('Unavailable', 50)
 })
