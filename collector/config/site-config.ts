@@ -36,9 +36,25 @@ export const rateLimitSchema = z
   .strictObject({ perIp: rate(1_000, 2_000), perSite: rate(5_000, 10_000) })
   .prefault({})
 
+/** Whether Intl knows the zone (Node ships full ICU, so every IANA name). */
+const validTimeZone = (zone: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone })
+    return true
+  } catch {
+    return false
+  }
+}
+
 export const siteSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, "-" or "_"'),
   name: z.string().min(1).max(200).optional(),
+  /** The site's IANA time zone: the dashboard shows times in it (reports will count days in it). */
+  timezone: z
+    .string()
+    .max(64)
+    .refine(validTimeZone, 'must be an IANA time zone such as "Europe/Berlin", "Asia/Shanghai" or "UTC"')
+    .default('UTC'),
   /** Public for browser sites (it ships to every visitor); the origin allowlist guards browser use. */
   writeKey: z.string().min(8, 'must be at least 8 characters').max(256),
   /**

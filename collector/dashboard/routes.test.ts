@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { ADMIN_TOKEN, testApp } from '../../test/support/collector-app.ts'
 import { parseConfig } from '../config/site-config.ts'
 import { niceTicks } from './assets/charts.js'
-import { count, interval, percent, points, pValue, signedPercent } from './assets/format.js'
+import { count, interval, percent, points, pValue, signedPercent, when } from './assets/format.js'
 import { DASHBOARD_CSP } from './routes.ts'
 
 describe('the dashboard files', () => {
@@ -59,6 +59,7 @@ describe('the dashboard files', () => {
         {
           id: 'shop',
           name: 'The shop',
+          timezone: 'Asia/Shanghai',
           writeKey: 'shop-write-key',
           personalization: {
             segments: { fans: { rule: { 'traits.plan': 'pro' } } },
@@ -73,14 +74,20 @@ describe('the dashboard files', () => {
     const res = await app.request('/admin/api/sites', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
     expect(await res.json()).toEqual({
       sites: [
-        { id: 'shop', name: 'The shop', slots: ['hero'] },
-        { id: 'blog', name: 'blog', slots: [] },
+        { id: 'shop', name: 'The shop', timezone: 'Asia/Shanghai', slots: ['hero'] },
+        { id: 'blog', name: 'blog', timezone: 'UTC', slots: [] },
       ],
     })
   })
 })
 
 describe("the page's numbers", () => {
+  it('shows a time in the site time zone, named', () => {
+    expect(when('2026-12-05T14:03:00Z', 'UTC')).toBe('5 Dec 2026, 14:03 UTC')
+    expect(when('2026-12-05T14:03:00Z', 'Asia/Shanghai')).toBe('5 Dec 2026, 22:03 GMT+8')
+    expect(when('not a time', 'UTC')).toBe('–')
+  })
+
   it('gives ticks and text', () => {
     expect(niceTicks(0, 0.37)).toEqual([0, 0.1, 0.2, 0.3, 0.4])
     expect(niceTicks(-0.12, 0.3)).toEqual([-0.2, -0.1, 0, 0.1, 0.2, 0.3])

@@ -84,7 +84,7 @@ export const dashboardRoutes = () => {
   return app
 }
 
-/** GET /admin/api/sites: the sites to pick from, with their slot names. Behind the admin token. */
+/** GET /admin/api/sites: the sites to pick from, their time zones and slot names. Behind the admin token. */
 export const dashboardApi = (config: CollectorConfig) => {
   const app = new Hono()
   app.get('/sites', (c) =>
@@ -92,6 +92,7 @@ export const dashboardApi = (config: CollectorConfig) => {
       sites: config.sites.map((site) => ({
         id: site.id,
         name: site.name ?? site.id,
+        timezone: site.timezone,
         slots: Object.keys(site.personalization.slots),
       })),
     }),

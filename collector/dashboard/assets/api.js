@@ -2,7 +2,7 @@
 
 /* What each page is given: defined here, below the pages, so that no page imports the shell. */
 /**
- * @typedef {{ id: string, name: string, slots: string[] }} Site
+ * @typedef {{ id: string, name: string, timezone?: string, slots: string[] }} Site
  * @typedef {{
  *   main: HTMLElement,
  *   site: Site,

@@ -53,8 +53,8 @@ export const ago = (ms) => {
 }
 
 /**
- * A moment as people read it, in the viewer's time zone, named: "5 Dec 2026, 14:03 UTC".
- * @param {string} iso @param {string} [timeZone] default: the browser's
+ * A moment as people read it, in the site's time zone, named: "5 Dec 2026, 14:03 UTC".
+ * @param {string} iso @param {string} [timeZone] the site's (default: the browser's)
  */
 export const when = (iso, timeZone) => {
   const d = new Date(iso)

@@ -272,7 +272,7 @@ export const renderOne = async (ctx) => {
     h(
       'p',
       { class: 'muted' },
-      `Status ${r.experiment.status ?? 'unknown'}; ${r.method === 'fixed' ? 'fixed-horizon' : 'sequential (always valid)'} test; p-values adjusted with ${r.adjustment}; evaluated ${when(r.evaluatedAt)}.`,
+      `Status ${r.experiment.status ?? 'unknown'}; ${r.method === 'fixed' ? 'fixed-horizon' : 'sequential (always valid)'} test; p-values adjusted with ${r.adjustment}; evaluated ${when(r.evaluatedAt, ctx.site.timezone)}.`,
     ),
     verdictView(r),
     planView(r),

@@ -23,7 +23,7 @@ export const render = async (ctx) => {
     h(
       'p',
       { class: 'muted', id: 'segments-note' },
-      `${count(d.profilesScanned)} profiles evaluated ${when(d.evaluatedAt)}.`,
+      `${count(d.profilesScanned)} profiles evaluated ${when(d.evaluatedAt, ctx.site.timezone)}.`,
     ),
     d.segments.length === 0
       ? notice('This site has no segments in its config.')

@@ -42,7 +42,7 @@ export const renderOne = async (ctx) => {
     h(
       'p',
       { class: 'muted' },
-      `Goal: ${r.goal ?? 'none'}; holdout ${percent(r.holdout)}; evaluated ${when(r.evaluatedAt)}. People count in the group of their first impression.`,
+      `Goal: ${r.goal ?? 'none'}; holdout ${percent(r.holdout)}; evaluated ${when(r.evaluatedAt, ctx.site.timezone)}. People count in the group of their first impression.`,
     ),
     rated.length
       ? barChart({
