@@ -11,6 +11,7 @@ describe('site config', () => {
   it('accepts a valid config and defaults allowedOrigins', () => {
     const config = parseConfig({ sites: [site, { id: 'b', writeKey: 'another-key' }] })
     expect(config.sites[1]?.allowedOrigins).toEqual([])
+    expect(config.sites[1]?.timezone).toBe('UTC')
   })
 
   it.each([
@@ -21,6 +22,11 @@ describe('site config', () => {
       'origin with a path',
       { sites: [{ ...site, allowedOrigins: ['https://a.example/x'] }] },
       'sites[0].allowedOrigins[0]: must be an origin',
+    ],
+    [
+      'unknown time zone',
+      { sites: [{ ...site, timezone: 'Mars/Olympus' }] },
+      'sites[0].timezone: must be an IANA time zone',
     ],
     ['duplicate id', { sites: [site, { ...site, writeKey: 'other-key' }] }, 'sites[1].id: duplicate id'],
     ['duplicate write key', { sites: [site, { ...site, id: 'b' }] }, 'sites[1].writeKey: duplicate writeKey'],
