@@ -25,6 +25,8 @@ const COLUMNS = [
   'chance_to_win',
   'risk_treatment',
   'risk_control',
+  // CUPED's cut in the variance of this treatment's lift; empty when not applied.
+  'variance_reduction',
 ] as const
 
 /** RFC 4180 quoting; a leading = + - @ is defused so a spreadsheet never runs a cell as a formula. */
@@ -63,6 +65,7 @@ export const resultsCsv = (results: ExperimentResults) => {
         x?.chanceToWin,
         x?.risk?.treatment,
         x?.risk?.control,
+        x?.varianceReduction,
       ]
       lines.push(row.map(cell).join(','))
     }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { type Experiment, experimentSchema } from '../../sdk/rules/experiment-schema.ts'
+import { cupedFit, varianceReduction } from './cuped.ts'
 import { meanInterval, wilson } from './intervals.ts'
 import { dailyOf, experimentResults } from './results.ts'
-import { adjust, compare, summarize } from './stats.ts'
-import type { MetricRow, PeopleRow } from './types.ts'
+import { adjust, compare, compareMoments, summarize } from './stats.ts'
+import type { CovariateRow, MetricRow, PeopleRow } from './types.ts'
 
 const D = Math.floor(Date.parse('2026-11-21T00:00:00.000Z') / 86_400_000)
 
@@ -102,6 +103,15 @@ describe('experiment results', () => {
       significant: false,
       chanceToWin: expected.chanceToWin,
       risk: expected.risk,
+      unadjusted: null, // no history before exposure was given: no CUPED
+      varianceReduction: null,
+    })
+    expect(conversion!.cuped).toEqual({
+      applied: false,
+      reason: 'no-history',
+      theta: null,
+      varianceReduction: null,
+      windowDays: 14,
     })
     // Each rate's own interval is Wilson's, inside [0, 1].
     expect(c!.ci).toEqual(wilson(2, 4))
@@ -305,5 +315,109 @@ describe('experiment results', () => {
     // Four hypotheses: the smallest p-value is multiplied by 4 under Holm.
     const smallest = Math.min(...(raw as number[]))
     expect(holm[raw.indexOf(smallest)]!.adjustedPValue).toBeCloseTo(Math.min(1, 4 * smallest), 12)
+  })
+
+  it('compares CUPED-adjusted means where people have history, and reports the variance it cut', () => {
+    const people: PeopleRow[] = ['control', 'treat', 'express'].map((variation) => ({
+      variation,
+      day: D,
+      users: 100,
+    }))
+    const three = experiment({
+      variations: [{ key: 'control' }, { key: 'treat' }, { key: 'express' }],
+      guardrails: [],
+    })
+    const rate = (variation: string, n: number): MetricRow => ({
+      variation,
+      day: D,
+      users: n,
+      sum: n,
+      sumSquares: n,
+    })
+    const metrics = [[rate('control', 30), rate('treat', 45), rate('express', 33)]]
+    // Converted before: 40, 38, 41 of 100; of them converted after: 20, 28, 22.
+    const cov = (variation: string, pre: number, post: number, both: number): CovariateRow => ({
+      variation,
+      users: 100,
+      preSum: pre,
+      preSumSquares: pre,
+      postSum: post,
+      postSumSquares: post,
+      crossSum: both,
+    })
+    const covariates = [[cov('control', 40, 30, 20), cov('treat', 38, 45, 28), cov('express', 41, 33, 22)]]
+    const run = (cuped?: boolean) =>
+      experimentResults({
+        experiment: three,
+        people,
+        metrics,
+        covariates,
+        ...(cuped === undefined ? {} : { cuped }),
+        adjustment: 'holm',
+        method: 'fixed',
+      })
+    const on = run()
+    const fit = cupedFit(covariates[0]!)
+    const [, treat, express] = on.metrics[0]!.variations
+    const adjusted = [1, 2].map((i) =>
+      compareMoments(fit.moments[0]!, fit.moments[i]!, { method: 'fixed', alpha: 0.05 }),
+    )
+    const raw = [45, 33].map((n) =>
+      compare(
+        { users: 100, sum: 30, sumSquares: 30 },
+        { users: 100, sum: n, sumSquares: n },
+        { method: 'fixed' },
+      ),
+    )
+    expect(on.metrics[0]!.cuped).toEqual({
+      applied: true,
+      reason: null,
+      theta: fit.theta,
+      varianceReduction: varianceReduction([
+        [raw[0]!, adjusted[0]!],
+        [raw[1]!, adjusted[1]!],
+      ]),
+      windowDays: 14,
+    })
+    expect(fit.theta).toBeGreaterThan(0)
+    expect(on.metrics[0]!.cuped.varianceReduction).toBeGreaterThan(0)
+    expect(treat!.vsControl).toMatchObject({
+      absolute: { lift: adjusted[0]!.absolute.lift, ci: adjusted[0]!.absolute.ci },
+      relative: { lift: adjusted[0]!.relative.lift, ci: adjusted[0]!.relative.ci },
+      pValue: adjusted[0]!.pValue,
+      chanceToWin: adjusted[0]!.chanceToWin,
+      unadjusted: {
+        absolute: { lift: raw[0]!.absolute.lift, ci: raw[0]!.absolute.ci },
+        relative: { lift: raw[0]!.relative.lift, ci: raw[0]!.relative.ci },
+        pValue: raw[0]!.pValue,
+      },
+      varianceReduction: varianceReduction([[raw[0]!, adjusted[0]!]]),
+    })
+    // The adjusted p-values are the ones adjusted for multiplicity.
+    expect([treat, express].map((v) => v!.vsControl!.adjustedPValue)).toEqual(
+      adjust(
+        adjusted.map((c) => c.pValue),
+        'holm',
+      ),
+    )
+    // Means and their intervals stay raw.
+    expect(treat).toMatchObject({ mean: 0.45, ci: wilson(45, 100) })
+
+    const off = run(false)
+    expect(off.metrics[0]!.cuped).toMatchObject({ applied: false, reason: 'off', theta: null })
+    expect(off.metrics[0]!.variations[1]!.vsControl).toMatchObject({
+      pValue: raw[0]!.pValue,
+      unadjusted: null,
+      varianceReduction: null,
+    })
+    // Everyone with the same history (or none) leaves nothing to adjust by.
+    const flat = experimentResults({
+      experiment: three,
+      people,
+      metrics,
+      covariates: [[cov('control', 100, 30, 30), cov('treat', 100, 45, 45), cov('express', 100, 33, 33)]],
+      adjustment: 'holm',
+    })
+    expect(flat.metrics[0]!.cuped).toMatchObject({ applied: false, reason: 'no-history' })
   })
 })

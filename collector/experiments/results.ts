@@ -2,12 +2,20 @@
 // with statistics: sample-ratio check, each variation's mean with an interval inside the metric's
 // range, each variation against the control (sequential by default), adjusted p-values, whether
 // a result may be acted on now, and the cumulative users and conversions of the first goal per day.
+// Comparisons are CUPED-adjusted (cuped.ts) where people have history before their exposure.
 // The dashboard and the CSV draw these numbers; nothing is computed again in the browser.
 import type { Experiment, Metric } from '../../sdk/rules/experiment-schema.ts'
 import { weightsOf } from '../../sdk/rules/experiments.ts'
+import { type CupedSums, cupedFit, varianceReduction } from './cuped.ts'
 import { meanInterval, wilson } from './intervals.ts'
-import { adjust, compare, type Sample, srm, summarize } from './stats.ts'
-import type { MetricRow, MetricSource, PeopleRow } from './types.ts'
+import { adjust, type Comparison, compare, compareMoments, type Sample, srm, summarize } from './stats.ts'
+import {
+  type CovariateRow,
+  type MetricRow,
+  type MetricSource,
+  type PeopleRow,
+  PRE_EXPOSURE_DAYS,
+} from './types.ts'
 
 export type Adjustment = 'holm' | 'bh'
 /** 'sequential' (default): always valid, read at any time. 'fixed': read once, at the planned size. */
@@ -27,6 +35,7 @@ export const metricsOf = (x: Experiment) => [
 type Interval = [number, number] | null
 
 export interface VsControl {
+  /** CUPED-adjusted when the metric's `cuped.applied`, like everything below but `unadjusted`. */
   absolute: { lift: number | null; ci: Interval }
   relative: { lift: number | null; ci: Interval }
   pValue: number | null
@@ -38,6 +47,31 @@ export interface VsControl {
   chanceToWin: number | null
   /** Expected loss in relative lift of shipping this variation, and of keeping the control. */
   risk: { treatment: number; control: number } | null
+  /** With CUPED applied: the same comparison without it; else null. */
+  unadjusted: {
+    absolute: { lift: number | null; ci: Interval }
+    relative: { lift: number | null; ci: Interval }
+    pValue: number | null
+  } | null
+  /** With CUPED applied: 1 − adjusted / unadjusted variance of this lift; else null. */
+  varianceReduction: number | null
+}
+
+/** CUPED on one metric (cuped.ts). */
+export interface CupedResult {
+  /** The comparisons are adjusted by each person's value before their first exposure. */
+  applied: boolean
+  /** Why not: turned off (`cuped=false`), or no spread of values before exposure. */
+  reason: 'off' | 'no-history' | null
+  /** The regression coefficient; null when not applied. */
+  theta: number | null
+  /**
+   * 1 − adjusted / unadjusted variance of the lift (relative, else absolute), over every
+   * treatment; null when not applied.
+   */
+  varianceReduction: number | null
+  /** The days before the first exposure that count as history. */
+  windowDays: number
 }
 
 export interface VariationResult {
@@ -62,6 +96,7 @@ export interface MetricResult {
   property: string | null
   kind: 'proportion' | 'mean'
   role: 'goal' | 'guardrail'
+  cuped: CupedResult
   variations: VariationResult[]
 }
 
@@ -81,6 +116,10 @@ export interface ResultsInput {
   people: readonly PeopleRow[]
   /** Rows of each metric of metricsOf(experiment), in that order. */
   metrics: readonly (readonly MetricRow[])[]
+  /** CUPED's sums of each metric, in the same order (missing: none applied). */
+  covariates?: readonly (readonly CovariateRow[])[]
+  /** Adjust comparisons with CUPED where there is history before exposure (default true). */
+  cuped?: boolean
   adjustment: Adjustment
   method?: Method
   alpha?: number
@@ -140,10 +179,61 @@ export const dailyOf = (
 
 const interval = (ci: [number, number] | null): Interval => (ci ? [ci[0], ci[1]] : null)
 
+const NO_SUMS: CupedSums = {
+  users: 0,
+  preSum: 0,
+  preSumSquares: 0,
+  postSum: 0,
+  postSumSquares: 0,
+  crossSum: 0,
+}
+
+/**
+ * Each treatment against the control, unadjusted and (when CUPED applies) adjusted, with the
+ * metric's CUPED summary. The adjusted comparison uses the covariate read's own post sums, so
+ * every sum of it comes from one read.
+ */
+const comparisons = (
+  keys: readonly string[],
+  samples: readonly Sample[],
+  rows: readonly CovariateRow[] | undefined,
+  on: boolean,
+  options: { alpha: number; method: Method },
+) => {
+  const raw = keys.map((_, i) => (i === 0 ? null : compare(samples[0]!, samples[i]!, options)))
+  const off = (reason: CupedResult['reason']) => ({
+    cuped: { applied: false, reason, theta: null, varianceReduction: null, windowDays: PRE_EXPOSURE_DAYS },
+    adjusted: raw.map(() => null as Comparison | null),
+    raw,
+  })
+  if (!on) return off('off')
+  const fit = cupedFit(keys.map((key) => rows?.find((r) => r.variation === key) ?? NO_SUMS))
+  if (!fit.applied) return off('no-history')
+  const adjusted = keys.map((_, i) =>
+    i === 0 ? null : compareMoments(fit.moments[0]!, fit.moments[i]!, options),
+  )
+  const pairs = raw.flatMap((r, i) =>
+    r && adjusted[i] ? [[r, adjusted[i]!] as [Comparison, Comparison]] : [],
+  )
+  return {
+    cuped: {
+      applied: true,
+      reason: null,
+      theta: fit.theta,
+      varianceReduction: varianceReduction(pairs),
+      windowDays: PRE_EXPOSURE_DAYS,
+    },
+    adjusted,
+    raw,
+  }
+}
+
 export const experimentResults = ({
   experiment,
   people,
   metrics,
+  covariates = [],
+  cuped = true,
   adjustment,
   method = 'sequential',
   alpha = 0.05,
@@ -161,14 +251,17 @@ export const experimentResults = ({
       sum: total(rows, key, (r) => r.sum),
       sumSquares: total(rows, key, (r) => r.sumSquares),
     }))
+    const tested = comparisons(keys, samples, covariates[index], cuped, { alpha, method })
     return {
       event: m.event,
       property: m.property ?? null,
       kind,
       role: m.role,
+      cuped: tested.cuped,
       variations: keys.map((key, i): VariationResult => {
         const s = summarize(samples[i]!)
-        const c = i === 0 ? null : compare(samples[0]!, samples[i]!, { alpha, method })
+        const raw = tested.raw[i] ?? null
+        const c = tested.adjusted[i] ?? raw
         const converted = total(rows, key, (r) => r.users)
         return {
           key,
@@ -190,6 +283,15 @@ export const experimentResults = ({
             significant: c.pValue !== null && c.pValue < alpha,
             chanceToWin: c.chanceToWin,
             risk: c.risk,
+            unadjusted:
+              raw && c !== raw
+                ? {
+                    absolute: { lift: raw.absolute.lift, ci: interval(raw.absolute.ci) },
+                    relative: { lift: raw.relative.lift, ci: interval(raw.relative.ci) },
+                    pValue: raw.pValue,
+                  }
+                : null,
+            varianceReduction: raw && c !== raw ? varianceReduction([[raw, c]]) : null,
           },
         }
       }),

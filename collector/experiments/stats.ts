@@ -124,16 +124,33 @@ const risks = (lift: number, se: number) => {
     : null
 }
 
+/** What a comparison needs of each variation: its users, mean and per-user (sample) variance. */
+export type Moments = Pick<Summary, 'users' | 'mean' | 'variance'>
+
 /**
  * Compares a treatment with the control. The t quantile for the intervals is the exact inverse of the
  * Student t CDF at the (real-valued) Welch df; no normal approximation is needed for large df, since
  * studentTQuantile stays accurate there.
  */
-export const compare = (control: Sample, treatment: Sample, options: CompareOptions = {}): Comparison => {
+export const compare = (control: Sample, treatment: Sample, options: CompareOptions = {}): Comparison =>
+  compareMoments(summarize(control), summarize(treatment), options)
+
+/**
+ * compare, from each variation's moments rather than its sums: for means that are not plain
+ * averages of the users' values (CUPED's adjusted means, cuped.ts). A non-finite mean or
+ * variance counts as no users.
+ */
+export const compareMoments = (
+  control: Moments,
+  treatment: Moments,
+  options: CompareOptions = {},
+): Comparison => {
   const alpha = options.alpha ?? 0.05
-  const c = summarize(control)
-  const t = summarize(treatment)
-  if (c.mean === null || t.mean === null)
+  const valid = (m: Moments) =>
+    m.mean !== null && Number.isFinite(m.mean) && Number.isFinite(m.variance) && m.users >= 1
+  const c = control
+  const t = treatment
+  if (c.mean === null || t.mean === null || !valid(c) || !valid(t))
     return {
       df: null,
       absolute: noEstimate(),

@@ -32,6 +32,31 @@ export interface MetricRow {
   sumSquares: number
 }
 
+/**
+ * How far back a person's pre-exposure value of a metric reaches (CUPED, experiments/cuped.ts):
+ * their metric events with first exposure − 14 days ≤ timestamp < first exposure.
+ */
+export const PRE_EXPOSURE_DAYS = 14
+export const PRE_EXPOSURE_WINDOW_MS = PRE_EXPOSURE_DAYS * 86_400_000
+
+/**
+ * What CUPED needs of one metric, per variation, over every person counted in it (people with no
+ * metric event before or after their first exposure count with the value 0): the post value is
+ * that of MetricRow (after the first exposure), the pre value the same per-person value over the
+ * person's events (all their devices and ids) in the PRE_EXPOSURE_WINDOW_MS before it. One read,
+ * so post and cross sums agree with each other.
+ */
+export interface CovariateRow {
+  variation: string
+  users: number
+  preSum: number
+  preSumSquares: number
+  postSum: number
+  postSumSquares: number
+  /** Σ pre · post. */
+  crossSum: number
+}
+
 /** People per experiment, bucket version and variation: the experiment list. */
 export interface SizeRow {
   experiment: string
@@ -72,6 +97,16 @@ export interface ExperimentStore {
     bucketVersion: number,
     metric: MetricSource,
   ): Promise<MetricRow[]>
+  /**
+   * Per variation with people (byte order), the pre- and post-exposure sums of a registered
+   * metric over all its people (CovariateRow); none for a metric not registered.
+   */
+  experimentCovariates(
+    site: string,
+    experiment: string,
+    bucketVersion: number,
+    metric: MetricSource,
+  ): Promise<CovariateRow[]>
   experimentSizes(site: string): Promise<SizeRow[]>
   /**
    * `Experiment Late` events of the experiment and bucket version (missing is 0, as for

@@ -143,8 +143,11 @@ describe('experiments admin API', () => {
     })
     expect(conversion.variations[0]).toMatchObject({ key: 'control', users: 4, conversions: 2, mean: 0.5 })
     expect(conversion.variations[1]).toMatchObject({ key: 'treat', users: 4, conversions: 3, mean: 0.75 })
-    expect(conversion.variations[1].vsControl.absolute.lift).toBeCloseTo(0.25, 12)
-    expect(conversion.variations[1].vsControl.relative.lift).toBeCloseTo(0.5, 12)
+    // c2's order before her exposure is history: CUPED adjusts the comparison (see below); the
+    // unadjusted lifts are those of the means.
+    expect(conversion.cuped.applied).toBe(true)
+    expect(conversion.variations[1].vsControl.unadjusted.absolute.lift).toBeCloseTo(0.25, 12)
+    expect(conversion.variations[1].vsControl.unadjusted.relative.lift).toBeCloseTo(0.5, 12)
     expect(conversion.variations[1].vsControl.relative.ci).toHaveLength(2)
     expect(conversion.variations[1].vsControl.adjustedPValue).toBe(conversion.variations[1].vsControl.pValue)
     expect(revenue).toMatchObject({
@@ -187,6 +190,65 @@ describe('experiments admin API', () => {
         { key: 'treat', users: 5, conversions: 4, lift: 0.6000000000000001 },
       ],
     })
+  })
+
+  it("adjusts comparisons by each person's history before exposure (CUPED), unless ?cuped=false", async () => {
+    const { app } = await setup()
+    const get = async (query = '') =>
+      (await admin(app, `/admin/api/experiments/checkout/results?site=demo${query}`)).json()
+    const body = await get()
+    const [conversion, revenue] = body.metrics
+    // Only c2 (control) has history: one order of 99 the day before her exposure. Over all eight
+    // people, θ = cov(pre, post) / var(pre): conversion −(5/56) / (1/8) = −5/7; revenue
+    // −(99·105/8)/7 / (99²·(7/8)/7) = −105/693.
+    expect(conversion.cuped).toMatchObject({ applied: true, reason: null, windowDays: 14 })
+    expect(conversion.cuped.theta).toBeCloseTo(-5 / 7, 12)
+    expect(revenue.cuped.theta).toBeCloseTo(-105 / 693, 12)
+    // Adjusted means: ȳ − θ(x̄ − X̄), X̄ = 1/8 and x̄ = 1/4 (control), 0 (treat).
+    const c = 0.5 + (5 / 7) * (1 / 4 - 1 / 8)
+    const t = 0.75 + (5 / 7) * (0 - 1 / 8)
+    const x = conversion.variations[1].vsControl
+    expect(x.absolute.lift).toBeCloseTo(t - c, 12)
+    expect(x.relative.lift).toBeCloseTo(t / c - 1, 12)
+    expect(x.varianceReduction).toBe(conversion.cuped.varianceReduction)
+    expect(typeof conversion.cuped.varianceReduction).toBe('number')
+    // Per-variation means and intervals stay the raw ones.
+    expect(conversion.variations.map((v: { mean: number }) => v.mean)).toEqual([0.5, 0.75])
+
+    const off = await get('&cuped=false')
+    for (const m of off.metrics)
+      expect(m.cuped).toEqual({
+        applied: false,
+        reason: 'off',
+        theta: null,
+        varianceReduction: null,
+        windowDays: 14,
+      })
+    const raw = off.metrics[0].variations[1].vsControl
+    expect(raw.unadjusted).toBeNull()
+    expect(raw.varianceReduction).toBeNull()
+    expect({ absolute: raw.absolute, relative: raw.relative, pValue: raw.pValue }).toEqual(x.unadjusted)
+    expect(off.metrics[0].variations).toEqual(
+      conversion.variations.map((v: { vsControl: unknown }, i: number) => ({
+        ...v,
+        vsControl: off.metrics[0].variations[i].vsControl,
+      })),
+    )
+
+    // The banner experiment has no one: nothing to adjust.
+    const banner = await (await admin(app, '/admin/api/experiments/banner/results?site=demo')).json()
+    expect(banner.metrics[0].cuped).toMatchObject({ applied: false, reason: 'no-history' })
+
+    const csv = (
+      await (await admin(app, '/admin/api/experiments/checkout/results?site=demo&format=csv')).text()
+    )
+      .trimEnd()
+      .split('\r\n')
+      .map((line) => line.split(','))
+    const column = csv[0]!.indexOf('variance_reduction')
+    expect(column).toBeGreaterThan(0)
+    expect(Number(csv[2]![column])).toBe(conversion.cuped.varianceReduction)
+    expect(await get('&cuped=maybe')).toMatchObject({ error: { code: 'invalid_query', path: 'cuped' } })
   })
 
   it('counts the decisions that came late per variation, of the current bucket version only', async () => {

@@ -16,6 +16,11 @@ const resultsQuery = listQuery.extend({
   adjust: z.enum(['holm', 'bh']).default('holm'),
   /** Always-valid intervals (default), or the fixed-horizon test read once at the planned size. */
   method: z.enum(['sequential', 'fixed']).default('sequential'),
+  /** CUPED: adjust comparisons by each person's value before their first exposure (default on). */
+  cuped: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   format: z.enum(['json', 'csv']).default('json'),
 })
 
@@ -113,15 +118,19 @@ export const experimentRoutes = ({ store, sites, identity, now }: PeopleRouteDep
     if (!experiment) throw new ApiError('experiment_not_found', `site ${site.id} has no experiment ${key}`)
     await upToDate(site)
     const { key: k, bucketVersion: v } = experiment
-    const [people, metrics, late] = await Promise.all([
+    const sources = metricsOf(experiment).map(sourceOf)
+    const [people, metrics, covariates, late] = await Promise.all([
       store.experimentPeople(site.id, k, v),
-      Promise.all(metricsOf(experiment).map((m) => store.experimentMetric(site.id, k, v, sourceOf(m)))),
+      Promise.all(sources.map((m) => store.experimentMetric(site.id, k, v, m))),
+      query.cuped ? Promise.all(sources.map((m) => store.experimentCovariates(site.id, k, v, m))) : [],
       store.experimentLate(site.id, k, v),
     ])
     const results = experimentResults({
       experiment,
       people,
       metrics,
+      covariates,
+      cuped: query.cuped,
       adjustment: query.adjust,
       method: query.method,
     })

@@ -3,7 +3,11 @@
 // resolveIdentities, as in the collector; results are read only through the ExperimentStore.
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { ExperimentNeeds } from '../../collector/experiments/types.ts'
+import {
+  type CovariateRow,
+  type ExperimentNeeds,
+  PRE_EXPOSURE_WINDOW_MS,
+} from '../../collector/experiments/types.ts'
 import { DEFAULT_IDENTITY } from '../../collector/identity/rules.ts'
 import type { Store, StoredEvent } from '../../collector/store/types.ts'
 import { makeRow } from './store.contract.ts'
@@ -47,6 +51,8 @@ export const sync = async (store: Store) => {
 const people = (store: Store, bucketVersion = 0, site = 'demo') =>
   store.experimentPeople(site, 'x', bucketVersion)
 const metric = (store: Store, m = CONVERSION, site = 'demo') => store.experimentMetric(site, 'x', 0, m)
+const covariates = (store: Store, m = CONVERSION, site = 'demo') =>
+  store.experimentCovariates(site, 'x', 0, m)
 /** Variations with people (SQLite keeps listing one whose people all left, with users 0). */
 const sizes = async (store: Store, site = 'demo') =>
   (await store.experimentSizes(site)).filter((r) => r.users !== 0)
@@ -90,6 +96,8 @@ export interface Expected {
   people: Row[]
   conversions: Row[]
   revenue: Row[]
+  /** CUPED's sums per variation with people, in byte order. */
+  covariates: { conversion: CovariateRow[]; revenue: CovariateRow[] }
 }
 
 /**
@@ -136,12 +144,16 @@ const oracle = async (store: Store, site: string): Promise<Expected> => {
   const peopleRows = new Map<string, Row>()
   for (const f of firsts.values()) count(peopleRows, f.variation, Math.floor(f.t / DAY))
   const perPerson = new Map<string, { first: number; revenue: number }>()
+  const before = new Map<string, number>() // revenue in the window before the first exposure
   for (const e of events) {
     if (e.name !== 'Order Completed') continue
     const profile = owner.get(`user:${e.userId}`) ?? owner.get(`anonymous:${e.anonymousId}`)
     const f = profile && firsts.get(profile)
-    if (!profile || !f || e.timestamp <= f.t) continue
+    if (!profile || !f) continue
     const revenue = JSON.parse(e.payload).properties?.revenue
+    if (e.timestamp < f.t && e.timestamp >= f.t - PRE_EXPOSURE_WINDOW_MS)
+      before.set(profile, (before.get(profile) ?? 0) + (typeof revenue === 'number' ? revenue : 0))
+    if (e.timestamp <= f.t) continue
     const was = perPerson.get(profile) ?? { first: e.timestamp, revenue: 0 }
     perPerson.set(profile, {
       first: Math.min(was.first, e.timestamp),
@@ -155,10 +167,44 @@ const oracle = async (store: Store, site: string): Promise<Expected> => {
     count(conversions, variation, Math.floor(v.first / DAY), 1)
     count(revenue, variation, Math.floor(v.first / DAY), v.revenue)
   }
+  const covariatesOf = (pre: (p: string) => number, post: (p: string) => number) => {
+    const rows = new Map<string, CovariateRow>()
+    for (const [profile, f] of firsts) {
+      const r = rows.get(f.variation) ?? {
+        variation: f.variation,
+        users: 0,
+        preSum: 0,
+        preSumSquares: 0,
+        postSum: 0,
+        postSumSquares: 0,
+        crossSum: 0,
+      }
+      const x = pre(profile)
+      const y = post(profile)
+      r.users++
+      r.preSum += x
+      r.preSumSquares += x * x
+      r.postSum += y
+      r.postSumSquares += y * y
+      r.crossSum += x * y
+      rows.set(f.variation, r)
+    }
+    return [...rows.values()].sort((a, b) => (a.variation < b.variation ? -1 : 1))
+  }
   return {
     people: sorted([...peopleRows.values()]),
     conversions: sorted([...conversions.values()]),
     revenue: sorted([...revenue.values()]),
+    covariates: {
+      conversion: covariatesOf(
+        (p) => (before.has(p) ? 1 : 0),
+        (p) => (perPerson.has(p) ? 1 : 0),
+      ),
+      revenue: covariatesOf(
+        (p) => before.get(p) ?? 0,
+        (p) => perPerson.get(p)?.revenue ?? 0,
+      ),
+    },
   }
 }
 
@@ -317,6 +363,68 @@ export const describeExperimentsContract = (
       ])
     })
 
+    it("values each person's metric in the 14 days before their first exposure, over all their ids (CUPED)", async () => {
+      const totals = (
+        variation: string,
+        users: number,
+        pre: [number, number],
+        post: [number, number],
+        crossSum: number,
+      ) => ({
+        variation,
+        users,
+        preSum: pre[0],
+        preSumSquares: pre[1],
+        postSum: post[0],
+        postSumSquares: post[1],
+        crossSum,
+      })
+      await store.prepareExperiments('demo', NEEDS)
+      await store.prepareExperiments('other', NEEDS)
+      await store.insertEvents([
+        // Ada, on a1 and a2: exposed on a1. Before: 40 on a2, 10 on a1, 3 through the server exactly
+        // 14 days before (counted), 1000 fifteen days before (too old). After: 30 on a2.
+        identify('a1', 'u-ada', T - 20 * DAY),
+        identify('a2', 'u-ada', T - 20 * DAY),
+        order({ userId: 'u-ada' }, T - 15 * DAY, 1000),
+        order({ userId: 'u-ada' }, T - 14 * DAY, 3),
+        order({ anonymousId: 'a2' }, T - 2 * DAY, 40),
+        order({ anonymousId: 'a1' }, T - HOUR, 10),
+        viewed('a1', 'treat', T),
+        order({ anonymousId: 'a2' }, T + HOUR, 30),
+        // Bob: exposed, no order here; his device orders on another site, exposed there too.
+        viewed('b1', 'treat', T),
+        { ...order({ anonymousId: 'b1' }, T - DAY, 5), site: 'other' },
+        { ...viewed('b1', 'control', T), site: 'other' },
+        // Cat: control, ordered 20 three days before, not since. Dan: control, orders 8 after only.
+        viewed('c1', 'control', T),
+        order({ anonymousId: 'c1' }, T - 3 * DAY, 20),
+        viewed('d1', 'control', T + HOUR),
+        order({ anonymousId: 'd1' }, T + 2 * HOUR, 8),
+      ])
+      await sync(store)
+      expect(await covariates(store, REVENUE)).toEqual([
+        totals('control', 2, [20, 400], [8, 64], 0),
+        totals('treat', 2, [53, 53 ** 2], [30, 900], 53 * 30),
+      ])
+      expect(await covariates(store)).toEqual([
+        totals('control', 2, [1, 1], [1, 1], 0),
+        totals('treat', 2, [1, 1], [1, 1], 1),
+      ])
+      expect(await covariates(store, REVENUE, 'other')).toEqual([totals('control', 1, [5, 25], [0, 0], 0)])
+      // Not registered: nothing, as experimentMetric.
+      expect(await covariates(store, { event: 'Signed Up', property: '' })).toEqual([])
+
+      // An earlier exposure of Ada's arrives late (on a2, three days before): her window moves.
+      // Before it: 1000 and 3 (days 15 and 14 before T are days 12 and 11 before it); after: 40, 10, 30.
+      await store.insertEvents([viewed('a2', 'treat', T - 3 * DAY)])
+      await sync(store)
+      expect(await covariates(store, REVENUE)).toEqual([
+        totals('control', 2, [20, 400], [8, 64], 0),
+        totals('treat', 2, [1003, 1003 ** 2], [80, 6400], 1003 * 80),
+      ])
+    })
+
     it('leaves out placeholder ids and malformed exposures; bucket versions count apart', async () => {
       await store.insertEvents([
         viewed('anonymous', 'treat', T), // a placeholder links to no profile
@@ -449,6 +557,8 @@ export const describeExperimentsContract = (
           expect(sorted(await people(store, 0, site))).toEqual(expected.people)
           expect(sorted(await metric(store, CONVERSION, site))).toEqual(expected.conversions)
           expect(sorted(await metric(store, REVENUE, site))).toEqual(expected.revenue)
+          expect(await covariates(store, CONVERSION, site)).toEqual(expected.covariates.conversion)
+          expect(await covariates(store, REVENUE, site)).toEqual(expected.covariates.revenue)
           await options.afterRun?.(store, site, expected)
         }),
         { numRuns: 60 },

@@ -325,6 +325,13 @@ interface Results {
     property: string | null
     kind: 'proportion' | 'mean'
     role: 'goal' | 'guardrail'
+    cuped: {
+      applied: boolean
+      reason: 'off' | 'no-history' | null
+      theta: number | null
+      varianceReduction: number | null
+      windowDays: number
+    }
     variations: {
       key: string
       users: number
@@ -347,6 +354,20 @@ interface Results {
     variations: { key: string; users: number; conversions: number; lift: number | null }[]
   }[]
   verdict: string
+}
+
+/** The line under a metric saying whether CUPED adjusted its comparisons, from the API's numbers. */
+const cupedText = (c: Results['metrics'][number]['cuped']) => {
+  if (!c.applied)
+    return c.reason === 'off'
+      ? 'CUPED off: the comparisons are unadjusted.'
+      : 'CUPED not applied: no history before exposure.'
+  const history = `using each person's ${c.windowDays} days before exposure`
+  const r = c.varianceReduction
+  if (r === null) return `CUPED applied, ${history}.`
+  return r >= 0
+    ? `CUPED: variance cut by ${percent(r, 0)} ${history}.`
+    : `CUPED: variance grew by ${percent(-r, 0)} ${history}.`
 }
 
 test("experiments: the list, and one experiment's results as the API computes them", async ({ page }) => {
@@ -432,6 +453,9 @@ test("experiments: the list, and one experiment's results as the API computes th
     const section = page.locator(
       `section.metric[data-metric="${m.event}${m.property ? `.${m.property}` : ''}"]`,
     )
+    // Nobody had an event of the metric before their exposure: nothing for CUPED to use.
+    expect(m.cuped).toMatchObject({ applied: false, reason: 'no-history', windowDays: 14 })
+    await expect(section.locator('p.cuped')).toHaveText(cupedText(m.cuped))
     await section.locator('summary').click()
     expect(await cells(page, `${label}: details`)).toEqual(
       m.variations.map((v) => {
@@ -489,6 +513,26 @@ test("experiments: the list, and one experiment's results as the API computes th
     `Sample ratio mismatch: users are not split as configured (χ² = ${decimal(skewed.srm.chi2)}, p = ${pValue(skewed.srm.pValue)}). Find the cause before trusting these results.`,
   )
   expect((await cells(page, 'Users per variation')).map((row) => row[3])).toEqual(['33', '3'])
+
+  // History before exposure (x0 in the control and x3 in green added to cart a minute before
+  // theirs): CUPED adjusts the lifts, and each metric says by how much it cut their variance.
+  await send(
+    track('x0', 'Product Added', { sku: 'lamp-h' }, -60_000),
+    track('x3', 'Product Added', { sku: 'tent-2p' }, -60_000),
+  )
+  const adjusted2 = await api<Results>('/admin/api/experiments/cta-color/results?site=demo')
+  expect(adjusted2.metrics[0]?.cuped.applied).toBe(true)
+  expect(adjusted2.metrics[1]?.cuped).toMatchObject({ applied: false, reason: 'no-history' }) // no orders before
+  await page.reload()
+  await expect(page.locator('main')).toHaveAttribute('aria-busy', 'false')
+  await expect(page.locator('section.metric p.cuped')).toHaveText(
+    adjusted2.metrics.map((m) => cupedText(m.cuped)),
+  )
+  const [added2] = adjusted2.metrics
+  const green = added2!.variations[1]!.vsControl!
+  expect((await cells(page, 'Goal: Product Added, conversion rate: results'))[1]?.[5]).toBe(
+    `${signedPercent(green.relative.lift)} ${interval(green.relative.ci, (x) => signedPercent(x))}`,
+  )
   expect(await page.evaluate(() => window.violations)).toEqual([])
 
   // The results fit the page at 1,200 px; on a phone the page itself never scrolls sideways.

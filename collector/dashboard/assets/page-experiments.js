@@ -21,9 +21,10 @@ import { experimentLateNote } from './late.js'
  * @typedef {{ key: string, name?: string, status?: string, variations?: Variation[], users?: number }} Experiment
  * @typedef {{ lift: number | null, ci: [number, number] | null }} Lift
  * @typedef {{ treatment: number, control: number }} Risk
- * @typedef {{ absolute: Lift, relative: Lift, pValue: number | null, adjustedPValue: number | null, significant?: boolean, chanceToWin: number | null, risk?: Risk | null }} VsControl
+ * @typedef {{ absolute: Lift, relative: Lift, pValue: number | null, adjustedPValue: number | null, significant?: boolean, chanceToWin: number | null, risk?: Risk | null, unadjusted?: { absolute: Lift, relative: Lift, pValue: number | null } | null, varianceReduction?: number | null }} VsControl
+ * @typedef {{ applied: boolean, reason: 'off' | 'no-history' | null, theta: number | null, varianceReduction: number | null, windowDays: number }} Cuped
  * @typedef {{ key: string, users: number, conversions?: number, mean: number | null, ci?: [number, number] | null, variance: number, stdErr: number | null, vsControl: VsControl | null }} MetricVariation
- * @typedef {{ event: string, property?: string | null, kind: 'proportion' | 'mean', role: 'goal' | 'guardrail', variations: MetricVariation[] }} Metric
+ * @typedef {{ event: string, property?: string | null, kind: 'proportion' | 'mean', role: 'goal' | 'guardrail', cuped?: Cuped, variations: MetricVariation[] }} Metric
  * @typedef {{ chi2: number | null, pValue: number | null, warn: boolean, expected?: number[] | Record<string, number>, observed?: number[] | Record<string, number> }} Srm
  * @typedef {{
  *   site: string, experiment: Experiment & { variations: Variation[] }, users: number | Record<string, number>,
@@ -116,6 +117,24 @@ const srmView = (r) => {
 }
 
 /**
+ * Whether the comparisons of a metric are CUPED-adjusted, and by how much that narrowed them, in words.
+ * @param {Cuped | undefined} c
+ */
+const cupedLine = (c) => {
+  if (!c) return ''
+  if (!c.applied)
+    return c.reason === 'off'
+      ? 'CUPED off: the comparisons are unadjusted.'
+      : 'CUPED not applied: no history before exposure.'
+  const history = `using each person's ${count(c.windowDays)} days before exposure`
+  const r = c.varianceReduction
+  if (r === null || !Number.isFinite(r)) return `CUPED applied, ${history}.`
+  return r >= 0
+    ? `CUPED: variance cut by ${percent(r, 0)} ${history}.`
+    : `CUPED: variance grew by ${percent(-r, 0)} ${history}.`
+}
+
+/**
  * One metric: a chart of each variation's mean and interval, the table that matters first (fits
  * 1,200 px and, with the wrapper, a phone), and the rest under "Details".
  * @param {Metric} m @param {Variation[]} variations @param {Results} r
@@ -184,6 +203,7 @@ const metricView = (m, variations, r) => {
       format: value,
     }),
     tableOf(first, `${label}: results`),
+    m.cuped ? h('p', { class: 'muted cuped' }, cupedLine(m.cuped)) : '',
     h(
       'details',
       {},

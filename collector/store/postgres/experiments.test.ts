@@ -16,7 +16,7 @@ import {
   PG_TEST_URL,
   testSchema,
 } from '../../../test/support/postgres.ts'
-import { LATE_SQL, METRIC_SQL, PEOPLE_SQL, SIZES_SQL } from './experiments.ts'
+import { COVARIATES_SQL, LATE_SQL, METRIC_SQL, PEOPLE_SQL, SIZES_SQL } from './experiments.ts'
 import { connect } from './schema.ts'
 import { openPostgresStore } from './store.ts'
 
@@ -42,12 +42,14 @@ describePostgres('PostgreSQL experiments', () => {
       const people = await plan(PEOPLE_SQL, ['demo', 'x', 0])
       const metric = await plan(METRIC_SQL, ['demo', 'x', 0, 'Order Completed', 'revenue'])
       const sizes = await plan(SIZES_SQL, ['demo'])
-      for (const text of [people, metric, sizes]) {
+      const covariates = await plan(COVARIATES_SQL, ['demo', 'x', 0, 'Order Completed', 'revenue'])
+      for (const text of [people, metric, sizes, covariates]) {
         expect(text).toMatch(/Index.* (using|on) experiment_exposures_read/)
         expect(text).not.toMatch(/Seq Scan on (events|experiment_exposures)/)
       }
       // events_track_name, as each partition names it.
-      expect(metric).toMatch(/Index.* (using|on) events_\d+m\d+_site_name_timestamp_idx/)
+      for (const text of [metric, covariates])
+        expect(text).toMatch(/Index.* (using|on) events_\d+m\d+_site_name_timestamp_idx/)
       const late = await plan(LATE_SQL, ['demo', 'x', 0])
       expect(late).toMatch(/Index.* (using|on) events_\d+m\d+_site_name_timestamp_idx/)
       expect(late).not.toMatch(/Seq Scan on events/)

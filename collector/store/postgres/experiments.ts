@@ -14,14 +14,16 @@
 // on) and deleted with its event. Dropped partitions fire no trigger: a row records its partition,
 // reads keep rows of partitions that exist, and a sync deletes the rest once partitions change.
 // Metric events are read from the events (a partial index on track events by name).
-import type {
-  ExperimentNeeds,
-  ExperimentStore,
-  LateRow,
-  MetricRow,
-  MetricSource,
-  PeopleRow,
-  SizeRow,
+import {
+  type CovariateRow,
+  type ExperimentNeeds,
+  type ExperimentStore,
+  type LateRow,
+  type MetricRow,
+  type MetricSource,
+  type PeopleRow,
+  PRE_EXPOSURE_WINDOW_MS,
+  type SizeRow,
 } from '../../experiments/types.ts'
 import type { Migration, Sql } from './schema.ts'
 
@@ -163,6 +165,41 @@ export const METRIC_SQL = `WITH ${PEOPLE},
     AND r.bucket_version = $3::bigint AND r.event = $4 AND r.property = $5::text)
   GROUP BY variation, day ORDER BY variation COLLATE "C", day`
 
+/**
+ * CUPED's sums of metric $4 (property $5) per variation, over every person of experiment $2: the
+ * post value as METRIC_SQL's (0 without an event after the first exposure), the pre value the same
+ * per-person value over their events in the PRE_EXPOSURE_WINDOW_MS before it (0 without one).
+ */
+export const COVARIATES_SQL = `WITH ${PEOPLE},
+  owned AS (
+    SELECT coalesce(iu.profile_id, ia.profile_id) AS profile_id, e.timestamp, e.payload
+    FROM events e
+    LEFT JOIN identifiers iu ON iu.site = $1 AND iu.kind = 'user' AND iu.value = e.user_id
+    LEFT JOIN identifiers ia ON ia.site = $1 AND ia.kind = 'anonymous' AND ia.value = e.anonymous_id
+    WHERE e.site = $1 AND e.type = 'track' AND e.name = $4
+      AND e.timestamp >= (SELECT min(first_at) FROM people) - ${PRE_EXPOSURE_WINDOW_MS}
+  ),
+  per_person AS (
+    SELECT p.variation,
+      CASE WHEN $5::text = '' THEN CASE WHEN bool_or(m.timestamp < p.first_at) THEN 1 ELSE 0 END
+        ELSE coalesce(sum(CASE WHEN $5::text <> '' THEN precis_number(m.payload, $5::text) END)
+          FILTER (WHERE m.timestamp < p.first_at), 0) END AS pre,
+      CASE WHEN $5::text = '' THEN CASE WHEN bool_or(m.timestamp > p.first_at) THEN 1 ELSE 0 END
+        ELSE coalesce(sum(CASE WHEN $5::text <> '' THEN precis_number(m.payload, $5::text) END)
+          FILTER (WHERE m.timestamp > p.first_at), 0) END AS post
+    FROM people p
+    LEFT JOIN owned m ON m.profile_id = p.profile_id
+      AND m.timestamp >= p.first_at - ${PRE_EXPOSURE_WINDOW_MS}
+    GROUP BY p.profile_id, p.variation
+  )
+  SELECT variation, count(*)::int AS users, sum(pre)::float8 AS "preSum",
+    sum(pre * pre)::float8 AS "preSumSquares", sum(post)::float8 AS "postSum",
+    sum(post * post)::float8 AS "postSumSquares", sum(pre * post)::float8 AS "crossSum"
+  FROM per_person
+  WHERE EXISTS (SELECT 1 FROM experiment_metrics r WHERE r.site = $1 AND r.experiment = $2
+    AND r.bucket_version = $3::bigint AND r.event = $4 AND r.property = $5::text)
+  GROUP BY variation ORDER BY variation COLLATE "C"`
+
 /** Every experiment's people of the site, by bucket version and variation. */
 export const SIZES_SQL = `WITH firsts AS (
     SELECT DISTINCT ON (i.profile_id COLLATE "C", x.experiment COLLATE "C", x.bucket_version)
@@ -254,6 +291,10 @@ export const postgresExperiments = (sql: Sql): ExperimentStore => {
     experimentMetric: async (site: string, experiment: string, bucketVersion: number, m: MetricSource) =>
       integral(bucketVersion)
         ? read<MetricRow>(METRIC_SQL, [site, experiment, bucketVersion, m.event, m.property])
+        : [],
+    experimentCovariates: async (site: string, experiment: string, bucketVersion: number, m: MetricSource) =>
+      integral(bucketVersion)
+        ? read<CovariateRow>(COVARIATES_SQL, [site, experiment, bucketVersion, m.event, m.property])
         : [],
     experimentSizes: async (site: string) => read<SizeRow>(SIZES_SQL, [site]),
     experimentLate: async (site: string, experiment: string, bucketVersion: number) =>

@@ -266,3 +266,27 @@ export const EXPERIMENT_TRIGGERS_MIGRATION = `DROP TRIGGER experiment_identifier
          WHERE i.site = experiment_metric_events.site AND i.kind = 'user' AND i.value = user_id),
        (SELECT i.profile_id FROM identifiers i
          WHERE i.site = experiment_metric_events.site AND i.kind = 'anonymous' AND i.value = anonymous_id));`
+
+// CUPED (experiments/cuped.ts): per person and registered metric, the value before the first
+// exposure (the PRE_EXPOSURE_WINDOW_MS before it), for people with a metric event there; kept
+// with experiment_values by the same recompute of changed people. Every person in an experiment
+// is marked changed once, so the next syncs fill it in short transactions.
+export const EXPERIMENT_PRE_VALUES_MIGRATION = `CREATE TABLE experiment_pre_values (
+     site TEXT NOT NULL,
+     profile_id TEXT NOT NULL,
+     experiment TEXT NOT NULL,
+     bucket_version INTEGER NOT NULL,
+     event TEXT NOT NULL,
+     property TEXT NOT NULL,
+     variation TEXT NOT NULL,
+     value REAL NOT NULL,
+     PRIMARY KEY (site, profile_id, experiment, bucket_version, event, property)
+   ) WITHOUT ROWID;
+   CREATE INDEX experiment_pre_values_results ON experiment_pre_values
+     (site, experiment, bucket_version, event, property, variation, value);
+   CREATE TRIGGER experiment_profile_pre_deleted AFTER DELETE ON profiles
+   WHEN EXISTS (SELECT 1 FROM experiment_pre_values WHERE site = old.site AND profile_id = old.id) BEGIN
+     DELETE FROM experiment_pre_values WHERE site = old.site AND profile_id = old.id;
+   END;
+   INSERT OR IGNORE INTO experiment_dirty (site, profile_id)
+     SELECT DISTINCT site, profile_id FROM experiment_people;`

@@ -18,6 +18,8 @@ import type { Store } from '../types.ts'
 import {
   CAPTURE_EXPOSURES,
   CAPTURE_METRIC_EVENTS,
+  COVARIATES_SQL,
+  FILL_PRE_VALUES,
   LATE_SQL,
   METRIC_SQL,
   RECOMPUTE_BATCH,
@@ -52,6 +54,7 @@ describeExperimentsContract('SQLite', open, {
       const rebuilt = sqliteExperiments(conn)
       expect(sorted(await rebuilt.experimentPeople(site, 'x', 0))).toEqual(expected.people)
       expect(sorted(await rebuilt.experimentMetric(site, 'x', 0, REVENUE))).toEqual(expected.revenue)
+      expect(await rebuilt.experimentCovariates(site, 'x', 0, REVENUE)).toEqual(expected.covariates.revenue)
     } finally {
       conn.close()
     }
@@ -111,6 +114,7 @@ describe('SQLite experiment tables', () => {
       'experiment_exposures',
       'experiment_people',
       'experiment_values',
+      'experiment_pre_values',
       'experiment_dirty',
     ])
       expect(left(table)).toBe(0)
@@ -134,6 +138,28 @@ describe('SQLite experiment tables', () => {
     expect(plan(LATE_SQL, { site: 'demo', experiment: 'x', version: 0 })).toContain(
       'SEARCH events USING INDEX events_experiment_late (site=? AND <expr>=?)',
     )
+    const covariates = plan(COVARIATES_SQL, {
+      site: 'demo',
+      experiment: 'x',
+      version: 0,
+      event: 'e',
+      property: '',
+    })
+    expect(covariates).toContain('SEARCH q USING COVERING INDEX experiment_pre_values_results')
+    expect(covariates).toContain('SEARCH v USING PRIMARY KEY')
+    expect(covariates).toContain('experiment_values USING COVERING INDEX experiment_values_results')
+    expect(covariates).not.toMatch(/SCAN (?!(p|pre|post)\b)/)
+    expect(
+      plan(FILL_PRE_VALUES, {
+        site: 'demo',
+        event: 'e',
+        property: '',
+        experiment: 'x',
+        bucketVersion: 0,
+        after: '',
+        until: 'z',
+      }),
+    ).not.toMatch(/SCAN/)
     // The batch of people is the only table scanned.
     for (const sql of RECOMPUTE_BATCH) expect(plan(sql, {})).not.toMatch(/SCAN (?!d\b)/)
     conn.close()

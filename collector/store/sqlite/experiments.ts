@@ -7,19 +7,23 @@
 //   experiment_people         one row per person and experiment: the first exposure across devices
 //   experiment_daily          people per variation and UTC day of first exposure (counters)
 //   experiment_values         per person and registered metric: the value after first exposure
+//   experiment_pre_values     per person and registered metric: the value in the window before it
+//                             (CUPED's covariate; PRE_EXPOSURE_WINDOW_MS in experiments/types.ts)
 // Triggers (in the schema) keep profile ids current through merges and mark changed people in
 // experiment_dirty; the sync recomputes those people with set-based SQL. Results then read only
 // counters and per-person values, whatever the number of exposures. All work runs in short
 // transactions: SQLite has one writer, and the ingest writer must never wait long for it.
 import type Database from 'better-sqlite3'
-import type {
-  ExperimentNeeds,
-  ExperimentStore,
-  LateRow,
-  MetricRow,
-  MetricSource,
-  PeopleRow,
-  SizeRow,
+import {
+  type CovariateRow,
+  type ExperimentNeeds,
+  type ExperimentStore,
+  type LateRow,
+  type MetricRow,
+  type MetricSource,
+  type PeopleRow,
+  PRE_EXPOSURE_WINDOW_MS,
+  type SizeRow,
 } from '../../experiments/types.ts'
 
 /** Events folded in per transaction by the sync. */
@@ -110,6 +114,9 @@ export const BACKFILL_METRIC_EVENTS = `
 /** The per-person value: 1 for a conversion, else the sum of the values (non-numbers count 0). */
 const PERSON_VALUE = (property: string) => `CASE WHEN ${property} = '' THEN 1 ELSE total(m.value) END`
 
+/** A metric event of person p falls in the window before their first exposure (CUPED's covariate). */
+const BEFORE_EXPOSURE = `m.timestamp >= p.first_at - ${PRE_EXPOSURE_WINDOW_MS} AND m.timestamp < p.first_at`
+
 /** People counted per variation and day, added (+1) or taken away (-1), for a batch of people. */
 const COUNT_BATCH = (sign: 1 | -1) => `
   INSERT INTO experiment_daily (site, experiment, bucket_version, variation, day, users)
@@ -132,6 +139,7 @@ export const RECOMPUTE_BATCH = [
   COUNT_BATCH(-1),
   `DELETE FROM experiment_people WHERE (site, profile_id) IN (SELECT site, profile_id FROM temp.experiment_batch)`,
   `DELETE FROM experiment_values WHERE (site, profile_id) IN (SELECT site, profile_id FROM temp.experiment_batch)`,
+  `DELETE FROM experiment_pre_values WHERE (site, profile_id) IN (SELECT site, profile_id FROM temp.experiment_batch)`,
   `INSERT INTO experiment_people (site, profile_id, experiment, bucket_version, variation, first_at)
    SELECT x.site, x.profile_id, x.experiment, x.bucket_version, x.variation, min(x.first_at)
    FROM temp.experiment_batch d CROSS JOIN experiment_exposures x
@@ -151,6 +159,19 @@ export const RECOMPUTE_BATCH = [
      AND m.site = p.site AND m.event = r.event AND m.property = r.property
      AND m.profile_id = p.profile_id AND m.timestamp > p.first_at
    GROUP BY p.site, p.profile_id, p.experiment, p.bucket_version, r.event, r.property`,
+  `INSERT INTO experiment_pre_values
+     (site, profile_id, experiment, bucket_version, event, property, variation, value)
+   SELECT p.site, p.profile_id, p.experiment, p.bucket_version, r.event, r.property, p.variation,
+     ${PERSON_VALUE('r.property')}
+   FROM temp.experiment_batch d
+     CROSS JOIN experiment_people p
+     CROSS JOIN experiment_metrics r
+     CROSS JOIN experiment_metric_events m
+   WHERE p.site = d.site AND p.profile_id = d.profile_id
+     AND r.site = p.site AND r.experiment = p.experiment AND r.bucket_version = p.bucket_version
+     AND m.site = p.site AND m.event = r.event AND m.property = r.property
+     AND m.profile_id = p.profile_id AND ${BEFORE_EXPOSURE}
+   GROUP BY p.site, p.profile_id, p.experiment, p.bucket_version, r.event, r.property`,
   `DELETE FROM experiment_dirty WHERE (site, profile_id) IN (SELECT site, profile_id FROM temp.experiment_batch)`,
 ]
 
@@ -161,6 +182,7 @@ export const RECOMPUTE_BATCH = [
 const REBUILD_SITE = [
   'DELETE FROM experiment_people WHERE site = @site',
   'DELETE FROM experiment_values WHERE site = @site',
+  'DELETE FROM experiment_pre_values WHERE site = @site',
   'DELETE FROM experiment_daily WHERE site = @site',
   'DELETE FROM experiment_dirty WHERE site = @site',
   `INSERT INTO experiment_people (site, profile_id, experiment, bucket_version, variation, first_at)
@@ -190,6 +212,56 @@ export const FILL_VALUES = `
     AND p.bucket_version = @bucketVersion AND m.timestamp > p.first_at
   GROUP BY m.profile_id`
 
+/** The same people's values before their first exposure (FILL_VALUES' parameters). */
+export const FILL_PRE_VALUES = `
+  INSERT OR REPLACE INTO experiment_pre_values
+    (site, profile_id, experiment, bucket_version, event, property, variation, value)
+  SELECT p.site, p.profile_id, p.experiment, p.bucket_version, m.event, m.property, p.variation,
+    ${PERSON_VALUE('m.property')}
+  FROM experiment_metric_events m CROSS JOIN experiment_people p
+  WHERE m.site = @site AND m.event = @event AND m.property = @property
+    AND m.profile_id > @after AND m.profile_id <= @until
+    AND p.site = m.site AND p.profile_id = m.profile_id AND p.experiment = @experiment
+    AND p.bucket_version = @bucketVersion AND ${BEFORE_EXPOSURE}
+  GROUP BY m.profile_id`
+
+/**
+ * CUPED's sums of a registered metric (@event, @property) per variation with people: every
+ * person counts (users from the counters), their pre and post values 0 where they have no row.
+ */
+export const COVARIATES_SQL = `
+  WITH people AS (
+    SELECT variation, sum(users) AS users FROM experiment_daily
+    WHERE site = @site AND experiment = @experiment AND bucket_version = @version
+    GROUP BY variation HAVING sum(users) != 0
+  ),
+  pre AS (
+    SELECT q.variation, total(q.value) AS preSum, total(q.value * q.value) AS preSumSquares,
+      total(q.value * coalesce(v.value, 0)) AS crossSum
+    FROM experiment_pre_values q
+    LEFT JOIN experiment_values v ON v.site = q.site AND v.profile_id = q.profile_id
+      AND v.experiment = q.experiment AND v.bucket_version = q.bucket_version
+      AND v.event = q.event AND v.property = q.property
+    WHERE q.site = @site AND q.experiment = @experiment AND q.bucket_version = @version
+      AND q.event = @event AND q.property = @property
+    GROUP BY q.variation
+  ),
+  post AS (
+    SELECT variation, total(value) AS postSum, total(value * value) AS postSumSquares
+    FROM experiment_values
+    WHERE site = @site AND experiment = @experiment AND bucket_version = @version
+      AND event = @event AND property = @property
+    GROUP BY variation
+  )
+  SELECT p.variation, p.users,
+    coalesce(pre.preSum, 0.0) AS preSum, coalesce(pre.preSumSquares, 0.0) AS preSumSquares,
+    coalesce(post.postSum, 0.0) AS postSum, coalesce(post.postSumSquares, 0.0) AS postSumSquares,
+    coalesce(pre.crossSum, 0.0) AS crossSum
+  FROM people p LEFT JOIN pre ON pre.variation = p.variation LEFT JOIN post ON post.variation = p.variation
+  WHERE EXISTS (SELECT 1 FROM experiment_metrics r WHERE r.site = @site AND r.event = @event
+    AND r.property = @property AND r.experiment = @experiment AND r.bucket_version = @version)
+  ORDER BY p.variation`
+
 /** A metric's people by variation and day of conversion, in the order of experiment_values_results. */
 export const METRIC_SQL = `
   SELECT variation, day, count(*) AS users, total(value) AS sum, total(value * value) AS sumSquares
@@ -211,13 +283,14 @@ const sourceOf = (r: MetricSource) => JSON.stringify([r.event, r.property])
 /** One site's people and registered metric values rebuilt from scratch (see REBUILD_SITE). */
 export const rebuildExperiments = (db: Database.Database, site: string) => {
   const statements = REBUILD_SITE.map((sql) => db.prepare(sql))
-  const fill = db.prepare(FILL_VALUES)
+  const fill = [db.prepare(FILL_VALUES), db.prepare(FILL_PRE_VALUES)]
   const registered = db.prepare<[string], Registration>(
     'SELECT event, property, experiment, bucket_version AS bucketVersion FROM experiment_metrics WHERE site = ?',
   )
   db.transaction(() => {
     for (const statement of statements) statement.run({ site })
-    for (const r of registered.all(site)) fill.run({ site, ...r, after: '', until: END })
+    for (const r of registered.all(site))
+      for (const statement of fill) statement.run({ site, ...r, after: '', until: END })
   }).immediate()
 }
 
@@ -247,6 +320,7 @@ export const sqliteExperiments = (db: Database.Database, write: Database.Databas
   ] as const
   const recomputeBatch = RECOMPUTE_BATCH.map((sql) => write.prepare(sql))
   const fillValues = write.prepare(FILL_VALUES)
+  const fillPreValues = write.prepare(FILL_PRE_VALUES)
   const nextProfile = write.prepare<[string, string, string, string, number], { profile_id: string }>(
     `SELECT profile_id FROM experiment_metric_events
      WHERE site = ? AND event = ? AND property = ? AND profile_id > ? ORDER BY profile_id LIMIT 1 OFFSET ?`,
@@ -262,9 +336,11 @@ export const sqliteExperiments = (db: Database.Database, write: Database.Databas
     `DELETE FROM experiment_metrics
      WHERE site = ? AND event = ? AND property = ? AND experiment = ? AND bucket_version = ?`,
   )
-  const forgetValues = write.prepare(
-    `DELETE FROM experiment_values
-     WHERE site = ? AND experiment = ? AND bucket_version = ? AND event = ? AND property = ?`,
+  const forgetValues = ['experiment_values', 'experiment_pre_values'].map((table) =>
+    write.prepare(
+      `DELETE FROM ${table}
+       WHERE site = ? AND experiment = ? AND bucket_version = ? AND event = ? AND property = ?`,
+    ),
   )
   const markReady = write.prepare(
     `UPDATE experiment_metrics SET ready = 1
@@ -278,6 +354,10 @@ export const sqliteExperiments = (db: Database.Database, write: Database.Databas
      WHERE site = ? AND experiment = ? AND bucket_version = ? AND users != 0`,
   )
   const metric = db.prepare<[string, string, number, string, string], MetricRow>(METRIC_SQL)
+  const covariates = db.prepare<
+    { site: string; experiment: string; version: number; event: string; property: string },
+    CovariateRow
+  >(COVARIATES_SQL)
   const sizes = db.prepare<[string], SizeRow>(
     `SELECT experiment, bucket_version AS bucketVersion, variation, sum(users) AS users
      FROM experiment_daily WHERE site = ? GROUP BY experiment, bucket_version, variation`,
@@ -318,7 +398,7 @@ export const sqliteExperiments = (db: Database.Database, write: Database.Databas
     for (const r of current) {
       if (wanted.has(idOf(r))) continue
       unregister.run(site, r.event, r.property, r.experiment, r.bucketVersion)
-      forgetValues.run(site, r.experiment, r.bucketVersion, r.event, r.property)
+      for (const forget of forgetValues) forget.run(site, r.experiment, r.bucketVersion, r.event, r.property)
     }
     const known = new Set(current.map(idOf))
     for (const r of wanted.values())
@@ -340,6 +420,7 @@ export const sqliteExperiments = (db: Database.Database, write: Database.Databas
   const fill = write.transaction((site: string, r: Registration, after: string) => {
     const until = nextProfile.get(site, r.event, r.property, after, FILL_BATCH - 1)?.profile_id ?? END
     fillValues.run({ site, ...r, after, until })
+    fillPreValues.run({ site, ...r, after, until })
     return until
   })
   const ready = write.transaction((site: string, r: Registration) =>
@@ -377,6 +458,8 @@ export const sqliteExperiments = (db: Database.Database, write: Database.Databas
     experimentPeople: async (site, experiment, bucketVersion) => people.all(site, experiment, bucketVersion),
     experimentMetric: async (site, experiment, bucketVersion, m) =>
       metric.all(site, experiment, bucketVersion, m.event, m.property),
+    experimentCovariates: async (site, experiment, version, m) =>
+      covariates.all({ site, experiment, version, event: m.event, property: m.property }),
     experimentSizes: async (site) => sizes.all(site),
     experimentLate: async (site, experiment, version) => late.all({ site, experiment, version }),
   }

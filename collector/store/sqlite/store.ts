@@ -12,7 +12,11 @@ import { type EventRow, fromEventRow } from '../event-row.ts'
 import type { InsertResult, Store, StoredEvent } from '../types.ts'
 import { sqliteConsentStats } from './consent-stats.ts'
 import { sqliteExperiments } from './experiments.ts'
-import { EXPERIMENT_TRIGGERS_MIGRATION, EXPERIMENTS_MIGRATION } from './experiments-schema.ts'
+import {
+  EXPERIMENT_PRE_VALUES_MIGRATION,
+  EXPERIMENT_TRIGGERS_MIGRATION,
+  EXPERIMENTS_MIGRATION,
+} from './experiments-schema.ts'
 import { sqliteIdentity } from './identity.ts'
 import { keyFilePath, openSqliteKeyStore } from './keys.ts'
 import { sqliteLedger } from './ledger.ts'
@@ -155,6 +159,8 @@ const MIGRATIONS = [
   // events. Partial, as events_slot: other events cost ingest only the check of the WHERE clause.
   `CREATE INDEX events_experiment_late ON events (site, json_extract(payload, '$.properties.experiment_id'))
      WHERE type = 'track' AND name = 'Experiment Late';`,
+  // CUPED: per-person values before the first exposure (sqlite/experiments-schema.ts).
+  EXPERIMENT_PRE_VALUES_MIGRATION,
 ]
 
 const migrate = (db: Database.Database) => {
