@@ -78,7 +78,9 @@ for (const gpc of [false, true]) {
       await page.evaluate(() => window.precis.flush())
       await expect
         .poll(() => collector.rows().map((r) => r.name ?? r.type))
-        .toEqual(['Session Started', 'page', 'Product Viewed'])
+        // The demo's cta-color experiment: this page was shown before the choice, so its
+        // decision came late and is counted as such (docs/developers.md#late-decisions).
+        .toEqual(['Session Started', 'page', 'Product Viewed', 'Experiment Late'])
       // GPC: "Accept all" leaves marketing off, so the partner video stays blocked.
       expect(await page.evaluate(() => window.precis.consent.get().purposes.marketing)).toBe(!gpc)
       const video = page.frameLocator('iframe[title="Product video"]')
