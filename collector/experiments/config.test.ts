@@ -77,9 +77,25 @@ describe('site config: experiments', () => {
     ['no goal', [{ ...checkout, goals: [] }], 'sites[0].experiments[0].goals'],
     ['one variation', [{ ...checkout, variations: [{ key: 'a' }] }], 'sites[0].experiments[0].variations'],
     ['an unknown field', [{ ...checkout, traffic: 1 }], 'sites[0].experiments[0]'],
+    [
+      'a cap without a property',
+      [{ ...checkout, goals: [{ event: 'Order Completed', cap: { percentile: 0.99 } }] }],
+      'sites[0].experiments[0].goals[0].cap: a cap needs a property',
+    ],
+    [
+      'a cap percentile out of range',
+      [{ ...checkout, goals: [{ event: 'Order Completed', property: 'revenue', cap: { percentile: 0.3 } }] }],
+      'sites[0].experiments[0].goals[0].cap.percentile',
+    ],
   ])('refuses %s with its path', (_name, experiments, message) => {
     expect(() => parse(experiments)).toThrow(ConfigError)
     expect(() => parse(experiments)).toThrow(message)
+  })
+
+  it('accepts a cap on a mean metric', () => {
+    const goals = [{ event: 'Order Completed', property: 'revenue', cap: { percentile: 0.99 } }]
+    const config = parse([{ ...checkout, goals }])
+    expect(config.sites[0]!.experiments[0]!.goals[0]!.cap).toEqual({ percentile: 0.99 })
   })
 
   it('accepts a segment and a slot change that exist', () => {

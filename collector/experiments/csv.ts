@@ -27,6 +27,8 @@ const COLUMNS = [
   'risk_control',
   // CUPED's cut in the variance of this treatment's lift; empty when not applied.
   'variance_reduction',
+  // The value each person's value was capped at (a metric with a cap); empty without one.
+  'cap_value',
 ] as const
 
 /** RFC 4180 quoting; a leading = + - @ is defused so a spreadsheet never runs a cell as a formula. */
@@ -66,6 +68,7 @@ export const resultsCsv = (results: ExperimentResults) => {
         x?.risk?.treatment,
         x?.risk?.control,
         x?.varianceReduction,
+        m.cap?.value,
       ]
       lines.push(row.map(cell).join(','))
     }

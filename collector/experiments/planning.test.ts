@@ -66,10 +66,10 @@ describe('experimentPlan', () => {
     const results = experimentResults({
       experiment,
       people: [
-        { variation: 'control', day, users: 3500 },
-        { variation: 'treat', day, users: 3500 },
+        { variation: 'control', day, hour: day * 24, users: 3500 },
+        { variation: 'treat', day, hour: day * 24, users: 3500 },
       ],
-      metrics: [[{ variation: 'control', day, users: 350, sum: 350, sumSquares: 350 }]],
+      metrics: [[{ variation: 'control', day, hour: day * 24, users: 350, sum: 350, sumSquares: 350 }]],
       adjustment: 'holm',
       method: 'fixed',
     })

@@ -104,7 +104,9 @@ export const experimentPlan = (
   now: number,
 ): Plan => {
   const control = results.metrics.find((m) => m.role === 'goal')?.variations[0]
-  const first = results.daily[0] ? Date.parse(`${results.daily[0].date}T00:00:00Z`) : null
+  // A day (YYYY-MM-DD) or, while the series is hourly, an hour (YYYY-MM-DDTHH:00Z).
+  const date = results.daily[0]?.date
+  const first = date ? Date.parse(date.length === 10 ? `${date}T00:00:00Z` : date) : null
   return planOf({
     ...experiment.plan,
     alpha: results.alpha,

@@ -24,23 +24,23 @@ const experiment = (fields: Partial<Experiment> = {}): Experiment =>
  * Exposed: c1, c2, t1, t2 on day 0; c3, c4, t3, t4 on day 1.
  */
 const PEOPLE: PeopleRow[] = [
-  { variation: 'control', day: D, users: 2 },
-  { variation: 'control', day: D + 1, users: 2 },
-  { variation: 'treat', day: D, users: 2 },
-  { variation: 'treat', day: D + 1, users: 2 },
-  { variation: 'retired', day: D, users: 7 }, // a variation no longer configured: left out
+  { variation: 'control', day: D, hour: D * 24, users: 2 },
+  { variation: 'control', day: D + 1, hour: (D + 1) * 24, users: 2 },
+  { variation: 'treat', day: D, hour: D * 24, users: 2 },
+  { variation: 'treat', day: D + 1, hour: (D + 1) * 24, users: 2 },
+  { variation: 'retired', day: D, hour: D * 24, users: 7 }, // a variation no longer configured: left out
 ]
 const CONVERSIONS: MetricRow[] = [
-  { variation: 'control', day: D, users: 1, sum: 1, sumSquares: 1 },
-  { variation: 'control', day: D + 1, users: 1, sum: 1, sumSquares: 1 },
-  { variation: 'treat', day: D, users: 1, sum: 1, sumSquares: 1 },
-  { variation: 'treat', day: D + 1, users: 2, sum: 2, sumSquares: 2 },
+  { variation: 'control', day: D, hour: D * 24, users: 1, sum: 1, sumSquares: 1 },
+  { variation: 'control', day: D + 1, hour: (D + 1) * 24, users: 1, sum: 1, sumSquares: 1 },
+  { variation: 'treat', day: D, hour: D * 24, users: 1, sum: 1, sumSquares: 1 },
+  { variation: 'treat', day: D + 1, hour: (D + 1) * 24, users: 2, sum: 2, sumSquares: 2 },
 ]
 const REVENUE: MetricRow[] = [
-  { variation: 'control', day: D, users: 1, sum: 10, sumSquares: 100 },
-  { variation: 'control', day: D + 1, users: 1, sum: 30, sumSquares: 900 },
-  { variation: 'treat', day: D, users: 1, sum: 20, sumSquares: 400 },
-  { variation: 'treat', day: D + 1, users: 2, sum: 45, sumSquares: 1625 },
+  { variation: 'control', day: D, hour: D * 24, users: 1, sum: 10, sumSquares: 100 },
+  { variation: 'control', day: D + 1, hour: (D + 1) * 24, users: 1, sum: 30, sumSquares: 900 },
+  { variation: 'treat', day: D, hour: D * 24, users: 1, sum: 20, sumSquares: 400 },
+  { variation: 'treat', day: D + 1, hour: (D + 1) * 24, users: 2, sum: 45, sumSquares: 1625 },
 ]
 
 describe('experiment results', () => {
@@ -49,6 +49,8 @@ describe('experiment results', () => {
     people: PEOPLE,
     metrics: [CONVERSIONS, REVENUE],
     adjustment: 'holm',
+    // Three UTC days since the first exposure (Nov 21 to 23): a daily series.
+    now: Date.parse('2026-11-23T12:00:00.000Z'),
   })
 
   it('counts people per configured variation and checks the split against the weights', () => {
@@ -142,11 +144,13 @@ describe('experiment results', () => {
     const people: PeopleRow[] = ['control', 'treat'].map((variation) => ({
       variation,
       day: D,
+      hour: D * 24,
       users: 10_000,
     }))
     const rate = (variation: string, n: number): MetricRow => ({
       variation,
       day: D,
+      hour: D * 24,
       users: n,
       sum: n,
       sumSquares: n,
@@ -191,8 +195,8 @@ describe('experiment results', () => {
     expect(
       dailyOf(
         ['a'],
-        [{ variation: 'a', day: D, users: 1 }],
-        [{ variation: 'a', day: D + 2, users: 1, sum: 1, sumSquares: 1 }],
+        [{ variation: 'a', day: D, hour: D * 24, users: 1 }],
+        [{ variation: 'a', day: D + 2, hour: (D + 2) * 24, users: 1, sum: 1, sumSquares: 1 }],
       ).map((p) => [p.date, p.variations[0]!.users, p.variations[0]!.conversions]),
     ).toEqual([
       ['2026-11-21', 1, 0],
@@ -205,16 +209,16 @@ describe('experiment results', () => {
     const lifts = dailyOf(
       ['control', 'b', 'c'],
       [
-        { variation: 'control', day: D, users: 100 },
-        { variation: 'b', day: D, users: 100 },
-        { variation: 'control', day: D + 1, users: 100 },
-        { variation: 'b', day: D + 1, users: 100 },
+        { variation: 'control', day: D, hour: D * 24, users: 100 },
+        { variation: 'b', day: D, hour: D * 24, users: 100 },
+        { variation: 'control', day: D + 1, hour: (D + 1) * 24, users: 100 },
+        { variation: 'b', day: D + 1, hour: (D + 1) * 24, users: 100 },
       ],
       [
-        { variation: 'control', day: D, users: 10, sum: 10, sumSquares: 10 },
-        { variation: 'b', day: D, users: 12, sum: 12, sumSquares: 12 },
-        { variation: 'control', day: D + 1, users: 10, sum: 10, sumSquares: 10 },
-        { variation: 'b', day: D + 1, users: 18, sum: 18, sumSquares: 18 },
+        { variation: 'control', day: D, hour: D * 24, users: 10, sum: 10, sumSquares: 10 },
+        { variation: 'b', day: D, hour: D * 24, users: 12, sum: 12, sumSquares: 12 },
+        { variation: 'control', day: D + 1, hour: (D + 1) * 24, users: 10, sum: 10, sumSquares: 10 },
+        { variation: 'b', day: D + 1, hour: (D + 1) * 24, users: 18, sum: 18, sumSquares: 18 },
       ],
     ).map((p) => p.variations.map((v) => (v.lift === null ? null : Number(v.lift.toFixed(10)))))
     expect(lifts).toEqual([
@@ -224,8 +228,8 @@ describe('experiment results', () => {
     const none = dailyOf(
       ['control', 'b'],
       [
-        { variation: 'control', day: D, users: 5 },
-        { variation: 'b', day: D, users: 5 },
+        { variation: 'control', day: D, hour: D * 24, users: 5 },
+        { variation: 'b', day: D, hour: D * 24, users: 5 },
       ],
       [],
     )
@@ -241,8 +245,8 @@ describe('experiment results', () => {
         ],
       }),
       people: [
-        { variation: 'control', day: D, users: 600 },
-        { variation: 'treat', day: D, users: 400 },
+        { variation: 'control', day: D, hour: D * 24, users: 600 },
+        { variation: 'treat', day: D, hour: D * 24, users: 400 },
       ],
       metrics: [[], []],
       adjustment: 'holm',
@@ -261,6 +265,7 @@ describe('experiment results', () => {
       people: skewed.experiment.variations.map((v, i) => ({
         variation: v.key,
         day: D,
+        hour: D * 24,
         users: [600, 400][i]!,
       })),
       metrics: [[], []],
@@ -288,11 +293,13 @@ describe('experiment results', () => {
     const people: PeopleRow[] = ['control', 'treat', 'express'].map((variation) => ({
       variation,
       day: D,
+      hour: D * 24,
       users: 1000,
     }))
     const rate = (variation: string, n: number): MetricRow => ({
       variation,
       day: D,
+      hour: D * 24,
       users: n,
       sum: n,
       sumSquares: n,
@@ -321,6 +328,7 @@ describe('experiment results', () => {
     const people: PeopleRow[] = ['control', 'treat', 'express'].map((variation) => ({
       variation,
       day: D,
+      hour: D * 24,
       users: 100,
     }))
     const three = experiment({
@@ -330,6 +338,7 @@ describe('experiment results', () => {
     const rate = (variation: string, n: number): MetricRow => ({
       variation,
       day: D,
+      hour: D * 24,
       users: n,
       sum: n,
       sumSquares: n,

@@ -1,7 +1,8 @@
 // Pure: an experiment's counted people and per-person metric aggregates (from SQL) as results
 // with statistics: sample-ratio check, each variation's mean with an interval inside the metric's
 // range, each variation against the control (sequential by default), adjusted p-values, whether
-// a result may be acted on now, and the cumulative users and conversions of the first goal per day.
+// a result may be acted on now, and the cumulative users and conversions of the first goal per day
+// (per hour while the experiment is younger than 3 UTC days).
 // Comparisons are CUPED-adjusted (cuped.ts) where people have history before their exposure.
 // The dashboard and the CSV draw these numbers; nothing is computed again in the browser.
 import type { Experiment, Metric } from '../../sdk/rules/experiment-schema.ts'
@@ -22,9 +23,14 @@ export type Adjustment = 'holm' | 'bh'
 export type Method = 'sequential' | 'fixed'
 
 const DAY = 86_400_000
+const HOUR = 3_600_000
 
 /** A config metric as the store counts it. */
-export const sourceOf = (m: Metric): MetricSource => ({ event: m.event, property: m.property ?? '' })
+export const sourceOf = (m: Metric): MetricSource => ({
+  event: m.event,
+  property: m.property ?? '',
+  ...(m.cap && m.property !== undefined ? { cap: m.cap.percentile } : {}),
+})
 
 /** Every metric of an experiment, goals first, each with its role. */
 export const metricsOf = (x: Experiment) => [
@@ -96,20 +102,31 @@ export interface MetricResult {
   property: string | null
   kind: 'proportion' | 'mean'
   role: 'goal' | 'guardrail'
+  /**
+   * Winsorizing (`cap` of a mean metric): the percentile and the value each person's value was
+   * capped at before the sums (null when no one has a value > 0); null without a cap.
+   */
+  cap: { percentile: number; value: number | null } | null
   cuped: CupedResult
   variations: VariationResult[]
 }
 
 export interface DailyPoint {
-  /** UTC day, YYYY-MM-DD. */
+  /** UTC day, YYYY-MM-DD; with `granularity` 'hour', the UTC hour, YYYY-MM-DDTHH:00Z. */
   date: string
   /**
-   * Cumulative to the end of the day: people first exposed so far, of them those converted, and
-   * the relative lift of that conversion rate over the control's (null for the control, and
-   * while either has no one or the control no conversion).
+   * Cumulative to the end of the day (or hour): people first exposed so far, of them those
+   * converted, and the relative lift of that conversion rate over the control's (null for the
+   * control, and while either has no one or the control no conversion).
    */
   variations: { key: string; users: number; conversions: number; lift: number | null }[]
 }
+
+/** The lift-over-time series' step: hours while the experiment has run on fewer than 3 UTC days. */
+export type Granularity = 'hour' | 'day'
+
+/** Hourly while a daily series would have fewer than this many points. */
+export const HOURLY_BELOW_DAYS = 3
 
 export interface ResultsInput {
   experiment: Experiment
@@ -123,6 +140,8 @@ export interface ResultsInput {
   adjustment: Adjustment
   method?: Method
   alpha?: number
+  /** Now (ms): how long the experiment has run, for the series' granularity (else its last row). */
+  now?: number
 }
 
 /** A field summed over the rows of one variation. */
@@ -130,43 +149,62 @@ const total = <T extends { variation: string }>(rows: readonly T[], key: string,
   rows.reduce((sum, row) => (row.variation === key ? sum + field(row) : sum), 0)
 
 const isoDay = (day: number) => new Date(day * DAY).toISOString().slice(0, 10)
+const isoHour = (hour: number) => `${new Date(hour * HOUR).toISOString().slice(0, 13)}:00Z`
+
+/**
+ * 'hour' while the experiment has run on fewer than HOURLY_BELOW_DAYS UTC days (the first
+ * exposure's day to now's, or to the last row's without `now`), else 'day'.
+ */
+export const granularityOf = (
+  people: readonly PeopleRow[],
+  conversions: readonly MetricRow[],
+  now?: number,
+): Granularity => {
+  if (people.length === 0) return 'day'
+  const first = Math.min(...people.map((r) => r.day))
+  const last =
+    now === undefined ? Math.max(...[...people, ...conversions].map((r) => r.day)) : Math.floor(now / DAY)
+  return last - first + 1 < HOURLY_BELOW_DAYS ? 'hour' : 'day'
+}
 
 /**
  * Cumulative users, first-goal conversions and lift per variation (the first is the control),
- * every day from the first exposure.
+ * every day (or hour) from the first exposure.
  */
 export const dailyOf = (
   keys: readonly string[],
   people: readonly PeopleRow[],
   conversions: readonly MetricRow[],
+  granularity: Granularity = 'day',
 ): DailyPoint[] => {
-  const byDay = (rows: readonly { variation: string; day: number; users: number }[]) => {
+  const stepOf = (r: { day: number; hour: number }) => (granularity === 'hour' ? r.hour : r.day)
+  const byStep = (rows: readonly { variation: string; day: number; hour: number; users: number }[]) => {
     const counts = new Map<number, Map<string, number>>()
     for (const r of rows) {
       if (!keys.includes(r.variation)) continue
-      const day = counts.get(r.day) ?? new Map<string, number>()
-      day.set(r.variation, (day.get(r.variation) ?? 0) + r.users)
-      counts.set(r.day, day)
+      const step = counts.get(stepOf(r)) ?? new Map<string, number>()
+      step.set(r.variation, (step.get(r.variation) ?? 0) + r.users)
+      counts.set(stepOf(r), step)
     }
     return counts
   }
-  const exposed = byDay(people)
-  const converted = byDay(conversions)
+  const exposed = byStep(people)
+  const converted = byStep(conversions)
   if (exposed.size === 0) return []
   const first = Math.min(...exposed.keys())
   const last = Math.max(...exposed.keys(), ...converted.keys())
   const running = keys.map(() => ({ users: 0, conversions: 0 }))
   const points: DailyPoint[] = []
-  for (let day = first; day <= last; day++) {
+  for (let step = first; step <= last; step++) {
     keys.forEach((key, i) => {
-      running[i]!.users += exposed.get(day)?.get(key) ?? 0
-      running[i]!.conversions += converted.get(day)?.get(key) ?? 0
+      running[i]!.users += exposed.get(step)?.get(key) ?? 0
+      running[i]!.conversions += converted.get(step)?.get(key) ?? 0
     })
     const rate = ({ users, conversions }: { users: number; conversions: number }) =>
       users > 0 ? conversions / users : null
     const base = rate(running[0]!)
     points.push({
-      date: isoDay(day),
+      date: granularity === 'hour' ? isoHour(step) : isoDay(step),
       variations: keys.map((key, i) => {
         const r = rate(running[i]!)
         const lift = i === 0 || base === null || base === 0 || r === null ? null : r / base - 1
@@ -237,6 +275,7 @@ export const experimentResults = ({
   adjustment,
   method = 'sequential',
   alpha = 0.05,
+  now,
 }: ResultsInput) => {
   const keys = experiment.variations.map((v) => v.key)
   const weights = weightsOf(experiment)
@@ -257,6 +296,10 @@ export const experimentResults = ({
       property: m.property ?? null,
       kind,
       role: m.role,
+      cap:
+        m.cap && kind === 'mean'
+          ? { percentile: m.cap.percentile, value: rows.find((r) => r.cap != null)?.cap ?? null }
+          : null,
       cuped: tested.cuped,
       variations: keys.map((key, i): VariationResult => {
         const s = summarize(samples[i]!)
@@ -312,6 +355,8 @@ export const experimentResults = ({
   const decided = tests.some((t) => t.significant)
 
   const firstGoal = metricsOf(experiment).findIndex((m) => m.role === 'goal')
+  const conversions = metrics[firstGoal] ?? []
+  const granularity = granularityOf(people, conversions, now)
   return {
     experiment: {
       key: experiment.key,
@@ -349,7 +394,9 @@ export const experimentResults = ({
           ? ('act-now' as const)
           : ('keep-running' as const),
     metrics: results,
-    daily: dailyOf(keys, people, metrics[firstGoal] ?? []),
+    /** The step of `daily`: hours while the experiment has run on fewer than 3 UTC days. */
+    granularity,
+    daily: dailyOf(keys, people, conversions, granularity),
   }
 }
 

@@ -3,6 +3,14 @@ export interface MetricSource {
   event: string
   /** '' for a conversion; else the numeric event property summed per person. */
   property: string
+  /**
+   * Winsorizing (means only; ignored for a conversion): each person's value is capped at this
+   * percentile (0.5–0.9999) of the values > 0 of everyone in the experiment, all variations
+   * pooled (zeros ignored, as GrowthBook's "ignore zeros"), before sums are taken. The percentile
+   * is nearest-rank: of the n values > 0 in ascending order, the ⌈p·n⌉-th (p·n in float8; as
+   * PostgreSQL's percentile_disc). Absent: no cap.
+   */
+  cap?: number
 }
 
 /** What results are needed of one experiment: the current bucket version and every metric. */
@@ -12,24 +20,35 @@ export interface ExperimentNeeds {
   metrics: readonly MetricSource[]
 }
 
-/** People by the variation and UTC day (days since 1970-01-01) of their first exposure. */
+/**
+ * People by the variation and UTC hour (hours since 1970-01-01T00:00Z) of their first exposure,
+ * with that hour's UTC day (days since 1970-01-01: hour / 24, truncated).
+ */
 export interface PeopleRow {
   variation: string
   day: number
+  hour: number
   users: number
 }
 
 /**
- * People with a metric event after their first exposure, by variation and by the UTC day of the
- * first such event, with the sum and sum of squares of their per-person values (1 for a
- * conversion; the property's sum over those events for a mean).
+ * People with a metric event after their first exposure, by variation and by the UTC hour (and
+ * its day, as PeopleRow's) of the first such event, with the sum and sum of squares of their
+ * per-person values (1 for a conversion; the property's sum over those events for a mean).
  */
 export interface MetricRow {
   variation: string
   day: number
+  hour: number
   users: number
+  /** Of the capped values when the metric has a cap. */
   sum: number
   sumSquares: number
+  /**
+   * Only when the metric has a cap: the value the values were capped at (the same in every row
+   * of one read), null when no one has a value > 0.
+   */
+  cap?: number | null
 }
 
 /**
@@ -44,7 +63,8 @@ export const PRE_EXPOSURE_WINDOW_MS = PRE_EXPOSURE_DAYS * 86_400_000
  * metric event before or after their first exposure count with the value 0): the post value is
  * that of MetricRow (after the first exposure), the pre value the same per-person value over the
  * person's events (all their devices and ids) in the PRE_EXPOSURE_WINDOW_MS before it. One read,
- * so post and cross sums agree with each other.
+ * so post and cross sums agree with each other. With a cap (MetricSource.cap), post values and
+ * pre values are both capped at the cap of the post values (MetricRow.cap), computed in this read.
  */
 export interface CovariateRow {
   variation: string

@@ -158,6 +158,8 @@ describe('experiments admin API', () => {
     })
     expect(revenue.variations.map((v: { mean: number }) => v.mean)).toEqual([10, 16.25])
     expect(revenue.variations[0]).not.toHaveProperty('conversions')
+    // Three UTC days since the first exposure (Nov 21 to now, Nov 23): by day.
+    expect(body.granularity).toBe('day')
     expect(body.daily).toEqual([
       {
         date: '2026-11-21',
@@ -249,6 +251,36 @@ describe('experiments admin API', () => {
     expect(column).toBeGreaterThan(0)
     expect(Number(csv[2]![column])).toBe(conversion.cuped.varianceReduction)
     expect(await get('&cuped=maybe')).toMatchObject({ error: { code: 'invalid_query', path: 'cuped' } })
+  })
+
+  it('caps a metric with a cap at its percentile, in the API and the CSV', async () => {
+    const capped = EXPERIMENTS.map((x) =>
+      x.key === 'checkout'
+        ? { ...x, guardrails: [{ event: 'Order Completed', property: 'revenue', cap: { percentile: 0.5 } }] }
+        : x,
+    )
+    const { app } = testApp({
+      sites: parseConfig({
+        sites: [{ id: 'demo', writeKey: WRITE_KEY, allowedOrigins: [SHOP_ORIGIN], experiments: capped }],
+      }),
+    })
+    await sendAll(app, EVENTS)
+    const path = '/admin/api/experiments/checkout/results?site=demo'
+    const results = await (await admin(app, path)).json()
+    // Values > 0 after exposure: 5, 10, 20, 30, 40; the ⌈0.5 · 5⌉ = 3rd is 20.
+    expect(results.metrics[0].cap).toBeNull()
+    const revenue = results.metrics[1]
+    expect(revenue.cap).toEqual({ percentile: 0.5, value: 20 })
+    expect(revenue.variations.map((v: { mean: number }) => v.mean)).toEqual([
+      (10 + 20) / 4,
+      (20 + 20 + 5) / 4,
+    ])
+    const [header, ...rows] = (await (await admin(app, `${path}&format=csv`)).text())
+      .trimEnd()
+      .split('\r\n')
+      .map((line) => line.split(','))
+    const column = header!.indexOf('cap_value')
+    expect(rows.map((r) => r[column])).toEqual(['', '', '20', '20'])
   })
 
   it('counts the decisions that came late per variation, of the current bucket version only', async () => {

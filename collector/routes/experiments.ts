@@ -133,6 +133,7 @@ export const experimentRoutes = ({ store, sites, identity, now }: PeopleRouteDep
       cuped: query.cuped,
       adjustment: query.adjust,
       method: query.method,
+      now: now(),
     })
     if (query.format === 'csv') {
       c.header('Content-Disposition', `attachment; filename="${site.id}-${k}-results.csv"`)

@@ -24,13 +24,23 @@ const variation = z.strictObject({
 })
 
 /** An event whose users (proportion) or whose property per user (mean, e.g. revenue) is compared. */
-const metric = z.strictObject({
-  event: z.string().min(1).max(200),
-  /** Sum of this numeric property per user (revenue-like); absent: whether the user converted. */
-  property: z.string().min(1).max(100).optional(),
-  /** The property can be negative (refunds): its intervals may go below 0. Default: it cannot. */
-  signed: z.boolean().optional(),
-})
+const metric = z
+  .strictObject({
+    event: z.string().min(1).max(200),
+    /** Sum of this numeric property per user (revenue-like); absent: whether the user converted. */
+    property: z.string().min(1).max(100).optional(),
+    /** The property can be negative (refunds): its intervals may go below 0. Default: it cannot. */
+    signed: z.boolean().optional(),
+    /**
+     * Winsorizing: each person's value is capped at this percentile of the values > 0 of everyone
+     * in the experiment before means are taken, so one whale cannot decide a revenue test.
+     */
+    cap: z.strictObject({ percentile: z.number().min(0.5).max(0.9999) }).optional(),
+  })
+  .refine((m) => m.cap === undefined || m.property !== undefined, {
+    path: ['cap'],
+    message: 'a cap needs a property: only a mean (e.g. revenue) can be capped, not a conversion',
+  })
 
 export const experimentSchema = z
   .strictObject({

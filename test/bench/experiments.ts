@@ -172,7 +172,7 @@ export const measureExperiments = async (dir: string) => {
   })
   const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n
   const people = count('SELECT count(*) AS n FROM experiment_people')
-  const counted = count('SELECT sum(users) AS n FROM experiment_daily')
+  const counted = count('SELECT sum(users) AS n FROM experiment_hourly')
   db.close()
   if (counted !== people) throw new Error(`counters say ${counted} people, the table ${people}`)
 

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   type CovariateRow,
   type ExperimentNeeds,
+  type MetricSource,
   PRE_EXPOSURE_WINDOW_MS,
 } from '../../collector/experiments/types.ts'
 import { DEFAULT_IDENTITY } from '../../collector/identity/rules.ts'
@@ -48,10 +49,30 @@ export const sync = async (store: Store) => {
   await store.resolveIdentities({}, T)
   await store.syncExperiments()
 }
-const people = (store: Store, bucketVersion = 0, site = 'demo') =>
-  store.experimentPeople(site, 'x', bucketVersion)
-const metric = (store: Store, m = CONVERSION, site = 'demo') => store.experimentMetric(site, 'x', 0, m)
-const covariates = (store: Store, m = CONVERSION, site = 'demo') =>
+/**
+ * Rows by variation and day, summed over their hours (the day is derivable from the hour): what
+ * most cases below check. The hours themselves: 'keeps the hour of…' and the oracle's run.
+ */
+const byDay = <R extends { variation: string; day: number; hour: number; users: number }>(rows: R[]) => {
+  const days = new Map<string, Omit<R, 'hour'> & { sum?: number; sumSquares?: number }>()
+  for (const { hour: _, ...r } of rows) {
+    const row = r as Omit<R, 'hour'> & { sum?: number; sumSquares?: number }
+    const key = `${row.variation}:${row.day}`
+    const was = days.get(key)
+    if (!was) days.set(key, { ...row })
+    else {
+      was.users += row.users
+      if (row.sum !== undefined) was.sum = (was.sum ?? 0) + row.sum
+      if (row.sumSquares !== undefined) was.sumSquares = (was.sumSquares ?? 0) + row.sumSquares
+    }
+  }
+  return [...days.values()]
+}
+const people = async (store: Store, bucketVersion = 0, site = 'demo') =>
+  byDay(await store.experimentPeople(site, 'x', bucketVersion))
+const metric = async (store: Store, m: MetricSource = CONVERSION, site = 'demo') =>
+  byDay(await store.experimentMetric(site, 'x', 0, m))
+const covariates = (store: Store, m: MetricSource = CONVERSION, site = 'demo') =>
   store.experimentCovariates(site, 'x', 0, m)
 /** Variations with people (SQLite keeps listing one whose people all left, with users 0). */
 const sizes = async (store: Store, site = 'demo') =>
@@ -88,9 +109,18 @@ const action = fc.oneof(
   fc.record({ kind: fc.constant('erase' as const), key: fc.constantFrom(...UNITS, ...USERS) }),
 )
 
-export type Row = { variation: string; day: number; users: number; sum?: number; sumSquares?: number }
+export type Row = {
+  variation: string
+  day: number
+  hour?: number
+  users: number
+  sum?: number
+  sumSquares?: number
+}
 export const sorted = (rows: Row[]) =>
-  [...rows].sort((a, b) => a.variation.localeCompare(b.variation) || a.day - b.day)
+  [...rows].sort(
+    (a, b) => a.variation.localeCompare(b.variation) || a.day - b.day || (a.hour ?? 0) - (b.hour ?? 0),
+  )
 
 export interface Expected {
   people: Row[]
@@ -126,11 +156,14 @@ const oracle = async (store: Store, site: string): Promise<Expected> => {
     const was = profile && firsts.get(profile)
     if (profile && (!was || u.t < was.t || (u.t === was.t && u.id < was.id))) firsts.set(profile, u)
   }
-  const count = (rows: Map<string, Row>, variation: string, day: number, value?: number) => {
-    const k = `${variation}:${day}`
+  /** One person counted at time t: by the hour, with the hour's day. */
+  const count = (rows: Map<string, Row>, variation: string, t: number, value?: number) => {
+    const hour = Math.floor(t / HOUR)
+    const k = `${variation}:${hour}`
     const r = rows.get(k) ?? {
       variation,
-      day,
+      day: Math.floor(hour / 24),
+      hour,
       users: 0,
       ...(value === undefined ? {} : { sum: 0, sumSquares: 0 }),
     }
@@ -142,7 +175,7 @@ const oracle = async (store: Store, site: string): Promise<Expected> => {
     rows.set(k, r)
   }
   const peopleRows = new Map<string, Row>()
-  for (const f of firsts.values()) count(peopleRows, f.variation, Math.floor(f.t / DAY))
+  for (const f of firsts.values()) count(peopleRows, f.variation, f.t)
   const perPerson = new Map<string, { first: number; revenue: number }>()
   const before = new Map<string, number>() // revenue in the window before the first exposure
   for (const e of events) {
@@ -164,8 +197,8 @@ const oracle = async (store: Store, site: string): Promise<Expected> => {
   const revenue = new Map<string, Row>()
   for (const [profile, v] of perPerson) {
     const variation = firsts.get(profile)!.variation
-    count(conversions, variation, Math.floor(v.first / DAY), 1)
-    count(revenue, variation, Math.floor(v.first / DAY), v.revenue)
+    count(conversions, variation, v.first, 1)
+    count(revenue, variation, v.first, v.revenue)
   }
   const covariatesOf = (pre: (p: string) => number, post: (p: string) => number) => {
     const rows = new Map<string, CovariateRow>()
@@ -332,6 +365,100 @@ export const describeExperimentsContract = (
         { variation: 'control', day: D0, users: 1, sum: 10, sumSquares: 100 },
         { variation: 'treat', day: D0, users: 1, sum: 50.5, sumSquares: 50.5 ** 2 },
         { variation: 'treat', day: D0 + 2, users: 1, sum: 0, sumSquares: 0 },
+      ])
+    })
+
+    it('caps a mean at a percentile of the values > 0 of the experiment, pre values too (winsorizing)', async () => {
+      const capped = { ...REVENUE, cap: 0.6 }
+      await store.prepareExperiments('demo', NEEDS)
+      await store.prepareExperiments('other', NEEDS)
+      const exposed = (unit: string, variation: string, revenue?: unknown, site = 'demo') => [
+        { ...viewed(unit, variation, T), site },
+        { ...order({ anonymousId: unit }, T + HOUR, revenue), site },
+      ]
+      await store.insertEvents([
+        // Values > 0: 10, 20, 30, 40 and a whale's 5000; zeros: 0, no revenue, 0.
+        ...exposed('c1', 'control', 10),
+        ...exposed('c2', 'control', 20),
+        ...exposed('c3', 'control', 0),
+        ...exposed('c4', 'control'),
+        ...exposed('t1', 'treat', 30),
+        ...exposed('t2', 'treat', 40),
+        ...exposed('t3', 'treat', 5000),
+        ...exposed('t4', 'treat', 0),
+        // Before their exposure: the whale spent 9000, Cat 5 (CUPED's pre values).
+        order({ anonymousId: 't3' }, T - DAY, 9000),
+        order({ anonymousId: 'c1' }, T - DAY, 5),
+        // Another site's people of an experiment of the same key: not in this one's percentile.
+        ...exposed('o1', 'control', 1, 'other'),
+        ...exposed('o2', 'control', 2, 'other'),
+        ...exposed('o3', 'treat', 3, 'other'),
+      ])
+      await sync(store)
+      // Nearest rank over the 5 values > 0: the ⌈0.6 · 5⌉ = 3rd, 30 (with the 3 zeros, the
+      // ⌈0.6 · 8⌉ = 5th would be 20; with the other site's 1, 2 and 3 too, 20 again).
+      expect(await metric(store, capped)).toEqual([
+        { variation: 'control', day: D0, users: 4, sum: 30, sumSquares: 500, cap: 30 },
+        { variation: 'treat', day: D0, users: 4, sum: 90, sumSquares: 2700, cap: 30 },
+      ])
+      // Without a cap: unchanged, and no cap in the rows.
+      const plain = await metric(store, REVENUE)
+      expect(plain).toEqual([
+        { variation: 'control', day: D0, users: 4, sum: 30, sumSquares: 500 },
+        { variation: 'treat', day: D0, users: 4, sum: 5070, sumSquares: 900 + 1600 + 5000 ** 2 },
+      ])
+      expect(plain.every((r) => !('cap' in r))).toBe(true)
+      // The other site's own cap: ⌈0.6 · 3⌉ = 2nd of 1, 2, 3.
+      expect(await metric(store, capped, 'other')).toEqual([
+        { variation: 'control', day: D0, users: 2, sum: 3, sumSquares: 5, cap: 2 },
+        { variation: 'treat', day: D0, users: 1, sum: 2, sumSquares: 4, cap: 2 },
+      ])
+      // CUPED: pre values capped at the same 30 (the whale's 9000 too).
+      expect(await covariates(store, capped)).toEqual([
+        {
+          variation: 'control',
+          users: 4,
+          preSum: 5,
+          preSumSquares: 25,
+          postSum: 30,
+          postSumSquares: 500,
+          crossSum: 50,
+        },
+        {
+          variation: 'treat',
+          users: 4,
+          preSum: 30,
+          preSumSquares: 900,
+          postSum: 90,
+          postSumSquares: 2700,
+          crossSum: 900,
+        },
+      ])
+      // A conversion is never capped.
+      expect(await metric(store, { ...CONVERSION, cap: 0.6 })).toEqual(await metric(store))
+    })
+
+    it('keeps the hour of each first exposure and of each first metric event, on its day', async () => {
+      await store.prepareExperiments('demo', NEEDS)
+      const H = Math.floor(T / HOUR) // 10:00 UTC
+      await store.insertEvents([
+        viewed('a1', 'control', T + 5 * 60_000), // 10:05
+        viewed('a2', 'control', T + 59 * 60_000), // 10:59
+        viewed('a3', 'treat', T + 14 * HOUR), // 00:00 the next day
+        order({ anonymousId: 'a1' }, T + HOUR, 4), // 11:00
+        order({ anonymousId: 'a1' }, T + 2 * HOUR, 6), // later: the first one's hour counts
+        order({ anonymousId: 'a2' }, T + 13 * HOUR + 59 * 60_000, 1), // 23:59
+        order({ anonymousId: 'a3' }, T + 15 * HOUR, 2), // 01:00 the next day
+      ])
+      await sync(store)
+      expect(await store.experimentPeople('demo', 'x', 0)).toEqual([
+        { variation: 'control', day: D0, hour: H, users: 2 },
+        { variation: 'treat', day: D0 + 1, hour: H + 14, users: 1 },
+      ])
+      expect(sorted(await store.experimentMetric('demo', 'x', 0, REVENUE))).toEqual([
+        { variation: 'control', day: D0, hour: H + 1, users: 1, sum: 10, sumSquares: 100 },
+        { variation: 'control', day: D0, hour: H + 13, users: 1, sum: 1, sumSquares: 1 },
+        { variation: 'treat', day: D0 + 1, hour: H + 15, users: 1, sum: 2, sumSquares: 4 },
       ])
     })
 
@@ -554,9 +681,9 @@ export const describeExperimentsContract = (
           await store.prepareExperiments(site, NEEDS)
           await sync(store)
           const expected = await oracle(store, site)
-          expect(sorted(await people(store, 0, site))).toEqual(expected.people)
-          expect(sorted(await metric(store, CONVERSION, site))).toEqual(expected.conversions)
-          expect(sorted(await metric(store, REVENUE, site))).toEqual(expected.revenue)
+          expect(sorted(await store.experimentPeople(site, 'x', 0))).toEqual(expected.people)
+          expect(sorted(await store.experimentMetric(site, 'x', 0, CONVERSION))).toEqual(expected.conversions)
+          expect(sorted(await store.experimentMetric(site, 'x', 0, REVENUE))).toEqual(expected.revenue)
           expect(await covariates(store, CONVERSION, site)).toEqual(expected.covariates.conversion)
           expect(await covariates(store, REVENUE, site)).toEqual(expected.covariates.revenue)
           await options.afterRun?.(store, site, expected)

@@ -6,6 +6,7 @@ import {
   percent,
   points,
   pValue,
+  seriesLabel,
   signedDecimal,
   signedPercent,
 } from '../../collector/dashboard/assets/format.js'
@@ -325,6 +326,7 @@ interface Results {
     property: string | null
     kind: 'proportion' | 'mean'
     role: 'goal' | 'guardrail'
+    cap: { percentile: number; value: number | null } | null
     cuped: {
       applied: boolean
       reason: 'off' | 'no-history' | null
@@ -349,6 +351,7 @@ interface Results {
       }
     }[]
   }[]
+  granularity: 'hour' | 'day'
   daily: {
     date: string
     variations: { key: string; users: number; conversions: number; lift: number | null }[]
@@ -421,6 +424,12 @@ test("experiments: the list, and one experiment's results as the API computes th
     [3, 2, 2 / 3],
   ])
   expect(revenue?.variations.map((v) => v.mean)).toEqual([0, 63])
+  // Revenue is capped at its 99th percentile (the demo's config): of the one order, 189 itself.
+  expect(added?.cap).toBeNull()
+  expect(revenue?.cap).toEqual({ percentile: 0.99, value: 189 })
+  await expect(page.locator('section.metric p.cap')).toHaveText([
+    'Capped at the 99th percentile: 189.00 per person',
+  ])
   const adjusted = r.adjustment === 'holm' ? 'Holm' : 'Benjamini–Hochberg'
   type N = number | null | undefined
   for (const m of r.metrics) {
@@ -485,7 +494,10 @@ test("experiments: the list, and one experiment's results as the API computes th
     page.getByRole('table', { name: 'Goal: Product Added, conversion rate: results' }),
   ).toContainText('+100.0%')
 
-  // Lift over time: the last day's cumulative rates give the same +100%.
+  // Lift over time: the last point's cumulative rates give the same +100%; an experiment that
+  // started today is charted by the hour.
+  expect(r.granularity).toBe('hour')
+  expect(r.daily.at(-1)?.date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:00Z$/)
   expect(r.daily.at(-1)?.variations).toEqual([
     { key: 'control', users: 3, conversions: 1, lift: null },
     { key: 'green', users: 3, conversions: 2, lift: 1 },
@@ -493,7 +505,7 @@ test("experiments: the list, and one experiment's results as the API computes th
   const lift = page.getByRole('img', { name: /^Cumulative relative lift vs Blue/ })
   await expect(lift.locator('path')).toHaveCount(1)
   await expect(lift.locator('circle').last().locator('title')).toHaveText(
-    `Green, ${r.daily.at(-1)?.date}: +100.0%`,
+    `Green, ${seriesLabel(r.daily.at(-1)?.date ?? '')}: +100.0%`,
   )
 
   // Thirty more people in the control only: a sample ratio mismatch, said loudly.

@@ -9,6 +9,10 @@ const finite = (x) => typeof x === 'number' && Number.isFinite(x)
 /** Whole numbers with thousands separators: 12,345. @param {number | null | undefined} n */
 export const count = (n) => (finite(n) ? counts.format(n) : DASH)
 
+const amounts = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+/** An amount with thousands separators and two decimals: 1234.5 → "1,234.50". @param {number | null | undefined} x */
+export const amount = (x) => (finite(x) ? amounts.format(x) : DASH)
+
 /** A share as a percentage: 0.1234 → "12.3%". @param {number | null | undefined} x */
 export const percent = (x, digits = 1) => (finite(x) ? `${(x * 100).toFixed(digits)}%` : DASH)
 
@@ -71,3 +75,16 @@ const zoneName = (d, timeZone) =>
   new Intl.DateTimeFormat('en-GB', { timeZoneName: 'short', ...(timeZone ? { timeZone } : {}) })
     .formatToParts(d)
     .find((p) => p.type === 'timeZoneName')?.value ?? ''
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+/**
+ * A point of the lift-over-time series: a day (YYYY-MM-DD) as it is; an hour
+ * (YYYY-MM-DDTHH:00Z) as "21 Nov 10:00 UTC".
+ * @param {string} date
+ */
+export const seriesLabel = (date) => {
+  if (date.length === 10) return date
+  const d = new Date(date)
+  if (Number.isNaN(d.getTime())) return date
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCHours()).padStart(2, '0')}:00 UTC`
+}

@@ -4,12 +4,14 @@ import { enc } from './api.js'
 import { barChart, lineChart } from './charts.js'
 import { h, notice, table } from './dom.js'
 import {
+  amount,
   count,
   decimal,
   interval,
   percent,
   points,
   pValue,
+  seriesLabel,
   signedDecimal,
   signedPercent,
   when,
@@ -24,12 +26,13 @@ import { experimentLateNote } from './late.js'
  * @typedef {{ absolute: Lift, relative: Lift, pValue: number | null, adjustedPValue: number | null, significant?: boolean, chanceToWin: number | null, risk?: Risk | null, unadjusted?: { absolute: Lift, relative: Lift, pValue: number | null } | null, varianceReduction?: number | null }} VsControl
  * @typedef {{ applied: boolean, reason: 'off' | 'no-history' | null, theta: number | null, varianceReduction: number | null, windowDays: number }} Cuped
  * @typedef {{ key: string, users: number, conversions?: number, mean: number | null, ci?: [number, number] | null, variance: number, stdErr: number | null, vsControl: VsControl | null }} MetricVariation
- * @typedef {{ event: string, property?: string | null, kind: 'proportion' | 'mean', role: 'goal' | 'guardrail', cuped?: Cuped, variations: MetricVariation[] }} Metric
+ * @typedef {{ event: string, property?: string | null, kind: 'proportion' | 'mean', role: 'goal' | 'guardrail', cap?: { percentile: number, value: number | null } | null, cuped?: Cuped, variations: MetricVariation[] }} Metric
  * @typedef {{ chi2: number | null, pValue: number | null, warn: boolean, expected?: number[] | Record<string, number>, observed?: number[] | Record<string, number> }} Srm
  * @typedef {{
  *   site: string, experiment: Experiment & { variations: Variation[] }, users: number | Record<string, number>,
  *   srm: Srm, adjustment: string, metrics: Metric[], evaluatedAt: string,
  *   method?: 'sequential' | 'fixed', alpha?: number, prior?: string, verdict?: 'act-now' | 'keep-running' | 'read-once',
+ *   granularity?: 'hour' | 'day',
  *   daily: { date: string, variations: { key: string, users: number, conversions: number, lift?: number | null }[] }[],
  * }} Results
  */
@@ -134,6 +137,25 @@ const cupedLine = (c) => {
     : `CUPED: variance grew by ${percent(-r, 0)} ${history}.`
 }
 
+/** 0.99 → "99th", 0.995 → "99.5th", 0.5 → "50th". @param {number} p */
+const ordinal = (p) => {
+  const n = Math.round(p * 10000) / 100
+  const last = n % 100
+  const suffix =
+    !Number.isInteger(n) || (last >= 11 && last <= 13) ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')
+  return `${n}${suffix}`
+}
+
+/**
+ * The cap of a capped metric (winsorizing), in words; nothing without a cap.
+ * @param {Metric['cap']} c
+ */
+const capLine = (c) => {
+  if (!c) return ''
+  const at = `Capped at the ${ordinal(c.percentile)} percentile`
+  return c.value === null ? `${at}: no values yet.` : `${at}: ${amount(c.value)} per person`
+}
+
 /**
  * One metric: a chart of each variation's mean and interval, the table that matters first (fits
  * 1,200 px and, with the wrapper, a phone), and the rest under "Details".
@@ -197,6 +219,7 @@ const metricView = (m, variations, r) => {
     'section',
     { class: 'metric', 'data-metric': `${m.event}${m.property ? `.${m.property}` : ''}` },
     h('h3', {}, label),
+    m.cap ? h('p', { class: 'muted cap' }, capLine(m.cap)) : '',
     barChart({
       title: `${label} (${level} intervals)`,
       bars: m.variations.map((v) => ({ label: nameOf(v.key), value: v.mean, ci: v.ci ?? null })),
@@ -280,10 +303,13 @@ export const renderOne = async (ctx) => {
   if (ctx.signal.aborted) return
   const vs = r.experiment.variations
   const control = vs[0]?.key ?? ''
-  /** The API's cumulative lift per treatment, day by day. */
+  /** The API's cumulative lift per treatment, day by day (hour by hour while it is young). */
   const lift = vs.slice(1).map((v) => ({
     key: v.key,
-    points: r.daily.map((d) => ({ x: d.date, y: d.variations.find((x) => x.key === v.key)?.lift ?? null })),
+    points: r.daily.map((d) => ({
+      x: seriesLabel(d.date),
+      y: d.variations.find((x) => x.key === v.key)?.lift ?? null,
+    })),
   }))
   const nameOf = (/** @type {string} */ k) => vs.find((v) => v.key === k)?.name ?? k
   const first = r.metrics.find((m) => m.role === 'goal')
@@ -303,7 +329,7 @@ export const renderOne = async (ctx) => {
     r.daily.length === 0
       ? notice('No daily data yet.')
       : lineChart({
-          title: `Cumulative relative lift vs ${nameOf(control)}${first ? ` (${first.event}, conversion rate)` : ''}`,
+          title: `Cumulative relative lift vs ${nameOf(control)}${first ? ` (${first.event}, conversion rate)` : ''}${r.granularity === 'hour' ? ', by hour' : ''}`,
           series: lift.map((s, i) => ({ name: nameOf(s.key), points: s.points, colour: i + 1 })),
           format: (x) => signedPercent(x),
         }),

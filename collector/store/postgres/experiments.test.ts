@@ -16,12 +16,21 @@ import {
   PG_TEST_URL,
   testSchema,
 } from '../../../test/support/postgres.ts'
-import { COVARIATES_SQL, LATE_SQL, METRIC_SQL, PEOPLE_SQL, SIZES_SQL } from './experiments.ts'
+import {
+  CAPPED_COVARIATES_SQL,
+  CAPPED_METRIC_SQL,
+  COVARIATES_SQL,
+  LATE_SQL,
+  METRIC_SQL,
+  PEOPLE_SQL,
+  SIZES_SQL,
+} from './experiments.ts'
 import { connect } from './schema.ts'
 import { openPostgresStore } from './store.ts'
 
 const DAY = 86_400_000
 const D0 = Math.floor(T / DAY)
+const H0 = Math.floor(T / 3_600_000)
 
 describePostgres('PostgreSQL experiments', () => {
   describeExperimentsContract('PostgreSQL', () => openTestPostgresStore())
@@ -43,12 +52,15 @@ describePostgres('PostgreSQL experiments', () => {
       const metric = await plan(METRIC_SQL, ['demo', 'x', 0, 'Order Completed', 'revenue'])
       const sizes = await plan(SIZES_SQL, ['demo'])
       const covariates = await plan(COVARIATES_SQL, ['demo', 'x', 0, 'Order Completed', 'revenue'])
-      for (const text of [people, metric, sizes, covariates]) {
+      const capped = ['demo', 'x', 0, 'Order Completed', 'revenue', 0.99]
+      const cappedMetric = await plan(CAPPED_METRIC_SQL, capped)
+      const cappedCovariates = await plan(CAPPED_COVARIATES_SQL, capped)
+      for (const text of [people, metric, sizes, covariates, cappedMetric, cappedCovariates]) {
         expect(text).toMatch(/Index.* (using|on) experiment_exposures_read/)
         expect(text).not.toMatch(/Seq Scan on (events|experiment_exposures)/)
       }
       // events_track_name, as each partition names it.
-      for (const text of [metric, covariates])
+      for (const text of [metric, covariates, cappedMetric, cappedCovariates])
         expect(text).toMatch(/Index.* (using|on) events_\d+m\d+_site_name_timestamp_idx/)
       const late = await plan(LATE_SQL, ['demo', 'x', 0])
       expect(late).toMatch(/Index.* (using|on) events_\d+m\d+_site_name_timestamp_idx/)
@@ -69,7 +81,7 @@ describePostgres('PostgreSQL experiments', () => {
       ])
       await sync(store)
       expect(await store.experimentPeople('demo', 'x', 0)).toEqual([
-        { variation: 'treat', day: D0, users: 1 },
+        { variation: 'treat', day: D0, hour: H0, users: 1 },
       ])
     } finally {
       await store.close()
@@ -89,7 +101,7 @@ describePostgres('PostgreSQL experiments', () => {
       expect(await store.deleteEventsBefore('demo', Date.parse('2026-11-01T00:00:00Z'))).toBe(1)
       // Read before and after a sync has deleted the dropped month's exposure rows.
       expect(await store.experimentPeople('demo', 'x', 0)).toEqual([
-        { variation: 'treat', day: D0, users: 1 },
+        { variation: 'treat', day: D0, hour: H0, users: 1 },
       ])
       // An October event sent late makes the month again: its old exposure stays gone.
       await store.insertEvents([viewed('a3', 'treat', october + 1)])
@@ -127,12 +139,12 @@ describePostgres('PostgreSQL experiments', () => {
       await Promise.all([sync(a), sync(b)])
       for (const store of [a, b]) {
         expect(await store.experimentPeople('demo', 'x', 0)).toEqual([
-          { variation: 'control', day: D0, users: 20 },
-          { variation: 'treat', day: D0, users: 40 },
+          { variation: 'control', day: D0, hour: H0, users: 20 },
+          { variation: 'treat', day: D0, hour: H0, users: 40 },
         ])
         expect(await store.experimentMetric('demo', 'x', 0, CONVERSION)).toEqual([
-          { variation: 'control', day: D0 + 2, users: 20, sum: 20, sumSquares: 20 },
-          { variation: 'treat', day: D0 + 2, users: 40, sum: 40, sumSquares: 40 },
+          { variation: 'control', day: D0 + 2, hour: H0 + 48, users: 20, sum: 20, sumSquares: 20 },
+          { variation: 'treat', day: D0 + 2, hour: H0 + 48, users: 40, sum: 40, sumSquares: 40 },
         ])
       }
     } finally {

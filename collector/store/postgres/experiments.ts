@@ -128,21 +128,25 @@ const PEOPLE = `people AS (
     ORDER BY i.profile_id COLLATE "C", x.timestamp, x.seq
   )`
 
-/** UTC day number; integer division truncates like SQLite's. */
-const DAY_OF = (column: string) => `${column} / 86400000`
+/** UTC hour number (hours since 1970); integer division truncates like SQLite's. */
+const HOUR_OF = (column: string) => `${column} / 3600000`
 
+/** People by variation and hour of first exposure; the day is the hour's (hour / 24). */
 export const PEOPLE_SQL = `WITH ${PEOPLE}
-  SELECT variation, ${DAY_OF('first_at')} AS day, count(*)::int AS users
-  FROM people GROUP BY 1, 2 ORDER BY variation COLLATE "C", day`
+  SELECT variation, (hour / 24)::int AS day, hour::int AS hour, count(*)::int AS users
+  FROM (SELECT variation, ${HOUR_OF('first_at')} AS hour FROM people) p
+  GROUP BY variation, hour ORDER BY variation COLLATE "C", hour`
 
 /**
  * Metric $4 (property $5, '' for a conversion) of registered metrics only. A metric event belongs
  * to its userId's profile, else its anonymousId's; it counts after the person's first exposure.
- * Per person: 1 for a conversion, else the sum of the property where it is a JSON number; the day
- * is that of the first such event. Events before every first exposure are skipped by the index;
+ * Per person: 1 for a conversion, else the sum of the property where it is a JSON number; the hour
+ * (and its day) is that of the first such event. Events before every first exposure are skipped by the index;
  * payloads are parsed (precis_number) only for the events that count.
  */
-export const METRIC_SQL = `WITH ${PEOPLE},
+const metricSql = (capped: boolean) => {
+  const v = (x: string) => (capped ? `least(${x}, coalesce(c.cap, ${x}))` : x)
+  return `WITH ${PEOPLE},
   owned AS (
     SELECT coalesce(iu.profile_id, ia.profile_id) AS profile_id, e.timestamp, e.payload
     FROM events e
@@ -152,25 +156,48 @@ export const METRIC_SQL = `WITH ${PEOPLE},
       AND e.timestamp > (SELECT min(first_at) FROM people)
   ),
   per_person AS (
-    SELECT p.variation, ${DAY_OF('min(m.timestamp)')} AS day,
+    SELECT p.variation, ${HOUR_OF('min(m.timestamp)')} AS hour,
       CASE WHEN $5::text = '' THEN 1
         ELSE coalesce(sum(CASE WHEN $5::text <> '' THEN precis_number(m.payload, $5::text) END), 0) END AS value
     FROM people p JOIN owned m ON m.profile_id = p.profile_id AND m.timestamp > p.first_at
     GROUP BY p.profile_id, p.variation
-  )
-  SELECT variation, day, count(*)::int AS users, sum(value)::float8 AS sum,
-    sum(value * value)::float8 AS "sumSquares"
-  FROM per_person
+  )${
+    capped
+      ? `,
+  ${CAP('value', 'per_person')}`
+      : ''
+  }
+  SELECT variation, (hour / 24)::int AS day, hour::int AS hour, count(*)::int AS users, sum(${v('value')})::float8 AS sum,
+    sum(${v('value')} * ${v('value')})::float8 AS "sumSquares"${capped ? ', c.cap' : ''}
+  FROM per_person${capped ? ' CROSS JOIN cap c' : ''}
   WHERE EXISTS (SELECT 1 FROM experiment_metrics r WHERE r.site = $1 AND r.experiment = $2
     AND r.bucket_version = $3::bigint AND r.event = $4 AND r.property = $5::text)
-  GROUP BY variation, day ORDER BY variation COLLATE "C", day`
+  GROUP BY variation, hour${capped ? ', c.cap' : ''} ORDER BY variation COLLATE "C", hour`
+}
+
+/**
+ * The cap at percentile $6 of a metric's per-person values (`value` of `rows`): percentile_disc
+ * over the values > 0, all variations pooled, which is nearest-rank (the ⌈$6 · n⌉-th of the n
+ * values in ascending order), as SQLite's read (store/sqlite/experiments-reads.ts).
+ */
+const CAP = (value: string, rows: string) => `cap AS (
+    SELECT percentile_disc($6::float8) WITHIN GROUP (ORDER BY ${value}) FILTER (WHERE ${value} > 0)::float8 AS cap
+    FROM ${rows}
+  )`
+
+export const METRIC_SQL = metricSql(false)
+/** METRIC_SQL with each person's value capped at the cap of percentile $6, and the cap. */
+export const CAPPED_METRIC_SQL = metricSql(true)
 
 /**
  * CUPED's sums of metric $4 (property $5) per variation, over every person of experiment $2: the
  * post value as METRIC_SQL's (0 without an event after the first exposure), the pre value the same
  * per-person value over their events in the PRE_EXPOSURE_WINDOW_MS before it (0 without one).
+ * Capped: pre and post values capped at the cap of the post values (percentile $6), as METRIC_SQL's.
  */
-export const COVARIATES_SQL = `WITH ${PEOPLE},
+const covariatesSql = (capped: boolean) => {
+  const v = (x: string) => (capped ? `least(${x}, coalesce(c.cap, ${x}))` : x)
+  return `WITH ${PEOPLE},
   owned AS (
     SELECT coalesce(iu.profile_id, ia.profile_id) AS profile_id, e.timestamp, e.payload
     FROM events e
@@ -191,14 +218,24 @@ export const COVARIATES_SQL = `WITH ${PEOPLE},
     LEFT JOIN owned m ON m.profile_id = p.profile_id
       AND m.timestamp >= p.first_at - ${PRE_EXPOSURE_WINDOW_MS}
     GROUP BY p.profile_id, p.variation
-  )
-  SELECT variation, count(*)::int AS users, sum(pre)::float8 AS "preSum",
-    sum(pre * pre)::float8 AS "preSumSquares", sum(post)::float8 AS "postSum",
-    sum(post * post)::float8 AS "postSumSquares", sum(pre * post)::float8 AS "crossSum"
-  FROM per_person
+  )${
+    capped
+      ? `,
+  ${CAP('post', 'per_person')}`
+      : ''
+  }
+  SELECT variation, count(*)::int AS users, sum(${v('pre')})::float8 AS "preSum",
+    sum(${v('pre')} * ${v('pre')})::float8 AS "preSumSquares", sum(${v('post')})::float8 AS "postSum",
+    sum(${v('post')} * ${v('post')})::float8 AS "postSumSquares", sum(${v('pre')} * ${v('post')})::float8 AS "crossSum"
+  FROM per_person${capped ? ' CROSS JOIN cap c' : ''}
   WHERE EXISTS (SELECT 1 FROM experiment_metrics r WHERE r.site = $1 AND r.experiment = $2
     AND r.bucket_version = $3::bigint AND r.event = $4 AND r.property = $5::text)
   GROUP BY variation ORDER BY variation COLLATE "C"`
+}
+
+export const COVARIATES_SQL = covariatesSql(false)
+/** COVARIATES_SQL with every value capped at the cap of percentile $6. */
+export const CAPPED_COVARIATES_SQL = covariatesSql(true)
 
 /** Every experiment's people of the site, by bucket version and variation. */
 export const SIZES_SQL = `WITH firsts AS (
@@ -246,6 +283,9 @@ const cleanDropped = async (sql: Sql) => {
     UPDATE meta SET value = (${PARTITION_LIST}) WHERE key = 'experiment_partitions'`)
 }
 
+/** A metric's cap percentile (a conversion is never capped). */
+const percentileOf = (m: MetricSource) => (m.cap !== undefined && m.property !== '' ? m.cap : undefined)
+
 /** A bucket version no exposure has: none is stored unless integral (see precis_bucket_version). */
 const integral = (n: number) => Number.isSafeInteger(n)
 
@@ -288,14 +328,27 @@ export const postgresExperiments = (sql: Sql): ExperimentStore => {
     },
     experimentPeople: async (site: string, experiment: string, bucketVersion: number) =>
       integral(bucketVersion) ? read<PeopleRow>(PEOPLE_SQL, [site, experiment, bucketVersion]) : [],
-    experimentMetric: async (site: string, experiment: string, bucketVersion: number, m: MetricSource) =>
-      integral(bucketVersion)
-        ? read<MetricRow>(METRIC_SQL, [site, experiment, bucketVersion, m.event, m.property])
-        : [],
-    experimentCovariates: async (site: string, experiment: string, bucketVersion: number, m: MetricSource) =>
-      integral(bucketVersion)
-        ? read<CovariateRow>(COVARIATES_SQL, [site, experiment, bucketVersion, m.event, m.property])
-        : [],
+    experimentMetric: async (site: string, experiment: string, bucketVersion: number, m: MetricSource) => {
+      if (!integral(bucketVersion)) return []
+      const params = [site, experiment, bucketVersion, m.event, m.property]
+      const percentile = percentileOf(m)
+      return percentile === undefined
+        ? read<MetricRow>(METRIC_SQL, params)
+        : read<MetricRow>(CAPPED_METRIC_SQL, [...params, percentile])
+    },
+    experimentCovariates: async (
+      site: string,
+      experiment: string,
+      bucketVersion: number,
+      m: MetricSource,
+    ) => {
+      if (!integral(bucketVersion)) return []
+      const params = [site, experiment, bucketVersion, m.event, m.property]
+      const percentile = percentileOf(m)
+      return percentile === undefined
+        ? read<CovariateRow>(COVARIATES_SQL, params)
+        : read<CovariateRow>(CAPPED_COVARIATES_SQL, [...params, percentile])
+    },
     experimentSizes: async (site: string) => read<SizeRow>(SIZES_SQL, [site]),
     experimentLate: async (site: string, experiment: string, bucketVersion: number) =>
       integral(bucketVersion) ? read<LateRow>(LATE_SQL, [site, experiment, bucketVersion]) : [],

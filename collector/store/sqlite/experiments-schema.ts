@@ -290,3 +290,46 @@ export const EXPERIMENT_PRE_VALUES_MIGRATION = `CREATE TABLE experiment_pre_valu
    END;
    INSERT OR IGNORE INTO experiment_dirty (site, profile_id)
      SELECT DISTINCT site, profile_id FROM experiment_people;`
+
+// Lift over time by the hour while an experiment is young (experiments/results.ts): people are
+// counted per variation and UTC hour (hours since 1970) of their first exposure instead of per day,
+// and each person's metric value keeps the hour of its first event after exposure beside the day;
+// the day of either is hour / 24. Counters are recounted from the people; the values' hours are
+// read once from the metric events they came from.
+export const EXPERIMENT_HOURS_MIGRATION = `CREATE TABLE experiment_hourly (
+     site TEXT NOT NULL,
+     experiment TEXT NOT NULL,
+     bucket_version INTEGER NOT NULL,
+     variation TEXT NOT NULL,
+     hour INTEGER NOT NULL,
+     users INTEGER NOT NULL,
+     PRIMARY KEY (site, experiment, bucket_version, variation, hour)
+   ) WITHOUT ROWID;
+   INSERT INTO experiment_hourly (site, experiment, bucket_version, variation, hour, users)
+     SELECT site, experiment, bucket_version, variation, first_at / 3600000, count(*)
+     FROM experiment_people GROUP BY 1, 2, 3, 4, 5;
+   DROP TRIGGER experiment_profile_deleted;
+   DROP TABLE experiment_daily;
+   CREATE TRIGGER experiment_profile_deleted AFTER DELETE ON profiles
+   WHEN EXISTS (SELECT 1 FROM experiment_people WHERE site = old.site AND profile_id = old.id)
+     OR EXISTS (SELECT 1 FROM experiment_dirty WHERE site = old.site AND profile_id = old.id) BEGIN
+     INSERT INTO experiment_hourly (site, experiment, bucket_version, variation, hour, users)
+       SELECT site, experiment, bucket_version, variation, first_at / 3600000, -count(*)
+       FROM experiment_people WHERE site = old.site AND profile_id = old.id
+       GROUP BY experiment, bucket_version, variation, first_at / 3600000
+       ON CONFLICT DO UPDATE SET users = users + excluded.users;
+     DELETE FROM experiment_people WHERE site = old.site AND profile_id = old.id;
+     DELETE FROM experiment_values WHERE site = old.site AND profile_id = old.id;
+     DELETE FROM experiment_dirty WHERE site = old.site AND profile_id = old.id;
+   END;
+   ALTER TABLE experiment_values ADD COLUMN hour INTEGER NOT NULL DEFAULT 0;
+   UPDATE experiment_values SET hour = coalesce((
+     SELECT min(m.timestamp) / 3600000
+     FROM experiment_people p CROSS JOIN experiment_metric_events m
+     WHERE p.site = experiment_values.site AND p.profile_id = experiment_values.profile_id
+       AND p.experiment = experiment_values.experiment AND p.bucket_version = experiment_values.bucket_version
+       AND m.site = p.site AND m.event = experiment_values.event AND m.property = experiment_values.property
+       AND m.profile_id = p.profile_id AND m.timestamp > p.first_at), day * 24);
+   DROP INDEX experiment_values_results;
+   CREATE INDEX experiment_values_results ON experiment_values
+     (site, experiment, bucket_version, event, property, variation, hour, value);`

@@ -18,14 +18,13 @@ import type { Store } from '../types.ts'
 import {
   CAPTURE_EXPOSURES,
   CAPTURE_METRIC_EVENTS,
-  COVARIATES_SQL,
   FILL_PRE_VALUES,
   LATE_SQL,
-  METRIC_SQL,
   RECOMPUTE_BATCH,
   rebuildExperiments,
   sqliteExperiments,
 } from './experiments.ts'
+import { CAPPED_COVARIATES_SQL, CAPPED_METRIC_SQL, COVARIATES_SQL, METRIC_SQL } from './experiments-reads.ts'
 import { openSqliteStore } from './store.ts'
 
 const HOUR = 3_600_000
@@ -120,6 +119,44 @@ describe('SQLite experiment tables', () => {
       expect(left(table)).toBe(0)
   })
 
+  it('upgrades day counters and values to hours, keeping every number', async () => {
+    await store.prepareExperiments('demo', NEEDS)
+    await store.insertEvents([
+      viewed('a1', 'treat', T),
+      viewed('b1', 'control', T + 3 * HOUR),
+      viewed('c1', 'control', T + 20 * HOUR),
+      order({ anonymousId: 'a1' }, T + HOUR, 5),
+      order({ anonymousId: 'b1' }, T + 2 * DAY, 7),
+    ])
+    await sync(store)
+    const before = {
+      people: await store.experimentPeople('demo', 'x', 0),
+      revenue: await store.experimentMetric('demo', 'x', 0, REVENUE),
+    }
+    await store.close()
+    // Back to the schema before the hours: counters by day, values without their hour.
+    const old = new Database(path)
+    const version = old.pragma('user_version', { simple: true }) as number
+    old.exec(`CREATE TABLE experiment_daily (site TEXT NOT NULL, experiment TEXT NOT NULL,
+        bucket_version INTEGER NOT NULL, variation TEXT NOT NULL, day INTEGER NOT NULL,
+        users INTEGER NOT NULL, PRIMARY KEY (site, experiment, bucket_version, variation, day)) WITHOUT ROWID;
+      INSERT INTO experiment_daily SELECT site, experiment, bucket_version, variation, hour / 24, sum(users)
+        FROM experiment_hourly GROUP BY 1, 2, 3, 4, 5;
+      DROP TRIGGER experiment_profile_deleted;
+      CREATE TRIGGER experiment_profile_deleted AFTER DELETE ON profiles BEGIN SELECT 1; END;
+      DROP TABLE experiment_hourly;
+      DROP INDEX experiment_values_results;
+      ALTER TABLE experiment_values DROP COLUMN hour;
+      CREATE INDEX experiment_values_results ON experiment_values
+        (site, experiment, bucket_version, event, property, variation, day, value);`)
+    old.pragma(`user_version = ${version - 1}`)
+    old.close()
+    store = openSqliteStore(path)
+    expect(await store.experimentPeople('demo', 'x', 0)).toEqual(before.people)
+    expect(await store.experimentMetric('demo', 'x', 0, REVENUE)).toEqual(before.revenue)
+    expect(before.people.map((r) => r.hour)).toEqual([T / HOUR + 3, T / HOUR + 20, T / HOUR])
+  })
+
   it('reads and writes through indexes, never a scan of the events or of the derived tables', () => {
     const conn = new Database(path)
     sqliteExperiments(conn) // creates its batch table
@@ -132,7 +169,7 @@ describe('SQLite experiment tables', () => {
       'SEARCH e USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)',
     )
     expect(plan(CAPTURE_METRIC_EVENTS, range)).toContain('SEARCH e USING INTEGER PRIMARY KEY')
-    expect(plan(METRIC_SQL, ['demo', 'x', 0, 'e', ''])).toBe(
+    expect(plan(METRIC_SQL, { site: 'demo', experiment: 'x', version: 0, event: 'e', property: '' })).toBe(
       'SEARCH experiment_values USING COVERING INDEX experiment_values_results (site=? AND experiment=? AND bucket_version=? AND event=? AND property=?)',
     )
     expect(plan(LATE_SQL, { site: 'demo', experiment: 'x', version: 0 })).toContain(
@@ -149,6 +186,13 @@ describe('SQLite experiment tables', () => {
     expect(covariates).toContain('SEARCH v USING PRIMARY KEY')
     expect(covariates).toContain('experiment_values USING COVERING INDEX experiment_values_results')
     expect(covariates).not.toMatch(/SCAN (?!(p|pre|post)\b)/)
+    // Capped: the cap ranks the metric's values once, read through the same index.
+    const read = { site: 'demo', experiment: 'x', version: 0, event: 'e', property: 'r', percentile: 0.99 }
+    for (const sql of [CAPPED_METRIC_SQL, CAPPED_COVARIATES_SQL]) {
+      const capped = plan(sql, read)
+      expect(capped).toContain('experiment_values USING COVERING INDEX experiment_values_results')
+      expect(capped).not.toMatch(/SCAN (?!(p|pre|post|c|\(subquery-\d+\))(\s|$))/)
+    }
     expect(
       plan(FILL_PRE_VALUES, {
         site: 'demo',

@@ -5,7 +5,7 @@
 //                             its earliest `Experiment Viewed`, and the device's profile
 //   experiment_metric_events  the events of registered metrics, with their profile and value
 //   experiment_people         one row per person and experiment: the first exposure across devices
-//   experiment_daily          people per variation and UTC day of first exposure (counters)
+//   experiment_hourly         people per variation and UTC hour of first exposure (counters)
 //   experiment_values         per person and registered metric: the value after first exposure
 //   experiment_pre_values     per person and registered metric: the value in the window before it
 //                             (CUPED's covariate; PRE_EXPOSURE_WINDOW_MS in experiments/types.ts)
@@ -25,6 +25,7 @@ import {
   PRE_EXPOSURE_WINDOW_MS,
   type SizeRow,
 } from '../../experiments/types.ts'
+import { CAPPED_COVARIATES_SQL, CAPPED_METRIC_SQL, COVARIATES_SQL, METRIC_SQL } from './experiments-reads.ts'
 
 /** Events folded in per transaction by the sync. */
 const CHUNK = 10_000
@@ -38,6 +39,7 @@ const FILL_BATCH = 20_000
 const breathe = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 const DAY_OF = (column: string) => `${column} / 86400000`
+const HOUR_OF = (column: string) => `${column} / 3600000`
 
 /** The profile an event belongs to: its userId's, else its anonymousId's (the default priority). */
 const PROFILE_OF = `coalesce(
@@ -117,10 +119,10 @@ const PERSON_VALUE = (property: string) => `CASE WHEN ${property} = '' THEN 1 EL
 /** A metric event of person p falls in the window before their first exposure (CUPED's covariate). */
 const BEFORE_EXPOSURE = `m.timestamp >= p.first_at - ${PRE_EXPOSURE_WINDOW_MS} AND m.timestamp < p.first_at`
 
-/** People counted per variation and day, added (+1) or taken away (-1), for a batch of people. */
+/** People counted per variation and hour, added (+1) or taken away (-1), for a batch of people. */
 const COUNT_BATCH = (sign: 1 | -1) => `
-  INSERT INTO experiment_daily (site, experiment, bucket_version, variation, day, users)
-  SELECT p.site, p.experiment, p.bucket_version, p.variation, ${DAY_OF('p.first_at')}, ${sign} * count(*)
+  INSERT INTO experiment_hourly (site, experiment, bucket_version, variation, hour, users)
+  SELECT p.site, p.experiment, p.bucket_version, p.variation, ${HOUR_OF('p.first_at')}, ${sign} * count(*)
   FROM temp.experiment_batch d CROSS JOIN experiment_people p
   WHERE p.site = d.site AND p.profile_id = d.profile_id
   GROUP BY 1, 2, 3, 4, 5
@@ -147,9 +149,9 @@ export const RECOMPUTE_BATCH = [
    GROUP BY x.site, x.profile_id, x.experiment, x.bucket_version`,
   COUNT_BATCH(1),
   `INSERT INTO experiment_values
-     (site, profile_id, experiment, bucket_version, event, property, variation, value, day)
+     (site, profile_id, experiment, bucket_version, event, property, variation, value, day, hour)
    SELECT p.site, p.profile_id, p.experiment, p.bucket_version, r.event, r.property, p.variation,
-     ${PERSON_VALUE('r.property')}, ${DAY_OF('min(m.timestamp)')}
+     ${PERSON_VALUE('r.property')}, ${DAY_OF('min(m.timestamp)')}, ${HOUR_OF('min(m.timestamp)')}
    FROM temp.experiment_batch d
      CROSS JOIN experiment_people p
      CROSS JOIN experiment_metrics r
@@ -183,15 +185,15 @@ const REBUILD_SITE = [
   'DELETE FROM experiment_people WHERE site = @site',
   'DELETE FROM experiment_values WHERE site = @site',
   'DELETE FROM experiment_pre_values WHERE site = @site',
-  'DELETE FROM experiment_daily WHERE site = @site',
+  'DELETE FROM experiment_hourly WHERE site = @site',
   'DELETE FROM experiment_dirty WHERE site = @site',
   `INSERT INTO experiment_people (site, profile_id, experiment, bucket_version, variation, first_at)
    SELECT site, profile_id, experiment, bucket_version, variation, min(first_at)
    FROM experiment_exposures WHERE site = @site AND profile_id IS NOT NULL
    GROUP BY profile_id, experiment, bucket_version`,
   // One upsert per person: a sort of millions of rows for a GROUP BY costs four times as much.
-  `INSERT INTO experiment_daily (site, experiment, bucket_version, variation, day, users)
-   SELECT site, experiment, bucket_version, variation, ${DAY_OF('first_at')}, 1
+  `INSERT INTO experiment_hourly (site, experiment, bucket_version, variation, hour, users)
+   SELECT site, experiment, bucket_version, variation, ${HOUR_OF('first_at')}, 1
    FROM experiment_people WHERE site = @site AND true
    ON CONFLICT DO UPDATE SET users = users + 1`,
 ]
@@ -202,9 +204,9 @@ const REBUILD_SITE = [
  */
 export const FILL_VALUES = `
   INSERT OR REPLACE INTO experiment_values
-    (site, profile_id, experiment, bucket_version, event, property, variation, value, day)
+    (site, profile_id, experiment, bucket_version, event, property, variation, value, day, hour)
   SELECT p.site, p.profile_id, p.experiment, p.bucket_version, m.event, m.property, p.variation,
-    ${PERSON_VALUE('m.property')}, ${DAY_OF('min(m.timestamp)')}
+    ${PERSON_VALUE('m.property')}, ${DAY_OF('min(m.timestamp)')}, ${HOUR_OF('min(m.timestamp)')}
   FROM experiment_metric_events m CROSS JOIN experiment_people p
   WHERE m.site = @site AND m.event = @event AND m.property = @property
     AND m.profile_id > @after AND m.profile_id <= @until
@@ -224,50 +226,6 @@ export const FILL_PRE_VALUES = `
     AND p.site = m.site AND p.profile_id = m.profile_id AND p.experiment = @experiment
     AND p.bucket_version = @bucketVersion AND ${BEFORE_EXPOSURE}
   GROUP BY m.profile_id`
-
-/**
- * CUPED's sums of a registered metric (@event, @property) per variation with people: every
- * person counts (users from the counters), their pre and post values 0 where they have no row.
- */
-export const COVARIATES_SQL = `
-  WITH people AS (
-    SELECT variation, sum(users) AS users FROM experiment_daily
-    WHERE site = @site AND experiment = @experiment AND bucket_version = @version
-    GROUP BY variation HAVING sum(users) != 0
-  ),
-  pre AS (
-    SELECT q.variation, total(q.value) AS preSum, total(q.value * q.value) AS preSumSquares,
-      total(q.value * coalesce(v.value, 0)) AS crossSum
-    FROM experiment_pre_values q
-    LEFT JOIN experiment_values v ON v.site = q.site AND v.profile_id = q.profile_id
-      AND v.experiment = q.experiment AND v.bucket_version = q.bucket_version
-      AND v.event = q.event AND v.property = q.property
-    WHERE q.site = @site AND q.experiment = @experiment AND q.bucket_version = @version
-      AND q.event = @event AND q.property = @property
-    GROUP BY q.variation
-  ),
-  post AS (
-    SELECT variation, total(value) AS postSum, total(value * value) AS postSumSquares
-    FROM experiment_values
-    WHERE site = @site AND experiment = @experiment AND bucket_version = @version
-      AND event = @event AND property = @property
-    GROUP BY variation
-  )
-  SELECT p.variation, p.users,
-    coalesce(pre.preSum, 0.0) AS preSum, coalesce(pre.preSumSquares, 0.0) AS preSumSquares,
-    coalesce(post.postSum, 0.0) AS postSum, coalesce(post.postSumSquares, 0.0) AS postSumSquares,
-    coalesce(pre.crossSum, 0.0) AS crossSum
-  FROM people p LEFT JOIN pre ON pre.variation = p.variation LEFT JOIN post ON post.variation = p.variation
-  WHERE EXISTS (SELECT 1 FROM experiment_metrics r WHERE r.site = @site AND r.event = @event
-    AND r.property = @property AND r.experiment = @experiment AND r.bucket_version = @version)
-  ORDER BY p.variation`
-
-/** A metric's people by variation and day of conversion, in the order of experiment_values_results. */
-export const METRIC_SQL = `
-  SELECT variation, day, count(*) AS users, total(value) AS sum, total(value * value) AS sumSquares
-  FROM experiment_values
-  WHERE site = ? AND experiment = ? AND bucket_version = ? AND event = ? AND property = ?
-  GROUP BY variation, day`
 
 /** Sorts after every profile id: the upper bound of the last batch of people. */
 const END = '\u{10ffff}'
@@ -350,17 +308,22 @@ export const sqliteExperiments = (db: Database.Database, write: Database.Databas
   const backfilled = write.prepare("DELETE FROM meta WHERE key = 'experiments_backfill'")
 
   const people = db.prepare<[string, string, number], PeopleRow>(
-    `SELECT variation, day, users FROM experiment_daily
+    `SELECT variation, hour / 24 AS day, hour, users FROM experiment_hourly
      WHERE site = ? AND experiment = ? AND bucket_version = ? AND users != 0`,
   )
-  const metric = db.prepare<[string, string, number, string, string], MetricRow>(METRIC_SQL)
-  const covariates = db.prepare<
-    { site: string; experiment: string; version: number; event: string; property: string },
-    CovariateRow
-  >(COVARIATES_SQL)
+  type Read = { site: string; experiment: string; version: number; event: string; property: string }
+  const metric = db.prepare<Read, MetricRow>(METRIC_SQL)
+  const cappedMetric = db.prepare<Read & { percentile: number }, MetricRow>(CAPPED_METRIC_SQL)
+  const covariates = db.prepare<Read, CovariateRow>(COVARIATES_SQL)
+  const cappedCovariates = db.prepare<Read & { percentile: number }, CovariateRow>(CAPPED_COVARIATES_SQL)
+  /** A read's parameters, and its percentile when the metric is capped (a conversion never is). */
+  const paramsOf = (site: string, experiment: string, version: number, m: MetricSource) => {
+    const read = { site, experiment, version, event: m.event, property: m.property }
+    return { read, percentile: m.cap !== undefined && m.property !== '' ? m.cap : undefined }
+  }
   const sizes = db.prepare<[string], SizeRow>(
     `SELECT experiment, bucket_version AS bucketVersion, variation, sum(users) AS users
-     FROM experiment_daily WHERE site = ? GROUP BY experiment, bucket_version, variation`,
+     FROM experiment_hourly WHERE site = ? GROUP BY experiment, bucket_version, variation`,
   )
   const late = db.prepare<{ site: string; experiment: string; version: number }, LateRow>(LATE_SQL)
 
@@ -456,10 +419,14 @@ export const sqliteExperiments = (db: Database.Database, write: Database.Databas
       return scanned
     },
     experimentPeople: async (site, experiment, bucketVersion) => people.all(site, experiment, bucketVersion),
-    experimentMetric: async (site, experiment, bucketVersion, m) =>
-      metric.all(site, experiment, bucketVersion, m.event, m.property),
-    experimentCovariates: async (site, experiment, version, m) =>
-      covariates.all({ site, experiment, version, event: m.event, property: m.property }),
+    experimentMetric: async (site, experiment, bucketVersion, m) => {
+      const { read, percentile } = paramsOf(site, experiment, bucketVersion, m)
+      return percentile === undefined ? metric.all(read) : cappedMetric.all({ ...read, percentile })
+    },
+    experimentCovariates: async (site, experiment, version, m) => {
+      const { read, percentile } = paramsOf(site, experiment, version, m)
+      return percentile === undefined ? covariates.all(read) : cappedCovariates.all({ ...read, percentile })
+    },
     experimentSizes: async (site) => sizes.all(site),
     experimentLate: async (site, experiment, version) => late.all({ site, experiment, version }),
   }

@@ -13,6 +13,7 @@ import type { InsertResult, Store, StoredEvent } from '../types.ts'
 import { sqliteConsentStats } from './consent-stats.ts'
 import { sqliteExperiments } from './experiments.ts'
 import {
+  EXPERIMENT_HOURS_MIGRATION,
   EXPERIMENT_PRE_VALUES_MIGRATION,
   EXPERIMENT_TRIGGERS_MIGRATION,
   EXPERIMENTS_MIGRATION,
@@ -161,6 +162,8 @@ const MIGRATIONS = [
      WHERE type = 'track' AND name = 'Experiment Late';`,
   // CUPED: per-person values before the first exposure (sqlite/experiments-schema.ts).
   EXPERIMENT_PRE_VALUES_MIGRATION,
+  // Lift over time by the hour: counters and values by hour (sqlite/experiments-schema.ts).
+  EXPERIMENT_HOURS_MIGRATION,
 ]
 
 const migrate = (db: Database.Database) => {
