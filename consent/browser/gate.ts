@@ -79,11 +79,19 @@ export const startTagGate = ({ doc, granted, grant, strings }: TagGateOptions): 
       if (blocked.has(frame)) return
       blocked.add(frame)
       const fill = (text: string) => escapeHtml(text.replace('{purpose}', strings[purpose]))
-      frame.srcdoc = `<html lang="${escapeHtml(doc.documentElement.lang)}"><p>${fill(strings.blocked)}</p><button type="button">${fill(strings.allow)}</button>`
+      const html = `<html lang="${escapeHtml(doc.documentElement.lang)}"><p>${fill(strings.blocked)}</p><button type="button">${fill(strings.allow)}</button>`
+      frame.srcdoc = html
+      let asked = 1
       frame.onload = () => {
         const inner = frame.contentDocument
         const realm = frame.contentWindow as (Window & typeof globalThis) | null
         if (!inner || !realm) return
+        // A frame the parser has just inserted can finish its first about:blank load after srcdoc was
+        // set, and Chromium then drops the srcdoc navigation: ask again (a few times, never forever).
+        if (inner.URL !== 'about:srcdoc') {
+          if (asked++ < 4) frame.srcdoc = html
+          return
+        }
         // Made in the frame's own realm: a document adopts only sheets of its realm.
         const sheet = new realm.CSSStyleSheet()
         sheet.replaceSync(PLACEHOLDER_CSS)

@@ -32,6 +32,15 @@ export interface StartConsentOptions {
 }
 
 /**
+ * Resolves once the page has a body to hold the banner: p.js and the chunk may run while a blocking
+ * script in the head still loads.
+ */
+const bodyReady = (doc: Document): Promise<void> =>
+  doc.body || doc.readyState !== 'loading'
+    ? Promise.resolve()
+    : new Promise((resolve) => doc.addEventListener('DOMContentLoaded', () => resolve(), { once: true }))
+
+/**
  * The consent manager in the page, once the site's config has arrived: applies the site's policy,
  * shows the banner when there is no valid choice, runs gated tags as purposes are granted, cleans
  * up after withdrawn ones, and records every choice the visitor makes.
@@ -58,7 +67,7 @@ export const startConsent = ({
   // Most page views come with a valid choice and never need the banner's code.
   let ui: Promise<ConsentUi> | undefined
   const mounted = () =>
-    (ui ??= loadUi().then((mount) =>
+    (ui ??= Promise.all([loadUi(), bodyReady(doc)]).then(([mount]) =>
       mount({ doc, consent, language, overrides, services: config.services, gpc, ran: gate.ran, rights }),
     ))
   const open = () =>

@@ -53,6 +53,9 @@ const HIDE_WATCH = `window.__hide = [];
   });
 })();`
 
+/** What a failure report says about the gated frame. */
+const FRAME_STATE = `(function () { var f = document.getElementById('partner'); var d = f.contentDocument; return JSON.stringify({ srcdoc: f.getAttribute('srcdoc') !== null, url: d && d.URL, html: d && d.documentElement.outerHTML, sheets: d && d.adoptedStyleSheets.length }) })()`
+
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
 const poll = async <T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000) => {
@@ -181,10 +184,12 @@ export const drill: Drill = {
         }
         // The gated frame's placeholder is styled too (a constructed sheet, not inline styles).
         const placeholder = `(function () { var d = document.getElementById('partner').contentDocument; return d && d.body && d.querySelector('button') ? getComputedStyle(d.body).display : '' })()`
-        await until(w.page, `${placeholder} !== ''`, 5000).catch(() => {})
+        await until(w.page, `${placeholder} === 'grid'`).catch(() => {})
         const display = await w.page.evaluate(placeholder)
         if (display !== 'grid')
-          fail(`${where}: the blocked frame's placeholder is unstyled (display ${display})`)
+          fail(
+            `${where}: the blocked frame's placeholder is unstyled (display ${display}) ${await w.page.evaluate(FRAME_STATE)}`,
+          )
         // Styled although style-src has no 'unsafe-inline': fixed at the bottom, not in the flow.
         const position = await w.page.evaluate(
           `getComputedStyle(document.getElementById('precis-consent').shadowRoot.querySelector('[role=dialog]')).position`,
@@ -195,7 +200,7 @@ export const drill: Drill = {
         // A gated inline tag runs once granted: under a nonce policy, only with the nonce copied.
         if (
           byNonce(variant) &&
-          !(await until(w.page, 'window.__gatedRan === true', 5000).then(
+          !(await until(w.page, 'window.__gatedRan === true').then(
             () => true,
             () => false,
           ))
@@ -215,7 +220,7 @@ export const drill: Drill = {
         await w.page.evaluate('window.precis.flush()')
         if (hasSlots(variant)) {
           // The snippet hid the slots with an adopted sheet, which no style-src has to allow.
-          await until(w.page, 'window.__hide.length > 0', 5000).catch(() => {})
+          await until(w.page, 'window.__hide.length > 0').catch(() => {})
           const hide = await w.page.evaluate('window.__hide')
           if (JSON.stringify(hide) !== '[true]')
             fail(`${where}: the hide sheet was adopted (and hid): ${JSON.stringify(hide)}`)

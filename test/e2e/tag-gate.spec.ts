@@ -88,6 +88,30 @@ test('tags added later are gated too, and run at once when already granted', asy
   await expect.poll(() => order(page)).toEqual(['a', 'a-inline', 'b', 'late', 'late'])
 })
 
+test('a blocking script in the head that arrives after the banner code delays the banner, never loses it', async ({
+  page,
+}) => {
+  // The page notes when the banner chunk hands over its code, so the head's script is held until then.
+  const noteChunk = `(function(){var hand;Object.defineProperty(window,'precisConsentUi',{configurable:true,
+set:function(f){hand=f},get:function(){return hand&&function(m){window.chunkRan=true;hand(m)}}})})()`
+  site.page(
+    '/held',
+    `<!doctype html><html lang="en"><head><title>Held</title>
+<script>${noteChunk}</script><script>${SNIPPET}</script>
+<script async src="${collector.url}/p.js" data-site="demo"></script>
+<script src="/held.js"></script>
+</head><body><iframe data-consent="marketing" data-src="/frame" title="Partner"></iframe></body></html>`,
+  )
+  await page.route(`${site.origin}/held.js`, async (route) => {
+    await expect.poll(() => page.evaluate(() => (window as { chunkRan?: boolean }).chunkRan)).toBe(true)
+    await route.fulfill({ contentType: 'text/javascript', body: 'window.held = true' })
+  })
+  await page.goto(`${site.origin}/held`)
+  await expect(page.getByRole('button', { name: 'Reject all' })).toBeVisible()
+  expect(await page.evaluate(() => (window as { held?: boolean }).held)).toBe(true)
+  await expect(page.frameLocator('iframe[title="Partner"]').locator('body')).toHaveCSS('display', 'grid')
+})
+
 test('withdrawal deletes exactly what the config lists, and offers a reload for tags that ran', async ({
   page,
 }) => {
