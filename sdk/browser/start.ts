@@ -69,6 +69,15 @@ export const startBrowserSdk = (win: Window, options: BrowserOptions) => {
     newId,
     gpc,
   })
+  // First, while the slots are still hidden: a returning visitor's plan is applied before the rest
+  // of the tag is set up.
+  const personalization = startPersonalization(
+    win,
+    consent,
+    options.loadPersonalizer ??
+      loadChunk(win, `${options.apiHost}/${PERSONALIZE_CHUNK.file}`, PERSONALIZE_CHUNK.global),
+    { clock, track: (event, properties) => precis.track(event, properties), user: () => precis.user() },
+  )
   // Consent Mode defaults go to dataLayer first, before any Google tag can read it.
   startConsentMode(win, consent)
   let ui: ConsentUi | undefined
@@ -83,13 +92,6 @@ export const startBrowserSdk = (win: Window, options: BrowserOptions) => {
 
   const delivery = deliveryEdges(win, newId, clock, log)
   const storage = browserStorage()
-  const personalization = startPersonalization(
-    win,
-    consent,
-    options.loadPersonalizer ??
-      loadChunk(win, `${options.apiHost}/${PERSONALIZE_CHUNK.file}`, PERSONALIZE_CHUNK.global),
-    { clock, track: (event, properties) => precis.track(event, properties), user: () => precis.user() },
-  )
   const precis = createPrecis({
     clock,
     newId,

@@ -1,12 +1,12 @@
-// Slot decisions before the first paint, in Chromium at 4× CPU behind a proxy that adds 150 ms to
-// every collector response: returning visitors of the demo shop who are in the hero's segment,
-// each page view measured with the plan the previous page left (today's p.js) and, alternately,
-// with the plan removed from localStorage before p.js runs (the behaviour before the plan: the
-// decision waits for the chunk and IndexedDB). The instrument is an init script, not the product.
-import { rmSync } from 'node:fs'
+// Slot decisions before the first paint, in Chromium at 4× CPU, the demo shop on a server of its own
+// and a proxy that adds 150 ms to every collector response: returning visitors of the demo shop who
+// are in the hero's segment, each page view measured with the plan the previous page left (today's
+// p.js) and, alternately, with the plan removed from localStorage before p.js runs (the behaviour
+// before the plan: the decision waits for the chunk and IndexedDB). The instrument is an init script, not the product.
+import { readFileSync, rmSync } from 'node:fs'
 import { Agent, createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { dirname } from 'node:path'
+import { dirname, extname, join, normalize } from 'node:path'
 import type { Browser, Page } from '@playwright/test'
 import { launch } from '../support/chromium.ts'
 import { type Collector, demoSite, startCollector } from '../support/collector-process.ts'
@@ -65,6 +65,8 @@ export interface PaintMode {
    */
   waitP95: number
   waitP50: number
+  /** When the parser inserted the slot, from navigation start, p95: no decision can come earlier. */
+  insertedP95: number
 }
 
 export interface PaintResult {
@@ -174,13 +176,49 @@ const startProxy = async () => {
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
-    origins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`],
     to(url: string) {
       target = url
     },
     close: () =>
       new Promise<void>((done) => {
         agent.destroy()
+        server.closeAllConnections()
+        server.close(() => done())
+      }),
+  }
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+}
+
+/**
+ * The demo shop on a server of its own, as a site owner's pages are: only what the tag asks of the
+ * collector (p.js, its chunks, the config, batches) goes through the slow proxy.
+ */
+const startShop = async (collector: string) => {
+  const root = join(import.meta.dirname, '../../demo-site')
+  const server = createServer((req, res) => {
+    const path = normalize(new URL(req.url ?? '/', 'http://shop').pathname).replace(/^\/+/, '')
+    try {
+      let body = readFileSync(join(root, path || 'index.html'))
+      const type = TYPES[extname(path)] ?? 'application/octet-stream'
+      if (type.startsWith('text/html'))
+        body = Buffer.from(body.toString().replace('src="/p.js"', `src="${collector}/p.js"`))
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' })
+      res.end(body)
+    } catch {
+      res.writeHead(404).end()
+    }
+  })
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  const { port } = server.address() as AddressInfo
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((done) => {
         server.closeAllConnections()
         server.close(() => done())
       }),
@@ -278,6 +316,10 @@ const summarize = (views: View[]): PaintMode => {
     ),
     waitP95: quantile(waits, 0.95),
     waitP50: quantile(waits, 0.5),
+    insertedP95: quantile(
+      eligible.map((v) => v.insertedAt),
+      0.95,
+    ),
   }
 }
 
@@ -305,19 +347,20 @@ const visit = async (browser: Browser, shop: string, views: Record<Mode, View[]>
 export const measurePaint = async (): Promise<PaintResult> => {
   const started = performance.now()
   const proxy = await startProxy()
+  const shop = await startShop(proxy.url)
   let collector: Collector | undefined
   let browser: Browser | undefined
   try {
     // The demo's slots and segments; no holdout, so every visitor in the segment is owed the
     // variant. The hiding window stays the default (300 ms).
     collector = await startCollector({
-      allowedOrigins: proxy.origins,
+      allowedOrigins: [shop.origin],
       personalization: { ...demo, slots: { ...demo.slots, [SLOT]: { ...demo.slots[SLOT], holdout: 0 } } },
     })
     proxy.to(collector.url)
     browser = await launch()
     const views: Record<Mode, View[]> = { plan: [], [BEFORE_PLAN]: [] }
-    for (let v = 0; v < VISITORS; v++) await visit(browser, `${proxy.url}/demo/`, views)
+    for (let v = 0; v < VISITORS; v++) await visit(browser, `${shop.origin}/`, views)
     return {
       plan: summarize(views.plan),
       beforePlan: summarize(views[BEFORE_PLAN]),
@@ -327,7 +370,7 @@ export const measurePaint = async (): Promise<PaintResult> => {
   } finally {
     await browser?.close().catch(() => {})
     await collector?.stop()
-    await proxy.close()
+    await Promise.all([proxy.close(), shop.close()])
     if (collector) rmSync(dirname(collector.dbPath), { recursive: true, force: true })
   }
 }
