@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   invalid_query: 400,
   bot_traffic: 400,
   unauthorized: 401,
+  admin_disabled: 401,
   origin_not_allowed: 403,
   server_key_in_browser: 403,
   server_key_required: 403,

@@ -10,12 +10,28 @@ import { identitySecretsFrom } from './identity/verification.ts'
 import { scheduleRetention } from './jobs/retention.ts'
 import { devMasterPath } from './privacy/dev-master.ts'
 import { CHECK_INTERVAL_MS, FIXED_LIMITS, limitConnections } from './server-limits.ts'
+import { fatalLine, type StartContext } from './startup-errors.ts'
 import { openStore } from './store/open.ts'
 
 const root = resolve(import.meta.dirname, '..')
 
+/** Set once the environment is read: what a start-up failure is explained with. */
+let context: StartContext | undefined
+
+/** Ends the process with one line when the failure is the operator's to fix; otherwise rethrows. */
+const fail = (err: unknown) => {
+  const known =
+    err instanceof ConfigError || (err instanceof Error && err.message.startsWith('invalid environment'))
+      ? err.message
+      : context && fatalLine(err, context)
+  if (!known) throw err
+  console.error(known)
+  process.exit(1)
+}
+
 const main = async () => {
   const env = parseEnv(process.env)
+  context = { databaseUrl: env.DATABASE_URL, port: env.PORT, host: env.HOST }
   const sites = loadConfig(env.PRECIS_CONFIG)
   const identitySecrets = identitySecretsFrom(
     process.env,
@@ -77,6 +93,7 @@ const main = async () => {
       if (!env.PRECIS_ADMIN_TOKEN) console.log('admin API disabled: set PRECIS_ADMIN_TOKEN to enable it')
     },
   )
+  server.on('error', fail)
   limitConnections(server as Server, {
     ...FIXED_LIMITS,
     requestTimeoutMs: env.PRECIS_REQUEST_TIMEOUT_MS,
@@ -104,9 +121,5 @@ const main = async () => {
 try {
   await main()
 } catch (err) {
-  if (err instanceof ConfigError || (err instanceof Error && err.message.startsWith('invalid environment'))) {
-    console.error(err.message)
-    process.exit(1)
-  }
-  throw err
+  fail(err)
 }

@@ -12,7 +12,11 @@ const digest = (value: string) => createHash('sha256').update(value).digest()
 export const adminAuth = (token: string | undefined): MiddlewareHandler => {
   const expected = token ? digest(token) : undefined
   return async function adminAuth(c, next) {
-    if (!expected) throw new ApiError('unauthorized', 'the admin API is disabled: set PRECIS_ADMIN_TOKEN')
+    if (!expected)
+      throw new ApiError(
+        'admin_disabled',
+        'the admin API is disabled: start the collector with PRECIS_ADMIN_TOKEN set (at least 16 characters)',
+      )
     const header = c.req.header('authorization') ?? ''
     const given = header.startsWith('Bearer ') ? header.slice(7) : ''
     if (!given || !timingSafeEqual(digest(given), expected)) {

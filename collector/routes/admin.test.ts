@@ -53,7 +53,9 @@ describe('GET /admin/api/events', () => {
     const { app } = testApp({ adminToken: undefined })
     const res = await get(app, '/admin/api/events?site=demo', '')
     expect(res.status).toBe(401)
-    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/PRECIS_ADMIN_TOKEN/)
+    const { error } = (await res.json()) as { error: { code: string; message: string } }
+    expect(error.code).toBe('admin_disabled')
+    expect(error.message).toMatch(/PRECIS_ADMIN_TOKEN/)
   })
 
   it.each([

@@ -35,8 +35,15 @@ const signOutButton = /** @type {HTMLButtonElement} */ (document.getElementById(
 let sites = []
 let current = new AbortController()
 
-/** @param {string} [message] why the form is shown again */
-const showSignIn = (message) => {
+/** What the page says when the collector was started without PRECIS_ADMIN_TOKEN. */
+const DISABLED =
+  'The admin side is not set up: start the collector with PRECIS_ADMIN_TOKEN set to a secret of at least 16 characters, then sign in with it here.'
+
+/**
+ * @param {string} [message] why the form is shown again
+ * @param {boolean} [disabled] the admin API is disabled: a form would be of no use
+ */
+const showSignIn = (message, disabled = false) => {
   current.abort()
   token.clear()
   document.body.dataset.state = 'signed-out'
@@ -51,11 +58,17 @@ const showSignIn = (message) => {
     'form',
     { class: 'sign-in', 'aria-labelledby': 'sign-in-title' },
     h('h2', { id: 'sign-in-title' }, 'Sign in'),
-    h('p', {}, 'The admin token (PRECIS_ADMIN_TOKEN) is kept in this tab only, until it is closed.'),
-    message && notice(message, 'error'),
-    h('label', { for: 'token' }, 'Admin token'),
-    input,
-    h('button', { type: 'submit' }, 'Sign in'),
+    disabled
+      ? notice(DISABLED, 'error')
+      : h('p', {}, 'The admin token (PRECIS_ADMIN_TOKEN) is kept in this tab only, until it is closed.'),
+    ...(disabled
+      ? []
+      : [
+          message && notice(message, 'error'),
+          h('label', { for: 'token' }, 'Admin token'),
+          input,
+          h('button', { type: 'submit' }, 'Sign in'),
+        ]),
   )
   form.addEventListener('submit', (event) => {
     event.preventDefault()
@@ -64,11 +77,14 @@ const showSignIn = (message) => {
   })
   main.replaceChildren(form)
   main.setAttribute('aria-busy', 'false')
-  input.focus()
+  if (!disabled) input.focus()
 }
 
 /** @param {unknown} err */
 const isUnauthorized = (err) => err instanceof ApiError && err.status === 401
+
+/** @param {unknown} err */
+const isDisabled = (err) => err instanceof ApiError && err.code === 'admin_disabled'
 
 const route = async () => {
   current.abort()
@@ -90,6 +106,7 @@ const route = async () => {
   /** @param {unknown} err */
   const fail = (err) => {
     if (signal.aborted) return
+    if (isDisabled(err)) return showSignIn(undefined, true)
     if (isUnauthorized(err)) return showSignIn('The admin token was refused.')
     main.append(notice(err instanceof Error ? err.message : String(err), 'error'))
   }
@@ -137,10 +154,12 @@ const setTitle = (nav) => {
 }
 
 const start = async () => {
-  if (!token.get()) return showSignIn()
   try {
+    // Asked without a token too: the answer tells a disabled admin API from a missing token.
     sites = /** @type {{ sites: Site[] }} */ (await apiGet('/admin/api/sites')).sites
   } catch (err) {
+    if (isDisabled(err)) return showSignIn(undefined, true)
+    if (!token.get()) return showSignIn()
     return showSignIn(isUnauthorized(err) ? 'The admin token was refused.' : String(err))
   }
   picker.replaceChildren(
