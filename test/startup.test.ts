@@ -30,7 +30,8 @@ const start = (env: Record<string, string>) => {
   return { code: run.status, lines: run.stderr.trim().split('\n') }
 }
 
-describe('start-up failures an operator can fix', () => {
+// Each case starts the collector's Node process: seconds on a busy machine.
+describe('start-up failures an operator can fix', { timeout: 90_000 }, () => {
   let busy: Server
   let busyPort: number
   beforeAll(async () => {
@@ -94,7 +95,7 @@ describePostgres('start-up failures on a running PostgreSQL', () => {
         `the database "precis_no_such_db" does not exist on PostgreSQL at ${at}: create it (createdb precis_no_such_db) or fix its name in DATABASE_URL`,
       ],
     })
-  })
+  }, 90_000)
 
   it('a user PostgreSQL does not let in', () => {
     expect(start({ DATABASE_URL: url('username', 'precis_no_such_role') })).toEqual({
@@ -103,5 +104,5 @@ describePostgres('start-up failures on a running PostgreSQL', () => {
         `PostgreSQL at ${at} refused user "precis_no_such_role" (no such role, or pg_hba.conf does not let it in): create the role or fix the user in DATABASE_URL`,
       ],
     })
-  })
+  }, 90_000)
 })

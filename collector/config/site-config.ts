@@ -130,12 +130,13 @@ export const parseConfig = (input: unknown, source = 'config'): CollectorConfig 
   return fail(`${source} is invalid:\n${lines.join('\n')}`)
 }
 
-export const loadConfig = (path: string): CollectorConfig => {
+/** Reads and validates a config file; `hint` ends the message when the file cannot be read. */
+export const loadConfig = (path: string, hint = ' (set PRECIS_CONFIG to its path)'): CollectorConfig => {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
   } catch (err) {
-    return fail(`cannot read site config ${path}: ${(err as Error).message} (set PRECIS_CONFIG to its path)`)
+    return fail(`cannot read site config ${path}: ${(err as Error).message}${hint}`)
   }
   let json: unknown
   try {
