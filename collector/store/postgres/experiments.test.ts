@@ -1,14 +1,14 @@
 import { expect, it } from 'vitest'
+import { describeExperimentsContract } from '../../../test/contracts/experiments.contract.ts'
 import {
   CONVERSION,
-  describeExperimentsContract,
   identify,
   NEEDS,
   order,
   sync,
   T,
   viewed,
-} from '../../../test/contracts/experiments.contract.ts'
+} from '../../../test/contracts/experiments-fixtures.ts'
 import {
   describePostgres,
   dropSchema,

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describeExperimentsContract } from '../../../test/contracts/experiments.contract.ts'
 import {
-  describeExperimentsContract,
   identify,
   NEEDS,
   order,
@@ -13,7 +13,7 @@ import {
   sync,
   T,
   viewed,
-} from '../../../test/contracts/experiments.contract.ts'
+} from '../../../test/contracts/experiments-fixtures.ts'
 import type { Store } from '../types.ts'
 import {
   CAPTURE_EXPOSURES,
