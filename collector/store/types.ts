@@ -1,3 +1,4 @@
+import type { ConfigStore } from '../config/versions.ts'
 import type { ExperimentStore } from '../experiments/types.ts'
 import type { IdentityStore, SiteRules } from '../identity/types.ts'
 import type { ChainCheckpoint, ConsentFields, ConsentRecord, LedgerKey } from '../ledger/chain.ts'
@@ -29,7 +30,7 @@ export interface ConsentStatsRow {
  * Storage behind the collector. Every adapter passes the contract suite in contract.ts.
  * Methods are async so network-backed adapters fit; an adapter on a synchronous driver just resolves.
  */
-export interface Store extends IdentityStore, PersonalizationStore, ExperimentStore {
+export interface Store extends IdentityStore, PersonalizationStore, ExperimentStore, ConfigStore {
   /**
    * Stores all rows or none (one transaction), idempotent on (site, messageId). Events carrying an
    * erased person's identifier (by the sites' identity `rules`: which traits identify) are dropped

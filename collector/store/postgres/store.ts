@@ -7,6 +7,7 @@ import type { KeyStore } from '../../privacy/keys.ts'
 import { pseudonymsOf } from '../../privacy/pseudonyms.ts'
 import { forgetSubjects, insertSealed, revealRows, revealTraits } from '../../privacy/sealing.ts'
 import type { Store } from '../types.ts'
+import { CONFIG_MIGRATIONS, postgresConfig } from './config.ts'
 import { postgresConsentStats } from './consent-stats.ts'
 import { postgresEvents } from './events.ts'
 import { EXPERIMENTS_MIGRATIONS, postgresExperiments } from './experiments.ts'
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   ...LEDGER_MIGRATIONS,
   ...PERSONALIZATION_MIGRATIONS,
   ...EXPERIMENTS_MIGRATIONS,
+  ...CONFIG_MIGRATIONS,
 ]
 
 export interface PostgresOptions {
@@ -136,6 +138,7 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
     },
     ...postgresPersonalization(sql),
     ...postgresExperiments(sql),
+    ...postgresConfig(sql),
     // A resolution kicked as the collector stops is left to the others (or the next start): the
     // queue keeps what it has not folded in.
     resolveIdentities: (settings, now) =>

@@ -10,6 +10,7 @@ import { pseudonymsOf } from '../../privacy/pseudonyms.ts'
 import { forgetSubjects, insertSealed, revealRows, revealTraits } from '../../privacy/sealing.ts'
 import { type EventRow, fromEventRow } from '../event-row.ts'
 import type { InsertResult, Store, StoredEvent } from '../types.ts'
+import { CONFIG_VERSIONS_MIGRATION, sqliteConfig } from './config.ts'
 import { sqliteConsentStats } from './consent-stats.ts'
 import { sqliteExperiments } from './experiments.ts'
 import {
@@ -164,6 +165,8 @@ const MIGRATIONS = [
   EXPERIMENT_PRE_VALUES_MIGRATION,
   // Lift over time by the hour: counters and values by hour (sqlite/experiments-schema.ts).
   EXPERIMENT_HOURS_MIGRATION,
+  // Site configs, every change a version (config/versions.ts).
+  CONFIG_VERSIONS_MIGRATION,
 ]
 
 const migrate = (db: Database.Database) => {
@@ -318,6 +321,7 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
     ...identity,
     ...sqlitePersonalization(db),
     ...experiments,
+    ...sqliteConfig(db),
     // Experiment rows follow resolution (they need the profiles it makes), in the background at
     // most every EXPERIMENTS_EVERY ms so that ingest pays little; readers sync before they read.
     resolveIdentities: async (settings, now) => {
