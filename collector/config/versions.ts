@@ -59,6 +59,19 @@ export interface ConfigStore {
   saveConfigs(changes: readonly SiteChange[], meta: SaveMeta): Promise<SiteVersion[]>
 }
 
+/**
+ * The version a change makes when the site's newest version is `now`; StaleVersion when the change
+ * was made from another one (what both adapters check inside their transaction).
+ */
+export const nextVersion = (
+  { site, expected, config }: SiteChange,
+  now: number,
+  meta: SaveMeta,
+): SiteVersion => {
+  if (now !== expected) throw new StaleVersion(site, expected, now)
+  return { site, version: now + 1, config, author: meta.author, createdAt: meta.at, note: meta.note ?? null }
+}
+
 /** The HTTP entity tag of a site's version (If-Match compares it). */
 export const versionTag = (site: string, version: number) => `"${site}.v${version}"`
 

@@ -3,6 +3,7 @@
 // and an export must equal what was imported.
 import {
   type ConfigStore,
+  nextVersion,
   type SiteVersion,
   type SiteVersionSummary,
   StaleVersion,
@@ -62,26 +63,19 @@ export const postgresConfig = (sql: Sql): ConfigStore => ({
   saveConfigs: (changes, meta) =>
     sql.begin(async (tx) => {
       const saved: SiteVersion[] = []
-      for (const { site, expected, config } of changes) {
+      for (const change of changes) {
         const [latest] = await tx<{ version: number }[]>`
-          SELECT COALESCE(MAX(version), 0)::int AS version FROM config_versions WHERE site = ${site}`
-        const now = latest!.version
-        if (now !== expected) throw new StaleVersion(site, expected, now)
-        // Two collectors saving from the same version both read `now`: the key lets one insert,
-        // and the other, waiting on it, inserts nothing.
+          SELECT COALESCE(MAX(version), 0)::int AS version FROM config_versions WHERE site = ${change.site}`
+        const next = nextVersion(change, latest!.version, meta)
+        // Two collectors saving from the same version both read the same newest one: the key lets
+        // one insert, and the other, waiting on it, inserts nothing.
         const inserted = await tx`
           INSERT INTO config_versions (site, version, config, author, created_at, note)
-          VALUES (${site}, ${now + 1}, ${JSON.stringify(config)}, ${meta.author}, ${meta.at}, ${meta.note ?? null})
+          VALUES (${next.site}, ${next.version}, ${JSON.stringify(next.config)}, ${next.author},
+            ${next.createdAt}, ${next.note})
           ON CONFLICT DO NOTHING`
-        if (inserted.count === 0) throw new StaleVersion(site, expected, now + 1)
-        saved.push({
-          site,
-          version: now + 1,
-          config,
-          author: meta.author,
-          createdAt: meta.at,
-          note: meta.note ?? null,
-        })
+        if (inserted.count === 0) throw new StaleVersion(next.site, change.expected, next.version)
+        saved.push(next)
       }
       return saved
     }) as Promise<SiteVersion[]>,

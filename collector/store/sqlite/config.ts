@@ -3,10 +3,10 @@
 import type Database from 'better-sqlite3'
 import {
   type ConfigStore,
+  nextVersion,
   type SaveMeta,
   type SiteChange,
   type SiteVersion,
-  StaleVersion,
 } from '../../config/versions.ts'
 
 export const CONFIG_VERSIONS_MIGRATION = `CREATE TABLE config_versions (
@@ -52,18 +52,16 @@ export const sqliteConfig = (db: Database.Database): ConfigStore => {
   // IMMEDIATE: the write lock is taken before the versions are read, so another process cannot
   // save between the check and the insert.
   const save = db.transaction((changes: readonly SiteChange[], meta: SaveMeta) =>
-    changes.map(({ site, expected, config }) => {
-      const now = latest.get(site)!.version
-      if (now !== expected) throw new StaleVersion(site, expected, now)
-      const saved = {
-        site,
-        version: now + 1,
-        config,
-        author: meta.author,
-        createdAt: meta.at,
-        note: meta.note ?? null,
-      }
-      insert.run(site, saved.version, JSON.stringify(config), saved.author, saved.createdAt, saved.note)
+    changes.map((change) => {
+      const saved = nextVersion(change, latest.get(change.site)!.version, meta)
+      insert.run(
+        saved.site,
+        saved.version,
+        JSON.stringify(saved.config),
+        saved.author,
+        saved.createdAt,
+        saved.note,
+      )
       return saved
     }),
   )
