@@ -25,7 +25,8 @@ import {
   sqliteExperiments,
 } from './experiments.ts'
 import { CAPPED_COVARIATES_SQL, CAPPED_METRIC_SQL, COVARIATES_SQL, METRIC_SQL } from './experiments-reads.ts'
-import { openSqliteStore } from './store.ts'
+import { EXPERIMENT_HOURS_MIGRATION } from './experiments-schema.ts'
+import { MIGRATIONS, openSqliteStore } from './store.ts'
 
 const HOUR = 3_600_000
 const DAY = 86_400_000
@@ -136,7 +137,8 @@ describe('SQLite experiment tables', () => {
     await store.close()
     // Back to the schema before the hours: counters by day, values without their hour.
     const old = new Database(path)
-    const version = old.pragma('user_version', { simple: true }) as number
+    // The migrations after the hours' run again on the next open: undo them first.
+    old.exec('DROP TABLE config_versions')
     old.exec(`CREATE TABLE experiment_daily (site TEXT NOT NULL, experiment TEXT NOT NULL,
         bucket_version INTEGER NOT NULL, variation TEXT NOT NULL, day INTEGER NOT NULL,
         users INTEGER NOT NULL, PRIMARY KEY (site, experiment, bucket_version, variation, day)) WITHOUT ROWID;
@@ -149,7 +151,7 @@ describe('SQLite experiment tables', () => {
       ALTER TABLE experiment_values DROP COLUMN hour;
       CREATE INDEX experiment_values_results ON experiment_values
         (site, experiment, bucket_version, event, property, variation, day, value);`)
-    old.pragma(`user_version = ${version - 1}`)
+    old.pragma(`user_version = ${MIGRATIONS.indexOf(EXPERIMENT_HOURS_MIGRATION)}`)
     old.close()
     store = openSqliteStore(path)
     expect(await store.experimentPeople('demo', 'x', 0)).toEqual(before.people)

@@ -30,7 +30,7 @@ import { configure, createGroupWriter, type WriteResult } from './writer.mjs'
  * Schema changes ship as new entries, never as edits of old ones; PRAGMA user_version records
  * how many have run.
  */
-const MIGRATIONS = [
+export const MIGRATIONS = [
   `CREATE TABLE events (
      id INTEGER PRIMARY KEY,
      site TEXT NOT NULL,
