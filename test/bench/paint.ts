@@ -2,7 +2,8 @@
 // and a proxy that adds 150 ms to every collector response: returning visitors of the demo shop who
 // are in the hero's segment, each page view measured with the plan the previous page left (today's
 // p.js) and, alternately, with the plan removed from localStorage before p.js runs (the behaviour
-// before the plan: the decision waits for the chunk and IndexedDB). The instrument is an init script, not the product.
+// before the plan: the decision waits for the chunk and IndexedDB). The instrument is an init
+// script, not the product.
 import { readFileSync, rmSync } from 'node:fs'
 import { Agent, createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'

@@ -39,11 +39,8 @@ let current = new AbortController()
 const DISABLED =
   'The admin side is not set up: start the collector with PRECIS_ADMIN_TOKEN set to a secret of at least 16 characters, then sign in with it here.'
 
-/**
- * @param {string} [message] why the form is shown again
- * @param {boolean} [disabled] the admin API is disabled: a form would be of no use
- */
-const showSignIn = (message, disabled = false) => {
+/** @param {string} [message] why the form is shown again */
+const showSignIn = (message) => {
   current.abort()
   token.clear()
   document.body.dataset.state = 'signed-out'
@@ -58,17 +55,11 @@ const showSignIn = (message, disabled = false) => {
     'form',
     { class: 'sign-in', 'aria-labelledby': 'sign-in-title' },
     h('h2', { id: 'sign-in-title' }, 'Sign in'),
-    disabled
-      ? notice(DISABLED, 'error')
-      : h('p', {}, 'The admin token (PRECIS_ADMIN_TOKEN) is kept in this tab only, until it is closed.'),
-    ...(disabled
-      ? []
-      : [
-          message && notice(message, 'error'),
-          h('label', { for: 'token' }, 'Admin token'),
-          input,
-          h('button', { type: 'submit' }, 'Sign in'),
-        ]),
+    h('p', {}, 'The admin token (PRECIS_ADMIN_TOKEN) is kept in this tab only, until it is closed.'),
+    message && notice(message, 'error'),
+    h('label', { for: 'token' }, 'Admin token'),
+    input,
+    h('button', { type: 'submit' }, 'Sign in'),
   )
   form.addEventListener('submit', (event) => {
     event.preventDefault()
@@ -77,7 +68,23 @@ const showSignIn = (message, disabled = false) => {
   })
   main.replaceChildren(form)
   main.setAttribute('aria-busy', 'false')
-  if (!disabled) input.focus()
+  input.focus()
+}
+
+/** The admin API is disabled: a sign-in form would be of no use, so say how to set it up. */
+const showDisabled = () => {
+  current.abort()
+  token.clear()
+  document.body.dataset.state = 'signed-out'
+  main.replaceChildren(
+    h(
+      'section',
+      { class: 'sign-in', 'aria-labelledby': 'sign-in-title' },
+      h('h2', { id: 'sign-in-title' }, 'Sign in'),
+      notice(DISABLED, 'error'),
+    ),
+  )
+  main.setAttribute('aria-busy', 'false')
 }
 
 /** @param {unknown} err */
@@ -106,7 +113,7 @@ const route = async () => {
   /** @param {unknown} err */
   const fail = (err) => {
     if (signal.aborted) return
-    if (isDisabled(err)) return showSignIn(undefined, true)
+    if (isDisabled(err)) return showDisabled()
     if (isUnauthorized(err)) return showSignIn('The admin token was refused.')
     main.append(notice(err instanceof Error ? err.message : String(err), 'error'))
   }
@@ -158,7 +165,7 @@ const start = async () => {
     // Asked without a token too: the answer tells a disabled admin API from a missing token.
     sites = /** @type {{ sites: Site[] }} */ (await apiGet('/admin/api/sites')).sites
   } catch (err) {
-    if (isDisabled(err)) return showSignIn(undefined, true)
+    if (isDisabled(err)) return showDisabled()
     if (!token.get()) return showSignIn()
     return showSignIn(isUnauthorized(err) ? 'The admin token was refused.' : String(err))
   }
