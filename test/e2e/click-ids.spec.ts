@@ -13,7 +13,10 @@ test.afterEach(async () => {
   await collector.stop()
 })
 
-const LANDING = 'index.html?gclid=G1&utm_source=x'
+// Long enough that no random token or id the page writes can contain it by chance ('G1' once
+// matched a session token).
+const GCLID = 'PrecisTestGclid7Qx'
+const LANDING = `index.html?gclid=${GCLID}&utm_source=x`
 
 type Payload = { properties: Record<string, unknown>; context: { campaign?: Record<string, string> } }
 const payload = (r: { payload: string }) => JSON.parse(r.payload) as Payload
@@ -101,10 +104,10 @@ const nextPage = async (page: Page) => {
 
 const expectNoClickId = async (page: Page, seen: { bodies: string[]; writes: string[] }) => {
   expect(seen.bodies.some((b) => b.includes('"batch"'))).toBe(true)
-  expect(seen.bodies.filter((b) => b.includes('G1'))).toEqual([])
-  expect(seen.writes.filter((w) => w.includes('G1'))).toEqual([])
-  expect(await storedNow(page)).not.toContain('G1')
-  expect(collector.rows().filter((r) => r.payload.includes('G1'))).toEqual([])
+  expect(seen.bodies.filter((b) => b.includes(GCLID))).toEqual([])
+  expect(seen.writes.filter((w) => w.includes(GCLID))).toEqual([])
+  expect(await storedNow(page)).not.toContain(GCLID)
+  expect(collector.rows().filter((r) => r.payload.includes(GCLID))).toEqual([])
   // The UTM campaign is analytics, and stays with the session.
   for (const r of collector.rows()) expect(payload(r).context.campaign).toEqual({ source: 'x' })
 }
@@ -128,13 +131,13 @@ test('marketing granted: the landing campaign keeps the click id', async ({ cont
   await page.getByRole('button', { name: 'Accept all' }).click()
   await page.evaluate(() => window.precis.flush())
   await expect.poll(() => pageViews().length, { timeout: 20_000 }).toBe(1)
-  expect(payload(pageViews()[0]!).context.campaign).toEqual({ gclid: 'G1', source: 'x' })
+  expect(payload(pageViews()[0]!).context.campaign).toEqual({ gclid: GCLID, source: 'x' })
   await nextPage(page)
-  expect(payload(pageViews()[1]!).context.campaign?.gclid).toBe('G1')
+  expect(payload(pageViews()[1]!).context.campaign?.gclid).toBe(GCLID)
   // The instruments the other tests rely on do see a click id where there is one.
-  expect(seen.bodies.some((b) => b.includes('G1'))).toBe(true)
-  expect(seen.writes.some((w) => w.includes('G1'))).toBe(true)
-  expect(await storedNow(page)).toContain('G1')
+  expect(seen.bodies.some((b) => b.includes(GCLID))).toBe(true)
+  expect(seen.writes.some((w) => w.includes(GCLID))).toBe(true)
+  expect(await storedNow(page)).toContain(GCLID)
 })
 
 test('Global Privacy Control: no click id, even after Accept all and marketing switched on', async ({
