@@ -190,7 +190,7 @@ export const describePeopleContract = (name: string, open: () => Promise<Store>)
       await store.resolveIdentities({}, NOW)
       const data = (await store.exportProfile(SITE, p('u-1'), NOW))!
       expect(data.events.map((e) => [e.userId, e.anonymousId])).toEqual([[p('u-1'), p('a-1')]])
-      expect(JSON.stringify(data)).not.toContain('u-1')
+      expect(JSON.stringify(data)).not.toContain('"u-1"') // quoted: a random pseudonym may hold u-1
       expect((await store.revealEvents(data.events, {}))[0]!.userId).toBe('u-1')
       await store.eraseProfile(SITE, p('u-1'), NOW)
       expect((await store.revealEvents(data.events, {}))[0]!.userId).toBeNull()
