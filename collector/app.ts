@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { createLiveConfig, type LiveConfig } from './config/live.ts'
 import type { CollectorConfig } from './config/site-config.ts'
 import { createSites } from './config/sites.ts'
 import { dashboardApi, dashboardRoutes } from './dashboard/routes.ts'
@@ -27,7 +28,8 @@ export interface Clock {
 }
 
 export interface AppConfig extends PublicAssets {
-  sites: CollectorConfig
+  /** The sites as the database holds them (config/live.ts); a plain config in tests. */
+  sites: CollectorConfig | LiveConfig
   /** Bearer token of the admin API; unset refuses every admin call. */
   adminToken?: string | undefined
   /**
@@ -58,7 +60,8 @@ export const createApp = ({
   randomId = () => crypto.randomUUID(),
   log = console.error,
 }: AppDeps) => {
-  const sites = createSites(config.sites, config.selfOrigins)
+  const live = 'current' in config.sites ? config.sites : createLiveConfig(config.sites)
+  const sites = createSites(live.current, config.selfOrigins)
   const now = () => clock.now()
   const refusals = createRefusals(now)
   const app = new Hono()
@@ -74,7 +77,7 @@ export const createApp = ({
     if (/%00/.test(c.req.url)) throw new ApiError('invalid_query', 'the address must not contain NUL (%00)')
     await next()
   })
-  const identity = createIdentityService(store, config.sites, now, log)
+  const identity = createIdentityService(store, live, now, log)
   // Ids are stored and looked up as pseudonyms: every route sees the store through this.
   const people = pseudonymousStore(store, identity.rules)
   const stored = kickingStore(people, identity)
@@ -95,9 +98,9 @@ export const createApp = ({
   app.route('/admin/api', personalizationRoutes({ store, sites, identity, now }))
   app.route('/admin/api', experimentRoutes({ store, sites, identity, now }))
   app.route('/admin/api', consentStatsRoutes({ store, sites, now }))
-  app.route('/admin/api', dashboardApi(config.sites))
+  app.route('/admin/api', dashboardApi(live.current))
   app.route('/admin/api', refusalRoutes(refusals))
   app.route('/', dashboardRoutes())
-  app.route('/', publicRoutes({ sites, assets: config }))
+  app.route('/', publicRoutes({ sites, versionOf: live.version, assets: config }))
   return app
 }

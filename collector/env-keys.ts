@@ -15,6 +15,14 @@ export const masterFromEnv = (text: string, name: string) => {
   }
 }
 
+/** The store's master keys (store/open.ts): PRECIS_MASTER_KEY, and the one a rotation retires. */
+export const storeKeysFrom = (env: Pick<Env, 'PRECIS_MASTER_KEY' | 'PRECIS_PREVIOUS_MASTER_KEY'>) => ({
+  master: env.PRECIS_MASTER_KEY ? masterFromEnv(env.PRECIS_MASTER_KEY, 'PRECIS_MASTER_KEY') : undefined,
+  previousMasters: env.PRECIS_PREVIOUS_MASTER_KEY
+    ? [masterFromEnv(env.PRECIS_PREVIOUS_MASTER_KEY, 'PRECIS_PREVIOUS_MASTER_KEY')]
+    : [],
+})
+
 /**
  * The consent ledger's keys: PRECIS_LEDGER_KEY links, the previous ones verify. SQLite without one
  * uses a development key file beside the database; PostgreSQL needs it (every collector links).

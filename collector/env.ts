@@ -10,7 +10,10 @@ const envSchema = z.object({
     .refine((url) => /^(sqlite:|postgres(ql)?:\/\/)/.test(url), {
       message: 'must be sqlite:<path> or postgres://user:password@host:port/database',
     }),
+  /** The config file that seeds the database (config/seed.ts); unset and missing is fine once seeded. */
   PRECIS_CONFIG: z.string().default('./precis.config.json'),
+  /** How often a collector reads the site configs others saved, in ms (config/live.ts). */
+  PRECIS_CONFIG_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /**
    * Where browsers reach the collector (e.g. https://collect.example.com behind a proxy): pages it
    * serves itself are allowed from this origin. Unset: http://localhost and 127.0.0.1 on PORT.

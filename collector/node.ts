@@ -1,11 +1,15 @@
 // The Node entry: reads the environment, wires the real parts, serves. No logic lives here.
+
+import { existsSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { resolve } from 'node:path'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
-import { ConfigError, loadConfig } from './config/site-config.ts'
+import { createLiveConfig, pollConfigs } from './config/live.ts'
+import { seedConfigs } from './config/seed.ts'
+import { ConfigError, readConfigFile } from './config/site-config.ts'
 import { parseEnv, redactUrl, sqlitePath } from './env.ts'
-import { ledgerKeysFrom, masterFromEnv } from './env-keys.ts'
+import { ledgerKeysFrom, storeKeysFrom } from './env-keys.ts'
 import { identitySecretsFrom } from './identity/verification.ts'
 import { scheduleRetention } from './jobs/retention.ts'
 import { devMasterPath } from './privacy/dev-master.ts'
@@ -32,23 +36,35 @@ const fail = (err: unknown) => {
 const main = async () => {
   const env = parseEnv(process.env)
   context = { databaseUrl: env.DATABASE_URL, port: env.PORT, host: env.HOST }
-  const sites = loadConfig(env.PRECIS_CONFIG)
-  const identitySecrets = identitySecretsFrom(
-    process.env,
-    sites.sites.map((s) => s.id),
-  )
-  const master = env.PRECIS_MASTER_KEY ? masterFromEnv(env.PRECIS_MASTER_KEY, 'PRECIS_MASTER_KEY') : undefined
-  const previous = env.PRECIS_PREVIOUS_MASTER_KEY
-    ? [masterFromEnv(env.PRECIS_PREVIOUS_MASTER_KEY, 'PRECIS_PREVIOUS_MASTER_KEY')]
-    : []
+  // The default file may be absent once the database holds the sites; a file named must be there.
+  const file =
+    process.env.PRECIS_CONFIG || existsSync(env.PRECIS_CONFIG) ? readConfigFile(env.PRECIS_CONFIG) : undefined
+  const keys = storeKeysFrom(env)
+  const { master } = keys
   const ledgerKeys = ledgerKeysFrom(env)
-  const store = await openStore(
-    env.DATABASE_URL,
-    { master, previousMasters: previous },
-    {
-      resolverCacheBytes: env.PRECIS_RESOLVER_CACHE_MB && env.PRECIS_RESOLVER_CACHE_MB * 2 ** 20,
-      log: console.log,
-    },
+  const store = await openStore(env.DATABASE_URL, keys, {
+    resolverCacheBytes: env.PRECIS_RESOLVER_CACHE_MB && env.PRECIS_RESOLVER_CACHE_MB * 2 ** 20,
+    log: console.log,
+  })
+  const live = createLiveConfig(await seedConfigs(store, file, Date.now(), console.log), console.log)
+  // A site added later gets its secret from the same environment (in place: the routes hold it).
+  const identitySecrets: Record<string, string> = {}
+  const readSecrets = () =>
+    Object.assign(
+      identitySecrets,
+      identitySecretsFrom(
+        process.env,
+        live.current().sites.map((s) => s.id),
+      ),
+    )
+  readSecrets()
+  live.subscribe(readSecrets)
+  const polling = pollConfigs(
+    store,
+    live,
+    env.PRECIS_CONFIG_POLL_MS,
+    { setInterval, clearInterval },
+    console.log,
   )
   if (!master)
     console.log(
@@ -60,7 +76,7 @@ const main = async () => {
     store,
     clock: { now: Date.now },
     config: {
-      sites,
+      sites: live,
       adminToken: env.PRECIS_ADMIN_TOKEN,
       identitySecrets,
       ledgerKeys,
@@ -71,7 +87,7 @@ const main = async () => {
   })
   const retention = scheduleRetention(
     store,
-    sites,
+    live.current,
     ledgerKeys.current,
     { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms).unref() },
     console.log,
@@ -103,6 +119,7 @@ const main = async () => {
   // close at once, and pending writes are committed before the process exits.
   const stop = () => {
     clearInterval(retention as NodeJS.Timeout)
+    polling.stop()
     server.close(() => {
       void store.close().then(() => process.exit(0))
     })

@@ -130,8 +130,16 @@ export const parseConfig = (input: unknown, source = 'config'): CollectorConfig 
   return fail(`${source} is invalid:\n${lines.join('\n')}`)
 }
 
+/** A config file as written (its JSON) and as validated. */
+export interface ConfigFile {
+  path: string
+  /** Each site's entry exactly as written: what the database keeps (config/versions.ts). */
+  entries: Record<string, unknown>[]
+  config: CollectorConfig
+}
+
 /** Reads and validates a config file; `hint` ends the message when the file cannot be read. */
-export const loadConfig = (path: string, hint = ' (set PRECIS_CONFIG to its path)'): CollectorConfig => {
+export const readConfigFile = (path: string, hint = ' (set PRECIS_CONFIG to its path)'): ConfigFile => {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
@@ -144,8 +152,11 @@ export const loadConfig = (path: string, hint = ' (set PRECIS_CONFIG to its path
   } catch (err) {
     return fail(`site config ${path} is not valid JSON: ${(err as Error).message}`)
   }
-  return parseConfig(json, `site config ${path}`)
+  const config = parseConfig(json, `site config ${path}`)
+  return { path, entries: (json as { sites: Record<string, unknown>[] }).sites, config }
 }
+
+export const loadConfig = (path: string, hint?: string): CollectorConfig => readConfigFile(path, hint).config
 
 const fail = (message: string): never => {
   throw new ConfigError(message)

@@ -18,24 +18,39 @@ export interface Sites {
   isSelf(origin: string | undefined): boolean
 }
 
-/**
- * The sites of a config. `selfOrigins` is read on every call: the entry fills it once it knows the
- * port it listens on.
- */
-export const createSites = (config: CollectorConfig, selfOrigins: readonly string[] = []): Sites => {
-  const byId = new Map(config.sites.map((site) => [site.id, site]))
-  const byKey = new Map(config.sites.map((site) => [digest(site.writeKey), site]))
-  const byServer = new Map(
+const index = (config: CollectorConfig) => ({
+  config,
+  byId: new Map(config.sites.map((site) => [site.id, site])),
+  byKey: new Map(config.sites.map((site) => [digest(site.writeKey), site])),
+  byServer: new Map(
     config.sites.flatMap((site) =>
       [site.serverKey, site.previousServerKey].flatMap((k) => (k ? [[digest(k), site] as const] : [])),
     ),
-  )
-  const origins = new Set(config.sites.flatMap((site) => site.allowedOrigins))
+  ),
+  origins: new Set(config.sites.flatMap((site) => site.allowedOrigins)),
+})
+
+/**
+ * The sites of a config, or of the config a function returns now (config/live.ts): the lookups are
+ * rebuilt when it returns another one. `selfOrigins` is read on every call: the entry fills it once
+ * it knows the port it listens on.
+ */
+export const createSites = (
+  source: CollectorConfig | (() => CollectorConfig),
+  selfOrigins: readonly string[] = [],
+): Sites => {
+  const read = typeof source === 'function' ? source : () => source
+  let now = index(read())
+  const at = () => {
+    const config = read()
+    if (config !== now.config) now = index(config)
+    return now
+  }
   return {
-    byId: (id) => byId.get(id),
-    byWriteKey: (writeKey) => byKey.get(digest(writeKey)),
-    byServerKey: (serverKey) => byServer.get(digest(serverKey)),
-    anyAllows: (origin) => origins.has(origin),
+    byId: (id) => at().byId.get(id),
+    byWriteKey: (writeKey) => at().byKey.get(digest(writeKey)),
+    byServerKey: (serverKey) => at().byServer.get(digest(serverKey)),
+    anyAllows: (origin) => at().origins.has(origin),
     isSelf: (origin) => origin !== undefined && selfOrigins.includes(origin),
   }
 }

@@ -85,11 +85,11 @@ export const dashboardRoutes = () => {
 }
 
 /** GET /admin/api/sites: the sites to pick from, their time zones and slot names. Behind the admin token. */
-export const dashboardApi = (config: CollectorConfig) => {
+export const dashboardApi = (config: () => CollectorConfig) => {
   const app = new Hono()
   app.get('/sites', (c) =>
     c.json({
-      sites: config.sites.map((site) => ({
+      sites: config().sites.map((site) => ({
         id: site.id,
         name: site.name ?? site.id,
         timezone: site.timezone,

@@ -1,3 +1,4 @@
+import type { LiveConfig } from '../config/live.ts'
 import type { CollectorConfig } from '../config/site-config.ts'
 import type { Store } from '../store/types.ts'
 import { identitySettings } from './config.ts'
@@ -13,13 +14,18 @@ const KICK_DELAY = 100
  */
 export const createIdentityService = (
   store: Store,
-  config: CollectorConfig,
+  config: Pick<LiveConfig, 'current' | 'subscribe'>,
   now: () => number,
   log: (err: unknown) => void,
 ) => {
-  const settings: SiteRules = Object.fromEntries(
-    config.sites.map((s) => [s.id, identitySettings(s.identity)]),
-  )
+  // One object for the collector's life (pseudonymousStore holds it), refilled on a config change.
+  const settings: SiteRules = {}
+  const fill = ({ sites }: CollectorConfig) => {
+    for (const id of Object.keys(settings)) delete settings[id]
+    for (const s of sites) settings[s.id] = identitySettings(s.identity)
+  }
+  fill(config.current())
+  config.subscribe(fill)
   // Runs one after another; a run queued but not yet started serves every request made meanwhile.
   let chain: Promise<void> = Promise.resolve()
   let queued: Promise<void> | undefined

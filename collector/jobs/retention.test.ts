@@ -40,7 +40,7 @@ describe('retention', () => {
     const logs: string[] = []
     scheduleRetention(
       store,
-      config,
+      () => config,
       TEST_LEDGER_KEY,
       { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms) },
       (m) => logs.push(m),
@@ -66,7 +66,7 @@ describe('retention', () => {
     const logs: string[] = []
     scheduleRetention(
       store,
-      config,
+      () => config,
       TEST_LEDGER_KEY,
       { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms) },
       (m) => logs.push(m),
@@ -111,7 +111,7 @@ describe('retention', () => {
     const logs: string[] = []
     scheduleRetention(
       store,
-      config,
+      () => config,
       TEST_LEDGER_KEY,
       { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms) },
       (m) => logs.push(m),

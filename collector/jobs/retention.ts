@@ -38,7 +38,8 @@ export interface Scheduler {
  */
 export const scheduleRetention = (
   store: Store,
-  config: CollectorConfig,
+  /** Read at each run: sites added since are kept to their retention too. */
+  config: () => CollectorConfig,
   /** Keys the anchor pruning leaves (ledger/chain.ts). */
   ledgerKey: LedgerKey,
   scheduler: Scheduler,
@@ -46,7 +47,7 @@ export const scheduleRetention = (
 ) => {
   const run = () =>
     Promise.all([
-      runRetention(store, config, ledgerKey, scheduler.now()),
+      runRetention(store, config(), ledgerKey, scheduler.now()),
       // Expired rights tokens are of no use to anyone: their rows go too (identity/tokens.ts).
       store.deleteExpiredTokens(scheduler.now()),
     ]).then(

@@ -60,14 +60,17 @@ const lateOf = (x: Experiment, rows: readonly LateRow[]) => {
  */
 export const experimentRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) => {
   const app = new Hono()
-  /** Metrics are registered once per site and process (the config does not change while it runs). */
-  const prepared = new Map<string, Promise<void>>()
+  /**
+   * Metrics are registered once per version of a site's config and process: a saved change is a new
+   * SiteConfig object (config/live.ts), whose new goals are registered at its first read.
+   */
+  const prepared = new WeakMap<SiteConfig, Promise<void>>()
   const prepare = (site: SiteConfig) => {
-    let ready = prepared.get(site.id)
+    let ready = prepared.get(site)
     if (!ready) {
       ready = store.prepareExperiments(site.id, needsOf(site))
-      ready.catch(() => prepared.delete(site.id))
-      prepared.set(site.id, ready)
+      ready.catch(() => prepared.delete(site))
+      prepared.set(site, ready)
     }
     return ready
   }

@@ -5,6 +5,7 @@ import { serveStatic } from '@hono/node-server/serve-static'
 import { type Context, Hono } from 'hono'
 import { BUNDLES } from '../../bundles.mjs'
 import { originAllowed, type Sites } from '../config/sites.ts'
+import { versionTag } from '../config/versions.ts'
 import { ApiError } from '../errors.ts'
 import { demoPolicy } from '../middleware/security-headers.ts'
 
@@ -42,7 +43,14 @@ const bundleHandler = (path: string | undefined, name: string) => {
   }
 }
 
-export const publicRoutes = ({ sites, assets }: { sites: Sites; assets: PublicAssets }) => {
+export interface PublicDeps {
+  sites: Sites
+  /** The version of a site's config now served (config/live.ts): its ETag. */
+  versionOf: (site: string) => number
+  assets: PublicAssets
+}
+
+export const publicRoutes = ({ sites, versionOf, assets }: PublicDeps) => {
   const app = new Hono()
 
   app.get('/healthz', (c) => c.json({ ok: true }))
@@ -58,7 +66,11 @@ export const publicRoutes = ({ sites, assets }: { sites: Sites; assets: PublicAs
     if (!originAllowed(site, origin, sites)) {
       throw new ApiError('origin_not_allowed', `origin ${origin} is not allowed for site ${site.id}`)
     }
+    // The tag revalidates after a minute; a changed config has a new tag at once.
+    const etag = versionTag(site.id, versionOf(site.id))
     c.header('Cache-Control', 'public, max-age=60')
+    c.header('ETag', etag)
+    if (c.req.header('if-none-match') === etag) return c.body(null, 304)
     return c.json({
       site: site.id,
       writeKey: site.writeKey,
