@@ -61,7 +61,7 @@ export const createApp = ({
   log = console.error,
 }: AppDeps) => {
   const live = 'current' in config.sites ? config.sites : createLiveConfig(config.sites)
-  const sites = createSites(live.current, config.selfOrigins)
+  const sites = createSites(live.current, config.selfOrigins, () => clock.now())
   const now = () => clock.now()
   const refusals = createRefusals(now)
   const app = new Hono()

@@ -64,6 +64,14 @@ export const siteSchema = z.object({
    */
   serverKey: z.string().min(24, 'must be at least 24 characters').max(256).optional(),
   previousServerKey: z.string().min(24, 'must be at least 24 characters').max(256).optional(),
+  /** Until when the previous server key still works (ISO time); absent: until it is removed. */
+  previousServerKeyUntil: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * The write key a rotation replaced (POST /admin/api/sites/:id/rotate-key): pages that loaded the
+   * old config and events waiting in browsers' outboxes still arrive until `previousWriteKeyUntil`.
+   */
+  previousWriteKey: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
+  previousWriteKeyUntil: z.iso.datetime({ offset: true }).optional(),
   allowedOrigins: z.array(origin).default([]),
   consent: consentConfigSchema.prefault({}),
   identity: identitySchema,
@@ -96,7 +104,7 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['sites', index, 'id'], message: 'duplicate id' })
       seen.id.add(site.id)
       // Every key names one site and one kind: a server key is never also someone's write key.
-      for (const key of ['writeKey', 'serverKey', 'previousServerKey'] as const) {
+      for (const key of ['writeKey', 'previousWriteKey', 'serverKey', 'previousServerKey'] as const) {
         const value = site[key]
         if (value === undefined) continue
         if (seen.key.has(value))
@@ -115,18 +123,21 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
+/** A zod issue's path as written in messages: `sites[0].experiments[1].key`. */
+export const formatPath = (path: readonly PropertyKey[]) =>
+  path.reduce<string>(
+    (acc, part) =>
+      typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
+    '',
+  )
+
 /** Validates a parsed config; the error lists every problem with its path, one per line. */
 export const parseConfig = (input: unknown, source = 'config'): CollectorConfig => {
   const result = configSchema.safeParse(input)
   if (result.success) return result.data
-  const lines = result.error.issues.map((issue) => {
-    const where = issue.path.reduce<string>(
-      (acc, part) =>
-        typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
-      '',
-    )
-    return `  - ${where || '(root)'}: ${issue.message}`
-  })
+  const lines = result.error.issues.map(
+    (issue) => `  - ${formatPath(issue.path) || '(root)'}: ${issue.message}`,
+  )
   return fail(`${source} is invalid:\n${lines.join('\n')}`)
 }
 

@@ -7,7 +7,10 @@ export interface Sites {
   byId(id: string): SiteConfig | undefined
   /** Looks the key up by its hash, so the lookup's timing says nothing about how close a guess was. */
   byWriteKey(writeKey: string): SiteConfig | undefined
-  /** The site whose server key (or previous server key) this is, looked up the same way. */
+  /**
+   * The site whose server key this is, looked up the same way. A rotated key (previousWriteKey,
+   * previousServerKey) works until its `…Until` time.
+   */
   byServerKey(serverKey: string): SiteConfig | undefined
   /** Whether any site accepts browser requests from this origin (CORS preflights name no site). */
   anyAllows(origin: string): boolean
@@ -18,14 +21,26 @@ export interface Sites {
   isSelf(origin: string | undefined): boolean
 }
 
+/** A key's site, and until when the key works (a rotated key's overlap; Infinity: no end). */
+type Keyed = readonly [string, { site: SiteConfig; until: number }]
+
+const keyed = (site: SiteConfig, key: string | undefined, until?: string): Keyed[] =>
+  key ? [[digest(key), { site, until: until ? Date.parse(until) : Number.POSITIVE_INFINITY }]] : []
+
 const index = (config: CollectorConfig) => ({
   config,
   byId: new Map(config.sites.map((site) => [site.id, site])),
-  byKey: new Map(config.sites.map((site) => [digest(site.writeKey), site])),
+  byKey: new Map(
+    config.sites.flatMap((site) => [
+      ...keyed(site, site.previousWriteKey, site.previousWriteKeyUntil),
+      ...keyed(site, site.writeKey),
+    ]),
+  ),
   byServer: new Map(
-    config.sites.flatMap((site) =>
-      [site.serverKey, site.previousServerKey].flatMap((k) => (k ? [[digest(k), site] as const] : [])),
-    ),
+    config.sites.flatMap((site) => [
+      ...keyed(site, site.previousServerKey, site.previousServerKeyUntil),
+      ...keyed(site, site.serverKey),
+    ]),
   ),
   origins: new Set(config.sites.flatMap((site) => site.allowedOrigins)),
 })
@@ -38,18 +53,20 @@ const index = (config: CollectorConfig) => ({
 export const createSites = (
   source: CollectorConfig | (() => CollectorConfig),
   selfOrigins: readonly string[] = [],
+  now: () => number = Date.now,
 ): Sites => {
   const read = typeof source === 'function' ? source : () => source
-  let now = index(read())
+  let indexed = index(read())
   const at = () => {
     const config = read()
-    if (config !== now.config) now = index(config)
-    return now
+    if (config !== indexed.config) indexed = index(config)
+    return indexed
   }
+  const current = (k: Keyed[1] | undefined) => (k && now() < k.until ? k.site : undefined)
   return {
     byId: (id) => at().byId.get(id),
-    byWriteKey: (writeKey) => at().byKey.get(digest(writeKey)),
-    byServerKey: (serverKey) => at().byServer.get(digest(serverKey)),
+    byWriteKey: (writeKey) => current(at().byKey.get(digest(writeKey))),
+    byServerKey: (serverKey) => current(at().byServer.get(digest(serverKey))),
     anyAllows: (origin) => at().origins.has(origin),
     isSelf: (origin) => origin !== undefined && selfOrigins.includes(origin),
   }

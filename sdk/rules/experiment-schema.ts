@@ -46,7 +46,14 @@ export const experimentSchema = z
   .strictObject({
     key,
     name: z.string().min(1).max(200).optional(),
-    status: z.enum(['draft', 'running', 'stopped']).default('draft'),
+    /** Archived: stopped and put away; its results stay readable (experiments are never deleted once run). */
+    status: z.enum(['draft', 'running', 'stopped', 'archived']).default('draft'),
+    /**
+     * A stopped experiment's winner, shown to everyone experiments run for (a rollout): every
+     * visitor with personalization consent gets its change, none is logged. Visitors without that
+     * consent keep seeing the page as it is, as during the test.
+     */
+    rollout: key.optional(),
     /** Hash seed (default: the key). */
     seed: z.string().min(1).max(200).optional(),
     hashVersion: z.union([z.literal(1), z.literal(2)]).default(2),
@@ -89,6 +96,14 @@ export const experimentSchema = z
     const keys = e.variations.map((v) => v.key)
     if (new Set(keys).size !== keys.length)
       ctx.addIssue({ code: 'custom', path: ['variations'], message: 'variation keys must differ' })
+    if (e.rollout !== undefined && e.status !== 'stopped')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rollout'],
+        message: 'only a stopped experiment rolls out a winner',
+      })
+    else if (e.rollout !== undefined && !keys.includes(e.rollout))
+      ctx.addIssue({ code: 'custom', path: ['rollout'], message: `no variation ${e.rollout}` })
     if (e.namespace && e.namespace[1] >= e.namespace[2])
       ctx.addIssue({
         code: 'custom',

@@ -18,6 +18,7 @@
  */
 import { evalCondition, type SavedGroups } from './conditions.ts'
 import type { Experiment } from './experiment-schema.ts'
+import { rolloutOf } from './experiment-status.ts'
 import { hash } from './hash.ts'
 
 /** An experiment of the site config; fields left out take the schema's defaults. */
@@ -26,6 +27,7 @@ export type ExperimentDef = Pick<Experiment, 'key' | 'variations'> &
     Pick<
       Experiment,
       | 'status'
+      | 'rollout'
       | 'seed'
       | 'hashVersion'
       | 'hashAttribute'
@@ -56,6 +58,7 @@ export type AssignReason =
   | 'sticky'
   | 'hash'
   | 'not-running'
+  | 'rollout'
   | 'no-consent'
   | 'no-hash-value'
   | 'excluded-condition'
@@ -175,8 +178,10 @@ export const assign = (experiment: ExperimentDef, ctx: AssignContext): Decision 
 
   const qa = ctx.search ? getQAOverride(key, ctx.search, keys) : null
   if (qa !== null) return decide(qa, 'qa')
-  if ((experiment.status || 'draft') !== 'running') return decide(0, 'not-running')
+  const rollout = rolloutOf(experiment)
+  if ((experiment.status || 'draft') !== 'running' && rollout < 0) return decide(0, 'not-running')
   if (!ctx.consent) return decide(0, 'no-consent')
+  if (rollout >= 0) return decide(rollout, 'rollout')
 
   // A stored assignment for this bucket version wins over everything below, as in GrowthBook.
   const storeKey = stickyKey(experiment)

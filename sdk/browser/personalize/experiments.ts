@@ -1,4 +1,5 @@
 import type { Experiment } from '../../rules/experiment-schema.ts'
+import { changesPages } from '../../rules/experiment-status.ts'
 import { assign } from '../../rules/experiments.ts'
 import { hiding } from './hide.ts'
 import { PLANNED } from './plan.ts'
@@ -56,16 +57,18 @@ export const runExperiments = (env: ExperimentEnv) => {
       sticky[d.sticky.key] = d.sticky.value
       env.save()
     }
+    const live = changesPages(experiment)
     const shown = experiment.variations.findIndex((v) => v.key === env.shown?.[experiment.key])
-    const variation = shown >= 0 && experiment.status === 'running' ? shown : d.variation
+    const variation = shown >= 0 && live ? shown : d.variation
     const key = experiment.variations[variation]?.key ?? d.key
     decided.set(experiment.key, { key, log: d.log, experiment })
-    if (d.log && experiment.status === 'running') planned[experiment.key] = key
+    // A rollout is planned like an assignment (everyone gets it), and never logged.
+    if (live && (d.log || d.reason === 'rollout')) planned[experiment.key] = key
     const change = experiment.variations[variation]?.change
     if (change && 'class' in change) classes.push(change.class)
     if (change && 'slot' in change) slots.set(change.slot.name, change.slot.variant)
     const selectors = targetsOf(experiment)
-    if (selectors.length && experiment.status === 'running') watched.push({ experiment, selectors })
+    if (selectors.length && live) watched.push({ experiment, selectors })
   }
 
   const expose = (key: string) => {

@@ -1,6 +1,7 @@
 // What a page decides with before the chunk arrives, and the sheet that keeps the targets hidden
 // meanwhile: shared by p.js (start.ts), the plan it applies and the chunk's slots.
 import type { Experiment } from '../../rules/experiment-schema.ts'
+import { changesPages } from '../../rules/experiment-status.ts'
 import type { Personalization } from '../../rules/personalization-schema.ts'
 
 /**
@@ -38,7 +39,7 @@ export interface Decidable extends Personalization {
 const slotSelector = (name: string) => `[data-precis-slot="${name}"]`
 
 export const decidable = (p: Personalization, experiments: Experiment[] = []): Decidable => {
-  const running = experiments.filter((e) => e.status === 'running')
+  const running = experiments.filter(changesPages)
   const targets = running.flatMap((e) =>
     e.variations.map((v) =>
       v.change && 'class' in v.change

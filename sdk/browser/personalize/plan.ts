@@ -1,3 +1,4 @@
+import { changesPages } from '../../rules/experiment-status.ts'
 import type { SlotContent } from '../../rules/personalization-schema.ts'
 import type { Decidable } from './hide.ts'
 import { renderContent } from './render.ts'
@@ -41,7 +42,7 @@ export const applyPlan = (win: Window, config: Decidable, plan: Plan, hiding: ()
   const reveal: string[] = []
   for (const e of config.experiments) {
     const shown = plan.experiments[e.key]
-    if (shown === undefined || e.status !== 'running') continue
+    if (shown === undefined || !changesPages(e)) continue
     for (const v of e.variations)
       if (v.change && 'class' in v.change) {
         reveal.push(v.change.class.selector)
