@@ -1,8 +1,9 @@
 import { Hono } from 'hono'
+import { createConfigEditor } from './config/editor.ts'
 import { createLiveConfig, type LiveConfig } from './config/live.ts'
 import type { CollectorConfig } from './config/site-config.ts'
 import { createSites } from './config/sites.ts'
-import { dashboardApi, dashboardRoutes } from './dashboard/routes.ts'
+import { dashboardRoutes } from './dashboard/routes.ts'
 import { ApiError, createRefusals, errorResponse, onError } from './errors.ts'
 import { pseudonymousStore } from './identity/pseudonymous-store.ts'
 import { createIdentityService, kickingStore } from './identity/service.ts'
@@ -12,6 +13,8 @@ import { cors } from './middleware/cors.ts'
 import { createRateLimiter, rateLimit } from './middleware/rate-limit.ts'
 import { securityHeaders } from './middleware/security-headers.ts'
 import { adminRoutes } from './routes/admin.ts'
+import { configItemRoutes } from './routes/config-items.ts'
+import { siteRoutes } from './routes/config-sites.ts'
 import { consentRoutes } from './routes/consent.ts'
 import { consentStatsRoutes } from './routes/consent-stats.ts'
 import { experimentRoutes } from './routes/experiments.ts'
@@ -49,6 +52,8 @@ export interface AppDeps {
   config: AppConfig
   /** Source of messageIds for events that came without one. */
   randomId?: () => string
+  /** Randomness of generated keys (new sites, rotations). */
+  randomBytes?: (n: number) => Uint8Array
   log?: (err: unknown) => void
 }
 
@@ -58,6 +63,7 @@ export const createApp = ({
   clock,
   config,
   randomId = () => crypto.randomUUID(),
+  randomBytes = (n) => crypto.getRandomValues(new Uint8Array(n)),
   log = console.error,
 }: AppDeps) => {
   const live = 'current' in config.sites ? config.sites : createLiveConfig(config.sites)
@@ -90,15 +96,18 @@ export const createApp = ({
   app.route('/v1', consentRoutes({ store, sites, now, ledgerKeys: config.ledgerKeys }))
   app.route('/v1', rightsRoutes({ store: people, sites, identity, now }))
   app.use('/admin/api/*', adminAuth(config.adminToken))
+  // First: /consent/versions is a config route, not a consent record's id (routes/admin.ts).
+  const editing = { live, editor: createConfigEditor(store, live), now }
+  app.route('/admin/api', siteRoutes({ ...editing, randomBytes }))
+  app.route('/admin/api', configItemRoutes(editing))
   app.route(
     '/admin/api',
     adminRoutes({ store: people, sites, rules: identity.rules, ledgerKeys: config.ledgerKeys }),
   )
   app.route('/admin/api', profileRoutes({ store: people, sites, identity, now }))
   app.route('/admin/api', personalizationRoutes({ store, sites, identity, now }))
-  app.route('/admin/api', experimentRoutes({ store, sites, identity, now }))
+  app.route('/admin/api', experimentRoutes({ store, sites, identity, now, live }))
   app.route('/admin/api', consentStatsRoutes({ store, sites, now }))
-  app.route('/admin/api', dashboardApi(live.current))
   app.route('/admin/api', refusalRoutes(refusals))
   app.route('/', dashboardRoutes())
   app.route('/', publicRoutes({ sites, versionOf: live.version, assets: config }))

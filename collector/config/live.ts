@@ -11,6 +11,8 @@ export interface LiveConfig {
   version(site: string): number
   /** The site's entry as written (what an edit starts from), with its version. */
   written(site: string): SiteVersion | undefined
+  /** Every site's entry as written, in the order of current().sites. */
+  entries(): SiteVersion[]
   /**
    * Takes newer versions (older or equal ones are ignored). A set that does not validate as a
    * whole is refused and the config served stays as it was. Returns whether anything changed.
@@ -44,6 +46,7 @@ export const createLiveConfig = (
     current: () => config,
     version: (site) => entries.get(site)?.version ?? 0,
     written: (site) => entries.get(site),
+    entries: () => [...entries.values()],
     apply: (versions) => {
       const newer = versions.filter((v) => v.version > (entries.get(v.site)?.version ?? 0))
       if (newer.length === 0) return false

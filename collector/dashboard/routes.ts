@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Context, Hono } from 'hono'
-import type { CollectorConfig } from '../config/site-config.ts'
 import { ApiError } from '../errors.ts'
 
 /** The dashboard's own files: a page, ES modules and a style sheet, served as they are (no build). */
@@ -80,22 +79,6 @@ export const dashboardRoutes = () => {
   app.get(
     '/admin/assets/:file',
     serve((f, name) => f.assets.get(name)),
-  )
-  return app
-}
-
-/** GET /admin/api/sites: the sites to pick from, their time zones and slot names. Behind the admin token. */
-export const dashboardApi = (config: () => CollectorConfig) => {
-  const app = new Hono()
-  app.get('/sites', (c) =>
-    c.json({
-      sites: config().sites.map((site) => ({
-        id: site.id,
-        name: site.name ?? site.id,
-        timezone: site.timezone,
-        slots: Object.keys(site.personalization.slots),
-      })),
-    }),
   )
   return app
 }

@@ -2,7 +2,10 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { Experiment } from '../../sdk/rules/experiment-schema.ts'
 import { weightsOf } from '../../sdk/rules/experiments.ts'
+import type { LiveConfig } from '../config/live.ts'
+import { experiments as experimentItems } from '../config/resources.ts'
 import type { SiteConfig } from '../config/site-config.ts'
+import { versionTag } from '../config/versions.ts'
 import { ApiError } from '../errors.ts'
 import { resultsCsv } from '../experiments/csv.ts'
 import { experimentPlan } from '../experiments/planning.ts'
@@ -58,7 +61,13 @@ const lateOf = (x: Experiment, rows: readonly LateRow[]) => {
  * results. Mounted behind the admin token. Numbers come from rows derived from events (see
  * store/sqlite/experiments.ts), brought up to date before each answer.
  */
-export const experimentRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) => {
+export const experimentRoutes = ({
+  store,
+  sites,
+  identity,
+  now,
+  live,
+}: PeopleRouteDeps & { live: Pick<LiveConfig, 'version' | 'written'> }) => {
   const app = new Hono()
   /**
    * Metrics are registered once per version of a site's config and process: a saved change is a new
@@ -98,8 +107,13 @@ export const experimentRoutes = ({ store, sites, identity, now }: PeopleRouteDep
             x.variations.some((v) => v.key === r.variation),
         )
         .reduce((n, r) => n + r.users, 0)
+    // Each with its config as written (what an edit starts from) and the version they are of.
+    const version = live.version(site.id)
+    const written = experimentItems.list(live.written(site.id)?.config ?? {})
+    c.header('ETag', versionTag(site.id, version))
     return c.json({
       site: site.id,
+      version,
       experiments: site.experiments.map((x) => {
         const weights = weightsOf(x)
         return {
@@ -108,6 +122,7 @@ export const experimentRoutes = ({ store, sites, identity, now }: PeopleRouteDep
           status: x.status,
           variations: x.variations.map((v, i) => ({ key: v.key, weight: weights[i]! })),
           users: usersOf(x),
+          config: written.find((w) => w.key === x.key)?.config ?? x,
         }
       }),
     })

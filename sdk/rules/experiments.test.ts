@@ -263,7 +263,11 @@ describe('consent and status', () => {
   it('a stopped experiment with a rollout shows its winner to everyone with consent, logs and stores nothing', () => {
     const rolledOut = exp({ status: 'stopped', rollout: 'b' })
     // visitor-1 hashes to a, visitor-3 to b, and a sticky a: all see b.
-    for (const c of [ctx(), ctx({ attributes: { anonymousId: 'visitor-3' } }), ctx({ sticky: { hero__0: 'a' } })])
+    for (const c of [
+      ctx(),
+      ctx({ attributes: { anonymousId: 'visitor-3' } }),
+      ctx({ sticky: { hero__0: 'a' } }),
+    ])
       expect(assign(rolledOut, c)).toEqual({
         inExperiment: false,
         variation: 1,
@@ -273,7 +277,10 @@ describe('consent and status', () => {
         log: false,
       })
     expect(assign(rolledOut, ctx({ consent: false }))).toMatchObject({ variation: 0, reason: 'no-consent' })
-    expect(assign(rolledOut, ctx({ search: '?precis_exp=hero:a' }))).toMatchObject({ variation: 0, reason: 'qa' })
+    expect(assign(rolledOut, ctx({ search: '?precis_exp=hero:a' }))).toMatchObject({
+      variation: 0,
+      reason: 'qa',
+    })
     // Only a stopped experiment rolls out (the schema refuses the rest).
     for (const status of ['draft', 'archived'] as const)
       expect(assign(exp({ status, rollout: 'b' }), ctx()).reason).toBe('not-running')

@@ -1,0 +1,135 @@
+// The parts of a site's entry the admin API edits one at a time: experiments (a list by key),
+// segments and slots (maps by key), and the consent section. Pure: each takes the entry as written
+// and gives a new one; validation of the result is the editor's (editor.ts).
+
+export type Json = Record<string, unknown>
+
+export interface Collection {
+  /** The URL segment and the list's name in answers. */
+  name: 'experiments' | 'segments' | 'slots'
+  /** The word for one, in messages. */
+  noun: string
+  list(entry: Json): { key: string; config: Json }[]
+  get(entry: Json, key: string): Json | undefined
+  /** The entry with the item set (added at the end when new). */
+  put(entry: Json, key: string, config: Json): Json
+  remove(entry: Json, key: string): Json
+}
+
+const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+const copy = (entry: Json): Json => structuredClone(entry)
+
+export const experiments: Collection = {
+  name: 'experiments',
+  noun: 'experiment',
+  list: (entry) =>
+    (Array.isArray(entry.experiments) ? entry.experiments : [])
+      .filter(isJson)
+      .map((config) => ({ key: String(config.key), config })),
+  get: (entry, key) => experiments.list(entry).find((x) => x.key === key)?.config,
+  put: (entry, key, config) => {
+    const next = copy(entry)
+    const list = Array.isArray(next.experiments) ? next.experiments : []
+    // The key leads, as in the files people write.
+    const { key: _, ...rest } = config
+    const item = { key, ...rest }
+    const at = list.findIndex((x) => isJson(x) && x.key === key)
+    if (at >= 0) list[at] = item
+    else list.push(item)
+    next.experiments = list
+    return next
+  },
+  remove: (entry, key) => {
+    const next = copy(entry)
+    if (Array.isArray(next.experiments))
+      next.experiments = next.experiments.filter((x) => !(isJson(x) && x.key === key))
+    return next
+  },
+}
+
+/** A map by key inside `personalization` (segments, slots). */
+const personalizationMap = (name: 'segments' | 'slots', noun: string): Collection => {
+  const mapOf = (entry: Json): Json => {
+    const p = isJson(entry.personalization) ? entry.personalization : {}
+    return isJson(p[name]) ? p[name] : {}
+  }
+  const withMap = (entry: Json, change: (map: Json) => void) => {
+    const next = copy(entry)
+    const p = isJson(next.personalization) ? next.personalization : {}
+    const map = isJson(p[name]) ? p[name] : {}
+    change(map)
+    p[name] = map
+    next.personalization = p
+    return next
+  }
+  return {
+    name,
+    noun,
+    list: (entry) =>
+      Object.entries(mapOf(entry)).flatMap(([key, config]) => (isJson(config) ? [{ key, config }] : [])),
+    get: (entry, key) => {
+      const map = mapOf(entry)
+      return Object.hasOwn(map, key) && isJson(map[key]) ? map[key] : undefined
+    },
+    put: (entry, key, config) =>
+      withMap(entry, (map) => {
+        map[key] = config
+      }),
+    remove: (entry, key) =>
+      withMap(entry, (map) => {
+        delete map[key]
+      }),
+  }
+}
+
+export const COLLECTIONS: readonly Collection[] = [
+  experiments,
+  personalizationMap('segments', 'segment'),
+  personalizationMap('slots', 'slot'),
+]
+
+/** The consent section (texts, services, policy version): one per site. */
+export const consentOf = (entry: Json): Json => (isJson(entry.consent) ? entry.consent : {})
+export const withConsent = (entry: Json, consent: Json): Json => ({ ...copy(entry), consent })
+
+/** Fields of a site's entry that have resources of their own, or change only by a key rotation. */
+const OWN_RESOURCES = ['experiments', 'personalization', 'consent'] as const
+export const KEY_FIELDS = [
+  'writeKey',
+  'previousWriteKey',
+  'previousWriteKeyUntil',
+  'serverKey',
+  'previousServerKey',
+  'previousServerKeyUntil',
+] as const
+
+/** A site's settings as the sites resource shows them: no sub-resources, no secret keys. */
+export const settingsOf = (entry: Json): Json => {
+  const settings: Json = {}
+  for (const [k, v] of Object.entries(entry))
+    if (!(OWN_RESOURCES as readonly string[]).includes(k) && !k.startsWith('previous') && k !== 'serverKey')
+      settings[k] = v
+  return settings
+}
+
+/** The entry with new settings: its sub-resources and keys stay as they are. */
+export const withSettings = (entry: Json, settings: Json): Json => {
+  const next: Json = { ...settings }
+  for (const k of [...OWN_RESOURCES, ...KEY_FIELDS]) if (k in entry) next[k] = structuredClone(entry[k])
+  return next
+}
+
+/**
+ * RFC 7396 JSON merge patch: members of the patch replace the target's, `null` removes one,
+ * objects merge member by member, anything else (arrays too) replaces.
+ */
+export const mergePatch = (target: unknown, patch: unknown): unknown => {
+  if (!isJson(patch)) return structuredClone(patch)
+  const result: Json = isJson(target) ? structuredClone(target) : {}
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete result[k]
+    else result[k] = mergePatch(result[k], v)
+  }
+  return result
+}
