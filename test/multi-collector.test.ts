@@ -160,4 +160,36 @@ describePostgres('three collectors on one PostgreSQL database', () => {
       })
     }
   }, 60_000)
+
+  it('a config change through one collector is served by the others without a restart', async () => {
+    const [first, second, third] = collectors as [Collector, Collector, Collector]
+    const config = async (collector: Collector) => {
+      const res = await fetch(`${collector.url}/v1/sites/demo/config`)
+      return { etag: res.headers.get('etag'), body: await res.json() }
+    }
+    // All three seeded the same file at once: one version 1 between them.
+    const before = await Promise.all(collectors.map(config))
+    expect(before.map((b) => b.etag)).toEqual(['"demo.v1"', '"demo.v1"', '"demo.v1"'])
+    const edit = (collector: Collector, ifMatch: string) =>
+      fetch(`${collector.url}/admin/api/segments?site=demo`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          'content-type': 'application/json',
+          'if-match': ifMatch,
+        },
+        body: JSON.stringify({ key: 'night-owls', config: { rule: { 'context.hour': { $gte: 22 } } } }),
+      })
+    expect((await edit(first, '"demo.v1"')).status).toBe(201)
+    // The collector that took it serves it at once.
+    expect((await config(first)).etag).toBe('"demo.v2"')
+    // Another collector, asked to save from version 1 before (or after) it read version 2: refused.
+    expect((await edit(second, '"demo.v1"')).status).toBe(412)
+    // The others read the database every PRECIS_CONFIG_POLL_MS (1 s): no restart.
+    for (const other of [second, third])
+      await expect
+        .poll(async () => (await config(other)).etag, { timeout: 20_000, interval: 100 })
+        .toBe('"demo.v2"')
+    expect(Object.keys((await config(third)).body.personalization.segments)).toContain('night-owls')
+  }, 60_000)
 })
