@@ -1,3 +1,4 @@
+import type { AccessStore } from '../access/types.ts'
 import type { ConfigStore } from '../config/versions.ts'
 import type { ExperimentStore } from '../experiments/types.ts'
 import type { IdentityStore, SiteRules } from '../identity/types.ts'
@@ -30,7 +31,12 @@ export interface ConsentStatsRow {
  * Storage behind the collector. Every adapter passes the contract suite in contract.ts.
  * Methods are async so network-backed adapters fit; an adapter on a synchronous driver just resolves.
  */
-export interface Store extends IdentityStore, PersonalizationStore, ExperimentStore, ConfigStore {
+export interface Store
+  extends IdentityStore,
+    PersonalizationStore,
+    ExperimentStore,
+    ConfigStore,
+    AccessStore {
   /**
    * Stores all rows or none (one transaction), idempotent on (site, messageId). Events carrying an
    * erased person's identifier (by the sites' identity `rules`: which traits identify) are dropped

@@ -7,6 +7,7 @@ import type { KeyStore } from '../../privacy/keys.ts'
 import { pseudonymsOf } from '../../privacy/pseudonyms.ts'
 import { forgetSubjects, insertSealed, revealRows, revealTraits } from '../../privacy/sealing.ts'
 import type { Store } from '../types.ts'
+import { ACCESS_MIGRATIONS, postgresAccess } from './access.ts'
 import { CONFIG_MIGRATIONS, postgresConfig } from './config.ts'
 import { postgresConsentStats } from './consent-stats.ts'
 import { postgresEvents } from './events.ts'
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   ...PERSONALIZATION_MIGRATIONS,
   ...EXPERIMENTS_MIGRATIONS,
   ...CONFIG_MIGRATIONS,
+  ...ACCESS_MIGRATIONS,
 ]
 
 export interface PostgresOptions {
@@ -139,6 +141,7 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
     ...postgresPersonalization(sql),
     ...postgresExperiments(sql),
     ...postgresConfig(sql),
+    ...postgresAccess(sql),
     // A resolution kicked as the collector stops is left to the others (or the next start): the
     // queue keeps what it has not folded in.
     resolveIdentities: (settings, now) =>

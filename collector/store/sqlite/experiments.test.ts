@@ -138,7 +138,12 @@ describe('SQLite experiment tables', () => {
     // Back to the schema before the hours: counters by day, values without their hour.
     const old = new Database(path)
     // The migrations after the hours' run again on the next open: undo them first.
-    old.exec('DROP TABLE config_versions')
+    old.exec(`DROP TABLE config_versions;
+      DROP TABLE users;
+      DROP TABLE sessions;
+      DROP TABLE api_tokens;
+      DROP TABLE setup_tokens;
+      DROP TABLE access_log;`)
     old.exec(`CREATE TABLE experiment_daily (site TEXT NOT NULL, experiment TEXT NOT NULL,
         bucket_version INTEGER NOT NULL, variation TEXT NOT NULL, day INTEGER NOT NULL,
         users INTEGER NOT NULL, PRIMARY KEY (site, experiment, bucket_version, variation, day)) WITHOUT ROWID;

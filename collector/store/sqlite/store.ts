@@ -10,6 +10,7 @@ import { pseudonymsOf } from '../../privacy/pseudonyms.ts'
 import { forgetSubjects, insertSealed, revealRows, revealTraits } from '../../privacy/sealing.ts'
 import { type EventRow, fromEventRow } from '../event-row.ts'
 import type { InsertResult, Store, StoredEvent } from '../types.ts'
+import { ACCESS_MIGRATION, sqliteAccess } from './access.ts'
 import { CONFIG_VERSIONS_MIGRATION, sqliteConfig } from './config.ts'
 import { sqliteConsentStats } from './consent-stats.ts'
 import { sqliteExperiments } from './experiments.ts'
@@ -167,6 +168,8 @@ export const MIGRATIONS = [
   EXPERIMENT_HOURS_MIGRATION,
   // Site configs, every change a version (config/versions.ts).
   CONFIG_VERSIONS_MIGRATION,
+  // Users, sessions, API tokens, the setup link and the access log (access/types.ts).
+  ACCESS_MIGRATION,
 ]
 
 const migrate = (db: Database.Database) => {
@@ -322,6 +325,7 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
     ...sqlitePersonalization(db),
     ...experiments,
     ...sqliteConfig(db),
+    ...sqliteAccess(db),
     // Experiment rows follow resolution (they need the profiles it makes), in the background at
     // most every EXPERIMENTS_EVERY ms so that ingest pays little; readers sync before they read.
     resolveIdentities: async (settings, now) => {
