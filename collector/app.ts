@@ -12,6 +12,7 @@ import { adminAuth } from './middleware/admin-auth.ts'
 import { cors } from './middleware/cors.ts'
 import { createRateLimiter, rateLimit } from './middleware/rate-limit.ts'
 import { securityHeaders } from './middleware/security-headers.ts'
+import { openApiRoutes } from './openapi/route.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { configItemRoutes } from './routes/config-items.ts'
 import { siteRoutes } from './routes/config-sites.ts'
@@ -111,5 +112,6 @@ export const createApp = ({
   app.route('/admin/api', refusalRoutes(refusals))
   app.route('/', dashboardRoutes())
   app.route('/', publicRoutes({ sites, versionOf: live.version, assets: config }))
+  app.route('/', openApiRoutes())
   return app
 }

@@ -8,7 +8,7 @@ import type { LedgerKeyring } from '../ledger/keys.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { Store } from '../store/types.ts'
 
-const eventsQuery = z.object({
+export const eventsQuery = z.object({
   site: z.string().min(1, 'is required'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 })

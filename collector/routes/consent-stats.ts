@@ -5,7 +5,7 @@ import { ApiError } from '../errors.ts'
 import { shapeConsentStats, statsWindow } from '../ledger/stats.ts'
 import type { Store } from '../store/types.ts'
 
-const statsQuery = z.object({ days: z.coerce.number().int().min(1).max(395).default(30) })
+export const statsQuery = z.object({ days: z.coerce.number().int().min(1).max(395).default(30) })
 
 /**
  * GET /sites/:site/consent/stats?days=30: the consent ledger of the last `days` UTC days (today

@@ -12,7 +12,7 @@ import { authorize, limitBody, parseEnvelope, readJson } from './request.ts'
 /** A record is a few hundred bytes; anything near this cap is not one. */
 export const RECORD_BYTES = 8 * 1024
 
-const recordSchema = z.object({
+export const recordSchema = z.object({
   writeKey: z.string().optional(),
   consentId: z.string().min(1).max(128),
   /** The secret this browser keeps beside its consent id (ledger/binding.ts); never stored. */

@@ -13,8 +13,8 @@ import { experimentResults, metricsOf, sourceOf } from '../experiments/results.t
 import type { ExperimentNeeds, LateRow } from '../experiments/types.ts'
 import type { PeopleRouteDeps } from './deps.ts'
 
-const listQuery = z.object({ site: z.string().min(1, 'is required').max(64) })
-const resultsQuery = listQuery.extend({
+export const listQuery = z.object({ site: z.string().min(1, 'is required').max(64) })
+export const resultsQuery = listQuery.extend({
   /** Multiple-comparison adjustment across goals and treatments: Holm (default) or Benjamini–Hochberg. */
   adjust: z.enum(['holm', 'bh']).default('holm'),
   /** Always-valid intervals (default), or the fixed-horizon test read once at the planned size. */

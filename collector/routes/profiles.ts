@@ -8,11 +8,11 @@ import { toSegmentEvent } from '../store/event-row.ts'
 import type { Store } from '../store/types.ts'
 import type { PeopleRouteDeps } from './deps.ts'
 
-const query = z.object({
+export const query = z.object({
   site: z.string().min(1, 'is required').max(64),
   limit: z.coerce.number().int().min(1).max(1000).default(20),
 })
-const key = z.string().min(1).max(256)
+export const key = z.string().min(1).max(256)
 
 /** A person's export as JSON a person can read: Segment events, ISO times, personal values opened. */
 export const exportBody = async (

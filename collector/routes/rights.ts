@@ -8,13 +8,13 @@ import type { PeopleRouteDeps } from './deps.ts'
 import { authorize, limitBody, parseEnvelope, readJson } from './request.ts'
 
 const BODY_BYTES = 2048
-const tokenRequest = z.object({
+export const tokenRequest = z.object({
   writeKey: z.string().optional(),
   anonymousId: z.string().min(1).max(128),
   /** The messageId of the first event this browser sent for the id: only it can know it. */
   firstMessageId: z.string().min(1).max(128),
 })
-const withToken = z.object({ writeKey: z.string().optional(), token: z.string().min(1).max(256) })
+export const withToken = z.object({ writeKey: z.string().optional(), token: z.string().min(1).max(256) })
 /** A token as the browser gets it, with its expiry. */
 const tokenBody = ({ token, expiresAt }: IssuedToken) => ({
   token,

@@ -56,7 +56,7 @@ const checkRule = (rule: unknown, path: (string | number)[], ctx: z.RefinementCt
 
 const rule = z.record(z.string(), z.unknown()).superRefine((r, ctx) => checkRule(r, [], ctx))
 
-const segment = z.strictObject({
+export const segment = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   description: z.string().max(1000).optional(),
   rule,
@@ -76,7 +76,7 @@ export const slotContentSchema = z.strictObject({
   link: z.strictObject({ href: safeUrl, text: z.string().max(200) }).optional(),
 })
 
-const slot = z.strictObject({
+export const slot = z.strictObject({
   /** Share of visitors who keep the baseline, so lift can be measured. */
   holdout: z.number().min(0).max(0.5).default(0.05),
   /** Longest time (ms) a slot with a possible variant stays hidden. */
