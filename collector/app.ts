@@ -13,7 +13,9 @@ import { cors } from './middleware/cors.ts'
 import { createRateLimiter, rateLimit } from './middleware/rate-limit.ts'
 import { securityHeaders } from './middleware/security-headers.ts'
 import { openApiRoutes } from './openapi/route.ts'
+import { accessPublicRoutes, accessRoutes } from './routes/access.ts'
 import { adminRoutes } from './routes/admin.ts'
+import { ADMIN_BODY_BYTES } from './routes/config-edit.ts'
 import { configItemRoutes } from './routes/config-items.ts'
 import { siteRoutes } from './routes/config-sites.ts'
 import { consentRoutes } from './routes/consent.ts'
@@ -24,6 +26,7 @@ import { personalizationRoutes } from './routes/personalization.ts'
 import { profileRoutes } from './routes/profiles.ts'
 import { type PublicAssets, publicRoutes } from './routes/public.ts'
 import { refusalRoutes } from './routes/refusals.ts'
+import { limitBody } from './routes/request.ts'
 import { rightsRoutes } from './routes/rights.ts'
 import type { Store } from './store/types.ts'
 
@@ -96,7 +99,12 @@ export const createApp = ({
   )
   app.route('/v1', consentRoutes({ store, sites, now, ledgerKeys: config.ledgerKeys }))
   app.route('/v1', rightsRoutes({ store: people, sites, identity, now }))
-  app.use('/admin/api/*', adminAuth(config.adminToken))
+  app.on(['POST', 'PUT', 'PATCH', 'DELETE'], '/admin/api/*', limitBody(ADMIN_BODY_BYTES))
+  // Before the guard: the setup state, the first owner's setup and signing in.
+  const access = { store, now, randomBytes, tokenConfigured: config.adminToken !== undefined }
+  app.route('/admin/api', accessPublicRoutes(access))
+  app.use('/admin/api/*', adminAuth({ token: config.adminToken, store, now }))
+  app.route('/admin/api', accessRoutes(access))
   // First: /consent/versions is a config route, not a consent record's id (routes/admin.ts).
   const editing = { live, editor: createConfigEditor(store, live), now }
   app.route('/admin/api', siteRoutes({ ...editing, randomBytes }))

@@ -1,9 +1,11 @@
 // The Node entry: reads the environment, wires the real parts, serves. No logic lives here.
 
+import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { resolve } from 'node:path'
 import { serve } from '@hono/node-server'
+import { setupLink } from './access/setup.ts'
 import { createApp } from './app.ts'
 import { createLiveConfig, pollConfigs } from './config/live.ts'
 import { seedConfigs } from './config/seed.ts'
@@ -106,7 +108,12 @@ const main = async () => {
       console.log(
         `precis collector listening on ${url} (demo: ${url}/demo/, database: ${redactUrl(env.DATABASE_URL)})`,
       )
-      if (!env.PRECIS_ADMIN_TOKEN) console.log('admin API disabled: set PRECIS_ADMIN_TOKEN to enable it')
+      void setupLink(
+        store,
+        env.PRECIS_PUBLIC_URL ? new URL(env.PRECIS_PUBLIC_URL).origin : url,
+        Date.now(),
+        (n) => randomBytes(n),
+      ).then((line) => line && console.log(line), fail)
     },
   )
   server.on('error', fail)

@@ -8,6 +8,7 @@ import { testSites, WRITE_KEY } from '../../test/support/collector-app.ts'
 import { createSites } from '../config/sites.ts'
 import { onError } from '../errors.ts'
 import { isLive, issueFor, tokenKey } from '../identity/tokens.ts'
+import { openSqliteStore } from '../store/sqlite/store.ts'
 import { adminAuth } from './admin-auth.ts'
 
 vi.mock('node:crypto', async (importOriginal) => {
@@ -39,7 +40,10 @@ describe('constant-time secrets', () => {
   it('admin token: digests of both sides through timingSafeEqual, whatever the length given', async () => {
     const app = new Hono()
     app.onError(onError(() => {}))
-    app.use('*', adminAuth('the-admin-token-0123'))
+    app.use(
+      '*',
+      adminAuth({ token: 'the-admin-token-0123', store: openSqliteStore(':memory:'), now: Date.now }),
+    )
     app.get('/x', (c) => c.text('ok'))
     const statuses = []
     for (const given of ['the-admin-token-0123', 'the-admin-token-0124', 't', 'y'.repeat(5000)]) {

@@ -1,6 +1,7 @@
 // The collector's HTTP API as an OpenAPI 3.1 document, generated from the zod schemas the routes
 // validate with. Served at /openapi.json (route.ts) and checked in as docs/openapi.json
 // (`npm run openapi`); document.test.ts fails when either drifts from the routes.
+import { accessPaths } from './access-paths.ts'
 import { adminPaths } from './admin-paths.ts'
 import { configPaths } from './config-paths.ts'
 import { commonComponents, pathsOf } from './operations.ts'
@@ -31,7 +32,11 @@ export const openApiDocument = (): Json => ({
     { name: 'Site config', description: 'Admin: experiments, segments, slots and consent, item by item.' },
     { name: 'Sites', description: 'Admin: sites, their settings and keys.' },
     { name: 'Refusals', description: 'Admin: refusals counted by code.' },
+    {
+      name: 'People and sign-in',
+      description: 'The first run, sessions, users, roles, API tokens, the access log.',
+    },
   ],
-  paths: pathsOf([...publicPaths(), ...adminPaths(), ...configPaths()]),
+  paths: pathsOf([...publicPaths(), ...accessPaths(), ...adminPaths(), ...configPaths()]),
   components: { schemas: componentSchemas(), ...commonComponents() },
 })

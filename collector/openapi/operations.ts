@@ -29,7 +29,7 @@ export interface OperationSpec {
 }
 
 /** The refusals of the admin guard (middleware/admin-auth.ts), on every admin operation. */
-const ADMIN_REFUSALS: readonly ErrorCode[] = ['unauthorized', 'admin_disabled']
+const ADMIN_REFUSALS: readonly ErrorCode[] = ['unauthorized', 'admin_disabled', 'forbidden', 'csrf_failed']
 
 const HEADERS: Partial<Record<number, Json>> = {
   401: { 'WWW-Authenticate': { $ref: '#/components/headers/WWW-Authenticate' } },

@@ -7,8 +7,8 @@ import type { LiveConfig } from '../config/live.ts'
 import { type SiteVersion, StaleVersion, versionTag } from '../config/versions.ts'
 import { ApiError } from '../errors.ts'
 
-/** Admin bodies: a whole site's config is far below this. */
-export const CONFIG_BODY_BYTES = 512 * 1024
+/** Every admin API body (app.ts): a whole site's config is far below this. */
+export const ADMIN_BODY_BYTES = 512 * 1024
 
 export interface ConfigRouteDeps {
   live: LiveConfig
@@ -16,8 +16,8 @@ export interface ConfigRouteDeps {
   now: () => number
 }
 
-/** Who saved a version. One admin token for now: users and roles will name the person. */
-export const authorOf = (_c: Context) => 'admin token'
+/** Who saved a version: the signed-in user's email, or "admin token" (middleware/admin-auth.ts). */
+export const authorOf = (c: Context) => c.get('admin')?.name ?? 'admin token'
 
 export const siteParam = (c: Context, live: LiveConfig, id = c.req.query('site')) => {
   if (!id) throw new ApiError('invalid_query', 'site: is required', 'site')

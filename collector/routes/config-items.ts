@@ -15,7 +15,6 @@ import {
 import { ApiError } from '../errors.ts'
 import {
   baseOf,
-  CONFIG_BODY_BYTES,
   type ConfigRouteDeps,
   expectedVersion,
   saveEdit,
@@ -23,7 +22,7 @@ import {
   tagged,
   versionParam,
 } from './config-edit.ts'
-import { limitBody, readJson } from './request.ts'
+import { readJson } from './request.ts'
 
 const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 
@@ -51,7 +50,6 @@ const rebucketOf = (c: Context) => {
 export const configItemRoutes = (deps: ConfigRouteDeps) => {
   const { live, editor } = deps
   const app = new Hono()
-  app.on(['POST', 'PUT', 'PATCH'], '*', limitBody(CONFIG_BODY_BYTES))
 
   for (const col of COLLECTIONS) routesOf(col)
 

@@ -8,7 +8,6 @@ import { type Json, KEY_FIELDS, mergePatch, settingsOf, withSettings } from '../
 import { ApiError } from '../errors.ts'
 import {
   baseOf,
-  CONFIG_BODY_BYTES,
   type ConfigRouteDeps,
   expectedVersion,
   saveEdit,
@@ -16,7 +15,7 @@ import {
   tagged,
   versionParam,
 } from './config-edit.ts'
-import { limitBody, readJson } from './request.ts'
+import { readJson } from './request.ts'
 
 const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 const HOUR = 3_600_000
@@ -57,7 +56,6 @@ const checkSettings = (body: unknown, id: string): Json => {
 export const siteRoutes = (deps: SiteRouteDeps) => {
   const { live, editor, now } = deps
   const app = new Hono()
-  app.on(['POST', 'PUT', 'PATCH'], '*', limitBody(CONFIG_BODY_BYTES))
   const newKey = (prefix: string, bytes: number) =>
     `${prefix}_${Buffer.from(deps.randomBytes(bytes)).toString('base64url')}`
 

@@ -88,7 +88,10 @@ describe('experiments admin API', () => {
     expect(res.status).toBe(200)
     const body = await res.json()
     // Each as written in the config (here parsed, defaults filled: a config saved nowhere).
-    expect(body.experiments.map((x: { config: { key: string } }) => x.config.key)).toEqual(['checkout', 'banner'])
+    expect(body.experiments.map((x: { config: { key: string } }) => x.config.key)).toEqual([
+      'checkout',
+      'banner',
+    ])
     for (const x of body.experiments) delete x.config
     expect(body).toEqual({
       site: 'demo',

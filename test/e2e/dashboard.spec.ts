@@ -7,6 +7,7 @@ import {
   collector,
   send,
   signIn,
+  signInWithToken,
   track,
   useSeededCollector,
   XSS,
@@ -26,8 +27,7 @@ test('the page is served with a strict CSP and asks for the token; a wrong one i
   )
   expect(headers['x-content-type-options']).toBe('nosniff')
   expect(headers['referrer-policy']).toBe('no-referrer')
-  await page.getByLabel('Admin token').fill('not-the-token-at-all')
-  await page.getByRole('button', { name: 'Sign in' }).click()
+  await signInWithToken(page, 'not-the-token-at-all')
   await expect(page.getByRole('alert')).toHaveText('The admin token was refused.')
   expect(await page.evaluate(() => sessionStorage.getItem('precis.admin.token'))).toBeNull()
 })

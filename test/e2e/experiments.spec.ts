@@ -1,5 +1,6 @@
 import { type Browser, expect, test } from '@playwright/test'
 import { ADMIN_TOKEN, type Collector, demoSite, startCollector } from '../support/collector-process.ts'
+import { signInWithToken } from '../support/dashboard-fixture.ts'
 import { openDemo } from '../support/demo-page.ts'
 
 // The demo's cta-color experiment (precis.config.json) with several visitors, each a fresh browser
@@ -84,8 +85,7 @@ test('each visitor is exposed once, only "green" changes the button, and the das
 
   // The dashboard counts the same people per variation.
   await page.goto(`${collector.url}/admin/#/experiments/cta-color`)
-  await page.getByLabel('Admin token').fill(ADMIN_TOKEN)
-  await page.getByRole('button', { name: 'Sign in' }).click()
+  await signInWithToken(page, ADMIN_TOKEN)
   await expect(page.locator('main')).toHaveAttribute('aria-busy', 'false')
   const rows = await page
     .getByRole('table', { name: 'Users per variation', exact: true })

@@ -35,6 +35,8 @@ export interface Collector {
    */
   pseudonym(id: string, site?: string): Promise<string>
   stop(): Promise<void>
+  /** Everything the process (and its restarts) printed on stdout so far. */
+  log(): string
   /** Stops the process and starts a new one on the same port and database (a deploy, a crash). */
   restart(): Promise<void>
 }
@@ -84,7 +86,15 @@ export const startCollector = async (options: CollectorOptions = {}): Promise<Co
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
-  let child = spawnOn('0')
+  let output = ''
+  const started = (port: string) => {
+    const c = spawnOn(port)
+    c.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    return c
+  }
+  let child = started('0')
   const pseudonyms = new Map<string, Pseudonymize>()
   const url = await listeningUrl(child)
   const stop = () =>
@@ -120,9 +130,10 @@ export const startCollector = async (options: CollectorOptions = {}): Promise<Co
       return of(id)
     },
     stop,
+    log: () => output,
     async restart() {
       await stop()
-      child = spawnOn(new URL(url).port)
+      child = started(new URL(url).port)
       await listeningUrl(child)
     },
   }

@@ -122,6 +122,13 @@ export const useSeededCollector = () => {
   })
 }
 
+/** Signs in on the sign-in page with an admin token (the form under "Use the admin token"). */
+export const signInWithToken = async (page: Page, token: string) => {
+  await page.getByText('Use the admin token').click()
+  await page.getByLabel('Admin token').fill(token)
+  await page.getByRole('button', { name: 'Sign in with the token' }).click()
+}
+
 /** Opens the dashboard, signs in, and waits for the page's heading. Fails on any script error. */
 export const signIn = async (page: Page, hash: string, heading: string) => {
   page.on('pageerror', (err) => {
@@ -132,8 +139,7 @@ export const signIn = async (page: Page, hash: string, heading: string) => {
     document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective))
   })
   const res = await page.goto(`${collector.url}/admin/${hash}`)
-  await page.getByLabel('Admin token').fill(ADMIN_TOKEN)
-  await page.getByRole('button', { name: 'Sign in' }).click()
+  await signInWithToken(page, ADMIN_TOKEN)
   await expect(page.getByRole('heading', { level: 2, name: heading, exact: true })).toBeVisible()
   await expect(page.locator('main')).toHaveAttribute('aria-busy', 'false')
   return res!

@@ -1,4 +1,5 @@
-// The admin API as the page calls it: the token from this tab's sessionStorage as a bearer token.
+// The admin API as the page calls it: with the session cookie of a signed-in user (writes carry
+// the session's CSRF token), or with an admin token kept in this tab's sessionStorage.
 
 /* What each page is given: defined here, below the pages, so that no page imports the shell. */
 /**
@@ -23,6 +24,20 @@ export const token = {
   clear: () => sessionStorage.removeItem(KEY),
 }
 
+/** The signed-in session: its CSRF token (set from /me or the sign-in answer) and who it is. */
+export const session = {
+  /** @type {string | null} */
+  csrf: null,
+  /** @type {string | null} */
+  role: null,
+}
+
+/** @returns {Record<string, string>} */
+const auth = () => {
+  const bearer = token.get()
+  return bearer ? { authorization: `Bearer ${bearer}` } : {}
+}
+
 /** A refusal of the admin API, with its stable code (`unauthorized`, `site_not_found`, …). */
 export class ApiError extends Error {
   /** @param {number} status @param {string} code @param {string} message */
@@ -41,17 +56,36 @@ export class ApiError extends Error {
  * @param {AbortSignal} [signal]
  * @returns {Promise<T>}
  */
-export const apiGet = async (path, signal) => {
+export const apiGet = async (path, signal) => (await apiCall('GET', path, undefined, { signal })).body
+
+/**
+ * Any admin API call; resolves to the JSON and the ETag of the version it is about.
+ * @template T
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [payload] sent as JSON
+ * @param {{ signal?: AbortSignal, ifMatch?: string | null }} [options]
+ * @returns {Promise<{ body: T, etag: string | null }>}
+ */
+export const apiCall = async (method, path, payload, options = {}) => {
+  /** @type {Record<string, string>} */
+  const headers = { ...auth(), accept: 'application/json' }
+  if (payload !== undefined) headers['content-type'] = 'application/json'
+  if (method !== 'GET' && session.csrf) headers['x-csrf-token'] = session.csrf
+  if (options.ifMatch) headers['if-match'] = options.ifMatch
   const res = await fetch(path, {
-    headers: { authorization: `Bearer ${token.get() ?? ''}`, accept: 'application/json' },
+    method,
+    headers,
+    body: payload === undefined ? null : JSON.stringify(payload),
     cache: 'no-store',
-    signal: signal ?? null,
+    credentials: 'same-origin',
+    signal: options.signal ?? null,
   })
   /** @type {{ error?: { code?: string, message?: string } } | null} */
   const body = await res.json().catch(() => null)
   if (!res.ok)
     throw new ApiError(res.status, body?.error?.code ?? 'error', body?.error?.message ?? `HTTP ${res.status}`)
-  return /** @type {T} */ (body)
+  return { body: /** @type {T} */ (body), etag: res.headers.get('etag') }
 }
 
 /** A path segment or query value from data: never lets it change the path. @param {string} value */

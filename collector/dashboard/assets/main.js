@@ -1,6 +1,7 @@
-// The dashboard shell: the token form, the site picker and the hash routes. Each page renders
+// The dashboard shell: signing in (a user's password, the first owner's setup link, or the admin
+// token), the site picker and the hash routes. Each page renders
 // into <main> and stops its refreshes when the route changes (its AbortSignal).
-import { ApiError, apiGet, token } from './api.js'
+import { ApiError, apiCall, apiGet, session, token } from './api.js'
 import { h, notice } from './dom.js'
 import * as consent from './page-consent.js'
 import * as events from './page-events.js'
@@ -30,61 +31,125 @@ const ROUTES = [
 const main = /** @type {HTMLElement} */ (document.getElementById('main'))
 const picker = /** @type {HTMLSelectElement} */ (document.getElementById('site'))
 const signOutButton = /** @type {HTMLButtonElement} */ (document.getElementById('sign-out'))
+const who = /** @type {HTMLElement} */ (document.getElementById('who'))
 
 /** @type {Site[]} */
 let sites = []
 let current = new AbortController()
 
-/** What the page says when the collector was started without PRECIS_ADMIN_TOKEN. */
-const DISABLED =
-  'The admin side is not set up: start the collector with PRECIS_ADMIN_TOKEN set to a secret of at least 16 characters, then sign in with it here.'
+/** What the page says while no one can sign in. */
+const NOT_SET_UP =
+  'The admin side is not set up yet: open the one-time setup link the collector printed when it started (npm start shows it while no user exists; a restart makes a new one), or start it with PRECIS_ADMIN_TOKEN set to a secret of at least 16 characters and sign in with that token.'
+
+/** @param {string} id @param {string} label @param {Record<string, string | boolean>} attrs */
+const field = (id, label, attrs) => [
+  h('label', { for: id }, label),
+  h('input', { id, name: id, required: true, ...attrs }),
+]
+
+/** @param {HTMLElement} form */
+const value = (form, /** @type {string} */ name) =>
+  /** @type {HTMLInputElement} */ (form.querySelector(`[name="${name}"]`)).value
+
+/** @param {HTMLElement} body */
+const showForm = (body) => {
+  current.abort()
+  document.body.dataset.state = 'signed-out'
+  main.replaceChildren(body)
+  main.setAttribute('aria-busy', 'false')
+  body.querySelector('input')?.focus()
+}
 
 /** @param {string} [message] why the form is shown again */
 const showSignIn = (message) => {
-  current.abort()
   token.clear()
-  document.body.dataset.state = 'signed-out'
-  const input = h('input', {
-    type: 'password',
-    name: 'token',
-    id: 'token',
-    autocomplete: 'off',
-    required: true,
-  })
+  session.csrf = null
+  who.textContent = ''
   const form = h(
     'form',
     { class: 'sign-in', 'aria-labelledby': 'sign-in-title' },
     h('h2', { id: 'sign-in-title' }, 'Sign in'),
-    h('p', {}, 'The admin token (PRECIS_ADMIN_TOKEN) is kept in this tab only, until it is closed.'),
     message && notice(message, 'error'),
-    h('label', { for: 'token' }, 'Admin token'),
-    input,
+    ...field('email', 'Email', { type: 'email', autocomplete: 'username' }),
+    ...field('password', 'Password', { type: 'password', autocomplete: 'current-password' }),
     h('button', { type: 'submit' }, 'Sign in'),
+  )
+  const tokenForm = h(
+    'form',
+    { class: 'sign-in token' },
+    h(
+      'p',
+      {},
+      'Or sign in with the admin token (PRECIS_ADMIN_TOKEN), kept in this tab only until it is closed.',
+    ),
+    ...field('token', 'Admin token', { type: 'password', autocomplete: 'off' }),
+    h('button', { type: 'submit' }, 'Sign in with the token'),
   )
   form.addEventListener('submit', (event) => {
     event.preventDefault()
-    token.set(input.value)
+    apiCall('POST', '/admin/api/session', { email: value(form, 'email'), password: value(form, 'password') })
+      .then(({ body }) => {
+        session.csrf = /** @type {{ csrf: string }} */ (body).csrf
+        return start()
+      })
+      .catch((err) => showSignIn(err instanceof Error ? err.message : String(err)))
+  })
+  tokenForm.addEventListener('submit', (event) => {
+    event.preventDefault()
+    token.set(value(tokenForm, 'token'))
     void start()
   })
-  main.replaceChildren(form)
-  main.setAttribute('aria-busy', 'false')
-  input.focus()
+  showForm(h('div', {}, form, h('details', {}, h('summary', {}, 'Use the admin token'), tokenForm)))
 }
 
-/** The admin API is disabled: a sign-in form would be of no use, so say how to set it up. */
+/** The first owner, from the setup link (#setup=<token>). @param {string} setupToken @param {string} [message] */
+const showSetup = (setupToken, message) => {
+  const form = h(
+    'form',
+    { class: 'sign-in', 'aria-labelledby': 'setup-title' },
+    h('h2', { id: 'setup-title' }, 'Create the owner'),
+    h('p', {}, 'You are the first: this account can do everything, and add the others.'),
+    message && notice(message, 'error'),
+    ...field('name', 'Name', { type: 'text', autocomplete: 'name' }),
+    ...field('email', 'Email', { type: 'email', autocomplete: 'username' }),
+    ...field('password', 'Password (12 characters or more)', {
+      type: 'password',
+      autocomplete: 'new-password',
+      minlength: '12',
+    }),
+    h('button', { type: 'submit' }, 'Create and sign in'),
+  )
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const payload = {
+      token: setupToken,
+      name: value(form, 'name'),
+      email: value(form, 'email'),
+      password: value(form, 'password'),
+    }
+    apiCall('POST', '/admin/api/setup', payload)
+      .then(({ body }) => {
+        session.csrf = /** @type {{ csrf: string }} */ (body).csrf
+        // The link is spent: it leaves the address bar and the history entry.
+        history.replaceState(null, '', '#/events')
+        return start()
+      })
+      .catch((err) => showSetup(setupToken, err instanceof Error ? err.message : String(err)))
+  })
+  showForm(form)
+}
+
+/** No one can sign in yet: a sign-in form would be of no use, so say how to set it up. */
 const showDisabled = () => {
-  current.abort()
   token.clear()
-  document.body.dataset.state = 'signed-out'
-  main.replaceChildren(
+  showForm(
     h(
       'section',
       { class: 'sign-in', 'aria-labelledby': 'sign-in-title' },
       h('h2', { id: 'sign-in-title' }, 'Sign in'),
-      notice(DISABLED, 'error'),
+      notice(NOT_SET_UP, 'error'),
     ),
   )
-  main.setAttribute('aria-busy', 'false')
 }
 
 /** @param {unknown} err */
@@ -114,7 +179,7 @@ const route = async () => {
   const fail = (err) => {
     if (signal.aborted) return
     if (isDisabled(err)) return showDisabled()
-    if (isUnauthorized(err)) return showSignIn('The admin token was refused.')
+    if (isUnauthorized(err)) return showSignIn('Your session ended: sign in again.')
     main.append(notice(err instanceof Error ? err.message : String(err), 'error'))
   }
   /** @type {PageContext} */
@@ -161,8 +226,16 @@ const setTitle = (nav) => {
 }
 
 const start = async () => {
+  const setup = /^#setup=(.+)$/.exec(location.hash)
+  if (setup?.[1]) return showSetup(decodeURIComponent(setup[1]))
   try {
-    // Asked without a token too: the answer tells a disabled admin API from a missing token.
+    // Asked signed out too: the answer tells an admin side no one can sign in to yet.
+    const me = /** @type {{ name: string, role: string, csrf: string | null }} */ (
+      await apiGet('/admin/api/me')
+    )
+    session.csrf = me.csrf
+    session.role = me.role
+    who.textContent = `${me.name} (${me.role})`
     sites = /** @type {{ sites: Site[] }} */ (await apiGet('/admin/api/sites')).sites
   } catch (err) {
     if (isDisabled(err)) return showDisabled()
@@ -182,8 +255,13 @@ picker.addEventListener('change', () => {
   sessionStorage.setItem(SITE_KEY, picker.value)
   void route()
 })
-signOutButton.addEventListener('click', () => showSignIn())
+signOutButton.addEventListener('click', () => {
+  // A session ends on the collector too; a token only leaves this tab.
+  const ending = token.get() ? Promise.resolve() : apiCall('DELETE', '/admin/api/session').catch(() => {})
+  void ending.then(() => showSignIn())
+})
 window.addEventListener('hashchange', () => {
-  if (document.body.dataset.state === 'signed-in') void route()
+  if (location.hash.startsWith('#setup=')) void start()
+  else if (document.body.dataset.state === 'signed-in') void route()
 })
 void start()
