@@ -16,7 +16,7 @@ export interface Collection {
   remove(entry: Json, key: string): Json
 }
 
-const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
+export const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 const copy = (entry: Json): Json => structuredClone(entry)
 

@@ -8,6 +8,7 @@ import {
   COLLECTIONS,
   type Collection,
   consentOf,
+  isJson,
   type Json,
   mergePatch,
   withConsent,
@@ -23,8 +24,6 @@ import {
   versionParam,
 } from './config-edit.ts'
 import { readJson } from './request.ts'
-
-const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 const objectBody = async (c: Context, what: string) => {
   const body = await readJson(c)

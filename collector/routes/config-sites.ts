@@ -4,7 +4,7 @@
 // leave only once, in the answer that made them; histories show their last four characters.
 import { type Context, Hono } from 'hono'
 import { itemHistory } from '../config/editor.ts'
-import { type Json, KEY_FIELDS, mergePatch, settingsOf, withSettings } from '../config/resources.ts'
+import { isJson, type Json, KEY_FIELDS, mergePatch, settingsOf, withSettings } from '../config/resources.ts'
 import { ApiError } from '../errors.ts'
 import {
   baseOf,
@@ -17,7 +17,6 @@ import {
 } from './config-edit.ts'
 import { readJson } from './request.ts'
 
-const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 const HOUR = 3_600_000
 
 /** Bytes of randomness in a generated key: 18 for a write key (public), 24 for a server key. */
