@@ -385,8 +385,9 @@ const checkDashboard = async (
   let injected = 0
   try {
     await w.page.goto(`${url}/admin/`)
+    await w.page.getByText('Use the admin token').click()
     await w.page.getByLabel('Admin token').fill(ADMIN_TOKEN)
-    await w.page.getByRole('button', { name: 'Sign in' }).click()
+    await w.page.getByRole('button', { name: 'Sign in with the token' }).click()
     for (const [n, [route, expected]] of routes.entries()) {
       const where = `dashboard ${route}`
       // A new document each time (the token stays in sessionStorage): each page starts clean.
