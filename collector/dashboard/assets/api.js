@@ -40,12 +40,17 @@ const auth = () => {
 
 /** A refusal of the admin API, with its stable code (`unauthorized`, `site_not_found`, …). */
 export class ApiError extends Error {
-  /** @param {number} status @param {string} code @param {string} message */
-  constructor(status, code, message) {
+  /**
+   * @param {number} status @param {string} code @param {string} message
+   * @param {{ path?: string, issues?: { path: string, message: string }[] }} [detail] where and every issue
+   */
+  constructor(status, code, message, detail = {}) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.code = code
+    this.path = detail.path
+    this.issues = detail.issues ?? []
   }
 }
 
@@ -81,10 +86,18 @@ export const apiCall = async (method, path, payload, options = {}) => {
     credentials: 'same-origin',
     signal: options.signal ?? null,
   })
-  /** @type {{ error?: { code?: string, message?: string } } | null} */
+  /** @type {{ error?: { code?: string, message?: string, path?: string }, issues?: { path: string, message: string }[] } | null} */
   const body = await res.json().catch(() => null)
   if (!res.ok)
-    throw new ApiError(res.status, body?.error?.code ?? 'error', body?.error?.message ?? `HTTP ${res.status}`)
+    throw new ApiError(
+      res.status,
+      body?.error?.code ?? 'error',
+      body?.error?.message ?? `HTTP ${res.status}`,
+      {
+        path: body?.error?.path,
+        issues: body?.issues,
+      },
+    )
   return { body: /** @type {T} */ (body), etag: res.headers.get('etag') }
 }
 

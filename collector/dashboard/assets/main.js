@@ -5,9 +5,16 @@ import { ApiError, apiCall, apiGet, session, token } from './api.js'
 import { h, notice } from './dom.js'
 import * as consent from './page-consent.js'
 import * as events from './page-events.js'
+import * as experimentEdit from './page-experiment-edit.js'
 import * as experiments from './page-experiments.js'
+import * as goals from './page-goals.js'
+import * as changes from './page-history.js'
+import * as segmentEdit from './page-segment-edit.js'
 import * as segments from './page-segments.js'
+import * as settings from './page-settings.js'
+import * as slotEdit from './page-slot-edit.js'
 import * as slots from './page-slots.js'
+import * as users from './page-users.js'
 
 /**
  * @typedef {import('./api.js').Site} Site
@@ -17,15 +24,29 @@ import * as slots from './page-slots.js'
 
 const SITE_KEY = 'precis.admin.site'
 
-/** @type {[RegExp, Page, string][]} pattern, page, nav section */
+/** @type {[RegExp, Page, string][]} pattern, page, nav section; the first match wins */
 const ROUTES = [
   [/^#\/events$/, events.render, 'events'],
   [/^#\/consent$/, consent.render, 'consent'],
   [/^#\/segments$/, segments.render, 'segments'],
+  [/^#\/segments\/new$/, segmentEdit.render, 'segments'],
+  [/^#\/segments\/([^/]+)\/edit$/, segmentEdit.render, 'segments'],
   [/^#\/experiments$/, experiments.renderList, 'experiments'],
+  [/^#\/experiments\/new$/, experimentEdit.render, 'experiments'],
+  [/^#\/experiments\/([^/]+)\/edit$/, experimentEdit.render, 'experiments'],
   [/^#\/experiments\/([^/]+)$/, experiments.renderOne, 'experiments'],
   [/^#\/slots$/, slots.renderList, 'slots'],
+  [/^#\/slots\/new$/, slotEdit.render, 'slots'],
+  [/^#\/slots\/([^/]+)\/edit$/, slotEdit.render, 'slots'],
   [/^#\/slots\/([^/]+)$/, slots.renderOne, 'slots'],
+  [/^#\/goals$/, goals.render, 'goals'],
+  [/^#\/goals\/new$/, goals.renderEdit, 'goals'],
+  [/^#\/goals\/([^/]+)\/edit$/, goals.renderEdit, 'goals'],
+  [/^#\/settings$/, settings.render, 'settings'],
+  [/^#\/users$/, users.render, 'users'],
+  [/^#\/history\/(consent)$/, changes.render, 'settings'],
+  [/^#\/history\/(sites)\/([^/]+)$/, changes.render, 'settings'],
+  [/^#\/history\/(experiments|segments|slots|goals)\/([^/]+)$/, changes.render, 'history'],
 ]
 
 const main = /** @type {HTMLElement} */ (document.getElementById('main'))
@@ -236,6 +257,9 @@ const start = async () => {
     session.csrf = me.csrf
     session.role = me.role
     who.textContent = `${me.name} (${me.role})`
+    // Only owners manage people; the API refuses everyone else anyway.
+    const people = document.getElementById('nav-users')
+    if (people) people.hidden = me.role !== 'owner'
     sites = /** @type {{ sites: Site[] }} */ (await apiGet('/admin/api/sites')).sites
   } catch (err) {
     if (isDisabled(err)) return showDisabled()
