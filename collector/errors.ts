@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   slot_not_found: 404,
   experiment_not_found: 404,
   segment_not_found: 404,
+  goal_not_found: 404,
   version_not_found: 404,
   already_exists: 409,
   rebucket_choice_required: 409,

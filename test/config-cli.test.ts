@@ -100,6 +100,27 @@ describe('npm run config -- export and import', { timeout: 120_000 }, () => {
     })
   })
 
+  it('goals travel in an export and an import as written; an invalid goal is refused with its path', () => {
+    const db = database()
+    const goals = {
+      order: { name: 'Order', event: 'Order Completed', where: { currency: 'EUR' }, revenue: 'revenue' },
+      thanks: { page: '/thank-you/*' },
+    }
+    const withGoals = { sites: [{ ...demoFile().sites[0], goals }] }
+    const file = join(dir, 'goals.json')
+    writeFileSync(file, JSON.stringify(withGoals))
+    expect(configOn(db, 'import', file).code).toBe(0)
+    expect(JSON.parse(configOn(db, 'export').out)).toEqual(withGoals)
+    writeFileSync(
+      file,
+      JSON.stringify({ sites: [{ ...withGoals.sites[0], goals: { thanks: { page: 'x' } } }] }),
+    )
+    expect(configOn(db, 'import', file)).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('  - sites[0].goals.thanks.page: must be a path starting with "/"'),
+    })
+  })
+
   it('an invalid import changes nothing, not even the sites of the file that were valid', () => {
     const db = database()
     configOn(db, 'import', DEMO_FILE)

@@ -4,15 +4,15 @@
 import type { Role } from './types.ts'
 
 export type Permission =
-  /** Read the site config: sites (without secrets), experiments, segments, slots, consent texts. */
+  /** Read the site config: sites (without secrets), experiments, goals, segments, slots, consent texts. */
   | 'config.read'
-  /** Change experiments, segments and slots (goals will join them). */
+  /** Change experiments, goals, segments and slots. */
   | 'config.write'
   /** Change the consent section: texts, services, policy version. */
   | 'consent.write'
   /** Create sites, change their settings, rotate their keys. */
   | 'sites.write'
-  /** Aggregates: experiment results, segment sizes, slot results, consent rates, refusals. */
+  /** Aggregates: experiment results, segment sizes and previews, slot results, consent rates, refusals. */
   | 'reports.read'
   /** Personal data: profiles and their export, raw events, consent records. */
   | 'personal.read'
@@ -96,9 +96,11 @@ export const RULES: readonly Rule[] = [
     permission: 'reports.read',
   },
   { methods: GET, path: /^\/refusals$/, permission: 'reports.read' },
+  // A segment rule tried on the site's profiles: a POST that writes nothing, before the site writes.
+  { methods: ['POST'], path: new RegExp(`^/sites/${seg}/segments/preview$`), permission: 'reports.read' },
   // The site config.
-  { methods: GET, path: /^\/(sites|experiments|segments|slots)(\/.*)?$/, permission: 'config.read' },
-  { methods: WRITE, path: /^\/(experiments|segments|slots)(\/.*)?$/, permission: 'config.write' },
+  { methods: GET, path: /^\/(sites|experiments|goals|segments|slots)(\/.*)?$/, permission: 'config.read' },
+  { methods: WRITE, path: /^\/(experiments|goals|segments|slots)(\/.*)?$/, permission: 'config.write' },
   { methods: WRITE, path: /^\/sites(\/.*)?$/, permission: 'sites.write' },
 ]
 

@@ -1,12 +1,12 @@
 // The parts of a site's entry the admin API edits one at a time: experiments (a list by key),
-// segments and slots (maps by key), and the consent section. Pure: each takes the entry as written
+// goals, segments and slots (maps by key), and the consent section. Pure: each takes the entry as written
 // and gives a new one; validation of the result is the editor's (editor.ts).
 
 export type Json = Record<string, unknown>
 
 export interface Collection {
   /** The URL segment and the list's name in answers. */
-  name: 'experiments' | 'segments' | 'slots'
+  name: 'experiments' | 'goals' | 'segments' | 'slots'
   /** The word for one, in messages. */
   noun: string
   list(entry: Json): { key: string; config: Json }[]
@@ -48,19 +48,27 @@ export const experiments: Collection = {
   },
 }
 
-/** A map by key inside `personalization` (segments, slots). */
-const personalizationMap = (name: 'segments' | 'slots', noun: string): Collection => {
+/** A map by key inside the entry, or inside its `personalization` (segments, slots). */
+const mapCollection = (
+  name: 'goals' | 'segments' | 'slots',
+  noun: string,
+  within?: 'personalization',
+): Collection => {
+  const parentOf = (entry: Json): Json => {
+    if (!within) return entry
+    return isJson(entry[within]) ? entry[within] : {}
+  }
   const mapOf = (entry: Json): Json => {
-    const p = isJson(entry.personalization) ? entry.personalization : {}
-    return isJson(p[name]) ? p[name] : {}
+    const parent = parentOf(entry)
+    return isJson(parent[name]) ? parent[name] : {}
   }
   const withMap = (entry: Json, change: (map: Json) => void) => {
     const next = copy(entry)
-    const p = isJson(next.personalization) ? next.personalization : {}
-    const map = isJson(p[name]) ? p[name] : {}
+    const parent = parentOf(next)
+    const map = isJson(parent[name]) ? parent[name] : {}
     change(map)
-    p[name] = map
-    next.personalization = p
+    parent[name] = map
+    if (within) next[within] = parent
     return next
   }
   return {
@@ -85,8 +93,9 @@ const personalizationMap = (name: 'segments' | 'slots', noun: string): Collectio
 
 export const COLLECTIONS: readonly Collection[] = [
   experiments,
-  personalizationMap('segments', 'segment'),
-  personalizationMap('slots', 'slot'),
+  mapCollection('goals', 'goal'),
+  mapCollection('segments', 'segment', 'personalization'),
+  mapCollection('slots', 'slot', 'personalization'),
 ]
 
 /** The consent section (texts, services, policy version): one per site. */
@@ -94,7 +103,7 @@ export const consentOf = (entry: Json): Json => (isJson(entry.consent) ? entry.c
 export const withConsent = (entry: Json, consent: Json): Json => ({ ...copy(entry), consent })
 
 /** Fields of a site's entry that have resources of their own, or change only by a key rotation. */
-const OWN_RESOURCES = ['experiments', 'personalization', 'consent'] as const
+const OWN_RESOURCES = ['experiments', 'goals', 'personalization', 'consent'] as const
 export const KEY_FIELDS = [
   'writeKey',
   'previousWriteKey',

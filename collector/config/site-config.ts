@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { consentConfigSchema } from '../../consent/core/config.ts'
 import { experimentsSchema } from '../../sdk/rules/experiment-schema.ts'
+import { goalsSchema } from '../../sdk/rules/goal-schema.ts'
 import { personalizationSchema } from '../../sdk/rules/personalization-schema.ts'
 import { enrichmentSchema } from '../enrich/config.ts'
 import { experimentIssues } from '../experiments/config.ts'
@@ -81,6 +82,8 @@ export const siteSchema = z.object({
   personalization: personalizationSchema,
   /** A/B tests decided in the browser (sdk/rules/experiment-schema.ts). */
   experiments: experimentsSchema,
+  /** What counts as a conversion, by key (sdk/rules/goal-schema.ts): stored for reports to count. */
+  goals: goalsSchema,
   /**
    * Events older than this, and the profiles of people not seen since, are deleted by the daily
    * retention job (default: 13 months).

@@ -1,5 +1,5 @@
 // The admin API's reads: events and consent records (routes/admin.ts), profiles (routes/profiles.ts),
-// segments and slots (routes/personalization.ts), experiments (routes/experiments.ts), consent
+// segments and slots, and the segment preview (routes/personalization.ts), experiments (routes/experiments.ts), consent
 // statistics (routes/consent-stats.ts) and refusals (routes/refusals.ts).
 import { experimentSchema } from '../../sdk/rules/experiment-schema.ts'
 import { siteSchema } from '../config/site-config.ts'
@@ -9,7 +9,7 @@ import { statsQuery } from '../routes/consent-stats.ts'
 import { listQuery, resultsQuery } from '../routes/experiments.ts'
 import { key as profileKey, query as profileQuery } from '../routes/profiles.ts'
 import { jsonAnswer, type OperationSpec, operation, type Row, taggedAnswer } from './operations.ts'
-import { pathParameter, queryParameters } from './schemas.ts'
+import { pathParameter, queryParameters, ref } from './schemas.ts'
 
 const admin = (spec: Omit<OperationSpec, 'admin'>) => operation({ ...spec, admin: true })
 
@@ -128,6 +128,28 @@ export const adminPaths = (): Row[] => [
         ),
       },
       refusals: ['site_not_found'],
+    }),
+  ],
+  [
+    '/admin/api/sites/{site}/segments/preview',
+    'post',
+    admin({
+      id: 'previewSegment',
+      summary: "How many of the site's profiles a segment rule matches now, before it is saved",
+      tag: 'Personalization',
+      description:
+        "The body is a segment as the site config takes it (`invalid_config` with `path` and `issues` when it is not), evaluated on every profile with the site's history and RFM settings, as `GET /admin/api/sites/{site}/segments` does; nothing is saved.",
+      parameters: [sitePath],
+      body: { schema: ref('Segment') },
+      answers: { 200: jsonAnswer('`{ site, profiles, profilesScanned, evaluatedAt }`.') },
+      refusals: [
+        'site_not_found',
+        'invalid_json',
+        'invalid_body',
+        'invalid_config',
+        'unsupported_media_type',
+        'payload_too_large',
+      ],
     }),
   ],
   [

@@ -1,5 +1,5 @@
 // The admin API of the site config (routes/config-items.ts, config-sites.ts, config-edit.ts):
-// experiments, segments and slots item by item, the consent section, and sites. Every answer about
+// experiments, goals, segments and slots item by item, the consent section, and sites. Every answer about
 // a site's config carries its version as the ETag; every change names the version it was made from.
 import { COLLECTIONS, type Collection } from '../config/resources.ts'
 import { siteSchema } from '../config/site-config.ts'
@@ -55,11 +55,13 @@ const HISTORY =
 
 const COMPONENT: Record<Collection['name'], ComponentName> = {
   experiments: 'Experiment',
+  goals: 'Goal',
   segments: 'Segment',
   slots: 'Slot',
 }
 const NOT_FOUND: Record<Collection['name'], ErrorCode> = {
   experiments: 'experiment_not_found',
+  goals: 'goal_not_found',
   segments: 'segment_not_found',
   slots: 'slot_not_found',
 }
@@ -168,7 +170,9 @@ const collectionRows = ({ name, noun }: Collection) => {
         tag,
         description: experiments
           ? 'An experiment that ran is never deleted (`archive_instead`): set its status to `archived`.'
-          : `Refused (\`invalid_config\`) while something uses the ${noun}.`,
+          : name === 'goals'
+            ? undefined
+            : `Refused (\`invalid_config\`) while something uses the ${noun}.`,
         parameters: [key, SITE, IF_MATCH],
         answers: { 200: taggedAnswer(`\`{ site, version, key, deleted: true }\`.`) },
         refusals: [
@@ -306,7 +310,7 @@ const siteRows = (): Row[] => {
   const tag = 'Sites'
   const id = pathParameter('id', siteSchema.shape.id)
   const settings =
-    "`{ site, version, config, hasServerKey }`: `config` the site's settings (no experiments, segments, slots, consent or server keys)."
+    "`{ site, version, config, hasServerKey }`: `config` the site's settings (no experiments, goals, segments, slots, consent or server keys)."
   const replace = (how: 'put' | 'patch') =>
     admin({
       id: how === 'put' ? 'replaceSite' : 'patchSite',

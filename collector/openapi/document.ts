@@ -27,9 +27,12 @@ export const openApiDocument = (): Json => ({
     { name: 'Health' },
     { name: 'Events and consent records', description: 'Admin: stored events, consent history, the chain.' },
     { name: 'Profiles', description: 'Admin: look-up, export, erasure.' },
-    { name: 'Personalization', description: 'Admin: segment sizes, slot results.' },
+    { name: 'Personalization', description: 'Admin: segment sizes and previews, slot results.' },
     { name: 'Experiments', description: 'Admin: experiments and their results.' },
-    { name: 'Site config', description: 'Admin: experiments, segments, slots and consent, item by item.' },
+    {
+      name: 'Site config',
+      description: 'Admin: experiments, goals, segments, slots and consent, item by item.',
+    },
     { name: 'Sites', description: 'Admin: sites, their settings and keys.' },
     { name: 'Refusals', description: 'Admin: refusals counted by code.' },
     {

@@ -15,6 +15,7 @@ import {
   trackSchema,
 } from '../../sdk/rules/event-schema.ts'
 import { experimentSchema, experimentsSchema } from '../../sdk/rules/experiment-schema.ts'
+import { goalSchema } from '../../sdk/rules/goal-schema.ts'
 import { personalizationSchema, segment, slot } from '../../sdk/rules/personalization-schema.ts'
 import { KEY_FIELDS } from '../config/resources.ts'
 import { siteSchema } from '../config/site-config.ts'
@@ -69,6 +70,7 @@ export const eventComponent = (type: EventType) =>
 const OMITTED = {
   ...(Object.fromEntries(KEY_FIELDS.map((k) => [k, true])) as Record<(typeof KEY_FIELDS)[number], true>),
   experiments: true,
+  goals: true,
   personalization: true,
   consent: true,
 } as const
@@ -97,6 +99,7 @@ const COMPONENTS = {
   SiteSettings: siteSettingsSchema,
   ConsentConfig: consentConfigSchema,
   Experiment: experimentSchema,
+  Goal: goalSchema,
   Segment: segment,
   Slot: slot,
 }

@@ -85,6 +85,31 @@ describe('roles on every admin route', () => {
     }
   }, 60_000)
 
+  it('goals are config (editors write them); a segment preview is a report (analysts may post it)', async () => {
+    const t = await withUsers()
+    const paths = t.app.routes.map((r) => `${r.method} ${r.path}`)
+    // Walked by the matrix above.
+    for (const route of [
+      'GET /admin/api/goals',
+      'POST /admin/api/goals',
+      'PATCH /admin/api/goals/:key',
+      'POST /admin/api/goals/:key/versions/:version/restore',
+      'POST /admin/api/sites/:site/segments/preview',
+    ])
+      expect(paths).toContain(route)
+    expect(ruleFor('POST', '/goals').permission).toBe('config.write')
+    expect(ruleFor('GET', '/goals/order/versions').permission).toBe('config.read')
+    expect(ruleFor('POST', '/sites/demo/segments/preview').permission).toBe('reports.read')
+    const goal = { key: 'order', config: { event: 'Order Completed' } }
+    expect((await t.as('analyst', 'POST', '/admin/api/goals?site=demo', goal)).status).toBe(403)
+    expect((await t.as('editor', 'POST', '/admin/api/goals?site=demo', goal)).status).toBe(201)
+    expect((await t.as('analyst', 'GET', '/admin/api/goals/order?site=demo')).status).toBe(200)
+    for (const role of ROLES) {
+      const res = await t.as(role, 'POST', '/admin/api/sites/demo/segments/preview', { rule: {} })
+      expect({ role, status: res.status }).toEqual({ role, status: 200 })
+    }
+  })
+
   it('the public write key, a revoked token and a disabled user get nothing', async () => {
     const t = await withUsers()
     const get = (authorization: string) =>

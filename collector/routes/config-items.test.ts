@@ -261,3 +261,132 @@ describe('admin API: experiments', () => {
     })
   })
 })
+
+describe('admin API: goals', () => {
+  let t: Awaited<ReturnType<typeof configApp>>
+  beforeEach(async () => {
+    t = await configApp()
+  })
+  const order = { name: 'Order', event: 'Order Completed', where: { currency: 'EUR' }, revenue: 'revenue' }
+
+  it('creates, lists, reads, patches and deletes a goal, each a version of the site', async () => {
+    expect(await t.call('GET', '/admin/api/goals?site=demo')).toMatchObject({
+      status: 200,
+      etag: V(1),
+      body: { site: 'demo', version: 1, goals: [] },
+    })
+    const created = await t.call('POST', '/admin/api/goals?site=demo', { key: 'order', config: order })
+    expect(created).toMatchObject({
+      status: 201,
+      etag: V(2),
+      body: { site: 'demo', version: 2, key: 'order', config: order },
+    })
+    await t.call('POST', '/admin/api/goals?site=demo', { key: 'thanks', config: { page: '/thank-you/*' } })
+    const list = await t.call('GET', '/admin/api/goals?site=demo')
+    expect(list).toMatchObject({ etag: V(3), body: { version: 3 } })
+    expect(list.body.goals).toEqual([
+      { key: 'order', config: order },
+      { key: 'thanks', config: { page: '/thank-you/*' } },
+    ])
+    // At the entry's top level, beside experiments; not in the site's settings.
+    expect(t.live.written('demo')!.config.goals).toEqual({
+      order,
+      thanks: { page: '/thank-you/*' },
+    })
+    expect((await t.call('GET', '/admin/api/sites/demo')).body.config.goals).toBeUndefined()
+    expect(await t.call('GET', '/admin/api/goals/order?site=demo')).toMatchObject({
+      status: 200,
+      etag: V(3),
+      body: { key: 'order', config: order },
+    })
+    const patched = await t.call(
+      'PATCH',
+      '/admin/api/goals/order?site=demo',
+      { where: null, description: 'Any currency' },
+      match(3),
+    )
+    expect(patched).toMatchObject({ status: 200, etag: V(4) })
+    expect(patched.body.config).toEqual({
+      name: 'Order',
+      event: 'Order Completed',
+      revenue: 'revenue',
+      description: 'Any currency',
+    })
+    expect(await t.call('DELETE', '/admin/api/goals/thanks?site=demo', undefined, match(4))).toMatchObject({
+      status: 200,
+      etag: V(5),
+      body: { site: 'demo', version: 5, key: 'thanks', deleted: true },
+    })
+    expect(
+      (await t.call('GET', '/admin/api/goals?site=demo')).body.goals.map((g: { key: string }) => g.key),
+    ).toEqual(['order'])
+  })
+
+  it('refuses an invalid goal with its path, and saves nothing', async () => {
+    const both = await t.call('POST', '/admin/api/goals?site=demo', {
+      key: 'signup',
+      config: { event: 'Signed Up', page: '/welcome' },
+    })
+    expect(both).toMatchObject({
+      status: 400,
+      body: {
+        error: { code: 'invalid_config', path: 'goals.signup.page' },
+        issues: [{ path: 'goals.signup.page', message: 'give an event or a page, not both' }],
+      },
+    })
+    const neither = await t.call('POST', '/admin/api/goals?site=demo', {
+      key: 'signup',
+      config: { name: 'x' },
+    })
+    expect(neither.body.error).toMatchObject({ code: 'invalid_config', path: 'goals.signup' })
+    const badKey = await t.call('POST', '/admin/api/goals?site=demo', {
+      key: 'Sign Up',
+      config: { event: 'E' },
+    })
+    expect(badKey.body.error.code).toBe('invalid_config')
+    await t.call('POST', '/admin/api/goals?site=demo', { key: 'thanks', config: { page: '/thank-you' } })
+    const revenue = await t.call('PATCH', '/admin/api/goals/thanks?site=demo', { revenue: 'value' }, match(2))
+    expect(revenue.body.error).toMatchObject({ code: 'invalid_config', path: 'goals.thanks.revenue' })
+    const path = await t.call('PUT', '/admin/api/goals/thanks?site=demo', { page: 'thank-you' }, match(2))
+    expect(path.body.error).toMatchObject({ code: 'invalid_config', path: 'goals.thanks.page' })
+    expect((await t.store.configHistory('demo')).map((v) => v.version)).toEqual([2, 1])
+  })
+
+  it('has a history per goal, any version readable and restorable; an unknown goal is goal_not_found', async () => {
+    await t.call('POST', '/admin/api/goals?site=demo', { key: 'order', config: order })
+    await t.call('PATCH', '/admin/api/goals/order?site=demo', { name: 'Purchase' }, match(2))
+    const history = await t.call('GET', '/admin/api/goals/order/versions?site=demo')
+    expect(history.body.versions.map((v: { version: number }) => v.version)).toEqual([3, 2])
+    expect(history.body.versions[0]).toMatchObject({
+      changes: [{ path: 'name', before: 'Order', after: 'Purchase' }],
+    })
+    expect(history.body.versions[1].note).toBe('goal order created')
+    expect((await t.call('GET', '/admin/api/goals/order/versions/2?site=demo')).body.config.name).toBe(
+      'Order',
+    )
+    const restored = await t.call(
+      'POST',
+      '/admin/api/goals/order/versions/2/restore?site=demo',
+      undefined,
+      match(3),
+    )
+    expect(restored).toMatchObject({ status: 200, etag: V(4), body: { config: order } })
+    expect((await t.store.configHistory('demo'))[0]!.note).toBe('goal order restored from version 2')
+    for (const [method, path] of [
+      ['GET', '/admin/api/goals/nope?site=demo'],
+      ['PATCH', '/admin/api/goals/nope?site=demo'],
+      ['DELETE', '/admin/api/goals/nope?site=demo'],
+      ['GET', '/admin/api/goals/nope/versions?site=demo'],
+    ] as const) {
+      const res = await t.call(method, path, method === 'PATCH' ? {} : undefined, match(4))
+      expect({ path, status: res.status, code: res.body.error.code }).toEqual({
+        path,
+        status: 404,
+        code: 'goal_not_found',
+      })
+    }
+    expect((await t.call('GET', '/admin/api/goals/order/versions/1?site=demo')).body.error.code).toBe(
+      'version_not_found',
+    )
+  })
+})

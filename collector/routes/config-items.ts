@@ -1,4 +1,4 @@
-// The admin API of what a site's config holds, item by item: experiments, segments and slots
+// The admin API of what a site's config holds, item by item: experiments, goals, segments and slots
 // (config/resources.ts), and the consent section. Every write names the version it was made from
 // (If-Match) and makes the site's next version; every item has its history and can be restored.
 import { type Context, Hono } from 'hono'
@@ -33,6 +33,7 @@ const objectBody = async (c: Context, what: string) => {
 
 const NOT_FOUND = {
   experiments: 'experiment_not_found',
+  goals: 'goal_not_found',
   segments: 'segment_not_found',
   slots: 'slot_not_found',
 } as const

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { event, NOW, SERVER_KEY, testApp, WRITE_KEY } from '../../test/support/collector-app.ts'
+import { ADMIN_TOKEN, event, NOW, SERVER_KEY, testApp, WRITE_KEY } from '../../test/support/collector-app.ts'
 import {
   admin,
   at,
@@ -166,6 +166,65 @@ describe('server-side segments', () => {
       profilesScanned: 0,
       evaluatedAt: new Date(NOW).toISOString(),
     })
+  })
+})
+
+describe('segment preview', () => {
+  const preview = (app: ReturnType<typeof testApp>['app'], site: string, body: unknown) =>
+    app.request(`/admin/api/sites/${site}/segments/preview`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+  const twoOutdoorViews = {
+    name: 'Browsing outdoor',
+    rule: { count: { event: 'Product Viewed', where: { category: 'outdoor' }, within: '30d' }, $gte: 2 },
+  }
+
+  it("counts the site's profiles an unsaved rule matches now, across devices, with the site's settings", async () => {
+    const { app } = personalizedApp()
+    await sendAll(app, [...ADA, ...BOB, ...CAT, ...DAN])
+    const res = await preview(app, 'demo', twoOutdoorViews)
+    expect(res.status).toBe(200)
+    // Ada (2 + 1 views on two devices) and Bob (2); Dan's views were made without the consent.
+    expect(await res.json()).toEqual({
+      site: 'demo',
+      profiles: 2,
+      profilesScanned: 4,
+      evaluatedAt: new Date(NOW).toISOString(),
+    })
+    const three = { rule: { ...twoOutdoorViews.rule, $gte: 3 } }
+    expect((await (await preview(app, 'demo', three)).json()).profiles).toBe(1)
+    const phones = await (await preview(app, 'demo', { rule: { 'device.type': 'mobile' } })).json()
+    expect(phones.profiles).toBe(2)
+    // Another site's profiles are not this site's.
+    expect(await (await preview(app, 'other', twoOutdoorViews)).json()).toMatchObject({
+      site: 'other',
+      profiles: 0,
+      profilesScanned: 0,
+    })
+  })
+
+  it('refuses a rule the config would refuse, with its path, and an unknown site', async () => {
+    const { app } = personalizedApp()
+    const bad = await preview(app, 'demo', { rule: { count: { event: 'X', within: 'soon' }, $gte: 1 } })
+    expect(bad.status).toBe(400)
+    const body = await bad.json()
+    expect(body.error).toMatchObject({ code: 'invalid_config', path: 'rule.count.within' })
+    expect(body.issues).toEqual([{ path: 'rule.count.within', message: expect.stringMatching(/^must be/) }])
+    const missing = await (await preview(app, 'demo', { name: 'No rule' })).json()
+    expect(missing.error).toMatchObject({ code: 'invalid_config', path: 'rule' })
+    const unknown = await (await preview(app, 'demo', { rule: {}, slot: 'x' })).json()
+    expect(unknown.error.code).toBe('invalid_config')
+    const notJson = await app.request('/admin/api/sites/demo/segments/preview', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: '{',
+    })
+    expect((await notJson.json()).error.code).toBe('invalid_json')
+    const nope = await preview(app, 'nope', twoOutdoorViews)
+    expect(nope.status).toBe(404)
+    expect((await nope.json()).error.code).toBe('site_not_found')
   })
 })
 

@@ -1,14 +1,18 @@
 import { Hono } from 'hono'
+import { segment } from '../../sdk/rules/personalization-schema.ts'
+import { formatPath } from '../config/site-config.ts'
 import { ApiError } from '../errors.ts'
 import { segmentSizes } from '../personalization/evaluate.ts'
 import { slotResults } from '../personalization/slot-results.ts'
 import type { PeopleRouteDeps } from './deps.ts'
+import { readJson } from './request.ts'
 
 const DAY = 86_400_000
 
 /**
  * The admin API of personalization: how big each segment is (server-side and as browsers report
- * it), and how each slot's groups do. Mounted behind the admin token.
+ * it), how big a rule not yet saved would be, and how each slot's groups do. Mounted behind the
+ * admin token.
  */
 export const personalizationRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) => {
   const app = new Hono()
@@ -41,6 +45,33 @@ export const personalizationRoutes = ({ store, sites, identity, now }: PeopleRou
         profiles: sizes.profiles[key] ?? 0,
         visitors7d: reported[key] ?? 0,
       })),
+      profilesScanned: sizes.profilesScanned,
+      evaluatedAt: new Date(at).toISOString(),
+    })
+  })
+
+  /**
+   * How many profiles a segment would have now, before it is saved: `{ rule, name?, description? }`
+   * checked as the config checks a segment, evaluated like the saved ones (with the site's history
+   * and RFM settings), and nothing written.
+   */
+  app.post('/sites/:site/segments/preview', async (c) => {
+    const site = siteOf(c.req.param('site'))
+    const parsed = segment.safeParse(await readJson(c))
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }))
+      const message = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')
+      throw new ApiError('invalid_config', message, issues[0]?.path || undefined, {}, { issues })
+    }
+    await identity.catchUp()
+    const at = now()
+    const p = { ...site.personalization, segments: { preview: parsed.data } }
+    const sizes = await segmentSizes(store, site.id, p, at, {
+      open: (traits) => store.revealTraits(site.id, traits, identity.rules),
+    })
+    return c.json({
+      site: site.id,
+      profiles: sizes.profiles.preview ?? 0,
       profilesScanned: sizes.profilesScanned,
       evaluatedAt: new Date(at).toISOString(),
     })
