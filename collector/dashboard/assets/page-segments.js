@@ -2,6 +2,7 @@
 import { enc } from './api.js'
 import { hbarChart } from './charts.js'
 import { h, notice, table } from './dom.js'
+import { mayEdit } from './edit.js'
 import { count, when } from './format.js'
 
 /**
@@ -18,8 +19,18 @@ export const render = async (ctx) => {
   /** @type {SegmentsAnswer} */
   const d = await ctx.get(`/admin/api/sites/${enc(ctx.site.id)}/segments`)
   if (ctx.signal.aborted) return
+  const editable = mayEdit('config')
+  /** @param {string} key */
+  const links = (key) =>
+    h(
+      'span',
+      { class: 'item-links' },
+      editable && h('a', { href: `#/segments/${enc(key)}/edit`, 'aria-label': `Edit ${key}` }, 'Edit'),
+      h('a', { href: `#/history/segments/${enc(key)}`, 'aria-label': `History of ${key}` }, 'History'),
+    )
   ctx.main.replaceChildren(
     h('h2', {}, 'Segments'),
+    editable ? h('p', { class: 'toolbar' }, h('a', { href: '#/segments/new' }, 'New segment')) : '',
     h(
       'p',
       { class: 'muted', id: 'segments-note' },
@@ -40,8 +51,15 @@ export const render = async (ctx) => {
         'Key',
         { label: 'Profiles', numeric: true },
         { label: 'Visitors, 7 days', numeric: true },
+        'Changes',
       ],
-      rows: d.segments.map((s) => [s.name, h('code', {}, s.key), count(s.profiles), count(s.visitors7d)]),
+      rows: d.segments.map((s) => [
+        s.name,
+        h('code', {}, s.key),
+        count(s.profiles),
+        count(s.visitors7d),
+        links(s.key),
+      ]),
     }),
   )
 }

@@ -3,6 +3,7 @@
 import { enc } from './api.js'
 import { barChart } from './charts.js'
 import { h, notice, table } from './dom.js'
+import { mayEdit } from './edit.js'
 import { count, percent, points, signedPercent, when } from './format.js'
 import { slotLateCell, slotLateNote } from './late.js'
 
@@ -17,14 +18,19 @@ import { slotLateCell, slotLateNote } from './late.js'
 
 /** @param {import('./api.js').PageContext} ctx */
 export const renderList = async (ctx) => {
+  // Asked each time: a slot made a moment ago is in the list without reloading the page.
+  /** @type {{ slots: { key: string }[] }} */
+  const d = await ctx.get(`/admin/api/slots?site=${enc(ctx.site.id)}`)
+  if (ctx.signal.aborted) return
   ctx.main.append(
     h('h2', {}, 'Slots'),
-    ctx.site.slots.length === 0
-      ? notice('This site has no personalized slots in its config.')
+    mayEdit('config') ? h('p', { class: 'toolbar' }, h('a', { href: '#/slots/new' }, 'New slot')) : '',
+    d.slots.length === 0
+      ? notice('This site has no personalized slots yet.')
       : h(
           'ul',
           { class: 'links' },
-          ...ctx.site.slots.map((slot) => h('li', {}, h('a', { href: `#/slots/${enc(slot)}` }, slot))),
+          ...d.slots.map(({ key }) => h('li', {}, h('a', { href: `#/slots/${enc(key)}` }, key))),
         ),
   )
 }
@@ -32,7 +38,15 @@ export const renderList = async (ctx) => {
 /** @param {import('./api.js').PageContext} ctx */
 export const renderOne = async (ctx) => {
   const slot = ctx.params[0] ?? ''
-  ctx.main.append(h('p', {}, h('a', { href: '#/slots' }, '← All slots')))
+  ctx.main.append(
+    h(
+      'p',
+      { class: 'item-links' },
+      h('a', { href: '#/slots' }, '← All slots'),
+      mayEdit('config') && h('a', { href: `#/slots/${enc(slot)}/edit` }, 'Edit'),
+      h('a', { href: `#/history/slots/${enc(slot)}` }, 'Change history'),
+    ),
+  )
   /** @type {SlotAnswer} */
   const r = await ctx.get(`/admin/api/sites/${enc(ctx.site.id)}/slots/${enc(slot)}/results`)
   if (ctx.signal.aborted) return
