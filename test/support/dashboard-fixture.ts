@@ -77,7 +77,6 @@ export const useSeededCollector = () => {
   test.describe.configure({ mode: 'serial' })
   test.beforeAll(async () => {
     collector = await startCollector()
-    collector = await startCollector()
     await send(
       {
         type: 'identify',
