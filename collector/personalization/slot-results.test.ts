@@ -148,4 +148,21 @@ describe('slot results', () => {
     ])
     expect(pick(groups, 'gone').kind).toBe('unknown')
   })
+
+  it('treats a variant for everyone (no segment) like any other, against the holdout it shares', () => {
+    const everyone: SlotConfig = {
+      ...slot('Order Completed'),
+      variants: [{ key: 'all', priority: 0, content: {} }],
+    }
+    const groups = slotResults(
+      everyone,
+      [{ group: 'all', impressions: 9, clicks: 1 }],
+      [
+        { group: 'all', eligible: null, visitors: 9, conversions: 3 },
+        { group: 'holdout', eligible: 'all', visitors: 1, conversions: 0 },
+      ],
+    )
+    expect(pick(groups, 'all')).toMatchObject({ kind: 'variant', visitors: 9, lift: { absolute: 1 / 3 } })
+    expect(pick(groups, 'holdout').eligible).toEqual({ all: { visitors: 1, conversions: 0 } })
+  })
 })

@@ -87,7 +87,8 @@ export const slot = z.strictObject({
     .array(
       z.strictObject({
         key,
-        segment: key,
+        /** Without one, the variant is for everyone personalized (still subject to the holdout). */
+        segment: key.optional(),
         /** Higher first; equal priorities keep their order. */
         priority: z.number().default(0),
         content: slotContentSchema,
@@ -127,7 +128,7 @@ export const personalizationSchema = z
   .superRefine((p, ctx) => {
     for (const [name, s] of Object.entries(p.slots))
       s.variants.forEach((v, i) => {
-        if (!p.segments[v.segment])
+        if (v.segment !== undefined && !Object.hasOwn(p.segments, v.segment))
           ctx.addIssue({
             code: 'custom',
             path: ['slots', name, 'variants', i, 'segment'],

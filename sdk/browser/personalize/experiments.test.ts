@@ -13,6 +13,9 @@ class FakeElement {
   hasAttribute(name: string) {
     return this.attributes.has(name)
   }
+  getAttribute(name: string) {
+    return this.attributes.get(name) ?? null
+  }
   setAttribute(name: string, value: string) {
     this.attributes.set(name, value)
   }
@@ -71,7 +74,10 @@ const experiment = (extra: object = {}) =>
     ...extra,
   })
 
-const run = (win: Window, options: { shown?: Record<string, string>; extra?: object } = {}) => {
+const run = (
+  win: Window,
+  options: { shown?: Record<string, string>; extra?: object; previewed?: Map<string, string> } = {},
+) => {
   const tracked: [string, Record<string, unknown>][] = []
   const exposed = new Set<string>()
   const result = runExperiments({
@@ -82,6 +88,7 @@ const run = (win: Window, options: { shown?: Record<string, string>; extra?: obj
     sticky: {},
     exposed,
     ...(options.shown ? { shown: options.shown } : {}),
+    ...(options.previewed ? { previewed: options.previewed } : {}),
     save: () => {},
     track: (event, properties) => tracked.push([event, properties]),
   })
@@ -150,5 +157,18 @@ describe('experiments whose targets come late', () => {
     const stopped = fakePage()
     stopped.add('#cta')
     expect(run(stopped.win, { extra: { status: 'stopped' } }).tracked).toEqual([])
+  })
+
+  it('logs nothing for a slot a preview link shows, and the rest as usual', () => {
+    const slotChange = {
+      variations: [{ key: 'control' }, { key: 'b', change: { slot: { name: 'hero', variant: 'x' } } }],
+    }
+    const page = fakePage('?precis_preview=hero:x')
+    page.hide()
+    page.add('[data-precis-slot="hero"]').setAttribute('data-precis-slot', 'hero')
+    expect(run(page.win, { extra: slotChange, previewed: new Map([['hero', 'x']]) }).tracked).toEqual([])
+    expect(run(page.win, { extra: slotChange }).tracked.map(([event]) => event)).toEqual([
+      'Experiment Viewed',
+    ])
   })
 })

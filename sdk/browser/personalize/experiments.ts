@@ -14,6 +14,8 @@ export interface ExperimentEnv {
   exposed: Set<string>
   /** What a plan already showed on this page (experiment key → variation): it stands for the page. */
   shown?: Record<string, string>
+  /** Slots a preview link shows on this page: never an exposure. */
+  previewed?: ReadonlyMap<string, string>
   /** Persists sticky and exposed after a change. */
   save(): void
   track(event: string, properties: Record<string, unknown>): void
@@ -109,6 +111,7 @@ export const runExperiments = (env: ExperimentEnv) => {
       let late = false
       for (const selector of selectors)
         for (const el of root.querySelectorAll(selector)) {
+          if (env.previewed?.has(el.getAttribute('data-precis-slot') ?? '')) continue
           // Shown, unchanged, after the hiding window: too late to change, so no exposure.
           if (!hidden && !el.hasAttribute(PLANNED)) late = true
           else {

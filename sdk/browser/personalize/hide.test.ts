@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { type Decidable, HIDE_MARK, hideTargets, hiding, unhide } from './hide.ts'
+import { personalizationSchema } from '../../rules/personalization-schema.ts'
+import { type Decidable, decidable, HIDE_MARK, hideTargets, hiding, unhide } from './hide.ts'
 
 /** A style sheet as the browser constructs one: its rules given by replaceSync. */
 class FakeSheet {
@@ -85,5 +86,14 @@ describe('hideTargets without adoptedStyleSheets (Safari before 16.4)', () => {
     expect(hiding(doc)).toBe(true)
     unhide(doc)
     expect(hiding(doc)).toBe(false)
+  })
+})
+
+describe('decidable', () => {
+  it('hides a slot whose only variant is for everyone, in a config without segments', () => {
+    const p = personalizationSchema.parse({
+      slots: { hero: { timeout: 500, variants: [{ key: 'all', content: { heading: 'Hi' } }] } },
+    })
+    expect(decidable(p)).toMatchObject({ hide: ['[data-precis-slot="hero"]'], timeout: 500 })
   })
 })

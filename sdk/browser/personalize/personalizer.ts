@@ -10,6 +10,7 @@ import { browserAttributes } from './attributes.ts'
 import { runExperiments } from './experiments.ts'
 import { unhide } from './hide.ts'
 import { historyStore } from './history-store.ts'
+import { previews } from './plan.ts'
 import { fillSlots, planSlots } from './slots.ts'
 import type { StartPersonalizer } from './start.ts'
 
@@ -126,6 +127,7 @@ export const startPersonalizer: StartPersonalizer = (options) => {
         save: () => quietly(store.experiments({ sticky: memory.sticky, exposed: [...exposed] })),
         track,
         shown: plan?.experiments,
+        previewed: previews(win.location.search, config.slots),
       })
       planned = experiments.planned
       fillSlots({

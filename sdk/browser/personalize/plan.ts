@@ -1,5 +1,5 @@
 import { changesPages } from '../../rules/experiment-status.ts'
-import type { SlotContent } from '../../rules/personalization-schema.ts'
+import type { Personalization, SlotContent } from '../../rules/personalization-schema.ts'
 import type { Decidable } from './hide.ts'
 import { renderContent } from './render.ts'
 
@@ -33,10 +33,11 @@ const READY = 'data-precis-ready'
 /**
  * Applies a plan to what is on the page and what the parser adds, only while the hide sheet is in
  * force: nothing the visitor has already seen changes. The chunk logs exposures and impressions
- * for what it marked. A QA link is decided by the chunk (false: nothing applied).
+ * for what it marked. A QA or preview link is decided by the chunk (false: nothing applied).
  */
 export const applyPlan = (win: Window, config: Decidable, plan: Plan, hiding: () => boolean) => {
-  if (!hiding() || new URLSearchParams(win.location.search).has('precis_exp')) return false
+  const search = new URLSearchParams(win.location.search)
+  if (!hiding() || search.has('precis_exp') || search.has(PREVIEW)) return false
   const doc = win.document
   const classes: { selector: string; add: string }[] = []
   const reveal: string[] = []
@@ -78,4 +79,46 @@ export const applyPlan = (win: Window, config: Decidable, plan: Plan, hiding: ()
   sweep()
   if (hiding()) observer?.observe(doc.documentElement, { childList: true, subtree: true })
   return true
+}
+
+const PREVIEW = 'precis_preview'
+
+/**
+ * What a preview link forces on this page: `?precis_preview=hero:outdoor,promo:baseline` (slot
+ * name → a variant key or `baseline`); unknown slots and variants are left out.
+ */
+export const previews = (search: string, slots: Personalization['slots']) =>
+  new Map(
+    (new URLSearchParams(search).get(PREVIEW) ?? '')
+      .split(',')
+      .map((pair) => pair.split(':') as [string, string])
+      .filter(
+        ([slot, variant]) =>
+          Object.hasOwn(slots, slot) &&
+          (variant === 'baseline' || slots[slot]!.variants.some((v) => v.key === variant)),
+      ),
+  )
+
+/**
+ * Shows what a preview link asks for, whatever the visitor's consent, segments or holdout: the
+ * content is public in the site config, and a preview is only a look. It stores, sends and logs
+ * nothing; the chunk leaves these slots alone (no impression, no click).
+ */
+export const applyPreview = (win: Window, slots: Personalization['slots']) => {
+  const doc = win.document
+  const show = () => {
+    for (const [name, key] of previews(win.location.search, slots))
+      for (const el of doc.querySelectorAll<HTMLElement>(`[data-precis-slot="${name}"]`)) {
+        const content = slots[name]!.variants.find((v) => v.key === key)?.content
+        // A preview knows no visitor: templates show their fallback.
+        if (content)
+          el.replaceChildren(
+            ...renderContent(doc, content, (s) => s.replace(/\{\{[^|}]*\|?([^}]*)\}\}/g, '$1')),
+          )
+        el.dataset.precisVariant = key
+        el.setAttribute(READY, '')
+      }
+  }
+  if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', show)
+  else show()
 }

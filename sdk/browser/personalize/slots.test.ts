@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { personalizationSchema } from '../../rules/personalization-schema.ts'
+import { previews } from './plan.ts'
 import { decide, planSlots } from './slots.ts'
 
 const config = (holdout: number) =>
@@ -49,6 +50,85 @@ describe('slot decisions', () => {
     )
     expect(both.length / seeds.length).toBeGreaterThan(0.2)
     expect(both.length / seeds.length).toBeLessThan(0.3)
+  })
+})
+
+describe('a variant for everyone (no segment)', () => {
+  const parse = (variants: unknown[], holdout = 0) =>
+    personalizationSchema.parse({ segments: { a: { rule: {} } }, slots: { hero: { holdout, variants } } })
+      .slots.hero!
+  const slot = parse([
+    { key: 'everyone', content: {} },
+    { key: 'fans', segment: 'a', priority: 1, content: {} },
+    { key: 'later', content: {} },
+  ])
+
+  it('goes to every personalized visitor whom no variant of higher priority (or earlier) takes', () => {
+    expect(decide('hero', slot, [], 's')).toEqual({ slot: 'hero', variant: 'everyone' })
+    expect(decide('hero', slot, ['zzz'], 's')).toEqual({ slot: 'hero', variant: 'everyone' })
+    expect(decide('hero', slot, ['a'], 's')).toEqual({ slot: 'hero', variant: 'fans' })
+    // At equal priority, a segment's variant listed after it never comes first.
+    const first = parse([
+      { key: 'everyone', content: {} },
+      { key: 'fans', segment: 'a', content: {} },
+    ])
+    expect(decide('hero', first, ['a'], 's').variant).toBe('everyone')
+  })
+
+  it('keeps the holdout: a share of everyone gets the baseline, told what they would have seen', () => {
+    const held = parse([{ key: 'everyone', content: {} }], 0.1)
+    const seeds = Array.from({ length: 10_000 }, (_, i) => `visitor-${i}`)
+    const out = seeds.map((s) => decide('hero', held, [], s))
+    const share = out.filter((d) => d.variant === 'holdout').length / seeds.length
+    expect(share).toBeGreaterThan(0.09)
+    expect(share).toBeLessThan(0.11)
+    expect(out.filter((d) => d.variant === 'holdout').every((d) => d.eligible === 'everyone')).toBe(true)
+    expect(out.every((d) => d.variant === 'holdout' || d.variant === 'everyone')).toBe(true)
+  })
+
+  it('is planned for the next page like any variant', () => {
+    expect(planSlots({ slots: { hero: slot }, segments: [], seed: 's', attributes: {} }).hero).toEqual({
+      decision: { slot: 'hero', variant: 'everyone' },
+      content: {},
+    })
+  })
+
+  it('still needs a named segment to exist', () => {
+    const parsed = personalizationSchema.safeParse({
+      slots: { hero: { variants: [{ key: 'x', segment: 'nobody', content: {} }] } },
+    })
+    expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['slots.hero.variants.0.segment', 'no segment named nobody'],
+    ])
+    expect(
+      personalizationSchema.safeParse({ slots: { hero: { variants: [{ key: 'x', content: {} }] } } }).success,
+    ).toBe(true)
+  })
+})
+
+describe('preview links', () => {
+  const slots = personalizationSchema.parse({
+    segments: { a: { rule: {} } },
+    slots: {
+      hero: {
+        variants: [
+          { key: 'outdoor', segment: 'a', content: {} },
+          { key: 'all', content: {} },
+        ],
+      },
+      promo: { variants: [{ key: 'sale', segment: 'a', content: {} }] },
+    },
+  }).slots
+
+  it('force a known variant or the baseline per slot, several at once; anything unknown is ignored', () => {
+    const forced = (search: string) => Object.fromEntries(previews(search, slots))
+    expect(forced('?precis_preview=hero:outdoor')).toEqual({ hero: 'outdoor' })
+    expect(forced('?x=1&precis_preview=hero:all,promo:baseline')).toEqual({ hero: 'all', promo: 'baseline' })
+    expect(forced('?precis_preview=hero:nope,nope:outdoor,promo,toString:x,:outdoor,promo:sale')).toEqual({
+      promo: 'sale',
+    })
+    expect(forced('?precis_preview=')).toEqual({})
+    expect(forced('')).toEqual({})
   })
 })
 

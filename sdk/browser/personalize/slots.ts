@@ -2,10 +2,13 @@ import { fill } from '../../rules/content.ts'
 import { hash } from '../../rules/hash.ts'
 import type { SlotConfig } from '../../rules/personalization-schema.ts'
 import { hiding } from './hide.ts'
-import { PLANNED, type Plan, type SlotDecision } from './plan.ts'
+import { PLANNED, type Plan, previews, type SlotDecision } from './plan.ts'
 import { fillContent, renderContent } from './render.ts'
 
-/** The first variant (by priority, then order) whose segment the visitor is in; holdout keeps the baseline. */
+/**
+ * The first variant (by priority, then order) whose segment the visitor is in, or that has no
+ * segment (for everyone personalized); the holdout keeps the baseline.
+ */
 export const decide = (
   slot: string,
   config: SlotConfig,
@@ -15,7 +18,7 @@ export const decide = (
   const match = config.variants
     .map((v, i) => ({ v, i }))
     .sort((a, b) => b.v.priority - a.v.priority || a.i - b.i)
-    .find(({ v }) => segments.includes(v.segment))?.v
+    .find(({ v }) => !v.segment || segments.includes(v.segment))?.v
   if (!match) return { slot, variant: 'baseline' }
   // Sticky: the same seed always lands on the same side, on every page.
   if (hash(`precis-holdout:${slot}`, seed)! < config.holdout)
@@ -67,9 +70,12 @@ export const fillSlots = (env: SlotEnv) => {
   const { win, slots, attributes, track, planned } = env
   const doc = win.document
   const hidden = hiding(doc)
+  const previewed = previews(win.location.search, slots)
   const decisions: SlotDecision[] = []
   for (const el of doc.querySelectorAll<HTMLElement>('[data-precis-slot]')) {
     const name = el.dataset.precisSlot!
+    // p.js shows a preview link's variant: only a look, neither decided nor logged.
+    if (previewed.has(name)) continue
     const config = Object.hasOwn(slots, name) ? slots[name] : undefined
     const plan = planned && Object.hasOwn(planned, name) ? planned[name] : undefined
     if (config && plan && el.hasAttribute(PLANNED)) {

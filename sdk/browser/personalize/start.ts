@@ -4,7 +4,7 @@ import type { Clock } from '../../core/types.ts'
 import type { Experiment } from '../../rules/experiment-schema.ts'
 import type { Personalization } from '../../rules/personalization-schema.ts'
 import { type Decidable, decidable, hideTargets, hiding, unhide } from './hide.ts'
-import { applyPlan, type Plan } from './plan.ts'
+import { applyPlan, applyPreview, type Plan } from './plan.ts'
 
 /**
  * The site's personalization config, cached (with consent) so the next page decides at once, and
@@ -149,6 +149,8 @@ export const startPersonalization = (
     const config = decidable(p, experiments)
     latest = config
     arrived()
+    // A preview link needs no consent: it shows public content and keeps nothing.
+    applyPreview(win, p.slots)
     if (!granted()) return
     // Only a config with something to decide is kept; one without leaves nothing behind. The plan
     // stays only while the config it was made with does.
