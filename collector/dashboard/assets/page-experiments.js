@@ -3,6 +3,7 @@
 import { enc } from './api.js'
 import { barChart, lineChart } from './charts.js'
 import { h, notice, table } from './dom.js'
+import { mayEdit } from './edit.js'
 import {
   amount,
   count,
@@ -51,6 +52,9 @@ export const renderList = async (ctx) => {
   if (ctx.signal.aborted) return
   const list = d.experiments ?? []
   ctx.main.append(
+    mayEdit('config')
+      ? h('p', { class: 'toolbar' }, h('a', { href: '#/experiments/new' }, 'New experiment'))
+      : '',
     list.length === 0 ? notice('This site has no experiments in its config.') : '',
     table({
       caption: 'Experiments',
@@ -297,7 +301,17 @@ const verdictView = (r) => {
 /** @param {import('./api.js').PageContext} ctx */
 export const renderOne = async (ctx) => {
   const key = ctx.params[0] ?? ''
-  ctx.main.append(h('p', {}, h('a', { href: '#/experiments' }, '← All experiments')))
+  ctx.main.append(
+    h(
+      'p',
+      { class: 'item-links' },
+      h('a', { href: '#/experiments' }, '← All experiments'),
+      mayEdit('config') ? ' · ' : '',
+      mayEdit('config') ? h('a', { href: `#/experiments/${enc(key)}/edit` }, 'Edit') : '',
+      ' · ',
+      h('a', { href: `#/history/experiments/${enc(key)}` }, 'Change history'),
+    ),
+  )
   /** @type {Results} */
   const r = await ctx.get(`/admin/api/experiments/${enc(key)}/results?site=${enc(ctx.site.id)}`)
   if (ctx.signal.aborted) return
