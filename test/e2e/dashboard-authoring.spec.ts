@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright'
 import { expect, type Page, test } from '@playwright/test'
 import { ADMIN_TOKEN, type Collector, demoSite, startCollector } from '../support/collector-process.ts'
 import { cells } from '../support/dashboard-fixture.ts'
@@ -176,4 +177,50 @@ test('a save made from an older version is refused with the 412 message and save
   })
   await refusal.getByRole('button', { name: 'Load the newest version' }).click()
   await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Pro plan')
+})
+
+test('an editor makes a goal; the editors and the history pass axe and fit a phone', async ({ page }) => {
+  await signInAs(page, EDITOR)
+  await page.goto(`${collector.url}/admin/#/goals`)
+  await loaded(page, 'Goals')
+  await page.getByRole('link', { name: 'New goal' }).click()
+  await loaded(page, 'New goal')
+  await page.getByLabel('Key', { exact: true }).fill('thanks')
+  await page.getByLabel('Name', { exact: true }).fill('Reached the thank-you page')
+  await page.getByLabel('It counts').selectOption('page')
+  await expect(page.getByLabel('Event name')).toBeHidden()
+  await page.getByLabel('Page path').fill('checkout/thanks')
+  await page.getByRole('button', { name: 'Create goal' }).click()
+  // The collector's refusal names the field; nothing is saved.
+  await expect(page.getByRole('alert')).toContainText('must be a path starting with "/"')
+  expect((await admin('GET', '/admin/api/goals/thanks?site=demo')).status).toBe(404)
+  await page.getByLabel('Page path').fill('/checkout/thanks*')
+  await page.getByRole('button', { name: 'Create goal' }).click()
+  await loaded(page, 'Goals')
+  expect((await admin('GET', '/admin/api/goals/thanks?site=demo')).body.config).toEqual({
+    name: 'Reached the thank-you page',
+    page: '/checkout/thanks*',
+  })
+
+  await page.setViewportSize({ width: 375, height: 800 })
+  for (const [hash, heading] of [
+    ['#/goals/thanks/edit', 'Edit goal thanks'],
+    ['#/segments/new', 'New segment'],
+    ['#/segments/outdoor-fan/edit', 'Edit segment outdoor-fan'],
+    ['#/slots/new', 'New slot'],
+    ['#/history/segments/pro-member', 'Change history: segment pro-member'],
+    ['#/goals', 'Goals'],
+    ['#/segments', 'Segments'],
+  ]) {
+    await page.goto(`${collector.url}/admin/${hash}`)
+    await loaded(page, heading!)
+    const found = (await new AxeBuilder({ page }).include('main').analyze()).violations.map(
+      (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    )
+    expect(found, hash).toEqual([])
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth),
+      hash,
+    ).toBe(true)
+  }
 })

@@ -41,22 +41,26 @@ export const render = async (ctx) => {
     ),
     editable ? h('p', { class: 'toolbar' }, h('a', { href: '#/goals/new' }, 'New goal')) : '',
     d.goals.length === 0 ? notice('This site has no goals yet.') : '',
-    table({
-      caption: 'Goals',
-      columns: ['Goal', 'Key', 'Counts', 'Value', 'Changes'],
-      rows: d.goals.map(({ key, config: g }) => [
-        g.name ?? key,
-        h('code', {}, key),
-        whatOf(g),
-        g.revenue ?? '',
-        h(
-          'span',
-          { class: 'item-links' },
-          editable && h('a', { href: `#/goals/${enc(key)}/edit`, 'aria-label': `Edit ${key}` }, 'Edit'),
-          h('a', { href: `#/history/goals/${enc(key)}`, 'aria-label': `History of ${key}` }, 'History'),
-        ),
-      ]),
-    }),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      table({
+        caption: 'Goals',
+        columns: ['Goal', 'Key', 'Counts', 'Value', 'Changes'],
+        rows: d.goals.map(({ key, config: g }) => [
+          g.name ?? key,
+          h('code', {}, key),
+          whatOf(g),
+          g.revenue ?? '',
+          h(
+            'span',
+            { class: 'item-links' },
+            editable && h('a', { href: `#/goals/${enc(key)}/edit`, 'aria-label': `Edit ${key}` }, 'Edit'),
+            h('a', { href: `#/history/goals/${enc(key)}`, 'aria-label': `History of ${key}` }, 'History'),
+          ),
+        ]),
+      }),
+    ),
   )
 }
 

@@ -44,22 +44,26 @@ export const render = async (ctx) => {
           series: ['Profiles', 'Visitors, 7 days'],
           format: (x) => count(Math.round(x)),
         }),
-    table({
-      caption: 'Segment sizes',
-      columns: [
-        'Segment',
-        'Key',
-        { label: 'Profiles', numeric: true },
-        { label: 'Visitors, 7 days', numeric: true },
-        'Changes',
-      ],
-      rows: d.segments.map((s) => [
-        s.name,
-        h('code', {}, s.key),
-        count(s.profiles),
-        count(s.visitors7d),
-        links(s.key),
-      ]),
-    }),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      table({
+        caption: 'Segment sizes',
+        columns: [
+          'Segment',
+          'Key',
+          { label: 'Profiles', numeric: true },
+          { label: 'Visitors, 7 days', numeric: true },
+          'Changes',
+        ],
+        rows: d.segments.map((s) => [
+          s.name,
+          h('code', {}, s.key),
+          count(s.profiles),
+          count(s.visitors7d),
+          links(s.key),
+        ]),
+      }),
+    ),
   )
 }
