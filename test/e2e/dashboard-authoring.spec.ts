@@ -179,6 +179,31 @@ test('a save made from an older version is refused with the 412 message and save
   await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Pro plan')
 })
 
+test('the history page shows who changed what, and restores an older version as the newest', async ({
+  page,
+}) => {
+  await signInAs(page, EDITOR)
+  await page.goto(`${collector.url}/admin/#/segments`)
+  await loaded(page, 'Segments')
+  await page.getByRole('link', { name: 'History of pro-member' }).click()
+  await loaded(page, 'Change history: segment pro-member')
+  const newest = page.getByRole('region', { name: /\(now\)$/ })
+  await expect(newest).toContainText('by admin token')
+  await expect(newest.getByRole('table')).toContainText('"Pro plan"')
+  // The version the file seeded: restore it.
+  const versions = (await admin('GET', '/admin/api/segments/pro-member/versions?site=demo')).body
+    .versions as {
+    version: number
+  }[]
+  const first = versions.at(-1)!.version
+  await page.getByRole('button', { name: `Restore version ${first}` }).click()
+  await expect(page.getByRole('status')).toContainText(`Version ${first} restored as the newest version.`)
+  await expect(page.getByRole('region', { name: /\(now\)$/ })).toContainText('by eve@example.com')
+  expect((await admin('GET', '/admin/api/segments/pro-member?site=demo')).body.config).toMatchObject({
+    name: 'Pro members',
+  })
+})
+
 test('an editor makes a goal; the editors and the history pass axe and fit a phone', async ({ page }) => {
   await signInAs(page, EDITOR)
   await page.goto(`${collector.url}/admin/#/goals`)
