@@ -191,7 +191,7 @@ export const accessRoutes = (deps: AccessDeps) => {
     if (!found || !(await verifyPassword(body.current, found.passwordHash)))
       throw new ApiError('unauthorized', 'the current password is wrong')
     await store.updateUser(id, { passwordHash: await hashPassword(body.password) })
-    // Every other sign-in ends; this one goes on.
+    // Every session ends, this one too: whoever knew the old password is out, and so is the caller, who signs in again.
     await store.deleteSessionsOf(id)
     return c.json({ changed: true, signedOut: true })
   })

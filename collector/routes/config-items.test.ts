@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest'
+import { STRINGS } from '../../consent/core/strings.ts'
 import { type Answer, configApp } from '../../test/support/config-app.ts'
 
 const V = (n: number) => `"demo.v${n}"`
@@ -123,10 +124,12 @@ describe('admin API: segments, slots and consent', () => {
   })
 
   it('consent: read, patch the texts, history and restore', async () => {
+    // With the banner's own wording, so a form can show what an empty text means.
     expect((await t.call('GET', '/admin/api/consent?site=demo')).body).toEqual({
       site: 'demo',
       version: 1,
       config: {},
+      builtIn: STRINGS,
     })
     const patched = await t.call(
       'PATCH',

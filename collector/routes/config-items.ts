@@ -2,6 +2,7 @@
 // (config/resources.ts), and the consent section. Every write names the version it was made from
 // (If-Match) and makes the site's next version; every item has its history and can be restored.
 import { type Context, Hono } from 'hono'
+import { STRINGS } from '../../consent/core/strings.ts'
 import { itemHistory } from '../config/editor.ts'
 import { checkExperimentDelete, checkExperimentEdit } from '../config/experiment-rules.ts'
 import {
@@ -208,7 +209,14 @@ export const configItemRoutes = (deps: ConfigRouteDeps) => {
 
   app.get('/consent', (c) => {
     const site = siteParam(c, live)
-    return consentAnswer(c, site, live.version(site), consentOf(live.written(site)!.config))
+    const version = live.version(site)
+    // The banner's own wording beside the overrides: the dashboard shows what an empty text means.
+    return tagged(c, site, version).json({
+      site,
+      version,
+      config: consentOf(live.written(site)!.config),
+      builtIn: STRINGS,
+    })
   })
   const replaceConsent = (how: 'put' | 'patch') => async (c: Context) => {
     const site = siteParam(c, live)

@@ -6,7 +6,7 @@ import { apiCall, enc } from './api.js'
 import { h } from './dom.js'
 import { compact, editForm, field, input, mayEdit, numberOf, select, textarea, textOf } from './edit.js'
 import { asLines, linesOf, part, readOnly, savedNotice } from './settings-common.js'
-import { BUILT_IN, LANGUAGES, TEXT_GROUPS } from './settings-texts.js'
+import { LANGUAGES, TEXT_GROUPS } from './settings-texts.js'
 
 /**
  * @typedef {Record<string, unknown>} Json
@@ -98,8 +98,9 @@ const renumber = (list) => {
  * wording as the placeholder of an empty field.
  * @param {(typeof TEXT_GROUPS)[number]} group @param {Json} strings the overrides as written
  * @param {Map<string, HTMLInputElement | HTMLTextAreaElement>} controls filled: `${lang} ${key}` → control
+ * @param {Record<string, Record<string, string>>} builtIn the banner's own wording, by language (the API's)
  */
-const textGroup = (group, strings, controls) =>
+const textGroup = (group, strings, controls, builtIn) =>
   h(
     'fieldset',
     { class: 'texts' },
@@ -111,8 +112,7 @@ const textGroup = (group, strings, controls) =>
         { class: 'pair' },
         ...LANGUAGES.map(([lang, language]) => {
           const written = isJson(strings[lang]) ? /** @type {Json} */ (strings[lang])[key] : undefined
-          const builtIn = /** @type {Record<string, string>} */ (BUILT_IN[lang])[key] ?? ''
-          const attrs = { maxlength: '1000', placeholder: builtIn, lang }
+          const attrs = { maxlength: '1000', placeholder: builtIn[lang]?.[key] ?? '', lang }
           const control = long
             ? textarea(`strings.${lang}.${key}`, written, { ...attrs, rows: '3' })
             : input(`strings.${lang}.${key}`, written, attrs)
@@ -151,7 +151,7 @@ const stringsOf = (before, controls) => {
  */
 export const consentPart = async (ctx, versions) => {
   const path = `/admin/api/consent?site=${enc(ctx.site.id)}`
-  /** @type {{ body: { version: number, config: Json }, etag: string | null }} */
+  /** @type {{ body: { version: number, config: Json, builtIn: Record<string, Record<string, string>> }, etag: string | null }} */
   const loaded = await apiCall('GET', path, undefined, { signal: ctx.signal })
   const holder = versions.hold(loaded.etag)
   let config = loaded.body.config
@@ -218,7 +218,7 @@ export const consentPart = async (ctx, versions) => {
       { class: 'hint' },
       'Each text in English and in Simplified Chinese. An empty field keeps the built-in wording, shown in grey inside it.',
     ),
-    ...TEXT_GROUPS.map((group) => textGroup(group, strings, controls)),
+    ...TEXT_GROUPS.map((group) => textGroup(group, strings, controls, loaded.body.builtIn)),
     h(
       'fieldset',
       {},
