@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright'
 import { expect, type Page, test } from '@playwright/test'
-import { ADMIN_TOKEN, type Collector, demoSite, startCollector } from '../support/collector-process.ts'
-import { cells } from '../support/dashboard-fixture.ts'
+import { type Collector, demoSite, startCollector } from '../support/collector-process.ts'
+import { adminCall, cells, pageLoaded } from '../support/dashboard-fixture.ts'
 import { openDemo } from '../support/demo-page.ts'
 
 // The whole loop without a text editor, in Chromium against one collector process: an editor signs
@@ -27,23 +27,8 @@ test.afterAll(async () => {
   await collector?.stop()
 })
 
-/** An admin API call with the admin token: status and JSON. */
-const admin = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-  const res = await fetch(`${collector.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    body: body === undefined ? null : JSON.stringify(body),
-  })
-  return {
-    status: res.status,
-    etag: res.headers.get('etag'),
-    body: (await res.json()) as Record<string, unknown>,
-  }
-}
+const admin = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  adminCall(collector.url, method, path, body, headers)
 
 const signInAs = async (page: Page, user: typeof EDITOR) => {
   page.on('pageerror', (err) => {
@@ -56,10 +41,7 @@ const signInAs = async (page: Page, user: typeof EDITOR) => {
   await expect(page.locator('#who')).toContainText(`(${user.role})`)
 }
 
-const loaded = async (page: Page, heading: string) => {
-  await expect(page.getByRole('heading', { level: 2, name: heading, exact: true })).toBeVisible()
-  await expect(page.locator('main')).toHaveAttribute('aria-busy', 'false')
-}
+const loaded = pageLoaded
 
 const group = (page: Page, name: string) => page.getByRole('group', { name, exact: true })
 

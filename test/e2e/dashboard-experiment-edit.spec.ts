@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright'
 import { expect, type Page, test } from '@playwright/test'
 import { ADMIN_TOKEN, type Collector, startCollector } from '../support/collector-process.ts'
-import { signInWithToken } from '../support/dashboard-fixture.ts'
+import { adminCall, pageLoaded, signInWithToken } from '../support/dashboard-fixture.ts'
 
 // The experiment editor against the real collector: creating one through the form, changing the
 // split of a running one (the rebucket question, answered, recorded as the version's note),
@@ -18,18 +18,7 @@ test.afterAll(async () => {
 
 const KEY = 'checkout-copy'
 
-/** An admin API call with the token: its status and JSON. */
-const call = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${collector.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? null : JSON.stringify(body),
-  })
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> }
-}
+const call = (method: string, path: string, body?: unknown) => adminCall(collector.url, method, path, body)
 
 const experiment = async (key: string) => call('GET', `/admin/api/experiments/${key}?site=demo`)
 
@@ -47,10 +36,7 @@ const open = async (page: Page, hash: string, heading: string) => {
   await loaded(page, heading)
 }
 
-const loaded = async (page: Page, heading: string) => {
-  await expect(page.getByRole('heading', { level: 2, name: heading, exact: true })).toBeVisible()
-  await expect(page.locator('main')).toHaveAttribute('aria-busy', 'false')
-}
+const loaded = pageLoaded
 
 const violations = async (page: Page) =>
   (await new AxeBuilder({ page }).include('main').analyze()).violations.map(

@@ -6,7 +6,7 @@ import { snippet } from '../../collector/dashboard/assets/settings-new-site.js'
 import { TEXT_GROUPS } from '../../collector/dashboard/assets/settings-texts.js'
 import { STRINGS } from '../../consent/core/strings.ts'
 import { ADMIN_TOKEN, type Collector, ROOT, startCollector } from '../support/collector-process.ts'
-import { signInWithToken } from '../support/dashboard-fixture.ts'
+import { adminCall, pageLoaded, signInWithToken } from '../support/dashboard-fixture.ts'
 
 // The settings and people pages in Chromium against the real collector: consent texts saved and
 // served to browsers without a restart, a stale save refused, site settings and key rotation, a
@@ -26,19 +26,8 @@ const ANALYST = { name: 'Ana Lyst', email: 'ana@example.com', password: 'analyst
 
 type Json = Record<string, unknown>
 
-/** The admin API with the admin token: status and JSON. */
-const admin = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-  const res = await fetch(`${collector.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    body: body === undefined ? null : JSON.stringify(body),
-  })
-  return { status: res.status, body: (await res.json()) as Json }
-}
+const admin = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  adminCall(collector.url, method, path, body, headers)
 
 const consentOf = async (site = 'demo') =>
   (await admin('GET', `/admin/api/consent?site=${site}`)).body as { version: number; config: Json }
@@ -54,10 +43,7 @@ const watch = async (page: Page) => {
   })
 }
 
-const settled = async (page: Page, heading: string) => {
-  await expect(page.getByRole('heading', { level: 2, name: heading, exact: true })).toBeVisible()
-  await expect(page.locator('main')).toHaveAttribute('aria-busy', 'false')
-}
+const settled = pageLoaded
 
 /** Opens a page of the dashboard signed in with the admin token (an owner). */
 const asOwner = async (page: Page, hash: string, heading: string) => {

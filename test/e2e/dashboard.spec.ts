@@ -124,7 +124,8 @@ test('segments: sizes as the API gives them, in a table and a chart', async ({ p
   }>('/admin/api/sites/demo/segments')
   expect(segments.find((s) => s.key === 'pro-member')?.profiles).toBe(1)
   expect(await cells(page, 'Segment sizes')).toEqual(
-    segments.map((s) => [s.name, s.key, count(s.profiles), count(s.visitors7d)]),
+    // The last cell holds the links to edit each one and to its history.
+    segments.map((s) => [s.name, s.key, count(s.profiles), count(s.visitors7d), 'EditHistory']),
   )
   const chart = page.getByRole('img', { name: 'Segment sizes' })
   await expect(chart.locator('text.label').filter({ hasText: 'Pro members' })).toHaveCount(1)

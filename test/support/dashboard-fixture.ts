@@ -121,6 +121,36 @@ export const useSeededCollector = () => {
   })
 }
 
+/** An admin API call on the collector at `base` with the admin token: status, ETag and JSON. */
+export const adminCall = async (
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) => {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? null : JSON.stringify(body),
+  })
+  return {
+    status: res.status,
+    etag: res.headers.get('etag'),
+    body: (await res.json()) as Record<string, unknown>,
+  }
+}
+
+/** Waits until the dashboard shows the page with this heading and has finished loading it. */
+export const pageLoaded = async (page: Page, heading: string) => {
+  await expect(page.getByRole('heading', { level: 2, name: heading, exact: true })).toBeVisible()
+  await expect(page.locator('main')).toHaveAttribute('aria-busy', 'false')
+}
+
 /** Signs in on the sign-in page with an admin token (the form under "Use the admin token"). */
 export const signInWithToken = async (page: Page, token: string) => {
   await page.getByText('Use the admin token').click()
