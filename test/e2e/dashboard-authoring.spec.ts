@@ -12,6 +12,7 @@ test.describe.configure({ mode: 'serial' })
 
 const EDITOR = { email: 'eve@example.com', name: 'Eve', role: 'editor', password: 'an editor password' }
 const ANALYST = { email: 'ann@example.com', name: 'Ann', role: 'analyst', password: 'an analyst password' }
+const PRIVACY = { email: 'pia@example.com', name: 'Pia', role: 'privacy', password: 'a privacy password' }
 const EXPERIMENT = 'cta-test'
 const HEADING = 'Spring is here'
 
@@ -20,7 +21,7 @@ test.beforeAll(async () => {
   // The demo shop without its slot and experiment: the editor makes them.
   const demo = demoSite().personalization as Record<string, unknown>
   collector = await startCollector({ personalization: { ...demo, slots: {} }, experiments: [] })
-  for (const user of [EDITOR, ANALYST])
+  for (const user of [EDITOR, ANALYST, PRIVACY])
     expect((await admin('POST', '/admin/api/users', user)).status).toBe(201)
 })
 test.afterAll(async () => {
@@ -187,6 +188,8 @@ test('the history page shows who changed what, and restores an older version as 
 })
 
 test('an editor makes a goal; the editors and the history pass axe and fit a phone', async ({ page }) => {
+  // Seven pages, each checked by axe: 12 s alone, more than 30 s on a busy machine.
+  test.setTimeout(120_000)
   await signInAs(page, EDITOR)
   await page.goto(`${collector.url}/admin/#/goals`)
   await loaded(page, 'Goals')
@@ -230,4 +233,22 @@ test('an editor makes a goal; the editors and the history pass axe and fit a pho
       hash,
     ).toBe(true)
   }
+})
+
+test('a privacy officer reads the access log; an editor has no link to it', async ({ page }) => {
+  expect((await admin('GET', '/admin/api/events?site=demo&limit=5')).status).toBe(200)
+  await signInAs(page, PRIVACY)
+  await page.getByRole('link', { name: 'Access log' }).click()
+  await loaded(page, 'Access log')
+  const rows = await cells(page, 'Reads of personal data')
+  // The script's read, and the officer's own: the dashboard opens on the live events.
+  expect(rows.map((r) => r.slice(1, 3))).toEqual(
+    expect.arrayContaining([
+      ['admin token', 'listed raw events'],
+      ['pia@example.com', 'listed raw events'],
+    ]),
+  )
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await signInAs(page, EDITOR)
+  await expect(page.getByRole('link', { name: 'Access log' })).toBeHidden()
 })

@@ -138,6 +138,9 @@ test('a tab closed mid-batch leaves its events to the tabs that stay', async ({ 
 })
 
 test('two tabs share one outbox and never send the same event twice', async ({ page, context }) => {
+  // Two pages, 100 events and a two-second batch timer: 4 s alone, 10–17 s beside a busy build on
+  // two cores, past the default 30 s once in a full run. The wait is for delivery, not for speed.
+  test.setTimeout(90_000)
   const answers = await batchAnswers(context)
   await accepted(page)
   const other = await context.newPage()

@@ -2,7 +2,7 @@
 // such as "times done Product Viewed within 30d ≥ 3"), joined by all or any. What rows cannot say
 // (nesting, `where`, `top`, `rfm`, rarer operators) is edited as JSON, as GrowthBook's editor does.
 import { h } from './dom.js'
-import { field, input, select } from './edit.js'
+import { field, input, select, showField } from './edit.js'
 
 /** The attributes conditions read (docs/developers.md), offered as suggestions. */
 const ATTRIBUTES = [
@@ -54,11 +54,6 @@ const ANY = 'any'
  * @typedef {{ kind: string, attribute: string, event: string, within: string, op: string, value: string }} Row
  * @typedef {Record<string, unknown>} Condition
  */
-
-/** Shows or hides a control with its label (its .field). @param {HTMLElement} control @param {boolean} visible */
-const showField = (control, visible) => {
-  if (control.parentElement) control.parentElement.hidden = !visible
-}
 
 /** @param {unknown} v @returns {v is Record<string, unknown>} */
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v)

@@ -59,6 +59,12 @@ export const checkbox = (name, checked, label) => {
   return h('label', { class: 'check' }, box, ` ${label}`)
 }
 
+/** Shows or hides a control with its label and hint (its .field). @param {Element} control @param {boolean} visible */
+export const showField = (control, visible) => {
+  const box = control.closest('.field')
+  if (box instanceof HTMLElement) box.hidden = !visible
+}
+
 /** A number from an input, undefined when empty. @param {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} el */
 export const numberOf = (el) => (el.value.trim() === '' ? undefined : Number(el.value))
 

@@ -2,7 +2,7 @@
 // read back exactly what was loaded when left alone, rows that can be added and removed (variations,
 // goals, guardrails), and each kind of row.
 import { h } from './dom.js'
-import { checkbox, field, input, numberOf, select, textOf } from './edit.js'
+import { checkbox, field, input, numberOf, select, showField, textOf } from './edit.js'
 
 /**
  * @typedef {{ slot?: { name: string, variant: string }, class?: { selector: string, add: string } }} Change
@@ -34,12 +34,6 @@ export const fractionOf = (el) => {
   if (was && el.value === was[0]) return was[1]
   const n = numberOf(el)
   return n === undefined || Number.isNaN(n) ? n : Math.round(n * 1e4) / 1e6
-}
-
-/** Shows or hides a control with its label (its .field). @param {HTMLElement} control @param {boolean} visible */
-export const showField = (control, visible) => {
-  const box = control.closest('.field')
-  if (box instanceof HTMLElement) box.hidden = !visible
 }
 
 /**

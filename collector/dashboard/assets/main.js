@@ -3,6 +3,7 @@
 // into <main> and stops its refreshes when the route changes (its AbortSignal).
 import { ApiError, apiCall, apiGet, session, token } from './api.js'
 import { h, notice } from './dom.js'
+import * as accessLog from './page-access-log.js'
 import * as consent from './page-consent.js'
 import * as events from './page-events.js'
 import * as experimentEdit from './page-experiment-edit.js'
@@ -44,6 +45,7 @@ const ROUTES = [
   [/^#\/goals\/([^/]+)\/edit$/, goals.renderEdit, 'goals'],
   [/^#\/settings$/, settings.render, 'settings'],
   [/^#\/users$/, users.render, 'users'],
+  [/^#\/access-log$/, accessLog.render, 'access-log'],
   [/^#\/history\/(consent)$/, changes.render, 'settings'],
   [/^#\/history\/(sites)\/([^/]+)$/, changes.render, 'settings'],
   [/^#\/history\/(experiments|segments|slots|goals)\/([^/]+)$/, changes.render, 'history'],
@@ -260,6 +262,8 @@ const start = async () => {
     // Only owners manage people; the API refuses everyone else anyway.
     const people = document.getElementById('nav-users')
     if (people) people.hidden = me.role !== 'owner'
+    const log = document.getElementById('nav-access-log')
+    if (log) log.hidden = me.role !== 'owner' && me.role !== 'privacy'
     sites = /** @type {{ sites: Site[] }} */ (await apiGet('/admin/api/sites')).sites
   } catch (err) {
     if (isDisabled(err)) return showDisabled()

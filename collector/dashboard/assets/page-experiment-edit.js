@@ -17,17 +17,10 @@ import {
   numberOf,
   saveItem,
   select,
+  showField,
   textOf,
 } from './edit.js'
-import {
-  equalSplit,
-  fractionOf,
-  metricRow,
-  percentInput,
-  repeater,
-  showField,
-  variationRow,
-} from './experiment-form.js'
+import { equalSplit, fractionOf, metricRow, percentInput, repeater, variationRow } from './experiment-form.js'
 
 /** @typedef {Record<string, unknown>} Json */
 
