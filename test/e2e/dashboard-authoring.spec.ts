@@ -252,3 +252,27 @@ test('a privacy officer reads the access log; an editor has no link to it', asyn
   await signInAs(page, EDITOR)
   await expect(page.getByRole('link', { name: 'Access log' })).toBeHidden()
 })
+
+test('a goal with a condition is made with the keyboard alone', async ({ page }) => {
+  await signInAs(page, EDITOR)
+  await page.goto(`${collector.url}/admin/#/goals/new`)
+  await loaded(page, 'New goal')
+  await page.getByLabel('Key', { exact: true }).focus()
+  /** Named keys are pressed, anything else is typed. */
+  const KEYS = new Set(['Tab', 'Enter'])
+  const type = async (...keys: string[]) => {
+    for (const key of keys) await (KEYS.has(key) ? page.keyboard.press(key) : page.keyboard.type(key))
+  }
+  // Key, name, description, "it counts", event name, then the condition builder's "Match".
+  await type('signup', 'Tab', 'Signed up', 'Tab', 'Tab', 'Tab', 'Signed Up', 'Tab', 'Tab')
+  await expect(page.getByRole('button', { name: 'Add a condition' })).toBeFocused()
+  // Enter adds a row and puts the cursor in its first field.
+  await type('Enter', 'plan', 'Tab', 'Tab', 'pro', 'Tab', 'Tab', 'Tab', 'Tab', 'revenue', 'Enter')
+  await loaded(page, 'Goals')
+  expect((await admin('GET', '/admin/api/goals/signup?site=demo')).body.config).toEqual({
+    name: 'Signed up',
+    event: 'Signed Up',
+    where: { plan: 'pro' },
+    revenue: 'revenue',
+  })
+})
