@@ -105,9 +105,12 @@ export const previews = (search: string, slots: Personalization['slots']) =>
  * nothing; the chunk leaves these slots alone (no impression, no click).
  */
 export const applyPreview = (win: Window, slots: Personalization['slots']) => {
+  // Every page view comes here: without a preview there is nothing to wait for.
+  const forced = previews(win.location.search, slots)
+  if (forced.size === 0) return
   const doc = win.document
   const show = () => {
-    for (const [name, key] of previews(win.location.search, slots))
+    for (const [name, key] of forced)
       for (const el of doc.querySelectorAll<HTMLElement>(`[data-precis-slot="${name}"]`)) {
         const content = slots[name]!.variants.find((v) => v.key === key)?.content
         // A preview knows no visitor: templates show their fallback.
