@@ -1,0 +1,284 @@
+/**
+ * Customer clusters by k-means on standardised recency, frequency and monetary value.
+ *
+ * - Seeding: k-means++ (Arthur & Vassilvitskii 2007, "k-means++: The Advantages of Careful
+ *   Seeding"); each further centre is drawn with probability ∝ D², the squared distance to the
+ *   nearest centre so far. The random source is passed in, so a seed replays a result.
+ * - Iterations: Lloyd's (Lloyd 1982, "Least squares quantization in PCM"): assign to the nearest
+ *   centre, move centres to their members' means, until no point changes cluster or the cap.
+ * - k: the one in [kMin, kMax] with the highest mean silhouette (Rousseeuw 1987, "Silhouettes: a
+ *   graphical aid to the interpretation and validation of cluster analysis"); ties go to the
+ *   smaller k. The silhouette costs O(n²), so above `sampleSize` points it is computed on a
+ *   sample of that many, drawn with the same random source; the clustering itself uses all points.
+ *
+ * Features are z-scores (mean 0, standard deviation 1 across the customers), so days, orders
+ * and currency weigh alike; a feature without spread scores 0. They are not log-transformed:
+ * with heavy-tailed spend a few big spenders can make a cluster of their own.
+ */
+import type { RfmCustomer } from './rfm.ts'
+
+export type Random = () => number
+type Point = readonly number[]
+
+export interface KMeansOptions {
+  /** Lloyd iterations per run. */
+  maxIterations?: number
+  /** Independent seedings; the run with the lowest within-cluster sum of squares wins. */
+  restarts?: number
+}
+
+export interface KMeansResult {
+  /** At most k: as many as there are distinct points. */
+  centroids: number[][]
+  labels: number[]
+  /** Within-cluster sum of squared distances. */
+  inertia: number
+  converged: boolean
+}
+
+const distance2 = (a: Point, b: Point) => {
+  let s = 0
+  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2
+  return s
+}
+
+const nearest = (p: Point, centroids: readonly Point[]) => {
+  let best = 0
+  let bestD = Number.POSITIVE_INFINITY
+  centroids.forEach((c, j) => {
+    const d = distance2(p, c)
+    if (d < bestD) [best, bestD] = [j, d]
+  })
+  return best
+}
+
+/** k-means++ seeding; stops early when every point already sits on a centre. */
+const seed = (points: readonly Point[], k: number, random: Random) => {
+  const first = points[Math.min(points.length - 1, Math.floor(random() * points.length))]!
+  const centroids: number[][] = [[...first]]
+  const d2 = points.map((p) => distance2(p, first))
+  while (centroids.length < k) {
+    const total = d2.reduce((s, d) => s + d, 0)
+    if (!(total > 0)) break
+    const target = random() * total
+    let pick = -1
+    let cumulative = 0
+    for (let i = 0; i < points.length; i++) {
+      if (d2[i]! === 0) continue
+      pick = i // the last candidate, should rounding leave cumulative ≤ target
+      cumulative += d2[i]!
+      if (cumulative > target) break
+    }
+    const chosen = points[pick]!
+    centroids.push([...chosen])
+    points.forEach((p, i) => {
+      d2[i] = Math.min(d2[i]!, distance2(p, chosen))
+    })
+  }
+  return centroids
+}
+
+const lloyd = (points: readonly Point[], centroids: number[][], maxIterations: number) => {
+  const labels = new Array<number>(points.length).fill(-1)
+  const dims = points[0]!.length
+  let converged = false
+  let reseeded = false
+  for (let iteration = 0; iteration < maxIterations; iteration++) {
+    let changed = false
+    points.forEach((p, i) => {
+      const j = nearest(p, centroids)
+      if (j !== labels[i]) [labels[i], changed] = [j, true]
+    })
+    if (!changed && !reseeded) {
+      converged = true
+      break
+    }
+    const sums = centroids.map(() => new Array<number>(dims).fill(0))
+    const sizes = new Array<number>(centroids.length).fill(0)
+    points.forEach((p, i) => {
+      sizes[labels[i]!]! += 1
+      p.forEach((v, d) => {
+        sums[labels[i]!]![d]! += v
+      })
+    })
+    reseeded = false
+    sizes.forEach((size, j) => {
+      if (size > 0) centroids[j] = sums[j]!.map((s) => s / size)
+      else {
+        // An empty cluster takes the point farthest from its centre, and another round follows.
+        let far = 0
+        points.forEach((p, i) => {
+          if (distance2(p, centroids[labels[i]!]!) > distance2(points[far]!, centroids[labels[far]!]!))
+            far = i
+        })
+        centroids[j] = [...points[far]!]
+        labels[far] = j
+        reseeded = true
+      }
+    })
+  }
+  const inertia = points.reduce((s, p, i) => s + distance2(p, centroids[labels[i]!]!), 0)
+  return { centroids, labels, inertia, converged }
+}
+
+/** k-means++ then Lloyd, best of `restarts` runs. Deterministic for a given random source. */
+export const kmeans = (
+  points: readonly Point[],
+  k: number,
+  random: Random,
+  options: KMeansOptions = {},
+): KMeansResult => {
+  if (!(Number.isInteger(k) && k >= 1)) throw new RangeError('k must be a whole number ≥ 1')
+  if (points.length === 0) return { centroids: [], labels: [], inertia: 0, converged: true }
+  let best: KMeansResult | null = null
+  for (let run = 0; run < Math.max(1, options.restarts ?? 4); run++) {
+    const result = lloyd(points, seed(points, k, random), options.maxIterations ?? 100)
+    if (!best || result.inertia < best.inertia) best = result
+  }
+  return best!
+}
+
+/** Mean silhouette of a labelling; a point alone in its cluster scores 0. Null below 2 clusters. */
+export const silhouette = (points: readonly Point[], labels: readonly number[]): number | null => {
+  const k = labels.reduce((m, l) => Math.max(m, l + 1), 0)
+  const sizes = new Array<number>(k).fill(0)
+  for (const l of labels) sizes[l]! += 1
+  if (sizes.filter((s) => s > 0).length < 2) return null
+  let total = 0
+  points.forEach((p, i) => {
+    const own = labels[i]!
+    if (sizes[own]! < 2) return
+    const sums = new Array<number>(k).fill(0)
+    points.forEach((q, j) => {
+      sums[labels[j]!]! += Math.sqrt(distance2(p, q))
+    })
+    const a = sums[own]! / (sizes[own]! - 1)
+    let b = Number.POSITIVE_INFINITY
+    sums.forEach((s, c) => {
+      if (c !== own && sizes[c]! > 0) b = Math.min(b, s / sizes[c]!)
+    })
+    const scale = Math.max(a, b)
+    total += scale > 0 ? (b - a) / scale : 0
+  })
+  return total / points.length
+}
+
+/** z-scores per column, with the population standard deviation; a constant column scores 0. */
+export const standardise = (points: readonly Point[]) => {
+  const dims = points[0]?.length ?? 0
+  const n = points.length
+  const mean = Array.from({ length: dims }, (_, d) => points.reduce((s, p) => s + p[d]!, 0) / n)
+  const sd = mean.map((m, d) => Math.sqrt(points.reduce((s, p) => s + (p[d]! - m) ** 2, 0) / n))
+  const z = points.map((p) => p.map((v, d) => (sd[d]! > 0 ? (v - mean[d]!) / sd[d]! : 0)))
+  return { z, mean, sd }
+}
+
+/**
+ * Words for a cluster from its mean z-scores [recency, frequency, monetary]: beyond half a
+ * standard deviation from the customers' mean a feature is named ("recent" / "lapsed",
+ * "frequent" / "infrequent", "high spend" / "low spend"), within it "average …". A cluster whose
+ * customers average under 1.5 orders is "one order" whatever the spread.
+ */
+export const describeCluster = (z: Point, meanFrequency: number) => {
+  const band = (v: number, low: string, mid: string, high: string) => (v < -0.5 ? low : v > 0.5 ? high : mid)
+  return [
+    band(z[0]!, 'recent', 'average recency', 'lapsed'),
+    meanFrequency < 1.5 ? 'one order' : band(z[1]!, 'infrequent', 'average frequency', 'frequent'),
+    band(z[2]!, 'low spend', 'average spend', 'high spend'),
+  ].join(', ')
+}
+
+export interface ClusterOptions extends KMeansOptions {
+  kMin?: number
+  kMax?: number
+  /** Most points the silhouette is computed on. */
+  sampleSize?: number
+}
+
+export interface CustomerCluster {
+  /** 0 for the largest cluster, then by size. */
+  cluster: number
+  customers: number
+  /** The members' means, in days, orders and currency. */
+  centroid: { recencyDays: number; frequency: number; monetary: number }
+  description: string
+}
+
+export interface CustomerClusters {
+  /** 1 when the customers do not differ (or are fewer than 2); 0 without customers. */
+  k: number
+  silhouette: number | null
+  /** The silhouette of each k tried. */
+  scores: { k: number; silhouette: number }[]
+  /** True when the silhouettes come from a sample of sampleSize customers. */
+  sampled: boolean
+  clusters: CustomerCluster[]
+  assignments: { id: string; cluster: number }[]
+}
+
+export const clusterCustomers = (
+  customers: readonly RfmCustomer[],
+  random: Random,
+  options: ClusterOptions = {},
+): CustomerClusters => {
+  const n = customers.length
+  const raw = customers.map((c) => [c.recencyDays, c.frequency, c.monetary])
+  if (!raw.flat().every(Number.isFinite))
+    throw new RangeError('recency, frequency and monetary must be finite')
+  const { z } = standardise(raw)
+  const distinct = new Set(z.map((p) => p.join(','))).size
+  const sampleSize = options.sampleSize ?? 2000
+  // A partial Fisher–Yates shuffle picks the silhouette's sample.
+  const order = customers.map((_, i) => i)
+  const sampled = n > sampleSize
+  if (sampled)
+    for (let i = 0; i < sampleSize; i++) {
+      const j = i + Math.min(n - i - 1, Math.floor(random() * (n - i)))
+      ;[order[i], order[j]] = [order[j]!, order[i]!]
+    }
+  const sample = order.slice(0, Math.min(n, sampleSize))
+
+  let labels = new Array<number>(n).fill(0)
+  let bestScore: number | null = null
+  const scores: { k: number; silhouette: number }[] = []
+  const kMax = Math.min(options.kMax ?? 6, distinct)
+  for (let k = Math.max(2, options.kMin ?? 2); k <= kMax; k++) {
+    const run = kmeans(z, k, random, options)
+    const score = silhouette(
+      sample.map((i) => z[i]!),
+      sample.map((i) => run.labels[i]!),
+    )
+    if (score === null) continue
+    scores.push({ k, silhouette: score })
+    if (bestScore === null || score > bestScore) [bestScore, labels] = [score, run.labels]
+  }
+
+  // Members' means in original units and in z-scores; clusters renumbered largest first.
+  const groups = new Map<number, number[]>()
+  labels.forEach((l, i) => {
+    const members = groups.get(l)
+    if (members) members.push(i)
+    else groups.set(l, [i])
+  })
+  const mean = (members: number[], rows: readonly Point[], d: number) =>
+    members.reduce((s, i) => s + rows[i]![d]!, 0) / members.length
+  const ranked = [...groups.values()]
+    .map((members) => ({ members, centre: [0, 1, 2].map((d) => mean(members, raw, d)) }))
+    .sort(
+      (a, b) =>
+        b.members.length - a.members.length || b.centre[2]! - a.centre[2]! || a.centre[0]! - b.centre[0]!,
+    )
+  const assignments = customers.map((c) => ({ id: c.id, cluster: 0 }))
+  const clusters = ranked.map(({ members, centre }, cluster) => {
+    for (const i of members) assignments[i]!.cluster = cluster
+    const [recencyDays, frequency, monetary] = centre as [number, number, number]
+    const zMean = [0, 1, 2].map((d) => mean(members, z, d))
+    return {
+      cluster,
+      customers: members.length,
+      centroid: { recencyDays, frequency, monetary },
+      description: describeCluster(zMean, frequency),
+    }
+  })
+  return { k: clusters.length, silhouette: bestScore, scores, sampled, clusters, assignments }
+}
