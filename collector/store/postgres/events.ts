@@ -2,6 +2,7 @@
 // partitions made on demand, retention by whole partitions where it can.
 import { type EventRow, fromEventRow } from '../event-row.ts'
 import type { EventPage, InsertResult, StoredEvent } from '../types.ts'
+import { REPORT_CANDIDATE, REPORTS_LOCK } from './reports.ts'
 import type { Sql } from './schema.ts'
 
 const MONTH_KEY = (ms: number) => {
@@ -37,7 +38,9 @@ export const postgresEvents = (sql: Sql) => {
    * and cheap, where escaping one array literal per column cost the collector an eighth of its CPU): claim the ids (in (site, message_id) order, so that two
    * statements sharing ids wait for each other instead of deadlocking), then store and queue for
    * identity resolution only the rows whose id this statement claimed. Of rows repeating an id the
-   * first is kept. Resolves to the input positions (1-based) of the rows stored.
+   * first is kept. Page views and engagement figures are queued for the report rows too
+   * (store/postgres/reports.ts): a filter on columns the insert returns, no lookup. Resolves to the
+   * input positions (1-based) of the rows stored.
    */
   const insertStatement = async (rows: readonly StoredEvent[]): Promise<number[]> => {
     const stored = await sql<{ ord: number }[]>`
@@ -63,9 +66,10 @@ export const postgresEvents = (sql: Sql) => {
         SELECT f.site, f.message_id, f.type, f.name, f.user_id, f.anonymous_id, f.timestamp, f.received_at, f.payload
         FROM firsts f JOIN claimed USING (site, message_id)
         ORDER BY f.ord
-        RETURNING seq
+        RETURNING seq, type, name, anonymous_id
       ),
-      queued AS (INSERT INTO identity_queue (seq) SELECT seq FROM stored)
+      queued AS (INSERT INTO identity_queue (seq) SELECT seq FROM stored),
+      reports AS (INSERT INTO report_queue (seq) SELECT seq FROM stored WHERE ${sql.unsafe(REPORT_CANDIDATE)})
       SELECT f.ord::int AS ord FROM firsts f JOIN claimed USING (site, message_id)`
     return stored.map((r) => r.ord)
   }
@@ -136,11 +140,14 @@ export const postgresEvents = (sql: Sql) => {
 
   /**
    * A month wholly before `before` that holds only this site's events is dropped as a table;
-   * anything else is deleted row by row. The site's ids go too, so retention frees them.
+   * anything else is deleted row by row. The site's ids go too, so retention frees them, and its
+   * report rows: a dropped month fires no trigger. The reports lock, shared, keeps a sync from
+   * deriving meanwhile what goes (store/postgres/reports.ts).
    */
   const deleteEventsBefore = async (site: string, before: number): Promise<number> =>
     sql.begin(async (tx) => {
       await tx`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.event_partitions'))`
+      await tx`SELECT pg_advisory_xact_lock_shared(${tx.unsafe(REPORTS_LOCK)})`
       const old = await tx<{ name: string }[]>`
         SELECT name FROM event_partitions WHERE to_ts <= ${before} ORDER BY from_ts`
       let deleted = 0
@@ -156,6 +163,7 @@ export const postgresEvents = (sql: Sql) => {
       }
       const rest = await tx`DELETE FROM events WHERE site = ${site} AND timestamp < ${before}`
       await tx`DELETE FROM event_ids WHERE site = ${site} AND timestamp < ${before}`
+      await tx`DELETE FROM report_rows WHERE site = ${site} AND at < ${before}`
       return deleted + rest.count
     })
 

@@ -17,6 +17,7 @@ import { openPostgresKeyStore } from './keys.ts'
 import { LEDGER_MIGRATIONS, postgresLedger } from './ledger.ts'
 import { postgresOwn } from './own.ts'
 import { PERSONALIZATION_MIGRATIONS, postgresPersonalization } from './personalization.ts'
+import { postgresReports, REPORTS_MIGRATIONS } from './reports.ts'
 import { BASE_MIGRATIONS, connect, type Migration, migrate } from './schema.ts'
 
 /** Every area's migrations, in the order they run on a new database. */
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   ...EXPERIMENTS_MIGRATIONS,
   ...CONFIG_MIGRATIONS,
   ...ACCESS_MIGRATIONS,
+  ...REPORTS_MIGRATIONS,
 ]
 
 export interface PostgresOptions {
@@ -142,6 +144,7 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
     ...postgresExperiments(sql),
     ...postgresConfig(sql),
     ...postgresAccess(sql),
+    ...postgresReports(sql),
     // A resolution kicked as the collector stops is left to the others (or the next start): the
     // queue keeps what it has not folded in.
     resolveIdentities: (settings, now) =>

@@ -24,6 +24,7 @@ import { sqliteIdentity } from './identity.ts'
 import { keyFilePath, openSqliteKeyStore } from './keys.ts'
 import { sqliteLedger } from './ledger.ts'
 import { sqlitePersonalization } from './personalization.ts'
+import { REPORTS_MIGRATION, sqliteReports } from './reports.ts'
 import { resolverThread } from './resolver-worker.ts'
 import { configure, createGroupWriter, type WriteResult } from './writer.mjs'
 
@@ -170,6 +171,8 @@ export const MIGRATIONS = [
   CONFIG_VERSIONS_MIGRATION,
   // Users, sessions, API tokens, the setup link and the access log (access/types.ts).
   ACCESS_MIGRATION,
+  // Report rows: page views and engagement figures derived once (sqlite/reports.ts).
+  REPORTS_MIGRATION,
 ]
 
 const migrate = (db: Database.Database) => {
@@ -326,6 +329,7 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
     ...experiments,
     ...sqliteConfig(db),
     ...sqliteAccess(db),
+    ...sqliteReports(db, resolverDb),
     // Experiment rows follow resolution (they need the profiles it makes), in the background at
     // most every EXPERIMENTS_EVERY ms so that ingest pays little; readers sync before they read.
     resolveIdentities: async (settings, now) => {

@@ -1,0 +1,182 @@
+import { expect, it } from 'vitest'
+import { describeReportsContract } from '../../../test/contracts/reports.contract.ts'
+import {
+  describePostgres,
+  dropSchema,
+  openTestPostgresStore,
+  PG_TEST_URL,
+  testSchema,
+} from '../../../test/support/postgres.ts'
+import {
+  DAY,
+  engagement,
+  identify,
+  MINUTE,
+  pageView,
+  rowsOf,
+  SITE,
+  sorted,
+  T,
+  track,
+} from '../../../test/support/report-events.ts'
+import type { StoredEvent } from '../types.ts'
+import { REPORT_SESSIONS_SQL, REPORTS_LOCK, REPORTS_MIGRATIONS } from './reports.ts'
+import { connect, migrate, type Sql } from './schema.ts'
+import { MIGRATIONS } from './store.ts'
+
+const ALL = { from: 0, to: 2 * T }
+
+type PgStore = Awaited<ReturnType<typeof openTestPostgresStore>>
+
+/** Two stores (two collectors) on one new schema, dropped after `run`. */
+const twoCollectors = async (run: (a: PgStore, b: PgStore, schema: string) => Promise<void>) => {
+  const schema = testSchema()
+  const a = await openTestPostgresStore({ schema })
+  const b = await openTestPostgresStore({ schema })
+  try {
+    await run(a, b, schema)
+  } finally {
+    await Promise.all([a.close(), b.close()])
+    await dropSchema(schema)
+  }
+}
+
+/**
+ * Resolves once some transaction waits for the schema's reports lock (asked again until then), or
+ * once `done` settles (a delete that does not wait).
+ */
+const lockWaiter = async (sql: Sql, schema: string, done: Promise<unknown>) => {
+  let settled = false
+  void done.finally(() => {
+    settled = true
+  })
+  while (!settled) {
+    const [waiting] = await sql`
+      WITH k AS (SELECT hashtext(${schema} || '.reports')::bigint AS key)
+      SELECT 1 FROM pg_locks, k WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1
+        AND classid::bigint = (key >> 32) & 4294967295 AND objid::bigint = key & 4294967295`
+    if (waiting) return
+  }
+}
+
+describePostgres('PostgreSQL reports', () => {
+  describeReportsContract('PostgreSQL', () => openTestPostgresStore())
+
+  it('derives each event once when two collectors sync at once, and each reads them all after', async () => {
+    await twoCollectors(async (a, b) => {
+      const events: StoredEvent[] = []
+      for (let i = 0; i < 5_000; i++) {
+        const device = `d${i % 700}`
+        events.push(
+          i % 5 === 4 ? engagement(device, T + i * MINUTE, i % 60, 50) : pageView(device, T + i * MINUTE),
+        )
+        if (i % 10 === 0) events.push(track(device, T + i * MINUTE, 'Order Completed'))
+      }
+      await a.insertEvents(events)
+      const after = (store: typeof a) => async (n: number) => ({
+        n,
+        rows: await store.reportSessions(SITE, ALL),
+      })
+      const [x, y] = await Promise.all([a.syncReports().then(after(a)), b.syncReports().then(after(b))])
+      expect(x.n + y.n).toBe(5_000)
+      expect(x.rows).toHaveLength(5_000)
+      expect(y.rows).toHaveLength(5_000)
+      expect(sorted(y.rows)).toEqual(sorted(rowsOf(events)))
+    })
+  })
+
+  it('deletes the row of an event whose sync commits after the delete began', async () => {
+    await twoCollectors(async (store, other, schema) => {
+      await store.insertEvents([pageView('a1', T), identify('a1', 'u-ada', T)])
+      await store.resolveIdentities({}, T)
+      const sql = connect(PG_TEST_URL, { schema, max: 2 })
+      try {
+        // A sync holds the lock and has derived the page view's row, not yet committed.
+        let commit!: () => void
+        const held = new Promise<void>((resolve) => {
+          commit = resolve
+        })
+        let derived!: () => void
+        const ready = new Promise<void>((resolve) => {
+          derived = resolve
+        })
+        const sync = sql.begin(async (tx) => {
+          await tx`SELECT pg_advisory_xact_lock(${tx.unsafe(REPORTS_LOCK)})`
+          await tx`DELETE FROM report_queue`
+          const made = await tx`INSERT INTO report_rows (seq, site, device, session, at, kind, click_id)
+            SELECT seq, site, anonymous_id, 's1', timestamp, 'page', false FROM events WHERE type = 'page'`
+          expect(made.count).toBe(1)
+          derived()
+          await held
+        })
+        await ready
+        // Another collector erases Ada meanwhile: its delete must wait for the sync, or its trigger
+        // would look for the row before it is committed and leave it behind.
+        const erasure = other.eraseProfile(SITE, 'u-ada', T)
+        await lockWaiter(sql, schema, erasure)
+        commit()
+        await sync
+        expect((await erasure)?.events).toBe(2)
+        expect(await store.reportSessions(SITE, ALL)).toEqual([])
+      } finally {
+        await sql.end()
+      }
+    })
+  })
+
+  it('reads a day of a month through the indexes, never a scan of the rows', async () => {
+    const schema = testSchema()
+    const store = await openTestPostgresStore({ schema })
+    const sql = connect(PG_TEST_URL, { schema, max: 1 })
+    try {
+      const month = Array.from({ length: 3_000 }, (_, i) =>
+        pageView(`d${i % 400}`, T + i * 15 * MINUTE, { session: `s${Math.floor(i / 3)}` }),
+      )
+      await store.insertEvents(month)
+      await store.syncReports()
+      await sql`VACUUM ANALYZE report_rows`
+      const plan = await sql.begin(async (tx) => {
+        // A table this small is read fastest whole, or joined by hashing all of it: ask whether the
+        // indexes serve the plan a large table gets (the sessions looked up one by one).
+        await tx.unsafe(`SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off;
+          SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`)
+        const rows = await tx.unsafe(`EXPLAIN ${REPORT_SESSIONS_SQL}`, [SITE, T + DAY, T + 2 * DAY])
+        return rows.map((r) => r['QUERY PLAN'] as string).join('\n')
+      })
+      expect(plan).toMatch(/Index Only Scan using report_rows_at/)
+      expect(plan).toMatch(/Index Scan using report_rows_session/)
+      expect(plan).not.toMatch(/Seq Scan on report_rows/)
+    } finally {
+      await sql.end()
+      await store.close()
+    }
+  })
+
+  it('queues and derives the events stored before the reports migration', async () => {
+    const schema = testSchema()
+    const sql = connect(PG_TEST_URL, { schema, max: 1 })
+    try {
+      await sql`CREATE SCHEMA ${sql(schema)}`
+      await migrate(
+        sql,
+        MIGRATIONS.filter((m) => !REPORTS_MIGRATIONS.includes(m)),
+      )
+      const events = [pageView('a1', T), pageView('a2', T + 1), track('a1', T + 2, 'Signed Up')]
+      await sql`SELECT precis_event_partition(${T}::bigint)`
+      for (const e of events)
+        await sql`INSERT INTO events (site, message_id, type, name, user_id, anonymous_id, timestamp, received_at, payload)
+          VALUES (${e.site}, ${e.messageId}, ${e.type}, ${e.name}, ${e.userId}, ${e.anonymousId}, ${e.timestamp},
+            ${e.receivedAt}, ${e.payload})`
+      const store = await openTestPostgresStore({ schema })
+      try {
+        expect(await store.syncReports()).toBe(2)
+        expect(sorted(await store.reportSessions(SITE, ALL))).toEqual(sorted(rowsOf(events)))
+      } finally {
+        await store.close()
+      }
+    } finally {
+      await sql.end()
+      await dropSchema(schema)
+    }
+  })
+})

@@ -1,0 +1,132 @@
+// Report rows on PostgreSQL (reports/types.ts): the same narrow rows as SQLite's, derived in
+// TypeScript (reports/report-row.ts) from a queue rather than behind a watermark: with several
+// writers a smaller seq can commit after a larger one was read. The insert statement queues the
+// candidates (store/postgres/events.ts); a sync claims them in chunks under the reports lock,
+// derives, inserts and empties the queue in one transaction per chunk, so each event is derived
+// once whatever the number of collectors, and a reader whose sync waited for another's chunk reads
+// it whole. The person is looked up at read time: merges need no rewrite.
+//
+// Deletion: a row trigger deletes an event's row. It takes the reports lock shared first: a sync
+// may have read the event before the delete committed, and must commit its row before the trigger
+// looks for it (the trigger's statement then sees it), or else read after the delete. Retention
+// drops whole months, which fires no trigger: it takes the same lock and deletes the site's rows
+// before its cutoff (deleteEventsBefore, store/postgres/events.ts).
+import { derivedRowOf } from '../../reports/report-row.ts'
+import type { ReportRow, ReportStore } from '../../reports/types.ts'
+import { type EventRow, fromEventRow } from '../event-row.ts'
+import type { Tx } from './resolver.ts'
+import type { Migration, Sql } from './schema.ts'
+
+/** The candidates derivedRowOf may make a row of, as SQL over an events row (it decides). */
+export const REPORT_CANDIDATE = `(type = 'page' OR (type = 'track' AND name = 'Page Engagement'))
+  AND anonymous_id IS NOT NULL`
+
+/** The reports lock: exclusive for a sync's chunk, shared for whatever deletes rows meanwhile. */
+export const REPORTS_LOCK = `hashtext(current_schema() || '.reports')`
+
+/** (site, at) with the session covers the window's sessions; (site, device, session) the rest. */
+const REPORTS_1 = `
+  CREATE TABLE report_rows (
+    seq BIGINT PRIMARY KEY,
+    site TEXT NOT NULL,
+    device TEXT NOT NULL,
+    session TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    path TEXT,
+    referrer TEXT,
+    source TEXT,
+    medium TEXT,
+    campaign TEXT,
+    term TEXT,
+    content TEXT,
+    click_id BOOLEAN NOT NULL,
+    browser TEXT,
+    os TEXT,
+    device_type TEXT,
+    country TEXT,
+    region TEXT,
+    engaged FLOAT8,
+    scroll FLOAT8
+  );
+  CREATE INDEX report_rows_at ON report_rows (site, at) INCLUDE (device, session);
+  CREATE INDEX report_rows_session ON report_rows (site, device, session);
+  CREATE TABLE report_queue (seq BIGINT PRIMARY KEY);
+  CREATE FUNCTION precis_report_event_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_advisory_xact_lock_shared(${REPORTS_LOCK});
+    DELETE FROM report_rows WHERE seq = OLD.seq;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER report_event_deleted AFTER DELETE ON events FOR EACH ROW
+    WHEN (OLD.type = 'page' OR (OLD.type = 'track' AND OLD.name = 'Page Engagement'))
+    EXECUTE FUNCTION precis_report_event_deleted();
+  -- Events stored before this migration.
+  INSERT INTO report_queue (seq) SELECT seq FROM events WHERE ${REPORT_CANDIDATE};`
+
+export const REPORTS_MIGRATIONS: Migration[] = [{ name: 'reports/1', sql: REPORTS_1 }]
+
+/** Queued events per transaction. */
+const CHUNK = 2_000
+
+const COLUMNS = `seq, site, device, session, at, kind, path, referrer, source, medium, campaign, term,
+  content, click_id, browser, os, device_type, country, region, engaged, scroll`
+
+/** The JSON rows' fields as json_to_recordset reads them, in COLUMNS' order. */
+const RECORD = `seq bigint, site text, device text, session text, at bigint, kind text, path text,
+  referrer text, source text, medium text, campaign text, term text, content text, "clickId" boolean,
+  browser text, os text, "deviceType" text, country text, region text, engaged float8, scroll float8`
+
+/** Every row of the sessions of site $1 with a row in [$2, $3), with its person (SQLite's read). */
+export const REPORT_SESSIONS_SQL = `
+  WITH sessions AS (
+    SELECT DISTINCT device, session FROM report_rows WHERE site = $1 AND at >= $2 AND at < $3
+  )
+  SELECT r.device, coalesce(i.profile_id, r.device) AS person, r.session, r.at, r.kind, r.path,
+    r.referrer, r.source, r.medium, r.campaign, r.term, r.content, r.click_id AS "clickId", r.browser,
+    r.os, r.device_type AS "deviceType", r.country, r.region, r.engaged, r.scroll
+  FROM sessions s
+  JOIN report_rows r ON r.site = $1 AND r.device = s.device AND r.session = s.session
+  LEFT JOIN identifiers i ON i.site = $1 AND i.kind = 'anonymous' AND i.value = r.device`
+
+/** One chunk: claim, read, derive, insert; resolves to how many it claimed and read. */
+const syncChunk = async (tx: Tx, chunk: number) => {
+  // Pipelined: the DELETE runs (and takes its snapshot) only once the lock is held. No wait for
+  // the disk at commit: a commit lost in a crash loses its queue deletions with its rows.
+  const [, , taken] = await Promise.all([
+    tx`SELECT pg_advisory_xact_lock(${tx.unsafe(REPORTS_LOCK)})`,
+    tx`SET LOCAL synchronous_commit = off`,
+    tx<{ seq: number }[]>`
+      DELETE FROM report_queue WHERE seq IN (SELECT seq FROM report_queue ORDER BY seq LIMIT ${chunk})
+      RETURNING seq`,
+  ])
+  if (taken.length === 0) return { taken: 0, read: 0 }
+  // Queued events that are gone (erased, past retention) just leave the queue.
+  const events = await tx<(EventRow & { seq: number })[]>`
+    SELECT seq, site, message_id, type, name, user_id, anonymous_id, timestamp, received_at, payload
+    FROM events WHERE seq = ANY(${taken.map((r) => String(r.seq))}::bigint[])`
+  const rows = events.flatMap((e) => {
+    const derived = derivedRowOf(fromEventRow(e))
+    return derived ? [{ seq: e.seq, site: e.site, ...derived }] : []
+  })
+  if (rows.length > 0)
+    await tx`
+      INSERT INTO report_rows (${tx.unsafe(COLUMNS)})
+      SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::text::json) AS t(${tx.unsafe(RECORD)})`
+  return { taken: taken.length, read: events.length }
+}
+
+export const postgresReports = (sql: Sql, chunk = CHUNK): ReportStore => ({
+  syncReports: async () => {
+    let read = 0
+    for (;;) {
+      const done = await sql.begin((tx) => syncChunk(tx, chunk))
+      read += done.read
+      // Fewer than a chunk: the queue was drained (what arrives meanwhile waits for the next call).
+      if (done.taken < chunk) return read
+    }
+  },
+  reportSessions: async (site, { from, to }) => [
+    ...(await sql.unsafe<ReportRow[]>(REPORT_SESSIONS_SQL, [site, from, to], { prepare: true })),
+  ],
+})

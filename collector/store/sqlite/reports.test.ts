@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, expect, it } from 'vitest'
+import { describeReportsContract } from '../../../test/contracts/reports.contract.ts'
+import { pageView, rowsOf, SITE, sorted, T } from '../../../test/support/report-events.ts'
+import { REPORT_SESSIONS_SQL } from './reports.ts'
+import { MIGRATIONS, openSqliteStore } from './store.ts'
+
+/** Every database of this file lives below one directory, removed at the end. */
+const root = mkdtempSync(join(tmpdir(), 'precis-reports-'))
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+const newPath = () => join(mkdtempSync(join(root, 'db-')), 'db.sqlite')
+
+describeReportsContract('SQLite', async () => openSqliteStore(newPath()))
+describeReportsContract('SQLite (:memory:)', async () => openSqliteStore(':memory:'))
+
+it('derives the rows of events stored before the reports migration', async () => {
+  const path = newPath()
+  const db = new Database(path)
+  const before = MIGRATIONS.length - 1
+  for (const sql of MIGRATIONS.slice(0, before)) db.exec(sql)
+  db.pragma(`user_version = ${before}`)
+  const events = [pageView('a1', T), pageView('a2', T + 1)]
+  const insert = db.prepare(
+    `INSERT INTO events (site, message_id, type, name, user_id, anonymous_id, timestamp, received_at, payload)
+     VALUES (@site, @messageId, @type, @name, @userId, @anonymousId, @timestamp, @receivedAt, @payload)`,
+  )
+  for (const e of events) insert.run(e)
+  db.close()
+  const store = openSqliteStore(path)
+  try {
+    expect(await store.syncReports()).toBe(2)
+    expect(sorted(await store.reportSessions(SITE, { from: 0, to: 2 * T }))).toEqual(sorted(rowsOf(events)))
+  } finally {
+    await store.close()
+  }
+})
+
+it('finds the window and the sessions through their indexes', () => {
+  const db = new Database(':memory:')
+  for (const sql of MIGRATIONS) db.exec(sql)
+  const plan = db
+    .prepare<{ site: string; from: number; to: number }, { detail: string }>(
+      `EXPLAIN QUERY PLAN ${REPORT_SESSIONS_SQL}`,
+    )
+    .all({ site: SITE, from: 0, to: 1 })
+    .map((r) => r.detail)
+    .join('\n')
+  db.close()
+  expect(plan).toMatch(/COVERING INDEX report_rows_at/)
+  expect(plan).toMatch(/INDEX report_rows_session/)
+  expect(plan).not.toMatch(/SCAN r\b/)
+})

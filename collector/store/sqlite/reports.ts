@@ -1,0 +1,122 @@
+// SQLite's report rows (reports/types.ts): one narrow row per page view and per engagement figure,
+// derived once in TypeScript (reports/report-row.ts) by a sync that follows the events table behind
+// a watermark, as the experiment sync does. Nothing runs on the ingest path; a trigger deletes a
+// row with its event (erasure, retention, suppression), and the person is looked up at read time,
+// so merges made after a row was derived need no rewrite.
+import type Database from 'better-sqlite3'
+import { derivedRowOf } from '../../reports/report-row.ts'
+import type { DerivedRow, ReportRow, ReportStore } from '../../reports/types.ts'
+import { type EventRow, fromEventRow } from '../event-row.ts'
+
+/**
+ * `event_id` is the event's id (the rowid): the delete trigger finds a row without an index.
+ * (site, at) covers the window's sessions; (site, device, session) finds the rest of each.
+ */
+export const REPORTS_MIGRATION = `
+  CREATE TABLE report_rows (
+    event_id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    device TEXT NOT NULL,
+    session TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    path TEXT,
+    referrer TEXT,
+    source TEXT,
+    medium TEXT,
+    campaign TEXT,
+    term TEXT,
+    content TEXT,
+    click_id INTEGER NOT NULL,
+    browser TEXT,
+    os TEXT,
+    device_type TEXT,
+    country TEXT,
+    region TEXT,
+    engaged REAL,
+    scroll REAL
+  );
+  CREATE INDEX report_rows_at ON report_rows (site, at, device, session);
+  CREATE INDEX report_rows_session ON report_rows (site, device, session);
+  CREATE TRIGGER report_event_deleted AFTER DELETE ON events
+  WHEN old.type = 'page' OR (old.type = 'track' AND old.name = 'Page Engagement') BEGIN
+    DELETE FROM report_rows WHERE event_id = old.id;
+  END;
+  INSERT INTO meta (key, value) VALUES ('reports_watermark', '0');`
+
+/** Event ids scanned per transaction: each candidate's JSON is parsed in JS under the write lock. */
+const CHUNK = 2_000
+
+/** Between transactions: lets the ingest writer (another thread) take the lock, and requests run. */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/** The events derivedRowOf may make a row of (it decides; this only spares it the others). */
+const CANDIDATES = `(type = 'page' OR (type = 'track' AND name = 'Page Engagement')) AND anonymous_id IS NOT NULL`
+
+const INSERT = `INSERT INTO report_rows (event_id, site, device, session, at, kind, path, referrer, source,
+    medium, campaign, term, content, click_id, browser, os, device_type, country, region, engaged, scroll)
+  VALUES (@eventId, @site, @device, @session, @at, @kind, @path, @referrer, @source, @medium, @campaign,
+    @term, @content, @clickId, @browser, @os, @deviceType, @country, @region, @engaged, @scroll)`
+
+/** Every row of the sessions (site, device, session) with a row in [@from, @to), with its person. */
+export const REPORT_SESSIONS_SQL = `
+  WITH sessions AS (
+    SELECT DISTINCT device, session FROM report_rows WHERE site = @site AND at >= @from AND at < @to
+  )
+  SELECT r.device, coalesce(i.profile_id, r.device) AS person, r.session, r.at, r.kind, r.path,
+    r.referrer, r.source, r.medium, r.campaign, r.term, r.content, r.click_id AS clickId, r.browser,
+    r.os, r.device_type AS deviceType, r.country, r.region, r.engaged, r.scroll
+  FROM sessions s
+  JOIN report_rows r ON r.site = @site AND r.device = s.device AND r.session = s.session
+  LEFT JOIN identifiers i ON i.site = @site AND i.kind = 'anonymous' AND i.value = r.device`
+
+/**
+ * `db` reads; `write` (which may be `db`) writes: derived rows, replayable from the events, so a
+ * connection without fsync does (the watermark commits with them).
+ */
+export const sqliteReports = (db: Database.Database, write: Database.Database = db): ReportStore => {
+  const watermark = write.prepare<[], { value: string }>(
+    "SELECT value FROM meta WHERE key = 'reports_watermark'",
+  )
+  const setWatermark = write.prepare("UPDATE meta SET value = ? WHERE key = 'reports_watermark'")
+  const newest = write.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM events')
+  const candidates = write.prepare<[number, number], EventRow & { id: number }>(
+    `SELECT id, site, message_id, type, name, user_id, anonymous_id, timestamp, received_at, payload
+     FROM events WHERE id > ? AND id <= ? AND ${CANDIDATES}`,
+  )
+  /** SQLite has no booleans: the click id is 0 or 1 in the table. */
+  type Stored<R> = Omit<R, 'clickId'> & { clickId: number }
+  const insert = write.prepare<Stored<DerivedRow> & { eventId: number; site: string }>(INSERT)
+  const sessions = db.prepare<{ site: string; from: number; to: number }, Stored<ReportRow>>(
+    REPORT_SESSIONS_SQL,
+  )
+
+  /** Events (watermark, watermark + CHUNK]; resolves to how many candidates it read, or -1 at the end. */
+  const step = write.transaction(() => {
+    const from = Number(watermark.get()?.value ?? 0)
+    const to = Math.min(newest.get()?.id ?? 0, from + CHUNK)
+    if (to <= from) return -1
+    const rows = candidates.all(from, to)
+    for (const row of rows) {
+      const derived = derivedRowOf(fromEventRow(row))
+      if (derived)
+        insert.run({ ...derived, eventId: row.id, site: row.site, clickId: derived.clickId ? 1 : 0 })
+    }
+    setWatermark.run(String(to))
+    return rows.length
+  })
+
+  return {
+    syncReports: async () => {
+      let read = 0
+      // IMMEDIATE: the write lock before the watermark is read, so two syncs never overlap.
+      for (let n = step.immediate(); n >= 0; n = step.immediate()) {
+        read += n
+        await breathe()
+      }
+      return read
+    },
+    reportSessions: async (site, { from, to }) =>
+      sessions.all({ site, from, to }).map((r) => ({ ...r, clickId: r.clickId === 1 })),
+  }
+}

@@ -1,0 +1,232 @@
+// The report store contract: every Store adapter runs it (sqlite/reports.test.ts,
+// postgres/reports.test.ts). Events go in through insertEvents, profiles come from
+// resolveIdentities, and rows are read only through the ReportStore: what comes back must be what
+// derivedRowOf makes of the stored events, with the person identity resolution has now.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { ReportRow } from '../../collector/reports/types.ts'
+import type { Store, StoredEvent } from '../../collector/store/types.ts'
+import { prng } from '../support/prng.ts'
+import {
+  DAY,
+  engagement,
+  HOUR,
+  identify,
+  MINUTE,
+  pageView,
+  reportStream,
+  rowsOf,
+  SITE,
+  STREAM_START,
+  sessionsIn,
+  sorted,
+  T,
+  track,
+} from '../support/report-events.ts'
+
+const NOW = T + DAY
+const ALL = { from: 0, to: 2 * T }
+
+/** The device's profile now, else the device itself. */
+const personOf = async (store: Store, devices: Iterable<string>, site = SITE) => {
+  const persons = new Map<string, string>()
+  for (const d of devices) persons.set(d, (await store.findProfile(site, d, NOW))?.id ?? d)
+  return (device: string) => persons.get(device) ?? device
+}
+
+export const describeReportsContract = (name: string, open: () => Promise<Store>) =>
+  describe(`reports contract: ${name}`, () => {
+    let store: Store
+    beforeEach(async () => {
+      store = await open()
+    })
+    afterEach(async () => {
+      await store.close()
+    })
+    const read = async (window = ALL, site = SITE) => sorted(await store.reportSessions(site, window))
+
+    it('derives page views and engagement figures as derivedRowOf does, each stored event once', async () => {
+      const landing = pageView('a1', T, {
+        path: '/shoes?colour=red',
+        url: 'https://www.shop.example/shoes?gclid=x',
+        referrer: 'https://www.Google.com/search?q=x',
+        campaign: {
+          source: 'google',
+          medium: 'CPC',
+          name: 'winter',
+          term: 'trail',
+          content: 'ad-2',
+          gclid: 'x',
+        },
+        browser: 'Chrome',
+        os: 'Windows',
+        deviceType: 'mobile',
+        country: 'FR',
+        region: 'IDF',
+      })
+      const events = [
+        landing,
+        engagement('a1', T + MINUTE, 42.5, 75),
+        pageView('a1', T + 2 * MINUTE, { path: '/bags', referrer: 'https://shop.example/shoes' }),
+        pageView('a2', T, { session: null }), // no session id: a visit of its own
+        pageView('a3', T, { bot: true }),
+        pageView(null, T, { userId: 'u1' }), // sent by a server: no device
+        track('a1', T + 3 * MINUTE, 'Order Completed'),
+        identify('a1', 'u-ada', T + 4 * MINUTE),
+      ]
+      await store.insertEvents(events)
+      // A resend with another body, and one inside a batch: stored once, the first wins.
+      const resent = { ...landing, payload: pageView('a9', T + HOUR, { path: '/other' }).payload }
+      await store.insertEvents([resent, resent])
+      // Five candidates looked at (the bot's among them); four rows made.
+      expect(await store.syncReports()).toBe(5)
+      const expected = rowsOf(events)
+      expect(expected).toHaveLength(4)
+      expect(await read()).toEqual(sorted(expected))
+      // Resolved: each row names its device's profile.
+      await store.resolveIdentities({}, NOW)
+      expect(await read()).toEqual(sorted(rowsOf(events, await personOf(store, ['a1', 'a2']))))
+    })
+
+    it('answers every row of the sessions with a row in [from, to), and no other session', async () => {
+      const from = T
+      const to = T + HOUR
+      const crossingStart = [pageView('a1', from - 20 * MINUTE), engagement('a1', from + 5 * MINUTE, 30, 50)]
+      const crossingEnd = [
+        pageView('a3', to - MINUTE, { session: 's3' }),
+        pageView('a3', to + 10 * MINUTE, { session: 's3' }),
+      ]
+      const atStart = [pageView('a5', from, { session: 's5' })]
+      const inside = [pageView('a6', from + MINUTE, { session: 's6' }), pageView('a6', from + 2 * MINUTE)]
+      const outside = [
+        pageView('a1', from - 3 * HOUR, { session: 's2' }), // the same device's earlier session
+        pageView('a2', to + 5 * MINUTE), // another device's session of the same id, after
+        pageView('a4', to, { session: 's4' }), // `to` is not in the window
+        pageView('a6', from - 2 * HOUR, { session: 's7' }),
+        pageView('a1', from + MINUTE, { site: 'other' }), // another site's
+      ]
+      const events = [...crossingStart, ...crossingEnd, ...atStart, ...inside, ...outside]
+      await store.insertEvents(events)
+      await store.syncReports()
+      expect(await read({ from, to })).toEqual(
+        sorted(rowsOf([...crossingStart, ...crossingEnd, ...atStart, ...inside])),
+      )
+      expect(await read({ from, to }, 'other')).toEqual(rowsOf(events, undefined, 'other'))
+      expect(await read({ from: to + HOUR, to: to + 2 * HOUR })).toEqual([])
+    })
+
+    it('names the person as resolution has it now, a merge made after the rows were derived too', async () => {
+      await store.insertEvents([
+        pageView('a1', T, { session: 'p' }),
+        pageView('a2', T + DAY, { session: 'l' }),
+      ])
+      await store.insertEvents([pageView('b1', T)])
+      await store.syncReports()
+      await store.resolveIdentities({}, NOW)
+      const persons = async () => new Map((await read()).map((r) => [r.device, r.person]))
+      const before = await persons()
+      expect(new Set(before.values()).size).toBe(3)
+      expect(before.get('a1')).toBe((await store.findProfile(SITE, 'a1', NOW))?.id)
+      // Ada signs in on both devices: one person, with no row derived again.
+      await store.insertEvents([identify('a1', 'u-ada', T + 2 * DAY), identify('a2', 'u-ada', T + 2 * DAY)])
+      await store.resolveIdentities({}, NOW)
+      expect(await store.syncReports()).toBe(0)
+      const ada = (await store.findProfile(SITE, 'u-ada', NOW))!.id
+      const after = await persons()
+      expect([after.get('a1'), after.get('a2'), after.get('b1')]).toEqual([ada, ada, before.get('b1')])
+      // A device not yet resolved is its own person.
+      await store.insertEvents([pageView('c1', T)])
+      await store.syncReports()
+      expect((await persons()).get('c1')).toBe('c1')
+    })
+
+    it("removes an erased person's rows, derived or not yet", async () => {
+      await store.insertEvents([
+        pageView('a1', T),
+        pageView('a2', T + HOUR),
+        identify('a1', 'u-ada', T),
+        identify('a2', 'u-ada', T + HOUR),
+      ])
+      const kept = [pageView('b1', T)]
+      await store.insertEvents(kept)
+      await store.syncReports()
+      await store.resolveIdentities({}, NOW)
+      expect(await store.eraseProfile(SITE, 'u-ada', NOW)).toBeDefined()
+      const expected = sorted(rowsOf(kept, await personOf(store, ['b1'])))
+      expect(await read()).toEqual(expected)
+      // Queued and erased before any sync derived it.
+      await store.insertEvents([pageView('c1', T), identify('c1', 'u-cy', T)])
+      await store.resolveIdentities({}, NOW)
+      await store.eraseProfile(SITE, 'u-cy', NOW)
+      await store.syncReports()
+      expect(await read()).toEqual(expected)
+    })
+
+    it('deletes rows with their events past retention, whole months and part of one', async () => {
+      const september = Date.parse('2026-09-10T10:00:00Z')
+      const october = Date.parse('2026-10-10T10:00:00Z')
+      const cutoff = Date.parse('2026-10-15T00:00:00Z')
+      const derived = [pageView('a1', september), pageView('a1', october), pageView('a1', cutoff + HOUR)]
+      const other = [pageView('a1', october, { site: 'other' })]
+      await store.insertEvents([...derived, ...other])
+      await store.syncReports()
+      // Stored, not yet derived, when retention runs.
+      const queued = [pageView('a2', september + DAY), pageView('a2', october + DAY), pageView('a2', cutoff)]
+      await store.insertEvents(queued)
+      await store.deleteEventsBefore(SITE, cutoff)
+      await store.syncReports()
+      expect(await read()).toEqual(sorted(rowsOf([derived[2]!, queued[2]!])))
+      expect(await read(ALL, 'other')).toEqual(rowsOf(other, undefined, 'other'))
+    })
+
+    it('derives nothing twice, resends and repeated syncs included', async () => {
+      const events = [pageView('a1', T), engagement('a1', T + MINUTE, 12, 100), pageView('a2', T)]
+      await store.insertEvents(events)
+      expect(await store.syncReports()).toBe(3)
+      expect(await store.syncReports()).toBe(0)
+      await store.insertEvents(events)
+      expect(await store.syncReports()).toBe(0)
+      const next = pageView('a1', T + 2 * MINUTE)
+      await store.insertEvents([next])
+      expect(await store.syncReports()).toBe(1)
+      expect(await read()).toEqual(sorted(rowsOf([...events, next])))
+    })
+
+    it('agrees with a naive computation over seeded random streams', async () => {
+      for (const seed of [1, 2, 3]) {
+        const site = `seed-${seed}`
+        const stored = new Map<string, StoredEvent>()
+        for (const step of reportStream(seed, 120)) {
+          if (step.kind === 'insert') {
+            const events = step.events.map((e) => ({ ...e, site }))
+            await store.insertEvents(events)
+            for (const e of events) if (!stored.has(e.messageId)) stored.set(e.messageId, e)
+          } else if (step.kind === 'sync') await store.syncReports()
+          else if (step.kind === 'resolve') await store.resolveIdentities({}, NOW)
+          else {
+            await store.deleteEventsBefore(site, step.before)
+            for (const [id, e] of stored) if (e.timestamp < step.before) stored.delete(id)
+          }
+        }
+        await store.syncReports()
+        await store.resolveIdentities({}, NOW)
+        const devices = new Set([...stored.values()].flatMap((e) => (e.anonymousId ? [e.anonymousId] : [])))
+        const rows = rowsOf(stored.values(), await personOf(store, devices, site), site)
+        const random = prng(seed)
+        const windows = [
+          ALL,
+          ...Array.from({ length: 5 }, () => {
+            const from = STREAM_START + Math.floor(random() * 70) * DAY
+            return { from, to: from + Math.ceil(random() * 10) * DAY }
+          }),
+        ]
+        for (const window of windows) {
+          const expected = sorted(sessionsIn(rows, window.from, window.to))
+          const answer: ReportRow[] = sorted(await store.reportSessions(site, window))
+          expect(answer, `seed ${seed}, window ${JSON.stringify(window)}`).toEqual(expected)
+        }
+        // The stream is worth comparing: rows, and devices joined into one person.
+        expect(rows.length, `seed ${seed}`).toBeGreaterThan(30)
+        expect(new Set(rows.map((r) => r.person)).size).toBeLessThan(devices.size)
+      }
+    })
+  })
