@@ -26,6 +26,7 @@ import { personalizationRoutes } from './routes/personalization.ts'
 import { profileRoutes } from './routes/profiles.ts'
 import { type PublicAssets, publicRoutes } from './routes/public.ts'
 import { refusalRoutes } from './routes/refusals.ts'
+import { reportRoutes } from './routes/reports.ts'
 import { limitBody } from './routes/request.ts'
 import { rightsRoutes } from './routes/rights.ts'
 import type { Store } from './store/types.ts'
@@ -116,6 +117,7 @@ export const createApp = ({
   app.route('/admin/api', profileRoutes({ store: people, sites, identity, now }))
   app.route('/admin/api', personalizationRoutes({ store, sites, identity, now }))
   app.route('/admin/api', experimentRoutes({ store, sites, identity, now, live }))
+  app.route('/admin/api', reportRoutes({ store, sites, identity, now }))
   app.route('/admin/api', consentStatsRoutes({ store, sites, now }))
   app.route('/admin/api', refusalRoutes(refusals))
   app.route('/', dashboardRoutes())

@@ -1,5 +1,6 @@
 // Pure: experiment results as CSV, one row per metric and variation, from the same numbers the
 // API returns and the dashboard draws, so the three cannot disagree.
+import { csvOf } from '../csv.ts'
 import type { ExperimentResults } from './results.ts'
 
 const COLUMNS = [
@@ -31,20 +32,11 @@ const COLUMNS = [
   'cap_value',
 ] as const
 
-/** RFC 4180 quoting; a leading = + - @ is defused so a spreadsheet never runs a cell as a formula. */
-const cell = (value: string | number | boolean | null | undefined) => {
-  if (value === null || value === undefined) return ''
-  const text = String(value)
-  const safe = typeof value === 'string' && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text
-  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
-}
-
 export const resultsCsv = (results: ExperimentResults) => {
-  const lines = [COLUMNS.join(',')]
-  for (const m of results.metrics)
-    for (const v of m.variations) {
+  const rows = results.metrics.flatMap((m) =>
+    m.variations.map((v) => {
       const x = v.vsControl
-      const row = [
+      return [
         m.event,
         m.property,
         m.role,
@@ -70,7 +62,7 @@ export const resultsCsv = (results: ExperimentResults) => {
         x?.varianceReduction,
         m.cap?.value,
       ]
-      lines.push(row.map(cell).join(','))
-    }
-  return `${lines.join('\r\n')}\r\n`
+    }),
+  )
+  return csvOf(COLUMNS, rows)
 }

@@ -6,6 +6,7 @@ import { adminPaths } from './admin-paths.ts'
 import { configPaths } from './config-paths.ts'
 import { commonComponents, pathsOf } from './operations.ts'
 import { publicPaths } from './public-paths.ts'
+import { reportPaths } from './report-paths.ts'
 import { componentSchemas, type Json } from './schemas.ts'
 
 const DESCRIPTION = [
@@ -29,6 +30,7 @@ export const openApiDocument = (): Json => ({
     { name: 'Profiles', description: 'Admin: look-up, export, erasure.' },
     { name: 'Personalization', description: 'Admin: segment sizes and previews, slot results.' },
     { name: 'Experiments', description: 'Admin: experiments and their results.' },
+    { name: 'Reports', description: 'Admin: traffic, sources, pages and visitors over a period.' },
     {
       name: 'Site config',
       description: 'Admin: experiments, goals, segments, slots and consent, item by item.',
@@ -40,6 +42,6 @@ export const openApiDocument = (): Json => ({
       description: 'The first run, sessions, users, roles, API tokens, the access log.',
     },
   ],
-  paths: pathsOf([...publicPaths(), ...accessPaths(), ...adminPaths(), ...configPaths()]),
+  paths: pathsOf([...publicPaths(), ...accessPaths(), ...adminPaths(), ...reportPaths(), ...configPaths()]),
   components: { schemas: componentSchemas(), ...commonComponents() },
 })

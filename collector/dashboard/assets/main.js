@@ -15,6 +15,7 @@ import * as segments from './page-segments.js'
 import * as settings from './page-settings.js'
 import * as slotEdit from './page-slot-edit.js'
 import * as slots from './page-slots.js'
+import * as traffic from './page-traffic.js'
 import * as users from './page-users.js'
 
 /**
@@ -27,6 +28,7 @@ const SITE_KEY = 'precis.admin.site'
 
 /** @type {[RegExp, Page, string][]} pattern, page, nav section; the first match wins */
 const ROUTES = [
+  [/^#\/traffic(?:\?.*)?$/, traffic.render, 'traffic'],
   [/^#\/events$/, events.render, 'events'],
   [/^#\/consent$/, consent.render, 'consent'],
   [/^#\/segments$/, segments.render, 'segments'],

@@ -143,7 +143,10 @@ describe('SQLite experiment tables', () => {
       DROP TABLE sessions;
       DROP TABLE api_tokens;
       DROP TABLE setup_tokens;
-      DROP TABLE access_log;`)
+      DROP TABLE access_log;
+      DROP TABLE report_rows;
+      DROP TRIGGER report_event_deleted;
+      DELETE FROM meta WHERE key = 'reports_watermark';`)
     old.exec(`CREATE TABLE experiment_daily (site TEXT NOT NULL, experiment TEXT NOT NULL,
         bucket_version INTEGER NOT NULL, variation TEXT NOT NULL, day INTEGER NOT NULL,
         users INTEGER NOT NULL, PRIMARY KEY (site, experiment, bucket_version, variation, day)) WITHOUT ROWID;

@@ -1,0 +1,45 @@
+// The admin API's reports (routes/reports.ts): traffic over a period in the site's time zone.
+import { breakdownQuery, reportQuery } from '../reports/query.ts'
+import { type OperationSpec, operation, type Row } from './operations.ts'
+import { queryParameters } from './schemas.ts'
+
+const report = (spec: Omit<OperationSpec, 'admin' | 'tag' | 'refusals'>) =>
+  operation({ ...spec, admin: true, tag: 'Reports', refusals: ['invalid_query', 'site_not_found'] })
+
+const jsonOrCsv = (description: string) => ({
+  description,
+  content: { 'application/json': {}, 'text/csv': { schema: { type: 'string' } } },
+})
+
+export const reportPaths = (): Row[] => [
+  [
+    '/admin/api/reports/overview',
+    'get',
+    report({
+      id: 'reportOverview',
+      summary: 'Visitors, visits, page views and their series over a period',
+      description: 'docs/api.md#reports says what each number is and how visits are counted.',
+      parameters: queryParameters(reportQuery),
+      answers: {
+        200: jsonOrCsv(
+          '`{ site, timezone, from, to, interval, filter, visitors, devices, visits, pageviews, viewsPerVisit, bounceRate, visitDuration, engagedTime, scrollDepth, realtime: { visitors, minutes }, series: [{ bucket, visitors, visits, pageviews }], previous? }`; with `format=csv`, the series as an attachment.',
+        ),
+      },
+    }),
+  ],
+  [
+    '/admin/api/reports/breakdown',
+    'get',
+    report({
+      id: 'reportBreakdown',
+      summary: 'Visitors, visits and page views by one dimension over a period',
+      description: 'docs/api.md#reports lists the dimensions and the channel rules.',
+      parameters: queryParameters(breakdownQuery),
+      answers: {
+        200: jsonOrCsv(
+          '`{ site, timezone, from, to, interval, filter, dimension, total, rows: [{ value, visitors, visits, pageviews, bounceRate, visitDuration, previousVisitors? }] }`, most visitors first; with `format=csv`, the rows as an attachment.',
+        ),
+      },
+    }),
+  ],
+]

@@ -1,0 +1,85 @@
+// One stored event → the narrow row reports read (types.ts), or nothing: only page views and their
+// engagement figures from browsers (events with an anonymousId) that are not bots. Pure: both
+// adapters derive with it, so SQLite and PostgreSQL read the same rows.
+import { isClickId } from '../../sdk/rules/click-ids.ts'
+import type { StoredEvent } from '../store/event.ts'
+import type { DerivedRow } from './types.ts'
+
+const ENGAGEMENT = 'Page Engagement'
+/** Stored text is capped: a report shows it, and nothing longer helps there. */
+const MAX_TEXT = 200
+
+type Json = Record<string, unknown>
+const object = (v: unknown): Json =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {}
+const text = (v: unknown): string | null =>
+  typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, MAX_TEXT) : null
+const number = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
+
+const hostOf = (url: unknown): string | null => {
+  if (typeof url !== 'string' || url === '') return null
+  try {
+    const host = new URL(url).hostname.toLowerCase()
+    return host.startsWith('www.') ? host.slice(4) : host || null
+  } catch {
+    return null
+  }
+}
+
+/** A path without query or fragment; a page's URL stands in when the path is missing. */
+const pathOf = (path: unknown, url: unknown): string | null => {
+  const raw = typeof path === 'string' && path !== '' ? path : undefined
+  if (raw !== undefined) return raw.split(/[?#]/)[0]!.slice(0, MAX_TEXT) || '/'
+  try {
+    return typeof url === 'string' ? new URL(url).pathname.slice(0, MAX_TEXT) : null
+  } catch {
+    return null
+  }
+}
+
+export const derivedRowOf = (event: StoredEvent): DerivedRow | undefined => {
+  const kind =
+    event.type === 'page'
+      ? 'page'
+      : event.type === 'track' && event.name === ENGAGEMENT
+        ? 'engagement'
+        : undefined
+  if (kind === undefined || !event.anonymousId) return undefined
+  let body: Json
+  try {
+    body = object(JSON.parse(event.payload))
+  } catch {
+    return undefined
+  }
+  const context = object(body.context)
+  if (context.bot === true) return undefined
+  const page = object(context.page)
+  const properties = object(body.properties)
+  const campaign = object(context.campaign)
+  const url = properties.url ?? page.url
+  const referrer = hostOf(properties.referrer ?? page.referrer)
+  // A referrer on the site itself is navigation, not a source.
+  const external = referrer !== null && referrer !== hostOf(url) ? referrer : null
+  const location = object(context.location)
+  return {
+    device: event.anonymousId,
+    session: text(object(context.session).id) ?? `event:${event.messageId}`,
+    at: event.timestamp,
+    kind,
+    path: pathOf(properties.path ?? page.path, url),
+    referrer: external,
+    source: text(campaign.source),
+    medium: text(campaign.medium)?.toLowerCase() ?? null,
+    campaign: text(campaign.name),
+    term: text(campaign.term),
+    content: text(campaign.content),
+    clickId: Object.keys(campaign).some(isClickId),
+    browser: text(object(context.browser).name),
+    os: text(object(context.os).name),
+    deviceType: text(object(context.device).type),
+    country: text(location.country),
+    region: text(location.region),
+    engaged: kind === 'engagement' ? number(properties.engaged_time) : null,
+    scroll: kind === 'engagement' ? number(properties.scroll_depth) : null,
+  }
+}

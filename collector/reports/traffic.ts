@@ -1,0 +1,183 @@
+// Traffic reports from visits (visits.ts): the overview with its time series, and breakdowns by
+// one dimension. A visit counts in the period it starts in, with all its page views (a visit
+// across midnight belongs to the day it began); visitors are distinct people after identity
+// resolution, devices distinct anonymous ids. Pure: the routes pass visits in.
+import { pageMatches } from '../../sdk/rules/goal-schema.ts'
+import { bucketOf, type Interval } from './time.ts'
+import type { Visit } from './visits.ts'
+
+export const DIMENSIONS = [
+  'page',
+  'entry_page',
+  'exit_page',
+  'referrer',
+  'channel',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_term',
+  'utm_content',
+  'browser',
+  'os',
+  'device',
+  'country',
+  'region',
+] as const
+
+export type Dimension = (typeof DIMENSIONS)[number]
+
+/** A visit's value of a visit-level dimension (every dimension but `page`). */
+const VISIT_VALUE: Record<Exclude<Dimension, 'page'>, (v: Visit) => string | null> = {
+  entry_page: (v) => v.entry,
+  exit_page: (v) => v.exit,
+  referrer: (v) => v.referrer,
+  channel: (v) => v.channel,
+  utm_source: (v) => v.source,
+  utm_medium: (v) => v.medium,
+  utm_campaign: (v) => v.campaign,
+  utm_term: (v) => v.term,
+  utm_content: (v) => v.content,
+  browser: (v) => v.browser,
+  os: (v) => v.os,
+  device: (v) => v.deviceType,
+  country: (v) => v.country,
+  region: (v) => v.region,
+}
+
+/** `dimension` equals `value`; `null` matches visits without one. Pages: `*` is any characters. */
+export interface Filter {
+  dimension: Dimension
+  value: string | null
+}
+
+const matches = (v: Visit, f: Filter) => {
+  if (f.dimension === 'page') return f.value !== null && v.pages.some((p) => pageMatches(f.value!, p))
+  return VISIT_VALUE[f.dimension](v) === f.value
+}
+
+/** The visits every filter keeps (a page filter keeps visits that viewed a matching page). */
+export const filterVisits = (visits: readonly Visit[], filters: readonly Filter[]) =>
+  filters.length === 0 ? [...visits] : visits.filter((v) => filters.every((f) => matches(v, f)))
+
+export interface Totals {
+  visitors: number
+  devices: number
+  visits: number
+  pageviews: number
+  viewsPerVisit: number | null
+  /** Visits with one page view, of all visits (0-1). */
+  bounceRate: number | null
+  /** Mean seconds from a visit's first event to its last. */
+  visitDuration: number | null
+  /** Mean seconds engaged per visit (the page was visible and in use). */
+  engagedTime: number | null
+  /** Mean scroll depth reached per page view that reported one (0-100). */
+  scrollDepth: number | null
+}
+
+const ratio = (a: number, b: number) => (b === 0 ? null : a / b)
+const round = (n: number | null, digits = 4) =>
+  n === null ? null : Math.round(n * 10 ** digits) / 10 ** digits
+
+export const totalsOf = (visits: readonly Visit[]): Totals => {
+  const people = new Set<string>()
+  const devices = new Set<string>()
+  let pageviews = 0
+  let bounces = 0
+  let duration = 0
+  let engaged = 0
+  let scrollSum = 0
+  let scrolls = 0
+  for (const v of visits) {
+    people.add(v.person)
+    devices.add(v.device)
+    pageviews += v.pages.length
+    if (v.pages.length === 1) bounces++
+    duration += (v.end - v.start) / 1000
+    engaged += v.engaged
+    for (const s of v.scrolls) scrollSum += s
+    scrolls += v.scrolls.length
+  }
+  const n = visits.length
+  return {
+    visitors: people.size,
+    devices: devices.size,
+    visits: n,
+    pageviews,
+    viewsPerVisit: round(ratio(pageviews, n)),
+    bounceRate: round(ratio(bounces, n)),
+    visitDuration: round(ratio(duration, n), 1),
+    engagedTime: round(ratio(engaged, n), 1),
+    scrollDepth: round(ratio(scrollSum, scrolls), 1),
+  }
+}
+
+export interface SeriesPoint {
+  /** The bucket's label in the site's time zone: 2026-03-29T14:00, 2026-03-29, 2026-03 (weeks: their Monday). */
+  bucket: string
+  visitors: number
+  visits: number
+  pageviews: number
+}
+
+/** One point per bucket label, in order, zeros included, so a chart's axis is the period's. */
+export const seriesOf = (
+  visits: readonly Visit[],
+  buckets: readonly string[],
+  interval: Interval,
+  zone: string,
+): SeriesPoint[] => {
+  const groups = new Map<string, Visit[]>(buckets.map((b) => [b, []]))
+  for (const v of visits) groups.get(bucketOf(v.start, interval, zone))?.push(v)
+  return buckets.map((bucket) => {
+    const t = totalsOf(groups.get(bucket)!)
+    return { bucket, visitors: t.visitors, visits: t.visits, pageviews: t.pageviews }
+  })
+}
+
+export interface BreakdownRow {
+  /** The dimension's value; null: visits without one (direct traffic has no referrer). */
+  value: string | null
+  visitors: number
+  visits: number
+  pageviews: number
+  bounceRate: number | null
+  visitDuration: number | null
+}
+
+/**
+ * Rows by visitors, then visits, then value. `page`: each path's visitors and visits are those
+ * that viewed it, its page views those of that path.
+ */
+export const breakdownOf = (visits: readonly Visit[], dimension: Dimension): BreakdownRow[] => {
+  const groups = new Map<string | null, Visit[]>()
+  const views = new Map<string | null, number>()
+  const add = (value: string | null, v: Visit, n: number) => {
+    const list = groups.get(value)
+    if (!list) groups.set(value, [v])
+    else if (list[list.length - 1] !== v) list.push(v)
+    views.set(value, (views.get(value) ?? 0) + n)
+  }
+  for (const v of visits) {
+    if (dimension === 'page') for (const p of v.pages) add(p, v, 1)
+    else add(VISIT_VALUE[dimension](v), v, v.pages.length)
+  }
+  return [...groups]
+    .map(([value, list]) => {
+      const t = totalsOf(list)
+      return {
+        value,
+        visitors: t.visitors,
+        visits: t.visits,
+        pageviews: views.get(value)!,
+        bounceRate: t.bounceRate,
+        visitDuration: t.visitDuration,
+      }
+    })
+    .sort(
+      (a, b) =>
+        b.visitors - a.visitors ||
+        b.visits - a.visits ||
+        String(a.value ?? '').localeCompare(String(b.value ?? '')),
+    )
+}

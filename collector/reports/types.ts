@@ -1,0 +1,52 @@
+// What reports read from a store: one narrow row per page view and per page's engagement figures,
+// derived once from the stored events (report-row.ts), never parsed again at read time.
+
+/** A stored event as reports see it. Ids are the store's pseudonyms; none leaves in an answer. */
+export interface ReportRow {
+  /** The event's anonymousId (a pseudonym): the device. */
+  device: string
+  /** The device's profile now (after identity resolution), else the device: the person. */
+  person: string
+  /** The SDK's session id (context.session.id); without one the event is a visit of its own. */
+  session: string
+  /** Event time, epoch ms. */
+  at: number
+  kind: 'page' | 'engagement'
+  /** The page's path (without query or fragment). */
+  path: string | null
+  /** The referring host of an external referrer, lower case without `www.`; null when none. */
+  referrer: string | null
+  source: string | null
+  medium: string | null
+  campaign: string | null
+  term: string | null
+  content: string | null
+  /** The landing URL carried an ad click id (gclid, fbclid, …). */
+  clickId: boolean
+  browser: string | null
+  os: string | null
+  /** desktop, mobile, tablet, … as the user agent says. */
+  deviceType: string | null
+  /** ISO country and region codes from the trusted proxy headers (coarse geo only). */
+  country: string | null
+  region: string | null
+  /** Page Engagement: seconds engaged and the scroll depth reached (0-100). */
+  engaged: number | null
+  scroll: number | null
+}
+
+/** The derived columns of a report row, as an adapter stores them beside site and event id. */
+export type DerivedRow = Omit<ReportRow, 'person'>
+
+export interface ReportStore {
+  /**
+   * Derives report rows of the events stored since the last call (every collector may call it;
+   * with several, each event is derived once). Resolves to how many events it looked at.
+   */
+  syncReports(): Promise<number>
+  /**
+   * Every report row of the sessions that have a row in [from, to) (epoch ms), each with its person
+   * as identity resolution has it now: a visit is whole even where it crosses the window's edges.
+   */
+  reportSessions(site: string, window: { from: number; to: number }): Promise<ReportRow[]>
+}

@@ -1,0 +1,116 @@
+import { expect, type Page, test } from '@playwright/test'
+import { ADMIN_TOKEN, type Collector, startCollector } from '../support/collector-process.ts'
+import { cells, pageLoaded, signInWithToken } from '../support/dashboard-fixture.ts'
+import { openDemo } from '../support/demo-page.ts'
+
+// Traffic in Chromium: two visitors browse the demo shop (one from a newsletter), and the dashboard's
+// traffic page shows the numbers the reports API answers; a click on a channel filters the view and
+// the filter lives in the address.
+test.describe.configure({ mode: 'serial' })
+
+// Headless Chromium names itself HeadlessChrome, which the collector counts as a bot (reports
+// leave bots out): the visitors here browse as the desktop Chrome they stand for.
+const CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+
+let collector: Collector
+test.beforeAll(async () => {
+  collector = await startCollector()
+})
+test.afterAll(async () => {
+  await collector?.stop()
+})
+
+const api = async <T>(path: string): Promise<T> => {
+  const res = await fetch(`${collector.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+  expect(res.status, path).toBe(200)
+  return (await res.json()) as T
+}
+
+/** A visitor who accepts analytics on the first page and then follows the shop's links. */
+const browse = async (page: Page, first: string, links: string[]) => {
+  await openDemo(page, collector.url, first)
+  await page.evaluate(() => window.precis.consent.set({ analytics: true }))
+  for (const name of links) {
+    await page.getByRole('navigation').getByRole('link', { name, exact: true }).click()
+    await page.waitForFunction(() => typeof window.precis?.flush === 'function' && !('q' in window.precis))
+  }
+  await page.evaluate(() => window.precis.flush())
+}
+
+interface Overview {
+  visitors: number
+  visits: number
+  pageviews: number
+}
+interface Breakdown {
+  rows: { value: string | null; visitors: number; visits: number; pageviews: number }[]
+}
+
+test('the traffic page shows what the reports API answers, and filters by a click', async ({ browser }) => {
+  test.setTimeout(120_000)
+  const one = await browser.newContext({ userAgent: CHROME })
+  await browse(await one.newPage(), 'index.html', ['Outdoor', 'Kitchen'])
+  const two = await browser.newContext({ userAgent: CHROME })
+  await browse(
+    await two.newPage(),
+    'index.html?utm_source=newsletter&utm_medium=email&utm_campaign=winter',
+    [],
+  )
+  await expect
+    .poll(() => collector.rows().filter((r) => r.type === 'page').length, { timeout: 30_000 })
+    .toBe(4)
+
+  const overview = await api<Overview>('/admin/api/reports/overview?site=demo')
+  expect(overview).toMatchObject({ visitors: 2, visits: 2, pageviews: 4 })
+  const channels = await api<Breakdown>('/admin/api/reports/breakdown?site=demo&dimension=channel')
+  expect(channels.rows.map((r) => [r.value, r.visits])).toEqual([
+    ['Direct', 1],
+    ['Email', 1],
+  ])
+
+  const page = await browser.newPage()
+  page.on('pageerror', (err) => {
+    throw err
+  })
+  await page.goto(`${collector.url}/admin/#/traffic`)
+  await signInWithToken(page, ADMIN_TOKEN)
+  await pageLoaded(page, 'Traffic')
+  const tile = (label: string) =>
+    page
+      .locator('#traffic-tiles .tile')
+      .filter({ has: page.locator('.tile-label', { hasText: new RegExp(`^${label}$`) }) })
+      .locator('strong')
+  await expect(tile('Visitors')).toHaveText(String(overview.visitors))
+  await expect(tile('Page views')).toHaveText(String(overview.pageviews))
+  expect(await cells(page, 'Channels')).toEqual(
+    channels.rows.map((r) => [
+      r.value ?? '(none)',
+      String(r.visitors),
+      String(r.visits),
+      String(r.pageviews),
+      r.visits === 1 && r.pageviews === 1 ? '100.0%' : '0.0%',
+    ]),
+  )
+  const pages = await api<Breakdown>('/admin/api/reports/breakdown?site=demo&dimension=page')
+  expect((await cells(page, 'Pages')).map((row) => row.slice(0, 4))).toEqual(
+    pages.rows.map((r) => [r.value ?? '(none)', String(r.visitors), String(r.visits), String(r.pageviews)]),
+  )
+
+  // A click on "Email" shows only those visits; the address carries the filter.
+  await page.getByRole('table', { name: 'Channels' }).getByRole('button', { name: 'Email' }).click()
+  await expect(page).toHaveURL(/filter=channel%3AEmail/)
+  await pageLoaded(page, 'Traffic')
+  await expect(page.locator('#traffic-filters')).toContainText('channel: Email')
+  await expect(tile('Visits')).toHaveText('1')
+  expect(await cells(page, 'Campaigns')).toEqual([['winter', '1', '1', '1', '100.0%']])
+
+  // The shared address opens the same view in a new tab.
+  const shared = await browser.newPage()
+  await shared.goto(page.url())
+  await signInWithToken(shared, ADMIN_TOKEN)
+  await pageLoaded(shared, 'Traffic')
+  await expect(shared.locator('#traffic-filters')).toContainText('channel: Email')
+  await one.close()
+  await two.close()
+})

@@ -1,0 +1,190 @@
+// The report oracle: a seeded stream of browser events sent through the real app (consent check,
+// enrichment, identity resolution, report rows on each database), then every traffic figure
+// compared with the same figure counted the plain way (support/report-oracle.ts).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp } from '../collector/app.ts'
+import { parseConfig } from '../collector/config/site-config.ts'
+import { openSqliteStore } from '../collector/store/sqlite/store.ts'
+import type { Store } from '../collector/store/types.ts'
+import { TEST_LEDGER_KEYRING } from './support/ledger-keys.ts'
+import { describePostgres, openTestPostgresStore } from './support/postgres.ts'
+import {
+  inDates,
+  oracleBreakdown,
+  oracleFilter,
+  oracleSeries,
+  oracleTotals,
+  oracleVisits,
+} from './support/report-oracle.ts'
+import {
+  reportStream,
+  type Seen,
+  type Sent,
+  STREAM_NOW,
+  STREAM_ORIGIN,
+  STREAM_ZONE,
+} from './support/report-stream.ts'
+
+const ADMIN = 'admin-token-for-reports'
+const WRITE_KEY = 'shop-write-key'
+const FROM = '2026-10-25'
+const TO = '2026-11-23'
+
+interface Answer {
+  series: { bucket: string }[]
+  rows: { value: string | null }[]
+  total: number
+  realtime: { visitors: number }
+  [figure: string]: unknown
+}
+
+const describeOracle = (name: string, open: () => Promise<Store>) =>
+  describe(name, () => {
+    let store: Store
+    let app: ReturnType<typeof createApp>
+    let visits: ReturnType<typeof oracleVisits>
+    const get = async (path: string): Promise<Answer> => {
+      const res = await app.request(path, { headers: { authorization: `Bearer ${ADMIN}` } })
+      expect(res.status, await res.clone().text()).toBe(200)
+      return res.json()
+    }
+    const send = async (batch: Sent[]) => {
+      const res = await app.request('/v1/batch', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', origin: STREAM_ORIGIN },
+        body: JSON.stringify({ writeKey: WRITE_KEY, batch: batch.map((s) => s.body) }),
+      })
+      // A batch without the analytics purpose is refused whole; nothing of it is stored.
+      const refused = batch.every((s) => s.seen.kind !== 'other' && !s.seen.counts && !s.seen.bot)
+      expect(res.status, await res.clone().text()).toBe(refused ? 403 : 200)
+    }
+
+    beforeAll(async () => {
+      store = await open()
+      let n = 0
+      app = createApp({
+        store,
+        clock: { now: () => STREAM_NOW },
+        randomId: () => `id-${++n}`,
+        log: () => {},
+        config: {
+          ledgerKeys: TEST_LEDGER_KEYRING,
+          adminToken: ADMIN,
+          selfOrigins: ['http://localhost'],
+          sites: parseConfig({
+            sites: [
+              { id: 'shop', writeKey: WRITE_KEY, allowedOrigins: [STREAM_ORIGIN], timezone: STREAM_ZONE },
+            ],
+          }),
+        },
+      })
+      const { batches, erased } = reportStream(20261206)
+      const half = Math.floor(batches.length / 2)
+      for (const batch of batches.slice(0, half)) await send(batch)
+      // A report in between: rows derived now must not hide or double what arrives later.
+      await get(`/admin/api/reports/overview?site=shop&from=${FROM}&to=${TO}`)
+      for (const batch of batches.slice(half)) await send(batch)
+      await send(batches[0]!) // sent again: stored once
+      const res = await app.request(`/admin/api/profiles/${erased}?site=shop`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${ADMIN}` },
+      })
+      expect(res.status).toBe(200)
+      visits = oracleVisits(
+        batches.flat().map((s): Seen => s.seen),
+        erased,
+      )
+    }, 120_000)
+    afterAll(() => store?.close())
+
+    it('counts the overview of 30 days as the oracle does', async () => {
+      const answer = await get(`/admin/api/reports/overview?site=shop&from=${FROM}&to=${TO}`)
+      const expected = oracleTotals(inDates(visits, FROM, TO, STREAM_ZONE))
+      expect(expected.visits).toBeGreaterThan(40)
+      for (const key of ['visitors', 'devices', 'visits', 'pageviews'] as const)
+        expect(answer[key], key).toBe(expected[key])
+      for (const key of ['viewsPerVisit', 'bounceRate'] as const)
+        expect(answer[key] as number, key).toBeCloseTo(expected[key]!, 3)
+      for (const key of ['visitDuration', 'engagedTime', 'scrollDepth'] as const)
+        expect(answer[key] as number, key).toBeCloseTo(expected[key]!, 0)
+      expect(answer.visitors as number).toBeLessThan(answer.devices as number) // people on several devices count once
+      expect(answer.timezone).toBe(STREAM_ZONE)
+    })
+
+    it('draws the daily series the oracle draws, every day present', async () => {
+      const answer = await get(`/admin/api/reports/overview?site=shop&from=${FROM}&to=${TO}&interval=day`)
+      const expected = oracleSeries(inDates(visits, FROM, TO, STREAM_ZONE), STREAM_ZONE, 'day')
+      expect(answer.series).toHaveLength(30)
+      for (const point of answer.series)
+        expect(point, point.bucket).toEqual({
+          bucket: point.bucket,
+          ...(expected.get(point.bucket) ?? { visitors: 0, visits: 0, pageviews: 0 }),
+        })
+    })
+
+    it('counts the DST day by its local hours (25 of them, 24 labels)', async () => {
+      const day = '2026-10-25'
+      const answer = await get(`/admin/api/reports/overview?site=shop&from=${day}&to=${day}`)
+      expect(answer.interval).toBe('hour')
+      expect(answer.series).toHaveLength(24)
+      const expected = oracleSeries(inDates(visits, day, day, STREAM_ZONE), STREAM_ZONE, 'hour')
+      expect(answer.visits as number).toBeGreaterThan(1)
+      for (const point of answer.series)
+        expect(point, point.bucket).toEqual({
+          bucket: point.bucket,
+          ...(expected.get(point.bucket) ?? { visitors: 0, visits: 0, pageviews: 0 }),
+        })
+    })
+
+    it.each([
+      'channel',
+      'page',
+      'entry_page',
+      'exit_page',
+      'referrer',
+      'utm_source',
+      'utm_campaign',
+      'utm_content',
+      'browser',
+      'os',
+      'device',
+    ])('breaks down by %s as the oracle does', async (dimension) => {
+      const answer = await get(
+        `/admin/api/reports/breakdown?site=shop&from=${FROM}&to=${TO}&dimension=${dimension}&limit=1000`,
+      )
+      const expected = oracleBreakdown(inDates(visits, FROM, TO, STREAM_ZONE), dimension)
+      expect(answer.total).toBe(expected.size)
+      for (const row of answer.rows) expect(row, String(row.value)).toMatchObject(expected.get(row.value)!)
+    })
+
+    it('filters by a channel and compares with the period before', async () => {
+      const answer = await get(
+        `/admin/api/reports/overview?site=shop&from=2026-11-09&to=${TO}&filter=channel:Organic%20Search&compare=previous`,
+      )
+      const now = oracleTotals(
+        oracleFilter(inDates(visits, '2026-11-09', TO, STREAM_ZONE), 'channel', 'Organic Search'),
+      )
+      const before = oracleTotals(
+        oracleFilter(inDates(visits, '2026-10-25', '2026-11-08', STREAM_ZONE), 'channel', 'Organic Search'),
+      )
+      expect(answer).toMatchObject({ visitors: now.visitors, visits: now.visits, pageviews: now.pageviews })
+      expect(answer.previous).toMatchObject({
+        from: '2026-10-25',
+        to: '2026-11-08',
+        visitors: before.visitors,
+        visits: before.visits,
+      })
+    })
+
+    it('counts visitors of the last 30 minutes', async () => {
+      const answer = await get(`/admin/api/reports/overview?site=shop`)
+      const recent = visits.filter((v) => v.end >= STREAM_NOW - 30 * 60_000)
+      expect(recent.length).toBeGreaterThan(0)
+      expect(answer.realtime.visitors).toBe(new Set(recent.map((v) => v.person)).size)
+    })
+  })
+
+describeOracle('reports against the oracle on SQLite', async () => openSqliteStore(':memory:'))
+describePostgres('reports against the oracle on PostgreSQL', () => {
+  describeOracle('the same stream', () => openTestPostgresStore())
+})
