@@ -38,6 +38,12 @@ export interface ReportRow {
 /** The derived columns of a report row, as an adapter stores them beside site and event id. */
 export type DerivedRow = Omit<ReportRow, 'person'>
 
+/**
+ * How often identity resolution (kicked after writes) also derives report rows, by its clock: the
+ * first report read after a busy hour then finds little left to do. Readers sync before they read.
+ */
+export const REPORTS_SYNC_EVERY_MS = 10_000
+
 export interface ReportStore {
   /**
    * Derives report rows of the events stored since the last call (every collector may call it;

@@ -3,7 +3,7 @@
 // resolveIdentities, and rows are read only through the ReportStore: what comes back must be what
 // derivedRowOf makes of the stored events, with the person identity resolution has now.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { ReportRow } from '../../collector/reports/types.ts'
+import { REPORTS_SYNC_EVERY_MS, type ReportRow } from '../../collector/reports/types.ts'
 import type { Store, StoredEvent } from '../../collector/store/types.ts'
 import { prng } from '../support/prng.ts'
 import {
@@ -189,6 +189,18 @@ export const describeReportsContract = (name: string, open: () => Promise<Store>
       await store.insertEvents([next])
       expect(await store.syncReports()).toBe(1)
       expect(await read()).toEqual(sorted(rowsOf([...events, next])))
+    })
+
+    it('derives in the background when resolution runs, at most every REPORTS_SYNC_EVERY_MS', async () => {
+      await store.insertEvents([pageView('a1', T)])
+      await store.resolveIdentities({}, NOW)
+      expect(await store.syncReports()).toBe(0) // resolution derived it already
+      await store.insertEvents([pageView('a2', T)])
+      await store.resolveIdentities({}, NOW + 1) // too soon: left to the next reader
+      expect(await store.syncReports()).toBe(1)
+      await store.insertEvents([pageView('a3', T)])
+      await store.resolveIdentities({}, NOW + REPORTS_SYNC_EVERY_MS)
+      expect(await store.syncReports()).toBe(0)
     })
 
     it('agrees with a naive computation over seeded random streams', async () => {

@@ -6,6 +6,7 @@ import { type MasterKey, masterKey } from '../../privacy/crypto.ts'
 import type { KeyStore } from '../../privacy/keys.ts'
 import { pseudonymsOf } from '../../privacy/pseudonyms.ts'
 import { forgetSubjects, insertSealed, revealRows, revealTraits } from '../../privacy/sealing.ts'
+import { REPORTS_SYNC_EVERY_MS } from '../../reports/types.ts'
 import type { Store } from '../types.ts'
 import { ACCESS_MIGRATIONS, postgresAccess } from './access.ts'
 import { CONFIG_MIGRATIONS, postgresConfig } from './config.ts'
@@ -111,6 +112,8 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
     return new Set(sites.filter((s) => erasing.has(s)))
   }
   const own = postgresOwn(sql, secret, shred)
+  const reports = postgresReports(sql)
+  let reportsSynced = Number.NEGATIVE_INFINITY
   return {
     ...events,
     pseudonyms: pseudonymsOf(keys),
@@ -144,11 +147,19 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
     ...postgresExperiments(sql),
     ...postgresConfig(sql),
     ...postgresAccess(sql),
-    ...postgresReports(sql),
+    ...reports,
     // A resolution kicked as the collector stops is left to the others (or the next start): the
-    // queue keeps what it has not folded in.
-    resolveIdentities: (settings, now) =>
-      closing ? Promise.resolve(0) : identity.resolveIdentities(settings, now),
+    // queue keeps what it has not folded in. Report rows follow it at most every
+    // REPORTS_SYNC_EVERY_MS; readers sync before they read.
+    resolveIdentities: async (settings, now) => {
+      if (closing) return 0
+      const processed = await identity.resolveIdentities(settings, now)
+      if (now - reportsSynced >= REPORTS_SYNC_EVERY_MS && !closing) {
+        reportsSynced = now
+        await reports.syncReports()
+      }
+      return processed
+    },
     close: async () => {
       closing = true
       await Promise.all([sql.end({ timeout: 5 }), keys.close()])

@@ -8,6 +8,7 @@ import { type MasterKey, masterKey } from '../../privacy/crypto.ts'
 import { devMasterKey } from '../../privacy/dev-master.ts'
 import { pseudonymsOf } from '../../privacy/pseudonyms.ts'
 import { forgetSubjects, insertSealed, revealRows, revealTraits } from '../../privacy/sealing.ts'
+import { REPORTS_SYNC_EVERY_MS } from '../../reports/types.ts'
 import { type EventRow, fromEventRow } from '../event-row.ts'
 import type { InsertResult, Store, StoredEvent } from '../types.ts'
 import { ACCESS_MIGRATION, sqliteAccess } from './access.ts'
@@ -321,6 +322,8 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
   const ledger = sqliteLedger(db)
   const experiments = sqliteExperiments(db, resolverDb)
   let experimentsSynced = Number.NEGATIVE_INFINITY
+  const reports = sqliteReports(db, resolverDb)
+  let reportsSynced = Number.NEGATIVE_INFINITY
   return {
     ...ledger,
     ...sqliteConsentStats(db),
@@ -329,14 +332,19 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
     ...experiments,
     ...sqliteConfig(db),
     ...sqliteAccess(db),
-    ...sqliteReports(db, resolverDb),
+    ...reports,
     // Experiment rows follow resolution (they need the profiles it makes), in the background at
     // most every EXPERIMENTS_EVERY ms so that ingest pays little; readers sync before they read.
+    // Report rows likewise (REPORTS_SYNC_EVERY_MS).
     resolveIdentities: async (settings, now) => {
       const processed = await (thread?.resolve ?? identity.resolveIdentities)(settings, now)
       if (now - experimentsSynced >= EXPERIMENTS_EVERY) {
         experimentsSynced = now
         await experiments.syncExperiments()
+      }
+      if (now - reportsSynced >= REPORTS_SYNC_EVERY_MS) {
+        reportsSynced = now
+        await reports.syncReports()
       }
       return processed
     },
