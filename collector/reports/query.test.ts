@@ -35,6 +35,8 @@ describe('report queries', () => {
       { dimension: 'page', value: '/a:b' },
     ])
     expect(reportQuery.safeParse({ site: 's', filter: ['colour:red'] }).success).toBe(false)
+    expect(reportQuery.safeParse({ site: 's', filter: ['page:/*a*b*c*'] }).success).toBe(false)
+    expect(reportQuery.safeParse({ site: 's', filter: [`referrer:${'x'.repeat(201)}`] }).success).toBe(false)
     expect(reportQuery.safeParse({ site: 's', from: '2026-02-30' }).success).toBe(false)
     expect(breakdownQuery.safeParse({ site: 's', dimension: 'channel', limit: '0' }).success).toBe(false)
   })

@@ -24,6 +24,14 @@ const filter = z.string().transform((raw, ctx): Filter => {
     return z.NEVER
   }
   const value = raw.slice(at + 1)
+  // A page pattern becomes a regular expression: few wildcards keep its matching linear enough.
+  if (value.length > 200 || (dimension === 'page' && value.split('*').length > 4)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'a value is at most 200 characters, a page pattern has at most 3 "*"',
+    })
+    return z.NEVER
+  }
   return { dimension, value: value === NONE ? null : value }
 })
 

@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { Hono } from 'hono'
 import type { z } from 'zod'
 import type { SiteConfig } from '../config/site-config.ts'
-import { csvOf } from '../csv.ts'
+import { type CsvValue, csvOf } from '../csv.ts'
 import { ApiError } from '../errors.ts'
 import { breakdownQuery, NONE, type Period, periodOf, reportQuery } from '../reports/query.ts'
 import { bucketsOf, windowOf } from '../reports/time.ts'
@@ -28,8 +28,8 @@ const parse = <T extends z.ZodType>(schema: T, c: Context): z.infer<T> => {
   throw new ApiError('invalid_query', `${path}: ${issue.message}`, path)
 }
 
-const csv = (c: Context, name: string, columns: readonly string[], rows: unknown[][]) =>
-  c.body(csvOf(columns, rows as never), 200, {
+const csv = (c: Context, name: string, columns: readonly string[], rows: CsvValue[][]) =>
+  c.body(csvOf(columns, rows), 200, {
     'Content-Type': 'text/csv; charset=utf-8',
     'Content-Disposition': `attachment; filename="${name}.csv"`,
   })
