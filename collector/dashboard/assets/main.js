@@ -61,6 +61,8 @@ const who = /** @type {HTMLElement} */ (document.getElementById('who'))
 /** @type {Site[]} */
 let sites = []
 let current = new AbortController()
+/** Bumped by every start and every form shown, so a start whose answers arrive late draws nothing. */
+let generation = 0
 
 /** What the page says while no one can sign in. */
 const NOT_SET_UP =
@@ -78,6 +80,7 @@ const value = (form, /** @type {string} */ name) =>
 
 /** @param {HTMLElement} body */
 const showForm = (body) => {
+  generation++
   current.abort()
   document.body.dataset.state = 'signed-out'
   main.replaceChildren(body)
@@ -251,13 +254,17 @@ const setTitle = (nav) => {
 }
 
 const start = async () => {
+  const mine = ++generation
   const setup = /^#setup=(.+)$/.exec(location.hash)
   if (setup?.[1]) return showSetup(decodeURIComponent(setup[1]))
+  // A setup link opened (or a form shown) while this start waited for the collector wins.
+  const stale = () => mine !== generation
   try {
     // Asked signed out too: the answer tells an admin side no one can sign in to yet.
     const me = /** @type {{ name: string, role: string, csrf: string | null }} */ (
       await apiGet('/admin/api/me')
     )
+    if (stale()) return
     session.csrf = me.csrf
     session.role = me.role
     who.textContent = `${me.name} (${me.role})`
@@ -266,8 +273,11 @@ const start = async () => {
     if (people) people.hidden = me.role !== 'owner'
     const log = document.getElementById('nav-access-log')
     if (log) log.hidden = me.role !== 'owner' && me.role !== 'privacy'
-    sites = /** @type {{ sites: Site[] }} */ (await apiGet('/admin/api/sites')).sites
+    const answer = /** @type {{ sites: Site[] }} */ (await apiGet('/admin/api/sites'))
+    if (stale()) return
+    sites = answer.sites
   } catch (err) {
+    if (stale()) return
     if (isDisabled(err)) return showDisabled()
     if (!token.get()) return showSignIn()
     return showSignIn(isUnauthorized(err) ? 'The admin token was refused.' : String(err))
