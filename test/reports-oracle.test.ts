@@ -12,6 +12,7 @@ import {
   inDates,
   oracleBreakdown,
   oracleFilter,
+  oracleGoal,
   oracleSeries,
   oracleTotals,
   oracleVisits,
@@ -73,7 +74,21 @@ const describeOracle = (name: string, open: () => Promise<Store>) =>
           selfOrigins: ['http://localhost'],
           sites: parseConfig({
             sites: [
-              { id: 'shop', writeKey: WRITE_KEY, allowedOrigins: [STREAM_ORIGIN], timezone: STREAM_ZONE },
+              {
+                id: 'shop',
+                writeKey: WRITE_KEY,
+                allowedOrigins: [STREAM_ORIGIN],
+                timezone: STREAM_ZONE,
+                goals: {
+                  order: { name: 'Order', event: 'Order Completed', revenue: 'revenue' },
+                  'big-order': {
+                    event: 'Order Completed',
+                    where: { revenue: { $gt: 100 } },
+                    revenue: 'revenue',
+                  },
+                  cart: { page: '/cart' },
+                },
+              },
             ],
           }),
         },
@@ -174,6 +189,45 @@ const describeOracle = (name: string, open: () => Promise<Store>) =>
         visitors: before.visitors,
         visits: before.visits,
       })
+    })
+
+    it('counts each goal as the oracle does: conversions, people, rate, revenue, order value', async () => {
+      const answer = await get(`/admin/api/reports/goals?site=shop&from=${FROM}&to=${TO}`)
+      const shown = inDates(visits, FROM, TO, STREAM_ZONE)
+      const expected = {
+        order: oracleGoal(shown, { order: { min: Number.NEGATIVE_INFINITY } }),
+        'big-order': oracleGoal(shown, { order: { min: 100 } }),
+        cart: oracleGoal(shown, { page: '/cart' }),
+      }
+      const goals = answer.goals as { key: keyof typeof expected; [figure: string]: unknown }[]
+      expect(goals.map((g) => g.key)).toEqual(['order', 'big-order', 'cart'])
+      expect(expected.order.conversions).toBeGreaterThan(expected['big-order'].conversions)
+      expect(expected['big-order'].conversions).toBeGreaterThan(0)
+      for (const goal of goals) {
+        const want = expected[goal.key]
+        expect(goal.conversions, goal.key).toBe(want.conversions)
+        expect(goal.visitors, goal.key).toBe(want.visitors)
+        expect(goal.conversionRate as number, goal.key).toBeCloseTo(want.conversionRate!, 3)
+        expect(goal.revenue as number, goal.key).toBeCloseTo(want.revenue, 2)
+        if (want.averageOrderValue === null) expect(goal.averageOrderValue).toBeNull()
+        else expect(goal.averageOrderValue as number, goal.key).toBeCloseTo(want.averageOrderValue, 2)
+      }
+      expect(answer.visitors).toBe(oracleTotals(shown).visitors)
+    })
+
+    it('breaks a goal down by channel: conversions and revenue per row add up', async () => {
+      const answer = await get(
+        `/admin/api/reports/breakdown?site=shop&from=${FROM}&to=${TO}&dimension=channel&goal=order&limit=1000`,
+      )
+      const shown = inDates(visits, FROM, TO, STREAM_ZONE)
+      for (const row of answer.rows as unknown as { value: string; [figure: string]: unknown }[]) {
+        const want = oracleGoal(oracleFilter(shown, 'channel', row.value), {
+          order: { min: Number.NEGATIVE_INFINITY },
+        })
+        expect(row.conversions, row.value).toBe(want.conversions)
+        expect(row.revenue as number, row.value).toBeCloseTo(want.revenue, 2)
+        expect(row.conversionRate as number, row.value).toBeCloseTo(want.conversionRate!, 3)
+      }
     })
 
     it('counts visitors of the last 30 minutes', async () => {

@@ -51,9 +51,11 @@ describe('reports on the collector process', () => {
       `Bearer ${DEMO_WRITE_KEY}`,
       `Basic ${Buffer.from(`${DEMO_WRITE_KEY}:`).toString('base64')}`,
     ]) {
-      const res = await get('overview?site=demo', authorization)
-      expect(res.status, String(authorization)).toBe(401)
-      expect(await res.text()).not.toContain('visitors')
+      for (const path of ['overview?site=demo', 'breakdown?site=demo&dimension=page', 'goals?site=demo']) {
+        const res = await get(path, authorization)
+        expect(res.status, `${path} ${authorization}`).toBe(401)
+        expect(await res.text()).not.toContain('visitors')
+      }
     }
   })
 
@@ -86,6 +88,9 @@ describe('reports on the collector process', () => {
       ['overview?site=demo&from=2026-11-02&to=2026-11-01', 400, 'invalid_query', 'from'],
       ['overview?site=demo&filter=nothing', 400, 'invalid_query', 'filter'],
       ['overview?site=nowhere', 404, 'site_not_found', ''],
+      ['goals?site=demo&goal=no-such-goal', 404, 'goal_not_found', 'no-such-goal'],
+      ['breakdown?site=demo&dimension=page&goal=no-such-goal', 404, 'goal_not_found', 'no-such-goal'],
+      ['goals?site=demo&goal=Bad%20Key', 400, 'invalid_query', 'goal'],
       ['overview', 400, 'invalid_query', 'site'],
     ]
     for (const [path, status, code, field] of cases) {

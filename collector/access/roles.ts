@@ -96,7 +96,7 @@ export const RULES: readonly Rule[] = [
     permission: 'reports.read',
   },
   { methods: GET, path: /^\/refusals$/, permission: 'reports.read' },
-  { methods: GET, path: /^\/reports\/(overview|breakdown)$/, permission: 'reports.read' },
+  { methods: GET, path: /^\/reports\/(overview|breakdown|goals)$/, permission: 'reports.read' },
   // A segment rule tried on the site's profiles: a POST that writes nothing, before the site writes.
   { methods: ['POST'], path: new RegExp(`^/sites/${seg}/segments/preview$`), permission: 'reports.read' },
   // The site config.

@@ -1,10 +1,17 @@
 // The admin API's reports (routes/reports.ts): traffic over a period in the site's time zone.
-import { breakdownQuery, reportQuery } from '../reports/query.ts'
+
+import type { ErrorCode } from '../errors.ts'
+import { breakdownQuery, goalsQuery, reportQuery } from '../reports/query.ts'
 import { type OperationSpec, operation, type Row } from './operations.ts'
 import { queryParameters } from './schemas.ts'
 
-const report = (spec: Omit<OperationSpec, 'admin' | 'tag' | 'refusals'>) =>
-  operation({ ...spec, admin: true, tag: 'Reports', refusals: ['invalid_query', 'site_not_found'] })
+const report = (spec: Omit<OperationSpec, 'admin' | 'tag' | 'refusals'>, refusals: ErrorCode[] = []) =>
+  operation({
+    ...spec,
+    admin: true,
+    tag: 'Reports',
+    refusals: ['invalid_query', 'site_not_found', ...refusals],
+  })
 
 const jsonOrCsv = (description: string) => ({
   description,
@@ -30,16 +37,40 @@ export const reportPaths = (): Row[] => [
   [
     '/admin/api/reports/breakdown',
     'get',
-    report({
-      id: 'reportBreakdown',
-      summary: 'Visitors, visits and page views by one dimension over a period',
-      description: 'docs/api.md#reports lists the dimensions and the channel rules.',
-      parameters: queryParameters(breakdownQuery),
-      answers: {
-        200: jsonOrCsv(
-          '`{ site, timezone, from, to, interval, filter, dimension, total, rows: [{ value, visitors, visits, pageviews, bounceRate, visitDuration, previousVisitors? }] }`, most visitors first; with `format=csv`, the rows as an attachment.',
-        ),
+    report(
+      {
+        id: 'reportBreakdown',
+        summary: 'Visitors, visits and page views by one dimension over a period',
+        description:
+          "docs/api.md#reports lists the dimensions and the channel rules; with `goal`, each row also has that goal's conversions, conversion rate and revenue.",
+        parameters: queryParameters(breakdownQuery),
+        answers: {
+          200: jsonOrCsv(
+            '`{ site, timezone, from, to, interval, filter, dimension, goal?, total, rows: [{ value, visitors, visits, pageviews, bounceRate, visitDuration, conversions?, conversionRate?, revenue?, previousVisitors? }] }`, most visitors first; with `format=csv`, the rows as an attachment.',
+          ),
+        },
       },
-    }),
+      ['goal_not_found'],
+    ),
+  ],
+  [
+    '/admin/api/reports/goals',
+    'get',
+    report(
+      {
+        id: 'reportGoals',
+        summary:
+          "Each goal's conversions, converted people, conversion rate, revenue and average order value",
+        description:
+          "Goals are the site config's `goals`, the same ones experiments measure; docs/api.md#reports.",
+        parameters: queryParameters(goalsQuery),
+        answers: {
+          200: jsonOrCsv(
+            '`{ site, timezone, from, to, interval, filter, visitors, goals: [{ key, name, conversions, visitors, conversionRate, revenue, averageOrderValue, previous? }] }`; with `format=csv`, the goals as an attachment.',
+          ),
+        },
+      },
+      ['goal_not_found'],
+    ),
   ],
 ]

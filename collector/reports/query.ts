@@ -50,8 +50,15 @@ export const reportQuery = z.object({
   format: z.enum(['json', 'csv']).default('json'),
 })
 
+const goalKey = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a goal key of the site')
+
+/** Goals: every goal of the site, or the one named. */
+export const goalsQuery = reportQuery.extend({ goal: goalKey.optional() })
+
 export const breakdownQuery = reportQuery.extend({
   dimension: z.enum(DIMENSIONS),
+  /** Adds each row's conversions, conversion rate and revenue for this goal of the site. */
+  goal: goalKey.optional(),
   /** Rows answered, most visitors first. */
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 })

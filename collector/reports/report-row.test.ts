@@ -36,6 +36,8 @@ describe('derivedRowOf', () => {
       session: 's1',
       at: 1_000,
       kind: 'page',
+      name: null,
+      props: null,
       path: '/shoes',
       referrer: 'google.com',
       source: 'google',
@@ -74,9 +76,21 @@ describe('derivedRowOf', () => {
     expect(row).toMatchObject({ kind: 'engagement', engaged: 42, scroll: 75 })
   })
 
+  it('keeps another track event with its name and properties, not bodies over the cap', () => {
+    const order = stored({ type: 'track', name: 'Order Completed' }, { context, properties: { revenue: 42 } })
+    expect(derivedRowOf(order)).toMatchObject({
+      kind: 'event',
+      name: 'Order Completed',
+      props: '{"revenue":42}',
+    })
+    const big = stored({ type: 'track', name: 'Big' }, { context, properties: { note: 'x'.repeat(5_000) } })
+    expect(derivedRowOf(big)).toMatchObject({ kind: 'event', name: 'Big', props: null })
+  })
+
   it('derives nothing from bots, other events, server events without a device, or broken JSON', () => {
     expect(derivedRowOf(stored({}, { context: { ...context, bot: true } }))).toBeUndefined()
-    expect(derivedRowOf(stored({ type: 'track', name: 'Order Completed' }, { context }))).toBeUndefined()
+    expect(derivedRowOf(stored({ type: 'track', name: 'Session Started' }, { context }))).toBeUndefined()
+    expect(derivedRowOf(stored({ type: 'identify' }, { context }))).toBeUndefined()
     expect(derivedRowOf(stored({ anonymousId: null, userId: 'u1' }, { context }))).toBeUndefined()
     expect(derivedRowOf({ ...stored({}, {}), payload: '{' })).toBeUndefined()
   })

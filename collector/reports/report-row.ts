@@ -1,11 +1,15 @@
-// One stored event → the narrow row reports read (types.ts), or nothing: only page views and their
-// engagement figures from browsers (events with an anonymousId) that are not bots. Pure: both
+// One stored event → the narrow row reports read (types.ts), or nothing: page views, their
+// engagement figures and other track events from browsers (events with an anonymousId) that are
+// not bots; the SDK's session bookkeeping (Session Started, Session Ended) is left out. Pure: both
 // adapters derive with it, so SQLite and PostgreSQL read the same rows.
 import { isClickId } from '../../sdk/rules/click-ids.ts'
 import type { StoredEvent } from '../store/event.ts'
 import type { DerivedRow } from './types.ts'
 
 const ENGAGEMENT = 'Page Engagement'
+const BOOKKEEPING = new Set(['Session Started', 'Session Ended'])
+/** Properties kept for goal conditions and values; a larger body keeps its name only. */
+export const MAX_PROPS = 4_096
 /** Stored text is capped: a report shows it, and nothing longer helps there. */
 const MAX_TEXT = 200
 
@@ -37,13 +41,20 @@ const pathOf = (path: unknown, url: unknown): string | null => {
   }
 }
 
+const propsOf = (properties: Json) => {
+  const json = JSON.stringify(properties)
+  return json.length <= MAX_PROPS ? json : null
+}
+
 export const derivedRowOf = (event: StoredEvent): DerivedRow | undefined => {
   const kind =
     event.type === 'page'
       ? 'page'
-      : event.type === 'track' && event.name === ENGAGEMENT
-        ? 'engagement'
-        : undefined
+      : event.type !== 'track' || event.name === null || BOOKKEEPING.has(event.name)
+        ? undefined
+        : event.name === ENGAGEMENT
+          ? 'engagement'
+          : 'event'
   if (kind === undefined || !event.anonymousId) return undefined
   let body: Json
   try {
@@ -79,6 +90,8 @@ export const derivedRowOf = (event: StoredEvent): DerivedRow | undefined => {
     deviceType: text(object(context.device).type),
     country: text(location.country),
     region: text(location.region),
+    name: kind === 'event' ? event.name : null,
+    props: kind === 'event' ? propsOf(properties) : null,
     engaged: kind === 'engagement' ? number(properties.engaged_time) : null,
     scroll: kind === 'engagement' ? number(properties.scroll_depth) : null,
   }

@@ -11,6 +11,8 @@ const row = (over: Partial<ReportRow>): ReportRow => ({
   session: 's1',
   at: T0,
   kind: 'page',
+  name: null,
+  props: null,
   path: '/',
   referrer: null,
   source: null,

@@ -2,7 +2,8 @@
 // one dimension. A visit counts in the period it starts in, with all its page views (a visit
 // across midnight belongs to the day it began); visitors are distinct people after identity
 // resolution, devices distinct anonymous ids. Pure: the routes pass visits in.
-import { pageMatches } from '../../sdk/rules/goal-schema.ts'
+import { type Goal, pageMatches } from '../../sdk/rules/goal-schema.ts'
+import { goalFigures } from './goals.ts'
 import { bucketOf, type Interval } from './time.ts'
 import type { Visit } from './visits.ts'
 
@@ -143,13 +144,17 @@ export interface BreakdownRow {
   pageviews: number
   bounceRate: number | null
   visitDuration: number | null
+  /** With a goal: its conversions, the share of the row's visitors who converted, and revenue. */
+  conversions?: number
+  conversionRate?: number | null
+  revenue?: number
 }
 
 /**
  * Rows by visitors, then visits, then value. `page`: each path's visitors and visits are those
  * that viewed it, its page views those of that path.
  */
-export const breakdownOf = (visits: readonly Visit[], dimension: Dimension): BreakdownRow[] => {
+export const breakdownOf = (visits: readonly Visit[], dimension: Dimension, goal?: Goal): BreakdownRow[] => {
   const groups = new Map<string | null, Visit[]>()
   const views = new Map<string | null, number>()
   const add = (value: string | null, v: Visit, n: number) => {
@@ -165,7 +170,7 @@ export const breakdownOf = (visits: readonly Visit[], dimension: Dimension): Bre
   return [...groups]
     .map(([value, list]) => {
       const t = totalsOf(list)
-      return {
+      const row: BreakdownRow = {
         value,
         visitors: t.visitors,
         visits: t.visits,
@@ -173,6 +178,9 @@ export const breakdownOf = (visits: readonly Visit[], dimension: Dimension): Bre
         bounceRate: t.bounceRate,
         visitDuration: t.visitDuration,
       }
+      if (!goal) return row
+      const g = goalFigures(list, goal)
+      return { ...row, conversions: g.conversions, conversionRate: g.conversionRate, revenue: g.revenue }
     })
     .sort(
       (a, b) =>

@@ -1,5 +1,5 @@
-// What reports read from a store: one narrow row per page view and per page's engagement figures,
-// derived once from the stored events (report-row.ts), never parsed again at read time.
+// What reports read from a store: one narrow row per page view, per page's engagement figures and
+// per other track event, derived once from the stored events (report-row.ts).
 
 /** A stored event as reports see it. Ids are the store's pseudonyms; none leaves in an answer. */
 export interface ReportRow {
@@ -11,7 +11,12 @@ export interface ReportRow {
   session: string
   /** Event time, epoch ms. */
   at: number
-  kind: 'page' | 'engagement'
+  /** A page view, a page's engagement figures, or another track event (goals, funnels). */
+  kind: 'page' | 'engagement' | 'event'
+  /** The track event's name (kind 'event'). */
+  name: string | null
+  /** Its properties as JSON text (kind 'event'), null when larger than MAX_PROPS bytes. */
+  props: string | null
   /** The page's path (without query or fragment). */
   path: string | null
   /** The referring host of an external referrer, lower case without `www.`; null when none. */

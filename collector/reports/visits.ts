@@ -29,6 +29,8 @@ export interface Visit {
   engaged: number
   /** Each page's scroll depth reached (0-100), where the page reported one. */
   scrolls: number[]
+  /** Its other track events, in time order (properties as JSON text, null when over the cap). */
+  events: { name: string; props: string | null; at: number }[]
 }
 
 const byTime = (a: ReportRow, b: ReportRow) =>
@@ -72,6 +74,9 @@ export const visitsOf = (rows: readonly ReportRow[]): Visit[] => {
       region: landing.region && landing.country ? `${landing.country}-${landing.region}` : landing.region,
       engaged: engagement.reduce((s, r) => s + Math.max(0, r.engaged ?? 0), 0),
       scrolls: engagement.flatMap((r) => (r.scroll === null ? [] : [Math.min(100, Math.max(0, r.scroll))])),
+      events: list.flatMap((r) =>
+        r.kind === 'event' && r.name !== null ? [{ name: r.name, props: r.props, at: r.at }] : [],
+      ),
     })
   }
   return visits

@@ -4,7 +4,8 @@ import type { z } from 'zod'
 import type { SiteConfig } from '../config/site-config.ts'
 import { type CsvValue, csvOf } from '../csv.ts'
 import { ApiError } from '../errors.ts'
-import { breakdownQuery, NONE, type Period, periodOf, reportQuery } from '../reports/query.ts'
+import { goalFigures } from '../reports/goals.ts'
+import { breakdownQuery, goalsQuery, NONE, type Period, periodOf, reportQuery } from '../reports/query.ts'
 import { bucketsOf, windowOf } from '../reports/time.ts'
 import { breakdownOf, type Filter, filterVisits, seriesOf, totalsOf } from '../reports/traffic.ts'
 import { visitsOf } from '../reports/visits.ts'
@@ -58,6 +59,11 @@ export const reportRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) =
     const visits = visitsOf(rows).filter((v) => v.start >= window.from && v.start < window.to)
     return filterVisits(visits, filters)
   }
+  const goalOf = (site: SiteConfig, key: string) => {
+    const goal = site.goals[key]
+    if (!goal) throw new ApiError('goal_not_found', `site ${site.id} has no goal ${key}`, 'goal')
+    return goal
+  }
   const upToDate = async () => {
     await identity.catchUp()
     await store.syncReports()
@@ -110,16 +116,33 @@ export const reportRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) =
     const q = parse(breakdownQuery, c)
     const site = siteOf(q.site)
     const period = periodFor(q, site, now())
+    const goal = q.goal === undefined ? undefined : goalOf(site, q.goal)
     await upToDate()
     const visits = await visitsIn(site, period.from, period.to, q.filter)
-    const all = breakdownOf(visits, q.dimension)
+    const all = breakdownOf(visits, q.dimension, goal)
     const rows = all.slice(0, q.limit)
     if (q.format === 'csv')
       return csv(
         c,
         `${site.id}-${q.dimension}-${period.from}-${period.to}`,
-        [q.dimension, 'visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration'],
-        rows.map((r) => [r.value ?? NONE, r.visitors, r.visits, r.pageviews, r.bounceRate, r.visitDuration]),
+        [
+          q.dimension,
+          'visitors',
+          'visits',
+          'pageviews',
+          'bounce_rate',
+          'visit_duration',
+          ...(goal ? ['conversions', 'conversion_rate', 'revenue'] : []),
+        ],
+        rows.map((r) => [
+          r.value ?? NONE,
+          r.visitors,
+          r.visits,
+          r.pageviews,
+          r.bounceRate,
+          r.visitDuration,
+          ...(goal ? [r.conversions, r.conversionRate, r.revenue] : []),
+        ]),
       )
     let previous: Map<string | null, number> | undefined
     if (q.compare === 'previous') {
@@ -129,9 +152,48 @@ export const reportRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) =
     return c.json({
       ...echo(site, period, q.filter),
       dimension: q.dimension,
+      ...(q.goal ? { goal: q.goal } : {}),
       total: all.length,
       rows: rows.map((r) => (previous ? { ...r, previousVisitors: previous.get(r.value) ?? 0 } : r)),
     })
+  })
+  app.get('/reports/goals', async (c) => {
+    const q = parse(goalsQuery, c)
+    const site = siteOf(q.site)
+    const period = periodFor(q, site, now())
+    if (q.goal !== undefined) goalOf(site, q.goal) // refused before any work when unknown
+    const keys = q.goal === undefined ? Object.keys(site.goals) : [q.goal]
+    await upToDate()
+    const visits = await visitsIn(site, period.from, period.to, q.filter)
+    const before =
+      q.compare === 'previous'
+        ? await visitsIn(site, period.previous.from, period.previous.to, q.filter)
+        : undefined
+    const goals = keys.map((key) => {
+      const goal = site.goals[key]!
+      return {
+        key,
+        name: goal.name ?? key,
+        ...goalFigures(visits, goal),
+        ...(before ? { previous: goalFigures(before, goal) } : {}),
+      }
+    })
+    if (q.format === 'csv')
+      return csv(
+        c,
+        `${site.id}-goals-${period.from}-${period.to}`,
+        ['goal', 'name', 'conversions', 'visitors', 'conversion_rate', 'revenue', 'average_order_value'],
+        goals.map((g) => [
+          g.key,
+          g.name,
+          g.conversions,
+          g.visitors,
+          g.conversionRate,
+          g.revenue,
+          g.averageOrderValue,
+        ]),
+      )
+    return c.json({ ...echo(site, period, q.filter), visitors: totalsOf(visits).visitors, goals })
   })
   return app
 }

@@ -12,6 +12,7 @@ interface OracleVisit {
   landing: Seen
   engaged: number
   scrolls: number[]
+  orders: number[]
 }
 
 const localDate = (at: number, zone: string) => new Date(at).toLocaleDateString('sv-SE', { timeZone: zone })
@@ -40,6 +41,7 @@ export const oracleVisits = (seen: readonly Seen[], erased: string): OracleVisit
       landing: pages[0]!,
       engaged: engagement.reduce((n, r) => n + r.engaged!, 0),
       scrolls: engagement.map((r) => r.scroll!),
+      orders: rows.filter((r) => r.kind === 'event').map((r) => r.revenue!),
     })
   }
   return visits
@@ -137,3 +139,28 @@ export const oracleBreakdown = (visits: readonly OracleVisit[], dimension: strin
 
 export const oracleFilter = (visits: readonly OracleVisit[], dimension: string, value: string) =>
   visits.filter((v) => (dimension === 'page' ? v.pages.includes(value) : VALUE[dimension]!(v) === value))
+
+/** A goal's figures: orders (over `min` revenue) or views of a page, people counted once. */
+export const oracleGoal = (
+  visits: readonly OracleVisit[],
+  goal: { order?: { min: number }; page?: string },
+) => {
+  const reached = (v: OracleVisit) =>
+    goal.page !== undefined
+      ? { n: v.pages.filter((p) => p === goal.page).length, revenue: 0 }
+      : (() => {
+          const orders = v.orders.filter((r) => r > goal.order!.min)
+          return { n: orders.length, revenue: orders.reduce((a, b) => a + b, 0) }
+        })()
+  const people = new Set(visits.map((v) => v.person))
+  const converted = new Set(visits.filter((v) => reached(v).n > 0).map((v) => v.person))
+  const conversions = visits.reduce((n, v) => n + reached(v).n, 0)
+  const revenue = visits.reduce((n, v) => n + reached(v).revenue, 0)
+  return {
+    conversions,
+    visitors: converted.size,
+    conversionRate: people.size === 0 ? null : converted.size / people.size,
+    revenue,
+    averageOrderValue: conversions === 0 ? null : revenue / conversions,
+  }
+}

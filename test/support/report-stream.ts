@@ -63,7 +63,9 @@ export interface Seen {
   person: string
   session: string
   at: number
-  kind: 'page' | 'engagement' | 'other'
+  kind: 'page' | 'engagement' | 'event' | 'other'
+  /** An order's revenue (kind 'event': Order Completed). */
+  revenue: number | null
   path: string
   channel: string
   referrerHost: string | null
@@ -160,6 +162,7 @@ export const reportStream = (seed: number, people = 40): { batches: Sent[][]; er
         deviceType: agent?.deviceType ?? null,
         engaged: null,
         scroll: null,
+        revenue: null,
         counts,
         bot: options.bot === true,
       }
@@ -190,6 +193,23 @@ export const reportStream = (seed: number, people = 40): { batches: Sent[][]; er
         })
       }
       t += options.gap ?? (1 + Math.floor(random() * 5)) * MINUTE
+    }
+    if (random() < 0.3) {
+      // An order at the end of the visit: the goals' conversions and revenue.
+      const revenue = 10 + Math.floor(random() * 200)
+      const last = batch[batch.length - 1]!
+      batch.push({
+        body: {
+          ...(last.body as Record<string, unknown>),
+          type: 'track',
+          messageId: id('m'),
+          event: 'Order Completed',
+          name: undefined,
+          timestamp: new Date(t).toISOString(),
+          properties: { revenue, currency: 'EUR' },
+        },
+        seen: { ...last.seen, kind: 'event', at: t, revenue, engaged: null, scroll: null },
+      })
     }
     if (userId) {
       // Signing in: the identify that joins this device to the person's other devices.

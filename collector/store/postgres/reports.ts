@@ -18,8 +18,7 @@ import type { Tx } from './resolver.ts'
 import type { Migration, Sql } from './schema.ts'
 
 /** The candidates derivedRowOf may make a row of, as SQL over an events row (it decides). */
-export const REPORT_CANDIDATE = `(type = 'page' OR (type = 'track' AND name = 'Page Engagement'))
-  AND anonymous_id IS NOT NULL`
+export const REPORT_CANDIDATE = `type IN ('page', 'track') AND anonymous_id IS NOT NULL`
 
 /** The reports lock: exclusive for a sync's chunk, shared for whatever deletes rows meanwhile. */
 export const REPORTS_LOCK = `hashtext(current_schema() || '.reports')`
@@ -61,21 +60,40 @@ const REPORTS_1 = `
   CREATE TRIGGER report_event_deleted AFTER DELETE ON events FOR EACH ROW
     WHEN (OLD.type = 'page' OR (OLD.type = 'track' AND OLD.name = 'Page Engagement'))
     EXECUTE FUNCTION precis_report_event_deleted();
-  -- Events stored before this migration.
-  INSERT INTO report_queue (seq) SELECT seq FROM events WHERE ${REPORT_CANDIDATE};`
+  -- Events stored before this migration (the candidates of that time: shipped text is never edited).
+  INSERT INTO report_queue (seq) SELECT seq FROM events
+  WHERE (type = 'page' OR (type = 'track' AND name = 'Page Engagement')) AND anonymous_id IS NOT NULL;`
 
-export const REPORTS_MIGRATIONS: Migration[] = [{ name: 'reports/1', sql: REPORTS_1 }]
+/**
+ * Other track events join the rows (goals, funnels), with their name and properties: every row is
+ * derived again from the queue, so the events stored before have theirs too.
+ */
+const REPORTS_2 = `
+  ALTER TABLE report_rows ADD COLUMN name TEXT, ADD COLUMN props TEXT;
+  DROP TRIGGER report_event_deleted ON events;
+  CREATE TRIGGER report_event_deleted AFTER DELETE ON events FOR EACH ROW
+    WHEN (OLD.type IN ('page', 'track'))
+    EXECUTE FUNCTION precis_report_event_deleted();
+  DELETE FROM report_rows;
+  INSERT INTO report_queue (seq) SELECT seq FROM events WHERE ${REPORT_CANDIDATE}
+    ON CONFLICT DO NOTHING;`
+
+export const REPORTS_MIGRATIONS: Migration[] = [
+  { name: 'reports/1', sql: REPORTS_1 },
+  { name: 'reports/2', sql: REPORTS_2 },
+]
 
 /** Queued events per transaction. */
 const CHUNK = 2_000
 
 const COLUMNS = `seq, site, device, session, at, kind, path, referrer, source, medium, campaign, term,
-  content, click_id, browser, os, device_type, country, region, engaged, scroll`
+  content, click_id, browser, os, device_type, country, region, engaged, scroll, name, props`
 
 /** The JSON rows' fields as json_to_recordset reads them, in COLUMNS' order. */
 const RECORD = `seq bigint, site text, device text, session text, at bigint, kind text, path text,
   referrer text, source text, medium text, campaign text, term text, content text, "clickId" boolean,
-  browser text, os text, "deviceType" text, country text, region text, engaged float8, scroll float8`
+  browser text, os text, "deviceType" text, country text, region text, engaged float8, scroll float8,
+  name text, props text`
 
 /** Every row of the sessions of site $1 with a row in [$2, $3), with its person (SQLite's read). */
 export const REPORT_SESSIONS_SQL = `
@@ -84,7 +102,7 @@ export const REPORT_SESSIONS_SQL = `
   )
   SELECT r.device, coalesce(i.profile_id, r.device) AS person, r.session, r.at, r.kind, r.path,
     r.referrer, r.source, r.medium, r.campaign, r.term, r.content, r.click_id AS "clickId", r.browser,
-    r.os, r.device_type AS "deviceType", r.country, r.region, r.engaged, r.scroll
+    r.os, r.device_type AS "deviceType", r.country, r.region, r.engaged, r.scroll, r.name, r.props
   FROM sessions s
   JOIN report_rows r ON r.site = $1 AND r.device = s.device AND r.session = s.session
   LEFT JOIN identifiers i ON i.site = $1 AND i.kind = 'anonymous' AND i.value = r.device`

@@ -44,6 +44,21 @@ export const REPORTS_MIGRATION = `
   END;
   INSERT INTO meta (key, value) VALUES ('reports_watermark', '0');`
 
+/**
+ * Other track events join the rows (goals, funnels), with their name and properties: every row is
+ * derived again from the start, so the events stored before have theirs too.
+ */
+export const REPORT_EVENTS_MIGRATION = `
+  ALTER TABLE report_rows ADD COLUMN name TEXT;
+  ALTER TABLE report_rows ADD COLUMN props TEXT;
+  DROP TRIGGER report_event_deleted;
+  CREATE TRIGGER report_event_deleted AFTER DELETE ON events
+  WHEN old.type IN ('page', 'track') BEGIN
+    DELETE FROM report_rows WHERE event_id = old.id;
+  END;
+  DELETE FROM report_rows;
+  UPDATE meta SET value = '0' WHERE key = 'reports_watermark';`
+
 /** Event ids scanned per transaction: each candidate's JSON is parsed in JS under the write lock. */
 const CHUNK = 2_000
 
@@ -51,12 +66,13 @@ const CHUNK = 2_000
 const breathe = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /** The events derivedRowOf may make a row of (it decides; this only spares it the others). */
-const CANDIDATES = `(type = 'page' OR (type = 'track' AND name = 'Page Engagement')) AND anonymous_id IS NOT NULL`
+const CANDIDATES = `type IN ('page', 'track') AND anonymous_id IS NOT NULL`
 
 const INSERT = `INSERT INTO report_rows (event_id, site, device, session, at, kind, path, referrer, source,
-    medium, campaign, term, content, click_id, browser, os, device_type, country, region, engaged, scroll)
+    medium, campaign, term, content, click_id, browser, os, device_type, country, region, engaged, scroll,
+    name, props)
   VALUES (@eventId, @site, @device, @session, @at, @kind, @path, @referrer, @source, @medium, @campaign,
-    @term, @content, @clickId, @browser, @os, @deviceType, @country, @region, @engaged, @scroll)`
+    @term, @content, @clickId, @browser, @os, @deviceType, @country, @region, @engaged, @scroll, @name, @props)`
 
 /** Every row of the sessions (site, device, session) with a row in [@from, @to), with its person. */
 export const REPORT_SESSIONS_SQL = `
@@ -65,7 +81,7 @@ export const REPORT_SESSIONS_SQL = `
   )
   SELECT r.device, coalesce(i.profile_id, r.device) AS person, r.session, r.at, r.kind, r.path,
     r.referrer, r.source, r.medium, r.campaign, r.term, r.content, r.click_id AS clickId, r.browser,
-    r.os, r.device_type AS deviceType, r.country, r.region, r.engaged, r.scroll
+    r.os, r.device_type AS deviceType, r.country, r.region, r.engaged, r.scroll, r.name, r.props
   FROM sessions s
   JOIN report_rows r ON r.site = @site AND r.device = s.device AND r.session = s.session
   LEFT JOIN identifiers i ON i.site = @site AND i.kind = 'anonymous' AND i.value = r.device`

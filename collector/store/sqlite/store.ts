@@ -25,7 +25,7 @@ import { sqliteIdentity } from './identity.ts'
 import { keyFilePath, openSqliteKeyStore } from './keys.ts'
 import { sqliteLedger } from './ledger.ts'
 import { sqlitePersonalization } from './personalization.ts'
-import { REPORTS_MIGRATION, sqliteReports } from './reports.ts'
+import { REPORT_EVENTS_MIGRATION, REPORTS_MIGRATION, sqliteReports } from './reports.ts'
 import { resolverThread } from './resolver-worker.ts'
 import { configure, createGroupWriter, type WriteResult } from './writer.mjs'
 
@@ -174,6 +174,8 @@ export const MIGRATIONS = [
   ACCESS_MIGRATION,
   // Report rows: page views and engagement figures derived once (sqlite/reports.ts).
   REPORTS_MIGRATION,
+  // Other track events in report rows, with name and properties (sqlite/reports.ts).
+  REPORT_EVENTS_MIGRATION,
 ]
 
 const migrate = (db: Database.Database) => {
