@@ -96,7 +96,13 @@ export const RULES: readonly Rule[] = [
     permission: 'reports.read',
   },
   { methods: GET, path: /^\/refusals$/, permission: 'reports.read' },
-  { methods: GET, path: /^\/reports\/(overview|breakdown|goals)$/, permission: 'reports.read' },
+  {
+    methods: GET,
+    path: /^\/reports\/(overview|breakdown|goals|retention|attribution|customers)$/,
+    permission: 'reports.read',
+  },
+  // A funnel's steps are a body; it reads and changes nothing.
+  { methods: ['POST'], path: /^\/reports\/funnel$/, permission: 'reports.read' },
   // A segment rule tried on the site's profiles: a POST that writes nothing, before the site writes.
   { methods: ['POST'], path: new RegExp(`^/sites/${seg}/segments/preview$`), permission: 'reports.read' },
   // The site config.

@@ -22,22 +22,36 @@ const propsOf = (json: string | null): Record<string, unknown> | undefined => {
   }
 }
 
+/** A page view or a track event, as a goal (or a funnel step) looks at it. */
+export type Hit = { kind: 'page'; path: string } | { kind: 'event'; name: string; props: string | null }
+
 /**
- * What one visit reached of a goal. An event whose properties were over the stored cap matches
- * only a goal without a condition, and brings no revenue.
+ * Whether one page view or event reaches a goal: null when it does not, else the revenue it brings
+ * (0 without a revenue property or when it is not a finite number). An event whose properties
+ * were over the stored cap matches only a goal without a condition, and brings no revenue.
  */
+export const reaches = (goal: Goal, hit: Hit): number | null => {
+  if (goal.page !== undefined) return hit.kind === 'page' && pageMatches(goal.page, hit.path) ? 0 : null
+  if (hit.kind !== 'event' || hit.name !== goal.event) return null
+  const props = goal.where !== undefined || goal.revenue !== undefined ? propsOf(hit.props) : undefined
+  if (goal.where !== undefined && (props === undefined || !evalCondition(props, goal.where))) return null
+  const value = goal.revenue === undefined ? undefined : props?.[goal.revenue]
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0
+}
+
+/** What one visit reached of a goal. */
 export const reachedIn = (visit: Visit, goal: Goal): Reached => {
-  if (goal.page !== undefined)
-    return { conversions: visit.pages.filter((p) => pageMatches(goal.page!, p)).length, revenue: 0 }
   let conversions = 0
   let revenue = 0
-  for (const e of visit.events) {
-    if (e.name !== goal.event) continue
-    const props = goal.where !== undefined || goal.revenue !== undefined ? propsOf(e.props) : undefined
-    if (goal.where !== undefined && (props === undefined || !evalCondition(props, goal.where))) continue
+  const hits: Hit[] =
+    goal.page !== undefined
+      ? visit.pages.map((path) => ({ kind: 'page', path }))
+      : visit.events.map((e) => ({ kind: 'event', name: e.name, props: e.props }))
+  for (const hit of hits) {
+    const value = reaches(goal, hit)
+    if (value === null) continue
     conversions++
-    const value = goal.revenue === undefined ? undefined : props?.[goal.revenue]
-    if (typeof value === 'number' && Number.isFinite(value)) revenue += value
+    revenue += value
   }
   return { conversions, revenue }
 }

@@ -1,82 +1,29 @@
-import type { Context } from 'hono'
 import { Hono } from 'hono'
-import type { z } from 'zod'
-import type { SiteConfig } from '../config/site-config.ts'
-import { type CsvValue, csvOf } from '../csv.ts'
-import { ApiError } from '../errors.ts'
 import { goalFigures } from '../reports/goals.ts'
-import { breakdownQuery, goalsQuery, NONE, type Period, periodOf, reportQuery } from '../reports/query.ts'
-import { bucketsOf, windowOf } from '../reports/time.ts'
-import { breakdownOf, type Filter, filterVisits, seriesOf, totalsOf } from '../reports/traffic.ts'
+import { breakdownQuery, goalsQuery, NONE, reportQuery } from '../reports/query.ts'
+import { bucketsOf } from '../reports/time.ts'
+import { breakdownOf, filterVisits, seriesOf, totalsOf } from '../reports/traffic.ts'
 import { visitsOf } from '../reports/visits.ts'
 import type { PeopleRouteDeps } from './deps.ts'
+import { attributionRoutes } from './report-attribution.ts'
+import { customersRoutes } from './report-customers.ts'
+import { funnelRoutes } from './report-funnel.ts'
+import { csv, parse, reportKit } from './report-kit.ts'
+import { retentionRoutes } from './report-retention.ts'
 
 /** "Now" in a report: visitors with a page view or engagement in the last 30 minutes. */
 const REALTIME_MS = 30 * 60_000
-
-/** The query string as zod reads it: `filter` may repeat, everything else once. */
-const queryOf = (c: Context) => {
-  const query: Record<string, unknown> = { ...c.req.query() }
-  query.filter = c.req.queries('filter') ?? []
-  return query
-}
-
-const parse = <T extends z.ZodType>(schema: T, c: Context): z.infer<T> => {
-  const parsed = schema.safeParse(queryOf(c))
-  if (parsed.success) return parsed.data
-  const issue = parsed.error.issues[0]!
-  const path = issue.path.filter((p) => typeof p === 'string').join('.')
-  throw new ApiError('invalid_query', `${path}: ${issue.message}`, path)
-}
-
-const csv = (c: Context, name: string, columns: readonly string[], rows: CsvValue[][]) =>
-  c.body(csvOf(columns, rows), 200, {
-    'Content-Type': 'text/csv; charset=utf-8',
-    'Content-Disposition': `attachment; filename="${name}.csv"`,
-  })
 
 /**
  * The admin API of reports: traffic over a period in the site's time zone. Every figure comes
  * from visits (reports/visits.ts) of report rows the store derived from events made with
  * analytics consent, bots left out; no answer names a person or a device.
  */
-export const reportRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) => {
+export const reportRoutes = (deps: PeopleRouteDeps) => {
+  const { store, now } = deps
+  const kit = reportKit(deps)
+  const { siteOf, periodFor, visitsIn, goalOf, upToDate, echo } = kit
   const app = new Hono()
-  const siteOf = (id: string) => {
-    const site = sites.byId(id)
-    if (!site) throw new ApiError('site_not_found', `no site with id ${id}`)
-    return site
-  }
-  const periodFor = (q: z.infer<typeof reportQuery>, site: SiteConfig, at: number): Period => {
-    const period = periodOf(q, site.timezone, at)
-    if ('problem' in period) throw new ApiError('invalid_query', period.problem, period.path)
-    return period
-  }
-  /** Visits that start within the local dates, whole, after the filters. */
-  const visitsIn = async (site: SiteConfig, from: string, to: string, filters: readonly Filter[]) => {
-    const window = windowOf(from, to, site.timezone)
-    const rows = await store.reportSessions(site.id, window)
-    const visits = visitsOf(rows).filter((v) => v.start >= window.from && v.start < window.to)
-    return filterVisits(visits, filters)
-  }
-  const goalOf = (site: SiteConfig, key: string) => {
-    const goal = site.goals[key]
-    if (!goal) throw new ApiError('goal_not_found', `site ${site.id} has no goal ${key}`, 'goal')
-    return goal
-  }
-  const upToDate = async () => {
-    await identity.catchUp()
-    await store.syncReports()
-  }
-  const echo = (site: SiteConfig, period: Period, filters: readonly Filter[]) => ({
-    site: site.id,
-    timezone: site.timezone,
-    from: period.from,
-    to: period.to,
-    interval: period.interval,
-    filter: filters.map((f) => `${f.dimension}:${f.value ?? NONE}`),
-  })
-
   app.get('/reports/overview', async (c) => {
     const q = parse(reportQuery, c)
     const site = siteOf(q.site)
@@ -195,5 +142,9 @@ export const reportRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) =
       )
     return c.json({ ...echo(site, period, q.filter), visitors: totalsOf(visits).visitors, goals })
   })
+  app.route('/', funnelRoutes(kit, now))
+  app.route('/', retentionRoutes(kit, now))
+  app.route('/', attributionRoutes(kit, now))
+  app.route('/', customersRoutes(kit, now))
   return app
 }

@@ -4,12 +4,16 @@
 import { ApiError, apiCall, apiGet, session, token } from './api.js'
 import { h, notice } from './dom.js'
 import * as accessLog from './page-access-log.js'
+import * as attribution from './page-attribution.js'
 import * as consent from './page-consent.js'
+import * as customers from './page-customers.js'
 import * as events from './page-events.js'
 import * as experimentEdit from './page-experiment-edit.js'
 import * as experiments from './page-experiments.js'
+import * as funnel from './page-funnel.js'
 import * as goals from './page-goals.js'
 import * as changes from './page-history.js'
+import * as retention from './page-retention.js'
 import * as segmentEdit from './page-segment-edit.js'
 import * as segments from './page-segments.js'
 import * as settings from './page-settings.js'
@@ -29,6 +33,10 @@ const SITE_KEY = 'precis.admin.site'
 /** @type {[RegExp, Page, string][]} pattern, page, nav section; the first match wins */
 const ROUTES = [
   [/^#\/traffic(?:\?.*)?$/, traffic.render, 'traffic'],
+  [/^#\/funnel(?:\?.*)?$/, funnel.render, 'funnel'],
+  [/^#\/retention(?:\?.*)?$/, retention.render, 'retention'],
+  [/^#\/attribution(?:\?.*)?$/, attribution.render, 'attribution'],
+  [/^#\/customers(?:\?.*)?$/, customers.render, 'customers'],
   [/^#\/events$/, events.render, 'events'],
   [/^#\/consent$/, consent.render, 'consent'],
   [/^#\/segments$/, segments.render, 'segments'],

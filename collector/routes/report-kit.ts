@@ -1,0 +1,82 @@
+// What every report route shares: the query string read by zod (`filter` may repeat), CSV answers,
+// the site, the period in its time zone, visits read whole after the filters, and the echo of
+// what was asked. One home, so each report's route file holds only its own question.
+import type { Context } from 'hono'
+import type { z } from 'zod'
+import type { SiteConfig } from '../config/site-config.ts'
+import { type CsvValue, csvOf } from '../csv.ts'
+import { ApiError } from '../errors.ts'
+import { NONE, type Period, periodOf, type reportQuery } from '../reports/query.ts'
+import { windowOf } from '../reports/time.ts'
+import { type Filter, filterVisits } from '../reports/traffic.ts'
+import { visitsOf } from '../reports/visits.ts'
+import type { PeopleRouteDeps } from './deps.ts'
+
+/** The query string as zod reads it: `filter` may repeat, everything else once. */
+const queryOf = (c: Context) => {
+  const query: Record<string, unknown> = { ...c.req.query() }
+  query.filter = c.req.queries('filter') ?? []
+  return query
+}
+
+/** Parses the query string (or, given, a body) with `schema`; refuses with `invalid_query`. */
+export const parse = <T extends z.ZodType>(
+  schema: T,
+  c: Context,
+  input: unknown = queryOf(c),
+): z.infer<T> => {
+  const parsed = schema.safeParse(input)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]!
+  const path = issue.path.filter((p) => typeof p === 'string').join('.')
+  throw new ApiError('invalid_query', `${path}: ${issue.message}`, path)
+}
+
+/** A CSV attachment named `<name>.csv`. */
+export const csv = (c: Context, name: string, columns: readonly string[], rows: CsvValue[][]) =>
+  c.body(csvOf(columns, rows), 200, {
+    'Content-Type': 'text/csv; charset=utf-8',
+    'Content-Disposition': `attachment; filename="${name}.csv"`,
+  })
+
+/** The shared steps of a report, bound to the collector's store, sites and identity resolver. */
+export const reportKit = ({ store, sites, identity }: PeopleRouteDeps) => {
+  const siteOf = (id: string) => {
+    const site = sites.byId(id)
+    if (!site) throw new ApiError('site_not_found', `no site with id ${id}`)
+    return site
+  }
+  const periodFor = (q: z.infer<typeof reportQuery>, site: SiteConfig, at: number): Period => {
+    const period = periodOf(q, site.timezone, at)
+    if ('problem' in period) throw new ApiError('invalid_query', period.problem, period.path)
+    return period
+  }
+  /** Visits that start within the local dates, whole, after the filters. */
+  const visitsIn = async (site: SiteConfig, from: string, to: string, filters: readonly Filter[]) => {
+    const window = windowOf(from, to, site.timezone)
+    const rows = await store.reportSessions(site.id, window)
+    const visits = visitsOf(rows).filter((v) => v.start >= window.from && v.start < window.to)
+    return filterVisits(visits, filters)
+  }
+  const goalOf = (site: SiteConfig, key: string) => {
+    const goal = site.goals[key]
+    if (!goal) throw new ApiError('goal_not_found', `site ${site.id} has no goal ${key}`, 'goal')
+    return goal
+  }
+  /** Identity resolution and report rows caught up with everything stored so far. */
+  const upToDate = async () => {
+    await identity.catchUp()
+    await store.syncReports()
+  }
+  const echo = (site: SiteConfig, period: Period, filters: readonly Filter[]) => ({
+    site: site.id,
+    timezone: site.timezone,
+    from: period.from,
+    to: period.to,
+    interval: period.interval,
+    filter: filters.map((f) => `${f.dimension}:${f.value ?? NONE}`),
+  })
+  return { store, siteOf, periodFor, visitsIn, goalOf, upToDate, echo }
+}
+
+export type ReportKit = ReturnType<typeof reportKit>
