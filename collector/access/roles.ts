@@ -98,11 +98,13 @@ export const RULES: readonly Rule[] = [
   { methods: GET, path: /^\/refusals$/, permission: 'reports.read' },
   {
     methods: GET,
-    path: /^\/reports\/(overview|breakdown|goals|retention|attribution|customers)$/,
+    path: /^\/reports\/(overview|breakdown|goals|retention|attribution|customers|kpis)$/,
     permission: 'reports.read',
   },
   // A funnel's steps are a body; it reads and changes nothing.
   { methods: ['POST'], path: /^\/reports\/funnel$/, permission: 'reports.read' },
+  { methods: GET, path: /^\/spend$/, permission: 'reports.read' },
+  { methods: ['POST'], path: /^\/spend$/, permission: 'config.write' },
   // A segment rule tried on the site's profiles: a POST that writes nothing, before the site writes.
   { methods: ['POST'], path: new RegExp(`^/sites/${seg}/segments/preview$`), permission: 'reports.read' },
   // The site config.

@@ -9,6 +9,7 @@ import { attributionRoutes } from './report-attribution.ts'
 import { customersRoutes } from './report-customers.ts'
 import { funnelRoutes } from './report-funnel.ts'
 import { csv, parse, reportKit } from './report-kit.ts'
+import { kpisRoutes } from './report-kpis.ts'
 import { retentionRoutes } from './report-retention.ts'
 
 /** "Now" in a report: visitors with a page view or engagement in the last 30 minutes. */
@@ -146,5 +147,6 @@ export const reportRoutes = (deps: PeopleRouteDeps) => {
   app.route('/', retentionRoutes(kit, now))
   app.route('/', attributionRoutes(kit, now))
   app.route('/', customersRoutes(kit, now))
+  app.route('/', kpisRoutes(kit, now))
   return app
 }

@@ -13,6 +13,7 @@ import * as experiments from './page-experiments.js'
 import * as funnel from './page-funnel.js'
 import * as goals from './page-goals.js'
 import * as changes from './page-history.js'
+import * as kpis from './page-kpis.js'
 import * as retention from './page-retention.js'
 import * as segmentEdit from './page-segment-edit.js'
 import * as segments from './page-segments.js'
@@ -37,6 +38,7 @@ const ROUTES = [
   [/^#\/retention(?:\?.*)?$/, retention.render, 'retention'],
   [/^#\/attribution(?:\?.*)?$/, attribution.render, 'attribution'],
   [/^#\/customers(?:\?.*)?$/, customers.render, 'customers'],
+  [/^#\/kpis(?:\?.*)?$/, kpis.render, 'kpis'],
   [/^#\/events$/, events.render, 'events'],
   [/^#\/consent$/, consent.render, 'consent'],
   [/^#\/segments$/, segments.render, 'segments'],
