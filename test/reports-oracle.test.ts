@@ -230,6 +230,26 @@ const describeOracle = (name: string, open: () => Promise<Store>) =>
       }
     })
 
+    it('filters by a goal: only the visits that reached it', async () => {
+      const answer = await get(
+        `/admin/api/reports/overview?site=shop&from=${FROM}&to=${TO}&filter=goal:big-order`,
+      )
+      const expected = oracleTotals(
+        inDates(visits, FROM, TO, STREAM_ZONE).filter((v) => v.orders.some((r) => r > 100)),
+      )
+      expect(expected.visits).toBeGreaterThan(0)
+      expect(answer).toMatchObject({
+        visitors: expected.visitors,
+        visits: expected.visits,
+        pageviews: expected.pageviews,
+      })
+      const res = await app.request(`/admin/api/reports/overview?site=shop&filter=goal:no-such-goal`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      })
+      expect(res.status).toBe(404)
+      expect((await res.json()).error.code).toBe('goal_not_found')
+    })
+
     it('counts visitors of the last 30 minutes', async () => {
       const answer = await get(`/admin/api/reports/overview?site=shop`)
       const recent = visits.filter((v) => v.end >= STREAM_NOW - 30 * 60_000)

@@ -11,15 +11,18 @@ const MAX_BUCKETS = 800
 /** A filter's value meaning "visits without one" (direct traffic has no referrer). */
 export const NONE = '(none)'
 
+/** What a filter may name: a dimension, or `goal` (visits that reached that site goal). */
+const FILTERS = [...DIMENSIONS, 'goal'] as const
+
 const date = z.string().refine((d) => parseDate(d) !== undefined, 'must be a date YYYY-MM-DD')
 
 const filter = z.string().transform((raw, ctx): Filter => {
   const at = raw.indexOf(':')
   const dimension = raw.slice(0, at) as Filter['dimension']
-  if (at < 1 || !(DIMENSIONS as readonly string[]).includes(dimension)) {
+  if (at < 1 || !(FILTERS as readonly string[]).includes(dimension)) {
     ctx.addIssue({
       code: 'custom',
-      message: `must be dimension:value, dimension one of ${DIMENSIONS.join(', ')}`,
+      message: `must be dimension:value, dimension one of ${FILTERS.join(', ')}`,
     })
     return z.NEVER
   }

@@ -3,7 +3,7 @@
 // across midnight belongs to the day it began); visitors are distinct people after identity
 // resolution, devices distinct anonymous ids. Pure: the routes pass visits in.
 import { type Goal, pageMatches } from '../../sdk/rules/goal-schema.ts'
-import { goalFigures } from './goals.ts'
+import { goalFigures, reachedIn } from './goals.ts'
 import { bucketOf, type Interval } from './time.ts'
 import type { Visit } from './visits.ts'
 
@@ -45,20 +45,33 @@ const VISIT_VALUE: Record<Exclude<Dimension, 'page'>, (v: Visit) => string | nul
   region: (v) => v.region,
 }
 
-/** `dimension` equals `value`; `null` matches visits without one. Pages: `*` is any characters. */
+/**
+ * `dimension` equals `value`; `null` matches visits without one. Pages: `*` is any characters.
+ * `goal`: the visit reached the site goal named by `value`.
+ */
 export interface Filter {
-  dimension: Dimension
+  dimension: Dimension | 'goal'
   value: string | null
 }
 
-const matches = (v: Visit, f: Filter) => {
+const matches = (v: Visit, f: Filter, goals: Readonly<Record<string, Goal>>) => {
   if (f.dimension === 'page') return f.value !== null && v.pages.some((p) => pageMatches(f.value!, p))
+  if (f.dimension === 'goal') {
+    const goal = f.value === null ? undefined : goals[f.value]
+    return goal !== undefined && reachedIn(v, goal).conversions > 0
+  }
   return VISIT_VALUE[f.dimension](v) === f.value
 }
 
-/** The visits every filter keeps (a page filter keeps visits that viewed a matching page). */
-export const filterVisits = (visits: readonly Visit[], filters: readonly Filter[]) =>
-  filters.length === 0 ? [...visits] : visits.filter((v) => filters.every((f) => matches(v, f)))
+/**
+ * The visits every filter keeps (a page filter keeps visits that viewed a matching page, a goal
+ * filter those that reached the goal; `goals` are the site's).
+ */
+export const filterVisits = (
+  visits: readonly Visit[],
+  filters: readonly Filter[],
+  goals: Readonly<Record<string, Goal>> = {},
+) => (filters.length === 0 ? [...visits] : visits.filter((v) => filters.every((f) => matches(v, f, goals))))
 
 export interface Totals {
   visitors: number

@@ -56,12 +56,17 @@ export const reportKit = ({ store, sites, identity }: PeopleRouteDeps) => {
     const window = windowOf(from, to, site.timezone)
     const rows = await store.reportSessions(site.id, window)
     const visits = visitsOf(rows).filter((v) => v.start >= window.from && v.start < window.to)
-    return filterVisits(visits, filters)
+    return filterVisits(visits, checked(site, filters), site.goals)
   }
   const goalOf = (site: SiteConfig, key: string) => {
     const goal = site.goals[key]
     if (!goal) throw new ApiError('goal_not_found', `site ${site.id} has no goal ${key}`, 'goal')
     return goal
+  }
+  /** The filters, once every goal they name is known to be the site's. */
+  const checked = (site: SiteConfig, filters: readonly Filter[]) => {
+    for (const f of filters) if (f.dimension === 'goal') goalOf(site, f.value ?? NONE)
+    return filters
   }
   /** Identity resolution and report rows caught up with everything stored so far. */
   const upToDate = async () => {
@@ -76,7 +81,7 @@ export const reportKit = ({ store, sites, identity }: PeopleRouteDeps) => {
     interval: period.interval,
     filter: filters.map((f) => `${f.dimension}:${f.value ?? NONE}`),
   })
-  return { store, siteOf, periodFor, visitsIn, goalOf, upToDate, echo }
+  return { store, siteOf, periodFor, visitsIn, goalOf, checked, upToDate, echo }
 }
 
 export type ReportKit = ReturnType<typeof reportKit>

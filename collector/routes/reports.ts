@@ -23,7 +23,7 @@ const REALTIME_MS = 30 * 60_000
 export const reportRoutes = (deps: PeopleRouteDeps) => {
   const { store, now } = deps
   const kit = reportKit(deps)
-  const { siteOf, periodFor, visitsIn, goalOf, upToDate, echo } = kit
+  const { siteOf, periodFor, visitsIn, goalOf, checked, upToDate, echo } = kit
   const app = new Hono()
   app.get('/reports/overview', async (c) => {
     const q = parse(reportQuery, c)
@@ -42,7 +42,9 @@ export const reportRoutes = (deps: PeopleRouteDeps) => {
         series.map((p) => [p.bucket, p.visitors, p.visits, p.pageviews]),
       )
     const recentRows = await store.reportSessions(site.id, { from: at - REALTIME_MS, to: at + 1 })
-    const recent = filterVisits(visitsOf(recentRows), q.filter).filter((v) => v.end >= at - REALTIME_MS)
+    const recent = filterVisits(visitsOf(recentRows), checked(site, q.filter), site.goals).filter(
+      (v) => v.end >= at - REALTIME_MS,
+    )
     const previous =
       q.compare === 'previous'
         ? {
