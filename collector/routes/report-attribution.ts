@@ -1,5 +1,63 @@
 import { Hono } from 'hono'
-import type { ReportKit } from './report-kit.ts'
+import { attribute } from '../reports/attribution.ts'
+import { attributionPeople, type VisitTouch } from '../reports/attribution-people.ts'
+import {
+  attributionQuery,
+  csvOfRows,
+  HALF_LIFE_DAYS,
+  rowsOf,
+  totalsOf,
+} from '../reports/attribution-query.ts'
+import { NONE } from '../reports/query.ts'
+import { windowOf } from '../reports/time.ts'
+import { csv, parse, type ReportKit } from './report-kit.ts'
 
-/** The attribution report (placeholder, filled in this change). */
-export const attributionRoutes = (_kit: ReportKit, _now: () => number) => new Hono()
+const DAY = 86_400_000
+
+/**
+ * The attribution report: a goal's conversions in the period credited to the visits before them
+ * (from any of the person's devices, within the lookback) under each model of attribution.ts, per
+ * channel or campaign. Rows name channels and campaigns only, never a person or a device.
+ */
+export const attributionRoutes = (kit: ReportKit, now: () => number) => {
+  const { store, siteOf, periodFor, goalOf, upToDate, echo } = kit
+  const app = new Hono()
+  app.get('/reports/attribution', async (c) => {
+    const q = parse(attributionQuery, c)
+    const site = siteOf(q.site)
+    const period = periodFor(q, site, now())
+    const goal = goalOf(site, q.goal)
+    await upToDate()
+    const window = windowOf(period.from, period.to, site.timezone)
+    const lookback = q.lookback * DAY
+    // From the lookback before the period: a conversion on its first day sees its whole lookback.
+    const rows = await store.reportSessions(site.id, { from: window.from - lookback, to: window.to })
+    const people = attributionPeople(rows, goal, window, q.filter)
+    const result = attribute<VisitTouch>(people, {
+      lookback,
+      halfLife: HALF_LIFE_DAYS * DAY,
+      key: q.by === 'campaign' ? (t) => t.campaign ?? NONE : (t) => t.channel,
+    })
+    const rowsOut = rowsOf(result)
+    if (q.format === 'csv') {
+      const table = csvOfRows(q.by, rowsOut)
+      return csv(
+        c,
+        `${site.id}-attribution-${q.goal}-${q.by}-${period.from}-${period.to}`,
+        table.columns,
+        table.rows,
+      )
+    }
+    const { interval: _, ...asked } = echo(site, period, q.filter)
+    return c.json({
+      ...asked,
+      goal: q.goal,
+      lookback: q.lookback,
+      halfLife: HALF_LIFE_DAYS,
+      by: q.by,
+      ...totalsOf(result),
+      rows: rowsOut,
+    })
+  })
+  return app
+}

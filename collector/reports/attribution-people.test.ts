@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest'
+import { attribute } from './attribution.ts'
+import { attributionPeople } from './attribution-people.ts'
+import { attributionQuery, csvOfRows, rowsOf, totalsOf } from './attribution-query.ts'
+import type { ReportRow } from './types.ts'
+
+const DAY = 86_400_000
+const T0 = Date.parse('2026-11-10T09:00:00Z')
+const row = (over: Partial<ReportRow>): ReportRow => ({
+  device: 'd1',
+  person: 'p1',
+  session: 's1',
+  at: T0,
+  kind: 'page',
+  name: null,
+  props: null,
+  path: '/',
+  referrer: null,
+  source: null,
+  medium: null,
+  campaign: null,
+  term: null,
+  content: null,
+  clickId: false,
+  browser: 'Chrome',
+  os: 'Windows',
+  deviceType: 'desktop',
+  country: 'DE',
+  region: 'BE',
+  engaged: null,
+  scroll: null,
+  ...over,
+})
+const order = { event: 'Order Completed', revenue: 'revenue' }
+const window = { from: T0, to: T0 + 10 * DAY }
+
+// p1: a paid click on the laptop 3 days before, then an order on the phone from a direct visit.
+const rows: ReportRow[] = [
+  row({
+    at: T0 - 3 * DAY,
+    session: 's0',
+    source: 'google',
+    medium: 'cpc',
+    campaign: 'winter',
+    referrer: 'google.com',
+    clickId: true,
+  }),
+  row({ device: 'd2', session: 's9', at: T0 + DAY, path: '/cart' }),
+  row({
+    device: 'd2',
+    session: 's9',
+    at: T0 + DAY + 60_000,
+    kind: 'event',
+    name: 'Order Completed',
+    props: '{"revenue":120}',
+  }),
+  // An order before the period: a touch, never a conversion.
+  row({ session: 's0', at: T0 - 3 * DAY + 1000, kind: 'event', name: 'Order Completed', props: '{}' }),
+  // Events of a session without a page view are no visit.
+  row({ person: 'p2', device: 'd3', session: 's3', kind: 'event', name: 'Order Completed', props: null }),
+]
+
+describe('attributionPeople', () => {
+  it("joins a person's devices: the phone's order is credited to the laptop's campaign visit", () => {
+    const people = attributionPeople(rows, order, window)
+    expect(people).toEqual([
+      {
+        touches: [
+          { at: T0 - 3 * DAY, channel: 'Paid Search', campaign: 'winter', source: 'google', clickId: true },
+          { at: T0 + DAY, channel: 'Direct', campaign: null, source: null, clickId: false },
+        ],
+        conversions: [{ at: T0 + DAY + 60_000, value: 120 }],
+      },
+    ])
+    const result = attribute(people, { lookback: 30 * DAY, key: (t) => t.campaign ?? '(none)' })
+    const rowsOut = rowsOf(result)
+    expect(rowsOut[0]).toMatchObject({
+      key: 'winter',
+      first: { conversions: 1, revenue: 120 },
+      lastNonDirect: { conversions: 1, revenue: 120 },
+      linear: { conversions: 0.5, revenue: 60 },
+    })
+    expect(rowsOut[1]).toMatchObject({ key: '(none)', first: { conversions: 0, revenue: 0 } })
+    expect(totalsOf(result)).toEqual({
+      conversions: 1,
+      revenue: 120,
+      attributed: { conversions: 1, revenue: 120 },
+      unattributed: { conversions: 0, revenue: 0 },
+    })
+    // A lookback of one day no longer reaches the laptop's visit.
+    const short = rowsOf(attribute(people, { lookback: DAY }))
+    expect(short.map((r) => r.key)).toEqual(['Direct'])
+  })
+
+  it('keeps only visits the filters keep, as touches and as places of conversion', () => {
+    const mobile = attributionPeople(rows, order, window, [{ dimension: 'channel', value: 'Direct' }])
+    expect(mobile[0]!.touches.map((t) => t.channel)).toEqual(['Direct'])
+    expect(mobile[0]!.conversions).toHaveLength(1)
+    const paid = attributionPeople(rows, order, window, [{ dimension: 'channel', value: 'Paid Search' }])
+    expect(paid[0]!.conversions).toHaveLength(0)
+  })
+
+  it('counts page views of a page goal at their own instant', () => {
+    const people = attributionPeople(rows, { page: '/cart' }, window)
+    expect(people[0]!.conversions).toEqual([{ at: T0 + DAY, value: 0 }])
+  })
+})
+
+describe('attributionQuery', () => {
+  const base = { site: 'shop', filter: [] }
+  it('requires a goal; lookback 1-180 days, 30 by default; rows by channel by default', () => {
+    expect(attributionQuery.safeParse(base).success).toBe(false)
+    expect(attributionQuery.parse({ ...base, goal: 'order' })).toMatchObject({ lookback: 30, by: 'channel' })
+    for (const lookback of ['0', '181', '1.5', 'x'])
+      expect(attributionQuery.safeParse({ ...base, goal: 'order', lookback }).success, lookback).toBe(false)
+    expect(attributionQuery.parse({ ...base, goal: 'order', lookback: '180', by: 'campaign' })).toMatchObject(
+      { lookback: 180, by: 'campaign' },
+    )
+  })
+
+  it('writes CSV columns per model', () => {
+    expect(csvOfRows('campaign', []).columns).toEqual([
+      'campaign',
+      'first_conversions',
+      'first_revenue',
+      'last_non_direct_conversions',
+      'last_non_direct_revenue',
+      'linear_conversions',
+      'linear_revenue',
+      'position_conversions',
+      'position_revenue',
+      'time_decay_conversions',
+      'time_decay_revenue',
+    ])
+  })
+})

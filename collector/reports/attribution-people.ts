@@ -1,0 +1,66 @@
+// Report rows → attribution's people (attribution.ts): each person's touches are their visits
+// (visits.ts) from every device, and their conversions the goal's events or page views (goals.ts
+// `reaches`) inside the period. Pure: the route reads the rows, from the lookback before the
+// period's start to its end, so every conversion sees its whole lookback.
+import type { Goal } from '../../sdk/rules/goal-schema.ts'
+import type { AttributionPerson, Conversion, Touch } from './attribution.ts'
+import { type Hit, reaches } from './goals.ts'
+import { type Filter, filterVisits } from './traffic.ts'
+import type { ReportRow } from './types.ts'
+import { visitsOf } from './visits.ts'
+
+/** A visit as a touch: its landing page's channel, campaign, source and ad click id. */
+export interface VisitTouch extends Touch {
+  /** The landing URL carried an ad click id (gclid, fbclid, …): a paid click. */
+  clickId: boolean
+}
+
+const hitOf = (row: ReportRow): Hit | null =>
+  row.kind === 'page'
+    ? { kind: 'page', path: row.path ?? '/' }
+    : row.kind === 'event' && row.name !== null
+      ? { kind: 'event', name: row.name, props: row.props }
+      : null
+
+/**
+ * Each person's touches and conversions. A visit the filters leave out is neither a touch nor a
+ * place of conversions; conversions count where `window.from <= at < window.to`, touches at any
+ * time (attribute() keeps those within each conversion's lookback). Sessions without a page view
+ * are no visits, so their events convert nothing, as in the goals report.
+ */
+export const attributionPeople = (
+  rows: readonly ReportRow[],
+  goal: Goal,
+  window: { from: number; to: number },
+  filters: readonly Filter[] = [],
+): AttributionPerson<VisitTouch>[] => {
+  const sessions = new Map<string, ReportRow[]>()
+  for (const row of rows) {
+    const key = `${row.device}\u0000${row.session}`
+    const list = sessions.get(key)
+    if (list) list.push(row)
+    else sessions.set(key, [row])
+  }
+  const people = new Map<string, { touches: VisitTouch[]; conversions: Conversion[] }>()
+  for (const list of sessions.values()) {
+    const [visit] = filterVisits(visitsOf(list), filters)
+    if (!visit) continue
+    const landing = list.filter((r) => r.kind === 'page').reduce((a, b) => (b.at < a.at ? b : a))
+    const person = people.get(visit.person) ?? { touches: [], conversions: [] }
+    people.set(visit.person, person)
+    person.touches.push({
+      at: visit.start,
+      channel: visit.channel,
+      campaign: visit.campaign,
+      source: visit.source,
+      clickId: landing.clickId,
+    })
+    for (const row of list) {
+      if (row.at < window.from || row.at >= window.to) continue
+      const hit = hitOf(row)
+      const value = hit === null ? null : reaches(goal, hit)
+      if (value !== null) person.conversions.push({ at: row.at, value })
+    }
+  }
+  return [...people.values()]
+}
