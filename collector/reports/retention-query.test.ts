@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest'
+import { retentionPeople, retentionReport } from './retention-query.ts'
+import { startOfDate } from './time.ts'
+import type { ReportRow } from './types.ts'
+
+const ZONE = 'Europe/Berlin'
+const at = (local: string) => startOfDate(local.slice(0, 10), ZONE) + Number(local.slice(11, 13)) * 3_600_000
+
+const row = (person: string, device: string, session: string, when: string, extra: Partial<ReportRow> = {}) =>
+  ({
+    device,
+    person,
+    session,
+    at: at(when),
+    kind: 'page',
+    name: null,
+    props: null,
+    path: '/',
+    referrer: null,
+    source: null,
+    medium: null,
+    campaign: null,
+    term: null,
+    content: null,
+    clickId: false,
+    browser: 'Chrome',
+    os: 'Windows',
+    deviceType: 'desktop',
+    country: null,
+    region: null,
+    engaged: null,
+    scroll: null,
+    ...extra,
+  }) satisfies ReportRow as ReportRow
+
+const order = { event: 'Order Completed' }
+
+describe('retention from report rows', () => {
+  const rows = [
+    // Ann: first on her laptop on Monday 2 November, back on her phone the next week, orders there.
+    row('ann', 'laptop', 's1', '2026-11-02T10', { referrer: 'google.com' }),
+    row('ann', 'phone', 's2', '2026-11-10T09'),
+    row('ann', 'phone', 's2', '2026-11-10T09', { kind: 'event', name: 'Order Completed', path: null }),
+    // Bob: came in October already; his November visits make him no new person.
+    row('bob', 'b', 's3', '2026-10-20T12'),
+    row('bob', 'b', 's4', '2026-11-03T12'),
+    // Cy: once, directly, on 4 November; an order without a page view is no visit.
+    row('cy', 'c', 's5', '2026-11-04T12'),
+    row('cy', 'c', 's6', '2026-11-11T12', { kind: 'event', name: 'Order Completed', path: null }),
+  ]
+  const question = {
+    filters: [],
+    goals: {},
+    by: 'week' as const,
+    zone: ZONE,
+    start: startOfDate('2026-11-02', ZONE),
+    end: startOfDate('2026-11-23', ZONE),
+    periods: 4,
+  }
+
+  it('follows a person across devices, from the first visit the rows hold', () => {
+    const answer = retentionReport(rows, question)
+    expect(answer.people).toBe(2) // Ann and Cy; Bob arrived before
+    expect(answer.cohorts.map((c) => c.cohort)).toEqual(['2026-11-02', '2026-11-09', '2026-11-16'])
+    expect(answer.cohorts[0]).toEqual({
+      cohort: '2026-11-02',
+      people: 2,
+      periods: [
+        { period: 0, people: 2, rate: 1 },
+        { period: 1, people: 1, rate: 0.5 },
+        { period: 2, people: 0, rate: 0 },
+      ],
+    })
+    expect(answer.cohorts[2]!.periods).toEqual([{ period: 0, people: 0, rate: null }])
+    expect(answer.curve[1]).toEqual({ period: 1, people: 1, of: 2, rate: 0.5 })
+  })
+
+  it('counts returns reaching a goal, only in visits', () => {
+    const answer = retentionReport(rows, { ...question, goal: order })
+    expect(answer.cohorts[0]!.periods.map((p) => p.people)).toEqual([0, 1, 0])
+  })
+
+  it('selects people by their first visit', () => {
+    const google = retentionPeople(rows, {
+      filters: [{ dimension: 'referrer', value: 'google.com' }],
+      goals: {},
+    })
+    expect(google).toEqual([
+      { firstAt: at('2026-11-02T10'), returnAts: [at('2026-11-02T10'), at('2026-11-10T09')] },
+    ])
+    // Bob's first visit was October's: a filter his November visit passes does not make him new.
+    const desktop = retentionPeople(rows, { filters: [{ dimension: 'device', value: 'desktop' }], goals: {} })
+    expect(desktop.map((p) => p.firstAt)).toContain(at('2026-10-20T12'))
+  })
+
+  it('names day cohorts by their date, the 25-hour DST day one cohort', () => {
+    const dst = [row('d', 'd', 's7', '2026-10-25T00'), row('e', 'e', 's8', '2026-10-25T23')]
+    const answer = retentionReport(dst, {
+      ...question,
+      by: 'day',
+      start: startOfDate('2026-10-25', ZONE),
+      end: startOfDate('2026-10-27', ZONE),
+    })
+    expect(answer.cohorts.map((c) => [c.cohort, c.people])).toEqual([
+      ['2026-10-25', 2],
+      ['2026-10-26', 0],
+    ])
+  })
+})

@@ -1,0 +1,108 @@
+// The retention report's question, from report rows to retention()'s people and back to dates.
+// Pure: the route reads the rows (every row the store holds for the site, up to the report's end)
+// and passes the clock's answer in.
+//
+// Definitions (docs/api.md#retention):
+// - A person is a profile after identity resolution, across all their devices.
+// - Their first visit is the earliest visit (a session with a page view) the rows hold; the route
+//   reads everything the store keeps (the site's retention period), so someone who came before
+//   `from` is not new in the period, however long ago they came.
+// - Filters select people by that first visit (how they were acquired: channel, campaign, landing
+//   page, device, …); their returns are then counted whatever the later visits were.
+// - A return is the start of any visit of theirs (the first visit included, so period 0 is 100 %),
+//   or, with a goal, each page view or event in one of their visits that reaches the goal.
+import type { Goal } from '../../sdk/rules/goal-schema.ts'
+import { type Hit, reaches } from './goals.ts'
+import { type CohortBy, periodStart, periodsIn } from './periods.ts'
+import { type CurvePoint, type RetentionCell, type RetentionPerson, retention } from './retention.ts'
+import { type Filter, filterVisits } from './traffic.ts'
+import type { ReportRow } from './types.ts'
+import { type Visit, visitsOf } from './visits.ts'
+
+export interface RetentionQuestion {
+  filters: readonly Filter[]
+  /** The site's goals, for `goal:` filters. */
+  goals: Readonly<Record<string, Goal>>
+  /** Counts returns reaching this goal only; undefined: any visit. */
+  goal?: Goal
+  by: CohortBy
+  zone: string
+  /** The report's first instant (inclusive) and its end (exclusive: the end of `to`, or now). */
+  start: number
+  end: number
+  periods: number
+}
+
+/** One row of the triangle, named by the local date its period starts. */
+export interface CohortRow {
+  /** The first local day of the cohort's period (for a week, its Monday). */
+  cohort: string
+  people: number
+  periods: RetentionCell[]
+}
+
+export interface RetentionAnswer {
+  /** People in all cohorts. */
+  people: number
+  cohorts: CohortRow[]
+  curve: CurvePoint[]
+}
+
+const hitOf = (row: ReportRow): Hit | undefined =>
+  row.kind === 'page'
+    ? { kind: 'page', path: row.path ?? '/' }
+    : row.kind === 'event' && row.name !== null
+      ? { kind: 'event', name: row.name, props: row.props }
+      : undefined
+
+const sessionKey = (row: { device: string; session: string }) => `${row.device}\u0000${row.session}`
+
+/** Each person with their first visit and returns, kept when that first visit passes the filters. */
+export const retentionPeople = (
+  rows: readonly ReportRow[],
+  q: Pick<RetentionQuestion, 'filters' | 'goals' | 'goal'>,
+): RetentionPerson[] => {
+  const visits = new Map<string, Visit[]>()
+  for (const visit of visitsOf(rows)) {
+    const list = visits.get(visit.person)
+    if (list) list.push(visit)
+    else visits.set(visit.person, [visit])
+  }
+  // Goal returns: hits in sessions that are visits (as in the goals report), by person.
+  const hits = new Map<string, number[]>()
+  if (q.goal) {
+    const inVisit = new Set(rows.filter((r) => r.kind === 'page').map(sessionKey))
+    for (const row of rows) {
+      const hit = hitOf(row)
+      if (!hit || !inVisit.has(sessionKey(row)) || reaches(q.goal, hit) === null) continue
+      const list = hits.get(row.person)
+      if (list) list.push(row.at)
+      else hits.set(row.person, [row.at])
+    }
+  }
+  const people: RetentionPerson[] = []
+  for (const [person, list] of visits) {
+    const first = list.reduce((a, b) => (b.start < a.start ? b : a))
+    if (filterVisits([first], q.filters, q.goals).length === 0) continue
+    people.push({
+      firstAt: first.start,
+      returnAts: q.goal ? (hits.get(person) ?? []) : list.map((v) => v.start),
+    })
+  }
+  return people
+}
+
+/** The triangle and the curve, cohorts named by their first local day. */
+export const retentionReport = (rows: readonly ReportRow[], q: RetentionQuestion): RetentionAnswer => {
+  const report = retention(retentionPeople(rows, q), {
+    periodOf: periodsIn(q.zone, q.by),
+    start: q.start,
+    end: q.end,
+    periods: q.periods,
+  })
+  return {
+    people: report.cohorts.reduce((n, c) => n + c.people, 0),
+    cohorts: report.cohorts.map((c) => ({ ...c, cohort: periodStart(c.cohort, q.by) })),
+    curve: report.curve,
+  }
+}
