@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest'
+import { funnelAnswer, funnelBody, funnelCsvRows, funnelPeople, windowMs } from './funnel-query.ts'
+import type { ReportRow } from './types.ts'
+
+const MIN = 60_000
+const HOUR = 60 * MIN
+
+const row = (over: Partial<ReportRow> & Pick<ReportRow, 'device' | 'session' | 'at'>): ReportRow => ({
+  person: over.device,
+  kind: 'page',
+  name: null,
+  props: null,
+  path: '/',
+  referrer: null,
+  source: null,
+  medium: null,
+  campaign: null,
+  term: null,
+  content: null,
+  clickId: false,
+  browser: 'Chrome',
+  os: 'Windows',
+  deviceType: 'desktop',
+  country: 'DE',
+  region: null,
+  engaged: null,
+  scroll: null,
+  ...over,
+})
+const page = (device: string, session: string, at: number, path: string, more: Partial<ReportRow> = {}) =>
+  row({ device, session, at, path, ...more })
+const event = (device: string, session: string, at: number, name: string, props: unknown = {}, more = {}) =>
+  row({ device, session, at, kind: 'event', name, props: JSON.stringify(props), path: null, ...more })
+
+const STEPS = [{ page: '/' }, { page: '/cart' }, { event: 'Order Completed' }]
+const question = { steps: STEPS, start: 0, end: 24 * HOUR, filters: [] }
+
+describe('funnel body', () => {
+  const ok = { steps: [{ page: '/' }] }
+  it.each([
+    [{ steps: [] }, 'steps'],
+    [{ steps: Array.from({ length: 11 }, () => ({ page: '/' })) }, 'steps'],
+    [{ steps: [{}] }, 'steps.event'],
+    [{ steps: [{ event: 'A', page: '/' }] }, 'steps.page'],
+    [{ steps: [{ page: '/', where: { a: 1 } }] }, 'steps.where'],
+    [{ steps: [{ page: 'cart' }] }, 'steps.page'],
+    [{ steps: [{ page: '/*/*/*/*' }] }, 'steps.page'],
+    [{ steps: [{ event: 'A', where: { a: 'x'.repeat(3000) } }] }, 'steps.where'],
+    [{ steps: [{ event: 'A', colour: 'red' }] }, 'steps'],
+    [{ ...ok, window: '7 days' }, 'window'],
+    [{ ...ok, window: '91d' }, 'window'],
+    [{ ...ok, order: 'loose' }, 'order'],
+    [{ ...ok, breakdown: 'page' }, 'breakdown'],
+    [{ ...ok, filter: ['colour:red'] }, 'filter'],
+    [{ ...ok, from: '2026-02-30' }, 'from'],
+  ])('refuses %j naming %s', (body, field) => {
+    const parsed = funnelBody.safeParse(body)
+    expect(parsed.success).toBe(false)
+    const path = parsed.error!.issues[0]!.path.filter((p) => typeof p === 'string').join('.')
+    expect(path).toBe(field)
+  })
+  it('takes defaults: 1d window, any order, no filter', () => {
+    expect(funnelBody.parse(ok)).toEqual({ steps: [{ page: '/' }], window: '1d', order: 'any', filter: [] })
+  })
+  it('reads windows', () => {
+    expect([windowMs('30m'), windowMs('1h'), windowMs('7d'), windowMs('2w')]).toEqual([
+      30 * MIN,
+      HOUR,
+      7 * 24 * HOUR,
+      14 * 24 * HOUR,
+    ])
+    expect([windowMs('0d'), windowMs('1y'), windowMs('h')]).toEqual([undefined, undefined, undefined])
+  })
+})
+
+describe('funnel people', () => {
+  it('joins one person across devices: step 0 on the laptop, the order on the phone', () => {
+    const rows = [
+      page('laptop', 's1', HOUR, '/', { person: 'ana' }),
+      page('laptop', 's1', HOUR + MIN, '/cart', { person: 'ana' }),
+      page('phone', 's2', 2 * HOUR, '/shoes', { person: 'ana', deviceType: 'mobile' }),
+      event('phone', 's2', 2 * HOUR + MIN, 'Order Completed', { revenue: 5 }, { person: 'ana' }),
+    ]
+    const people = funnelPeople(rows, question)
+    expect(people).toHaveLength(1)
+    const answer = funnelAnswer(people, STEPS, { window: 24 * HOUR, breakdown: false })
+    expect(answer.steps.map((s) => s.people)).toEqual([1, 1, 1])
+    expect(answer.steps.map((s) => s.medianSeconds)).toEqual([null, 60, 3600])
+  })
+
+  it('starts only in the period; later steps may follow after it, within the window', () => {
+    const end = question.end
+    const rows = [
+      page('a', 's1', -MIN, '/'), // before the period: no start
+      page('a', 's1', MIN, '/cart'),
+      page('b', 's2', end - MIN, '/'),
+      page('b', 's2', end + MIN, '/cart'), // after the period, inside the window
+      page('c', 's3', end + MIN, '/'), // after the period: no start
+      page('c', 's3', end + 2 * MIN, '/cart'),
+    ]
+    const people = funnelPeople(rows, question)
+    const answer = funnelAnswer(people, STEPS, { window: HOUR, breakdown: false })
+    expect(answer.steps.map((s) => s.people)).toEqual([1, 1, 0])
+  })
+
+  it('counts only visits the filters keep, and no session without a page view', () => {
+    const rows = [
+      page('a', 's1', MIN, '/', { country: 'FR' }),
+      page('a', 's1', 2 * MIN, '/cart', { country: 'FR' }),
+      page('b', 's2', MIN, '/'),
+      event('b', 'server', 2 * MIN, 'Order Completed'), // a session without a page view: no visit
+      page('c', 's3', MIN, '/'),
+      row({ device: 'c', session: 's3', at: 90_000, kind: 'engagement', path: '/' }),
+      page('c', 's3', 2 * MIN, '/cart'),
+    ]
+    const filters = [{ dimension: 'country' as const, value: 'DE' }]
+    const answer = funnelAnswer(funnelPeople(rows, { ...question, filters }), STEPS, {
+      window: HOUR,
+      breakdown: false,
+    })
+    expect(answer.steps.map((s) => [s.people, s.dropOff])).toEqual([
+      [2, 0],
+      [1, 1],
+      [0, 1],
+    ])
+    expect(answer.steps[1]).toMatchObject({ fromPrevious: 0.5, fromFirst: 0.5, label: '/cart', step: 2 })
+  })
+
+  it('groups each person by the visit of their first step 0 in the period', () => {
+    const rows = [
+      page('a', 's1', MIN, '/', { source: 'newsletter' }),
+      page('a', 's2', HOUR, '/', { source: 'google' }),
+      page('a', 's2', HOUR + MIN, '/cart', { source: 'google' }),
+      page('b', 's3', MIN, '/shoes', { source: 'google' }),
+      page('b', 's3', 2 * MIN, '/'),
+      page('c', 's4', MIN, '/cart'), // never at step 0: in no group
+    ]
+    const people = funnelPeople(rows, { ...question, breakdown: 'utm_source' })
+    expect(people.map((p) => p.group)).toEqual(['newsletter', 'google'])
+    const answer = funnelAnswer(people, STEPS, { window: HOUR, breakdown: true })
+    expect(answer.groupsTotal).toBe(2)
+    expect(answer.groups!.map((g) => [g.value, g.steps.map((s) => s.people)])).toEqual([
+      ['google', [1, 0, 0]],
+      ['newsletter', [1, 1, 0]],
+    ])
+    expect(funnelCsvRows(answer)[0]).toEqual(['(all)', 1, '/', 2, null, 1, 0, null])
+  })
+
+  it('matches a step with a condition on the event properties', () => {
+    const steps = [{ page: '/' }, { event: 'Order Completed', where: { revenue: { $gt: 100 } } }]
+    const rows = [
+      page('a', 's1', MIN, '/'),
+      event('a', 's1', 2 * MIN, 'Order Completed', { revenue: 50 }),
+      page('b', 's2', MIN, '/'),
+      event('b', 's2', 2 * MIN, 'Order Completed', { revenue: 150 }),
+    ]
+    const answer = funnelAnswer(funnelPeople(rows, { ...question, steps }), steps, {
+      window: HOUR,
+      breakdown: false,
+    })
+    expect(answer.steps.map((s) => s.people)).toEqual([2, 1])
+    expect(answer.steps[1]!.label).toBe('Order Completed (where …)')
+  })
+})
