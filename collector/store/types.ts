@@ -5,6 +5,7 @@ import type { IdentityStore, SiteRules } from '../identity/types.ts'
 import type { ChainCheckpoint, ConsentFields, ConsentRecord, LedgerKey } from '../ledger/chain.ts'
 import type { PersonalizationStore } from '../personalization/types.ts'
 import type { Pseudonymize } from '../privacy/pseudonyms.ts'
+import type { SpendStore } from '../reports/spend.ts'
 import type { ReportStore } from '../reports/types.ts'
 import type { EventPage, InsertResult, StoredEvent } from './event.ts'
 
@@ -38,7 +39,8 @@ export interface Store
     ExperimentStore,
     ConfigStore,
     AccessStore,
-    ReportStore {
+    ReportStore,
+    SpendStore {
   /**
    * Stores all rows or none (one transaction), idempotent on (site, messageId). Events carrying an
    * erased person's identifier (by the sites' identity `rules`: which traits identify) are dropped

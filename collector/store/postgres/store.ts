@@ -20,6 +20,7 @@ import { postgresOwn } from './own.ts'
 import { PERSONALIZATION_MIGRATIONS, postgresPersonalization } from './personalization.ts'
 import { postgresReports, REPORTS_MIGRATIONS } from './reports.ts'
 import { BASE_MIGRATIONS, connect, type Migration, migrate } from './schema.ts'
+import { postgresSpend, SPEND_MIGRATIONS } from './spend.ts'
 
 /** Every area's migrations, in the order they run on a new database. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -31,6 +32,7 @@ export const MIGRATIONS: readonly Migration[] = [
   ...CONFIG_MIGRATIONS,
   ...ACCESS_MIGRATIONS,
   ...REPORTS_MIGRATIONS,
+  ...SPEND_MIGRATIONS,
 ]
 
 export interface PostgresOptions {
@@ -148,6 +150,7 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
     ...postgresConfig(sql),
     ...postgresAccess(sql),
     ...reports,
+    ...postgresSpend(sql),
     // A resolution kicked as the collector stops is left to the others (or the next start): the
     // queue keeps what it has not folded in. Report rows follow it at most every
     // REPORTS_SYNC_EVERY_MS; readers sync before they read.

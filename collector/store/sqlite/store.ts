@@ -27,6 +27,7 @@ import { sqliteLedger } from './ledger.ts'
 import { sqlitePersonalization } from './personalization.ts'
 import { REPORT_EVENTS_MIGRATION, REPORTS_MIGRATION, sqliteReports } from './reports.ts'
 import { resolverThread } from './resolver-worker.ts'
+import { SPEND_MIGRATION, sqliteSpend } from './spend.ts'
 import { configure, createGroupWriter, type WriteResult } from './writer.mjs'
 
 /**
@@ -176,6 +177,8 @@ export const MIGRATIONS = [
   REPORTS_MIGRATION,
   // Other track events in report rows, with name and properties (sqlite/reports.ts).
   REPORT_EVENTS_MIGRATION,
+  // Ad spend per campaign per day, imported (sqlite/spend.ts).
+  SPEND_MIGRATION,
 ]
 
 const migrate = (db: Database.Database) => {
@@ -335,6 +338,7 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
     ...sqliteConfig(db),
     ...sqliteAccess(db),
     ...reports,
+    ...sqliteSpend(db),
     // Experiment rows follow resolution (they need the profiles it makes), in the background at
     // most every EXPERIMENTS_EVERY ms so that ingest pays little; readers sync before they read.
     // Report rows likewise (REPORTS_SYNC_EVERY_MS).
