@@ -1,7 +1,244 @@
-// The attribution report page (placeholder, filled in this change).
-import { h } from './dom.js'
+// Attribution: a goal's conversions and revenue credited to the channels or campaigns of the visits
+// before them, from all of a person's devices, under five models side by side. Every number is the
+// reports API's (no arithmetic here but formatting); the view's state lives in the address.
+import { apiDownload, enc } from './api.js'
+import { hbarChart } from './charts.js'
+import { h, notice, table, tile } from './dom.js'
+import { amount, count } from './format.js'
+
+/**
+ * @typedef {{ conversions: number, revenue: number }} Figures
+ * @typedef {{ key: string, first: Figures, lastNonDirect: Figures, linear: Figures, position: Figures, timeDecay: Figures }} Row
+ * @typedef {{ from: string, to: string, timezone: string, goal: string, lookback: number, halfLife: number,
+ *   by: 'channel' | 'campaign', filter: string[], conversions: number, revenue: number,
+ *   attributed: Figures, unattributed: Figures, rows: Row[] }} Attribution
+ * @typedef {'first' | 'lastNonDirect' | 'linear' | 'position' | 'timeDecay'} Model
+ */
+
+/** @type {[Model, string][]} */
+export const MODELS = [
+  ['first', 'First touch'],
+  ['lastNonDirect', 'Last non-direct'],
+  ['linear', 'Linear'],
+  ['position', 'Position 40/20/40'],
+  ['timeDecay', 'Time decay'],
+]
+const PRESETS = [
+  ['7d', 'Last 7 days', 6],
+  ['30d', 'Last 30 days', 29],
+  ['90d', 'Last 90 days', 89],
+]
+/** Rows drawn in the chart; the table has them all. */
+const CHART_ROWS = 8
+
+const credits = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 })
+/** A credited share of conversions: whole or with up to two decimals. @param {number} x */
+export const credit = (x) => credits.format(x)
+
+/** @param {number} ms @param {string} zone */
+const dateIn = (ms, zone) => new Date(ms).toLocaleDateString('sv-SE', { timeZone: zone })
+
+/** The view's state from the address: `#/attribution?goal=…&by=…&lookback=…&metric=…`. */
+const stateOf = () => new URLSearchParams(location.hash.split('?')[1] ?? '')
+
+/** @param {(s: URLSearchParams) => void} edit */
+const update = (edit) => {
+  const next = stateOf()
+  edit(next)
+  location.hash = `#/attribution?${next}`
+}
+
+/**
+ * A labelled select whose choice goes to the address under `name`.
+ * @param {string} id @param {string} label @param {string} name @param {string} value @param {[string, string][]} options
+ */
+const choice = (id, label, name, value, options) => [
+  h('label', { for: id }, label),
+  h(
+    'select',
+    {
+      id,
+      onchange: (/** @type {Event} */ e) =>
+        update((s) => s.set(name, /** @type {HTMLSelectElement} */ (e.target).value)),
+    },
+    ...options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
+  ),
+]
 
 /** @param {import('./api.js').PageContext} ctx */
 export const render = async (ctx) => {
-  ctx.main.append(h('h2', {}, 'attribution'))
+  const zone = ctx.site.timezone ?? 'UTC'
+  const state = stateOf()
+  const today = dateIn(Date.now(), zone)
+  /** @type {{ goals: { key: string, name: string }[] }} */
+  const goals = await ctx.get(`/admin/api/reports/goals?site=${enc(ctx.site.id)}&from=${today}&to=${today}`)
+  if (ctx.signal.aborted) return
+  ctx.main.append(h('h2', {}, 'Attribution'))
+  const goal = goals.goals.find((g) => g.key === state.get('goal'))?.key ?? goals.goals[0]?.key
+  if (goal === undefined) {
+    ctx.main.append(
+      notice('This site has no goals yet: attribution credits the conversions of a goal.'),
+      h('p', {}, h('a', { href: '#/goals' }, 'Goals')),
+    )
+    return
+  }
+  const preset = state.get('period') ?? (state.has('from') ? 'custom' : '30d')
+  const days = PRESETS.find(([key]) => key === preset)?.[2]
+  const to = days === undefined ? (state.get('to') ?? today) : today
+  const from =
+    days === undefined
+      ? (state.get('from') ?? to)
+      : dateIn(Date.parse(`${today}T12:00:00Z`) - Number(days) * 86_400_000, 'UTC')
+  const by = state.get('by') === 'campaign' ? 'campaign' : 'channel'
+  const lookback = Math.min(180, Math.max(1, Math.round(Number(state.get('lookback') ?? 30)) || 30))
+  const metric = state.get('metric') === 'revenue' ? 'revenue' : 'conversions'
+  const filters = state.getAll('filter')
+  const query = new URLSearchParams({ site: ctx.site.id, from, to, goal, by, lookback: String(lookback) })
+  for (const f of filters) query.append('filter', f)
+
+  const dateInput = (/** @type {'from' | 'to'} */ name, /** @type {string} */ value) =>
+    h('input', {
+      id: `attribution-${name}`,
+      type: 'date',
+      value,
+      max: today,
+      onchange: (/** @type {Event} */ e) =>
+        update((s) => {
+          s.set('period', 'custom')
+          s.set('from', from)
+          s.set('to', to)
+          s.set(name, /** @type {HTMLInputElement} */ (e.target).value)
+        }),
+    })
+  const chips = filters.map((f) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'chip',
+        'aria-label': `Remove filter ${f}`,
+        onclick: () =>
+          update((s) => {
+            const rest = s.getAll('filter').filter((x) => x !== f)
+            s.delete('filter')
+            for (const x of rest) s.append('filter', x)
+          }),
+      },
+      `${f.replace(':', ': ')} ×`,
+    ),
+  )
+  const holder = h('div', { id: 'attribution-report', 'aria-busy': 'true' })
+  ctx.main.append(
+    h(
+      'p',
+      { class: 'muted' },
+      `Each conversion of the goal in the period is credited to the visits before it within the lookback, from all of the person's devices, under five models side by side. Dates in ${zone}.`,
+    ),
+    h(
+      'div',
+      { class: 'controls', id: 'attribution-controls' },
+      ...choice(
+        'attribution-goal',
+        'Goal',
+        'goal',
+        goal,
+        goals.goals.map((g) => [g.key, g.name]),
+      ),
+      ...choice('attribution-period', 'Period', 'period', preset, [
+        ...PRESETS.map(([key, label]) => /** @type {[string, string]} */ ([String(key), String(label)])),
+        ['custom', 'Custom dates'],
+      ]),
+      h('label', { for: 'attribution-from' }, 'From'),
+      dateInput('from', from),
+      h('label', { for: 'attribution-to' }, 'To'),
+      dateInput('to', to),
+      ...choice('attribution-by', 'Rows by', 'by', by, [
+        ['channel', 'Channel'],
+        ['campaign', 'Campaign'],
+      ]),
+      h('label', { for: 'attribution-lookback' }, 'Lookback (days)'),
+      h('input', {
+        id: 'attribution-lookback',
+        type: 'number',
+        min: '1',
+        max: '180',
+        step: '1',
+        value: String(lookback),
+        onchange: (/** @type {Event} */ e) =>
+          update((s) => s.set('lookback', /** @type {HTMLInputElement} */ (e.target).value)),
+      }),
+      ...choice('attribution-metric', 'Show', 'metric', metric, [
+        ['conversions', 'Conversions'],
+        ['revenue', 'Revenue'],
+      ]),
+      h(
+        'button',
+        {
+          type: 'button',
+          id: 'attribution-csv',
+          onclick: () =>
+            apiDownload(
+              `/admin/api/reports/attribution?${query}&format=csv`,
+              `${ctx.site.id}-attribution-${goal}-${by}-${from}-${to}.csv`,
+            ),
+        },
+        'Download CSV',
+      ),
+    ),
+    ...(chips.length
+      ? [h('div', { class: 'chips', id: 'attribution-filters' }, 'Only visits with ', ...chips)]
+      : []),
+    holder,
+  )
+
+  /** @type {Attribution} */
+  const d = await ctx.get(`/admin/api/reports/attribution?${query}`)
+  if (ctx.signal.aborted) return
+  const format = metric === 'revenue' ? amount : credit
+  const title = by === 'campaign' ? 'Campaign' : 'Channel'
+  const what = metric === 'revenue' ? 'Revenue' : 'Conversions'
+  const top = Math.max(0, ...d.rows.flatMap((r) => MODELS.map(([model]) => r[model][metric])))
+  holder.replaceChildren(
+    ...(d.conversions === 0 ? [notice('No conversions of this goal in the period.')] : []),
+    h(
+      'div',
+      { class: 'tiles', id: 'attribution-tiles' },
+      tile('Conversions', count(d.conversions), `${d.from} to ${d.to}`),
+      tile('Revenue', amount(d.revenue)),
+      tile('Attributed', count(d.attributed.conversions), `with a visit in ${d.lookback} days before`),
+      tile('Without a touch', count(d.unattributed.conversions), amount(d.unattributed.revenue)),
+    ),
+    // One chart per model, on one scale, so bars compare across models at a glance.
+    d.rows.length
+      ? h(
+          'div',
+          { class: 'attribution-charts', id: 'attribution-charts' },
+          ...MODELS.map(([model, label]) =>
+            hbarChart({
+              title: `${label}: ${what.toLowerCase()} per ${title.toLowerCase()}${d.rows.length > CHART_ROWS ? ` (top ${CHART_ROWS} of ${count(d.rows.length)})` : ''}`,
+              series: [what],
+              rows: d.rows.slice(0, CHART_ROWS).map((r) => ({ label: r.key, values: [r[model][metric]] })),
+              max: top,
+              format,
+            }),
+          ),
+        )
+      : '',
+    h(
+      'div',
+      { class: 'table-wrap' },
+      table({
+        id: 'attribution-table',
+        caption: `${what} by ${title.toLowerCase()}`,
+        columns: [title, ...MODELS.map(([, label]) => ({ label, numeric: true }))],
+        rows: d.rows.map((r) => [r.key, ...MODELS.map(([model]) => format(r[model][metric]))]),
+      }),
+    ),
+    h(
+      'p',
+      { class: 'muted attribution-notes' },
+      `First touch: the earliest visit. Last non-direct: the latest visit that is not direct (the latest when all are). Linear: equal shares. Position: 40% first, 40% last, 20% shared by the middle. Time decay: halves every ${d.halfLife} days before the conversion.`,
+    ),
+  )
+  holder.setAttribute('aria-busy', 'false')
 }
