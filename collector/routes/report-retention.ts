@@ -1,5 +1,76 @@
 import { Hono } from 'hono'
+import { z } from 'zod'
+import { ApiError } from '../errors.ts'
+import { periodOfDate, periodStart } from '../reports/periods.ts'
+import { reportQuery } from '../reports/query.ts'
+import { retentionReport } from '../reports/retention-query.ts'
+import { dateOf, windowOf } from '../reports/time.ts'
 import type { ReportKit } from './report-kit.ts'
+import { csv, parse } from './report-kit.ts'
 
-/** The retention report (placeholder, filled in this change). */
-export const retentionRoutes = (_kit: ReportKit, _now: () => number) => new Hono()
+const DAY = 86_400_000
+
+export const retentionQuery = reportQuery.omit({ interval: true, compare: true }).extend({
+  /** Cohorts and periods: local days or ISO weeks (Monday first). */
+  by: z.enum(['day', 'week']).default('week'),
+  /** Periods followed after the first (period 0). */
+  periods: z.coerce.number().int().min(1).max(52).default(12),
+  /** A site goal: a return is a page view or event reaching it; default: any visit. */
+  return: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a goal key of the site')
+    .optional(),
+})
+
+export const RETENTION_CSV_COLUMNS = ['cohort', 'cohort_people', 'period', 'people', 'rate'] as const
+
+/**
+ * The retention report: people by the day or week of their first visit, and the share of each
+ * cohort back in each later period. Definitions: reports/retention-query.ts and retention.ts.
+ */
+export const retentionRoutes = (kit: ReportKit, now: () => number) => {
+  const { store, siteOf, periodFor, checked, upToDate, echo } = kit
+  const app = new Hono()
+  app.get('/reports/retention', async (c) => {
+    const q = parse(retentionQuery, c)
+    const site = siteOf(q.site)
+    const at = now()
+    // Default period: up to today, from the first cohort whose every period (0..periods) is over.
+    const to = q.to ?? dateOf(at, site.timezone)
+    const from = q.from ?? periodStart(periodOfDate(to, q.by) - q.periods - 1, q.by)
+    const period = periodFor({ ...q, from, to }, site, at)
+    const goal = q.return === undefined ? undefined : site.goals[q.return]
+    if (q.return !== undefined && !goal)
+      throw new ApiError('goal_not_found', `site ${site.id} has no goal ${q.return}`, 'return')
+    const filters = checked(site, q.filter)
+    await upToDate()
+    const window = windowOf(period.from, period.to, site.timezone)
+    const end = Math.min(window.to, at)
+    // Everything the store holds (events live for the site's retentionDays), so that someone who
+    // came before `from` is no new person in it.
+    const since = Math.min(window.from, at - (site.retentionDays + 1) * DAY)
+    const rows = end > since ? await store.reportSessions(site.id, { from: since, to: end }) : []
+    const answer = retentionReport(rows, {
+      filters,
+      goals: site.goals,
+      ...(goal ? { goal } : {}),
+      by: q.by,
+      zone: site.timezone,
+      start: window.from,
+      end,
+      periods: q.periods,
+    })
+    if (q.format === 'csv')
+      return csv(
+        c,
+        `${site.id}-retention-${q.by}-${period.from}-${period.to}`,
+        RETENTION_CSV_COLUMNS,
+        answer.cohorts.flatMap((cohort) =>
+          cohort.periods.map((p) => [cohort.cohort, cohort.people, p.period, p.people, p.rate]),
+        ),
+      )
+    const { interval: _, ...asked } = echo(site, period, filters)
+    return c.json({ ...asked, by: q.by, periods: q.periods, return: q.return ?? null, ...answer })
+  })
+  return app
+}
