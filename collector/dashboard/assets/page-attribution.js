@@ -52,18 +52,24 @@ const update = (edit) => {
  * A labelled select whose choice goes to the address under `name`.
  * @param {string} id @param {string} label @param {string} name @param {string} value @param {[string, string][]} options
  */
-const choice = (id, label, name, value, options) => [
-  h('label', { for: id }, label),
-  h(
-    'select',
-    {
-      id,
-      onchange: (/** @type {Event} */ e) =>
-        update((s) => s.set(name, /** @type {HTMLSelectElement} */ (e.target).value)),
-    },
-    ...options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
-  ),
-]
+const choice = (id, label, name, value, options) =>
+  field(
+    id,
+    label,
+    h(
+      'select',
+      {
+        id,
+        onchange: (/** @type {Event} */ e) =>
+          update((s) => s.set(name, /** @type {HTMLSelectElement} */ (e.target).value)),
+      },
+      ...options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
+    ),
+  )
+
+/** A label and its control, kept together when the controls wrap on a phone. @param {string} id @param {string} label @param {HTMLElement} control */
+const field = (id, label, control) =>
+  h('span', { class: 'attribution-field' }, h('label', { for: id }, label), control)
 
 /** @param {import('./api.js').PageContext} ctx */
 export const render = async (ctx) => {
@@ -137,37 +143,38 @@ export const render = async (ctx) => {
     h(
       'div',
       { class: 'controls', id: 'attribution-controls' },
-      ...choice(
+      choice(
         'attribution-goal',
         'Goal',
         'goal',
         goal,
         goals.goals.map((g) => [g.key, g.name]),
       ),
-      ...choice('attribution-period', 'Period', 'period', preset, [
+      choice('attribution-period', 'Period', 'period', preset, [
         ...PRESETS.map(([key, label]) => /** @type {[string, string]} */ ([String(key), String(label)])),
         ['custom', 'Custom dates'],
       ]),
-      h('label', { for: 'attribution-from' }, 'From'),
-      dateInput('from', from),
-      h('label', { for: 'attribution-to' }, 'To'),
-      dateInput('to', to),
-      ...choice('attribution-by', 'Rows by', 'by', by, [
+      field('attribution-from', 'From', dateInput('from', from)),
+      field('attribution-to', 'To', dateInput('to', to)),
+      choice('attribution-by', 'Rows by', 'by', by, [
         ['channel', 'Channel'],
         ['campaign', 'Campaign'],
       ]),
-      h('label', { for: 'attribution-lookback' }, 'Lookback (days)'),
-      h('input', {
-        id: 'attribution-lookback',
-        type: 'number',
-        min: '1',
-        max: '180',
-        step: '1',
-        value: String(lookback),
-        onchange: (/** @type {Event} */ e) =>
-          update((s) => s.set('lookback', /** @type {HTMLInputElement} */ (e.target).value)),
-      }),
-      ...choice('attribution-metric', 'Show', 'metric', metric, [
+      field(
+        'attribution-lookback',
+        'Lookback (days)',
+        h('input', {
+          id: 'attribution-lookback',
+          type: 'number',
+          min: '1',
+          max: '180',
+          step: '1',
+          value: String(lookback),
+          onchange: (/** @type {Event} */ e) =>
+            update((s) => s.set('lookback', /** @type {HTMLInputElement} */ (e.target).value)),
+        }),
+      ),
+      choice('attribution-metric', 'Show', 'metric', metric, [
         ['conversions', 'Conversions'],
         ['revenue', 'Revenue'],
       ]),
@@ -205,7 +212,11 @@ export const render = async (ctx) => {
       { class: 'tiles', id: 'attribution-tiles' },
       tile('Conversions', count(d.conversions), `${d.from} to ${d.to}`),
       tile('Revenue', amount(d.revenue)),
-      tile('Attributed', count(d.attributed.conversions), `with a visit in ${d.lookback} days before`),
+      tile(
+        'Attributed',
+        count(d.attributed.conversions),
+        `with a visit up to ${d.lookback === 1 ? '1 day' : `${d.lookback} days`} before`,
+      ),
       tile('Without a touch', count(d.unattributed.conversions), amount(d.unattributed.revenue)),
     ),
     // One chart per model, on one scale, so bars compare across models at a glance.
