@@ -1,0 +1,326 @@
+// The KPI report through the real app on SQLite and PostgreSQL: the seeded stream
+// (support/report-stream.ts) plus a visit with slot events, spend imported as CSV and JSON, and
+// every figure compared with the oracle's plain counts joined with the spend by hand.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp } from '../collector/app.ts'
+import { parseConfig } from '../collector/config/site-config.ts'
+import { openSqliteStore } from '../collector/store/sqlite/store.ts'
+import type { Store } from '../collector/store/types.ts'
+import { TEST_LEDGER_KEYRING } from './support/ledger-keys.ts'
+import { describePostgres, openTestPostgresStore } from './support/postgres.ts'
+import { inDates, oracleFilter, oracleGoal, oracleVisits } from './support/report-oracle.ts'
+import { reportStream, type Seen, STREAM_NOW, STREAM_ORIGIN, STREAM_ZONE } from './support/report-stream.ts'
+
+const ADMIN = 'admin-token-for-kpis'
+const WRITE_KEY = 'shop-write-key'
+const FROM = '2026-10-25'
+const TO = '2026-11-23'
+const CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+
+/** Spend: winter bought on Google (cpc) and by newsletter, brand on display, a campaign without visits, a day outside. */
+const SPEND_CSV = [
+  'date,campaign,source,medium,cost,currency',
+  '2026-10-25,winter,google,cpc,100.10,EUR',
+  '2026-11-01,winter,google,cpc,50.05,EUR',
+  '2026-11-01,winter,newsletter,email,9.99,EUR',
+  '2026-11-10,brand,dv360,display,200,EUR',
+  '2026-11-11,ghost,google,cpc,7.5,EUR',
+  '2026-10-01,winter,google,cpc,999,EUR',
+].join('\n')
+
+interface Row {
+  value: string | null
+  [figure: string]: unknown
+}
+interface Answer {
+  rows: Row[]
+  totals: Record<string, unknown>
+  [key: string]: unknown
+}
+
+const r2 = (n: number) => Math.round(n * 100) / 100
+const r4 = (n: number) => Math.round(n * 10_000) / 10_000
+
+const describeKpis = (name: string, open: () => Promise<Store>) =>
+  describe(name, () => {
+    let store: Store
+    let app: ReturnType<typeof createApp>
+    let visits: ReturnType<typeof oracleVisits>
+    const call = (path: string, init: RequestInit = {}) =>
+      app.request(path, { ...init, headers: { authorization: `Bearer ${ADMIN}`, ...init.headers } })
+    const get = async (path: string): Promise<Answer> => {
+      const res = await call(path)
+      expect(res.status, await res.clone().text()).toBe(200)
+      return res.json()
+    }
+    const importCsv = async (csv: string) =>
+      call('/admin/api/spend?site=shop', {
+        method: 'POST',
+        headers: { 'content-type': 'text/csv' },
+        body: csv,
+      })
+    const send = (batch: unknown[]) =>
+      app.request('/v1/batch', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', origin: STREAM_ORIGIN },
+        body: JSON.stringify({ writeKey: WRITE_KEY, batch }),
+      })
+
+    beforeAll(async () => {
+      store = await open()
+      let n = 0
+      app = createApp({
+        store,
+        clock: { now: () => STREAM_NOW },
+        randomId: () => `id-${++n}`,
+        log: () => {},
+        config: {
+          ledgerKeys: TEST_LEDGER_KEYRING,
+          adminToken: ADMIN,
+          selfOrigins: ['http://localhost'],
+          sites: parseConfig({
+            sites: [
+              {
+                id: 'shop',
+                writeKey: WRITE_KEY,
+                allowedOrigins: [STREAM_ORIGIN],
+                timezone: STREAM_ZONE,
+                goals: {
+                  cart: { page: '/cart' },
+                  order: { name: 'Order', event: 'Order Completed', revenue: 'revenue' },
+                },
+              },
+            ],
+          }),
+        },
+      })
+      const { batches } = reportStream(20261206)
+      for (const batch of batches) await send(batch.map((s) => s.body))
+      // One visit with a slot shown twice and clicked once.
+      const context = {
+        userAgent: CHROME,
+        page: { path: '/', url: `${STREAM_ORIGIN}/`, referrer: '', title: '/' },
+        session: { id: 'slot-session' },
+        consent: {
+          categoryPreferences: { necessary: true, analytics: true, personalization: true, marketing: false },
+        },
+      }
+      const at = (m: number) => new Date(Date.parse('2026-11-10T10:00:00Z') + m * 60_000).toISOString()
+      const base = { anonymousId: 'slot-device', context }
+      const slot = { slot: 'hero', variant: 'a' }
+      const res = await send([
+        { ...base, type: 'page', messageId: 'slot-1', timestamp: at(0), properties: { path: '/' } },
+        {
+          ...base,
+          type: 'track',
+          messageId: 'slot-2',
+          timestamp: at(1),
+          event: 'Slot Viewed',
+          properties: slot,
+        },
+        {
+          ...base,
+          type: 'track',
+          messageId: 'slot-3',
+          timestamp: at(2),
+          event: 'Slot Viewed',
+          properties: slot,
+        },
+        {
+          ...base,
+          type: 'track',
+          messageId: 'slot-4',
+          timestamp: at(3),
+          event: 'Slot Clicked',
+          properties: slot,
+        },
+      ])
+      expect(res.status, await res.clone().text()).toBe(200)
+      visits = inDates(
+        oracleVisits(
+          batches.flat().map((s): Seen => s.seen),
+          'nobody',
+        ),
+        FROM,
+        TO,
+        STREAM_ZONE,
+      )
+    }, 120_000)
+    afterAll(() => store?.close())
+
+    it('imports spend from CSV and answers how many rows and days it replaced', async () => {
+      const res = await importCsv(SPEND_CSV)
+      expect(res.status, await res.clone().text()).toBe(200)
+      expect(await res.json()).toEqual({
+        site: 'shop',
+        rows: 6,
+        days: 5,
+        replaced: 0,
+        from: '2026-10-01',
+        to: '2026-11-11',
+      })
+      const stored = await get(`/admin/api/spend?site=shop&from=${FROM}&to=${TO}`)
+      expect(stored.rows).toHaveLength(5)
+      expect(stored).toMatchObject({ currency: 'EUR', total: 367.64, from: FROM, to: TO })
+    })
+
+    it('joins spend with the visits and orders of each campaign, as counted by hand', async () => {
+      const answer = await get(`/admin/api/reports/kpis?site=shop&from=${FROM}&to=${TO}&goal=order`)
+      expect(answer).toMatchObject({
+        by: 'campaign',
+        goal: 'order',
+        currency: 'EUR',
+        spendIgnoresFilters: [],
+      })
+      const spend: Record<string, number> = { winter: 160.14, brand: 200, ghost: 7.5 }
+      for (const campaign of ['winter', 'brand']) {
+        const mine = oracleFilter(visits, 'utm_campaign', campaign)
+        const goal = oracleGoal(mine, { order: { min: Number.NEGATIVE_INFINITY } })
+        const row = answer.rows.find((r) => r.value === campaign)!
+        const cost = spend[campaign]!
+        expect(goal.visitors, campaign).toBeGreaterThan(0)
+        expect(row, campaign).toEqual({
+          value: campaign,
+          visitors: new Set(mine.map((v) => v.person)).size,
+          visits: mine.length,
+          conversions: goal.conversions,
+          customers: goal.visitors,
+          conversionRate: r4(goal.conversionRate!),
+          revenue: r2(goal.revenue),
+          aov: r2(goal.revenue / goal.conversions),
+          revenuePerCustomer: r2(goal.revenue / goal.visitors),
+          spend: cost,
+          cpc: r2(cost / mine.length),
+          cac: r2(cost / goal.visitors),
+          roas: r4(goal.revenue / cost),
+          roi: r4((goal.revenue - cost) / cost),
+        })
+      }
+      expect(answer.rows.find((r) => r.value === 'ghost')).toMatchObject({
+        visits: 0,
+        spend: 7.5,
+        roas: 0,
+        roi: -1,
+        cac: null,
+      })
+      expect(answer.rows.map((r) => r.spend)).toEqual(
+        [...answer.rows.map((r) => r.spend as number)].sort((a, b) => b - a),
+      )
+      const all = oracleGoal(visits, { order: { min: Number.NEGATIVE_INFINITY } })
+      expect(answer.totals).toMatchObject({
+        visits: visits.length + 1,
+        spend: 367.64,
+        revenue: r2(all.revenue),
+        roas: r4(all.revenue / 367.64),
+      })
+      expect(answer.slots).toEqual({ impressions: 2, clicks: 1, ctr: 0.5 })
+      const fromCampaign = visits.filter((v) => v.landing.campaign !== null).length
+      expect(answer.campaigns).toEqual({
+        visits: fromCampaign,
+        share: r4(fromCampaign / (visits.length + 1)),
+      })
+    })
+
+    it('by channel: spend goes to the channel its source and medium give', async () => {
+      const answer = await get(`/admin/api/reports/kpis?site=shop&from=${FROM}&to=${TO}&by=channel`)
+      const spendOf = (channel: string) => answer.rows.find((r) => r.value === channel)?.spend
+      expect(answer.goal).toBe('order') // the site's first goal with revenue
+      expect(spendOf('Paid Search')).toBe(157.65)
+      expect(spendOf('Email')).toBe(9.99)
+      expect(spendOf('Display')).toBe(200)
+      expect(spendOf('Direct')).toBe(0)
+      const paid = oracleFilter(visits, 'channel', 'Paid Search')
+      expect(answer.rows.find((r) => r.value === 'Paid Search')?.visits).toBe(paid.length)
+    })
+
+    it('filters: campaign filters narrow spend too, others are named as not followed', async () => {
+      const only = await get(
+        `/admin/api/reports/kpis?site=shop&from=${FROM}&to=${TO}&filter=utm_campaign:winter`,
+      )
+      expect(only.rows.map((r) => r.value)).toEqual(['winter'])
+      expect(only.totals).toMatchObject({ spend: 160.14 })
+      const browser = await get(
+        `/admin/api/reports/kpis?site=shop&from=${FROM}&to=${TO}&filter=browser:Firefox`,
+      )
+      expect(browser.spendIgnoresFilters).toEqual(['browser'])
+      expect(browser.totals).toMatchObject({ spend: 367.64 })
+    })
+
+    it('re-importing a day replaces it: nothing counted twice', async () => {
+      const body = {
+        rows: [
+          {
+            date: '2026-11-01',
+            campaign: 'winter',
+            source: 'google',
+            medium: 'cpc',
+            cost: 40,
+            currency: 'EUR',
+          },
+        ],
+      }
+      for (let i = 0; i < 2; i++) {
+        const res = await call('/admin/api/spend?site=shop', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+        expect(res.status, await res.clone().text()).toBe(200)
+        expect(await res.json()).toMatchObject({ rows: 1, days: 1, replaced: i === 0 ? 2 : 1 })
+      }
+      const answer = await get(`/admin/api/reports/kpis?site=shop&from=${FROM}&to=${TO}`)
+      // 100.10 on Oct 25, and Nov 1 is now 40 alone (the newsletter row of that day went with it).
+      expect(answer.rows.find((r) => r.value === 'winter')?.spend).toBe(140.1)
+      expect(answer.totals).toMatchObject({ spend: 347.6 })
+      // Put back for the tests after.
+      expect((await importCsv(SPEND_CSV)).status).toBe(200)
+    })
+
+    it('refuses a bad CSV naming the row and column, storing nothing of it', async () => {
+      const before = await get(`/admin/api/spend?site=shop&from=2026-01-01&to=${TO}`)
+      const res = await importCsv(
+        'date,campaign,source,medium,cost,currency\n2026-11-12,a,,,1,EUR\n2026-11-13,b,,,-3,EUR',
+      )
+      expect(res.status).toBe(400)
+      expect(await res.json()).toEqual({
+        error: {
+          code: 'invalid_body',
+          message: expect.stringMatching(/^row 2, column cost: /),
+          path: 'rows.1.cost',
+        },
+      })
+      const usd = await importCsv('date,campaign,cost,currency\n2026-11-12,a,1,USD')
+      expect(usd.status).toBe(400)
+      expect((await usd.json()).error.message).toMatch(/spend is in EUR/)
+      expect(await get(`/admin/api/spend?site=shop&from=2026-01-01&to=${TO}`)).toEqual(before)
+    })
+
+    it('answers CSV downloads of the report and of the spend', async () => {
+      const res = await call(`/admin/api/reports/kpis?site=shop&from=${FROM}&to=${TO}&format=csv`)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-disposition')).toContain('shop-kpis-campaign-2026-10-25-2026-11-23.csv')
+      const lines = (await res.text()).trim().split('\r\n')
+      expect(lines[0]).toBe(
+        'campaign,visitors,visits,conversions,customers,conversion_rate,revenue,aov,revenue_per_customer,spend,cpc,cac,roas,roi',
+      )
+      expect(lines[1]).toMatch(/^brand,/)
+      const spend = await call(`/admin/api/spend?site=shop&from=${FROM}&to=${TO}&format=csv`)
+      const text = await spend.text()
+      expect(text.split('\r\n')[0]).toBe('date,campaign,source,medium,channel,cost,currency')
+      expect(text).toContain('2026-10-25,winter,google,cpc,,100.10,EUR')
+    })
+
+    it('refuses an unknown site, goal or grouping', async () => {
+      expect((await call('/admin/api/reports/kpis?site=nope')).status).toBe(404)
+      const goal = await call('/admin/api/reports/kpis?site=shop&goal=nope')
+      expect((await goal.json()).error.code).toBe('goal_not_found')
+      const by = await call('/admin/api/reports/kpis?site=shop&by=country')
+      expect((await by.json()).error).toMatchObject({ code: 'invalid_query', path: 'by' })
+    })
+  })
+
+describeKpis('KPIs and spend on SQLite', async () => openSqliteStore(':memory:'))
+describePostgres('KPIs and spend on PostgreSQL', () => {
+  describeKpis('the same stream', () => openTestPostgresStore())
+})
