@@ -11,13 +11,31 @@
 //   page, device, …); their returns are then counted whatever the later visits were.
 // - A return is the start of any visit of theirs (the first visit included, so period 0 is 100 %),
 //   or, with a goal, each page view or event in one of their visits that reaches the goal.
+import { z } from 'zod'
 import type { Goal } from '../../sdk/rules/goal-schema.ts'
 import { type Hit, reaches } from './goals.ts'
 import { type CohortBy, periodStart, periodsIn } from './periods.ts'
+import { reportQuery } from './query.ts'
 import { type CurvePoint, type RetentionCell, type RetentionPerson, retention } from './retention.ts'
 import { type Filter, filterVisits } from './traffic.ts'
 import type { ReportRow } from './types.ts'
 import { type Visit, visitsOf } from './visits.ts'
+
+/** The query string: the reports' own (no interval or comparison) and the cohorts'. */
+export const retentionQuery = reportQuery.omit({ interval: true, compare: true }).extend({
+  /** Cohorts and periods: local days or ISO weeks (Monday first). */
+  by: z.enum(['day', 'week']).default('week'),
+  /** Periods followed after the first (period 0). */
+  periods: z.coerce.number().int().min(1).max(52).default(12),
+  /** A site goal: a return is a page view or event reaching it; default: any visit. */
+  return: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a goal key of the site')
+    .optional(),
+})
+
+/** The CSV: one row per cohort and complete period. */
+export const RETENTION_CSV_COLUMNS = ['cohort', 'cohort_people', 'period', 'people', 'rate'] as const
 
 export interface RetentionQuestion {
   filters: readonly Filter[]

@@ -1,28 +1,12 @@
 import { Hono } from 'hono'
-import { z } from 'zod'
 import { ApiError } from '../errors.ts'
 import { periodOfDate, periodStart } from '../reports/periods.ts'
-import { reportQuery } from '../reports/query.ts'
-import { retentionReport } from '../reports/retention-query.ts'
+import { RETENTION_CSV_COLUMNS, retentionQuery, retentionReport } from '../reports/retention-query.ts'
 import { dateOf, windowOf } from '../reports/time.ts'
 import type { ReportKit } from './report-kit.ts'
 import { csv, parse } from './report-kit.ts'
 
 const DAY = 86_400_000
-
-export const retentionQuery = reportQuery.omit({ interval: true, compare: true }).extend({
-  /** Cohorts and periods: local days or ISO weeks (Monday first). */
-  by: z.enum(['day', 'week']).default('week'),
-  /** Periods followed after the first (period 0). */
-  periods: z.coerce.number().int().min(1).max(52).default(12),
-  /** A site goal: a return is a page view or event reaching it; default: any visit. */
-  return: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a goal key of the site')
-    .optional(),
-})
-
-export const RETENTION_CSV_COLUMNS = ['cohort', 'cohort_people', 'period', 'people', 'rate'] as const
 
 /**
  * The retention report: people by the day or week of their first visit, and the share of each
