@@ -16,6 +16,7 @@ import { LINKS, measureIdentity } from './identity.ts'
 import { CPU_SLOWDOWN, LATENCY_MS, measurePaint } from './paint.ts'
 import { BATCH_SIZE, BENCH_WRITE_KEY, sampleEvents } from './payload.ts'
 import { measurePostgres, postgresProblems, postgresRows } from './postgres.ts'
+import { measureReports, reportRows } from './reports.ts'
 import { EVENTS, measureSegments, RULES } from './segments.ts'
 import { CONNECTIONS, load, SECONDS, startServer, stop } from './server-load.ts'
 
@@ -108,6 +109,7 @@ const main = async () => {
   const raw = await rawInsert(dir, BATCH_SIZE)
   const rawGrouped = await rawInsert(dir, 1000)
   const paint = await measurePaint()
+  const reports = await measureReports(dir)
 
   // The bench also checks what it measured: every acknowledged event is stored, once.
   const db = new Database(dbPath, { readonly: true })
@@ -238,6 +240,7 @@ const main = async () => {
       `goal p99 ≤ ${GOAL.lookupP99} ms; p50 ${identity.p50.toFixed(3)} ms`,
       pct(identity.p99 / GOAL.lookupP99),
     ],
+    ...reportRows(reports, fmt),
   ]
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 8))
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
