@@ -147,6 +147,16 @@ export const funnelPeople = (rows: readonly ReportRow[], q: PeopleQuestion): Fun
       else byPerson.set(row.person, [item])
     }
   }
+  // Paths repeat across rows: which steps a path matches is worked out once (a page pattern is a
+  // regular expression built on every call of `reaches`).
+  const pageSteps = new Map<string, number[]>()
+  const stepsOf = (hit: Hit) => {
+    const known = hit.kind === 'page' ? pageSteps.get(hit.path) : undefined
+    if (known) return known
+    const found = q.steps.flatMap((step, i) => (reaches(step, hit) !== null ? [i] : []))
+    if (hit.kind === 'page') pageSteps.set(hit.path, found)
+    return found
+  }
   const people: FunnelPerson[] = []
   for (const list of byPerson.values()) {
     list.sort((a, b) => byTime(a.row, b.row))
@@ -155,11 +165,9 @@ export const funnelPeople = (rows: readonly ReportRow[], q: PeopleQuestion): Fun
     for (const { row, visit } of list) {
       const hit = hitOf(row)
       if (!hit || row.at < q.start) continue
-      const matches: number[] = []
-      q.steps.forEach((step, i) => {
-        if (i === 0 && row.at >= q.end) return
-        if (reaches(step, hit) !== null) matches.push(i)
-      })
+      const all = stepsOf(hit)
+      // After the period, step 0 starts nothing.
+      const matches = row.at >= q.end && all[0] === 0 ? all.slice(1) : all
       if (matches.length === 0) continue
       if (matches[0] === 0) firstVisit ??= visit
       events.push({ at: row.at, matches })
