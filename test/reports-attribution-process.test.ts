@@ -39,10 +39,15 @@ describe('the attribution report on the collector process', { timeout: 60_000 },
       timestamp: new Date(at).toISOString(),
       context: {
         page: { path: '/shoes', url: `${ORIGIN}/shoes${query}`, referrer: '' },
-        ...(query ? { campaign: { source: 'newsletter', medium: 'email', name: 'spring' } } : {}),
+        // The laptop's landing carried an ad click id, kept because that visitor granted marketing.
+        ...(query
+          ? { campaign: { source: 'newsletter', medium: 'email', name: 'spring', gclid: 'abc' } }
+          : {}),
         session: { id: session },
         userAgent: CHROME,
-        consent,
+        consent: query
+          ? { categoryPreferences: { ...consent.categoryPreferences, marketing: true } }
+          : consent,
       },
     })
     const laptop = event(
@@ -100,17 +105,24 @@ describe('the attribution report on the collector process', { timeout: 60_000 },
     expect(answer.rows).toEqual([
       {
         key: 'spring',
+        touches: 1,
+        clicks: 1,
         first: { conversions: 1, revenue: 42.5 },
         lastNonDirect: { conversions: 1, revenue: 42.5 },
         linear: { conversions: 0.5, revenue: 21.25 },
         position: { conversions: 0.5, revenue: 21.25 },
         timeDecay: expect.objectContaining({}),
       },
-      expect.objectContaining({ key: '(none)', first: { conversions: 0, revenue: 0 } }),
+      expect.objectContaining({
+        key: '(none)',
+        touches: 1,
+        clicks: 0,
+        first: { conversions: 0, revenue: 0 },
+      }),
     ])
     const csv = await get('site=shop&goal=order&format=csv', admin)
     expect(csv.headers.get('content-type')).toContain('text/csv')
-    expect((await csv.text()).split('\r\n')[1]).toMatch(/^Email,1,42\.5,1,42\.5,0\.5,21\.25,0\.5,21\.25,/)
+    expect((await csv.text()).split('\r\n')[1]).toMatch(/^Email,1,1,1,42\.5,1,42\.5,0\.5,21\.25,0\.5,21\.25,/)
   })
 
   it('refuses bad queries with a stable code and names what is wrong', async () => {

@@ -41,7 +41,7 @@ interface Answer {
   unattributed: Figures
   lookback: number
   by: string
-  rows: ({ key: string } & Record<(typeof MODELS)[number], Figures>)[]
+  rows: ({ key: string; touches: number; clicks: number } & Record<(typeof MODELS)[number], Figures>)[]
   [more: string]: unknown
 }
 
@@ -76,6 +76,10 @@ const describeOracle = (name: string, open: () => Promise<Store>) =>
       expect(answer.attributed.revenue).toBeCloseTo(want.attributed.revenue, 2)
       expect(answer.unattributed.conversions).toBe(want.unattributed.conversions)
       expect(answer.conversions).toBe(want.attributed.conversions + want.unattributed.conversions)
+      for (const row of answer.rows) {
+        expect(row.touches, row.key).toBe(want.touches.get(row.key))
+        expect(row.clicks, row.key).toBe(0)
+      }
       for (const model of MODELS) {
         const keys = [...want.models[model].keys()].sort()
         expect(
@@ -207,7 +211,7 @@ const describeOracle = (name: string, open: () => Promise<Store>) =>
       expect(res.headers.get('content-type')).toContain('text/csv')
       const lines = (await res.text()).trim().split('\r\n')
       expect(lines[0]).toBe(
-        'channel,first_conversions,first_revenue,last_non_direct_conversions,last_non_direct_revenue,linear_conversions,linear_revenue,position_conversions,position_revenue,time_decay_conversions,time_decay_revenue',
+        'channel,touches,clicks,first_conversions,first_revenue,last_non_direct_conversions,last_non_direct_revenue,linear_conversions,linear_revenue,position_conversions,position_revenue,time_decay_conversions,time_decay_revenue',
       )
       const all = await get(`from=${FROM}&to=${TO}&goal=order`)
       expect(lines).toHaveLength(all.rows.length + 1)

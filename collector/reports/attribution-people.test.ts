@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { attribute } from './attribution.ts'
-import { attributionPeople } from './attribution-people.ts'
+import { attributionPeople, touchCounts } from './attribution-people.ts'
 import { attributionQuery, csvOfRows, rowsOf, totalsOf } from './attribution-query.ts'
 import type { ReportRow } from './types.ts'
 
@@ -72,15 +72,23 @@ describe('attributionPeople', () => {
         conversions: [{ at: T0 + DAY + 60_000, value: 120 }],
       },
     ])
-    const result = attribute(people, { lookback: 30 * DAY, key: (t) => t.campaign ?? '(none)' })
-    const rowsOut = rowsOf(result)
+    const key = (t: { campaign: string | null }) => t.campaign ?? '(none)'
+    const result = attribute(people, { lookback: 30 * DAY, key })
+    const rowsOut = rowsOf(result, touchCounts(people, 30 * DAY, key))
     expect(rowsOut[0]).toMatchObject({
       key: 'winter',
+      touches: 1,
+      clicks: 1,
       first: { conversions: 1, revenue: 120 },
       lastNonDirect: { conversions: 1, revenue: 120 },
       linear: { conversions: 0.5, revenue: 60 },
     })
-    expect(rowsOut[1]).toMatchObject({ key: '(none)', first: { conversions: 0, revenue: 0 } })
+    expect(rowsOut[1]).toMatchObject({
+      key: '(none)',
+      touches: 1,
+      clicks: 0,
+      first: { conversions: 0, revenue: 0 },
+    })
     expect(totalsOf(result)).toEqual({
       conversions: 1,
       revenue: 120,
@@ -90,6 +98,9 @@ describe('attributionPeople', () => {
     // A lookback of one day no longer reaches the laptop's visit.
     const short = rowsOf(attribute(people, { lookback: DAY }))
     expect(short.map((r) => r.key)).toEqual(['Direct'])
+    expect(touchCounts(people, DAY, (t) => t.channel)).toEqual(
+      new Map([['Direct', { touches: 1, clicks: 0 }]]),
+    )
   })
 
   it('keeps only visits the filters keep, as touches and as places of conversion', () => {
@@ -121,6 +132,8 @@ describe('attributionQuery', () => {
   it('writes CSV columns per model', () => {
     expect(csvOfRows('campaign', []).columns).toEqual([
       'campaign',
+      'touches',
+      'clicks',
       'first_conversions',
       'first_revenue',
       'last_non_direct_conversions',

@@ -64,3 +64,32 @@ export const attributionPeople = (
   }
   return [...people.values()]
 }
+
+/** Per key: the visits in some conversion's lookback, and how many of them were paid clicks. */
+export interface TouchCount {
+  touches: number
+  clicks: number
+}
+
+/**
+ * Counts each touch once per key when it lies in the lookback of at least one of its person's
+ * conversions (conversion.at - lookback <= at <= conversion.at, as attribute() reads it): the
+ * visits the models shared the credit among.
+ */
+export const touchCounts = (
+  people: readonly AttributionPerson<VisitTouch>[],
+  lookback: number,
+  key: (touch: VisitTouch) => string,
+): Map<string, TouchCount> => {
+  const counts = new Map<string, TouchCount>()
+  for (const person of people)
+    for (const touch of person.touches) {
+      if (!person.conversions.some((c) => touch.at <= c.at && touch.at >= c.at - lookback)) continue
+      const k = key(touch)
+      const count = counts.get(k) ?? { touches: 0, clicks: 0 }
+      count.touches++
+      if (touch.clickId) count.clicks++
+      counts.set(k, count)
+    }
+  return counts
+}

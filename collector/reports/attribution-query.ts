@@ -41,7 +41,12 @@ export interface Figures {
   revenue: number
 }
 
-export type AttributionRow = { key: string } & Record<Model, Figures>
+export type AttributionRow = {
+  key: string
+  /** Visits in the lookback of at least one conversion, and of them those with an ad click id. */
+  touches: number
+  clicks: number
+} & Record<Model, Figures>
 
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits
 const figures = (conversions: number, revenue: number): Figures => ({
@@ -53,11 +58,16 @@ const figures = (conversions: number, revenue: number): Figures => ({
  * One row per key credited under any model, each model's figures (0 where it gave none), most
  * conversions under last non-direct first, then under linear, then by key.
  */
-export const rowsOf = (result: Attribution): AttributionRow[] => {
+export const rowsOf = (
+  result: Attribution,
+  touches: ReadonlyMap<string, { touches: number; clicks: number }> = new Map(),
+): AttributionRow[] => {
   const rows = new Map<string, AttributionRow>()
   const empty = (key: string) =>
     ({
       key,
+      touches: touches.get(key)?.touches ?? 0,
+      clicks: touches.get(key)?.clicks ?? 0,
       ...Object.fromEntries(MODELS.map((m) => [m, { conversions: 0, revenue: 0 }])),
     }) as AttributionRow
   for (const model of MODELS)
@@ -82,8 +92,18 @@ export const totalsOf = (result: Attribution) => ({
   unattributed: figures(result.unattributed.conversions, result.unattributed.value),
 })
 
-/** CSV columns and rows: the key, then each model's conversions and revenue. */
+/** CSV columns and rows: the key, its touches and clicks, then each model's conversions and revenue. */
 export const csvOfRows = (by: 'channel' | 'campaign', rows: readonly AttributionRow[]) => ({
-  columns: [by, ...MODELS.flatMap((m) => [`${MODEL_COLUMNS[m]}_conversions`, `${MODEL_COLUMNS[m]}_revenue`])],
-  rows: rows.map((r) => [r.key, ...MODELS.flatMap((m) => [r[m].conversions, r[m].revenue])]),
+  columns: [
+    by,
+    'touches',
+    'clicks',
+    ...MODELS.flatMap((m) => [`${MODEL_COLUMNS[m]}_conversions`, `${MODEL_COLUMNS[m]}_revenue`]),
+  ],
+  rows: rows.map((r) => [
+    r.key,
+    r.touches,
+    r.clicks,
+    ...MODELS.flatMap((m) => [r[m].conversions, r[m].revenue]),
+  ]),
 })

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { attribute } from '../reports/attribution.ts'
-import { attributionPeople, type VisitTouch } from '../reports/attribution-people.ts'
+import { attributionPeople, touchCounts, type VisitTouch } from '../reports/attribution-people.ts'
 import {
   attributionQuery,
   csvOfRows,
@@ -33,12 +33,9 @@ export const attributionRoutes = (kit: ReportKit, now: () => number) => {
     // From the lookback before the period: a conversion on its first day sees its whole lookback.
     const rows = await store.reportSessions(site.id, { from: window.from - lookback, to: window.to })
     const people = attributionPeople(rows, goal, window, q.filter)
-    const result = attribute<VisitTouch>(people, {
-      lookback,
-      halfLife: HALF_LIFE_DAYS * DAY,
-      key: q.by === 'campaign' ? (t) => t.campaign ?? NONE : (t) => t.channel,
-    })
-    const rowsOut = rowsOf(result)
+    const key = q.by === 'campaign' ? (t: VisitTouch) => t.campaign ?? NONE : (t: VisitTouch) => t.channel
+    const result = attribute<VisitTouch>(people, { lookback, halfLife: HALF_LIFE_DAYS * DAY, key })
+    const rowsOut = rowsOf(result, touchCounts(people, lookback, key))
     if (q.format === 'csv') {
       const table = csvOfRows(q.by, rowsOut)
       return csv(

@@ -40,15 +40,19 @@ test.beforeAll(async () => {
       ...(query.includes('utm_')
         ? {
             campaign: Object.fromEntries(
-              [...new URLSearchParams(query)]
-                .filter(([k]) => k.startsWith('utm_'))
-                .map(([k, v]) => [k === 'utm_campaign' ? 'name' : k.slice(4), v]),
+              [...new URLSearchParams(query)].map(([k, v]) => [
+                k === 'utm_campaign' ? 'name' : k.replace(/^utm_/, ''),
+                v,
+              ]),
             ),
           }
         : {}),
       session: { id: `${device}-${at}` },
       userAgent: CHROME,
-      consent,
+      // The ad click id is kept only where the visitor granted marketing.
+      consent: {
+        categoryPreferences: { ...consent.categoryPreferences, marketing: query.includes('gclid') },
+      },
     }
     const base = { anonymousId: device, ...(userId ? { userId } : {}), context }
     return [
@@ -105,7 +109,7 @@ interface Figures {
   conversions: number
   revenue: number
 }
-type Row = { key: string } & Record<string, Figures>
+type Row = { key: string; touches: number; clicks: number } & Record<string, Figures>
 interface Attribution {
   conversions: number
   revenue: number
@@ -125,6 +129,8 @@ const api = async (query: string): Promise<Attribution> => {
 const expectedCells = (a: Attribution, metric: 'conversions' | 'revenue') =>
   a.rows.map((r) => [
     r.key,
+    String(r.touches),
+    String(r.clicks),
     ...MODELS.map((m) => (metric === 'revenue' ? amount : credit).format(r[m]![metric])),
   ])
 
@@ -175,6 +181,7 @@ test('the attribution page shows what the API answers; its choices live in the a
   // The phone's order went to the laptop's paid click under first touch.
   const spring = byCampaign.rows.find((r) => r.key === 'spring')!
   expect(spring.first).toEqual({ conversions: 1, revenue: 80 })
+  expect(spring).toMatchObject({ touches: 1, clicks: 1 })
 
   // A shorter lookback and another goal, typed into the controls.
   await page.getByLabel('Lookback (days)').fill('1')

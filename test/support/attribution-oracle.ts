@@ -23,7 +23,7 @@ export interface OracleAsk {
   keep?: (landing: Seen) => boolean
 }
 
-/** Per model, per key: conversions and revenue credited; and the conversions with and without a touch. */
+/** Per model, per key: conversions and revenue credited; the conversions with and without a touch; visits per key in a lookback. */
 export const oracleAttribution = (seen: readonly Seen[], erased: string, ask: OracleAsk) => {
   const DAY = 86_400_000
   const visits = oracleVisits(seen, erased).filter((v) => (ask.keep ?? (() => true))(v.landing))
@@ -52,6 +52,7 @@ export const oracleAttribution = (seen: readonly Seen[], erased: string, ask: Or
     row.revenue += share * revenue
     models[model].set(key, row)
   }
+  const touched = new Map<string, Set<(typeof touches)[number]>>()
   const attributed = { conversions: 0, revenue: 0 }
   const unattributed = { conversions: 0, revenue: 0 }
   for (const order of orders) {
@@ -68,6 +69,7 @@ export const oracleAttribution = (seen: readonly Seen[], erased: string, ask: Or
     }
     attributed.conversions++
     attributed.revenue += revenue
+    for (const t of path) touched.set(t.key, (touched.get(t.key) ?? new Set()).add(t))
     const n = path.length
     credit('first', path[0]!.key, 1, revenue)
     const known = path.filter((t) => t.channel !== 'Direct')
@@ -81,7 +83,9 @@ export const oracleAttribution = (seen: readonly Seen[], erased: string, ask: Or
     const sum = weights.reduce((a, b) => a + b, 0)
     for (const [i, t] of path.entries()) credit('timeDecay', t.key, weights[i]! / sum, revenue)
   }
-  return { models, attributed, unattributed }
+  // Visits in some conversion's lookback, per key (none in the stream carries an ad click id).
+  const visitsPerKey = new Map([...touched].map(([key, set]) => [key, set.size]))
+  return { models, attributed, unattributed, touches: visitsPerKey }
 }
 
 const CHROME =

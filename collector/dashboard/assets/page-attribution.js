@@ -8,7 +8,7 @@ import { amount, count } from './format.js'
 
 /**
  * @typedef {{ conversions: number, revenue: number }} Figures
- * @typedef {{ key: string, first: Figures, lastNonDirect: Figures, linear: Figures, position: Figures, timeDecay: Figures }} Row
+ * @typedef {{ key: string, touches: number, clicks: number, first: Figures, lastNonDirect: Figures, linear: Figures, position: Figures, timeDecay: Figures }} Row
  * @typedef {{ from: string, to: string, timezone: string, goal: string, lookback: number, halfLife: number,
  *   by: 'channel' | 'campaign', filter: string[], conversions: number, revenue: number,
  *   attributed: Figures, unattributed: Figures, rows: Row[] }} Attribution
@@ -241,14 +241,24 @@ export const render = async (ctx) => {
       table({
         id: 'attribution-table',
         caption: `${what} by ${title.toLowerCase()}`,
-        columns: [title, ...MODELS.map(([, label]) => ({ label, numeric: true }))],
-        rows: d.rows.map((r) => [r.key, ...MODELS.map(([model]) => format(r[model][metric]))]),
+        columns: [
+          title,
+          { label: 'Visits', numeric: true },
+          { label: 'Paid clicks', numeric: true },
+          ...MODELS.map(([, label]) => ({ label, numeric: true })),
+        ],
+        rows: d.rows.map((r) => [
+          r.key,
+          count(r.touches),
+          count(r.clicks),
+          ...MODELS.map(([model]) => format(r[model][metric])),
+        ]),
       }),
     ),
     h(
       'p',
       { class: 'muted attribution-notes' },
-      `First touch: the earliest visit. Last non-direct: the latest visit that is not direct (the latest when all are). Linear: equal shares. Position: 40% first, 40% last, 20% shared by the middle. Time decay: halves every ${d.halfLife} days before the conversion.`,
+      `Visits: those in the lookback of a conversion; paid clicks: of them, those whose landing carried an ad click id. First touch: the earliest visit. Last non-direct: the latest visit that is not direct (the latest when all are). Linear: equal shares. Position: 40% first, 40% last, 20% shared by the middle. Time decay: halves every ${d.halfLife} days before the conversion.`,
     ),
   )
   holder.setAttribute('aria-busy', 'false')
