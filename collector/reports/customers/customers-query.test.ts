@@ -110,9 +110,4 @@ describe('historiesOf', () => {
     expect(historiesOf(rows, goal, window)).toHaveLength(1)
     expect(historiesOf(rows, { ...goal, where: { revenue: { $gt: 50 } } }, window)).toHaveLength(0)
   })
-
-  it('orders histories by content, whatever the rows’ order', () => {
-    const rows = [order('x', 'd1', 3000, { revenue: 5 }), order('y', 'd2', 2000, { revenue: 7 })]
-    expect(historiesOf(rows, goal, window)).toEqual(historiesOf([...rows].reverse(), goal, window))
-  })
 })

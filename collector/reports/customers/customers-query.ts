@@ -81,21 +81,5 @@ export const historiesOf = (
   }
   const histories = [...people.values()]
   for (const h of histories) h.orders.sort((a, b) => a.at - b.at || a.revenue - b.revenue)
-  // In an order of their content, not of the store's rows or ids, so k-means (which depends on
-  // the points' order) answers the same on every database.
-  const key = (h: CustomerHistory) => [
-    h.orders[0]!.at,
-    h.orders.length,
-    h.orders.reduce((s, o) => s + o.revenue, 0),
-    h.orders[h.orders.length - 1]!.at,
-    h.visits,
-    h.pageviews,
-  ]
   return histories
-    .map((h) => ({ h, k: key(h) }))
-    .sort((a, b) => {
-      for (let i = 0; i < a.k.length; i++) if (a.k[i] !== b.k[i]) return a.k[i]! - b.k[i]!
-      return 0
-    })
-    .map(({ h }) => h)
 }

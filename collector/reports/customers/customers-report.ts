@@ -266,9 +266,28 @@ const predictionOf = (
   }
 }
 
-/** The whole report over the customers' histories. */
+/**
+ * Histories in an order of their content, not of the store's rows or ids: k-means and the fits'
+ * sums depend on the order of their input, and the same customers must answer the same on every
+ * database. Orders within a history are sorted too.
+ */
+const inOrder = (histories: readonly CustomerHistory[]) => {
+  const keyed = histories.map((h) => {
+    const orders = [...h.orders].sort((a, b) => a.at - b.at || a.revenue - b.revenue)
+    const total = orders.reduce((s, x) => s + x.revenue, 0)
+    const key = [orders[0]!.at, orders.length, total, orders[orders.length - 1]!.at, h.visits, h.pageviews]
+    return { h: { ...h, orders }, key }
+  })
+  keyed.sort((a, b) => {
+    for (let i = 0; i < a.key.length; i++) if (a.key[i] !== b.key[i]) return a.key[i]! - b.key[i]!
+    return 0
+  })
+  return keyed.map(({ h }) => h)
+}
+
+/** The whole report over the customers' histories (each with at least one order), in any order. */
 export const customersReport = (histories: readonly CustomerHistory[], o: ReportOptions) => {
-  const features = histories.map((h) => featuresOf(h, o))
+  const features = inOrder(histories).map((h) => featuresOf(h, o))
   const scored = scoreRfm(
     features.map((f, i) => ({
       id: String(i),
