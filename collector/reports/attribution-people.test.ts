@@ -147,3 +147,39 @@ describe('attributionQuery', () => {
     ])
   })
 })
+
+describe('touchCounts', () => {
+  it('counts the touches in some conversion’s lookback, as a plain scan does', () => {
+    let seed = 7
+    const random = () => {
+      seed = (seed * 48271) % 2147483647
+      return seed / 2147483647
+    }
+    const channels = ['Direct', 'Email', 'Social']
+    const people = Array.from({ length: 30 }, () => ({
+      touches: Array.from({ length: Math.floor(random() * 8) }, () => ({
+        at: Math.floor(random() * 40) * DAY,
+        channel: channels[Math.floor(random() * 3)]!,
+        campaign: null,
+        source: null,
+        clickId: random() < 0.3,
+      })),
+      conversions: Array.from({ length: Math.floor(random() * 4) }, () => ({
+        at: Math.floor(random() * 40) * DAY,
+        value: 1,
+      })),
+    }))
+    const lookback = 7 * DAY
+    const plain = new Map<string, { touches: number; clicks: number }>()
+    for (const p of people)
+      for (const t of p.touches)
+        if (p.conversions.some((c) => t.at <= c.at && t.at >= c.at - lookback)) {
+          const row = plain.get(t.channel) ?? { touches: 0, clicks: 0 }
+          row.touches++
+          if (t.clickId) row.clicks++
+          plain.set(t.channel, row)
+        }
+    expect(plain.size).toBeGreaterThan(1)
+    expect(touchCounts(people, lookback, (t) => t.channel)).toEqual(plain)
+  })
+})

@@ -82,14 +82,24 @@ export const touchCounts = (
   key: (touch: VisitTouch) => string,
 ): Map<string, TouchCount> => {
   const counts = new Map<string, TouchCount>()
-  for (const person of people)
+  for (const person of people) {
+    const times = person.conversions.map((c) => c.at).sort((x, y) => x - y)
     for (const touch of person.touches) {
-      if (!person.conversions.some((c) => touch.at <= c.at && touch.at >= c.at - lookback)) continue
+      // The first conversion at or after the touch is the one whose lookback can reach it.
+      let lo = 0
+      let hi = times.length
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (times[mid]! < touch.at) lo = mid + 1
+        else hi = mid
+      }
+      if (lo === times.length || times[lo]! - lookback > touch.at) continue
       const k = key(touch)
       const count = counts.get(k) ?? { touches: 0, clicks: 0 }
       count.touches++
       if (touch.clickId) count.clicks++
       counts.set(k, count)
     }
+  }
   return counts
 }
