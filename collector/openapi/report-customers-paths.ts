@@ -1,0 +1,29 @@
+// The admin API's customers report (routes/report-customers.ts).
+
+import { customersQuery } from '../reports/customers/customers-query.ts'
+import { operation, type Row } from './operations.ts'
+import { queryParameters } from './schemas.ts'
+
+export const customersPaths = (): Row[] => [
+  [
+    '/admin/api/reports/customers',
+    'get',
+    operation({
+      id: 'reportCustomers',
+      summary: 'Customers of a revenue goal as RFM segments, clusters and lifetime value',
+      description:
+        'docs/api.md#customers defines customers and orders, the RFM quintiles and segment map, the clusters (k by silhouette), historical CLV by cohort and predicted CLV (BG/NBD and Gamma-Gamma, fitted only with enough repeat customers). Groups, counts and means only: no answer names a person.',
+      tag: 'Reports',
+      admin: true,
+      parameters: queryParameters(customersQuery),
+      answers: {
+        200: {
+          description:
+            '`{ site, timezone, goal, from, to, customers, orders, revenue, repeatRate, segments: [{ segment, name, customers, share, revenue, meanRecencyDays, meanOrders, meanRevenue, meanR, meanF, meanM }], grid, clusters: { k, silhouette, scores, sampled, features, clusters: [{ cluster, customers, centroid, description }] }, cohorts: [{ cohort, customers, revenue, meanRevenue }], predicted: null | { horizonMonths, discountRate, repeatCustomers, bgnbd, gammaGamma, total, bySegment, byCluster }, predictedReason }`; with `format=csv`, the `table` (segments, clusters or cohorts) as an attachment.',
+          content: { 'application/json': {}, 'text/csv': { schema: { type: 'string' } } },
+        },
+      },
+      refusals: ['invalid_query', 'site_not_found', 'goal_not_found'],
+    }),
+  ],
+]
