@@ -224,7 +224,8 @@ export const render = async (ctx) => {
   from.value = d.from
   to.value = d.to
   const unit = UNIT[d.by]
-  const last = d.curve.at(-1)
+  // The furthest period with people to measure it (later ones may have only empty cohorts).
+  const last = d.curve.filter((p) => p.rate !== null).at(-1)
   const curveName =
     d.return === null
       ? 'Came back'
