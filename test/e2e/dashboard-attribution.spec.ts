@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises'
+import AxeBuilder from '@axe-core/playwright'
 import { expect, type Page, test } from '@playwright/test'
 import { ADMIN_TOKEN, type Collector, startCollector } from '../support/collector-process.ts'
 import { cells, pageLoaded, signInWithToken } from '../support/dashboard-fixture.ts'
@@ -166,6 +168,21 @@ test('the attribution page shows what the API answers; its choices live in the a
   expect(await cells(page, 'Conversions by channel')).toEqual(expectedCells(byChannel, 'conversions'))
   await expect(page.locator('#attribution-charts figure')).toHaveCount(5)
   await expect(page.getByRole('img', { name: /^Time decay: conversions per channel/ })).toBeVisible()
+  // The CSV is what the API answers for the same question.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download CSV' }).click(),
+  ])
+  const from = await page.locator('#attribution-from').inputValue()
+  const to = await page.locator('#attribution-to').inputValue()
+  const csv = await fetch(
+    `${collector.url}/admin/api/reports/attribution?site=shop&goal=order&from=${from}&to=${to}&format=csv`,
+    {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    },
+  )
+  expect(await readFile((await download.path())!, 'utf8')).toBe(await csv.text())
+  expect((await new AxeBuilder({ page }).analyze()).violations.map((v) => v.id)).toEqual([])
 
   // Rows by campaign, revenue shown: the address carries both, and the numbers follow the API.
   await page.getByLabel('Rows by').selectOption('campaign')
