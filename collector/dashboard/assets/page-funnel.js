@@ -96,11 +96,12 @@ const postDownload = async (path, body, filename) => {
 /** The rows of the step form: kind, value, remove; at least one, at most MAX_STEPS. @param {StepInput[]} initial */
 const stepRows = (initial) => {
   const box = h('ol', { class: 'funnel-steps', id: 'funnel-steps' })
-  /** @type {{ kind: HTMLSelectElement, value: HTMLInputElement, el: HTMLElement }[]} */
+  /** @type {{ title: HTMLElement, kind: HTMLSelectElement, value: HTMLInputElement, el: HTMLElement }[]} */
   const rows = []
   const add = h('button', { type: 'button', id: 'funnel-add' }, 'Add a step')
   const renumber = () => {
     rows.forEach((r, i) => {
+      r.title.textContent = `Step ${i + 1}`
       r.kind.setAttribute('aria-label', `Step ${i + 1}: kind`)
       r.value.setAttribute(
         'aria-label',
@@ -119,8 +120,9 @@ const stepRows = (initial) => {
       h('option', { value: 'event', selected: s.kind === 'event' }, 'Event'),
     )
     const value = h('input', { type: 'text', value: s.value, required: true, maxlength: 200 })
-    const el = h('li', { class: 'repeat-row' }, kind, value)
-    const row = { kind, value, el }
+    const title = h('span', { class: 'xp-row-title', 'aria-hidden': 'true' })
+    const el = h('li', { class: 'repeat-row' }, title, kind, value)
+    const row = { title, kind, value, el }
     el.append(
       h(
         'button',
