@@ -103,6 +103,22 @@ describe('funnel people', () => {
     expect(answer.steps.map((s) => s.people)).toEqual([1, 1, 0])
   })
 
+  it('after the period, a step-0 event neither starts an attempt nor breaks a strict one', () => {
+    const end = question.end
+    const rows = [
+      page('a', 's1', end - 2 * MIN, '/'),
+      page('a', 's1', end - MIN, '/cart'),
+      page('a', 's1', end + MIN, '/'),
+      event('a', 's1', end + 2 * MIN, 'Order Completed'),
+    ]
+    const answer = funnelAnswer(funnelPeople(rows, question), STEPS, {
+      window: HOUR,
+      order: 'strict',
+      breakdown: false,
+    })
+    expect(answer.steps.map((s) => s.people)).toEqual([1, 1, 1])
+  })
+
   it('counts only visits the filters keep, and no session without a page view', () => {
     const rows = [
       page('a', 's1', MIN, '/', { country: 'FR' }),
