@@ -297,7 +297,9 @@ export const render = async (ctx) => {
     h(
       'p',
       { class: 'muted' },
-      'One row per day and campaign: date,campaign,source,medium,cost,currency (source, medium and a channel column are optional). Importing a day again replaces it.',
+      'One row per day and campaign, with the header ',
+      h('code', {}, 'date,campaign,source,medium,cost,currency'),
+      ' (source, medium and a channel column are optional; the cost has at most 2 decimals). Importing a day again replaces it.',
     ),
     upload,
     result,
@@ -325,14 +327,21 @@ export const render = async (ctx) => {
         ? [notice(`Spend is not split by ${d.spendIgnoresFilters.join(', ')}: it counts whole here.`, 'warn')]
         : []),
       tiles(d),
-      withRoas.length
-        ? hbarChart({
-            title: `ROAS by ${d.by} (revenue per unit of spend)`,
-            rows: withRoas.map((r) => ({ label: r.value ?? NONE, values: [/** @type {number} */ (r.roas)] })),
-            series: ['ROAS'],
-            format: (x) => times(x),
-          })
-        : notice('No ROAS yet: import spend for this period.'),
+      ...(withRoas.length
+        ? [
+            hbarChart({
+              title: `ROAS by ${d.by} (revenue per unit of spend)`,
+              rows: withRoas.map((r) => ({
+                label: r.value ?? NONE,
+                values: [/** @type {number} */ (r.roas)],
+              })),
+              series: ['ROAS'],
+              format: (x) => times(x),
+            }),
+          ]
+        : d.goal === null
+          ? []
+          : [notice('No ROAS yet: import spend for this period.')]),
       h('div', { class: 'table-wrap' }, kpiTable(d, pick)),
     )
     holder.setAttribute('aria-busy', 'false')

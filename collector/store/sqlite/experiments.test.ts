@@ -145,6 +145,7 @@ describe('SQLite experiment tables', () => {
       DROP TABLE setup_tokens;
       DROP TABLE access_log;
       DROP TABLE report_rows;
+      DROP TABLE ad_spend;
       DROP TRIGGER report_event_deleted;
       DELETE FROM meta WHERE key = 'reports_watermark';`)
     old.exec(`CREATE TABLE experiment_daily (site TEXT NOT NULL, experiment TEXT NOT NULL,
