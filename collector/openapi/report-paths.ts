@@ -3,6 +3,11 @@
 import type { ErrorCode } from '../errors.ts'
 import { breakdownQuery, goalsQuery, reportQuery } from '../reports/query.ts'
 import { type OperationSpec, operation, type Row } from './operations.ts'
+import { attributionPaths } from './report-attribution-paths.ts'
+import { customersPaths } from './report-customers-paths.ts'
+import { funnelPaths } from './report-funnel-paths.ts'
+import { kpisPaths } from './report-kpis-paths.ts'
+import { retentionPaths } from './report-retention-paths.ts'
 import { queryParameters } from './schemas.ts'
 
 const report = (spec: Omit<OperationSpec, 'admin' | 'tag' | 'refusals'>, refusals: ErrorCode[] = []) =>
@@ -73,4 +78,9 @@ export const reportPaths = (): Row[] => [
       ['goal_not_found'],
     ),
   ],
+  ...funnelPaths(),
+  ...retentionPaths(),
+  ...attributionPaths(),
+  ...customersPaths(),
+  ...kpisPaths(),
 ]

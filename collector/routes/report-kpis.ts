@@ -34,7 +34,7 @@ export const spendQuery = reportQuery.pick({ site: true, from: true, to: true, f
 const siteParam = z.object({ site: z.string().min(1, 'is required').max(64) })
 
 /** JSON: `{ rows: [...] }`, or `{ csv: "<text>" }` (the dashboard's upload). */
-const spendBody = z.union([
+export const spendBody = z.union([
   z.object({ rows: z.array(z.unknown()) }).strict(),
   z.object({ csv: z.string().max(600_000) }).strict(),
 ])
