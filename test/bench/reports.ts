@@ -20,7 +20,8 @@ const TOKEN = 'bench-admin-token-0001'
 const T0 = Date.parse('2026-09-01T00:00:00.000Z')
 const DAYS = 60
 const SERIES = (n: number) => `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${n})`
-const DEVICE = (j: string) => `((${j} * 2654435761) % ${DEVICES}) + 1`
+// Parenthesized whole: in SQL, || binds tighter than +.
+const DEVICE = (j: string) => `(((${j} * 2654435761) % ${DEVICES}) + 1)`
 
 /** The goals, in milliseconds of one run, the issue sets (10,000,000 events, 1,000,000 people). */
 export const REPORT_GOALS_MS = {
@@ -41,7 +42,10 @@ const sites = parseConfig({
   ],
 })
 
-/** Rows written as the sync would have derived them; identities as resolution would leave them. */
+/**
+ * Rows written as the sync would have derived them, in time order as events arrive (visits spread
+ * evenly over the days, devices scattered); identities as resolution would leave them.
+ */
 export const buildReportRows = async (path: string) => {
   await openSqliteStore(path).close()
   const db = new Database(path)
@@ -50,7 +54,7 @@ export const buildReportRows = async (path: string) => {
     INSERT INTO report_rows (event_id, site, device, session, at, kind, path, referrer, source, medium,
       campaign, term, content, click_id, browser, os, device_type, country, region, engaged, scroll, name, props)
     SELECT i * 4 + k, '${SITE}', 'd-' || ${DEVICE('i')}, 's-' || i,
-      ${T0} + ((i * 40503) % ${DAYS * 86_400}) * 1000 + k * 60000,
+      ${T0} + (i * ${DAYS * 86_400} / ${VISITS}) * 1000 + k * 60000,
       CASE WHEN k < 3 THEN 'page' WHEN i % 10 = 0 THEN 'event' ELSE 'engagement' END,
       CASE WHEN k = 3 AND i % 10 = 0 THEN NULL ELSE '/p/' || ((i + k) % 20) END,
       CASE i % 7 WHEN 0 THEN 'google.com' WHEN 1 THEN 'facebook.com' WHEN 2 THEN 'blog.example' END,
