@@ -223,6 +223,7 @@ const describeOracle = (name: string, open: () => Promise<Store>) =>
       expect(cart.revenue).toBe(0)
       const cases: [string, number, string][] = [
         [`goal=nope`, 404, 'goal_not_found'],
+        [`goal=order&filter=goal:nope`, 404, 'goal_not_found'],
         [``, 400, 'invalid_query'],
         [`goal=order&lookback=0`, 400, 'invalid_query'],
         [`goal=order&lookback=181`, 400, 'invalid_query'],

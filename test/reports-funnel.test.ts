@@ -399,6 +399,9 @@ const describeFunnel = (name: string, open: () => Promise<Store>) =>
       expectFigures(answer.steps, figures(reached), 'desktop')
       expect(reached.find((r) => r.person === 'funnel-user')?.times).toHaveLength(2)
       expect(answer.filter).toEqual(['device:desktop'])
+      const unknown = await post({ steps: STEPS, from: FROM, to: TO, filter: ['goal:nope'] })
+      expect(unknown.status).toBe(404)
+      expect((await unknown.json()).error.code).toBe('goal_not_found')
     })
 
     it('answers the same figures as CSV', async () => {

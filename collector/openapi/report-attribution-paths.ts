@@ -24,11 +24,11 @@ export const attributionPaths = (): Row[] => [
         id: 'reportAttribution',
         summary: "A goal's conversions and revenue credited to channels or campaigns under five models",
         description:
-          "Touches are visits from all of the person's devices within `lookback` days (1-180, default 30) before each conversion; models first touch, last non-direct touch, linear, position-based (40/20/40) and time decay (7-day half-life). docs/api.md#reports has the exact definitions.",
+          "Touches are visits from all of the person's devices within `lookback` days (1-180, default 30) before each conversion; models first touch, last non-direct touch, linear, position-based (40/20/40) and time decay (7-day half-life). docs/api.md#attribution has the exact definitions.",
         parameters: queryParameters(attributionQuery),
         answers: {
           200: {
-            description: `\`{ site, timezone, from, to, filter, goal, lookback, halfLife, by, conversions, revenue, attributed: ${FIGURES}, unattributed: ${FIGURES}, rows: [{ key, first, lastNonDirect, linear, position, timeDecay }] }\`, each model ${FIGURES}, most last non-direct conversions first; with \`format=csv\`, the rows as an attachment.`,
+            description: `\`{ site, timezone, from, to, filter, goal, lookback, halfLife, by, conversions, revenue, attributed: ${FIGURES}, unattributed: ${FIGURES}, rows: [{ key, touches, clicks, first, lastNonDirect, linear, position, timeDecay }] }\`, each model ${FIGURES}, most last non-direct conversions first; with \`format=csv\`, the rows as an attachment.`,
             content: { 'application/json': {}, 'text/csv': { schema: { type: 'string' } } },
           },
         },

@@ -35,6 +35,7 @@ export const funnelPaths = (): Row[] => [
         'unsupported_media_type',
         'payload_too_large',
         'site_not_found',
+        'goal_not_found',
       ],
     }),
   ],

@@ -111,6 +111,16 @@ describe('attributionPeople', () => {
     expect(paid[0]!.conversions).toHaveLength(0)
   })
 
+  it('follows a goal: filter with the site goals: only visits that reached the goal are touches', () => {
+    const browsing = row({ session: 's5', at: T0 + DAY / 2, path: '/blog', referrer: 'facebook.com' })
+    const all = attributionPeople([...rows, browsing], order, window)
+    expect(all[0]!.touches.map((t) => t.channel).sort()).toEqual(['Direct', 'Paid Search', 'Social'])
+    const filters = [{ dimension: 'goal' as const, value: 'order' }]
+    const converting = attributionPeople([...rows, browsing], order, window, filters, { order })
+    expect(converting[0]!.touches.map((t) => t.channel).sort()).toEqual(['Direct', 'Paid Search'])
+    expect(converting[0]!.conversions).toEqual(all[0]!.conversions)
+  })
+
   it('counts page views of a page goal at their own instant', () => {
     const people = attributionPeople(rows, { page: '/cart' }, window)
     expect(people[0]!.conversions).toEqual([{ at: T0 + DAY, value: 0 }])

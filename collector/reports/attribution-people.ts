@@ -33,6 +33,8 @@ export const attributionPeople = (
   goal: Goal,
   window: { from: number; to: number },
   filters: readonly Filter[] = [],
+  /** The site's goals, for `goal:` filters. */
+  goals: Readonly<Record<string, Goal>> = {},
 ): AttributionPerson<VisitTouch>[] => {
   const sessions = new Map<string, ReportRow[]>()
   for (const row of rows) {
@@ -43,7 +45,7 @@ export const attributionPeople = (
   }
   const people = new Map<string, { touches: VisitTouch[]; conversions: Conversion[] }>()
   for (const list of sessions.values()) {
-    const [visit] = filterVisits(visitsOf(list), filters)
+    const [visit] = filterVisits(visitsOf(list), filters, goals)
     if (!visit) continue
     const landing = list.filter((r) => r.kind === 'page').reduce((a, b) => (b.at < a.at ? b : a))
     const person = people.get(visit.person) ?? { touches: [], conversions: [] }

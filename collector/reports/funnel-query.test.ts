@@ -33,7 +33,7 @@ const event = (device: string, session: string, at: number, name: string, props:
   row({ device, session, at, kind: 'event', name, props: JSON.stringify(props), path: null, ...more })
 
 const STEPS = [{ page: '/' }, { page: '/cart' }, { event: 'Order Completed' }]
-const question = { steps: STEPS, start: 0, end: 24 * HOUR, filters: [] }
+const question = { steps: STEPS, start: 0, end: 24 * HOUR, filters: [], goals: {} }
 
 describe('funnel body', () => {
   const ok = { steps: [{ page: '/' }] }
@@ -140,6 +140,24 @@ describe('funnel people', () => {
       [0, 1],
     ])
     expect(answer.steps[1]).toMatchObject({ fromPrevious: 0.5, fromFirst: 0.5, label: '/cart', step: 2 })
+  })
+
+  it('follows a goal: filter with the site goals: only visits that reached the goal count', () => {
+    const rows = [
+      page('a', 's1', MIN, '/'),
+      page('a', 's1', 2 * MIN, '/cart'),
+      event('a', 's1', 3 * MIN, 'Order Completed'),
+      page('b', 's2', MIN, '/'),
+      page('b', 's2', 2 * MIN, '/cart'),
+    ]
+    const people = (filters: { dimension: 'goal'; value: string }[]) =>
+      funnelAnswer(
+        funnelPeople(rows, { ...question, filters, goals: { order: { event: 'Order Completed' } } }),
+        STEPS,
+        { window: HOUR, breakdown: false },
+      ).steps.map((s) => s.people)
+    expect(people([])).toEqual([2, 2, 1])
+    expect(people([{ dimension: 'goal', value: 'order' }])).toEqual([1, 1, 1])
   })
 
   it('groups each person by the visit of their first step 0 in the period', () => {

@@ -11,7 +11,7 @@
 // - The breakdown value is the dimension's value of the visit holding the person's first step-0
 //   event in the period (null: that visit had none).
 import { z } from 'zod'
-import { pagePattern } from '../../sdk/rules/goal-schema.ts'
+import { type Goal, pagePattern } from '../../sdk/rules/goal-schema.ts'
 import { type FunnelOptions, type FunnelPerson, type FunnelStep, funnel } from './funnel.ts'
 import { type Hit, reaches } from './goals.ts'
 import { reportQuery } from './query.ts'
@@ -117,6 +117,8 @@ export interface PeopleQuestion {
   start: number
   end: number
   filters: readonly Filter[]
+  /** The site's goals, for `goal:` filters. */
+  goals: Readonly<Record<string, Goal>>
   breakdown?: Exclude<Dimension, 'page'>
 }
 
@@ -137,7 +139,7 @@ export const funnelPeople = (rows: readonly ReportRow[], q: PeopleQuestion): Fun
   const visits: ReturnType<typeof visitsOf> = []
   for (const list of sessions.values()) {
     const visit = visitsOf(list)
-    if (visit.length === 0 || filterVisits(visit, q.filters).length === 0) continue
+    if (visit.length === 0 || filterVisits(visit, q.filters, q.goals).length === 0) continue
     visits.push(visit[0]!)
     for (const row of list) {
       if (row.kind === 'engagement') continue

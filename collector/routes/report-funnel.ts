@@ -20,7 +20,7 @@ import { limitBody, readJson } from './request.ts'
  * Which rows count: reports/funnel-query.ts; how attempts are counted: reports/funnel.ts.
  */
 export const funnelRoutes = (kit: ReportKit, now: () => number) => {
-  const { store, siteOf, periodFor, upToDate, echo } = kit
+  const { store, siteOf, periodFor, checked, upToDate, echo } = kit
   const app = new Hono()
   app.post('/reports/funnel', limitBody(FUNNEL_BODY_BYTES), async (c) => {
     const q = parse(funnelQuery, c)
@@ -36,7 +36,8 @@ export const funnelRoutes = (kit: ReportKit, now: () => number) => {
       steps: body.steps,
       start: dates.from,
       end: dates.to,
-      filters: body.filter,
+      filters: checked(site, body.filter),
+      goals: site.goals,
       ...(body.breakdown ? { breakdown: body.breakdown } : {}),
     })
     const answer = funnelAnswer(people, body.steps, {
