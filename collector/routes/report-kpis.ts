@@ -21,7 +21,7 @@ import { readJson } from './request.ts'
 
 const goalKey = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a goal key of the site')
 
-export const kpisQuery = reportQuery.extend({
+export const kpisQuery = reportQuery.omit({ interval: true, compare: true }).extend({
   /** The revenue goal; default: the site's first goal with a revenue property. */
   goal: goalKey.optional(),
   by: z.enum(KPI_BY).default('campaign'),
