@@ -221,6 +221,7 @@ test('the attribution page shows what the API answers; its choices live in the a
   expect(await cells(shared, 'Revenue by campaign')).toEqual(expectedCells(cart, 'revenue'))
   const overflow = await shared.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
   expect(overflow).toBeLessThanOrEqual(0)
+  expect((await new AxeBuilder({ page: shared }).analyze()).violations.map((v) => v.id)).toEqual([])
   await context.close()
   await phone.close()
 })

@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright'
 import { expect, type Page, test } from '@playwright/test'
 import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from '../support/collector-process.ts'
 import { cells, pageLoaded, signInWithToken } from '../support/dashboard-fixture.ts'
@@ -164,5 +165,8 @@ test('the retention page reads on a 375 px phone: the triangle scrolls in its bo
   expect(widths.table).toBeGreaterThan(375)
   await expect(page.getByRole('table', { name: 'Cohorts by day of first visit' })).toBeVisible()
   await expect(page.getByLabel('Came back with')).toBeVisible()
+  // The box that scrolls is a labelled region a keyboard can reach.
+  await expect(page.getByRole('region', { name: 'Retention by cohort' })).toHaveAttribute('tabindex', '0')
+  expect((await new AxeBuilder({ page }).analyze()).violations.map((v) => v.id)).toEqual([])
   await phone.close()
 })

@@ -85,3 +85,11 @@ export const tile = (label, value, note) =>
 /** A message for the reader; `alert` ones are announced. @param {string} text @param {'info' | 'warn' | 'error'} [kind] */
 export const notice = (text, kind = 'info') =>
   h('p', { class: `notice notice-${kind}`, role: kind === 'info' ? 'status' : 'alert' }, text)
+
+/**
+ * A table's box, scrolled sideways on a phone: a labelled, focusable region, so a keyboard can
+ * scroll it too (axe's scrollable-region-focusable).
+ * @param {string} label @param {Node} content
+ */
+export const scrollBox = (label, content) =>
+  h('div', { class: 'table-wrap', role: 'region', 'aria-label': label, tabindex: '0' }, content)

@@ -3,7 +3,7 @@
 // reports API's (no arithmetic here but formatting); the view's state lives in the address.
 import { apiDownload, enc } from './api.js'
 import { hbarChart } from './charts.js'
-import { h, notice, table, tile } from './dom.js'
+import { h, notice, scrollBox, table, tile } from './dom.js'
 import { amount, count } from './format.js'
 
 /**
@@ -235,9 +235,8 @@ export const render = async (ctx) => {
           ),
         )
       : '',
-    h(
-      'div',
-      { class: 'table-wrap' },
+    scrollBox(
+      `Attribution by ${title.toLowerCase()}`,
       table({
         id: 'attribution-table',
         caption: `${what} by ${title.toLowerCase()}`,

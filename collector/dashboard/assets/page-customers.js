@@ -3,7 +3,7 @@
 // the reports API's (no arithmetic here but formatting and a shade); the state lives in the address.
 import { apiDownload, enc } from './api.js'
 import { hbarChart } from './charts.js'
-import { h, notice, table, tile } from './dom.js'
+import { h, notice, scrollBox, table, tile } from './dom.js'
 import { amount, count, decimal, percent } from './format.js'
 
 /**
@@ -56,13 +56,6 @@ const select = (id, value, options) =>
     ...options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
   )
 
-/**
- * A table's box, scrolled sideways on a phone: focusable, so a keyboard can scroll it too.
- * @param {string} label @param {HTMLElement} content
- */
-const wrap = (label, content) =>
-  h('div', { class: 'table-wrap', role: 'region', 'aria-label': label, tabindex: '0' }, content)
-
 /** A section's title with the download of the API's CSV of its table. @param {string} title @param {string} tableName @param {() => void} download */
 const heading = (title, tableName, download) =>
   h(
@@ -84,7 +77,7 @@ const heading = (title, tableName, download) =>
 const gridTable = (grid) => {
   const top = Math.max(0, ...grid.flat())
   const scores = [1, 2, 3, 4, 5]
-  return wrap(
+  return scrollBox(
     'R × F grid',
     h(
       'table',
@@ -159,7 +152,7 @@ const segmentsPart = (d, chart, download) => {
           format: chart === 'revenue' ? amount : count,
         })
       : '',
-    wrap(
+    scrollBox(
       'Segments table',
       table({
         id: 'customers-segments',
@@ -210,7 +203,7 @@ const clustersPart = (d, download) => {
         ? 'No clusters: no customers.'
         : `k-means on recency, orders, revenue, visits and pages per visit: ${count(c.k)} clusters, chosen by the highest silhouette (${decimal(c.silhouette, 4)}${c.sampled ? ', computed on a sample' : ''}). Each row shows its cluster's means.`,
     ),
-    wrap(
+    scrollBox(
       'Clusters table',
       table({
         id: 'customers-clusters',
@@ -250,7 +243,7 @@ const cohortsPart = (d, download) => [
     { class: 'muted' },
     `Customers by the month of their first order (${d.timezone}) and the revenue they brought up to ${d.to}: the lifetime value so far.`,
   ),
-  wrap(
+  scrollBox(
     'Cohorts table',
     table({
       id: 'customers-cohorts',

@@ -3,7 +3,7 @@
 // formatting); the steps and options live in the address, so a funnel can be shared.
 import { ApiError, apiCall, enc, session, token } from './api.js'
 import { hbarChart } from './charts.js'
-import { h, notice, table } from './dom.js'
+import { h, notice, scrollBox, table } from './dom.js'
 import { count, percent } from './format.js'
 
 /**
@@ -380,8 +380,8 @@ export const render = async (ctx) => {
       series: ['People'],
       format: (x) => count(Math.round(x)),
     }),
-    h('div', { class: 'table-wrap' }, stepsTable(d.steps)),
-    ...(d.breakdown ? [h('div', { class: 'table-wrap' }, groupsTable(d, title, pick))] : []),
+    scrollBox('Funnel steps', stepsTable(d.steps)),
+    ...(d.breakdown ? [scrollBox(`Funnel by ${title}`, groupsTable(d, title, pick))] : []),
   )
   holder.setAttribute('aria-busy', 'false')
 }

@@ -3,7 +3,7 @@
 // is the API's (no arithmetic here but formatting); the view's state lives in the address.
 import { ApiError, apiCall, apiDownload, apiGet, enc } from './api.js'
 import { hbarChart } from './charts.js'
-import { h, notice, table, tile } from './dom.js'
+import { h, notice, scrollBox, table, tile } from './dom.js'
 import { amount, count, decimal, percent } from './format.js'
 
 /**
@@ -342,7 +342,7 @@ export const render = async (ctx) => {
         : d.goal === null
           ? []
           : [notice('No ROAS yet: import spend for this period.')]),
-      h('div', { class: 'table-wrap' }, kpiTable(d, pick)),
+      scrollBox('KPIs', kpiTable(d, pick)),
     )
     holder.setAttribute('aria-busy', 'false')
   }

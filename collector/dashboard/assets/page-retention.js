@@ -3,7 +3,7 @@
 // number is the reports API's; the view's state lives in the address, so a view can be shared.
 import { apiDownload, enc } from './api.js'
 import { lineChart } from './charts.js'
-import { h, notice, tile } from './dom.js'
+import { h, notice, scrollBox, tile } from './dom.js'
 import { count, percent } from './format.js'
 
 /**
@@ -36,9 +36,8 @@ const heat = (rate) => (rate === null ? 'heat' : `heat heat-${Math.round(rate * 
 const triangle = (d) => {
   const unit = UNIT[d.by]
   const columns = Array.from({ length: d.periods + 1 }, (_, k) => k)
-  return h(
-    'div',
-    { class: 'table-wrap' },
+  return scrollBox(
+    'Retention by cohort',
     h(
       'table',
       { id: 'retention-table', class: 'heat-table' },
