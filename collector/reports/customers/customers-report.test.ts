@@ -56,6 +56,36 @@ describe('customersReport', () => {
     )
   })
 
+  it('names each feature half a deviation from the mean, behaviour only where it stands out', () => {
+    // Three kinds of customer, 30 each: [recency, orders, spend, visits, pages per visit] about
+    // [3, 12, 600, 30, 5], [300, 1, 30, 1, 1] and [90, 5, 200, 8, 2].
+    const kinds = Array.from({ length: 30 }, (_, i): CustomerHistory[] => [
+      {
+        orders: Array.from({ length: 12 }, (_, j) => ({
+          at: AT - (3 + (i % 3) + (11 - j) * 5) * DAY,
+          revenue: 50,
+        })),
+        visits: 30,
+        pageviews: 150 + (i % 4),
+      },
+      { orders: [{ at: AT - (300 + (i % 10)) * DAY, revenue: 30 + (i % 3) }], visits: 1, pageviews: 1 },
+      {
+        orders: Array.from({ length: 5 }, (_, j) => ({
+          at: AT - (90 + (i % 5) + (4 - j) * 20) * DAY,
+          revenue: 40,
+        })),
+        visits: 8,
+        pageviews: 16,
+      },
+    ]).flat()
+    const { k, clusters } = customersReport(kinds, options).clusters
+    expect(k).toBe(3)
+    const byOrders = (orders: number) => clusters.find((c) => c.centroid.frequency === orders)!.description
+    expect(byOrders(12)).toBe('recent, frequent, high spend, many visits, long visits')
+    expect(byOrders(1)).toBe('lapsed, one order, low spend, few visits, short visits')
+    expect(byOrders(5)).toBe('average recency, average frequency, average spend')
+  })
+
   it('is deterministic: the same histories in any order give the same answer', () => {
     expect(customersReport([...histories].reverse(), options)).toEqual(report)
   })

@@ -8,7 +8,7 @@ import { dateOf } from '../time.ts'
 import { type BgNbdParams, fitBgNbd } from './bgnbd.ts'
 import { type ClvOptions, historicalClvByCohort, predictedClv, type ValueHistory } from './clv.ts'
 import { fitGammaGamma, type GammaGammaParams } from './gamma-gamma.ts'
-import { kmeans, type Random, silhouette, standardise } from './kmeans.ts'
+import { clusterPoints, type Random } from './kmeans.ts'
 import { type RfmSegment, scoreRfm, segmentLabels, segments, summarizeRfm } from './rfm.ts'
 
 const DAY = 86_400_000
@@ -118,71 +118,35 @@ const wordsFor = (z: readonly number[], meanFrequency: number) =>
     .filter(Boolean)
     .join(', ')
 
+/** A cluster's centre by feature name, rounded. */
+const centroidOf = (centre: readonly number[]) =>
+  Object.fromEntries(FEATURES.map((f, d) => [f, round(centre[d]!)])) as Record<Feature, number>
+
 /**
  * k-means on z-scores of the five features, k in [2, 6] by the highest mean silhouette (ties to
  * the smaller k; on a seeded sample above SILHOUETTE_SAMPLE customers). Clusters numbered largest first.
  */
 const clustersOf = (features: readonly Features[]) => {
-  const random = seeded(SEED)
-  const raw = features.map((f) => FEATURES.map((k) => f[k]))
-  const { z } = standardise(raw)
-  const n = raw.length
-  const distinct = new Set(z.map((p) => p.join(','))).size
-  const order = raw.map((_, i) => i)
-  const sampled = n > SILHOUETTE_SAMPLE
-  if (sampled)
-    for (let i = 0; i < SILHOUETTE_SAMPLE; i++) {
-      const j = i + Math.min(n - i - 1, Math.floor(random() * (n - i)))
-      ;[order[i], order[j]] = [order[j]!, order[i]!]
-    }
-  const sample = order.slice(0, Math.min(n, SILHOUETTE_SAMPLE))
-  let labels = new Array<number>(n).fill(0)
-  let best: number | null = null
-  const scores: { k: number; silhouette: number }[] = []
-  for (let k = K_MIN; k <= Math.min(K_MAX, distinct); k++) {
-    const run = kmeans(z, k, random)
-    const score = silhouette(
-      sample.map((i) => z[i]!),
-      sample.map((i) => run.labels[i]!),
-    )
-    if (score === null) continue
-    scores.push({ k, silhouette: round(score, 4) })
-    if (best === null || score > best) [best, labels] = [score, run.labels]
-  }
-  const groups = new Map<number, number[]>()
-  labels.forEach((l, i) => {
-    const members = groups.get(l)
-    if (members) members.push(i)
-    else groups.set(l, [i])
-  })
-  const mean = (members: number[], rows: readonly (readonly number[])[], d: number) =>
-    members.reduce((s, i) => s + rows[i]![d]!, 0) / members.length
-  const ranked = [...groups.values()]
-    .map((members) => ({ members, centre: FEATURES.map((_, d) => mean(members, raw, d)) }))
-    .sort((a, b) => b.members.length - a.members.length || b.centre[2]! - a.centre[2]!)
-  const assignment = new Array<number>(n).fill(0)
-  const clusters = ranked.map(({ members, centre }, cluster) => {
-    for (const i of members) assignment[i] = cluster
-    return {
-      cluster,
-      customers: members.length,
-      centroid: Object.fromEntries(FEATURES.map((f, d) => [f, round(centre[d]!)])) as Record<Feature, number>,
-      description: wordsFor(
-        FEATURES.map((_, d) => mean(members, z, d)),
-        centre[1]!,
-      ),
-    }
-  })
+  const found = clusterPoints(
+    features.map((f) => FEATURES.map((k) => f[k])),
+    seeded(SEED),
+    { kMin: K_MIN, kMax: K_MAX, sampleSize: SILHOUETTE_SAMPLE },
+  )
   return {
     summary: {
-      k: n === 0 ? 0 : clusters.length,
-      silhouette: best === null ? null : round(best, 4),
-      scores,
-      sampled,
+      k: found.k,
+      silhouette: found.silhouette === null ? null : round(found.silhouette, 4),
+      scores: found.scores.map((s) => ({ k: s.k, silhouette: round(s.silhouette, 4) })),
+      sampled: found.sampled,
       features: [...FEATURES],
-      clusters,
+      clusters: found.clusters.map(({ members, centre, z }, cluster) => ({
+        cluster,
+        customers: members.length,
+        centroid: centroidOf(centre),
+        description: wordsFor(z, centre[1]!),
+      })),
     },
-    assignment,
+    assignment: found.labels,
   }
 }
 

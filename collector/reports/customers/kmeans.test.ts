@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { normal } from '../../../test/support/customers-simulation.ts'
 import { prng } from '../../../test/support/prng.ts'
-import { clusterCustomers, describeCluster, kmeans, silhouette, standardise } from './kmeans.ts'
-import type { RfmCustomer } from './rfm.ts'
+import { clusterPoints, kmeans, silhouette, standardise } from './kmeans.ts'
 
-/** Three well-separated kinds of customer, `each` of every kind, in an interleaved order. */
+/** Three well-separated kinds of [recency, frequency, monetary], `each` of every kind, interleaved. */
 const blobs = (seed: number, each: number) => {
   const random = prng(seed)
   const kinds = [
@@ -12,19 +11,19 @@ const blobs = (seed: number, each: number) => {
     { name: 'gone', recency: [300, 15], frequency: [1, 0], monetary: [30, 5] },
     { name: 'middle', recency: [90, 6], frequency: [5, 0.5], monetary: [200, 12] },
   ]
-  const customers: (RfmCustomer & { kind: string })[] = []
+  const kind: string[] = []
+  const points: number[][] = []
   for (let i = 0; i < each; i++)
     for (const k of kinds) {
       const draw = ([mean, sd]: number[]) => mean! + sd! * normal(random)
-      customers.push({
-        id: `${k.name}-${i}`,
-        kind: k.name,
-        recencyDays: Math.max(0, draw(k.recency)),
-        frequency: Math.max(1, Math.round(draw(k.frequency))),
-        monetary: Math.max(1, draw(k.monetary)),
-      })
+      kind.push(k.name)
+      points.push([
+        Math.max(0, draw(k.recency)),
+        Math.max(1, Math.round(draw(k.frequency))),
+        Math.max(1, draw(k.monetary)),
+      ])
     }
-  return customers
+  return { kind, points }
 }
 
 /** True when two labellings put the same items together (cluster numbers may differ). */
@@ -40,9 +39,9 @@ const samePartition = (a: readonly (string | number)[], b: readonly (string | nu
   })
 }
 
-describe('clustering customers', () => {
-  const customers = blobs(7, 100)
-  const result = clusterCustomers(customers, prng(1))
+describe('clustering points', () => {
+  const { kind, points } = blobs(7, 100)
+  const result = clusterPoints(points, prng(1))
 
   it('finds three well-separated groups, with the right members', () => {
     expect(result.k).toBe(3)
@@ -50,56 +49,63 @@ describe('clustering customers', () => {
     const best = Math.max(...result.scores.map((s) => s.silhouette))
     expect(result.silhouette).toBe(best)
     expect(result.silhouette).toBeGreaterThan(0.7)
-    expect(
-      samePartition(
-        customers.map((c) => c.kind),
-        result.assignments.map((a) => a.cluster),
-      ),
-    ).toBe(true)
-    expect(result.assignments.map((a) => a.id)).toEqual(customers.map((c) => c.id))
-    expect(result.clusters.map((c) => c.customers)).toEqual([100, 100, 100])
+    expect(samePartition(kind, result.labels)).toBe(true)
+    expect(result.labels).toHaveLength(points.length)
+    result.clusters.forEach((c, cluster) => {
+      expect(c.members.every((i) => result.labels[i] === cluster)).toBe(true)
+    })
+    expect(result.clusters.map((c) => c.members.length)).toEqual([100, 100, 100])
     expect(result.sampled).toBe(false)
   })
 
-  it('reports centroids in days, orders and currency, described against the mean', () => {
-    const byKind = (kind: string) => {
-      const cluster = result.assignments[customers.findIndex((c) => c.kind === kind)]!.cluster
-      return result.clusters[cluster]!
-    }
+  it('gives centres in the input units and mean z-scores, equal sizes by larger feature 2 first', () => {
+    const byKind = (name: string) => result.clusters[result.labels[kind.indexOf(name)]!]!
     const fans = byKind('fans')
-    expect(fans.centroid.recencyDays).toBeGreaterThan(3)
-    expect(fans.centroid.recencyDays).toBeLessThan(7)
-    expect(fans.centroid.monetary).toBeGreaterThan(590)
-    expect(fans.centroid.monetary).toBeLessThan(610)
-    expect(fans.description).toBe('recent, frequent, high spend')
-    expect(byKind('gone').description).toBe('lapsed, one order, low spend')
-    expect(byKind('gone').centroid.frequency).toBe(1)
-    expect(byKind('middle').description).toBe('average recency, average frequency, average spend')
+    expect(fans.centre[0]).toBeGreaterThan(3)
+    expect(fans.centre[0]).toBeLessThan(7)
+    expect(fans.centre[2]).toBeGreaterThan(590)
+    expect(fans.centre[2]).toBeLessThan(610)
+    expect(fans.z[0]).toBeLessThan(-0.5)
+    expect(fans.z[1]).toBeGreaterThan(0.5)
+    expect(fans.z[2]).toBeGreaterThan(0.5)
+    expect(byKind('gone').centre[1]).toBe(1)
+    expect(byKind('gone').z[0]).toBeGreaterThan(0.5)
+    expect(result.clusters).toEqual([fans, byKind('middle'), byKind('gone')])
+    const { z } = standardise(points)
+    const zMean = fans.members.reduce((s, i) => s + z[i]![2]!, 0) / fans.members.length
+    expect(fans.z[2]).toBeCloseTo(zMean, 12)
+  })
+
+  it('breaks a tie in size and feature 2 by the cluster of the earlier first member', () => {
+    const line = [
+      [0, 1, 5],
+      [0.1, 1, 5],
+      [10, 1, 5],
+      [10.1, 1, 5],
+    ]
+    expect(clusterPoints(line, prng(2)).labels).toEqual([0, 0, 1, 1])
+    expect(clusterPoints([...line].reverse(), prng(2)).labels).toEqual([0, 0, 1, 1])
   })
 
   it('is deterministic for a seed, and finds the same groups from another seed', () => {
-    expect(clusterCustomers(customers, prng(1))).toEqual(result)
-    const other = clusterCustomers(customers, prng(99))
+    expect(clusterPoints(points, prng(1))).toEqual(result)
+    const other = clusterPoints(points, prng(99))
     expect(other.k).toBe(3)
-    expect(
-      samePartition(
-        result.assignments.map((a) => a.cluster),
-        other.assignments.map((a) => a.cluster),
-      ),
-    ).toBe(true)
+    expect(samePartition(result.labels, other.labels)).toBe(true)
   })
 
   it('computes the silhouette on a seeded sample for large inputs, and still finds k', () => {
     const many = blobs(8, 1500)
-    const big = clusterCustomers(many, prng(3), { sampleSize: 600, kMax: 4 })
+    const big = clusterPoints(many.points, prng(3), { sampleSize: 600, kMax: 4 })
     expect(big.sampled).toBe(true)
     expect(big.k).toBe(3)
-    expect(
-      samePartition(
-        many.map((c) => c.kind),
-        big.assignments.map((a) => a.cluster),
-      ),
-    ).toBe(true)
+    expect(samePartition(many.kind, big.labels)).toBe(true)
+  })
+
+  it('tries only k within [kMin, kMax]', () => {
+    const r = clusterPoints(points, prng(1), { kMin: 4, kMax: 5 })
+    expect(r.scores.map((s) => s.k)).toEqual([4, 5])
+    expect([4, 5]).toContain(r.k)
   })
 })
 
@@ -109,51 +115,43 @@ describe('degenerate inputs', () => {
     typeof v === 'number' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(numbers) : []
   const noNaN = (value: unknown) => expect(numbers(value).every(Number.isFinite)).toBe(true)
 
-  it('returns nothing for no customers', () => {
-    expect(clusterCustomers([], prng(1))).toEqual({
+  it('returns nothing for no points', () => {
+    expect(clusterPoints([], prng(1))).toEqual({
       k: 0,
       silhouette: null,
       scores: [],
       sampled: false,
+      labels: [],
       clusters: [],
-      assignments: [],
     })
   })
 
-  it('puts identical customers in one cluster, with no silhouette', () => {
-    const same = Array.from({ length: 10 }, (_, i) => ({
-      id: `c${i}`,
-      recencyDays: 7,
-      frequency: 2,
-      monetary: 50,
-    }))
-    const r = clusterCustomers(same, prng(1))
+  it('puts identical points in one cluster, with no silhouette', () => {
+    const same = Array.from({ length: 10 }, () => [7, 2, 50])
+    const r = clusterPoints(same, prng(1))
     expect(r.k).toBe(1)
     expect(r.silhouette).toBeNull()
     noNaN(r)
-    expect(r.clusters[0]).toEqual({
-      cluster: 0,
-      customers: 10,
-      centroid: { recencyDays: 7, frequency: 2, monetary: 50 },
-      description: 'average recency, average frequency, average spend',
-    })
+    expect(r.clusters).toEqual([
+      { members: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], centre: [7, 2, 50], z: [0, 0, 0] },
+    ])
     expect(Number.isFinite(kmeans(standardise(same.map(() => [1, 2])).z, 3, prng(2)).inertia)).toBe(true)
   })
 
-  it('handles a single customer, and fewer distinct customers than k', () => {
-    const one = clusterCustomers([{ id: 'a', recencyDays: 1, frequency: 1, monetary: 1 }], prng(1))
+  it('handles a single point, and fewer distinct points than k', () => {
+    const one = clusterPoints([[1, 1, 1]], prng(1))
     expect(one.k).toBe(1)
-    expect(one.assignments).toEqual([{ id: 'a', cluster: 0 }])
+    expect(one.labels).toEqual([0])
     noNaN(one.clusters)
     const two = [
-      { id: 'a', recencyDays: 1, frequency: 1, monetary: 10 },
-      { id: 'b', recencyDays: 1, frequency: 1, monetary: 10 },
-      { id: 'c', recencyDays: 100, frequency: 1, monetary: 10 },
+      [1, 1, 10],
+      [1, 1, 10],
+      [100, 1, 10],
     ]
-    const r = clusterCustomers(two, prng(1), { kMin: 2, kMax: 6 })
+    const r = clusterPoints(two, prng(1), { kMin: 2, kMax: 6 })
     expect(r.k).toBe(2)
     expect(r.scores.map((s) => s.k)).toEqual([2])
-    expect(r.assignments[0]!.cluster).toBe(r.assignments[1]!.cluster)
+    expect(r.labels[0]).toBe(r.labels[1])
     noNaN(r)
   })
 
@@ -190,12 +188,6 @@ describe('the pieces', () => {
     // Points 0, 1 | 4: for 0, a = 1, b = 4 → 0.75; for 1, a = 1, b = 3 → 2/3; a singleton scores 0.
     expect(silhouette([[0], [1], [4]], [0, 0, 1])).toBeCloseTo((0.75 + 2 / 3 + 0) / 3, 12)
     expect(silhouette([[0], [1]], [0, 0])).toBeNull()
-  })
-
-  it('describes a centroid in words, half a deviation from the mean being the line', () => {
-    expect(describeCluster([-0.6, 0.6, 0.6], 8)).toBe('recent, frequent, high spend')
-    expect(describeCluster([0.6, -0.6, -0.6], 1.2)).toBe('lapsed, one order, low spend')
-    expect(describeCluster([0.4, -0.6, 0], 2)).toBe('average recency, infrequent, average spend')
   })
 
   it('puts the centres at the means of two groups on a line', () => {

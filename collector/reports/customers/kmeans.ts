@@ -1,5 +1,7 @@
 /**
- * Customer clusters by k-means on standardised recency, frequency and monetary value.
+ * Clusters of points by k-means on their standardised features, k chosen by silhouette. The
+ * customers report (customers-report.ts) clusters its customers on recency, frequency, monetary
+ * value, visits and pages per visit, and names the clusters in its own words.
  *
  * - Seeding: k-means++ (Arthur & Vassilvitskii 2007, "k-means++: The Advantages of Careful
  *   Seeding"); each further centre is drawn with probability ∝ D², the squared distance to the
@@ -11,12 +13,10 @@
  *   smaller k. The silhouette costs O(n²), so above `sampleSize` points it is computed on a
  *   sample of that many, drawn with the same random source; the clustering itself uses all points.
  *
- * Features are z-scores (mean 0, standard deviation 1 across the customers), so days, orders
- * and currency weigh alike; a feature without spread scores 0. They are not log-transformed:
- * with heavy-tailed spend a few big spenders can make a cluster of their own.
+ * Features are z-scores (mean 0, standard deviation 1 across the points), so days, orders and
+ * currency weigh alike; a feature without spread scores 0. They are not log-transformed: with
+ * heavy-tailed spend a few big spenders can make a cluster of their own.
  */
-import type { RfmCustomer } from './rfm.ts'
-
 export type Random = () => number
 type Point = readonly number[]
 
@@ -173,21 +173,6 @@ export const standardise = (points: readonly Point[]) => {
   return { z, mean, sd }
 }
 
-/**
- * Words for a cluster from its mean z-scores [recency, frequency, monetary]: beyond half a
- * standard deviation from the customers' mean a feature is named ("recent" / "lapsed",
- * "frequent" / "infrequent", "high spend" / "low spend"), within it "average …". A cluster whose
- * customers average under 1.5 orders is "one order" whatever the spread.
- */
-export const describeCluster = (z: Point, meanFrequency: number) => {
-  const band = (v: number, low: string, mid: string, high: string) => (v < -0.5 ? low : v > 0.5 ? high : mid)
-  return [
-    band(z[0]!, 'recent', 'average recency', 'lapsed'),
-    meanFrequency < 1.5 ? 'one order' : band(z[1]!, 'infrequent', 'average frequency', 'frequent'),
-    band(z[2]!, 'low spend', 'average spend', 'high spend'),
-  ].join(', ')
-}
-
 export interface ClusterOptions extends KMeansOptions {
   kMin?: number
   kMax?: number
@@ -195,41 +180,45 @@ export interface ClusterOptions extends KMeansOptions {
   sampleSize?: number
 }
 
-export interface CustomerCluster {
-  /** 0 for the largest cluster, then by size. */
-  cluster: number
-  customers: number
-  /** The members' means, in days, orders and currency. */
-  centroid: { recencyDays: number; frequency: number; monetary: number }
-  description: string
+export interface Cluster {
+  /** Indices of the member points, ascending. */
+  members: number[]
+  /** The members' means per feature, in the input's units. */
+  centre: number[]
+  /** The members' mean z-score per feature. */
+  z: number[]
 }
 
-export interface CustomerClusters {
-  /** 1 when the customers do not differ (or are fewer than 2); 0 without customers. */
+export interface Clustering {
+  /** The clusters found: 1 when the points do not differ (or are fewer than 2); 0 without points. */
   k: number
   silhouette: number | null
   /** The silhouette of each k tried. */
   scores: { k: number; silhouette: number }[]
-  /** True when the silhouettes come from a sample of sampleSize customers. */
+  /** True when the silhouettes come from a sample of sampleSize points. */
   sampled: boolean
-  clusters: CustomerCluster[]
-  assignments: { id: string; cluster: number }[]
+  /** Each point's cluster: an index into `clusters`. */
+  labels: number[]
+  /** Largest first; equal sizes by the larger mean of feature 2, then by the earlier first member. */
+  clusters: Cluster[]
 }
 
-export const clusterCustomers = (
-  customers: readonly RfmCustomer[],
+/**
+ * Standardises the points (finite numbers, one column a feature), runs k-means for each k in
+ * [kMin, min(kMax, distinct points)] and keeps the labelling with the highest silhouette.
+ */
+export const clusterPoints = (
+  raw: readonly Point[],
   random: Random,
   options: ClusterOptions = {},
-): CustomerClusters => {
-  const n = customers.length
-  const raw = customers.map((c) => [c.recencyDays, c.frequency, c.monetary])
-  if (!raw.flat().every(Number.isFinite))
-    throw new RangeError('recency, frequency and monetary must be finite')
+): Clustering => {
+  const n = raw.length
+  const dims = raw[0]?.length ?? 0
   const { z } = standardise(raw)
   const distinct = new Set(z.map((p) => p.join(','))).size
   const sampleSize = options.sampleSize ?? 2000
-  // A partial Fisher–Yates shuffle picks the silhouette's sample.
-  const order = customers.map((_, i) => i)
+  // A partial Fisher–Yates shuffle picks the silhouette's sample, before any k-means draw.
+  const order = raw.map((_, i) => i)
   const sampled = n > sampleSize
   if (sampled)
     for (let i = 0; i < sampleSize; i++) {
@@ -253,7 +242,7 @@ export const clusterCustomers = (
     if (bestScore === null || score > bestScore) [bestScore, labels] = [score, run.labels]
   }
 
-  // Members' means in original units and in z-scores; clusters renumbered largest first.
+  // Groups in the order of their first member, so the sort (stable) leaves that as the last tie-break.
   const groups = new Map<number, number[]>()
   labels.forEach((l, i) => {
     const members = groups.get(l)
@@ -262,23 +251,17 @@ export const clusterCustomers = (
   })
   const mean = (members: number[], rows: readonly Point[], d: number) =>
     members.reduce((s, i) => s + rows[i]![d]!, 0) / members.length
-  const ranked = [...groups.values()]
-    .map((members) => ({ members, centre: [0, 1, 2].map((d) => mean(members, raw, d)) }))
-    .sort(
-      (a, b) =>
-        b.members.length - a.members.length || b.centre[2]! - a.centre[2]! || a.centre[0]! - b.centre[0]!,
-    )
-  const assignments = customers.map((c) => ({ id: c.id, cluster: 0 }))
-  const clusters = ranked.map(({ members, centre }, cluster) => {
-    for (const i of members) assignments[i]!.cluster = cluster
-    const [recencyDays, frequency, monetary] = centre as [number, number, number]
-    const zMean = [0, 1, 2].map((d) => mean(members, z, d))
-    return {
-      cluster,
-      customers: members.length,
-      centroid: { recencyDays, frequency, monetary },
-      description: describeCluster(zMean, frequency),
-    }
+  const features = Array.from({ length: dims }, (_, d) => d)
+  const clusters = [...groups.values()]
+    .map((members) => ({
+      members,
+      centre: features.map((d) => mean(members, raw, d)),
+      z: features.map((d) => mean(members, z, d)),
+    }))
+    .sort((a, b) => b.members.length - a.members.length || (b.centre[2] ?? 0) - (a.centre[2] ?? 0))
+  const renumbered = new Array<number>(n).fill(0)
+  clusters.forEach(({ members }, cluster) => {
+    for (const i of members) renumbered[i] = cluster
   })
-  return { k: clusters.length, silhouette: bestScore, scores, sampled, clusters, assignments }
+  return { k: clusters.length, silhouette: bestScore, scores, sampled, labels: renumbered, clusters }
 }
