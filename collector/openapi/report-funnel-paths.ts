@@ -36,6 +36,7 @@ export const funnelPaths = (): Row[] => [
         'payload_too_large',
         'site_not_found',
         'goal_not_found',
+        'segment_not_found',
       ],
     }),
   ],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { personalizationSchema } from '../../sdk/rules/personalization-schema.ts'
-import { HISTORY_CAP, profileSegments, segmentSizes } from './evaluate.ts'
+import { HISTORY_CAP, profileSegments, segmentMembers, segmentSizes } from './evaluate.ts'
 import type { HistoryRow, PersonalizationStore, ProfileSubject } from './types.ts'
 
 const DAY = 86_400_000
@@ -105,5 +105,22 @@ describe('server-side segment evaluation', () => {
     // A last page that is exactly full costs one more (empty) read, and no wrong count.
     const even = await segmentSizes(store, 'demo', config, NOW, { pageSize: 5, pause })
     expect(even.profilesScanned).toBe(5)
+  })
+
+  it("names the people of one segment now, a page at a time; none for a segment the site lacks", async () => {
+    const fan = [view(NOW - DAY), view(NOW - 2 * DAY)]
+    const { store } = fakeStore({
+      a: { rows: fan },
+      b: { traits: { plan: 'vip' }, rows: [] },
+      c: { traits: { plan: 'vip' }, rows: fan, refused: true },
+      d: { rows: [view(NOW - DAY), view(NOW - 40 * DAY)] },
+      e: { rows: fan },
+    })
+    const pause = async () => {}
+    expect(await segmentMembers(store, 'demo', config, 'fans', NOW, { pageSize: 2, pause })).toEqual(
+      new Set(['a', 'e']),
+    )
+    expect(await segmentMembers(store, 'demo', config, 'vip', NOW, { pause })).toEqual(new Set(['b']))
+    expect(await segmentMembers(store, 'demo', config, 'nope', NOW, { pause })).toEqual(new Set())
   })
 })

@@ -54,42 +54,80 @@ export interface SegmentSizes {
   profilesScanned: number
 }
 
+export interface ScanOptions {
+  pageSize?: number
+  pause?: () => Promise<unknown>
+  /** Opens a profile's sealed personal traits for the rules (privacy/sealing.ts). */
+  open?: (traits: Record<string, unknown>) => Promise<Record<string, unknown>>
+}
+
 /**
- * How many of the site's profiles are in each segment now. Profiles are read `pageSize` at a time
- * and evaluated one by one, so memory holds one page and one profile's history whatever the size of
- * the site; between pages the event loop gets a turn (`pause`), so ingest goes on meanwhile. The
- * cost is a full scan: every profile's events within `history.maxDays` are read and parsed once.
+ * Every profile of the site with the segments it is in now. Profiles are read `pageSize` at a time
+ * and evaluated one by one, so memory holds one page and one profile's history whatever the size
+ * of the site; between pages the event loop gets a turn (`pause`), so ingest goes on meanwhile.
+ * The cost is a full scan: every profile's events within `history.maxDays` are read and parsed
+ * once. Resolves to how many profiles it read.
  */
-export const segmentSizes = async (
+const scanSegments = async (
   store: PersonalizationStore,
   site: string,
   p: Personalization,
   now: number,
-  {
-    pageSize = PAGE_SIZE,
-    pause = () => nextTurn(),
-    open = async (traits) => traits,
-  }: {
-    pageSize?: number
-    pause?: () => Promise<unknown>
-    /** Opens a profile's sealed personal traits for the rules (privacy/sealing.ts). */
-    open?: (traits: Record<string, unknown>) => Promise<Record<string, unknown>>
-  } = {},
-): Promise<SegmentSizes> => {
-  const profiles: Record<string, number> = Object.fromEntries(Object.keys(p.segments).map((k) => [k, 0]))
-  if (Object.keys(profiles).length === 0) return { profiles, profilesScanned: 0 }
+  each: (profile: string, segments: readonly string[]) => void,
+  { pageSize = PAGE_SIZE, pause = () => nextTurn(), open = async (traits) => traits }: ScanOptions = {},
+): Promise<number> => {
+  if (Object.keys(p.segments).length === 0) return 0
   let scanned = 0
   let after: string | undefined
   for (;;) {
     const page = await store.profilePage(site, after, pageSize)
     for (const profile of page) {
       const opened = { ...profile, traits: await open(profile.traits) }
-      for (const key of await profileSegments(store, site, p, opened, now)) profiles[key]! += 1
+      each(profile.id, await profileSegments(store, site, p, opened, now))
     }
     scanned += page.length
     if (page.length < pageSize) break
     after = page[page.length - 1]!.id
     await pause()
   }
-  return { profiles, profilesScanned: scanned }
+  return scanned
+}
+
+/** How many of the site's profiles are in each segment now (a full scan: scanSegments). */
+export const segmentSizes = async (
+  store: PersonalizationStore,
+  site: string,
+  p: Personalization,
+  now: number,
+  options: ScanOptions = {},
+): Promise<SegmentSizes> => {
+  const profiles: Record<string, number> = Object.fromEntries(Object.keys(p.segments).map((k) => [k, 0]))
+  const profilesScanned = await scanSegments(
+    store,
+    site,
+    p,
+    now,
+    (_, keys) => {
+      for (const key of keys) profiles[key]! += 1
+    },
+    options,
+  )
+  return { profiles, profilesScanned }
+}
+
+/** The ids of the profiles in one configured segment now (a full scan: scanSegments). */
+export const segmentMembers = async (
+  store: PersonalizationStore,
+  site: string,
+  p: Personalization,
+  key: string,
+  now: number,
+  options: ScanOptions = {},
+): Promise<Set<string>> => {
+  const members = new Set<string>()
+  const segment = p.segments[key]
+  if (!segment) return members
+  const one = { ...p, segments: { [key]: segment } }
+  await scanSegments(store, site, one, now, (id, keys) => keys.length > 0 && members.add(id), options)
+  return members
 }

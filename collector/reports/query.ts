@@ -11,8 +11,11 @@ const MAX_BUCKETS = 800
 /** A filter's value meaning "visits without one" (direct traffic has no referrer). */
 export const NONE = '(none)'
 
-/** What a filter may name: a dimension, or `goal` (visits that reached that site goal). */
-const FILTERS = [...DIMENSIONS, 'goal'] as const
+/**
+ * What a filter may name: a dimension, `goal` (visits that reached that site goal) or `segment`
+ * (visits of people in that segment now).
+ */
+const FILTERS = [...DIMENSIONS, 'goal', 'segment'] as const
 
 const date = z.string().refine((d) => parseDate(d) !== undefined, 'must be a date YYYY-MM-DD')
 

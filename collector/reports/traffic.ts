@@ -47,11 +47,13 @@ const VISIT_VALUE: Record<Exclude<Dimension, 'page'>, (v: Visit) => string | nul
 
 /**
  * `dimension` equals `value`; `null` matches visits without one. Pages: `*` is any characters.
- * `goal`: the visit reached the site goal named by `value`.
+ * `goal`: the visit reached the site goal named by `value`. `segment`: the visit's person is in
+ * the segment `value` now; `people` are its members, found by the route (no people: no visit).
  */
 export interface Filter {
-  dimension: Dimension | 'goal'
+  dimension: Dimension | 'goal' | 'segment'
   value: string | null
+  people?: ReadonlySet<string>
 }
 
 const matches = (v: Visit, f: Filter, goals: Readonly<Record<string, Goal>>) => {
@@ -60,6 +62,7 @@ const matches = (v: Visit, f: Filter, goals: Readonly<Record<string, Goal>>) => 
     const goal = f.value === null ? undefined : goals[f.value]
     return goal !== undefined && reachedIn(v, goal).conversions > 0
   }
+  if (f.dimension === 'segment') return f.people?.has(v.person) ?? false
   return VISIT_VALUE[f.dimension](v) === f.value
 }
 

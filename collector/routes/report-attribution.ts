@@ -32,7 +32,7 @@ export const attributionRoutes = (kit: ReportKit, now: () => number) => {
     const lookback = q.lookback * DAY
     // From the lookback before the period: a conversion on its first day sees its whole lookback.
     const rows = await store.reportSessions(site.id, { from: window.from - lookback, to: window.to })
-    const people = attributionPeople(rows, goal, window, checked(site, q.filter), site.goals)
+    const people = attributionPeople(rows, goal, window, await checked(site, q.filter), site.goals)
     const key = q.by === 'campaign' ? (t: VisitTouch) => t.campaign ?? NONE : (t: VisitTouch) => t.channel
     const result = attribute<VisitTouch>(people, { lookback, halfLife: HALF_LIFE_DAYS * DAY, key })
     const rowsOut = rowsOf(result, touchCounts(people, lookback, key))

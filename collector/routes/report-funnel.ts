@@ -36,7 +36,7 @@ export const funnelRoutes = (kit: ReportKit, now: () => number) => {
       steps: body.steps,
       start: dates.from,
       end: dates.to,
-      filters: checked(site, body.filter),
+      filters: await checked(site, body.filter),
       goals: site.goals,
       ...(body.breakdown ? { breakdown: body.breakdown } : {}),
     })

@@ -6,6 +6,7 @@ import type { z } from 'zod'
 import type { SiteConfig } from '../config/site-config.ts'
 import { type CsvValue, csvOf } from '../csv.ts'
 import { ApiError } from '../errors.ts'
+import { segmentMembers } from '../personalization/evaluate.ts'
 import { NONE, type Period, periodOf, type reportQuery } from '../reports/query.ts'
 import { windowOf } from '../reports/time.ts'
 import { type Filter, filterVisits } from '../reports/traffic.ts'
@@ -40,7 +41,7 @@ export const csv = (c: Context, name: string, columns: readonly string[], rows: 
   })
 
 /** The shared steps of a report, bound to the collector's store, sites and identity resolver. */
-export const reportKit = ({ store, sites, identity }: PeopleRouteDeps) => {
+export const reportKit = ({ store, sites, identity, now }: PeopleRouteDeps) => {
   const siteOf = (id: string) => {
     const site = sites.byId(id)
     if (!site) throw new ApiError('site_not_found', `no site with id ${id}`)
@@ -56,17 +57,48 @@ export const reportKit = ({ store, sites, identity }: PeopleRouteDeps) => {
     const window = windowOf(from, to, site.timezone)
     const rows = await store.reportSessions(site.id, window)
     const visits = visitsOf(rows).filter((v) => v.start >= window.from && v.start < window.to)
-    return filterVisits(visits, checked(site, filters), site.goals)
+    return filterVisits(visits, await checked(site, filters), site.goals)
   }
   const goalOf = (site: SiteConfig, key: string) => {
     const goal = site.goals[key]
     if (!goal) throw new ApiError('goal_not_found', `site ${site.id} has no goal ${key}`, 'goal')
     return goal
   }
-  /** The filters, once every goal they name is known to be the site's. */
+  /**
+   * The filters, once every goal and segment they name is known to be the site's; a segment
+   * filter carries the people in the segment now. Finding them is a scan of every profile
+   * (personalization/evaluate.ts), so it happens once per filter list: a report that reads two
+   * periods with the same list reuses it.
+   */
   const checked = (site: SiteConfig, filters: readonly Filter[]) => {
-    for (const f of filters) if (f.dimension === 'goal') goalOf(site, f.value ?? NONE)
-    return filters
+    let done = resolved.get(filters)
+    if (!done) {
+      done = resolve(site, filters)
+      resolved.set(filters, done)
+    }
+    return done
+  }
+  const resolved = new WeakMap<readonly Filter[], Promise<readonly Filter[]>>()
+  const resolve = async (site: SiteConfig, filters: readonly Filter[]): Promise<readonly Filter[]> => {
+    for (const f of filters) {
+      if (f.dimension === 'goal') goalOf(site, f.value ?? NONE)
+      if (f.dimension === 'segment' && !site.personalization.segments[f.value ?? NONE])
+        throw new ApiError('segment_not_found', `site ${site.id} has no segment ${f.value}`, 'filter')
+    }
+    if (!filters.some((f) => f.dimension === 'segment')) return filters
+    await identity.catchUp()
+    const at = now()
+    const open = (traits: Record<string, unknown>) => store.revealTraits(site.id, traits, identity.rules)
+    return Promise.all(
+      filters.map(async (f) =>
+        f.dimension === 'segment'
+          ? {
+              ...f,
+              people: await segmentMembers(store, site.id, site.personalization, f.value!, at, { open }),
+            }
+          : f,
+      ),
+    )
   }
   /** Identity resolution and report rows caught up with everything stored so far. */
   const upToDate = async () => {

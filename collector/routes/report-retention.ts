@@ -26,7 +26,7 @@ export const retentionRoutes = (kit: ReportKit, now: () => number) => {
     const goal = q.return === undefined ? undefined : site.goals[q.return]
     if (q.return !== undefined && !goal)
       throw new ApiError('goal_not_found', `site ${site.id} has no goal ${q.return}`, 'return')
-    const filters = checked(site, q.filter)
+    const filters = await checked(site, q.filter)
     await upToDate()
     const window = windowOf(period.from, period.to, site.timezone)
     const end = Math.min(window.to, at)

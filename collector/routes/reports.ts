@@ -42,7 +42,7 @@ export const reportRoutes = (deps: PeopleRouteDeps) => {
         series.map((p) => [p.bucket, p.visitors, p.visits, p.pageviews]),
       )
     const recentRows = await store.reportSessions(site.id, { from: at - REALTIME_MS, to: at + 1 })
-    const recent = filterVisits(visitsOf(recentRows), checked(site, q.filter), site.goals).filter(
+    const recent = filterVisits(visitsOf(recentRows), await checked(site, q.filter), site.goals).filter(
       (v) => v.end >= at - REALTIME_MS,
     )
     const previous =
