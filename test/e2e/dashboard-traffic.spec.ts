@@ -27,10 +27,13 @@ const api = async <T>(path: string): Promise<T> => {
   return (await res.json()) as T
 }
 
-/** A visitor who accepts analytics on the first page and then follows the shop's links. */
-const browse = async (page: Page, first: string, links: string[]) => {
+/** A visitor who accepts analytics (and maybe personalization) on the first page and follows the shop's links. */
+const browse = async (page: Page, first: string, links: string[], personalization = false) => {
   await openDemo(page, collector.url, first)
-  await page.evaluate(() => window.precis.consent.set({ analytics: true }))
+  await page.evaluate(
+    (p) => window.precis.consent.set({ analytics: true, personalization: p }),
+    personalization,
+  )
   for (const name of links) {
     await page.getByRole('navigation').getByRole('link', { name, exact: true }).click()
     await page.waitForFunction(() => typeof window.precis?.flush === 'function' && !('q' in window.precis))
@@ -51,11 +54,13 @@ test('the traffic page shows what the reports API answers, and filters by a clic
   test.setTimeout(120_000)
   const one = await browser.newContext({ userAgent: CHROME })
   await browse(await one.newPage(), 'index.html', ['Outdoor', 'Kitchen'])
-  const two = await browser.newContext({ userAgent: CHROME })
+  // The newsletter's visitor reads Chinese and allows personalization: a "Chinese speaker".
+  const two = await browser.newContext({ userAgent: CHROME, locale: 'zh-CN' })
   await browse(
     await two.newPage(),
     'index.html?utm_source=newsletter&utm_medium=email&utm_campaign=winter',
     [],
+    true,
   )
   await expect
     .poll(() => collector.rows().filter((r) => r.type === 'page').length, { timeout: 30_000 })
@@ -111,6 +116,21 @@ test('the traffic page shows what the reports API answers, and filters by a clic
   await signInWithToken(shared, ADMIN_TOKEN)
   await pageLoaded(shared, 'Traffic')
   await expect(shared.locator('#traffic-filters')).toContainText('channel: Email')
+
+  // A segment chosen in the controls: the visits of the people in it now, as the API counts them.
+  const speakers = await api<Overview>('/admin/api/reports/overview?site=demo&filter=segment:chinese-speaker')
+  expect(speakers).toMatchObject({ visitors: 1, visits: 1, pageviews: 1 })
+  await page.goto(`${collector.url}/admin/#/traffic`)
+  await pageLoaded(page, 'Traffic')
+  await expect(page.getByLabel('Reached goal')).toBeDisabled() // the demo shop has no goals
+  await page.getByLabel('Segment', { exact: true }).selectOption({ label: 'Chinese speakers' })
+  await expect(page).toHaveURL(/filter=segment%3Achinese-speaker/)
+  await pageLoaded(page, 'Traffic')
+  await expect(page.locator('#traffic-filters')).toContainText('segment: chinese-speaker')
+  await expect(tile('Visitors')).toHaveText(String(speakers.visitors))
+  await expect(tile('Page views')).toHaveText(String(speakers.pageviews))
+  expect(await cells(page, 'Campaigns')).toEqual([['winter', '1', '1', '1', '100.0%']])
+  await expect(page.getByLabel('Segment', { exact: true })).toHaveValue('chinese-speaker')
   await one.close()
   await two.close()
 })

@@ -205,6 +205,36 @@ export const render = async (ctx) => {
       const f = `${dimension}:${value ?? NONE}`
       if (!s.getAll('filter').includes(f)) s.append('filter', f)
     })
+  // Goals and segments a filter may name (their lists are config reads, open to every report role).
+  /** @type {[{ goals: { key: string, config: { name?: string } }[] }, { segments: { key: string, config: { name?: string } }[] }]} */
+  const [goalList, segmentList] = await Promise.all([
+    ctx.get(`/admin/api/goals?site=${enc(ctx.site.id)}`),
+    ctx.get(`/admin/api/segments?site=${enc(ctx.site.id)}`),
+  ])
+  if (ctx.signal.aborted) return
+  /**
+   * One filter of a kind (`goal:` or `segment:`) chosen from a list; choosing replaces it.
+   * @param {'goal' | 'segment'} kind @param {{ key: string, config: { name?: string } }[]} items
+   */
+  const only = (kind, items) => {
+    const current = filters.find((f) => f.startsWith(`${kind}:`))?.slice(kind.length + 1) ?? ''
+    return h(
+      'select',
+      {
+        id: `traffic-${kind}`,
+        disabled: items.length === 0,
+        onchange: (/** @type {Event} */ e) =>
+          update((s) => {
+            const value = /** @type {HTMLSelectElement} */ (e.target).value
+            const rest = s.getAll('filter').filter((x) => !x.startsWith(`${kind}:`))
+            s.delete('filter')
+            for (const x of [...rest, ...(value ? [`${kind}:${value}`] : [])]) s.append('filter', x)
+          }),
+      },
+      h('option', { value: '' }, kind === 'goal' ? 'All visits' : 'Everyone'),
+      ...items.map((i) => h('option', { value: i.key, selected: i.key === current }, i.config.name ?? i.key)),
+    )
+  }
   const holder = h('div', { id: 'traffic-report', 'aria-busy': 'true' })
   ctx.main.append(
     h('h2', {}, 'Traffic'),
@@ -223,6 +253,10 @@ export const render = async (ctx) => {
       h('label', { for: 'traffic-to' }, 'To'),
       dateInput('traffic-to', to),
       h('label', {}, compare, ' Compare with the period before'),
+      h('label', { for: 'traffic-segment', title: 'People in this segment now' }, 'Segment'),
+      only('segment', segmentList.segments),
+      h('label', { for: 'traffic-goal' }, 'Reached goal'),
+      only('goal', goalList.goals),
       h(
         'button',
         {
