@@ -5,6 +5,19 @@ import { apiDownload, enc } from './api.js'
 import { hbarChart } from './charts.js'
 import { h, notice, scrollBox, table, tile } from './dom.js'
 import { amount, count } from './format.js'
+import {
+  bounded,
+  dateInput,
+  downloadButton,
+  fieldOf,
+  filterChips,
+  numberInput,
+  periodOf,
+  periodOptions,
+  select,
+  stateOf,
+  updater,
+} from './report-controls.js'
 
 /**
  * @typedef {{ conversions: number, revenue: number }} Figures
@@ -23,11 +36,6 @@ export const MODELS = [
   ['position', 'Position 40/20/40'],
   ['timeDecay', 'Time decay'],
 ]
-const PRESETS = [
-  ['7d', 'Last 7 days', 6],
-  ['30d', 'Last 30 days', 29],
-  ['90d', 'Last 90 days', 89],
-]
 /** Rows drawn in the chart; the table has them all. */
 const CHART_ROWS = 8
 
@@ -35,18 +43,11 @@ const credits = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 })
 /** A credited share of conversions: whole or with up to two decimals. @param {number} x */
 export const credit = (x) => credits.format(x)
 
-/** @param {number} ms @param {string} zone */
-const dateIn = (ms, zone) => new Date(ms).toLocaleDateString('sv-SE', { timeZone: zone })
+/** Edits the view's state in the address: `#/attribution?goal=…&by=…&lookback=…&metric=…`. */
+const update = updater('attribution')
 
-/** The view's state from the address: `#/attribution?goal=…&by=…&lookback=…&metric=…`. */
-const stateOf = () => new URLSearchParams(location.hash.split('?')[1] ?? '')
-
-/** @param {(s: URLSearchParams) => void} edit */
-const update = (edit) => {
-  const next = stateOf()
-  edit(next)
-  location.hash = `#/attribution?${next}`
-}
+/** A label and its control, kept together when the controls wrap on a phone. */
+const field = fieldOf('attribution-field')
 
 /**
  * A labelled select whose choice goes to the address under `name`.
@@ -56,26 +57,15 @@ const choice = (id, label, name, value, options) =>
   field(
     id,
     label,
-    h(
-      'select',
-      {
-        id,
-        onchange: (/** @type {Event} */ e) =>
-          update((s) => s.set(name, /** @type {HTMLSelectElement} */ (e.target).value)),
-      },
-      ...options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
-    ),
+    select(id, value, options, (v) => update((s) => s.set(name, v))),
   )
-
-/** A label and its control, kept together when the controls wrap on a phone. @param {string} id @param {string} label @param {HTMLElement} control */
-const field = (id, label, control) =>
-  h('span', { class: 'attribution-field' }, h('label', { for: id }, label), control)
 
 /** @param {import('./api.js').PageContext} ctx */
 export const render = async (ctx) => {
   const zone = ctx.site.timezone ?? 'UTC'
   const state = stateOf()
-  const today = dateIn(Date.now(), zone)
+  const shown = periodOf(state, zone)
+  const { today, preset, from, to } = shown
   /** @type {{ goals: { key: string, name: string }[] }} */
   const goals = await ctx.get(`/admin/api/reports/goals?site=${enc(ctx.site.id)}&from=${today}&to=${today}`)
   if (ctx.signal.aborted) return
@@ -88,51 +78,13 @@ export const render = async (ctx) => {
     )
     return
   }
-  const preset = state.get('period') ?? (state.has('from') ? 'custom' : '30d')
-  const days = PRESETS.find(([key]) => key === preset)?.[2]
-  const to = days === undefined ? (state.get('to') ?? today) : today
-  const from =
-    days === undefined
-      ? (state.get('from') ?? to)
-      : dateIn(Date.parse(`${today}T12:00:00Z`) - Number(days) * 86_400_000, 'UTC')
   const by = state.get('by') === 'campaign' ? 'campaign' : 'channel'
-  const lookback = Math.min(180, Math.max(1, Math.round(Number(state.get('lookback') ?? 30)) || 30))
+  const lookback = bounded(state.get('lookback'), 1, 180, 30)
   const metric = state.get('metric') === 'revenue' ? 'revenue' : 'conversions'
   const filters = state.getAll('filter')
   const query = new URLSearchParams({ site: ctx.site.id, from, to, goal, by, lookback: String(lookback) })
   for (const f of filters) query.append('filter', f)
 
-  const dateInput = (/** @type {'from' | 'to'} */ name, /** @type {string} */ value) =>
-    h('input', {
-      id: `attribution-${name}`,
-      type: 'date',
-      value,
-      max: today,
-      onchange: (/** @type {Event} */ e) =>
-        update((s) => {
-          s.set('period', 'custom')
-          s.set('from', from)
-          s.set('to', to)
-          s.set(name, /** @type {HTMLInputElement} */ (e.target).value)
-        }),
-    })
-  const chips = filters.map((f) =>
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'chip',
-        'aria-label': `Remove filter ${f}`,
-        onclick: () =>
-          update((s) => {
-            const rest = s.getAll('filter').filter((x) => x !== f)
-            s.delete('filter')
-            for (const x of rest) s.append('filter', x)
-          }),
-      },
-      `${f.replace(':', ': ')} ×`,
-    ),
-  )
   const holder = h('div', { id: 'attribution-report', 'aria-busy': 'true' })
   ctx.main.append(
     h(
@@ -150,12 +102,10 @@ export const render = async (ctx) => {
         goal,
         goals.goals.map((g) => [g.key, g.name]),
       ),
-      choice('attribution-period', 'Period', 'period', preset, [
-        ...PRESETS.map(([key, label]) => /** @type {[string, string]} */ ([String(key), String(label)])),
-        ['custom', 'Custom dates'],
-      ]),
-      field('attribution-from', 'From', dateInput('from', from)),
-      field('attribution-to', 'To', dateInput('to', to)),
+      // Here a choice sets only the period: custom dates are those in the address (else today).
+      choice('attribution-period', 'Period', 'period', preset, periodOptions()),
+      field('attribution-from', 'From', dateInput('attribution', 'from', shown, update)),
+      field('attribution-to', 'To', dateInput('attribution', 'to', shown, update)),
       choice('attribution-by', 'Rows by', 'by', by, [
         ['channel', 'Channel'],
         ['campaign', 'Campaign'],
@@ -163,38 +113,22 @@ export const render = async (ctx) => {
       field(
         'attribution-lookback',
         'Lookback (days)',
-        h('input', {
-          id: 'attribution-lookback',
-          type: 'number',
-          min: '1',
-          max: '180',
-          step: '1',
-          value: String(lookback),
-          onchange: (/** @type {Event} */ e) =>
-            update((s) => s.set('lookback', /** @type {HTMLInputElement} */ (e.target).value)),
-        }),
+        numberInput('attribution-lookback', String(lookback), 1, 180, (e) =>
+          update((s) => s.set('lookback', /** @type {HTMLInputElement} */ (e.target).value)),
+        ),
       ),
       choice('attribution-metric', 'Show', 'metric', metric, [
         ['conversions', 'Conversions'],
         ['revenue', 'Revenue'],
       ]),
-      h(
-        'button',
-        {
-          type: 'button',
-          id: 'attribution-csv',
-          onclick: () =>
-            apiDownload(
-              `/admin/api/reports/attribution?${query}&format=csv`,
-              `${ctx.site.id}-attribution-${goal}-${by}-${from}-${to}.csv`,
-            ),
-        },
-        'Download CSV',
+      downloadButton('attribution-csv', () =>
+        apiDownload(
+          `/admin/api/reports/attribution?${query}&format=csv`,
+          `${ctx.site.id}-attribution-${goal}-${by}-${from}-${to}.csv`,
+        ),
       ),
     ),
-    ...(chips.length
-      ? [h('div', { class: 'chips', id: 'attribution-filters' }, 'Only visits with ', ...chips)]
-      : []),
+    ...filterChips('attribution', filters, update),
     holder,
   )
 

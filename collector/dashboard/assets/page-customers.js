@@ -5,6 +5,19 @@ import { apiDownload, enc } from './api.js'
 import { hbarChart } from './charts.js'
 import { h, notice, scrollBox, table, tile } from './dom.js'
 import { amount, count, decimal, percent } from './format.js'
+import {
+  bounded,
+  copyKeys,
+  dateIn,
+  downloadButton,
+  fieldOf,
+  numberInput,
+  onValue,
+  select as selectOf,
+  setOrDrop,
+  stateOf,
+  updater,
+} from './report-controls.js'
 
 /**
  * @typedef {'recencyDays' | 'frequency' | 'monetary' | 'visits' | 'pagesPerVisit'} Feature
@@ -26,35 +39,18 @@ import { amount, count, decimal, percent } from './format.js'
  *   predicted: Prediction | null, predictedReason: string | null }} Customers
  */
 
-/** The view's state from the address: `#/customers?goal=…&from=…&to=…&horizon=…&chart=…`. */
-const stateOf = () => new URLSearchParams(location.hash.split('?')[1] ?? '')
-
-/** @param {(s: URLSearchParams) => void} edit */
-const update = (edit) => {
-  const next = stateOf()
-  edit(next)
-  location.hash = `#/customers?${next}`
-}
+/** Edits the view's state in the address: `#/customers?goal=…&from=…&to=…&horizon=…&chart=…`. */
+const update = updater('customers')
 
 /** A change of a control goes to the address under `key`; an empty value drops it. @param {string} key */
-const onChange = (key) => (/** @type {Event} */ e) =>
-  update((s) => {
-    const value = /** @type {HTMLInputElement | HTMLSelectElement} */ (e.target).value
-    if (value) s.set(key, value)
-    else s.delete(key)
-  })
+const onChange = (key) => onValue(setOrDrop(update, key))
 
-/** A label and its control, kept together when the controls wrap on a phone. @param {string} id @param {string} label @param {HTMLElement} control */
-const field = (id, label, control) =>
-  h('span', { class: 'customers-field' }, h('label', { for: id }, label), control)
+/** A label and its control, kept together when the controls wrap on a phone. */
+const field = fieldOf('customers-field')
 
 /** @param {string} id @param {string} value @param {[string, string][]} options */
 const select = (id, value, options) =>
-  h(
-    'select',
-    { id, onchange: onChange(id.replace('customers-', '')) },
-    ...options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
-  )
+  selectOf(id, value, options, setOrDrop(update, id.replace('customers-', '')))
 
 /** A section's title with the download of the API's CSV of its table. @param {string} title @param {string} tableName @param {() => void} download */
 const heading = (title, tableName, download) =>
@@ -62,11 +58,7 @@ const heading = (title, tableName, download) =>
     'div',
     { class: 'customers-heading' },
     h('h3', {}, title),
-    h(
-      'button',
-      { type: 'button', id: `customers-csv-${tableName}`, onclick: download },
-      `Download ${tableName} CSV`,
-    ),
+    downloadButton(`customers-csv-${tableName}`, download, `Download ${tableName} CSV`),
   )
 
 /**
@@ -263,7 +255,7 @@ const cohortsPart = (d, download) => [
 export const render = async (ctx) => {
   const zone = ctx.site.timezone ?? 'UTC'
   const state = stateOf()
-  const today = new Date().toLocaleDateString('sv-SE', { timeZone: zone })
+  const today = dateIn(Date.now(), zone)
   // Only goals that value their events can be orders: an event with a revenue property.
   /** @type {{ goals: { key: string, config: { name?: string, event?: string, revenue?: string } }[] }} */
   const list = await ctx.get(`/admin/api/goals?site=${enc(ctx.site.id)}`)
@@ -279,13 +271,10 @@ export const render = async (ctx) => {
     )
     return
   }
-  const horizon = String(Math.min(36, Math.max(1, Math.round(Number(state.get('horizon') ?? 12)) || 12)))
+  const horizon = String(bounded(state.get('horizon'), 1, 36, 12))
   const chart = state.get('chart') === 'revenue' ? 'revenue' : 'customers'
   const query = new URLSearchParams({ site: ctx.site.id, goal, horizon })
-  for (const key of ['from', 'to']) {
-    const value = state.get(key)
-    if (value) query.set(key, value)
-  }
+  copyKeys(state, query, ['from', 'to'])
 
   // The dates chosen show while the report loads; the API's dates (its defaults) once it answers.
   const dateInput = (/** @type {'from' | 'to'} */ key) =>
@@ -322,15 +311,7 @@ export const render = async (ctx) => {
       field(
         'customers-horizon',
         'CLV horizon (months)',
-        h('input', {
-          id: 'customers-horizon',
-          type: 'number',
-          min: '1',
-          max: '36',
-          step: '1',
-          value: horizon,
-          onchange: onChange('horizon'),
-        }),
+        numberInput('customers-horizon', horizon, 1, 36, onChange('horizon')),
       ),
       field(
         'customers-chart',

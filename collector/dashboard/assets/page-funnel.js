@@ -5,6 +5,20 @@ import { ApiError, apiCall, enc, session, token } from './api.js'
 import { hbarChart } from './charts.js'
 import { h, notice, scrollBox, table } from './dom.js'
 import { count, percent } from './format.js'
+import {
+  addFilter,
+  downloadButton,
+  fieldOf,
+  filterChips,
+  go,
+  NONE,
+  periodOf,
+  periodOptions,
+  pickButton,
+  select,
+  stateOf,
+  updater,
+} from './report-controls.js'
 
 /**
  * @typedef {{ kind: 'page' | 'event', value: string }} StepInput
@@ -15,11 +29,7 @@ import { count, percent } from './format.js'
  */
 
 const MAX_STEPS = 10
-const PRESETS = [
-  ['7d', 'Last 7 days', 6],
-  ['30d', 'Last 30 days', 29],
-  ['90d', 'Last 90 days', 89],
-]
+/** @type {[string, string][]} */
 const WINDOWS = [
   ['30m', '30 minutes'],
   ['1h', '1 hour'],
@@ -41,11 +51,7 @@ const DIMENSIONS = [
   ['device', 'Device'],
   ['country', 'Country'],
 ]
-const NONE = '(none)'
 const GROUP_ROWS = 10
-
-/** @param {number} ms @param {string} zone */
-const dateIn = (ms, zone) => new Date(ms).toLocaleDateString('sv-SE', { timeZone: zone })
 
 /** @param {number | null} seconds */
 const duration = (seconds) => {
@@ -57,8 +63,8 @@ const duration = (seconds) => {
   return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`
 }
 
-/** The view's state from the address: `#/funnel?step=page:/&step=event:Order%20Completed&window=1d…`. */
-const stateOf = () => new URLSearchParams(location.hash.split('?')[1] ?? '')
+/** Edits the view's state in the address: `#/funnel?step=page:/&step=event:Order%20Completed&window=1d…`. */
+const update = updater('funnel')
 
 /** `page:/cart` or `event:Order Completed` → a step of the form. @param {string} raw @returns {StepInput} */
 const stepOf = (raw) =>
@@ -193,11 +199,7 @@ const groupsTable = (d, title, pick) => {
       { label: 'Converted', numeric: true },
     ],
     rows: groups.map((g) => [
-      h(
-        'button',
-        { type: 'button', class: 'link', title: 'Show only these visits', onclick: () => pick(g.value) },
-        g.value ?? NONE,
-      ),
+      pickButton(g.value, pick),
       ...g.steps.map((s) => count(s.people)),
       percent(g.steps.at(-1)?.fromFirst ?? null),
     ]),
@@ -208,28 +210,12 @@ const groupsTable = (d, title, pick) => {
 export const render = async (ctx) => {
   const zone = ctx.site.timezone ?? 'UTC'
   const state = stateOf()
-  const today = dateIn(Date.now(), zone)
-  const preset = state.get('period') ?? (state.has('from') ? 'custom' : '30d')
-  const days = PRESETS.find(([key]) => key === preset)?.[2]
-  const to = days === undefined ? (state.get('to') ?? today) : today
-  const from =
-    days === undefined
-      ? (state.get('from') ?? to)
-      : dateIn(Date.parse(`${today}T12:00:00Z`) - Number(days) * 86_400_000, 'UTC')
+  const { today, preset, from, to } = periodOf(state, zone)
   const steps = state.getAll('step').slice(0, MAX_STEPS).map(stepOf)
   const window = state.get('window') ?? '1d'
   const order = state.get('order') === 'strict' ? 'strict' : 'any'
   const breakdown = state.get('breakdown') ?? ''
   const filters = state.getAll('filter')
-
-  const go = (/** @type {URLSearchParams} */ next) => {
-    location.hash = `#/funnel?${next}`
-  }
-  const update = (/** @type {(s: URLSearchParams) => void} */ edit) => {
-    const next = stateOf()
-    edit(next)
-    go(next)
-  }
 
   const form = stepRows(
     steps.length
@@ -239,34 +225,19 @@ export const render = async (ctx) => {
           { kind: 'event', value: '' },
         ],
   )
-  const select = (/** @type {string} */ id, /** @type {string[][]} */ options, /** @type {string} */ value) =>
-    h(
-      'select',
-      { id },
-      ...options.map(([key, label]) =>
-        h('option', { value: String(key), selected: key === value }, String(label)),
-      ),
-    )
-  const period = select(
-    'funnel-period',
-    [...PRESETS.map(([key, label]) => [String(key), String(label)]), ['custom', 'Custom dates']],
-    preset,
-  )
+  // Nothing goes to the address before the form is sent.
+  const period = select('funnel-period', preset, periodOptions())
   const fromInput = h('input', { id: 'funnel-from', type: 'date', value: from, max: today })
   const toInput = h('input', { id: 'funnel-to', type: 'date', value: to, max: today })
+  /** @type {[string, string][]} */
   const windows = WINDOWS.some(([key]) => key === window) ? WINDOWS : [...WINDOWS, [window, window]]
-  const windowSelect = select('funnel-window', windows, window)
-  const orderSelect = select(
-    'funnel-order',
-    [
-      ['any', 'In order, other steps between allowed'],
-      ['strict', 'Strictly in order'],
-    ],
-    order,
-  )
-  const breakdownSelect = select('funnel-breakdown', [['', 'None'], ...DIMENSIONS], breakdown)
-  const field = (/** @type {string} */ id, /** @type {string} */ label, /** @type {Node} */ input) =>
-    h('div', { class: 'field' }, h('label', { for: id }, label), input)
+  const windowSelect = select('funnel-window', window, windows)
+  const orderSelect = select('funnel-order', order, [
+    ['any', 'In order, other steps between allowed'],
+    ['strict', 'Strictly in order'],
+  ])
+  const breakdownSelect = select('funnel-breakdown', breakdown, [['', 'None'], ...DIMENSIONS])
+  const field = fieldOf('field', 'div')
 
   const submit = (/** @type {Event} */ e) => {
     e.preventDefault()
@@ -282,7 +253,7 @@ export const render = async (ctx) => {
       next.set('to', toInput.value)
     }
     for (const f of filters) next.append('filter', f)
-    go(next)
+    go('funnel', next)
   }
 
   const body = {
@@ -295,23 +266,6 @@ export const render = async (ctx) => {
     filter: filters,
   }
   const path = `/admin/api/reports/funnel?site=${enc(ctx.site.id)}`
-  const chips = filters.map((f) =>
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'chip',
-        'aria-label': `Remove filter ${f}`,
-        onclick: () =>
-          update((s) => {
-            const rest = s.getAll('filter').filter((x) => x !== f)
-            s.delete('filter')
-            for (const x of rest) s.append('filter', x)
-          }),
-      },
-      `${f.replace(':', ': ')} ×`,
-    ),
-  )
   const holder = h('div', { id: 'funnel-report', 'aria-busy': 'true' })
   ctx.main.append(
     h('h2', {}, 'Funnels'),
@@ -339,23 +293,14 @@ export const render = async (ctx) => {
         { class: 'toolbar' },
         h('button', { type: 'submit', id: 'funnel-show' }, 'Show the funnel'),
         steps.length > 0 &&
-          h(
-            'button',
-            {
-              type: 'button',
-              id: 'funnel-csv',
-              onclick: () =>
-                postDownload(`${path}&format=csv`, body, `${ctx.site.id}-funnel-${from}-${to}.csv`).catch(
-                  (err) => holder.prepend(notice(err instanceof Error ? err.message : String(err), 'error')),
-                ),
-            },
-            'Download CSV',
+          downloadButton('funnel-csv', () =>
+            postDownload(`${path}&format=csv`, body, `${ctx.site.id}-funnel-${from}-${to}.csv`).catch((err) =>
+              holder.prepend(notice(err instanceof Error ? err.message : String(err), 'error')),
+            ),
           ),
       ),
     ),
-    ...(chips.length
-      ? [h('div', { class: 'chips', id: 'funnel-filters' }, 'Only visits with ', ...chips)]
-      : []),
+    ...filterChips('funnel', filters, update),
     holder,
   )
   if (steps.length === 0) {
@@ -367,11 +312,7 @@ export const render = async (ctx) => {
   const d = (await apiCall('POST', path, body, { signal: ctx.signal })).body
   if (ctx.signal.aborted) return
   const title = DIMENSIONS.find(([key]) => key === d.breakdown)?.[1] ?? ''
-  const pick = (/** @type {string | null} */ value) =>
-    update((s) => {
-      const f = `${d.breakdown}:${value ?? NONE}`
-      if (!s.getAll('filter').includes(f)) s.append('filter', f)
-    })
+  const pick = (/** @type {string | null} */ value) => update(addFilter(`${d.breakdown}:${value ?? NONE}`))
   holder.replaceChildren(
     ...(d.steps[0]?.people === 0 ? [notice('Nobody reached the first step in this period.')] : []),
     hbarChart({

@@ -5,6 +5,19 @@ import { ApiError, apiCall, apiDownload, apiGet, enc } from './api.js'
 import { hbarChart } from './charts.js'
 import { h, notice, scrollBox, table, tile } from './dom.js'
 import { amount, count, decimal, percent } from './format.js'
+import {
+  addFilter,
+  dateInput,
+  downloadButton,
+  filterChips,
+  NONE,
+  periodOf,
+  periodSelect,
+  pickButton,
+  select,
+  stateOf,
+  updater,
+} from './report-controls.js'
 
 /**
  * @typedef {{
@@ -21,25 +34,8 @@ import { amount, count, decimal, percent } from './format.js'
  * }} Kpis
  */
 
-const PRESETS = [
-  ['7d', 'Last 7 days', 6],
-  ['30d', 'Last 30 days', 29],
-  ['90d', 'Last 90 days', 89],
-]
-const NONE = '(none)'
-
-/** @param {number} ms @param {string} zone */
-const dateIn = (ms, zone) => new Date(ms).toLocaleDateString('sv-SE', { timeZone: zone })
-
-/** The view's state from the address: `#/kpis?by=…&from=…&to=…&filter=…`. */
-const stateOf = () => new URLSearchParams(location.hash.split('?')[1] ?? '')
-
-/** @param {(s: URLSearchParams) => void} edit */
-const update = (edit) => {
-  const next = stateOf()
-  edit(next)
-  location.hash = `#/kpis?${next}`
-}
+/** Edits the view's state in the address: `#/kpis?by=…&from=…&to=…&filter=…`. */
+const update = updater('kpis')
 
 /** ROAS as "2.50×". @param {number | null} x */
 const times = (x) => (x === null ? '–' : `${decimal(x)}×`)
@@ -92,11 +88,7 @@ const kpiTable = (d, pick) =>
       { label: 'ROI', numeric: true },
     ],
     rows: d.rows.map((r) => [
-      h(
-        'button',
-        { type: 'button', class: 'link', title: 'Show only these visits', onclick: () => pick(r.value) },
-        r.value ?? NONE,
-      ),
+      pickButton(r.value, pick),
       count(r.visitors),
       count(r.visits),
       count(r.conversions),
@@ -115,14 +107,8 @@ const kpiTable = (d, pick) =>
 export const render = async (ctx) => {
   const zone = ctx.site.timezone ?? 'UTC'
   const state = stateOf()
-  const today = dateIn(Date.now(), zone)
-  const preset = state.get('period') ?? (state.has('from') ? 'custom' : '30d')
-  const days = PRESETS.find(([key]) => key === preset)?.[2]
-  const to = days === undefined ? (state.get('to') ?? today) : today
-  const from =
-    days === undefined
-      ? (state.get('from') ?? to)
-      : dateIn(Date.parse(`${today}T12:00:00Z`) - Number(days) * 86_400_000, 'UTC')
+  const shown = periodOf(state, zone)
+  const { from, to } = shown
   const by = state.get('by') === 'channel' ? 'channel' : 'campaign'
   const filters = state.getAll('filter')
   const query = new URLSearchParams({ site: ctx.site.id, from, to, by })
@@ -131,80 +117,17 @@ export const render = async (ctx) => {
   for (const f of filters) query.append('filter', f)
   const spendQuery = new URLSearchParams({ site: ctx.site.id, from, to })
 
-  const select = (
-    /** @type {string} */ id,
-    /** @type {string[][]} */ options,
-    /** @type {string} */ value,
-    /** @type {(v: string) => void} */ set,
-  ) =>
-    h(
-      'select',
-      { id, onchange: (/** @type {Event} */ e) => set(/** @type {HTMLSelectElement} */ (e.target).value) },
-      ...options.map(([key, label]) =>
-        h('option', { value: String(key), selected: key === value }, String(label)),
-      ),
-    )
-  const period = select(
-    'kpis-period',
-    [...PRESETS.map(([key, label]) => [String(key), String(label)]), ['custom', 'Custom dates']],
-    preset,
-    (value) =>
-      update((s) => {
-        s.set('period', value)
-        if (value === 'custom') {
-          s.set('from', from)
-          s.set('to', to)
-        } else {
-          s.delete('from')
-          s.delete('to')
-        }
-      }),
-  )
-  const dateInput = (/** @type {'from' | 'to'} */ which, /** @type {string} */ value) =>
-    h('input', {
-      id: `kpis-${which}`,
-      type: 'date',
-      value,
-      max: today,
-      onchange: (/** @type {Event} */ e) =>
-        update((s) => {
-          s.set('period', 'custom')
-          s.set('from', from)
-          s.set('to', to)
-          s.set(which, /** @type {HTMLInputElement} */ (e.target).value)
-        }),
-    })
   const grouping = select(
     'kpis-by',
+    by,
     [
       ['campaign', 'Campaign'],
       ['channel', 'Channel'],
     ],
-    by,
     (value) => update((s) => s.set('by', value)),
   )
-  const chips = filters.map((f) =>
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'chip',
-        'aria-label': `Remove filter ${f}`,
-        onclick: () =>
-          update((s) => {
-            const rest = s.getAll('filter').filter((x) => x !== f)
-            s.delete('filter')
-            for (const x of rest) s.append('filter', x)
-          }),
-      },
-      `${f.replace(':', ': ')} ×`,
-    ),
-  )
   const pick = (/** @type {string | null} */ value) =>
-    update((s) => {
-      const f = `${by === 'channel' ? 'channel' : 'utm_campaign'}:${value ?? NONE}`
-      if (!s.getAll('filter').includes(f)) s.append('filter', f)
-    })
+    update(addFilter(`${by === 'channel' ? 'channel' : 'utm_campaign'}:${value ?? NONE}`))
 
   const holder = h('div', { id: 'kpis-report', 'aria-busy': 'true' })
   const result = h('div', { id: 'kpis-upload-result', 'aria-live': 'polite' })
@@ -245,14 +168,10 @@ export const render = async (ctx) => {
     h('label', { for: 'kpis-file' }, 'Spend CSV'),
     file,
     h('button', { type: 'submit', id: 'kpis-import' }, 'Import'),
-    h(
-      'button',
-      {
-        type: 'button',
-        id: 'kpis-spend-csv',
-        onclick: () =>
-          apiDownload(`/admin/api/spend?${spendQuery}&format=csv`, `${ctx.site.id}-spend-${from}-${to}.csv`),
-      },
+    downloadButton(
+      'kpis-spend-csv',
+      () =>
+        apiDownload(`/admin/api/spend?${spendQuery}&format=csv`, `${ctx.site.id}-spend-${from}-${to}.csv`),
       'Download spend',
     ),
   )
@@ -268,30 +187,21 @@ export const render = async (ctx) => {
       'div',
       { class: 'controls', id: 'kpis-controls' },
       h('label', { for: 'kpis-period' }, 'Period'),
-      period,
+      periodSelect('kpis-period', shown, update),
       h('label', { for: 'kpis-from' }, 'From'),
-      dateInput('from', from),
+      dateInput('kpis', 'from', shown, update),
       h('label', { for: 'kpis-to' }, 'To'),
-      dateInput('to', to),
+      dateInput('kpis', 'to', shown, update),
       h('label', { for: 'kpis-by' }, 'By'),
       grouping,
-      h(
-        'button',
-        {
-          type: 'button',
-          id: 'kpis-csv',
-          onclick: () =>
-            apiDownload(
-              `/admin/api/reports/kpis?${query}&format=csv`,
-              `${ctx.site.id}-kpis-${by}-${from}-${to}.csv`,
-            ),
-        },
-        'Download CSV',
+      downloadButton('kpis-csv', () =>
+        apiDownload(
+          `/admin/api/reports/kpis?${query}&format=csv`,
+          `${ctx.site.id}-kpis-${by}-${from}-${to}.csv`,
+        ),
       ),
     ),
-    ...(chips.length
-      ? [h('div', { class: 'chips', id: 'kpis-filters' }, 'Only visits with ', ...chips)]
-      : []),
+    ...filterChips('kpis', filters, update),
     holder,
     h('h3', {}, 'Ad spend'),
     h(

@@ -5,6 +5,19 @@ import { apiDownload, enc } from './api.js'
 import { lineChart } from './charts.js'
 import { h, notice, scrollBox, tile } from './dom.js'
 import { count, percent } from './format.js'
+import {
+  addFilter,
+  copyKeys,
+  dateIn,
+  downloadButton,
+  fieldOf,
+  filterChips,
+  onValue,
+  select,
+  setOrDrop,
+  stateOf,
+  updater,
+} from './report-controls.js'
 
 /**
  * @typedef {{ period: number, people: number, rate: number | null }} Cell
@@ -16,15 +29,8 @@ import { count, percent } from './format.js'
 
 const UNIT = { day: 'Day', week: 'Week' }
 
-/** The view's state from the address: `#/retention?by=week&periods=12&return=…&filter=…`. */
-const stateOf = () => new URLSearchParams(location.hash.split('?')[1] ?? '')
-
-/** @param {(s: URLSearchParams) => void} edit */
-const update = (edit) => {
-  const next = stateOf()
-  edit(next)
-  location.hash = `#/retention?${next}`
-}
+/** Edits the view's state in the address: `#/retention?by=week&periods=12&return=…&filter=…`. */
+const update = updater('retention')
 
 /** A cell's shade: the rate in tenths, a class (the CSP allows no inline style). @param {number | null} rate */
 const heat = (rate) => (rate === null ? 'heat' : `heat heat-${Math.round(rate * 10)}`)
@@ -90,21 +96,12 @@ export const render = async (ctx) => {
   const periods = state.get('periods') ?? '12'
   const filters = state.getAll('filter')
   const query = new URLSearchParams({ site: ctx.site.id, by, periods })
-  for (const key of ['from', 'to', 'return']) {
-    const value = state.get(key)
-    if (value) query.set(key, value)
-  }
+  copyKeys(state, query, ['from', 'to', 'return'])
   for (const f of filters) query.append('filter', f)
 
-  const today = new Date().toLocaleDateString('sv-SE', { timeZone: zone })
-  const field = (/** @type {string} */ id, /** @type {string} */ label, /** @type {Node} */ control) =>
-    h('span', { class: 'retention-field' }, h('label', { for: id }, label), control)
-  const onChange = (/** @type {string} */ key) => (/** @type {Event} */ e) =>
-    update((s) => {
-      const value = /** @type {HTMLInputElement | HTMLSelectElement} */ (e.target).value
-      if (value) s.set(key, value)
-      else s.delete(key)
-    })
+  const today = dateIn(Date.now(), zone)
+  const field = fieldOf('retention-field')
+  const onChange = (/** @type {string} */ key) => onValue(setOrDrop(update, key))
   const returnSelect = h(
     'select',
     { id: 'retention-return', onchange: onChange('return') },
@@ -118,23 +115,6 @@ export const render = async (ctx) => {
     placeholder: 'channel:Email',
     maxlength: 220,
   })
-  const chips = filters.map((f) =>
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'chip',
-        'aria-label': `Remove filter ${f}`,
-        onclick: () =>
-          update((s) => {
-            const rest = s.getAll('filter').filter((x) => x !== f)
-            s.delete('filter')
-            for (const x of rest) s.append('filter', x)
-          }),
-      },
-      `${f.replace(':', ': ')} ×`,
-    ),
-  )
   const holder = h('div', { id: 'retention-report', 'aria-busy': 'true' })
   ctx.main.append(
     h('h2', {}, 'Retention'),
@@ -149,11 +129,14 @@ export const render = async (ctx) => {
       field(
         'retention-by',
         'Cohorts by',
-        h(
-          'select',
-          { id: 'retention-by', onchange: onChange('by') },
-          h('option', { value: 'week', selected: by === 'week' }, 'Week'),
-          h('option', { value: 'day', selected: by === 'day' }, 'Day'),
+        select(
+          'retention-by',
+          by,
+          [
+            ['week', 'Week'],
+            ['day', 'Day'],
+          ],
+          setOrDrop(update, 'by'),
         ),
       ),
       field(
@@ -171,18 +154,11 @@ export const render = async (ctx) => {
       field('retention-return', 'Came back with', returnSelect),
       field('retention-from', 'First visit from', from),
       field('retention-to', 'To', to),
-      h(
-        'button',
-        {
-          type: 'button',
-          id: 'retention-csv',
-          onclick: () =>
-            apiDownload(
-              `/admin/api/reports/retention?${query}&format=csv`,
-              `${ctx.site.id}-retention-${by}-${from.value}-${to.value}.csv`,
-            ),
-        },
-        'Download CSV',
+      downloadButton('retention-csv', () =>
+        apiDownload(
+          `/admin/api/reports/retention?${query}&format=csv`,
+          `${ctx.site.id}-retention-${by}-${from.value}-${to.value}.csv`,
+        ),
       ),
     ),
     h(
@@ -193,22 +169,13 @@ export const render = async (ctx) => {
         onsubmit: (/** @type {Event} */ e) => {
           e.preventDefault()
           const f = filterInput.value.trim()
-          if (f) update((s) => (s.getAll('filter').includes(f) ? undefined : s.append('filter', f)))
+          if (f) update(addFilter(f))
         },
       },
       field('retention-filter', 'Only people whose first visit has', filterInput),
       h('button', { type: 'submit' }, 'Add filter'),
     ),
-    ...(chips.length
-      ? [
-          h(
-            'div',
-            { class: 'chips', id: 'retention-filters' },
-            'Only people whose first visit has ',
-            ...chips,
-          ),
-        ]
-      : []),
+    ...filterChips('retention', filters, update, 'Only people whose first visit has '),
     holder,
   )
 

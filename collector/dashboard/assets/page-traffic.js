@@ -5,6 +5,19 @@ import { apiDownload, enc } from './api.js'
 import { lineChart } from './charts.js'
 import { h, notice, table, tile } from './dom.js'
 import { count, percent, signedPercent } from './format.js'
+import {
+  addFilter,
+  dateInput,
+  downloadButton,
+  filterChips,
+  NONE,
+  PRESETS,
+  periodOf,
+  periodSelect,
+  pickButton,
+  stateOf,
+  updater,
+} from './report-controls.js'
 
 /**
  * @typedef {{ bucket: string, visitors: number, visits: number, pageviews: number }} Point
@@ -18,12 +31,8 @@ import { count, percent, signedPercent } from './format.js'
  * @typedef {{ dimension: string, total: number, rows: Row[] }} Breakdown
  */
 
-const PRESETS = [
-  ['today', 'Today', 0],
-  ['7d', 'Last 7 days', 6],
-  ['30d', 'Last 30 days', 29],
-  ['90d', 'Last 90 days', 89],
-]
+/** @type {import('./report-controls.js').Preset[]} */
+const PERIODS = [['today', 'Today', 0], ...PRESETS]
 /** @type {[string, string][]} dimension, title */
 const BREAKDOWNS = [
   ['channel', 'Channels'],
@@ -37,11 +46,7 @@ const BREAKDOWNS = [
   ['os', 'Operating systems'],
   ['country', 'Countries'],
 ]
-const NONE = '(none)'
 const ROWS = 10
-
-/** @param {number} ms @param {string} zone */
-const dateIn = (ms, zone) => new Date(ms).toLocaleDateString('sv-SE', { timeZone: zone })
 
 /** @param {number | null} seconds */
 const duration = (seconds) => {
@@ -50,13 +55,8 @@ const duration = (seconds) => {
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`
 }
 
-/** The view's state from the address: `#/traffic?from=…&to=…&filter=…`. */
-const stateOf = () => new URLSearchParams(location.hash.split('?')[1] ?? '')
-
-/** @param {URLSearchParams} state */
-const go = (state) => {
-  location.hash = `#/traffic?${state}`
-}
+/** Edits the view's state in the address: `#/traffic?from=…&to=…&filter=…`. */
+const update = updater('traffic')
 
 /** @param {number} now @param {number | null | undefined} before */
 const change = (now, before) =>
@@ -98,16 +98,7 @@ const breakdownTable = (dimension, title, b, pick) =>
       { label: 'Bounce rate', numeric: true },
     ],
     rows: b.rows.map((r) => [
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'link',
-          title: 'Show only these visits',
-          onclick: () => pick(dimension, r.value),
-        },
-        r.value ?? NONE,
-      ),
+      pickButton(r.value, (value) => pick(dimension, value)),
       count(r.visitors),
       count(r.visits),
       count(r.pageviews),
@@ -119,59 +110,13 @@ const breakdownTable = (dimension, title, b, pick) =>
 export const render = async (ctx) => {
   const zone = ctx.site.timezone ?? 'UTC'
   const state = stateOf()
-  const today = dateIn(Date.now(), zone)
-  const preset = state.get('period') ?? (state.has('from') ? 'custom' : '30d')
-  const days = PRESETS.find(([key]) => key === preset)?.[2]
-  const to = days === undefined ? (state.get('to') ?? today) : today
-  const from =
-    days === undefined
-      ? (state.get('from') ?? to)
-      : dateIn(Date.parse(`${today}T12:00:00Z`) - Number(days) * 86_400_000, 'UTC')
+  const shown = periodOf(state, zone, PERIODS)
+  const { from, to } = shown
   const filters = state.getAll('filter')
   const query = new URLSearchParams({ site: ctx.site.id, from, to })
   for (const f of filters) query.append('filter', f)
   if (state.get('compare') === 'previous') query.set('compare', 'previous')
 
-  const update = (/** @type {(s: URLSearchParams) => void} */ edit) => {
-    const next = stateOf()
-    edit(next)
-    go(next)
-  }
-  const period = h(
-    'select',
-    {
-      id: 'traffic-period',
-      onchange: (/** @type {Event} */ e) =>
-        update((s) => {
-          const value = /** @type {HTMLSelectElement} */ (e.target).value
-          s.set('period', value)
-          if (value === 'custom') {
-            s.set('from', from)
-            s.set('to', to)
-          } else {
-            s.delete('from')
-            s.delete('to')
-          }
-        }),
-    },
-    ...PRESETS.map(([key, label]) =>
-      h('option', { value: String(key), selected: key === preset }, String(label)),
-    ),
-    h('option', { value: 'custom', selected: preset === 'custom' }, 'Custom dates'),
-  )
-  const dateInput = (/** @type {string} */ id, /** @type {string} */ value) =>
-    h('input', {
-      id,
-      type: 'date',
-      value,
-      max: today,
-      onchange: (/** @type {Event} */ e) =>
-        update((s) => {
-          s.set('period', 'custom')
-          s.set(id === 'traffic-from' ? 'from' : 'to', /** @type {HTMLInputElement} */ (e.target).value)
-          s.set(id === 'traffic-from' ? 'to' : 'from', id === 'traffic-from' ? to : from)
-        }),
-    })
   const compare = h('input', {
     id: 'traffic-compare',
     type: 'checkbox',
@@ -183,28 +128,8 @@ export const render = async (ctx) => {
           : s.delete('compare'),
       ),
   })
-  const chips = filters.map((f) =>
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'chip',
-        'aria-label': `Remove filter ${f}`,
-        onclick: () =>
-          update((s) => {
-            const rest = s.getAll('filter').filter((x) => x !== f)
-            s.delete('filter')
-            for (const x of rest) s.append('filter', x)
-          }),
-      },
-      `${f.replace(':', ': ')} ×`,
-    ),
-  )
   const pick = (/** @type {string} */ dimension, /** @type {string | null} */ value) =>
-    update((s) => {
-      const f = `${dimension}:${value ?? NONE}`
-      if (!s.getAll('filter').includes(f)) s.append('filter', f)
-    })
+    update(addFilter(`${dimension}:${value ?? NONE}`))
   // Goals and segments a filter may name (their lists are config reads, open to every report role).
   /** @type {[{ goals: { key: string, config: { name?: string } }[] }, { segments: { key: string, config: { name?: string } }[] }]} */
   const [goalList, segmentList] = await Promise.all([
@@ -247,33 +172,24 @@ export const render = async (ctx) => {
       'div',
       { class: 'controls' },
       h('label', { for: 'traffic-period' }, 'Period'),
-      period,
+      periodSelect('traffic-period', shown, update, PERIODS),
       h('label', { for: 'traffic-from' }, 'From'),
-      dateInput('traffic-from', from),
+      dateInput('traffic', 'from', shown, update),
       h('label', { for: 'traffic-to' }, 'To'),
-      dateInput('traffic-to', to),
+      dateInput('traffic', 'to', shown, update),
       h('label', {}, compare, ' Compare with the period before'),
       h('label', { for: 'traffic-segment', title: 'People in this segment now' }, 'Segment'),
       only('segment', segmentList.segments),
       h('label', { for: 'traffic-goal' }, 'Reached goal'),
       only('goal', goalList.goals),
-      h(
-        'button',
-        {
-          type: 'button',
-          id: 'traffic-csv',
-          onclick: () =>
-            apiDownload(
-              `/admin/api/reports/overview?${query}&format=csv`,
-              `${ctx.site.id}-traffic-${from}-${to}.csv`,
-            ),
-        },
-        'Download CSV',
+      downloadButton('traffic-csv', () =>
+        apiDownload(
+          `/admin/api/reports/overview?${query}&format=csv`,
+          `${ctx.site.id}-traffic-${from}-${to}.csv`,
+        ),
       ),
     ),
-    ...(chips.length
-      ? [h('div', { class: 'chips', id: 'traffic-filters' }, 'Only visits with ', ...chips)]
-      : []),
+    ...filterChips('traffic', filters, update),
     holder,
   )
   /** @type {Overview} */
