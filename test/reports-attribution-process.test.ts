@@ -2,23 +2,24 @@
 // public write key gets 401), refusals carry their codes, and an order is credited end to end from
 // ingest to report, its campaign visit on another device of the same person.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from './support/collector-process.ts'
+import { ADMIN_TOKEN, type Collector, startCollector } from './support/collector-process.ts'
+import {
+  CHROME,
+  ANALYTICS_CONSENT as consent,
+  expectRefused,
+  expectUnauthorized,
+  getReport,
+  notAdmin,
+  SHOP_ORIGIN as ORIGIN,
+  sendBatch,
+} from './support/report-process.ts'
 
-const ORIGIN = 'https://shop.example'
 const WRITE_KEY = 'attribution-shop-write-key'
-// A browser's agent: Node's own would make the visits bot traffic, which reports leave out.
-const CHROME =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
-const consent = {
-  categoryPreferences: { necessary: true, analytics: true, personalization: false, marketing: false },
-}
 
 describe('the attribution report on the collector process', { timeout: 60_000 }, () => {
   let collector: Collector
   const get = (path: string, authorization?: string) =>
-    fetch(`${collector.url}/admin/api/reports/attribution?${path}`, {
-      headers: authorization ? { authorization } : {},
-    })
+    getReport(collector, `attribution?${path}`, authorization)
   const admin = `Bearer ${ADMIN_TOKEN}`
 
   beforeAll(async () => {
@@ -69,26 +70,17 @@ describe('the attribution report on the collector process', { timeout: 60_000 },
         properties: { revenue: 42.5 },
       },
     ]
-    const res = await fetch(`${collector.url}/v1/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain', origin: ORIGIN, 'user-agent': CHROME },
-      body: JSON.stringify({ writeKey: WRITE_KEY, batch }),
-    })
-    expect(res.status, await res.text()).toBe(200)
+    await sendBatch(collector, WRITE_KEY, batch)
   }, 60_000)
   afterAll(() => collector?.stop())
 
   it('answers nobody without an admin credential, the public write keys included', async () => {
-    for (const authorization of [
-      undefined,
-      `Bearer ${DEMO_WRITE_KEY}`,
-      `Bearer ${WRITE_KEY}`,
-      `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`,
-    ]) {
-      const res = await get('site=shop&goal=order', authorization)
-      expect(res.status, String(authorization)).toBe(401)
-      expect(await res.text()).not.toContain('conversions')
-    }
+    for (const authorization of notAdmin(WRITE_KEY))
+      await expectUnauthorized(
+        await get('site=shop&goal=order', authorization),
+        String(authorization),
+        'conversions',
+      )
   })
 
   it("credits the phone's order to the laptop's campaign visit", async () => {
@@ -138,12 +130,6 @@ describe('the attribution report on the collector process', { timeout: 60_000 },
       ['site=nowhere&goal=order', 404, 'site_not_found', ''],
       ['goal=order', 400, 'invalid_query', 'site'],
     ]
-    for (const [path, status, code, field] of cases) {
-      const res = await get(path, admin)
-      expect(res.status, path).toBe(status)
-      const body = await res.json()
-      expect(body.error.code, path).toBe(code)
-      expect(body.error.message, path).toContain(field)
-    }
+    for (const [path, ...refusal] of cases) await expectRefused(await get(path, admin), path, refusal)
   })
 })

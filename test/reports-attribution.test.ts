@@ -3,8 +3,6 @@
 // report rows on each database), then every model's credit per channel and per campaign compared
 // with the same credit counted the plain way (support/attribution-oracle.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../collector/app.ts'
-import { parseConfig } from '../collector/config/site-config.ts'
 import { openSqliteStore } from '../collector/store/sqlite/store.ts'
 import type { Store } from '../collector/store/types.ts'
 import {
@@ -13,19 +11,11 @@ import {
   type OracleAsk,
   oracleAttribution,
 } from './support/attribution-oracle.ts'
-import { TEST_LEDGER_KEYRING } from './support/ledger-keys.ts'
 import { describePostgres, openTestPostgresStore } from './support/postgres.ts'
-import {
-  reportStream,
-  type Seen,
-  type Sent,
-  STREAM_NOW,
-  STREAM_ORIGIN,
-  STREAM_ZONE,
-} from './support/report-stream.ts'
+import { CART_GOAL, ORDER_GOAL, type ReportApp, reportApp } from './support/report-app.ts'
+import { type Seen, STREAM_ORIGIN, STREAM_ZONE } from './support/report-stream.ts'
 
 const ADMIN = 'admin-token-for-attribution'
-const WRITE_KEY = 'shop-write-key'
 const FROM = '2026-10-25'
 const TO = '2026-11-23'
 const MODELS = ['first', 'lastNonDirect', 'linear', 'position', 'timeDecay'] as const
@@ -48,27 +38,12 @@ interface Answer {
 const describeOracle = (name: string, open: () => Promise<Store>) =>
   describe(name, () => {
     let store: Store
-    let app: ReturnType<typeof createApp>
+    let shop: ReportApp
     let seen: Seen[]
     let erased: string
-    const request = (path: string) =>
-      app.request(`/admin/api/reports/attribution?site=shop&${path}`, {
-        headers: { authorization: `Bearer ${ADMIN}` },
-      })
-    const get = async (path: string): Promise<Answer> => {
-      const res = await request(path)
-      expect(res.status, await res.clone().text()).toBe(200)
-      return res.json()
-    }
-    const send = async (batch: Sent[]) => {
-      const res = await app.request('/v1/batch', {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain', origin: STREAM_ORIGIN },
-        body: JSON.stringify({ writeKey: WRITE_KEY, batch: batch.map((s) => s.body) }),
-      })
-      const refused = batch.every((s) => s.seen.kind !== 'other' && !s.seen.counts && !s.seen.bot)
-      expect(res.status, await res.clone().text()).toBe(refused ? 403 : 200)
-    }
+    const request = (path: string) => shop.request(`/admin/api/reports/attribution?site=shop&${path}`)
+    const get = (path: string): Promise<Answer> =>
+      shop.get(`/admin/api/reports/attribution?site=shop&${path}`)
     /** The answer's rows equal the oracle's, model by model, and each model sums to the attributed. */
     const expectOracle = (answer: Answer, ask: OracleAsk) => {
       const want = oracleAttribution(seen, erased, ask)
@@ -102,45 +77,13 @@ const describeOracle = (name: string, open: () => Promise<Store>) =>
 
     beforeAll(async () => {
       store = await open()
-      let n = 0
-      app = createApp({
-        store,
-        clock: { now: () => STREAM_NOW },
-        randomId: () => `id-${++n}`,
-        log: () => {},
-        config: {
-          ledgerKeys: TEST_LEDGER_KEYRING,
-          adminToken: ADMIN,
-          selfOrigins: ['http://localhost'],
-          sites: parseConfig({
-            sites: [
-              {
-                id: 'shop',
-                writeKey: WRITE_KEY,
-                allowedOrigins: [STREAM_ORIGIN],
-                timezone: STREAM_ZONE,
-                goals: {
-                  order: { name: 'Order', event: 'Order Completed', revenue: 'revenue' },
-                  cart: { page: '/cart' },
-                },
-              },
-            ],
-          }),
-        },
+      shop = await reportApp(store, {
+        admin: ADMIN,
+        goals: { order: ORDER_GOAL, cart: CART_GOAL },
+        more: crossDevicePerson(STREAM_ORIGIN, Date.parse('2026-11-15T10:00:00Z')),
       })
-      const stream = reportStream(20261206)
-      const batches = [
-        ...stream.batches,
-        ...crossDevicePerson(STREAM_ORIGIN, Date.parse('2026-11-15T10:00:00Z')),
-      ]
-      for (const batch of batches) await send(batch)
-      erased = stream.erased
-      const res = await app.request(`/admin/api/profiles/${erased}?site=shop`, {
-        method: 'DELETE',
-        headers: { authorization: `Bearer ${ADMIN}` },
-      })
-      expect(res.status).toBe(200)
-      seen = batches.flat().map((s) => s.seen)
+      seen = shop.seen
+      erased = shop.erased
     }, 120_000)
     afterAll(() => store?.close())
 

@@ -2,12 +2,19 @@
 // analyst (reports.read) reads it, refusals carry their codes, and two orders of one person sent
 // from two devices (joined by a sign-in) make one customer whose id appears nowhere in the answer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from './support/collector-process.ts'
+import { ADMIN_TOKEN, type Collector, startCollector } from './support/collector-process.ts'
+import {
+  addUser,
+  CHROME,
+  ANALYTICS_CONSENT as consent,
+  expectRefused,
+  expectUnauthorized,
+  notAdmin,
+  SHOP_ORIGIN as ORIGIN,
+  sendBatch,
+  signIn,
+} from './support/report-process.ts'
 
-const ORIGIN = 'https://shop.example'
-// A browser's agent: Node's own would make the events bot traffic, which reports leave out.
-const CHROME =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 const WRITE_KEY = 'customers-write-key-0001'
 const SITE = {
   id: 'club',
@@ -33,9 +40,6 @@ describe('the customers report on the collector process', { timeout: 60_000 }, (
 
   beforeAll(async () => {
     collector = await startCollector({ allowedOrigins: [ORIGIN], extraSites: [SITE] })
-    const consent = {
-      categoryPreferences: { necessary: true, analytics: true, personalization: false, marketing: false },
-    }
     const visit = (device: string, session: string, at: number, revenue: number, userId?: string) => {
       const context = {
         page: { path: '/', url: `${ORIGIN}/` },
@@ -82,44 +86,22 @@ describe('the customers report on the collector process', { timeout: 60_000 }, (
       ...visit('phone-1', 's2', now - 2 * day, 60, 'member-7'),
       ...visit('tablet-9', 's3', now - 5 * day, 25),
     ]
-    const res = await fetch(`${collector.url}/v1/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain', origin: ORIGIN, 'user-agent': CHROME },
-      body: JSON.stringify({ writeKey: WRITE_KEY, batch }),
-    })
-    expect(res.status, await res.clone().text()).toBe(200)
-    const added = await api('users', {
-      method: 'POST',
-      headers: { ...admin, 'content-type': 'application/json' },
-      body: JSON.stringify(ANALYST),
-    })
-    expect(added.status, await added.clone().text()).toBe(201)
+    await sendBatch(collector, WRITE_KEY, batch)
+    await addUser(collector, ANALYST)
   })
   afterAll(() => collector?.stop())
 
   it('answers nobody without an admin credential, the public write key included', async () => {
-    for (const authorization of [
-      undefined,
-      `Bearer ${DEMO_WRITE_KEY}`,
-      `Bearer ${WRITE_KEY}`,
-      `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`,
-    ]) {
+    for (const authorization of notAdmin(WRITE_KEY)) {
       const res = await api('reports/customers?site=club&goal=order', {
         headers: authorization ? { authorization } : {},
       })
-      expect(res.status, String(authorization)).toBe(401)
-      expect(await res.text()).not.toContain('segments')
+      await expectUnauthorized(res, String(authorization), 'segments')
     }
   })
 
   it('lets an analyst read it: one customer across two devices, nobody named', async () => {
-    const signIn = await api('session', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: ANALYST.email, password: ANALYST.password }),
-    })
-    expect(signIn.status).toBe(200)
-    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!
+    const { cookie } = await signIn(collector, ANALYST)
     const res = await api('reports/customers?site=club&goal=order', { headers: { cookie } })
     expect(res.status, await res.clone().text()).toBe(200)
     const answer = await res.json()
@@ -142,12 +124,7 @@ describe('the customers report on the collector process', { timeout: 60_000 }, (
       ['reports/customers?site=club&goal=order&discount=1', 400, 'invalid_query', 'discount'],
       ['reports/customers?site=club&goal=order&table=people&format=csv', 400, 'invalid_query', 'table'],
     ]
-    for (const [path, status, code, field] of cases) {
-      const res = await api(path, { headers: admin })
-      expect(res.status, path).toBe(status)
-      const body = await res.json()
-      expect(body.error.code, path).toBe(code)
-      expect(body.error.message, path).toContain(field)
-    }
+    for (const [path, ...refusal] of cases)
+      await expectRefused(await api(path, { headers: admin }), path, refusal)
   })
 })

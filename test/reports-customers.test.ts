@@ -2,16 +2,14 @@
 // (people on several devices, orders, an erased person, bots) counted per RFM segment, cluster and
 // cohort the plain way; and a simulated shop of repeat buyers, enough for the CLV models.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../collector/app.ts'
-import { parseConfig } from '../collector/config/site-config.ts'
 import { customersReport } from '../collector/reports/customers/customers-report.ts'
 import { openSqliteStore } from '../collector/store/sqlite/store.ts'
 import type { Store } from '../collector/store/types.ts'
 import { beta, exponential, gamma } from './support/customers-simulation.ts'
-import { TEST_LEDGER_KEYRING } from './support/ledger-keys.ts'
 import { describePostgres, openTestPostgresStore } from './support/postgres.ts'
 import { prng } from './support/prng.ts'
-import { reportStream, type Sent, STREAM_NOW, STREAM_ORIGIN, STREAM_ZONE } from './support/report-stream.ts'
+import { type ReportApp, reportApp } from './support/report-app.ts'
+import { STREAM_NOW, STREAM_ZONE } from './support/report-stream.ts'
 
 const ADMIN = 'admin-token-for-customers'
 const DAY = 86_400_000
@@ -117,76 +115,35 @@ const club = (seed: number, n: number) => {
 const describeCustomers = (name: string, open: () => Promise<Store>) =>
   describe(name, () => {
     let store: Store
-    let app: ReturnType<typeof createApp>
+    let app: ReportApp
     let shop: NaiveCustomer[]
     let simulated: ReturnType<typeof club>
-    const call = (path: string) => app.request(path, { headers: { authorization: `Bearer ${ADMIN}` } })
-    const get = async (path: string) => {
-      const res = await call(path)
-      expect(res.status, await res.clone().text()).toBe(200)
-      return res.json()
-    }
-    const send = async (writeKey: string, origin: string, batch: Record<string, unknown>[]) =>
-      app.request('/v1/batch', {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain', origin },
-        body: JSON.stringify({ writeKey, batch }),
-      })
+    const call = (path: string) => app.request(path)
+    const get = (path: string) => app.get(path)
 
     beforeAll(async () => {
       store = await open()
-      let n = 0
-      app = createApp({
-        store,
-        clock: { now: () => STREAM_NOW },
-        randomId: () => `id-${++n}`,
-        log: () => {},
-        config: {
-          ledgerKeys: TEST_LEDGER_KEYRING,
-          adminToken: ADMIN,
-          selfOrigins: ['http://localhost'],
-          sites: parseConfig({
-            sites: [
-              {
-                id: 'shop',
-                writeKey: 'shop-key',
-                allowedOrigins: [STREAM_ORIGIN],
-                timezone: STREAM_ZONE,
-                goals: {
-                  order: { event: 'Order Completed', revenue: 'revenue' },
-                  'no-value': { event: 'Order Completed' },
-                  cart: { page: '/cart' },
-                },
-              },
-              {
-                id: 'club',
-                writeKey: 'club-key',
-                allowedOrigins: [CLUB_ORIGIN],
-                timezone: STREAM_ZONE,
-                goals: { purchase: { event: 'Purchase', revenue: 'value' } },
-              },
-            ],
-          }),
+      app = await reportApp(store, {
+        admin: ADMIN,
+        writeKey: 'shop-key',
+        goals: {
+          order: { event: 'Order Completed', revenue: 'revenue' },
+          'no-value': { event: 'Order Completed' },
+          cart: { page: '/cart' },
         },
+        sites: [
+          {
+            id: 'club',
+            writeKey: 'club-key',
+            allowedOrigins: [CLUB_ORIGIN],
+            timezone: STREAM_ZONE,
+            goals: { purchase: { event: 'Purchase', revenue: 'value' } },
+          },
+        ],
       })
-      const { batches, erased } = reportStream(20261206)
-      for (const batch of batches)
-        await send(
-          'shop-key',
-          STREAM_ORIGIN,
-          batch.map((s: Sent) => s.body),
-        )
-      expect(
-        (
-          await app.request(`/admin/api/profiles/${erased}?site=shop`, {
-            method: 'DELETE',
-            headers: { authorization: `Bearer ${ADMIN}` },
-          })
-        ).status,
-      ).toBe(200)
       const people = new Map<string, NaiveCustomer>()
-      for (const s of batches.flat().map((b) => b.seen)) {
-        if (s.kind !== 'event' || !s.counts || s.person === erased) continue
+      for (const s of app.seen) {
+        if (s.kind !== 'event' || !s.counts || s.person === app.erased) continue
         const c = people.get(s.person) ?? { orders: [] }
         c.orders.push({ at: s.at, revenue: s.revenue! })
         people.set(s.person, c)
@@ -194,7 +151,7 @@ const describeCustomers = (name: string, open: () => Promise<Store>) =>
       shop = [...people.values()]
       simulated = club(42, 150)
       for (const batch of simulated.batches) {
-        const sent = await send('club-key', CLUB_ORIGIN, batch)
+        const sent = await app.post(batch, 'club-key', CLUB_ORIGIN)
         expect(sent.status, await sent.clone().text()).toBe(200)
       }
     }, 180_000)

@@ -3,11 +3,18 @@
 // naming the field, and an oversized body with payload_too_large.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from './support/collector-process.ts'
+import {
+  ANALYTICS_CONSENT,
+  addUser,
+  CHROME,
+  expectRefused,
+  expectUnauthorized,
+  notAdmin,
+  SHOP_ORIGIN as ORIGIN,
+  sendBatch,
+  signIn,
+} from './support/report-process.ts'
 
-const ORIGIN = 'https://shop.example'
-// A browser's agent: Node's own would make the events bot traffic, which reports leave out.
-const CHROME =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 const ANALYST = {
   name: 'Ana Lyst',
   email: 'ana@example.com',
@@ -32,9 +39,7 @@ describe('the funnel report on the collector process', { timeout: 60_000 }, () =
       page: { path, url: `${ORIGIN}${path}`, referrer: '' },
       session: { id: 'session-1' },
       userAgent: CHROME,
-      consent: {
-        categoryPreferences: { necessary: true, analytics: true, personalization: false, marketing: false },
-      },
+      consent: ANALYTICS_CONSENT,
     })
     const at = Date.now() - 60_000
     const page = (path: string, i: number) => ({
@@ -59,42 +64,20 @@ describe('the funnel report on the collector process', { timeout: 60_000 }, () =
         context: context('/cart'),
       },
     ]
-    const res = await fetch(`${collector.url}/v1/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain', origin: ORIGIN, 'user-agent': CHROME },
-      body: JSON.stringify({ writeKey: DEMO_WRITE_KEY, batch }),
-    })
-    expect(res.status).toBe(200)
-    const added = await fetch(`${collector.url}/admin/api/users`, {
-      method: 'POST',
-      headers: { ...admin, 'content-type': 'application/json' },
-      body: JSON.stringify(ANALYST),
-    })
-    expect(added.status, await added.clone().text()).toBe(201)
+    await sendBatch(collector, DEMO_WRITE_KEY, batch)
+    await addUser(collector, ANALYST)
   })
   afterAll(() => collector?.stop())
 
   it('answers nobody without an admin credential, the public write key included', async () => {
-    for (const authorization of [
-      undefined,
-      `Bearer ${DEMO_WRITE_KEY}`,
-      `Basic ${Buffer.from(`${DEMO_WRITE_KEY}:`).toString('base64')}`,
-    ]) {
+    for (const authorization of notAdmin()) {
       const res = await funnel({ steps: STEPS }, authorization ? { authorization } : {})
-      expect(res.status, String(authorization)).toBe(401)
-      expect(await res.text()).not.toContain('people')
+      await expectUnauthorized(res, String(authorization), 'people')
     }
   })
 
   it('lets an analyst ask, signed in with the session CSRF token', async () => {
-    const signIn = await fetch(`${collector.url}/admin/api/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: ANALYST.email, password: ANALYST.password }),
-    })
-    expect(signIn.status).toBe(200)
-    const { csrf } = (await signIn.json()) as { csrf: string }
-    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!
+    const { cookie, csrf } = await signIn(collector, ANALYST)
     const without = await funnel({ steps: STEPS }, { cookie })
     expect(without.status).toBe(403)
     expect((await without.json()).error.code).toBe('csrf_failed')
@@ -134,14 +117,8 @@ describe('the funnel report on the collector process', { timeout: 60_000 }, () =
       [{ steps: STEPS }, '?site=nowhere', 404, 'site_not_found', 'nowhere'],
       ['{"steps": [', '?site=demo', 400, 'invalid_json', 'JSON'],
     ]
-    for (const [body, query, status, code, field] of cases) {
-      const res = await funnel(body, admin, query)
-      const what = `${JSON.stringify(body)} ${query}`
-      expect(res.status, what).toBe(status)
-      const answer = await res.json()
-      expect(answer.error.code, what).toBe(code)
-      expect(answer.error.message, what).toContain(field)
-    }
+    for (const [body, query, ...refusal] of cases)
+      await expectRefused(await funnel(body, admin, query), `${JSON.stringify(body)} ${query}`, refusal)
   })
 
   it('refuses an oversized body with payload_too_large', async () => {

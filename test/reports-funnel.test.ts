@@ -3,23 +3,13 @@
 // '/' → '/cart' → 'Order Completed' is then counted the plain way here, person by person, and
 // compared with what POST /admin/api/reports/funnel answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../collector/app.ts'
-import { parseConfig } from '../collector/config/site-config.ts'
 import { openSqliteStore } from '../collector/store/sqlite/store.ts'
 import type { Store } from '../collector/store/types.ts'
-import { TEST_LEDGER_KEYRING } from './support/ledger-keys.ts'
 import { describePostgres, openTestPostgresStore } from './support/postgres.ts'
-import {
-  reportStream,
-  type Seen,
-  type Sent,
-  STREAM_NOW,
-  STREAM_ORIGIN,
-  STREAM_ZONE,
-} from './support/report-stream.ts'
+import { type ReportApp, reportApp } from './support/report-app.ts'
+import { type Seen, type Sent, STREAM_ORIGIN, STREAM_ZONE } from './support/report-stream.ts'
 
 const ADMIN = 'admin-token-for-funnels'
-const WRITE_KEY = 'shop-write-key'
 const FROM = '2026-10-25'
 const TO = '2026-11-16'
 const MINUTE = 60_000
@@ -278,13 +268,13 @@ const expectFigures = (got: StepAnswer[], want: ReturnType<typeof figures>, what
 const describeFunnel = (name: string, open: () => Promise<Store>) =>
   describe(name, () => {
     let store: Store
-    let app: ReturnType<typeof createApp>
+    let shop: ReportApp
     let seen: Seen[]
     let erased: string
     const post = (body: unknown, query = '') =>
-      app.request(`/admin/api/reports/funnel?site=shop${query}`, {
+      shop.request(`/admin/api/reports/funnel?site=shop${query}`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       })
     const funnelOf = async (body: Record<string, unknown>): Promise<Answer> => {
@@ -295,41 +285,9 @@ const describeFunnel = (name: string, open: () => Promise<Store>) =>
 
     beforeAll(async () => {
       store = await open()
-      let n = 0
-      app = createApp({
-        store,
-        clock: { now: () => STREAM_NOW },
-        randomId: () => `id-${++n}`,
-        log: () => {},
-        config: {
-          ledgerKeys: TEST_LEDGER_KEYRING,
-          adminToken: ADMIN,
-          selfOrigins: ['http://localhost'],
-          sites: parseConfig({
-            sites: [
-              { id: 'shop', writeKey: WRITE_KEY, allowedOrigins: [STREAM_ORIGIN], timezone: STREAM_ZONE },
-            ],
-          }),
-        },
-      })
-      const stream = reportStream(20261206)
-      const batches = [...stream.batches, ...twoDevices()]
-      for (const batch of batches) {
-        const res = await app.request('/v1/batch', {
-          method: 'POST',
-          headers: { 'content-type': 'text/plain', origin: STREAM_ORIGIN },
-          body: JSON.stringify({ writeKey: WRITE_KEY, batch: batch.map((s) => s.body) }),
-        })
-        const refused = batch.every((s) => s.seen.kind !== 'other' && !s.seen.counts && !s.seen.bot)
-        expect(res.status, await res.clone().text()).toBe(refused ? 403 : 200)
-      }
-      const res = await app.request(`/admin/api/profiles/${stream.erased}?site=shop`, {
-        method: 'DELETE',
-        headers: { authorization: `Bearer ${ADMIN}` },
-      })
-      expect(res.status).toBe(200)
-      seen = batches.flat().map((s) => s.seen)
-      erased = stream.erased
+      shop = await reportApp(store, { admin: ADMIN, more: twoDevices() })
+      seen = shop.seen
+      erased = shop.erased
     }, 120_000)
     afterAll(() => store?.close())
 

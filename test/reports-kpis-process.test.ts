@@ -3,12 +3,17 @@
 // is refused with a code and the row named, storing nothing; an order from a campaign link meets
 // its spend in the report.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from './support/collector-process.ts'
+import { ADMIN_TOKEN, type Collector, startCollector } from './support/collector-process.ts'
+import {
+  ANALYTICS_CONSENT,
+  addUser,
+  CHROME,
+  notAdmin,
+  SHOP_ORIGIN as ORIGIN,
+  sendBatch,
+  signIn,
+} from './support/report-process.ts'
 
-const ORIGIN = 'https://shop.example'
-// A browser's agent: Node's own would make the events bot traffic, which reports leave out.
-const CHROME =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 const WRITE_KEY = 'kpi-write-key-0001'
 const SITE = {
   id: 'kpi',
@@ -28,15 +33,9 @@ describe('KPIs and spend on the collector process', { timeout: 60_000 }, () => {
   let collector: Collector
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
   const api = (path: string, init: RequestInit = {}) => fetch(`${collector.url}/admin/api/${path}`, init)
-  const signIn = async (role: string) => {
-    const res = await api('session', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: user(role).email, password: user(role).password }),
-    })
-    expect(res.status).toBe(200)
-    const { csrf } = (await res.json()) as { csrf: string }
-    return { cookie: res.headers.get('set-cookie')!.split(';')[0]!, 'x-csrf-token': csrf }
+  const signInAs = async (role: string) => {
+    const { cookie, csrf } = await signIn(collector, user(role))
+    return { cookie, 'x-csrf-token': csrf }
   }
   const today = () => new Date().toISOString().slice(0, 10)
   const importCsv = (csv: string, headers: Record<string, string>) =>
@@ -53,9 +52,7 @@ describe('KPIs and spend on the collector process', { timeout: 60_000 }, () => {
       campaign: { source: 'google', medium: 'cpc', name: 'spring' },
       session: { id: 'session-1' },
       userAgent: CHROME,
-      consent: {
-        categoryPreferences: { necessary: true, analytics: true, personalization: false, marketing: false },
-      },
+      consent: ANALYTICS_CONSENT,
     }
     const at = Date.now() - 60_000
     const batch = [
@@ -77,30 +74,13 @@ describe('KPIs and spend on the collector process', { timeout: 60_000 }, () => {
         context,
       },
     ]
-    const res = await fetch(`${collector.url}/v1/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain', origin: ORIGIN, 'user-agent': CHROME },
-      body: JSON.stringify({ writeKey: WRITE_KEY, batch }),
-    })
-    expect(res.status, await res.clone().text()).toBe(200)
-    for (const role of ['analyst', 'editor']) {
-      const added = await api('users', {
-        method: 'POST',
-        headers: { ...admin, 'content-type': 'application/json' },
-        body: JSON.stringify(user(role)),
-      })
-      expect(added.status, await added.clone().text()).toBe(201)
-    }
+    await sendBatch(collector, WRITE_KEY, batch)
+    for (const role of ['analyst', 'editor']) await addUser(collector, user(role))
   })
   afterAll(() => collector?.stop())
 
   it('answers nobody without an admin credential, the public write key included', async () => {
-    for (const authorization of [
-      undefined,
-      `Bearer ${DEMO_WRITE_KEY}`,
-      `Bearer ${WRITE_KEY}`,
-      `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`,
-    ]) {
+    for (const authorization of notAdmin(WRITE_KEY)) {
       const headers: Record<string, string> = authorization ? { authorization } : {}
       for (const [method, path] of [
         ['GET', 'reports/kpis?site=kpi'],
@@ -120,12 +100,12 @@ describe('KPIs and spend on the collector process', { timeout: 60_000 }, () => {
   })
 
   it('lets an analyst read but not import; an editor imports, and the report joins it', async () => {
-    const analyst = await signIn('analyst')
+    const analyst = await signInAs('analyst')
     const csv = `date,campaign,source,medium,cost,currency\n${today()},spring,google,cpc,20,EUR`
     const refused = await importCsv(csv, analyst)
     expect(refused.status).toBe(403)
     expect((await refused.json()).error.code).toBe('forbidden')
-    const editor = await signIn('editor')
+    const editor = await signInAs('editor')
     const imported = await importCsv(csv, editor)
     expect(imported.status, await imported.clone().text()).toBe(200)
     expect(await imported.json()).toMatchObject({ rows: 1, days: 1, replaced: 0 })

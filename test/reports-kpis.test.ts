@@ -2,17 +2,14 @@
 // (support/report-stream.ts) plus a visit with slot events, spend imported as CSV and JSON, and
 // every figure compared with the oracle's plain counts joined with the spend by hand.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../collector/app.ts'
-import { parseConfig } from '../collector/config/site-config.ts'
 import { openSqliteStore } from '../collector/store/sqlite/store.ts'
 import type { Store } from '../collector/store/types.ts'
-import { TEST_LEDGER_KEYRING } from './support/ledger-keys.ts'
 import { describePostgres, openTestPostgresStore } from './support/postgres.ts'
+import { CART_GOAL, ORDER_GOAL, type ReportApp, reportApp } from './support/report-app.ts'
 import { inDates, oracleFilter, oracleGoal, oracleVisits } from './support/report-oracle.ts'
-import { reportStream, type Seen, STREAM_NOW, STREAM_ORIGIN, STREAM_ZONE } from './support/report-stream.ts'
+import { STREAM_ORIGIN, STREAM_ZONE } from './support/report-stream.ts'
 
 const ADMIN = 'admin-token-for-kpis'
-const WRITE_KEY = 'shop-write-key'
 const FROM = '2026-10-25'
 const TO = '2026-11-23'
 const CHROME =
@@ -45,58 +42,24 @@ const r4 = (n: number) => Math.round(n * 10_000) / 10_000
 const describeKpis = (name: string, open: () => Promise<Store>) =>
   describe(name, () => {
     let store: Store
-    let app: ReturnType<typeof createApp>
+    let shop: ReportApp
     let visits: ReturnType<typeof oracleVisits>
-    const call = (path: string, init: RequestInit = {}) =>
-      app.request(path, { ...init, headers: { authorization: `Bearer ${ADMIN}`, ...init.headers } })
-    const get = async (path: string): Promise<Answer> => {
-      const res = await call(path)
-      expect(res.status, await res.clone().text()).toBe(200)
-      return res.json()
-    }
+    const call = (path: string, init: RequestInit = {}) => shop.request(path, init)
+    const get = (path: string): Promise<Answer> => shop.get(path)
     const importCsv = async (csv: string) =>
       call('/admin/api/spend?site=shop', {
         method: 'POST',
         headers: { 'content-type': 'text/csv' },
         body: csv,
       })
-    const send = (batch: unknown[]) =>
-      app.request('/v1/batch', {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain', origin: STREAM_ORIGIN },
-        body: JSON.stringify({ writeKey: WRITE_KEY, batch }),
-      })
 
     beforeAll(async () => {
       store = await open()
-      let n = 0
-      app = createApp({
-        store,
-        clock: { now: () => STREAM_NOW },
-        randomId: () => `id-${++n}`,
-        log: () => {},
-        config: {
-          ledgerKeys: TEST_LEDGER_KEYRING,
-          adminToken: ADMIN,
-          selfOrigins: ['http://localhost'],
-          sites: parseConfig({
-            sites: [
-              {
-                id: 'shop',
-                writeKey: WRITE_KEY,
-                allowedOrigins: [STREAM_ORIGIN],
-                timezone: STREAM_ZONE,
-                goals: {
-                  cart: { page: '/cart' },
-                  order: { name: 'Order', event: 'Order Completed', revenue: 'revenue' },
-                },
-              },
-            ],
-          }),
-        },
+      shop = await reportApp(store, {
+        admin: ADMIN,
+        goals: { cart: CART_GOAL, order: ORDER_GOAL },
+        erase: false,
       })
-      const { batches } = reportStream(20261206)
-      for (const batch of batches) await send(batch.map((s) => s.body))
       // One visit with a slot shown twice and clicked once.
       const context = {
         userAgent: CHROME,
@@ -109,7 +72,7 @@ const describeKpis = (name: string, open: () => Promise<Store>) =>
       const at = (m: number) => new Date(Date.parse('2026-11-10T10:00:00Z') + m * 60_000).toISOString()
       const base = { anonymousId: 'slot-device', context }
       const slot = { slot: 'hero', variant: 'a' }
-      const res = await send([
+      const res = await shop.post([
         { ...base, type: 'page', messageId: 'slot-1', timestamp: at(0), properties: { path: '/' } },
         {
           ...base,
@@ -137,15 +100,7 @@ const describeKpis = (name: string, open: () => Promise<Store>) =>
         },
       ])
       expect(res.status, await res.clone().text()).toBe(200)
-      visits = inDates(
-        oracleVisits(
-          batches.flat().map((s): Seen => s.seen),
-          'nobody',
-        ),
-        FROM,
-        TO,
-        STREAM_ZONE,
-      )
+      visits = inDates(oracleVisits(shop.seen, 'nobody'), FROM, TO, STREAM_ZONE)
     }, 120_000)
     afterAll(() => store?.close())
 

@@ -2,12 +2,10 @@
 // enrichment, identity resolution, report rows on each database), then every traffic figure
 // compared with the same figure counted the plain way (support/report-oracle.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../collector/app.ts'
-import { parseConfig } from '../collector/config/site-config.ts'
 import { openSqliteStore } from '../collector/store/sqlite/store.ts'
 import type { Store } from '../collector/store/types.ts'
-import { TEST_LEDGER_KEYRING } from './support/ledger-keys.ts'
 import { describePostgres, openTestPostgresStore } from './support/postgres.ts'
+import { CART_GOAL, ORDER_GOAL, type ReportApp, reportApp } from './support/report-app.ts'
 import {
   inDates,
   oracleBreakdown,
@@ -17,17 +15,9 @@ import {
   oracleTotals,
   oracleVisits,
 } from './support/report-oracle.ts'
-import {
-  reportStream,
-  type Seen,
-  type Sent,
-  STREAM_NOW,
-  STREAM_ORIGIN,
-  STREAM_ZONE,
-} from './support/report-stream.ts'
+import { STREAM_NOW, STREAM_ZONE } from './support/report-stream.ts'
 
 const ADMIN = 'admin-token-for-reports'
-const WRITE_KEY = 'shop-write-key'
 const FROM = '2026-10-25'
 const TO = '2026-11-23'
 
@@ -42,73 +32,28 @@ interface Answer {
 const describeOracle = (name: string, open: () => Promise<Store>) =>
   describe(name, () => {
     let store: Store
-    let app: ReturnType<typeof createApp>
+    let shop: ReportApp
     let visits: ReturnType<typeof oracleVisits>
-    const get = async (path: string): Promise<Answer> => {
-      const res = await app.request(path, { headers: { authorization: `Bearer ${ADMIN}` } })
-      expect(res.status, await res.clone().text()).toBe(200)
-      return res.json()
-    }
-    const send = async (batch: Sent[]) => {
-      const res = await app.request('/v1/batch', {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain', origin: STREAM_ORIGIN },
-        body: JSON.stringify({ writeKey: WRITE_KEY, batch: batch.map((s) => s.body) }),
-      })
-      // A batch without the analytics purpose is refused whole; nothing of it is stored.
-      const refused = batch.every((s) => s.seen.kind !== 'other' && !s.seen.counts && !s.seen.bot)
-      expect(res.status, await res.clone().text()).toBe(refused ? 403 : 200)
-    }
+    const get = (path: string): Promise<Answer> => shop.get(path)
 
     beforeAll(async () => {
       store = await open()
-      let n = 0
-      app = createApp({
-        store,
-        clock: { now: () => STREAM_NOW },
-        randomId: () => `id-${++n}`,
-        log: () => {},
-        config: {
-          ledgerKeys: TEST_LEDGER_KEYRING,
-          adminToken: ADMIN,
-          selfOrigins: ['http://localhost'],
-          sites: parseConfig({
-            sites: [
-              {
-                id: 'shop',
-                writeKey: WRITE_KEY,
-                allowedOrigins: [STREAM_ORIGIN],
-                timezone: STREAM_ZONE,
-                goals: {
-                  order: { name: 'Order', event: 'Order Completed', revenue: 'revenue' },
-                  'big-order': {
-                    event: 'Order Completed',
-                    where: { revenue: { $gt: 100 } },
-                    revenue: 'revenue',
-                  },
-                  cart: { page: '/cart' },
-                },
-              },
-            ],
-          }),
+      shop = await reportApp(store, {
+        admin: ADMIN,
+        goals: {
+          order: ORDER_GOAL,
+          'big-order': {
+            event: 'Order Completed',
+            where: { revenue: { $gt: 100 } },
+            revenue: 'revenue',
+          },
+          cart: CART_GOAL,
         },
+        // A report in between: rows derived now must not hide or double what arrives later.
+        midway: `/admin/api/reports/overview?site=shop&from=${FROM}&to=${TO}`,
+        resend: true, // the first batch sent again: stored once
       })
-      const { batches, erased } = reportStream(20261206)
-      const half = Math.floor(batches.length / 2)
-      for (const batch of batches.slice(0, half)) await send(batch)
-      // A report in between: rows derived now must not hide or double what arrives later.
-      await get(`/admin/api/reports/overview?site=shop&from=${FROM}&to=${TO}`)
-      for (const batch of batches.slice(half)) await send(batch)
-      await send(batches[0]!) // sent again: stored once
-      const res = await app.request(`/admin/api/profiles/${erased}?site=shop`, {
-        method: 'DELETE',
-        headers: { authorization: `Bearer ${ADMIN}` },
-      })
-      expect(res.status).toBe(200)
-      visits = oracleVisits(
-        batches.flat().map((s): Seen => s.seen),
-        erased,
-      )
+      visits = oracleVisits(shop.seen, shop.erased)
     }, 120_000)
     afterAll(() => store?.close())
 
@@ -243,9 +188,7 @@ const describeOracle = (name: string, open: () => Promise<Store>) =>
         visits: expected.visits,
         pageviews: expected.pageviews,
       })
-      const res = await app.request(`/admin/api/reports/overview?site=shop&filter=goal:no-such-goal`, {
-        headers: { authorization: `Bearer ${ADMIN}` },
-      })
+      const res = await shop.request(`/admin/api/reports/overview?site=shop&filter=goal:no-such-goal`)
       expect(res.status).toBe(404)
       expect((await res.json()).error.code).toBe('goal_not_found')
     })

@@ -2,16 +2,20 @@
 // key gets (nothing), refusals with their codes, and a page view counted once from ingest to report.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from './support/collector-process.ts'
-
-const ORIGIN = 'https://shop.example'
-// A browser's agent: Node's own would make the page view bot traffic, which reports leave out.
-const CHROME =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+import {
+  ANALYTICS_CONSENT,
+  CHROME,
+  expectRefused,
+  expectUnauthorized,
+  getReport,
+  notAdmin,
+  SHOP_ORIGIN as ORIGIN,
+  sendBatch,
+} from './support/report-process.ts'
 
 describe('reports on the collector process', () => {
   let collector: Collector
-  const get = (path: string, authorization?: string) =>
-    fetch(`${collector.url}/admin/api/reports/${path}`, { headers: authorization ? { authorization } : {} })
+  const get = (path: string, authorization?: string) => getReport(collector, path, authorization)
   const admin = `Bearer ${ADMIN_TOKEN}`
 
   beforeAll(async () => {
@@ -21,9 +25,7 @@ describe('reports on the collector process', () => {
       campaign: { source: 'newsletter', medium: 'email' },
       session: { id: 'session-1' },
       userAgent: CHROME,
-      consent: {
-        categoryPreferences: { necessary: true, analytics: true, personalization: false, marketing: false },
-      },
+      consent: ANALYTICS_CONSENT,
     }
     const page = {
       type: 'page',
@@ -36,25 +38,14 @@ describe('reports on the collector process', () => {
       { ...page, messageId: 'report-page-1', timestamp: new Date().toISOString() },
       { ...page, messageId: 'report-page-1', timestamp: new Date().toISOString() }, // a retry
     ]
-    const res = await fetch(`${collector.url}/v1/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain', origin: ORIGIN, 'user-agent': CHROME },
-      body: JSON.stringify({ writeKey: DEMO_WRITE_KEY, batch }),
-    })
-    expect(res.status).toBe(200)
+    await sendBatch(collector, DEMO_WRITE_KEY, batch)
   }, 60_000)
   afterAll(() => collector?.stop())
 
   it('answers nobody without an admin credential, the public write key included', async () => {
-    for (const authorization of [
-      undefined,
-      `Bearer ${DEMO_WRITE_KEY}`,
-      `Basic ${Buffer.from(`${DEMO_WRITE_KEY}:`).toString('base64')}`,
-    ]) {
+    for (const authorization of notAdmin()) {
       for (const path of ['overview?site=demo', 'breakdown?site=demo&dimension=page', 'goals?site=demo']) {
-        const res = await get(path, authorization)
-        expect(res.status, `${path} ${authorization}`).toBe(401)
-        expect(await res.text()).not.toContain('visitors')
+        await expectUnauthorized(await get(path, authorization), `${path} ${authorization}`, 'visitors')
       }
     }
   })
@@ -93,12 +84,6 @@ describe('reports on the collector process', () => {
       ['goals?site=demo&goal=Bad%20Key', 400, 'invalid_query', 'goal'],
       ['overview', 400, 'invalid_query', 'site'],
     ]
-    for (const [path, status, code, field] of cases) {
-      const res = await get(path, admin)
-      expect(res.status, path).toBe(status)
-      const body = await res.json()
-      expect(body.error.code, path).toBe(code)
-      expect(body.error.message, path).toContain(field)
-    }
+    for (const [path, ...refusal] of cases) await expectRefused(await get(path, admin), path, refusal)
   })
 })

@@ -2,18 +2,21 @@
 // refusals with their codes, and a person's first visit from ingest to their cohort.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from './support/collector-process.ts'
-
-const ORIGIN = 'https://shop.example'
-// A browser's agent: Node's own would make the page view bot traffic, which reports leave out.
-const CHROME =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+import {
+  ANALYTICS_CONSENT,
+  CHROME,
+  expectRefused,
+  expectUnauthorized,
+  getReport,
+  notAdmin,
+  SHOP_ORIGIN as ORIGIN,
+  sendBatch,
+} from './support/report-process.ts'
 
 describe('the retention report on the collector process', { timeout: 60_000 }, () => {
   let collector: Collector
   const get = (query: string, authorization?: string) =>
-    fetch(`${collector.url}/admin/api/reports/retention?${query}`, {
-      headers: authorization ? { authorization } : {},
-    })
+    getReport(collector, `retention?${query}`, authorization)
   const admin = `Bearer ${ADMIN_TOKEN}`
 
   beforeAll(async () => {
@@ -29,30 +32,17 @@ describe('the retention report on the collector process', { timeout: 60_000 }, (
         page: { path: '/shoes', url: `${ORIGIN}/shoes`, referrer: '' },
         session: { id: 'session-1' },
         userAgent: CHROME,
-        consent: {
-          categoryPreferences: { necessary: true, analytics: true, personalization: false, marketing: false },
-        },
+        consent: ANALYTICS_CONSENT,
       },
     }
-    const res = await fetch(`${collector.url}/v1/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain', origin: ORIGIN, 'user-agent': CHROME },
-      body: JSON.stringify({ writeKey: DEMO_WRITE_KEY, batch: [page] }),
-    })
-    expect(res.status).toBe(200)
+    await sendBatch(collector, DEMO_WRITE_KEY, [page])
   }, 60_000)
   afterAll(() => collector?.stop())
 
   it('answers nobody without an admin credential, the public write key included', async () => {
-    for (const authorization of [
-      undefined,
-      `Bearer ${DEMO_WRITE_KEY}`,
-      `Basic ${Buffer.from(`${DEMO_WRITE_KEY}:`).toString('base64')}`,
-    ]) {
+    for (const authorization of notAdmin()) {
       for (const query of ['site=demo', 'site=demo&format=csv']) {
-        const res = await get(query, authorization)
-        expect(res.status, `${query} ${authorization}`).toBe(401)
-        expect(await res.text()).not.toContain('cohort')
+        await expectUnauthorized(await get(query, authorization), `${query} ${authorization}`, 'cohort')
       }
     }
   })
@@ -86,12 +76,6 @@ describe('the retention report on the collector process', { timeout: 60_000 }, (
       ['site=nowhere', 404, 'site_not_found', ''],
       ['', 400, 'invalid_query', 'site'],
     ]
-    for (const [query, status, code, field] of cases) {
-      const res = await get(query, admin)
-      expect(res.status, query).toBe(status)
-      const body = await res.json()
-      expect(body.error.code, query).toBe(code)
-      expect(body.error.message, query).toContain(field)
-    }
+    for (const [query, ...refusal] of cases) await expectRefused(await get(query, admin), query, refusal)
   })
 })

@@ -3,20 +3,11 @@
 // same count made the plain way (support/retention-oracle.ts): people across devices, the DST
 // week and day, people who came before the period, returns on a goal, a filter, the CSV.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../collector/app.ts'
-import { parseConfig } from '../collector/config/site-config.ts'
 import { openSqliteStore } from '../collector/store/sqlite/store.ts'
 import type { Store } from '../collector/store/types.ts'
-import { TEST_LEDGER_KEYRING } from './support/ledger-keys.ts'
 import { describePostgres, openTestPostgresStore } from './support/postgres.ts'
-import {
-  reportStream,
-  type Seen,
-  type Sent,
-  STREAM_NOW,
-  STREAM_ORIGIN,
-  STREAM_ZONE,
-} from './support/report-stream.ts'
+import { CART_GOAL, ORDER_GOAL, type ReportApp, reportApp } from './support/report-app.ts'
+import { type Seen, STREAM_NOW, STREAM_ZONE } from './support/report-stream.ts'
 import {
   crossDeviceReturners,
   type OracleAsk,
@@ -25,7 +16,6 @@ import {
 } from './support/retention-oracle.ts'
 
 const ADMIN = 'admin-token-for-retention'
-const WRITE_KEY = 'shop-write-key'
 
 interface Answer {
   from: string
@@ -43,27 +33,11 @@ interface Answer {
 const describeRetention = (name: string, open: () => Promise<Store>) =>
   describe(name, () => {
     let store: Store
-    let app: ReturnType<typeof createApp>
+    let shop: ReportApp
     let seen: Seen[]
     let erased: string
-    const request = (path: string) =>
-      app.request(`/admin/api/reports/retention?site=shop&${path}`, {
-        headers: { authorization: `Bearer ${ADMIN}` },
-      })
-    const get = async (path: string): Promise<Answer> => {
-      const res = await request(path)
-      expect(res.status, await res.clone().text()).toBe(200)
-      return res.json()
-    }
-    const send = async (batch: Sent[]) => {
-      const res = await app.request('/v1/batch', {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain', origin: STREAM_ORIGIN },
-        body: JSON.stringify({ writeKey: WRITE_KEY, batch: batch.map((s) => s.body) }),
-      })
-      const refused = batch.every((s) => s.seen.kind !== 'other' && !s.seen.counts && !s.seen.bot)
-      expect(res.status, await res.clone().text()).toBe(refused ? 403 : 200)
-    }
+    const request = (path: string) => shop.request(`/admin/api/reports/retention?site=shop&${path}`)
+    const get = (path: string): Promise<Answer> => shop.get(`/admin/api/reports/retention?site=shop&${path}`)
     /** The answer's triangle (rates checked against counts) next to the oracle's. */
     const compare = (answer: Answer, ask: Omit<OracleAsk, 'zone'>) => {
       const expected = oracleRetention(seen, erased, { zone: STREAM_ZONE, ...ask })
@@ -88,41 +62,12 @@ const describeRetention = (name: string, open: () => Promise<Store>) =>
 
     beforeAll(async () => {
       store = await open()
-      let n = 0
-      app = createApp({
-        store,
-        clock: { now: () => STREAM_NOW },
-        randomId: () => `id-${++n}`,
-        log: () => {},
-        config: {
-          ledgerKeys: TEST_LEDGER_KEYRING,
-          adminToken: ADMIN,
-          selfOrigins: ['http://localhost'],
-          sites: parseConfig({
-            sites: [
-              {
-                id: 'shop',
-                writeKey: WRITE_KEY,
-                allowedOrigins: [STREAM_ORIGIN],
-                timezone: STREAM_ZONE,
-                goals: {
-                  order: { name: 'Order', event: 'Order Completed', revenue: 'revenue' },
-                  cart: { page: '/cart' },
-                },
-              },
-            ],
-          }),
-        },
+      shop = await reportApp(store, {
+        admin: ADMIN,
+        goals: { order: ORDER_GOAL, cart: CART_GOAL },
       })
-      const stream = reportStream(20261206)
-      erased = stream.erased
-      for (const batch of stream.batches) await send(batch)
-      const res = await app.request(`/admin/api/profiles/${erased}?site=shop`, {
-        method: 'DELETE',
-        headers: { authorization: `Bearer ${ADMIN}` },
-      })
-      expect(res.status).toBe(200)
-      seen = stream.batches.flat().map((s) => s.seen)
+      seen = shop.seen
+      erased = shop.erased
     }, 120_000)
     afterAll(() => store?.close())
 

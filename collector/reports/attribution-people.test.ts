@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { reportRow } from '../../test/support/report-rows.ts'
 import { attribute } from './attribution.ts'
 import { attributionPeople, touchCounts } from './attribution-people.ts'
 import { attributionQuery, csvOfRows, rowsOf, totalsOf } from './attribution-query.ts'
@@ -6,31 +7,8 @@ import type { ReportRow } from './types.ts'
 
 const DAY = 86_400_000
 const T0 = Date.parse('2026-11-10T09:00:00Z')
-const row = (over: Partial<ReportRow>): ReportRow => ({
-  device: 'd1',
-  person: 'p1',
-  session: 's1',
-  at: T0,
-  kind: 'page',
-  name: null,
-  props: null,
-  path: '/',
-  referrer: null,
-  source: null,
-  medium: null,
-  campaign: null,
-  term: null,
-  content: null,
-  clickId: false,
-  browser: 'Chrome',
-  os: 'Windows',
-  deviceType: 'desktop',
-  country: 'DE',
-  region: 'BE',
-  engaged: null,
-  scroll: null,
-  ...over,
-})
+const row = (over: Partial<ReportRow>): ReportRow =>
+  reportRow({ at: T0, country: 'DE', region: 'BE', ...over })
 const order = { event: 'Order Completed', revenue: 'revenue' }
 const window = { from: T0, to: T0 + 10 * DAY }
 

@@ -1,32 +1,13 @@
 import { describe, expect, it } from 'vitest'
+import { reportRow } from '../../test/support/report-rows.ts'
 import { funnelAnswer, funnelBody, funnelCsvRows, funnelPeople, windowMs } from './funnel-query.ts'
 import type { ReportRow } from './types.ts'
 
 const MIN = 60_000
 const HOUR = 60 * MIN
 
-const row = (over: Partial<ReportRow> & Pick<ReportRow, 'device' | 'session' | 'at'>): ReportRow => ({
-  person: over.device,
-  kind: 'page',
-  name: null,
-  props: null,
-  path: '/',
-  referrer: null,
-  source: null,
-  medium: null,
-  campaign: null,
-  term: null,
-  content: null,
-  clickId: false,
-  browser: 'Chrome',
-  os: 'Windows',
-  deviceType: 'desktop',
-  country: 'DE',
-  region: null,
-  engaged: null,
-  scroll: null,
-  ...over,
-})
+const row = (over: Partial<ReportRow> & Pick<ReportRow, 'device' | 'session' | 'at'>): ReportRow =>
+  reportRow({ person: over.device, country: 'DE', ...over })
 const page = (device: string, session: string, at: number, path: string, more: Partial<ReportRow> = {}) =>
   row({ device, session, at, path, ...more })
 const event = (device: string, session: string, at: number, name: string, props: unknown = {}, more = {}) =>

@@ -1,32 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { reportVisit as visit } from '../../test/support/report-rows.ts'
 import { goalFigures, reachedIn } from './goals.ts'
-import type { Visit } from './visits.ts'
 
-const visit = (over: Partial<Visit>): Visit => ({
-  person: 'p1',
-  device: 'd1',
-  start: 0,
-  end: 0,
-  pages: ['/'],
-  entry: '/',
-  exit: '/',
-  channel: 'Direct',
-  referrer: null,
-  source: null,
-  medium: null,
-  campaign: null,
-  term: null,
-  content: null,
-  browser: null,
-  os: null,
-  deviceType: null,
-  country: null,
-  region: null,
-  engaged: 0,
-  scrolls: [],
-  events: [],
-  ...over,
-})
 const order = (revenue: unknown, at = 0) => ({
   name: 'Order Completed',
   props: JSON.stringify({ revenue, currency: 'EUR' }),

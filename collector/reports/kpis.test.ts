@@ -1,35 +1,23 @@
 import { describe, expect, it } from 'vitest'
+import { reportVisit } from '../../test/support/report-rows.ts'
 import { filterSpend, kpisOf, revenueGoalKey, spendChannel } from './kpis.ts'
 import type { SpendRow } from './spend.ts'
 import type { Visit } from './visits.ts'
 
-const visit = (person: string, campaign: string | null, orders: number[] = [], slot = ''): Visit => ({
-  person,
-  device: person,
-  start: 0,
-  end: 0,
-  pages: ['/'],
-  entry: '/',
-  exit: '/',
-  channel: campaign ? 'Paid Search' : 'Direct',
-  referrer: null,
-  source: campaign ? 'google' : null,
-  medium: campaign ? 'cpc' : null,
-  campaign,
-  term: null,
-  content: null,
-  browser: null,
-  os: null,
-  deviceType: null,
-  country: 'DE',
-  region: null,
-  engaged: 0,
-  scrolls: [],
-  events: [
-    ...orders.map((revenue) => ({ name: 'Order Completed', props: JSON.stringify({ revenue }), at: 0 })),
-    ...[...slot].map((k) => ({ name: k === 'v' ? 'Slot Viewed' : 'Slot Clicked', props: null, at: 0 })),
-  ],
-})
+const visit = (person: string, campaign: string | null, orders: number[] = [], slot = ''): Visit =>
+  reportVisit({
+    person,
+    device: person,
+    channel: campaign ? 'Paid Search' : 'Direct',
+    source: campaign ? 'google' : null,
+    medium: campaign ? 'cpc' : null,
+    campaign,
+    country: 'DE',
+    events: [
+      ...orders.map((revenue) => ({ name: 'Order Completed', props: JSON.stringify({ revenue }), at: 0 })),
+      ...[...slot].map((k) => ({ name: k === 'v' ? 'Slot Viewed' : 'Slot Clicked', props: null, at: 0 })),
+    ],
+  })
 
 const spend = (campaign: string, cost: number, extra: Partial<SpendRow> = {}): SpendRow => ({
   date: '2026-03-01',

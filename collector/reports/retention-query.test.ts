@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { reportRow } from '../../test/support/report-rows.ts'
 import { retentionPeople, retentionReport } from './retention-query.ts'
 import { startOfDate } from './time.ts'
 import type { ReportRow } from './types.ts'
@@ -7,31 +8,7 @@ const ZONE = 'Europe/Berlin'
 const at = (local: string) => startOfDate(local.slice(0, 10), ZONE) + Number(local.slice(11, 13)) * 3_600_000
 
 const row = (person: string, device: string, session: string, when: string, extra: Partial<ReportRow> = {}) =>
-  ({
-    device,
-    person,
-    session,
-    at: at(when),
-    kind: 'page',
-    name: null,
-    props: null,
-    path: '/',
-    referrer: null,
-    source: null,
-    medium: null,
-    campaign: null,
-    term: null,
-    content: null,
-    clickId: false,
-    browser: 'Chrome',
-    os: 'Windows',
-    deviceType: 'desktop',
-    country: null,
-    region: null,
-    engaged: null,
-    scroll: null,
-    ...extra,
-  }) satisfies ReportRow as ReportRow
+  reportRow({ device, person, session, at: at(when), ...extra })
 
 const order = { event: 'Order Completed' }
 

@@ -1,35 +1,13 @@
 import { describe, expect, it } from 'vitest'
+import { reportRow } from '../../test/support/report-rows.ts'
 import { breakdownOf, filterVisits, seriesOf, totalsOf } from './traffic.ts'
 import type { ReportRow } from './types.ts'
 import { visitsOf } from './visits.ts'
 
 const MIN = 60_000
 const T0 = Date.parse('2026-11-10T09:00:00Z')
-const row = (over: Partial<ReportRow>): ReportRow => ({
-  device: 'd1',
-  person: 'p1',
-  session: 's1',
-  at: T0,
-  kind: 'page',
-  name: null,
-  props: null,
-  path: '/',
-  referrer: null,
-  source: null,
-  medium: null,
-  campaign: null,
-  term: null,
-  content: null,
-  clickId: false,
-  browser: 'Chrome',
-  os: 'Windows',
-  deviceType: 'desktop',
-  country: 'DE',
-  region: 'BE',
-  engaged: null,
-  scroll: null,
-  ...over,
-})
+const row = (over: Partial<ReportRow>): ReportRow =>
+  reportRow({ at: T0, country: 'DE', region: 'BE', ...over })
 
 // p1 on two devices (one visit each), p2 with one bounce from Google.
 const rows: ReportRow[] = [

@@ -1,32 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import { reportRow } from '../../../test/support/report-rows.ts'
 import type { ReportRow } from '../types.ts'
 import { customersQuery, historiesOf, historyOf, revenueGoal } from './customers-query.ts'
 
-const row = (overrides: Partial<ReportRow>): ReportRow => ({
-  device: 'd1',
-  person: 'p1',
-  session: 's1',
-  at: 1000,
-  kind: 'page',
-  name: null,
-  props: null,
-  path: '/',
-  referrer: null,
-  source: null,
-  medium: null,
-  campaign: null,
-  term: null,
-  content: null,
-  clickId: false,
-  browser: null,
-  os: null,
-  deviceType: null,
-  country: null,
-  region: null,
-  engaged: null,
-  scroll: null,
-  ...overrides,
-})
+const row = (overrides: Partial<ReportRow>): ReportRow =>
+  reportRow({ at: 1000, browser: null, os: null, deviceType: null, ...overrides })
 const order = (person: string, device: string, at: number, props: unknown) =>
   row({
     person,

@@ -1,0 +1,58 @@
+// Report rows and visits as the report queries read them, for the unit tests of collector/reports:
+// each test names only the fields its case is about.
+import type { ReportRow } from '../../collector/reports/types.ts'
+import type { Visit } from '../../collector/reports/visits.ts'
+
+/** A page view on '/' by person p1 on device d1 (session s1) in Chrome on a Windows desktop, at 0. */
+export const reportRow = (over: Partial<ReportRow> = {}): ReportRow => ({
+  device: 'd1',
+  person: 'p1',
+  session: 's1',
+  at: 0,
+  kind: 'page',
+  name: null,
+  props: null,
+  path: '/',
+  referrer: null,
+  source: null,
+  medium: null,
+  campaign: null,
+  term: null,
+  content: null,
+  clickId: false,
+  browser: 'Chrome',
+  os: 'Windows',
+  deviceType: 'desktop',
+  country: null,
+  region: null,
+  engaged: null,
+  scroll: null,
+  ...over,
+})
+
+/** A direct visit of one page view on '/' by person p1 on device d1 at 0, nothing else known. */
+export const reportVisit = (over: Partial<Visit> = {}): Visit => ({
+  person: 'p1',
+  device: 'd1',
+  start: 0,
+  end: 0,
+  pages: ['/'],
+  entry: '/',
+  exit: '/',
+  channel: 'Direct',
+  referrer: null,
+  source: null,
+  medium: null,
+  campaign: null,
+  term: null,
+  content: null,
+  browser: null,
+  os: null,
+  deviceType: null,
+  country: null,
+  region: null,
+  engaged: 0,
+  scrolls: [],
+  events: [],
+  ...over,
+})
