@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   archive_instead: 409,
   invalid_transition: 409,
   last_owner: 409,
+  segment_too_small: 409,
   stale_version: 412,
   precondition_required: 428,
   invalid_token: 403,

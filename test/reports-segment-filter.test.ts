@@ -31,8 +31,14 @@ const order = (device: string, at: number, session: string) => ({
 })
 
 // Ann: a laptop and a phone (joined by signing in), an order on the phone: a buyer, two devices.
-// Bob: visits, never orders. Cat: orders, but her newest choice refuses personalization.
+// Four more buyers of one visit each. Bob: visits, never orders. Cat: orders, but her newest
+// choice refuses personalization.
+const BUYERS = ['b2', 'b3', 'b4', 'b5']
 const EVENTS: StoredEvent[] = [
+  ...BUYERS.flatMap((b, i) => [
+    pageView(b, T + 4 * HOUR + i * MINUTE, { session: `${b}-s`, path: '/' }),
+    order(b, T + 4 * HOUR + i * MINUTE + 1000, `${b}-s`),
+  ]),
   pageView('ann-laptop', T, { session: 'a1', path: '/' }),
   pageView('ann-laptop', T + MINUTE, { session: 'a1', path: '/cart' }),
   identify('ann-laptop', 'u-ann', T + 2 * MINUTE),
@@ -81,6 +87,8 @@ const describeSegmentFilter = (name: string, open: () => Promise<Store>) =>
                   segments: {
                     buyers: { rule: { count: { event: 'Order Completed' }, $gte: 1 } },
                     browsers: { rule: { count: { event: 'page' }, $gte: 1 } },
+                    // Ann and Bob only: too few to filter by.
+                    few: { rule: { count: { event: 'page' }, $gte: 2 } },
                   },
                 },
               },
@@ -94,39 +102,45 @@ const describeSegmentFilter = (name: string, open: () => Promise<Store>) =>
 
     it('keeps the visits of the people in the segment now, every device of theirs', async () => {
       const all = await get(`reports/overview?${period}`)
-      expect(all).toMatchObject({ visitors: 3, devices: 4, visits: 4 })
+      expect(all).toMatchObject({ visitors: 7, devices: 8, visits: 8 })
       const buyers = await get(`reports/overview?${period}&filter=segment:buyers`)
-      expect(buyers).toMatchObject({ visitors: 1, devices: 2, visits: 2, pageviews: 3 })
+      expect(buyers).toMatchObject({ visitors: 5, devices: 6, visits: 6, pageviews: 7 })
       expect(buyers.filter).toEqual(['segment:buyers'])
       // Cat refused personalization: in no segment, whatever she did.
       const browsers = await get(`reports/overview?${period}&filter=segment:browsers`)
-      expect(browsers).toMatchObject({ visitors: 2, devices: 3, visits: 3 })
+      expect(browsers).toMatchObject({ visitors: 6, devices: 7, visits: 7 })
       const both = await get(`reports/overview?${period}&filter=segment:browsers&filter=goal:order`)
-      expect(both).toMatchObject({ visitors: 1, visits: 1 })
+      expect(both).toMatchObject({ visitors: 5, visits: 5 })
     })
 
     it('filters breakdowns, goals, funnels, retention, attribution and KPIs alike', async () => {
       const pages = await get(`reports/breakdown?${period}&dimension=page&filter=segment:buyers`)
       expect(pages.rows.map((r: { value: string; visitors: number }) => [r.value, r.visitors])).toEqual([
+        ['/', 5],
         ['/cart', 1],
-        ['/', 1],
       ])
       const goals = await get(`reports/goals?${period}&filter=segment:buyers`)
-      expect(goals.goals[0]).toMatchObject({ key: 'order', conversions: 1, visitors: 1, conversionRate: 1 })
+      expect(goals.goals[0]).toMatchObject({ key: 'order', conversions: 5, visitors: 5, conversionRate: 1 })
       const funnel = await get(`reports/funnel?site=${SITE}`, {
         from: DATE,
         to: DATE,
         steps: [{ page: '/' }, { page: '/cart' }],
         filter: ['segment:browsers'],
       })
-      expect(funnel.steps.map((s: { people: number }) => s.people)).toEqual([2, 2])
+      expect(funnel.steps.map((s: { people: number }) => s.people)).toEqual([6, 2])
       const retention = await get(`reports/retention?${period}&by=day&periods=1&filter=segment:buyers`)
-      expect(retention.people).toBe(1)
+      expect(retention.people).toBe(5)
       const attribution = await get(`reports/attribution?${period}&goal=order&filter=segment:browsers`)
-      expect(attribution.conversions).toBe(1)
+      expect(attribution.conversions).toBe(5)
       const kpis = await get(`reports/kpis?${period}&filter=segment:buyers`)
-      expect(kpis.totals).toMatchObject({ visitors: 1, conversions: 1 })
+      expect(kpis.totals).toMatchObject({ visitors: 5, conversions: 5 })
       expect(kpis.spendIgnoresFilters).toEqual(['segment'])
+    })
+
+    it('refuses a segment of fewer than 5 people: no report shows one person', async () => {
+      const res = await request(`reports/overview?${period}&filter=segment:few`)
+      expect(res.status).toBe(409)
+      expect((await res.json()).error).toMatchObject({ code: 'segment_too_small', path: 'filter' })
     })
 
     it('refuses a segment the site does not have', async () => {

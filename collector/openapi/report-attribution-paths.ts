@@ -10,7 +10,7 @@ const report = (spec: Omit<OperationSpec, 'admin' | 'tag' | 'refusals'>, refusal
     ...spec,
     admin: true,
     tag: 'Reports',
-    refusals: ['invalid_query', 'site_not_found', 'segment_not_found', ...refusals],
+    refusals: ['invalid_query', 'site_not_found', 'segment_not_found', 'segment_too_small', ...refusals],
   })
 
 const FIGURES = '{ conversions, revenue }'

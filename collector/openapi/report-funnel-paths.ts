@@ -37,6 +37,7 @@ export const funnelPaths = (): Row[] => [
         'site_not_found',
         'goal_not_found',
         'segment_not_found',
+        'segment_too_small',
       ],
     }),
   ],

@@ -27,7 +27,13 @@ export const kpisPaths = (): Row[] => [
           '`{ site, timezone, from, to, interval, filter, by, goal, currency, spendIgnoresFilters, total, totals, slots, campaigns, rows: [{ value, visitors, visits, conversions, customers, conversionRate, revenue, aov, revenuePerCustomer, spend, cpc, cac, roas, roi }] }`, most spend first; with `format=csv`, the rows as an attachment.',
         ),
       },
-      refusals: ['invalid_query', 'site_not_found', 'goal_not_found', 'segment_not_found'],
+      refusals: [
+        'invalid_query',
+        'site_not_found',
+        'goal_not_found',
+        'segment_not_found',
+        'segment_too_small',
+      ],
     }),
   ],
   [

@@ -23,7 +23,13 @@ export const retentionPaths = (): Row[] => [
           content: { 'application/json': {}, 'text/csv': { schema: { type: 'string' } } },
         },
       },
-      refusals: ['invalid_query', 'site_not_found', 'goal_not_found', 'segment_not_found'],
+      refusals: [
+        'invalid_query',
+        'site_not_found',
+        'goal_not_found',
+        'segment_not_found',
+        'segment_too_small',
+      ],
     }),
   ],
 ]

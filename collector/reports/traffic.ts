@@ -50,6 +50,12 @@ const VISIT_VALUE: Record<Exclude<Dimension, 'page'>, (v: Visit) => string | nul
  * `goal`: the visit reached the site goal named by `value`. `segment`: the visit's person is in
  * the segment `value` now; `people` are its members, found by the route (no people: no visit).
  */
+/**
+ * The fewest people a segment filter may name: a segment of one (a rule on a user id or an email
+ * trait) would show that person's visits, and reports never show one person.
+ */
+export const MIN_SEGMENT_PEOPLE = 5
+
 export interface Filter {
   dimension: Dimension | 'goal' | 'segment'
   value: string | null

@@ -9,7 +9,7 @@ import { ApiError } from '../errors.ts'
 import { segmentMembers } from '../personalization/evaluate.ts'
 import { NONE, type Period, periodOf, type reportQuery } from '../reports/query.ts'
 import { windowOf } from '../reports/time.ts'
-import { type Filter, filterVisits } from '../reports/traffic.ts'
+import { type Filter, filterVisits, MIN_SEGMENT_PEOPLE } from '../reports/traffic.ts'
 import { visitsOf } from '../reports/visits.ts'
 import type { PeopleRouteDeps } from './deps.ts'
 
@@ -90,14 +90,17 @@ export const reportKit = ({ store, sites, identity, now }: PeopleRouteDeps) => {
     const at = now()
     const open = (traits: Record<string, unknown>) => store.revealTraits(site.id, traits, identity.rules)
     return Promise.all(
-      filters.map(async (f) =>
-        f.dimension === 'segment'
-          ? {
-              ...f,
-              people: await segmentMembers(store, site.id, site.personalization, f.value!, at, { open }),
-            }
-          : f,
-      ),
+      filters.map(async (f) => {
+        if (f.dimension !== 'segment') return f
+        const people = await segmentMembers(store, site.id, site.personalization, f.value!, at, { open })
+        if (people.size < MIN_SEGMENT_PEOPLE)
+          throw new ApiError(
+            'segment_too_small',
+            `segment ${f.value} has fewer than ${MIN_SEGMENT_PEOPLE} people now: reports never show one person's visits`,
+            'filter',
+          )
+        return { ...f, people }
+      }),
     )
   }
   /** Identity resolution and report rows caught up with everything stored so far. */
