@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import { afterAll, expect, it } from 'vitest'
 import { describeReportsContract } from '../../../test/contracts/reports.contract.ts'
 import { pageView, rowsOf, SITE, sorted, T } from '../../../test/support/report-events.ts'
-import { REPORT_SESSIONS_SQL } from './reports.ts'
+import { REPORT_COLUMNS, REPORT_SESSIONS_SQL } from './reports.ts'
 import { MIGRATIONS, openSqliteStore } from './store.ts'
 
 /** Every database of this file lives below one directory, removed at the end. */
@@ -36,6 +36,17 @@ it('derives the rows of events stored before the reports migration', async () =>
   } finally {
     await store.close()
   }
+})
+
+it('answers the columns in the order the rows are read in', () => {
+  const db = new Database(':memory:')
+  for (const sql of MIGRATIONS) db.exec(sql)
+  const names = db
+    .prepare(REPORT_SESSIONS_SQL)
+    .columns()
+    .map((c) => c.name)
+  db.close()
+  expect(names).toEqual([...REPORT_COLUMNS])
 })
 
 it('finds the window and the sessions through their indexes', () => {
