@@ -107,7 +107,7 @@ describe('server-side segment evaluation', () => {
     expect(even.profilesScanned).toBe(5)
   })
 
-  it("names the people of one segment now, a page at a time; none for a segment the site lacks", async () => {
+  it('names the people of one segment now, a page at a time; none for a segment the site lacks', async () => {
     const fan = [view(NOW - DAY), view(NOW - 2 * DAY)]
     const { store } = fakeStore({
       a: { rows: fan },
