@@ -4,23 +4,16 @@
 // period's start to its end, so every conversion sees its whole lookback.
 import type { Goal } from '../../sdk/rules/goal-schema.ts'
 import type { AttributionPerson, Conversion, Touch } from './attribution.ts'
-import { type Hit, reaches } from './goals.ts'
+import { hitOf, reaches } from './goals.ts'
 import { type Filter, filterVisits } from './traffic.ts'
 import type { ReportRow } from './types.ts'
-import { visitsOf } from './visits.ts'
+import { sessionsOf, visitsOf } from './visits.ts'
 
 /** A visit as a touch: its landing page's channel, campaign, source and ad click id. */
 export interface VisitTouch extends Touch {
   /** The landing URL carried an ad click id (gclid, fbclid, …): a paid click. */
   clickId: boolean
 }
-
-const hitOf = (row: ReportRow): Hit | null =>
-  row.kind === 'page'
-    ? { kind: 'page', path: row.path ?? '/' }
-    : row.kind === 'event' && row.name !== null
-      ? { kind: 'event', name: row.name, props: row.props }
-      : null
 
 /**
  * Each person's touches and conversions. A visit the filters leave out is neither a touch nor a
@@ -36,15 +29,8 @@ export const attributionPeople = (
   /** The site's goals, for `goal:` filters. */
   goals: Readonly<Record<string, Goal>> = {},
 ): AttributionPerson<VisitTouch>[] => {
-  const sessions = new Map<string, ReportRow[]>()
-  for (const row of rows) {
-    const key = `${row.device}\u0000${row.session}`
-    const list = sessions.get(key)
-    if (list) list.push(row)
-    else sessions.set(key, [row])
-  }
   const people = new Map<string, { touches: VisitTouch[]; conversions: Conversion[] }>()
-  for (const list of sessions.values()) {
+  for (const list of sessionsOf(rows)) {
     const [visit] = filterVisits(visitsOf(list), filters, goals)
     if (!visit) continue
     const landing = list.filter((r) => r.kind === 'page').reduce((a, b) => (b.at < a.at ? b : a))
@@ -60,7 +46,7 @@ export const attributionPeople = (
     for (const row of list) {
       if (row.at < window.from || row.at >= window.to) continue
       const hit = hitOf(row)
-      const value = hit === null ? null : reaches(goal, hit)
+      const value = hit === undefined ? null : reaches(goal, hit)
       if (value !== null) person.conversions.push({ at: row.at, value })
     }
   }

@@ -13,11 +13,11 @@
 import { z } from 'zod'
 import { type Goal, pagePattern } from '../../sdk/rules/goal-schema.ts'
 import { type FunnelOptions, type FunnelPerson, type FunnelStep, funnel } from './funnel.ts'
-import { type Hit, reaches } from './goals.ts'
+import { type Hit, hitOf, reaches } from './goals.ts'
 import { reportQuery } from './query.ts'
 import { breakdownOf, DIMENSIONS, type Dimension, type Filter, filterVisits } from './traffic.ts'
 import type { ReportRow } from './types.ts'
-import { visitsOf } from './visits.ts'
+import { sessionsOf, visitsOf } from './visits.ts'
 
 export const MAX_STEPS = 10
 /** A funnel body is small: ten steps with their conditions. */
@@ -98,13 +98,6 @@ export const funnelQuery = z.object({
 export const stepLabel = (s: FunnelStepSpec) =>
   s.name ?? (s.page !== undefined ? s.page : `${s.event}${s.where ? ' (where …)' : ''}`)
 
-const hitOf = (row: ReportRow): Hit | undefined =>
-  row.kind === 'page'
-    ? { kind: 'page', path: row.path ?? '/' }
-    : row.kind === 'event' && row.name !== null
-      ? { kind: 'event', name: row.name, props: row.props }
-      : undefined
-
 /** Same order as visits.ts: by time, a page view before another row of the same instant. */
 const byTime = (a: ReportRow, b: ReportRow) =>
   a.at - b.at ||
@@ -127,17 +120,10 @@ export const NO_VALUE = '\u0000'
 
 /** Report rows (whole sessions, any order) → one FunnelPerson per person with a step event. */
 export const funnelPeople = (rows: readonly ReportRow[], q: PeopleQuestion): FunnelPerson[] => {
-  const sessions = new Map<string, ReportRow[]>()
-  for (const row of rows) {
-    const key = `${row.device}\u0000${row.session}`
-    const list = sessions.get(key)
-    if (list) list.push(row)
-    else sessions.set(key, [row])
-  }
   // Each kept row with its visit, grouped by person.
   const byPerson = new Map<string, { row: ReportRow; visit: number }[]>()
   const visits: ReturnType<typeof visitsOf> = []
-  for (const list of sessions.values()) {
+  for (const list of sessionsOf(rows)) {
     const visit = visitsOf(list)
     if (visit.length === 0 || filterVisits(visit, q.filters, q.goals).length === 0) continue
     visits.push(visit[0]!)

@@ -3,6 +3,7 @@
 // property, or a page path pattern. Pure: visits in (visits.ts), figures out.
 import { evalCondition } from '../../sdk/rules/conditions.ts'
 import { type Goal, pageMatches } from '../../sdk/rules/goal-schema.ts'
+import type { ReportRow } from './types.ts'
 import type { Visit } from './visits.ts'
 
 export interface Reached {
@@ -24,6 +25,14 @@ const propsOf = (json: string | null): Record<string, unknown> | undefined => {
 
 /** A page view or a track event, as a goal (or a funnel step) looks at it. */
 export type Hit = { kind: 'page'; path: string } | { kind: 'event'; name: string; props: string | null }
+
+/** A report row as a hit: page views and named track events; engagement figures are none. */
+export const hitOf = (row: ReportRow): Hit | undefined =>
+  row.kind === 'page'
+    ? { kind: 'page', path: row.path ?? '/' }
+    : row.kind === 'event' && row.name !== null
+      ? { kind: 'event', name: row.name, props: row.props }
+      : undefined
 
 /**
  * Whether one page view or event reaches a goal: null when it does not, else the revenue it brings

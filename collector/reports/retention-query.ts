@@ -13,13 +13,13 @@
 //   or, with a goal, each page view or event in one of their visits that reaches the goal.
 import { z } from 'zod'
 import type { Goal } from '../../sdk/rules/goal-schema.ts'
-import { type Hit, reaches } from './goals.ts'
+import { hitOf, reaches } from './goals.ts'
 import { type CohortBy, periodStart, periodsIn } from './periods.ts'
 import { reportQuery } from './query.ts'
 import { type CurvePoint, type RetentionCell, type RetentionPerson, retention } from './retention.ts'
 import { type Filter, filterVisits } from './traffic.ts'
 import type { ReportRow } from './types.ts'
-import { type Visit, visitsOf } from './visits.ts'
+import { sessionKey, type Visit, visitsOf } from './visits.ts'
 
 /** The query string: the reports' own (no interval or comparison) and the cohorts'. */
 export const retentionQuery = reportQuery.omit({ interval: true, compare: true }).extend({
@@ -65,15 +65,6 @@ export interface RetentionAnswer {
   cohorts: CohortRow[]
   curve: CurvePoint[]
 }
-
-const hitOf = (row: ReportRow): Hit | undefined =>
-  row.kind === 'page'
-    ? { kind: 'page', path: row.path ?? '/' }
-    : row.kind === 'event' && row.name !== null
-      ? { kind: 'event', name: row.name, props: row.props }
-      : undefined
-
-const sessionKey = (row: { device: string; session: string }) => `${row.device}\u0000${row.session}`
 
 /** Each person with their first visit and returns, kept when that first visit passes the filters. */
 export const retentionPeople = (

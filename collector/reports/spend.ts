@@ -229,3 +229,25 @@ export const datesOf = (rows: readonly SpendRow[]) => [...new Set(rows.map((r) =
 
 /** Cents, exact: what the adapters store. */
 export const centsOf = (cost: number) => Math.round(cost * 100)
+
+/** A row as the adapters store it: missing source and medium as '' (they are in the key), cents. */
+export interface StoredSpend {
+  date: string
+  campaign: string
+  source: string
+  medium: string
+  channel: string | null
+  /** A number, or a BIGINT's text (PostgreSQL). */
+  cents: number | string
+  currency: string
+}
+
+export const spendRowOf = (r: StoredSpend): SpendRow => ({
+  date: r.date,
+  campaign: r.campaign,
+  source: r.source === '' ? null : r.source,
+  medium: r.medium === '' ? null : r.medium,
+  channel: r.channel as Channel | null,
+  cost: Number(r.cents) / 100,
+  currency: r.currency,
+})

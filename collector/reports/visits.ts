@@ -36,17 +36,25 @@ export interface Visit {
 const byTime = (a: ReportRow, b: ReportRow) =>
   a.at - b.at || (a.kind === b.kind ? 0 : a.kind === 'page' ? -1 : 1)
 
-/** Groups rows into visits; a session without a page view is no visit. */
-export const visitsOf = (rows: readonly ReportRow[]): Visit[] => {
+/** A session's key: its device and the SDK's session id. */
+export const sessionKey = (row: { device: string; session: string }) => `${row.device}\u0000${row.session}`
+
+/** Rows grouped by session, in the order each session first appears. */
+export const sessionsOf = (rows: readonly ReportRow[]): ReportRow[][] => {
   const sessions = new Map<string, ReportRow[]>()
   for (const row of rows) {
-    const key = `${row.device}\u0000${row.session}`
+    const key = sessionKey(row)
     const list = sessions.get(key)
     if (list) list.push(row)
     else sessions.set(key, [row])
   }
+  return [...sessions.values()]
+}
+
+/** Groups rows into visits; a session without a page view is no visit. */
+export const visitsOf = (rows: readonly ReportRow[]): Visit[] => {
   const visits: Visit[] = []
-  for (const list of sessions.values()) {
+  for (const list of sessionsOf(rows)) {
     list.sort(byTime)
     const pages = list.filter((r) => r.kind === 'page')
     const landing = pages[0]

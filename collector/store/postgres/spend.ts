@@ -2,8 +2,7 @@
 // site's spend lock for its transaction, deletes the site's rows on the dates it names and inserts
 // its own: collectors importing at once take turns, so a day is never counted twice, the currency
 // check sees every committed row, and a failed import leaves nothing behind.
-import type { Channel } from '../../reports/channels.ts'
-import { centsOf, datesOf, type SpendRow, type SpendStore } from '../../reports/spend.ts'
+import { centsOf, datesOf, type SpendStore, type StoredSpend, spendRowOf } from '../../reports/spend.ts'
 import type { Migration, Sql } from './schema.ts'
 
 /** Missing source and medium are stored as '' so they take part in the key. */
@@ -24,26 +23,6 @@ export const SPEND_MIGRATIONS: Migration[] = [
       );`,
   },
 ]
-
-interface Stored {
-  date: string
-  campaign: string
-  source: string
-  medium: string
-  channel: string | null
-  cents: string
-  currency: string
-}
-
-const rowOf = (r: Stored): SpendRow => ({
-  date: r.date,
-  campaign: r.campaign,
-  source: r.source === '' ? null : r.source,
-  medium: r.medium === '' ? null : r.medium,
-  channel: r.channel as Channel | null,
-  cost: Number(r.cents) / 100,
-  currency: r.currency,
-})
 
 /** Rows per INSERT statement (8 parameters each, under PostgreSQL's 65,535). */
 const CHUNK = 1_000
@@ -80,12 +59,12 @@ export const postgresSpend = (sql: Sql): SpendStore => ({
       }),
   spendRows: async (site, { from, to }) =>
     (
-      await sql<Stored[]>`
+      await sql<StoredSpend[]>`
         SELECT to_char(date, 'YYYY-MM-DD') AS date, campaign, source, medium, channel,
           cost_cents::text AS cents, currency
         FROM ad_spend WHERE site = ${site} AND date >= ${from}::date AND date <= ${to}::date
         ORDER BY date, campaign COLLATE "C", source COLLATE "C", medium COLLATE "C"`
-    ).map(rowOf),
+    ).map(spendRowOf),
 })
 
 /** Thrown inside the transaction so it rolls back. */

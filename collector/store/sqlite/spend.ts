@@ -3,8 +3,15 @@
 // inserts its own in one IMMEDIATE transaction: collectors on one file take turns, so a day is
 // never counted twice and a failed import leaves nothing behind.
 import type Database from 'better-sqlite3'
-import type { Channel } from '../../reports/channels.ts'
-import { centsOf, datesOf, type SpendImport, type SpendRow, type SpendStore } from '../../reports/spend.ts'
+import {
+  centsOf,
+  datesOf,
+  type SpendImport,
+  type SpendRow,
+  type SpendStore,
+  type StoredSpend,
+  spendRowOf,
+} from '../../reports/spend.ts'
 
 /** Missing source and medium are stored as '' so they take part in the key. */
 export const SPEND_MIGRATION = `
@@ -20,34 +27,14 @@ export const SPEND_MIGRATION = `
     PRIMARY KEY (site, date, campaign, source, medium)
   ) WITHOUT ROWID;`
 
-interface Stored {
-  date: string
-  campaign: string
-  source: string
-  medium: string
-  channel: string | null
-  cost_cents: number
-  currency: string
-}
-
-const rowOf = (r: Stored): SpendRow => ({
-  date: r.date,
-  campaign: r.campaign,
-  source: r.source === '' ? null : r.source,
-  medium: r.medium === '' ? null : r.medium,
-  channel: r.channel as Channel | null,
-  cost: r.cost_cents / 100,
-  currency: r.currency,
-})
-
 export const sqliteSpend = (db: Database.Database): SpendStore => {
   const deleteDay = db.prepare('DELETE FROM ad_spend WHERE site = ? AND date = ?')
   const insert = db.prepare(
     `INSERT INTO ad_spend (site, date, campaign, source, medium, channel, cost_cents, currency)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   )
-  const read = db.prepare<[string, string, string], Stored>(
-    `SELECT date, campaign, source, medium, channel, cost_cents, currency FROM ad_spend
+  const read = db.prepare<[string, string, string], StoredSpend>(
+    `SELECT date, campaign, source, medium, channel, cost_cents AS cents, currency FROM ad_spend
      WHERE site = ? AND date >= ? AND date <= ? ORDER BY date, campaign, source, medium`,
   )
   const currencies = db.prepare<[string], { currency: string }>(
@@ -82,7 +69,7 @@ export const sqliteSpend = (db: Database.Database): SpendStore => {
         throw err
       }
     },
-    spendRows: async (site, { from, to }) => read.all(site, from, to).map(rowOf),
+    spendRows: async (site, { from, to }) => read.all(site, from, to).map(spendRowOf),
   }
 }
 
