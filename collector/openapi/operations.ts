@@ -76,6 +76,12 @@ export const jsonAnswer = (description: string, extra: Json = {}): Json => ({
   content: { 'application/json': {} },
 })
 
+/** An answer in JSON, or as a CSV attachment when asked (`format=csv`). */
+export const jsonOrCsv = (description: string): Json => ({
+  description,
+  content: { 'application/json': {}, 'text/csv': { schema: { type: 'string' } } },
+})
+
 /** An answer carrying the version of the site's config it is of as its ETag ("demo.v3"). */
 export const taggedAnswer = (description: string): Json =>
   jsonAnswer(description, { headers: { ETag: { $ref: '#/components/headers/ETag' } } })

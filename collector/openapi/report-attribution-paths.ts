@@ -2,7 +2,7 @@
 // to the visits before them under five models, per channel or campaign.
 import type { ErrorCode } from '../errors.ts'
 import { attributionQuery } from '../reports/attribution-query.ts'
-import { type OperationSpec, operation, type Row } from './operations.ts'
+import { jsonOrCsv, type OperationSpec, operation, type Row } from './operations.ts'
 import { queryParameters } from './schemas.ts'
 
 const report = (spec: Omit<OperationSpec, 'admin' | 'tag' | 'refusals'>, refusals: ErrorCode[] = []) =>
@@ -27,10 +27,9 @@ export const attributionPaths = (): Row[] => [
           "Touches are visits from all of the person's devices within `lookback` days (1-180, default 30) before each conversion; models first touch, last non-direct touch, linear, position-based (40/20/40) and time decay (7-day half-life). docs/api.md#attribution has the exact definitions.",
         parameters: queryParameters(attributionQuery),
         answers: {
-          200: {
-            description: `\`{ site, timezone, from, to, filter, goal, lookback, halfLife, by, conversions, revenue, attributed: ${FIGURES}, unattributed: ${FIGURES}, rows: [{ key, touches, clicks, first, lastNonDirect, linear, position, timeDecay }] }\`, each model ${FIGURES}, most last non-direct conversions first; with \`format=csv\`, the rows as an attachment.`,
-            content: { 'application/json': {}, 'text/csv': { schema: { type: 'string' } } },
-          },
+          200: jsonOrCsv(
+            `\`{ site, timezone, from, to, filter, goal, lookback, halfLife, by, conversions, revenue, attributed: ${FIGURES}, unattributed: ${FIGURES}, rows: [{ key, touches, clicks, first, lastNonDirect, linear, position, timeDecay }] }\`, each model ${FIGURES}, most last non-direct conversions first; with \`format=csv\`, the rows as an attachment.`,
+          ),
         },
       },
       ['goal_not_found'],

@@ -1,7 +1,7 @@
 // The admin API's customers report (routes/report-customers.ts).
 
 import { customersQuery } from '../reports/customers/customers-query.ts'
-import { operation, type Row } from './operations.ts'
+import { jsonOrCsv, operation, type Row } from './operations.ts'
 import { queryParameters } from './schemas.ts'
 
 export const customersPaths = (): Row[] => [
@@ -17,11 +17,9 @@ export const customersPaths = (): Row[] => [
       admin: true,
       parameters: queryParameters(customersQuery),
       answers: {
-        200: {
-          description:
-            '`{ site, timezone, goal, from, to, customers, orders, revenue, repeatRate, segments: [{ segment, name, customers, share, revenue, meanRecencyDays, meanOrders, meanRevenue, meanR, meanF, meanM }], grid, clusters: { k, silhouette, scores, sampled, features, clusters: [{ cluster, customers, centroid, description }] }, cohorts: [{ cohort, customers, revenue, meanRevenue }], predicted: null | { horizonMonths, discountRate, repeatCustomers, bgnbd, gammaGamma, total, bySegment, byCluster }, predictedReason }`; with `format=csv`, the `table` (segments, clusters or cohorts) as an attachment.',
-          content: { 'application/json': {}, 'text/csv': { schema: { type: 'string' } } },
-        },
+        200: jsonOrCsv(
+          '`{ site, timezone, goal, from, to, customers, orders, revenue, repeatRate, segments: [{ segment, name, customers, share, revenue, meanRecencyDays, meanOrders, meanRevenue, meanR, meanF, meanM }], grid, clusters: { k, silhouette, scores, sampled, features, clusters: [{ cluster, customers, centroid, description }] }, cohorts: [{ cohort, customers, revenue, meanRevenue }], predicted: null | { horizonMonths, discountRate, repeatCustomers, bgnbd, gammaGamma, total, bySegment, byCluster }, predictedReason }`; with `format=csv`, the `table` (segments, clusters or cohorts) as an attachment.',
+        ),
       },
       refusals: ['invalid_query', 'site_not_found', 'goal_not_found'],
     }),

@@ -1,7 +1,7 @@
 // The admin API's funnel report (routes/report-funnel.ts): a POST whose body holds the steps.
 
 import { funnelBody, funnelQuery } from '../reports/funnel-query.ts'
-import { operation, type Row } from './operations.ts'
+import { jsonOrCsv, operation, type Row } from './operations.ts'
 import { queryParameters, toSchema } from './schemas.ts'
 
 export const funnelPaths = (): Row[] => [
@@ -22,11 +22,9 @@ export const funnelPaths = (): Row[] => [
           '`{ steps: [{ event | page, where?, name? }] (1-10), from?, to?, window?, order?, breakdown?, filter? }`',
       },
       answers: {
-        200: {
-          description:
-            '`{ site, timezone, from, to, filter, window, order, breakdown?, steps: [{ step, label, event?, page?, where?, people, fromPrevious, fromFirst, dropOff, medianSeconds }], groups?: [{ value, steps }], groupsTotal? }`, steps in order; with `format=csv`, one row per group and step as an attachment.',
-          content: { 'application/json': {}, 'text/csv': { schema: { type: 'string' } } },
-        },
+        200: jsonOrCsv(
+          '`{ site, timezone, from, to, filter, window, order, breakdown?, steps: [{ step, label, event?, page?, where?, people, fromPrevious, fromFirst, dropOff, medianSeconds }], groups?: [{ value, steps }], groupsTotal? }`, steps in order; with `format=csv`, one row per group and step as an attachment.',
+        ),
       },
       refusals: [
         'invalid_query',

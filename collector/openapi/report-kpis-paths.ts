@@ -1,13 +1,8 @@
 // The admin API's KPI report and ad spend (routes/report-kpis.ts).
 
 import { kpisQuery, spendBody, spendQuery } from '../routes/report-kpis.ts'
-import { operation, type Row } from './operations.ts'
+import { jsonOrCsv, operation, type Row } from './operations.ts'
 import { queryParameters, toSchema } from './schemas.ts'
-
-const jsonOrCsv = (description: string) => ({
-  description,
-  content: { 'application/json': {}, 'text/csv': { schema: { type: 'string' } } },
-})
 
 export const kpisPaths = (): Row[] => [
   [

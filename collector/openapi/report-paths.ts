@@ -2,7 +2,7 @@
 
 import type { ErrorCode } from '../errors.ts'
 import { breakdownQuery, goalsQuery, reportQuery } from '../reports/query.ts'
-import { type OperationSpec, operation, type Row } from './operations.ts'
+import { jsonOrCsv, type OperationSpec, operation, type Row } from './operations.ts'
 import { attributionPaths } from './report-attribution-paths.ts'
 import { customersPaths } from './report-customers-paths.ts'
 import { funnelPaths } from './report-funnel-paths.ts'
@@ -17,11 +17,6 @@ const report = (spec: Omit<OperationSpec, 'admin' | 'tag' | 'refusals'>, refusal
     tag: 'Reports',
     refusals: ['invalid_query', 'site_not_found', 'segment_not_found', 'segment_too_small', ...refusals],
   })
-
-const jsonOrCsv = (description: string) => ({
-  description,
-  content: { 'application/json': {}, 'text/csv': { schema: { type: 'string' } } },
-})
 
 export const reportPaths = (): Row[] => [
   [

@@ -1,7 +1,7 @@
 // The admin API's retention report (routes/report-retention.ts).
 
 import { retentionQuery } from '../reports/retention-query.ts'
-import { operation, type Row } from './operations.ts'
+import { jsonOrCsv, operation, type Row } from './operations.ts'
 import { queryParameters } from './schemas.ts'
 
 export const retentionPaths = (): Row[] => [
@@ -17,11 +17,9 @@ export const retentionPaths = (): Row[] => [
       admin: true,
       parameters: queryParameters(retentionQuery),
       answers: {
-        200: {
-          description:
-            '`{ site, timezone, from, to, filter, by, periods, return, people, cohorts: [{ cohort, people, periods: [{ period, people, rate }] }], curve: [{ period, people, of, rate }] }`, oldest cohort first, complete periods only; with `format=csv`, one row per cohort and period (`cohort, cohort_people, period, people, rate`) as an attachment.',
-          content: { 'application/json': {}, 'text/csv': { schema: { type: 'string' } } },
-        },
+        200: jsonOrCsv(
+          '`{ site, timezone, from, to, filter, by, periods, return, people, cohorts: [{ cohort, people, periods: [{ period, people, rate }] }], curve: [{ period, people, of, rate }] }`, oldest cohort first, complete periods only; with `format=csv`, one row per cohort and period (`cohort, cohort_people, period, people, rate`) as an attachment.',
+        ),
       },
       refusals: [
         'invalid_query',
