@@ -129,6 +129,10 @@ describe('KPIs and spend on the collector process', { timeout: 60_000 }, () => {
         cac: 20,
         roas: 4,
         roi: 3,
+        // The visitor's first order ever, from the campaign: acquired, with its 80 to date.
+        acquired: 1,
+        clv: 80,
+        clvToCac: 4,
       },
     ])
     expect(JSON.stringify(answer)).not.toContain('visitor-1')

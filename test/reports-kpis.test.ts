@@ -7,7 +7,7 @@ import type { Store } from '../collector/store/types.ts'
 import { describePostgres, openTestPostgresStore } from './support/postgres.ts'
 import { CART_GOAL, ORDER_GOAL, type ReportApp, reportApp } from './support/report-app.ts'
 import { inDates, oracleFilter, oracleGoal, oracleVisits } from './support/report-oracle.ts'
-import { STREAM_ORIGIN, STREAM_ZONE } from './support/report-stream.ts'
+import { type Seen, STREAM_ORIGIN, STREAM_ZONE } from './support/report-stream.ts'
 
 const ADMIN = 'admin-token-for-kpis'
 const FROM = '2026-10-25'
@@ -38,6 +38,53 @@ interface Answer {
 
 const r2 = (n: number) => Math.round(n * 100) / 100
 const r4 = (n: number) => Math.round(n * 10_000) / 10_000
+
+const localDate = (at: number) => new Date(at).toLocaleDateString('sv-SE', { timeZone: STREAM_ZONE })
+
+/**
+ * CLV by hand from what the stream meant: each person's orders in sessions with a page view that
+ * start by TO, the first of them by time, and the landing page of its session. Per value of `by`
+ * (the landing's campaign or channel): the people whose first order's session started in
+ * [FROM, TO], and all their orders' revenue. Also how many people it leaves out because their
+ * first order came before FROM although they ordered within the period again, and how many
+ * ordered on more than one device: the cases the figures are about.
+ */
+const oracleClv = (seen: readonly Seen[], by: (landing: Seen) => string | null) => {
+  const sessions = new Map<string, Seen[]>()
+  for (const s of seen) {
+    if (!s.counts || s.kind === 'other') continue
+    const key = `${s.device}/${s.session}`
+    sessions.set(key, [...(sessions.get(key) ?? []), s])
+  }
+  const orders = new Map<string, { at: number; revenue: number; start: number; landing: Seen }[]>()
+  for (const list of sessions.values()) {
+    const landing = list.filter((r) => r.kind === 'page').sort((a, b) => a.at - b.at)[0]
+    const start = Math.min(...list.map((r) => r.at))
+    if (!landing || localDate(start) > TO) continue
+    for (const r of list)
+      if (r.kind === 'event')
+        orders.set(landing.person, [
+          ...(orders.get(landing.person) ?? []),
+          { at: r.at, revenue: r.revenue!, start, landing },
+        ])
+  }
+  const rows = new Map<string | null, { acquired: number; revenue: number }>()
+  let before = 0
+  let devices = 0
+  for (const list of orders.values()) {
+    const first = list.reduce((a, b) => (b.at < a.at ? b : a))
+    if (new Set(list.map((o) => o.landing.device)).size > 1) devices++
+    if (localDate(first.start) < FROM) {
+      if (list.some((o) => localDate(o.start) >= FROM)) before++
+      continue
+    }
+    const row = rows.get(by(first.landing)) ?? { acquired: 0, revenue: 0 }
+    row.acquired++
+    row.revenue += list.reduce((sum, o) => sum + o.revenue, 0)
+    rows.set(by(first.landing), row)
+  }
+  return { rows, before, devices }
+}
 
 const describeKpis = (name: string, open: () => Promise<Store>) =>
   describe(name, () => {
@@ -150,6 +197,9 @@ const describeKpis = (name: string, open: () => Promise<Store>) =>
           cac: r2(cost / goal.visitors),
           roas: r4(goal.revenue / cost),
           roi: r4((goal.revenue - cost) / cost),
+          acquired: expect.any(Number),
+          clv: expect.anything(),
+          clvToCac: expect.anything(),
         })
       }
       expect(answer.rows.find((r) => r.value === 'ghost')).toMatchObject({
@@ -175,6 +225,45 @@ const describeKpis = (name: string, open: () => Promise<Store>) =>
         visits: fromCampaign,
         share: r4(fromCampaign / (visits.length + 1)),
       })
+    })
+
+    it('CLV per campaign and channel: the people each acquired and their revenue to date, by hand', async () => {
+      for (const by of ['campaign', 'channel'] as const) {
+        const answer = await get(`/admin/api/reports/kpis?site=shop&from=${FROM}&to=${TO}&by=${by}`)
+        const oracle = oracleClv(shop.seen, (l) => (by === 'campaign' ? l.campaign : l.channel))
+        // The stream holds both cases the definition is about.
+        expect(oracle.before, 'people who ordered before the period and again in it').toBeGreaterThan(0)
+        expect(oracle.devices, 'people who ordered on two devices').toBeGreaterThan(0)
+        let acquired = 0
+        let revenue = 0
+        for (const row of answer.rows) {
+          const mine = oracle.rows.get(row.value) ?? { acquired: 0, revenue: 0 }
+          const clv = mine.acquired === 0 ? null : r2(mine.revenue / mine.acquired)
+          const cac = row.cac as number | null
+          expect(row, `${by} ${row.value}`).toMatchObject({
+            acquired: mine.acquired,
+            clv,
+            clvToCac: clv === null || !cac ? null : r4(clv / cac),
+          })
+          acquired += mine.acquired
+          revenue += mine.revenue
+        }
+        // Every acquisition has its row (none cut by `limit`); the totals are over all of them.
+        expect(acquired).toBe([...oracle.rows.values()].reduce((n, r) => n + r.acquired, 0))
+        expect(acquired).toBeGreaterThan(0)
+        expect(answer.totals).toMatchObject({
+          acquired,
+          clv: r2(revenue / acquired),
+          clvToCac: r4(r2(revenue / acquired) / (answer.totals.cac as number)),
+        })
+      }
+      const winter = await get(
+        `/admin/api/reports/kpis?site=shop&from=${FROM}&to=${TO}&filter=utm_campaign:winter`,
+      )
+      const mine = oracleClv(shop.seen, (l) => l.campaign).rows.get('winter')!
+      expect(winter.totals).toMatchObject({ acquired: mine.acquired, clv: r2(mine.revenue / mine.acquired) })
+      const cart = await get(`/admin/api/reports/kpis?site=shop&from=${FROM}&to=${TO}&goal=cart`)
+      expect(cart.totals).toMatchObject({ acquired: null, clv: null, clvToCac: null })
     })
 
     it('by channel: spend goes to the channel its source and medium give', async () => {
@@ -257,7 +346,7 @@ const describeKpis = (name: string, open: () => Promise<Store>) =>
       expect(res.headers.get('content-disposition')).toContain('shop-kpis-campaign-2026-10-25-2026-11-23.csv')
       const lines = (await res.text()).trim().split('\r\n')
       expect(lines[0]).toBe(
-        'campaign,visitors,visits,conversions,customers,conversion_rate,revenue,aov,revenue_per_customer,spend,cpc,cac,roas,roi',
+        'campaign,visitors,visits,conversions,customers,conversion_rate,revenue,aov,revenue_per_customer,spend,cpc,cac,roas,roi,acquired,clv,clv_to_cac',
       )
       expect(lines[1]).toMatch(/^brand,/)
       const spend = await call(`/admin/api/spend?site=shop&from=${FROM}&to=${TO}&format=csv`)

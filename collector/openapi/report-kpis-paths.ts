@@ -11,7 +11,7 @@ export const kpisPaths = (): Row[] => [
     operation({
       id: 'reportKpis',
       summary:
-        'Visitors, conversions, revenue and spend per campaign or channel, with CPC, CAC, ROAS and ROI',
+        'Visitors, conversions, revenue and spend per campaign or channel, with CPC, CAC, ROAS, ROI and CLV',
       description:
         "The visits of the period joined with a revenue goal's conversions and the imported ad spend; docs/api.md#kpis defines each figure.",
       tag: 'Reports',
@@ -19,7 +19,7 @@ export const kpisPaths = (): Row[] => [
       parameters: queryParameters(kpisQuery),
       answers: {
         200: jsonOrCsv(
-          '`{ site, timezone, from, to, interval, filter, by, goal, currency, spendIgnoresFilters, total, totals, slots, campaigns, rows: [{ value, visitors, visits, conversions, customers, conversionRate, revenue, aov, revenuePerCustomer, spend, cpc, cac, roas, roi }] }`, most spend first; with `format=csv`, the rows as an attachment.',
+          '`{ site, timezone, from, to, interval, filter, by, goal, currency, spendIgnoresFilters, total, totals, slots, campaigns, rows: [{ value, visitors, visits, conversions, customers, conversionRate, revenue, aov, revenuePerCustomer, spend, cpc, cac, roas, roi, acquired, clv, clvToCac }] }`, most spend first. `acquired`: the people whose first conversion ever was in a visit of the row; `clv`: their goal revenue up to `to` per person; `clvToCac` = clv / cac; null without a revenue goal. With `format=csv`, the rows as an attachment (also `acquired`, `clv`, `clv_to_cac`).',
         ),
       },
       refusals: [

@@ -3,10 +3,16 @@
 // ROI, cost per visit; with the site-wide click-through of slots and the share of visits that came
 // from a campaign link. A conversion counts for the visit it happened in (the visit's landing
 // page gives the campaign and channel); the attribution report spreads it over earlier visits.
+// CLV per row, for a revenue goal: the customers a row *acquired* in the period are the people
+// (after identity resolution, so across their devices) whose first conversion of the goal ever
+// happened in a visit of the period that is the row's; `clv` is their goal revenue to date (every
+// conversion of theirs in visits starting up to the end of `to`, on any device, whatever the
+// filters) divided by their number, `acquired`. People who converted before the period are not
+// acquired in it. `clvToCac` = clv / cac.
 // Pure: visits and spend rows in, figures out.
 import type { Goal } from '../../sdk/rules/goal-schema.ts'
 import { channelOf } from './channels.ts'
-import { reachedIn } from './goals.ts'
+import { reachedIn, reaches } from './goals.ts'
 import type { SpendRow } from './spend.ts'
 import type { Filter } from './traffic.ts'
 import type { Visit } from './visits.ts'
@@ -40,6 +46,12 @@ export interface KpiFigures {
   roas: number | null
   /** Return on investment: (revenue − spend) / spend. */
   roi: number | null
+  /** People whose first conversion ever was in one of these visits; null without a revenue goal. */
+  acquired: number | null
+  /** Their goal revenue to date (up to the end of `to`) per person; null without a revenue goal. */
+  clv: number | null
+  /** clv / cac; null when either is null or cac is 0. */
+  clvToCac: number | null
 }
 
 export interface KpiRow extends KpiFigures {
@@ -87,13 +99,69 @@ export const filterSpend = (rows: readonly SpendRow[], filters: readonly Filter[
   return { rows: kept, ignored }
 }
 
-const figuresOf = (visits: readonly Visit[], spendCents: number, goal: Goal | undefined): KpiFigures => {
+/** A person's first conversion of the goal ever, and their goal revenue to date. */
+export interface FirstConversion {
+  /** The visit it happened in. */
+  visit: Visit
+  /** When it happened, epoch ms. */
+  at: number
+  /** The revenue of all their conversions in visits starting before the end of `to`, any device. */
+  revenue: number
+}
+
+/**
+ * Per person with a conversion of an event goal in `history` (every visit read, whole, unfiltered,
+ * on all their devices), the visit of their first conversion (earliest event; ties: earlier visit,
+ * then device) and their revenue over every visit that starts before `before` (the end of `to`).
+ */
+export const firstConversions = (
+  history: readonly Visit[],
+  goal: Goal,
+  before: number,
+): Map<string, FirstConversion> => {
+  const firsts = new Map<string, FirstConversion>()
+  for (const visit of history) {
+    if (visit.start >= before) continue
+    for (const e of visit.events) {
+      const revenue = reaches(goal, { kind: 'event', name: e.name, props: e.props })
+      if (revenue === null) continue
+      const first = firsts.get(visit.person)
+      if (!first) {
+        firsts.set(visit.person, { visit, at: e.at, revenue })
+        continue
+      }
+      first.revenue += revenue
+      const earlier =
+        e.at - first.at || visit.start - first.visit.start || visit.device.localeCompare(first.visit.device)
+      if (earlier < 0) {
+        first.visit = visit
+        first.at = e.at
+      }
+    }
+  }
+  return firsts
+}
+
+const figuresOf = (
+  visits: readonly Visit[],
+  spendCents: number,
+  goal: Goal | undefined,
+  firsts: ReadonlyMap<string, FirstConversion> | undefined,
+): KpiFigures => {
   const people = new Set<string>()
   const customers = new Set<string>()
   let conversions = 0
   let revenue = 0
+  let acquired = 0
+  let lifetime = 0
   for (const v of visits) {
     people.add(v.person)
+    const first = firsts?.get(v.person)
+    // A person has one first visit: their other visits and devices never count them again.
+    if (first?.visit === v) {
+      acquired++
+      lifetime += first.revenue
+    }
     if (!goal) continue
     const reached = reachedIn(v, goal)
     if (reached.conversions > 0) customers.add(v.person)
@@ -103,6 +171,8 @@ const figuresOf = (visits: readonly Visit[], spendCents: number, goal: Goal | un
   const spend = spendCents / 100
   const money = goal ? round(revenue, 2) : null
   const won = goal ? customers.size : null
+  const clv = firsts ? ratio(lifetime, acquired, 2) : null
+  const cac = ratio(spend, won, 2)
   return {
     visitors: people.size,
     visits: visits.length,
@@ -114,22 +184,36 @@ const figuresOf = (visits: readonly Visit[], spendCents: number, goal: Goal | un
     revenuePerCustomer: ratio(money, won, 2),
     spend,
     cpc: ratio(spend, visits.length, 2),
-    cac: ratio(spend, won, 2),
+    cac,
     roas: ratio(money, spend, 4),
     roi: money === null ? null : ratio(money - spend, spend, 4),
+    acquired: firsts ? acquired : null,
+    clv,
+    clvToCac: ratio(clv, cac, 4),
   }
 }
+
+/** Whether a goal values its conversions: CLV needs one. */
+export const valuesRevenue = (goal: Goal | undefined): goal is Goal =>
+  goal?.event !== undefined && goal.revenue !== undefined
 
 /**
  * KPI rows by campaign or channel: every value with a visit or with spend, most spend first, then
  * most revenue, most visitors, value. `spend` are the rows of the period, already filtered.
+ * `history`, for a revenue goal's CLV: every visit that starts before `before` (the end of the
+ * period), whole and unfiltered, from the first ever read; `visits` must be the same objects where
+ * they are the same visits (as filtering a read leaves them). Without a revenue goal, or without
+ * `history`, the CLV figures are null.
  */
 export const kpisOf = (
   visits: readonly Visit[],
   spend: readonly SpendRow[],
   by: KpiBy,
   goal: Goal | undefined,
+  history?: { visits: readonly Visit[]; before: number },
 ): Kpis => {
+  const firsts =
+    valuesRevenue(goal) && history ? firstConversions(history.visits, goal, history.before) : undefined
   const groupOf = (v: Visit): string | null => (by === 'campaign' ? v.campaign : v.channel)
   const groups = new Map<string | null, Visit[]>()
   for (const v of visits) {
@@ -149,7 +233,12 @@ export const kpisOf = (
   }
   const keys = new Set<string | null>([...groups.keys(), ...cents.keys()])
   const rows = [...keys]
-    .map((value): KpiRow => ({ value, ...figuresOf(groups.get(value) ?? [], cents.get(value) ?? 0, goal) }))
+    .map(
+      (value): KpiRow => ({
+        value,
+        ...figuresOf(groups.get(value) ?? [], cents.get(value) ?? 0, goal, firsts),
+      }),
+    )
     .sort(
       (a, b) =>
         b.spend - a.spend ||
@@ -169,7 +258,7 @@ export const kpisOf = (
   }
   return {
     rows,
-    totals: figuresOf(visits, allCents, goal),
+    totals: figuresOf(visits, allCents, goal, firsts),
     slots: { impressions, clicks, ctr: ratio(clicks, impressions, 4) },
     campaigns: { visits: fromCampaign, share: ratio(fromCampaign, visits.length, 4) },
   }

@@ -1,12 +1,23 @@
 // KPIs and ad spend. Spend is imported per campaign per local day (JSON rows, or CSV text from the
 // dashboard's upload) and read back; the KPI report joins it with the period's visits and a revenue
-// goal's conversions (reports/kpis.ts). Roles: GET reports.read, POST /spend config.write.
+// goal's conversions (reports/kpis.ts). For a revenue goal's CLV it reads every session up to the
+// end of the period instead of the period's alone: who converted before, and what they spent.
+// Roles: GET reports.read, POST /spend config.write.
 import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { z } from 'zod'
+import type { Goal } from '../../sdk/rules/goal-schema.ts'
+import type { SiteConfig } from '../config/site-config.ts'
 import { ApiError } from '../errors.ts'
-import { filterSpend, KPI_BY, type KpiFigures, kpisOf, revenueGoalKey } from '../reports/kpis.ts'
-import { NONE, reportQuery } from '../reports/query.ts'
+import {
+  filterSpend,
+  KPI_BY,
+  type KpiFigures,
+  kpisOf,
+  revenueGoalKey,
+  valuesRevenue,
+} from '../reports/kpis.ts'
+import { NONE, type Period, reportQuery } from '../reports/query.ts'
 import {
   problemPath,
   problemText,
@@ -16,6 +27,9 @@ import {
   spendCsv,
   spendImport,
 } from '../reports/spend.ts'
+import { windowOf } from '../reports/time.ts'
+import { type Filter, filterVisits } from '../reports/traffic.ts'
+import { type Visit, visitsOf } from '../reports/visits.ts'
 import { csv, parse, type ReportKit } from './report-kit.ts'
 import { readJson } from './request.ts'
 
@@ -75,12 +89,36 @@ const FIGURES = [
   ['cac', 'cac'],
   ['roas', 'roas'],
   ['roi', 'roi'],
+  ['acquired', 'acquired'],
+  ['clv', 'clv'],
+  ['clv_to_cac', 'clvToCac'],
 ] as const satisfies readonly (readonly [string, keyof KpiFigures])[]
 
 /** The KPI report and ad spend, mounted under /admin/api by reports.ts. */
 export const kpisRoutes = (kit: ReportKit, now: () => number) => {
-  const { store, siteOf, periodFor, visitsIn, goalOf, upToDate, echo } = kit
+  const { store, siteOf, periodFor, visitsIn, goalOf, checked, upToDate, echo } = kit
   const app = new Hono()
+
+  /**
+   * The period's visits after the filters (as `visitsIn` reads them) and, for a revenue goal, every
+   * visit up to the period's end, whole and unfiltered, from one read of every session since the
+   * first: the period's visits are the same objects in both, as kpisOf asks.
+   */
+  const visitsWithHistory = async (
+    site: SiteConfig,
+    period: Period,
+    filters: readonly Filter[],
+    goal: Goal | undefined,
+  ): Promise<{ visits: Visit[]; history?: { visits: Visit[]; before: number } }> => {
+    if (!valuesRevenue(goal)) return { visits: await visitsIn(site, period.from, period.to, filters) }
+    const window = windowOf(period.from, period.to, site.timezone)
+    const history = visitsOf(await store.reportSessions(site.id, { from: 0, to: window.to }))
+    const inPeriod = history.filter((v) => v.start >= window.from && v.start < window.to)
+    return {
+      visits: filterVisits(inPeriod, await checked(site, filters), site.goals),
+      history: { visits: history, before: window.to },
+    }
+  }
 
   app.post('/spend', async (c) => {
     const { site: id } = parse(siteParam, c, { site: c.req.query('site') })
@@ -134,10 +172,10 @@ export const kpisRoutes = (kit: ReportKit, now: () => number) => {
     const key = revenueGoalKey(site.goals, q.goal)
     const goal = key === undefined ? undefined : goalOf(site, key)
     await upToDate()
-    const visits = await visitsIn(site, period.from, period.to, q.filter)
+    const { visits, history } = await visitsWithHistory(site, period, q.filter, goal)
     const stored = await store.spendRows(site.id, { from: period.from, to: period.to })
     const spend = filterSpend(stored, q.filter)
-    const kpis = kpisOf(visits, spend.rows, q.by, goal)
+    const kpis = kpisOf(visits, spend.rows, q.by, goal, history)
     const rows = kpis.rows.slice(0, q.limit)
     if (q.format === 'csv')
       return csv(

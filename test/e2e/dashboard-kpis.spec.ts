@@ -1,11 +1,12 @@
 import { expect, type Page, test } from '@playwright/test'
 import { ADMIN_TOKEN, type Collector, startCollector } from '../support/collector-process.ts'
-import { cells, pageLoaded, signInWithToken } from '../support/dashboard-fixture.ts'
+import { adminCall, cells, pageLoaded, signInWithToken } from '../support/dashboard-fixture.ts'
 import { openDemo } from '../support/demo-page.ts'
 
-// KPIs in Chromium: a visitor arrives from a newsletter campaign, spend is uploaded as a CSV file
-// (a bad file first, whose refusal names the row), and the KPI table shows what the API answers;
-// the grouping lives in the address, and the page reads on a 375 px phone.
+// KPIs in Chromium: a visitor arrives from a newsletter campaign and orders twice, spend is
+// uploaded as a CSV file (a bad file first, whose refusal names the row), and the KPI table shows
+// what the API answers, CLV of the customer acquired included; the grouping lives in the address,
+// and the page reads on a 375 px phone.
 test.describe.configure({ mode: 'serial' })
 
 // Headless Chromium names itself HeadlessChrome, which the collector counts as a bot.
@@ -26,9 +27,19 @@ const api = async <T>(path: string): Promise<T> => {
   return (await res.json()) as T
 }
 
+interface Figures {
+  visitors: number
+  visits: number
+  spend: number
+  cpc: number | null
+  acquired: number | null
+  clv: number | null
+  clvToCac: number | null
+}
 interface Kpis {
   currency: string | null
-  rows: { value: string | null; visitors: number; visits: number; spend: number; cpc: number | null }[]
+  totals: Figures
+  rows: (Figures & { value: string | null })[]
 }
 
 const upload = async (page: Page, name: string, csv: string) => {
@@ -38,17 +49,33 @@ const upload = async (page: Page, name: string, csv: string) => {
 
 const money = (x: number | null) =>
   x === null ? '–' : x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+const times = (x: number | null) => (x === null ? '–' : `${x.toFixed(2)}×`)
+const count = (x: number | null) => (x === null ? '–' : String(x))
 
 test('uploads spend as CSV and shows the KPIs the API answers', async ({ browser }) => {
   test.setTimeout(120_000)
+  // The revenue goal the KPIs count (the demo site has none).
+  const goal = await adminCall(collector.url, 'POST', '/admin/api/goals?site=demo', {
+    key: 'order',
+    config: { name: 'Order', event: 'Order Completed', revenue: 'revenue' },
+  })
+  expect(goal.status, JSON.stringify(goal.body)).toBe(201)
   const visitor = await browser.newContext({ userAgent: CHROME })
   const shop = await visitor.newPage()
   await openDemo(shop, collector.url, 'index.html?utm_source=newsletter&utm_medium=email&utm_campaign=winter')
   await shop.evaluate(() => window.precis.consent.set({ analytics: true }))
+  // Two orders in the visit: the first acquires the visitor for winter, both count in the CLV.
+  await shop.evaluate(() => {
+    window.precis.track('Order Completed', { revenue: 42 })
+    window.precis.track('Order Completed', { revenue: 8 })
+  })
   await shop.evaluate(() => window.precis.flush())
   await expect
     .poll(() => collector.rows().filter((r) => r.type === 'page').length, { timeout: 30_000 })
     .toBe(1)
+  await expect
+    .poll(() => collector.rows().filter((r) => r.name === 'Order Completed').length, { timeout: 30_000 })
+    .toBe(2)
   await visitor.close()
 
   const page = await browser.newPage()
@@ -83,27 +110,42 @@ test('uploads spend as CSV and shows the KPIs the API answers', async ({ browser
     ['winter', 1, 12.5],
     ['ghost', 0, 5],
   ])
+  // CLV by hand: one customer acquired, 42 + 8 to date; CAC 12.50, so CLV:CAC 50 / 12.5.
+  expect(answer.rows.map((r) => [r.value, r.acquired, r.clv, r.clvToCac])).toEqual([
+    ['winter', 1, 50, 4],
+    ['ghost', 0, null, null],
+  ])
   const caption = 'Campaigns, amounts in EUR'
   await expect(page.getByRole('table', { name: caption, exact: true })).toContainText('ghost')
-  expect((await cells(page, caption)).map((r) => [r[0], r[1], r[2], r[7], r[8]])).toEqual(
+  expect(
+    (await cells(page, caption)).map((r) => [r[0], r[1], r[2], r[7], r[8], r[12], r[13], r[14]]),
+  ).toEqual(
     answer.rows.map((r) => [
       r.value ?? '(none)',
       String(r.visitors),
       String(r.visits),
       money(r.spend),
       money(r.cpc),
+      count(r.acquired),
+      money(r.clv),
+      times(r.clvToCac),
     ]),
   )
   await expect(page.locator('#kpis-tiles')).toContainText('17.50 EUR')
+  // The CLV tile: the totals' (17.50 of spend for one customer: 50 / 17.5 = 2.86×).
+  expect(answer.totals).toMatchObject({ acquired: 1, clv: 50, clvToCac: 2.8571 })
+  await expect(page.locator('#kpis-tiles')).toContainText(`${money(answer.totals.clv)} EUR`)
+  await expect(page.locator('#kpis-tiles')).toContainText(`${times(answer.totals.clvToCac)} CAC`)
 
   // By channel: the choice lives in the address, and a shared address opens the same view.
   await page.getByLabel('By', { exact: true }).selectOption('channel')
   await expect(page).toHaveURL(/by=channel/)
   await pageLoaded(page, 'KPIs')
   const channels = await api<Kpis>('/admin/api/reports/kpis?site=demo&by=channel')
-  expect((await cells(page, 'Channels, amounts in EUR')).map((r) => [r[0], r[7]])).toEqual(
-    channels.rows.map((r) => [r.value ?? '(none)', money(r.spend)]),
+  expect((await cells(page, 'Channels, amounts in EUR')).map((r) => [r[0], r[7], r[12], r[13]])).toEqual(
+    channels.rows.map((r) => [r.value ?? '(none)', money(r.spend), count(r.acquired), money(r.clv)]),
   )
+  expect(channels.rows.find((r) => r.value === 'Email')).toMatchObject({ acquired: 1, clv: 50 })
   const phone = await browser.newContext({ userAgent: CHROME, viewport: { width: 375, height: 740 } })
   const shared = await phone.newPage()
   await shared.goto(page.url())

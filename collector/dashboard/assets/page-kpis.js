@@ -1,5 +1,6 @@
 // KPIs: per campaign or channel, visits and a revenue goal's conversions beside the ad spend
-// imported for the same days, with CAC, ROAS and ROI; and the upload of spend as CSV. Every number
+// imported for the same days, with CAC, ROAS, ROI and the CLV of the customers acquired; and the
+// upload of spend as CSV. Every number
 // is the API's (no arithmetic here but formatting); the view's state lives in the address.
 import { ApiError, apiCall, apiDownload, apiGet, enc } from './api.js'
 import { hbarChart } from './charts.js'
@@ -24,6 +25,7 @@ import {
  *   visitors: number, visits: number, conversions: number | null, customers: number | null,
  *   conversionRate: number | null, revenue: number | null, aov: number | null, revenuePerCustomer: number | null,
  *   spend: number, cpc: number | null, cac: number | null, roas: number | null, roi: number | null,
+ *   acquired: number | null, clv: number | null, clvToCac: number | null,
  * }} Figures
  * @typedef {Figures & { value: string | null }} Row
  * @typedef {{
@@ -53,6 +55,11 @@ const tiles = (d) => {
     tile('ROAS', times(t.roas), 'revenue / spend'),
     tile('ROI', percent(t.roi), '(revenue − spend) / spend'),
     tile('CAC', money(t.cac), 'spend per customer'),
+    tile(
+      'CLV',
+      money(t.clv),
+      `revenue to date per customer acquired (${count(t.acquired)}); ${times(t.clvToCac)} CAC`,
+    ),
     tile('Conversion rate', percent(t.conversionRate), `${count(t.customers)} customers`),
     tile('AOV', money(t.aov), 'revenue per order'),
     tile(
@@ -86,6 +93,9 @@ const kpiTable = (d, pick) =>
       { label: 'CAC', numeric: true },
       { label: 'ROAS', numeric: true },
       { label: 'ROI', numeric: true },
+      { label: 'Acquired', numeric: true },
+      { label: 'CLV', numeric: true },
+      { label: 'CLV:CAC', numeric: true },
     ],
     rows: d.rows.map((r) => [
       pickButton(r.value, pick),
@@ -100,6 +110,9 @@ const kpiTable = (d, pick) =>
       amount(r.cac),
       times(r.roas),
       percent(r.roi),
+      count(r.acquired),
+      amount(r.clv),
+      times(r.clvToCac),
     ]),
   })
 
@@ -181,7 +194,7 @@ export const render = async (ctx) => {
     h(
       'p',
       { class: 'muted' },
-      `Visits and orders by the campaign or channel of the visit they happened in, beside the ad spend imported for the same days (${zone}). CAC is spend per customer won, ROAS revenue per unit of spend, ROI (revenue − spend) / spend.`,
+      `Visits and orders by the campaign or channel of the visit they happened in, beside the ad spend imported for the same days (${zone}). CAC is spend per customer won, ROAS revenue per unit of spend, ROI (revenue − spend) / spend. Acquired are the people whose first order ever came in the period from the campaign or channel; CLV is their revenue to date (every order up to the last day shown, on any device) per person, CLV:CAC its multiple of the CAC.`,
     ),
     h(
       'div',
