@@ -180,6 +180,24 @@ const describeCustomers = (name: string, open: () => Promise<Store>) =>
       ).toBe(shop.length)
     })
 
+    it('gives each group a segment rule only where segments can read the same orders', async () => {
+      // Two years read, but segments see 90 days: a refusal naming the first date that fits.
+      const long = await get(`/admin/api/reports/customers?site=shop&goal=order&to=${TO}`)
+      const refusal: string = long.segments[0].ruleRefusal
+      for (const s of long.segments) expect(s).toMatchObject({ rule: null, ruleRefusal: refusal })
+      const from = /Choose (\d{4}-\d{2}-\d{2}) or later/.exec(refusal)?.[1]
+      // In Berlin the 90 days up to the 23rd of November hold the 25-hour day of the clock change.
+      expect(from).toBe('2026-08-27')
+      const fits = await get(`/admin/api/reports/customers?site=shop&goal=order&from=${from}&to=${TO}`)
+      expect(fits.customers).toBeGreaterThan(0)
+      for (const s of fits.segments.filter((g: { customers: number }) => g.customers > 0))
+        expect(s.rule, s.segment).not.toBeNull()
+      expect(JSON.stringify(fits.segments)).toContain(`"within":"${89 * 24 + 1}h"`)
+      // The club values purchases by "value"; segment revenue terms sum "revenue".
+      const club = await get(`/admin/api/reports/customers?site=club&goal=purchase&to=${TO}`)
+      expect(club.segments[0].ruleRefusal).toMatch(/"value".*"revenue"/)
+    })
+
     it('gives historical CLV by the month of the first order, and no prediction from few repeat buyers', async () => {
       const answer = await get(`/admin/api/reports/customers?site=shop&goal=order&to=${TO}`)
       const cohorts = new Map<string, { customers: number; revenue: number }>()
@@ -227,7 +245,7 @@ const describeCustomers = (name: string, open: () => Promise<Store>) =>
           visits: c.orders.length,
           pageviews: c.orders.length,
         })),
-        { at: END, zone: STREAM_ZONE, horizonMonths: 6, discountRate: 0.02 },
+        { at: END, zone: STREAM_ZONE, horizonMonths: 6, discountRate: 0.02, rules: { refusal: 'none' } },
       )
       expect(answer.predicted).toEqual(plain.predicted)
       expect(answer.clusters).toEqual(plain.clusters)

@@ -2,13 +2,15 @@ import { Hono } from 'hono'
 import { ApiError } from '../errors.ts'
 import { customersQuery, historiesOf, historyOf, revenueGoal } from '../reports/customers/customers-query.ts'
 import { customersReport } from '../reports/customers/customers-report.ts'
+import { ruleBasisOf } from '../reports/customers/rfm-rule.ts'
 import { dateOf, windowOf } from '../reports/time.ts'
 import { csv, parse, type ReportKit } from './report-kit.ts'
 
 /**
  * The customers report: the people who reached a revenue goal over the history read (at most
- * MAX_DAYS local dates up to `to`), as RFM segments, clusters and CLV. Only groups, counts and
- * means leave; never a person, a device or an id.
+ * MAX_DAYS local dates up to `to`), as RFM segments (each with the segment rule that selects it as
+ * of `to`), clusters and CLV. Only groups, counts, means and thresholds leave; never a person, a
+ * device or an id.
  */
 export const customersRoutes = (kit: ReportKit, now: () => number) => {
   const { store, siteOf, goalOf, upToDate } = kit
@@ -33,6 +35,7 @@ export const customersRoutes = (kit: ReportKit, now: () => number) => {
       zone: site.timezone,
       horizonMonths: q.horizon,
       discountRate: q.discount,
+      rules: ruleBasisOf(goal, site.personalization, { ...history, zone: site.timezone }),
     })
     if (q.format === 'csv') {
       const name = `${site.id}-customers-${q.table}-${history.from}-${history.to}`

@@ -7,7 +7,8 @@ import { cells, pageLoaded, signInWithToken } from '../support/dashboard-fixture
 // Customers in Chromium: a shop whose orders come from eight customers over four months (some
 // ordered again, one on two devices) and whose renewals come from thirty subscribers, enough for
 // the CLV models. The dashboard's customers page shows the numbers the reports API answers, its
-// CSVs are the API's, its choices live in the address, and it reads on a 375 px phone.
+// CSVs are the API's, its choices live in the address, and it reads on a 375 px phone. An RFM
+// group saved as a segment is as big as the group.
 test.describe.configure({ mode: 'serial' })
 
 const ORIGIN = 'https://shop.example'
@@ -15,8 +16,9 @@ const WRITE_KEY = 'customers-e2e-write-key'
 // Headless Chromium's own agent is a bot to the collector; these visitors are desktop Chrome.
 const CHROME =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+// Personalization too: a person who refused it is in no segment, and the saved segment is sized.
 const CONSENT = {
-  categoryPreferences: { necessary: true, analytics: true, personalization: false, marketing: false },
+  categoryPreferences: { necessary: true, analytics: true, personalization: true, marketing: false },
 }
 const DAY = 86_400_000
 
@@ -47,7 +49,9 @@ const visit = (
   daysAgo: number,
   event?: { name: string; properties: Record<string, unknown> },
 ) => {
-  const at = Date.now() - daysAgo * DAY - 3_600_000
+  // Just over `daysAgo` days back: the whole days since are the same counted to the end of today
+  // (the report's recency) or to now (a segment's size), except in the day's first two seconds.
+  const at = Date.now() - daysAgo * DAY - 2_000
   const context = {
     page: { path: '/', url: `${ORIGIN}/`, referrer: '' },
     session: { id: `${device}-session-${++n}` },
@@ -95,6 +99,8 @@ test.beforeAll(async () => {
           signup: { name: 'Signup', event: 'Signed Up' },
           renewal: { name: 'Renewal', event: 'Plan Renewed', revenue: 'amount' },
         },
+        // Segments see 400 days of history, so a report over up to 400 days gives rules.
+        personalization: { history: { maxDays: 400 } },
       },
     ],
   })
@@ -144,6 +150,8 @@ interface Customers {
     meanR: number | null
     meanF: number | null
     meanM: number | null
+    rule: Record<string, unknown> | null
+    ruleRefusal: string | null
   }[]
   grid: number[][]
   clusters: {
@@ -195,6 +203,7 @@ const segmentCells = (d: Customers) =>
     decimal(s.meanF),
     decimal(s.meanM),
     ...(d.predicted ? [amount(d.predicted.bySegment.find((p) => p.segment === s.segment)?.meanClv)] : []),
+    s.rule ? 'Save as segment' : s.ruleRefusal!,
   ])
 const clusterCells = (d: Customers) =>
   d.clusters.clusters.map((k) => [
@@ -348,3 +357,86 @@ test('the customers page shows what the API answers; its choices live in the add
   await context.close()
   await phone.close()
 })
+
+test('an RFM group saved as a segment holds the customers the report put in it', async ({ browser }) => {
+  test.setTimeout(120_000)
+  // Two years read, but segments see 400 days: every group says so instead of offering a rule.
+  const long = await api('goal=order')
+  for (const s of long.segments)
+    expect(s.ruleRefusal).toMatch(/history\.maxDays.*Choose \d{4}-\d{2}-\d{2} or later/)
+  // Renewals are valued by "amount", segment revenue terms sum "revenue".
+  const renewals = await api(`goal=renewal&from=${daysBefore(long.to, 150)}`)
+  for (const s of renewals.segments) expect(s.ruleRefusal).toMatch(/"amount"/)
+
+  const from = daysBefore(long.to, 150)
+  const d = await api(`goal=order&from=${from}`)
+  expect(d.customers).toBe(8)
+  // The biggest group, so the size compared below counts several people.
+  const group = [...d.segments].sort((a, b) => b.customers - a.customers)[0]!
+  expect(group.customers).toBeGreaterThan(1)
+  expect(group.rule).not.toBeNull()
+  const context = await browser.newContext({ userAgent: CHROME, viewport: { width: 375, height: 740 } })
+  const page = await context.newPage()
+  await open(page, `#/customers?goal=order&from=${from}`)
+  expect(await cells(page, SEGMENTS)).toEqual(segmentCells(d))
+
+  // Cancel (or Escape) closes the form and gives focus back to the button that opened it.
+  const save = page.getByRole('button', { name: `Save ${group.name} as a segment` })
+  await save.click()
+  const key = page.getByLabel('Key')
+  await expect(key).toBeFocused()
+  await page.getByRole('button', { name: 'Cancel' }).click()
+  await expect(key).toHaveCount(0)
+  await expect(save).toBeFocused()
+  await save.press('Enter')
+  await key.press('Escape')
+  await expect(key).toHaveCount(0)
+  await expect(save).toBeFocused()
+  await save.press('Enter')
+  await expect(key).toBeFocused()
+  await expect(key).toHaveValue(`${group.segment}-${d.to}`)
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue(`${group.name} ${d.to}`)
+  const form = page.getByRole('form', { name: `Save ${group.name} as a segment` })
+  expect(
+    await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+  ).toBeLessThanOrEqual(0)
+  expect((await new AxeBuilder({ page }).analyze()).violations.map((v) => v.id)).toEqual([])
+  await form.getByRole('button', { name: 'Save segment' }).click()
+  const link = page.getByRole('link', { name: `Open segment ${group.segment}-${d.to}` })
+  await expect(link).toBeFocused()
+
+  // The segment holds the report's rule, and is as big as the group.
+  const admin = (path: string) =>
+    fetch(`${collector.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+  const saved = await admin(`/admin/api/segments/${group.segment}-${d.to}?site=club`)
+  expect(saved.status).toBe(200)
+  expect(((await saved.json()) as { config: { rule: unknown } }).config.rule).toEqual(group.rule)
+  const sizes = (await (await admin('/admin/api/sites/club/segments')).json()) as {
+    segments: { key: string; profiles: number }[]
+  }
+  expect(sizes.segments.find((s) => s.key === `${group.segment}-${d.to}`)?.profiles).toBe(group.customers)
+  // And every other group's rule, sized before it is saved, counts its customers.
+  for (const s of d.segments.filter((g) => g.rule)) {
+    const res = await fetch(`${collector.url}/admin/api/sites/club/segments/preview`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ rule: s.rule }),
+    })
+    expect(((await res.json()) as { profiles: number }).profiles, s.segment).toBe(s.customers)
+  }
+  expect(d.segments.filter((g) => g.rule && g.customers > 0).length).toBeGreaterThanOrEqual(4)
+
+  // Saving the same key again is refused, and the page says why.
+  await link.click()
+  await expect(page).toHaveURL(new RegExp(`#/segments/${group.segment}-${d.to}/edit$`))
+  await page.goBack()
+  await loaded(page)
+  await save.click()
+  await page.getByRole('button', { name: 'Save segment' }).click()
+  await expect(page.getByRole('alert')).toContainText('already has')
+  await context.close()
+})
+
+/** The local date `days` before `date` (YYYY-MM-DD). */
+const daysBefore = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T12:00:00Z`) - days * DAY).toISOString().slice(0, 10)

@@ -1,9 +1,11 @@
 // Customers: the people who reached a revenue goal, as RFM segments, the R × F grid, clusters,
 // lifetime value by cohort and, when the API could fit its models, predicted CLV. Every number is
 // the reports API's (no arithmetic here but formatting and a shade); the state lives in the address.
+// An RFM group can be saved as a segment with the rule the API gives it.
 import { apiDownload, enc } from './api.js'
 import { hbarChart } from './charts.js'
 import { h, notice, scrollBox, table, tile } from './dom.js'
+import { compact, field as editField, editForm, input, mayEdit, saveItem, textarea, textOf } from './edit.js'
 import { amount, count, decimal, percent } from './format.js'
 import {
   bounded,
@@ -23,7 +25,8 @@ import {
  * @typedef {'recencyDays' | 'frequency' | 'monetary' | 'visits' | 'pagesPerVisit'} Feature
  * @typedef {{ segment: string, name: string, customers: number, share: number, revenue: number,
  *   meanRecencyDays: number | null, meanOrders: number | null, meanRevenue: number | null,
- *   meanR: number | null, meanF: number | null, meanM: number | null }} Segment
+ *   meanR: number | null, meanF: number | null, meanM: number | null,
+ *   rule: Record<string, unknown> | null, ruleRefusal: string | null }} Segment
  * @typedef {{ cluster: number, customers: number, centroid: Record<Feature, number>, description: string }} Cluster
  * @typedef {{ customers: number, meanClv: number, meanPurchases: number, meanAlive: number }} Group
  * @typedef {{ horizonMonths: number, discountRate: number, repeatCustomers: number,
@@ -130,9 +133,84 @@ const prediction = (d) => {
   ]
 }
 
+/**
+ * Opens the form that saves group `s` as a segment in `box`: key and name from the group and the
+ * report's date, the API's rule as it is, created through the segments admin API; then a link to
+ * the new segment. Cancel (or Escape) closes it and gives focus back to `opener`.
+ * @param {Customers} d @param {Segment} s @param {HTMLElement} box @param {HTMLElement} opener
+ */
+const openSave = (d, s, box, opener) => {
+  const key = input('key', `${s.segment}-${d.to}`, { autocomplete: 'off', spellcheck: 'false' })
+  const name = input('name', `${s.name} ${d.to}`)
+  const description = textarea(
+    'description',
+    `RFM group ${s.name} of the customers report (goal ${d.goal}, ${d.from} to ${d.to}), its cut points frozen as of ${d.to}.`,
+  )
+  const close = () => {
+    box.replaceChildren()
+    opener.focus()
+  }
+  const form = editForm({
+    label: `Save ${s.name} as a segment`,
+    submit: 'Save segment',
+    children: [
+      h('h4', {}, `Save ${s.name} as a segment`),
+      h(
+        'p',
+        { class: 'muted' },
+        `The rule holds this report's cut points as of ${d.to}: it selects the ${count(s.customers)} customers of the group then. As customers order or lapse, membership follows these thresholds, not new quintiles.`,
+      ),
+      editField('Key', key, 'Lowercase letters, digits, "-" or "_"; rules and slots name it.'),
+      editField('Name', name),
+      editField('Description', description),
+      h(
+        'details',
+        {},
+        h('summary', {}, 'Rule'),
+        h('pre', { class: 'customers-rule' }, JSON.stringify(s.rule, null, 2)),
+      ),
+    ],
+    save: () =>
+      saveItem({
+        site: d.site,
+        resource: 'segments',
+        key: key.value.trim(),
+        config: compact({ name: textOf(name), description: textOf(description), rule: s.rule }),
+        etag: null,
+        isNew: true,
+      }),
+    saved: () => {
+      const k = key.value.trim()
+      const link = h('a', { href: `#/segments/${enc(k)}/edit` }, `Open segment ${k}`)
+      box.replaceChildren(
+        h('p', { class: 'notice notice-info', role: 'status' }, `Saved ${s.name} as segment ${k}. `, link),
+      )
+      link.focus()
+    },
+    extra: [h('button', { type: 'button', onclick: close }, 'Cancel')],
+  })
+  form.addEventListener('keydown', (e) => e.key === 'Escape' && close())
+  box.replaceChildren(form)
+  key.focus()
+}
+
+/** The last cell of a group's row: its save button, or why it cannot be saved. @param {Customers} d @param {Segment} s @param {HTMLElement} box */
+const saveCell = (d, s, box) => {
+  if (!s.rule) return h('small', { class: 'customers-refusal' }, s.ruleRefusal ?? '')
+  if (!mayEdit('config')) return h('small', {}, 'An editor can save it.')
+  const button = h(
+    'button',
+    { type: 'button', 'aria-label': `Save ${s.name} as a segment`, 'aria-controls': box.id },
+    'Save as segment',
+  )
+  button.addEventListener('click', () => openSave(d, s, box, button))
+  return button
+}
+
 /** @param {Customers} d @param {'customers' | 'revenue'} chart @param {(table: string) => void} download */
 const segmentsPart = (d, chart, download) => {
   const predicted = new Map(d.predicted?.bySegment.map((s) => [s.segment, s.meanClv]))
+  const saveBox = h('div', { id: 'customers-save' })
   const shown = d.segments.filter((s) => s.customers > 0)
   return [
     heading('RFM segments', 'segments', () => download('segments')),
@@ -161,6 +239,7 @@ const segmentsPart = (d, chart, download) => {
           { label: 'Mean F', numeric: true },
           { label: 'Mean M', numeric: true },
           ...(d.predicted ? [{ label: 'Predicted CLV', numeric: true }] : []),
+          'As a segment',
         ],
         rows: d.segments.map((s) => [
           s.name,
@@ -174,9 +253,11 @@ const segmentsPart = (d, chart, download) => {
           decimal(s.meanF),
           decimal(s.meanM),
           ...(d.predicted ? [amount(predicted.get(s.segment))] : []),
+          saveCell(d, s, saveBox),
         ]),
       }),
     ),
+    saveBox,
     h('h3', {}, 'Recency × frequency'),
     gridTable(d.grid),
   ]

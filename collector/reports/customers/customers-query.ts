@@ -58,7 +58,14 @@ export const historiesOf = (
   rows: readonly ReportRow[],
   goal: Goal,
   window: { from: number; to: number },
-): CustomerHistory[] => {
+): CustomerHistory[] => [...historiesByPerson(rows, goal, window).values()]
+
+/** historiesOf by person: what a test holds a person's segments against. */
+export const historiesByPerson = (
+  rows: readonly ReportRow[],
+  goal: Goal,
+  window: { from: number; to: number },
+): Map<string, CustomerHistory> => {
   const people = new Map<string, CustomerHistory>()
   const of = (person: string) => {
     let h = people.get(person)
@@ -79,7 +86,6 @@ export const historiesOf = (
     h.visits += 1
     h.pageviews += visit.pages.length
   }
-  const histories = [...people.values()]
-  for (const h of histories) h.orders.sort((a, b) => a.at - b.at || a.revenue - b.revenue)
-  return histories
+  for (const h of people.values()) h.orders.sort((a, b) => a.at - b.at || a.revenue - b.revenue)
+  return people
 }

@@ -5,7 +5,13 @@ import { type CustomerHistory, customersReport, MIN_REPEAT_CUSTOMERS } from './c
 
 const DAY = 86_400_000
 const AT = Date.parse('2026-11-24T00:00:00Z')
-const options = { at: AT, zone: 'UTC', horizonMonths: 12, discountRate: 0.01 }
+const options = {
+  at: AT,
+  zone: 'UTC',
+  horizonMonths: 12,
+  discountRate: 0.01,
+  rules: { orders: { event: 'Order Completed' }, within: '365d' },
+}
 
 /** BG/NBD buyers (r 0.5, α 10 days, a 0.8, b 3) with Gamma spend, acquired over a year. */
 const simulate = (seed: number, n: number): CustomerHistory[] => {

@@ -10,6 +10,7 @@ import { type ClvOptions, historicalClvByCohort, predictedClv, type ValueHistory
 import { fitGammaGamma, type GammaGammaParams } from './gamma-gamma.ts'
 import { clusterPoints, type Random } from './kmeans.ts'
 import { type RfmSegment, scoreRfm, segmentLabels, segments, summarizeRfm } from './rfm.ts'
+import { groupRules, type RuleBasis } from './rfm-rule.ts'
 
 const DAY = 86_400_000
 /** A month in days, the CLV's period. */
@@ -36,6 +37,8 @@ export interface ReportOptions {
   zone: string
   horizonMonths: number
   discountRate: number
+  /** How the orders read as segment terms (rfm-rule.ts ruleBasisOf), for each group's rule. */
+  rules: RuleBasis
 }
 
 /** mulberry32: k-means++ draws from a fixed seed, so the same data gives the same clusters. */
@@ -68,9 +71,19 @@ interface Features {
  * do): two orders on one local day are one purchase of their sum. x = days after the first, tx and
  * T in days from the first order; meanSpend = the mean of those later days' totals.
  */
+/** What RFM scores of one history (orders in time order) at the report instant. */
+const rfmFactsOf = (h: CustomerHistory, at: number) => ({
+  recencyDays: Math.max(0, Math.floor((at - h.orders[h.orders.length - 1]!.at) / DAY)),
+  frequency: h.orders.length,
+  monetary: h.orders.reduce((s, x) => s + x.revenue, 0),
+})
+
+/** The histories (orders in time order) scored as the report scores them, in their order. */
+export const scoreHistories = (histories: readonly CustomerHistory[], at: number) =>
+  scoreRfm(histories.map((h, i) => ({ id: String(i), ...rfmFactsOf(h, at) })))
+
 const featuresOf = (h: CustomerHistory, o: ReportOptions): Features => {
   const first = h.orders[0]!.at
-  const last = h.orders[h.orders.length - 1]!.at
   const days = new Map<string, { at: number; revenue: number }>()
   for (const order of h.orders) {
     const day = dateOf(order.at, o.zone)
@@ -79,11 +92,8 @@ const featuresOf = (h: CustomerHistory, o: ReportOptions): Features => {
     else days.set(day, { ...order })
   }
   const later = [...days.values()].slice(1)
-  const monetary = h.orders.reduce((s, x) => s + x.revenue, 0)
   return {
-    recencyDays: Math.max(0, Math.floor((o.at - last) / DAY)),
-    frequency: h.orders.length,
-    monetary,
+    ...rfmFactsOf(h, o.at),
     visits: h.visits,
     pagesPerVisit: h.visits > 0 ? h.pageviews / h.visits : 0,
     cohort: dateOf(first, o.zone).slice(0, 7),
@@ -251,16 +261,11 @@ const inOrder = (histories: readonly CustomerHistory[]) => {
 
 /** The whole report over the customers' histories (each with at least one order), in any order. */
 export const customersReport = (histories: readonly CustomerHistory[], o: ReportOptions) => {
-  const features = inOrder(histories).map((h) => featuresOf(h, o))
-  const scored = scoreRfm(
-    features.map((f, i) => ({
-      id: String(i),
-      recencyDays: f.recencyDays,
-      frequency: f.frequency,
-      monetary: f.monetary,
-    })),
-  )
+  const ordered = inOrder(histories)
+  const features = ordered.map((h) => featuresOf(h, o))
+  const scored = scoreHistories(ordered, o.at)
   const summary = summarizeRfm(scored)
+  const rules = groupRules(scored, o.rules)
   const segmentOf = scored.map((s) => s.segment)
   const { summary: clusters, assignment } = clustersOf(features)
   const revenue = features.reduce((s, f) => s + f.monetary, 0)
@@ -289,6 +294,7 @@ export const customersReport = (histories: readonly CustomerHistory[], o: Report
         meanR: s.meanR === null ? null : round(s.meanR),
         meanF: s.meanF === null ? null : round(s.meanF),
         meanM: s.meanM === null ? null : round(s.meanM),
+        ...rules[s.segment],
       }
     }),
     /** Customers by score: grid[R − 1][F − 1]. */
