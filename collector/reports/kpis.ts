@@ -4,8 +4,8 @@
 // from a campaign link. A conversion counts for the visit it happened in (the visit's landing
 // page gives the campaign and channel); the attribution report spreads it over earlier visits.
 // CLV per row, for a revenue goal: the customers a row *acquired* in the period are the people
-// (after identity resolution, so across their devices) whose first conversion of the goal ever
-// happened in a visit of the period that is the row's; `clv` is their goal revenue to date (every
+// (after identity resolution, so across their devices) whose first conversion of the goal in the
+// history the route passes (731 local dates up to `to`) happened in a visit of the period that is the row's; `clv` is their goal revenue to date (every
 // conversion of theirs in visits starting up to the end of `to`, on any device, whatever the
 // filters) divided by their number, `acquired`. People who converted before the period are not
 // acquired in it. `clvToCac` = clv / cac.

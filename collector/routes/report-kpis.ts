@@ -1,7 +1,8 @@
 // KPIs and ad spend. Spend is imported per campaign per local day (JSON rows, or CSV text from the
 // dashboard's upload) and read back; the KPI report joins it with the period's visits and a revenue
-// goal's conversions (reports/kpis.ts). For a revenue goal's CLV it reads every session up to the
-// end of the period instead of the period's alone: who converted before, and what they spent.
+// goal's conversions (reports/kpis.ts). For a revenue goal's CLV it reads the sessions of the
+// MAX_DAYS (731) local dates up to the end of the period, not the period's alone: who converted
+// before, and what they spent.
 // Roles: GET reports.read, POST /spend config.write.
 import type { Context } from 'hono'
 import { Hono } from 'hono'
@@ -17,7 +18,7 @@ import {
   revenueGoalKey,
   valuesRevenue,
 } from '../reports/kpis.ts'
-import { NONE, type Period, reportQuery } from '../reports/query.ts'
+import { MAX_DAYS, NONE, type Period, reportQuery } from '../reports/query.ts'
 import {
   problemPath,
   problemText,
@@ -27,7 +28,7 @@ import {
   spendCsv,
   spendImport,
 } from '../reports/spend.ts'
-import { windowOf } from '../reports/time.ts'
+import { addDays, windowOf } from '../reports/time.ts'
 import { type Filter, filterVisits } from '../reports/traffic.ts'
 import { type Visit, visitsOf } from '../reports/visits.ts'
 import { csv, parse, type ReportKit } from './report-kit.ts'
@@ -101,8 +102,8 @@ export const kpisRoutes = (kit: ReportKit, now: () => number) => {
 
   /**
    * The period's visits after the filters (as `visitsIn` reads them) and, for a revenue goal, every
-   * visit up to the period's end, whole and unfiltered, from one read of every session since the
-   * first: the period's visits are the same objects in both, as kpisOf asks.
+   * visit of the MAX_DAYS local dates up to the period's end, whole and unfiltered, from one read:
+   * the period's visits are the same objects in both, as kpisOf asks.
    */
   const visitsWithHistory = async (
     site: SiteConfig,
@@ -112,7 +113,9 @@ export const kpisRoutes = (kit: ReportKit, now: () => number) => {
   ): Promise<{ visits: Visit[]; history?: { visits: Visit[]; before: number } }> => {
     if (!valuesRevenue(goal)) return { visits: await visitsIn(site, period.from, period.to, filters) }
     const window = windowOf(period.from, period.to, site.timezone)
-    const history = visitsOf(await store.reportSessions(site.id, { from: 0, to: window.to }))
+    // As the customers report: at most MAX_DAYS local dates up to `to`, so the cost is bounded.
+    const first = windowOf(addDays(period.to, -(MAX_DAYS - 1)), period.to, site.timezone).from
+    const history = visitsOf(await store.reportSessions(site.id, { from: first, to: window.to }))
     const inPeriod = history.filter((v) => v.start >= window.from && v.start < window.to)
     return {
       visits: filterVisits(inPeriod, await checked(site, filters), site.goals),
