@@ -5,7 +5,7 @@
 import { type Goal, pageMatches } from '../../sdk/rules/goal-schema.ts'
 import { goalFigures, reachedIn } from './goals.ts'
 import { bucketOf, type Interval } from './time.ts'
-import type { Visit } from './visits.ts'
+import type { Visit, VisitSummary } from './visits.ts'
 
 export const DIMENSIONS = [
   'page',
@@ -28,7 +28,9 @@ export const DIMENSIONS = [
 export type Dimension = (typeof DIMENSIONS)[number]
 
 /** A visit's value of a visit-level dimension (every dimension but `page`). */
-const VISIT_VALUE: Record<Exclude<Dimension, 'page'>, (v: Visit) => string | null> = {
+export type VisitDimension = Exclude<Dimension, 'page'>
+
+const VISIT_VALUE: Record<VisitDimension, (v: VisitSummary) => string | null> = {
   entry_page: (v) => v.entry,
   exit_page: (v) => v.exit,
   referrer: (v) => v.referrer,
@@ -62,11 +64,17 @@ export interface Filter {
   people?: ReadonlySet<string>
 }
 
-const matches = (v: Visit, f: Filter, goals: Readonly<Record<string, Goal>>) => {
-  if (f.dimension === 'page') return f.value !== null && v.pages.some((p) => pageMatches(f.value!, p))
-  if (f.dimension === 'goal') {
+/** Page and goal filters look into a visit's pages and events: a summary cannot answer them. */
+export const needsPages = (filters: readonly Filter[]) =>
+  filters.some((f) => f.dimension === 'page' || f.dimension === 'goal')
+
+const matches = (v: VisitSummary, f: Filter, goals: Readonly<Record<string, Goal>>) => {
+  if (f.dimension === 'page' || f.dimension === 'goal') {
+    if (!('pages' in v)) throw new Error(`a ${f.dimension} filter needs whole visits`)
+    const visit = v as Visit
+    if (f.dimension === 'page') return f.value !== null && visit.pages.some((p) => pageMatches(f.value!, p))
     const goal = f.value === null ? undefined : goals[f.value]
-    return goal !== undefined && reachedIn(v, goal).conversions > 0
+    return goal !== undefined && reachedIn(visit, goal).conversions > 0
   }
   if (f.dimension === 'segment') return f.people?.has(v.person) ?? false
   return VISIT_VALUE[f.dimension](v) === f.value
@@ -74,13 +82,15 @@ const matches = (v: Visit, f: Filter, goals: Readonly<Record<string, Goal>>) => 
 
 /**
  * The visits every filter keeps (a page filter keeps visits that viewed a matching page, a goal
- * filter those that reached the goal; `goals` are the site's).
+ * filter those that reached the goal; `goals` are the site's). Summaries take no page or goal
+ * filter (`needsPages`).
  */
-export const filterVisits = (
-  visits: readonly Visit[],
+export const filterVisits = <V extends VisitSummary>(
+  visits: readonly V[],
   filters: readonly Filter[],
   goals: Readonly<Record<string, Goal>> = {},
-) => (filters.length === 0 ? [...visits] : visits.filter((v) => filters.every((f) => matches(v, f, goals))))
+): V[] =>
+  filters.length === 0 ? [...visits] : visits.filter((v) => filters.every((f) => matches(v, f, goals)))
 
 export interface Totals {
   visitors: number
@@ -102,7 +112,7 @@ const ratio = (a: number, b: number) => (b === 0 ? null : a / b)
 const round = (n: number | null, digits = 4) =>
   n === null ? null : Math.round(n * 10 ** digits) / 10 ** digits
 
-export const totalsOf = (visits: readonly Visit[]): Totals => {
+export const totalsOf = (visits: readonly VisitSummary[]): Totals => {
   const people = new Set<string>()
   const devices = new Set<string>()
   let pageviews = 0
@@ -114,12 +124,12 @@ export const totalsOf = (visits: readonly Visit[]): Totals => {
   for (const v of visits) {
     people.add(v.person)
     devices.add(v.device)
-    pageviews += v.pages.length
-    if (v.pages.length === 1) bounces++
+    pageviews += v.pageviews
+    if (v.pageviews === 1) bounces++
     duration += (v.end - v.start) / 1000
     engaged += v.engaged
-    for (const s of v.scrolls) scrollSum += s
-    scrolls += v.scrolls.length
+    scrollSum += v.scrollSum
+    scrolls += v.scrollCount
   }
   const n = visits.length
   return {
@@ -145,12 +155,12 @@ export interface SeriesPoint {
 
 /** One point per bucket label, in order, zeros included, so a chart's axis is the period's. */
 export const seriesOf = (
-  visits: readonly Visit[],
+  visits: readonly VisitSummary[],
   buckets: readonly string[],
   interval: Interval,
   zone: string,
 ): SeriesPoint[] => {
-  const groups = new Map<string, Visit[]>(buckets.map((b) => [b, []]))
+  const groups = new Map<string, VisitSummary[]>(buckets.map((b) => [b, []]))
   for (const v of visits) groups.get(bucketOf(v.start, interval, zone))?.push(v)
   return buckets.map((bucket) => {
     const t = totalsOf(groups.get(bucket)!)
@@ -174,20 +184,27 @@ export interface BreakdownRow {
 
 /**
  * Rows by visitors, then visits, then value. `page`: each path's visitors and visits are those
- * that viewed it, its page views those of that path.
+ * that viewed it, its page views those of that path. A visit-level dimension without a goal takes
+ * summaries; `page` and a goal need whole visits.
  */
-export const breakdownOf = (visits: readonly Visit[], dimension: Dimension, goal?: Goal): BreakdownRow[] => {
-  const groups = new Map<string | null, Visit[]>()
+export function breakdownOf(visits: readonly VisitSummary[], dimension: VisitDimension): BreakdownRow[]
+export function breakdownOf(visits: readonly Visit[], dimension: Dimension, goal?: Goal): BreakdownRow[]
+export function breakdownOf(
+  visits: readonly (Visit | VisitSummary)[],
+  dimension: Dimension,
+  goal?: Goal,
+): BreakdownRow[] {
+  const groups = new Map<string | null, (Visit | VisitSummary)[]>()
   const views = new Map<string | null, number>()
-  const add = (value: string | null, v: Visit, n: number) => {
+  const add = (value: string | null, v: Visit | VisitSummary, n: number) => {
     const list = groups.get(value)
     if (!list) groups.set(value, [v])
     else if (list[list.length - 1] !== v) list.push(v)
     views.set(value, (views.get(value) ?? 0) + n)
   }
   for (const v of visits) {
-    if (dimension === 'page') for (const p of v.pages) add(p, v, 1)
-    else add(VISIT_VALUE[dimension](v), v, v.pages.length)
+    if (dimension === 'page') for (const p of (v as Visit).pages) add(p, v, 1)
+    else add(VISIT_VALUE[dimension](v), v, v.pageviews)
   }
   return [...groups]
     .map(([value, list]) => {
@@ -201,7 +218,7 @@ export const breakdownOf = (visits: readonly Visit[], dimension: Dimension, goal
         visitDuration: t.visitDuration,
       }
       if (!goal) return row
-      const g = goalFigures(list, goal)
+      const g = goalFigures(list as Visit[], goal)
       return { ...row, conversions: g.conversions, conversionRate: g.conversionRate, revenue: g.revenue }
     })
     .sort(

@@ -1,5 +1,7 @@
 // What reports read from a store: one narrow row per page view, per page's engagement figures and
-// per other track event, derived once from the stored events (report-row.ts).
+// per other track event, derived once from the stored events (report-row.ts), and a summary per
+// visit kept from those rows (visits.ts).
+import type { Channel } from './channels.ts'
 
 /** A stored event as reports see it. Ids are the store's pseudonyms; none leaves in an answer. */
 export interface ReportRow {
@@ -60,4 +62,45 @@ export interface ReportStore {
    * as identity resolution has it now: a visit is whole even where it crosses the window's edges.
    */
   reportSessions(site: string, window: { from: number; to: number }): Promise<ReportRow[]>
+  /**
+   * The summary of every visit that starts in [from, to) (epoch ms), with its person now: what
+   * `summaryOf(visitsOf(rows))` makes of the visit's rows (visits.ts), kept by `syncReports` as
+   * rows arrive and are deleted, so the overview reads a row per visit. Same order as nothing:
+   * callers sort what they show.
+   */
+  reportVisits(site: string, window: { from: number; to: number }): Promise<VisitSummary[]>
+}
+
+/**
+ * What a visit is without its pages and events: what the overview and breakdowns of visit-level
+ * dimensions count. Stores keep one per visit (`ReportStore.reportVisits`), made by `summaryOf` (visits.ts)
+ * from the visit's rows, so those reports read a row per visit instead of every row.
+ */
+export interface VisitSummary {
+  person: string
+  device: string
+  start: number
+  end: number
+  entry: string | null
+  exit: string | null
+  channel: Channel
+  referrer: string | null
+  source: string | null
+  medium: string | null
+  campaign: string | null
+  term: string | null
+  content: string | null
+  browser: string | null
+  os: string | null
+  deviceType: string | null
+  country: string | null
+  /** `country-region` (DE-BE), so one region name never mixes two countries. */
+  region: string | null
+  /** Seconds engaged, summed over its pages' engagement figures. */
+  engaged: number
+  /** Its page views. */
+  pageviews: number
+  /** The sum and the number of the scroll depths its pages reported. */
+  scrollSum: number
+  scrollCount: number
 }

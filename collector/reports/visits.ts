@@ -1,36 +1,78 @@
 // Report rows → visits: a visit is one session of one device (the SDK's 30-minute session), with
 // the attributes of its landing page. Pure, so the oracle tests and both adapters agree.
 import { type Channel, channelOf } from './channels.ts'
-import type { ReportRow } from './types.ts'
+import type { ReportRow, VisitSummary } from './types.ts'
 
-export interface Visit {
-  person: string
-  device: string
-  start: number
-  end: number
+export type { VisitSummary }
+
+export interface Visit extends VisitSummary {
   /** Paths of its page views in time order. */
   pages: string[]
-  entry: string | null
-  exit: string | null
-  channel: Channel
-  referrer: string | null
-  source: string | null
-  medium: string | null
-  campaign: string | null
-  term: string | null
-  content: string | null
-  browser: string | null
-  os: string | null
-  deviceType: string | null
-  country: string | null
-  /** `country-region` (DE-BE), so one region name never mixes two countries. */
-  region: string | null
-  /** Seconds engaged, summed over its pages' engagement figures. */
-  engaged: number
   /** Each page's scroll depth reached (0-100), where the page reported one. */
   scrolls: number[]
   /** Its other track events, in time order (properties as JSON text, null when over the cap). */
   events: { name: string; props: string | null; at: number }[]
+}
+
+/**
+ * A summary's fields in the order stores read them back as arrays (`summaryFrom`): both adapters
+ * select their columns in this order, person second.
+ */
+export const SUMMARY_FIELDS = [
+  'device',
+  'person',
+  'start',
+  'end',
+  'entry',
+  'exit',
+  'channel',
+  'referrer',
+  'source',
+  'medium',
+  'campaign',
+  'term',
+  'content',
+  'browser',
+  'os',
+  'deviceType',
+  'country',
+  'region',
+  'engaged',
+  'pageviews',
+  'scrollSum',
+  'scrollCount',
+] as const satisfies readonly (keyof VisitSummary)[]
+
+/** A summary from its values in SUMMARY_FIELDS order (numbers may come back as strings: bigint). */
+export const summaryFrom = (v: readonly unknown[]): VisitSummary => ({
+  device: v[0] as string,
+  person: v[1] as string,
+  start: Number(v[2]),
+  end: Number(v[3]),
+  entry: v[4] as string | null,
+  exit: v[5] as string | null,
+  channel: v[6] as Channel,
+  referrer: v[7] as string | null,
+  source: v[8] as string | null,
+  medium: v[9] as string | null,
+  campaign: v[10] as string | null,
+  term: v[11] as string | null,
+  content: v[12] as string | null,
+  browser: v[13] as string | null,
+  os: v[14] as string | null,
+  deviceType: v[15] as string | null,
+  country: v[16] as string | null,
+  region: v[17] as string | null,
+  engaged: Number(v[18]),
+  pageviews: Number(v[19]),
+  scrollSum: Number(v[20]),
+  scrollCount: Number(v[21]),
+})
+
+/** The summary of a visit: the stored form of `reportVisits` (no pages, no events). */
+export const summaryOf = (v: Visit): VisitSummary => {
+  const { pages: _pages, scrolls: _scrolls, events: _events, ...summary } = v
+  return summary
 }
 
 const byTime = (a: ReportRow, b: ReportRow) =>
@@ -60,6 +102,9 @@ export const visitsOf = (rows: readonly ReportRow[]): Visit[] => {
     const landing = pages[0]
     if (!landing) continue
     const engagement = list.filter((r) => r.kind === 'engagement')
+    const scrolls = engagement.flatMap((r) =>
+      r.scroll === null ? [] : [Math.min(100, Math.max(0, r.scroll))],
+    )
     visits.push({
       person: landing.person,
       device: landing.device,
@@ -81,7 +126,10 @@ export const visitsOf = (rows: readonly ReportRow[]): Visit[] => {
       country: landing.country,
       region: landing.region && landing.country ? `${landing.country}-${landing.region}` : landing.region,
       engaged: engagement.reduce((s, r) => s + Math.max(0, r.engaged ?? 0), 0),
-      scrolls: engagement.flatMap((r) => (r.scroll === null ? [] : [Math.min(100, Math.max(0, r.scroll))])),
+      pageviews: pages.length,
+      scrolls,
+      scrollSum: scrolls.reduce((sum, n) => sum + n, 0),
+      scrollCount: scrolls.length,
       events: list.flatMap((r) =>
         r.kind === 'event' && r.name !== null ? [{ name: r.name, props: r.props, at: r.at }] : [],
       ),

@@ -9,7 +9,7 @@ import { ApiError } from '../errors.ts'
 import { segmentMembers } from '../personalization/evaluate.ts'
 import { NONE, type Period, periodOf, type reportQuery } from '../reports/query.ts'
 import { windowOf } from '../reports/time.ts'
-import { type Filter, filterVisits, MIN_SEGMENT_PEOPLE } from '../reports/traffic.ts'
+import { type Filter, filterVisits, MIN_SEGMENT_PEOPLE, needsPages } from '../reports/traffic.ts'
 import { visitsOf } from '../reports/visits.ts'
 import type { PeopleRouteDeps } from './deps.ts'
 
@@ -58,6 +58,15 @@ export const reportKit = ({ store, sites, identity, now }: PeopleRouteDeps) => {
     const rows = await store.reportSessions(site.id, window)
     const visits = visitsOf(rows).filter((v) => v.start >= window.from && v.start < window.to)
     return filterVisits(visits, await checked(site, filters), site.goals)
+  }
+  /**
+   * Summaries of the visits that start within the local dates, after the filters: a row per visit
+   * from the store, unless a page or goal filter needs the visits' pages and events.
+   */
+  const summariesIn = async (site: SiteConfig, from: string, to: string, filters: readonly Filter[]) => {
+    if (needsPages(filters)) return visitsIn(site, from, to, filters)
+    const summaries = await store.reportVisits(site.id, windowOf(from, to, site.timezone))
+    return filterVisits(summaries, await checked(site, filters), site.goals)
   }
   const goalOf = (site: SiteConfig, key: string) => {
     const goal = site.goals[key]
@@ -116,7 +125,7 @@ export const reportKit = ({ store, sites, identity, now }: PeopleRouteDeps) => {
     interval: period.interval,
     filter: filters.map((f) => `${f.dimension}:${f.value ?? NONE}`),
   })
-  return { store, siteOf, periodFor, visitsIn, goalOf, checked, upToDate, echo }
+  return { store, siteOf, periodFor, visitsIn, summariesIn, goalOf, checked, upToDate, echo }
 }
 
 export type ReportKit = ReturnType<typeof reportKit>

@@ -3,7 +3,7 @@ import { goalFigures } from '../reports/goals.ts'
 import { breakdownQuery, goalsQuery, NONE, reportQuery } from '../reports/query.ts'
 import { bucketsOf } from '../reports/time.ts'
 import { breakdownOf, filterVisits, seriesOf, totalsOf } from '../reports/traffic.ts'
-import { visitsOf } from '../reports/visits.ts'
+import { type Visit, visitsOf } from '../reports/visits.ts'
 import type { PeopleRouteDeps } from './deps.ts'
 import { attributionRoutes } from './report-attribution.ts'
 import { customersRoutes } from './report-customers.ts'
@@ -23,7 +23,7 @@ const REALTIME_MS = 30 * 60_000
 export const reportRoutes = (deps: PeopleRouteDeps) => {
   const { store, now } = deps
   const kit = reportKit(deps)
-  const { siteOf, periodFor, visitsIn, goalOf, checked, upToDate, echo } = kit
+  const { siteOf, periodFor, visitsIn, summariesIn, goalOf, checked, upToDate, echo } = kit
   const app = new Hono()
   app.get('/reports/overview', async (c) => {
     const q = parse(reportQuery, c)
@@ -31,7 +31,7 @@ export const reportRoutes = (deps: PeopleRouteDeps) => {
     const at = now()
     const period = periodFor(q, site, at)
     await upToDate()
-    const visits = await visitsIn(site, period.from, period.to, q.filter)
+    const visits = await summariesIn(site, period.from, period.to, q.filter)
     const buckets = bucketsOf(period.from, period.to, period.interval, site.timezone)
     const series = seriesOf(visits, buckets, period.interval, site.timezone)
     if (q.format === 'csv')
@@ -50,7 +50,7 @@ export const reportRoutes = (deps: PeopleRouteDeps) => {
         ? {
             from: period.previous.from,
             to: period.previous.to,
-            ...totalsOf(await visitsIn(site, period.previous.from, period.previous.to, q.filter)),
+            ...totalsOf(await summariesIn(site, period.previous.from, period.previous.to, q.filter)),
           }
         : undefined
     return c.json({
@@ -68,8 +68,14 @@ export const reportRoutes = (deps: PeopleRouteDeps) => {
     const period = periodFor(q, site, now())
     const goal = q.goal === undefined ? undefined : goalOf(site, q.goal)
     await upToDate()
-    const visits = await visitsIn(site, period.from, period.to, q.filter)
-    const all = breakdownOf(visits, q.dimension, goal)
+    // Whole visits only where pages or a goal are counted: the rest reads a row per visit.
+    const { dimension } = q
+    const read = dimension === 'page' || goal ? visitsIn : summariesIn
+    const visits = await read(site, period.from, period.to, q.filter)
+    const all =
+      dimension === 'page' || goal
+        ? breakdownOf(visits as Visit[], dimension, goal)
+        : breakdownOf(visits, dimension)
     const rows = all.slice(0, q.limit)
     if (q.format === 'csv')
       return csv(
@@ -96,8 +102,10 @@ export const reportRoutes = (deps: PeopleRouteDeps) => {
       )
     let previous: Map<string | null, number> | undefined
     if (q.compare === 'previous') {
-      const before = await visitsIn(site, period.previous.from, period.previous.to, q.filter)
-      previous = new Map(breakdownOf(before, q.dimension).map((r) => [r.value, r.visitors]))
+      const before = await read(site, period.previous.from, period.previous.to, q.filter)
+      const rows =
+        dimension === 'page' ? breakdownOf(before as Visit[], dimension) : breakdownOf(before, dimension)
+      previous = new Map(rows.map((r) => [r.value, r.visitors]))
     }
     return c.json({
       ...echo(site, period, q.filter),

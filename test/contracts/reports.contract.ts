@@ -4,6 +4,7 @@
 // derivedRowOf makes of the stored events, with the person identity resolution has now.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { REPORTS_SYNC_EVERY_MS, type ReportRow } from '../../collector/reports/types.ts'
+import { summaryOf, type VisitSummary, visitsOf } from '../../collector/reports/visits.ts'
 import type { Store, StoredEvent } from '../../collector/store/types.ts'
 import { prng } from '../support/prng.ts'
 import {
@@ -26,6 +27,16 @@ import {
 const NOW = T + DAY
 const ALL = { from: 0, to: 2 * T }
 
+const byVisit = (a: VisitSummary, b: VisitSummary) =>
+  a.device.localeCompare(b.device) || a.start - b.start || a.end - b.end
+
+/** The summaries of the visits starting in the window, as visitsOf makes them from the rows. */
+const summariesIn = (rows: readonly ReportRow[], window: { from: number; to: number }) =>
+  visitsOf(sessionsIn(rows, window.from, window.to))
+    .filter((v) => v.start >= window.from && v.start < window.to)
+    .map(summaryOf)
+    .sort(byVisit)
+
 /** The device's profile now, else the device itself. */
 const personOf = async (store: Store, devices: Iterable<string>, site = SITE) => {
   const persons = new Map<string, string>()
@@ -43,6 +54,8 @@ export const describeReportsContract = (name: string, open: () => Promise<Store>
       await store.close()
     })
     const read = async (window = ALL, site = SITE) => sorted(await store.reportSessions(site, window))
+    const summaries = async (window = ALL, site = SITE) =>
+      (await store.reportVisits(site, window)).sort(byVisit)
 
     it('derives page views and engagement figures as derivedRowOf does, each stored event once', async () => {
       const landing = pageView('a1', T, {
@@ -153,12 +166,52 @@ export const describeReportsContract = (name: string, open: () => Promise<Store>
       expect(await store.eraseProfile(SITE, 'u-ada', NOW)).toBeDefined()
       const expected = sorted(rowsOf(kept, await personOf(store, ['b1'])))
       expect(await read()).toEqual(expected)
+      // Her visits' summaries are gone too, at once (before any sync), and stay gone.
+      expect(await summaries()).toEqual(summariesIn(expected, ALL))
+      await store.syncReports()
+      expect(await summaries()).toEqual(summariesIn(expected, ALL))
       // Queued and erased before any sync derived it.
       await store.insertEvents([pageView('c1', T), identify('c1', 'u-cy', T)])
       await store.resolveIdentities({}, NOW)
       await store.eraseProfile(SITE, 'u-cy', NOW)
       await store.syncReports()
       expect(await read()).toEqual(expected)
+      expect(await summaries()).toEqual(summariesIn(expected, ALL))
+    })
+
+    it("keeps each visit's summary as its rows say: a late page view lands it anew, a deleted one leaves it", async () => {
+      const visit = [
+        pageView('a1', T, { path: '/shoes', session: 'v' }),
+        engagement('a1', T + MINUTE, 20, 40),
+        pageView('a1', T + 2 * MINUTE, { path: '/cart', session: 'v' }),
+      ]
+      await store.insertEvents(visit)
+      await store.syncReports()
+      const rows = () => read()
+      expect(await summaries()).toEqual(summariesIn(await rows(), ALL))
+      expect((await summaries())[0]).toMatchObject({ entry: '/shoes', exit: '/cart', pageviews: 2 })
+      // Sent before the others, arrived after: the visit now lands on /home, from a campaign.
+      const early = pageView('a1', T - 5 * MINUTE, {
+        path: '/home',
+        session: 'v',
+        campaign: { source: 'newsletter', medium: 'email', name: 'spring' },
+      })
+      await store.insertEvents([early])
+      await store.syncReports()
+      const [landed] = await summaries()
+      expect(landed).toMatchObject({ entry: '/home', start: T - 5 * MINUTE, pageviews: 3, channel: 'Email' })
+      expect(await summaries()).toEqual(summariesIn(await rows(), ALL))
+      // Past retention: the early page view goes, the visit lands on /shoes again.
+      await store.deleteEventsBefore(SITE, T)
+      await store.syncReports()
+      expect(await summaries()).toEqual(summariesIn(await rows(), ALL))
+      expect((await summaries())[0]).toMatchObject({ entry: '/shoes', pageviews: 2 })
+      // A window holds the visits that start in it, with the person resolution has now.
+      expect(await summaries({ from: T + 1, to: 2 * T })).toEqual([])
+      await store.insertEvents([identify('a1', 'u-ada', T + HOUR)])
+      await store.resolveIdentities({}, NOW)
+      const ada = (await store.findProfile(SITE, 'u-ada', NOW))!.id
+      expect((await summaries({ from: T, to: T + 1 })).map((v) => v.person)).toEqual([ada])
     })
 
     it('deletes rows with their events past retention, whole months and part of one', async () => {
@@ -235,6 +288,7 @@ export const describeReportsContract = (name: string, open: () => Promise<Store>
           const expected = sorted(sessionsIn(rows, window.from, window.to))
           const answer: ReportRow[] = sorted(await store.reportSessions(site, window))
           expect(answer, `seed ${seed}, window ${JSON.stringify(window)}`).toEqual(expected)
+          expect(await summaries(window, site), `summaries, seed ${seed}`).toEqual(summariesIn(rows, window))
         }
         // The stream is worth comparing: rows, and devices joined into one person.
         expect(rows.length, `seed ${seed}`).toBeGreaterThan(30)

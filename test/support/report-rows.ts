@@ -30,29 +30,40 @@ export const reportRow = (over: Partial<ReportRow> = {}): ReportRow => ({
   ...over,
 })
 
-/** A direct visit of one page view on '/' by person p1 on device d1 at 0, nothing else known. */
-export const reportVisit = (over: Partial<Visit> = {}): Visit => ({
-  person: 'p1',
-  device: 'd1',
-  start: 0,
-  end: 0,
-  pages: ['/'],
-  entry: '/',
-  exit: '/',
-  channel: 'Direct',
-  referrer: null,
-  source: null,
-  medium: null,
-  campaign: null,
-  term: null,
-  content: null,
-  browser: null,
-  os: null,
-  deviceType: null,
-  country: null,
-  region: null,
-  engaged: 0,
-  scrolls: [],
-  events: [],
-  ...over,
-})
+/**
+ * A direct visit of one page view on '/' by person p1 on device d1 at 0, nothing else known; its
+ * counts (page views, scroll sum and count) follow the pages and scrolls given.
+ */
+export const reportVisit = (over: Partial<Visit> = {}): Visit => {
+  const visit: Omit<Visit, 'pageviews' | 'scrollSum' | 'scrollCount'> = {
+    person: 'p1',
+    device: 'd1',
+    start: 0,
+    end: 0,
+    pages: ['/'],
+    entry: '/',
+    exit: '/',
+    channel: 'Direct',
+    referrer: null,
+    source: null,
+    medium: null,
+    campaign: null,
+    term: null,
+    content: null,
+    browser: null,
+    os: null,
+    deviceType: null,
+    country: null,
+    region: null,
+    engaged: 0,
+    scrolls: [],
+    events: [],
+    ...over,
+  }
+  return {
+    ...visit,
+    pageviews: over.pageviews ?? visit.pages.length,
+    scrollSum: over.scrollSum ?? visit.scrolls.reduce((sum, n) => sum + n, 0),
+    scrollCount: over.scrollCount ?? visit.scrolls.length,
+  }
+}

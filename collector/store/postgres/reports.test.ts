@@ -19,8 +19,13 @@ import {
   T,
   track,
 } from '../../../test/support/report-events.ts'
+import { summaryOf, type VisitSummary, visitsOf } from '../../reports/visits.ts'
 import type { StoredEvent } from '../types.ts'
 import { REPORT_SESSIONS_SQL, REPORTS_LOCK, REPORTS_MIGRATIONS } from './reports.ts'
+
+const sortVisits = (visits: readonly VisitSummary[]) =>
+  [...visits].sort((a, b) => a.device.localeCompare(b.device) || a.start - b.start)
+
 import { connect, migrate, type Sql } from './schema.ts'
 import { MIGRATIONS } from './store.ts'
 
@@ -76,6 +81,7 @@ describePostgres('PostgreSQL reports', () => {
       const after = (store: typeof a) => async (n: number) => ({
         n,
         rows: await store.reportSessions(SITE, ALL),
+        visits: await store.reportVisits(SITE, ALL),
       })
       const [x, y] = await Promise.all([a.syncReports().then(after(a)), b.syncReports().then(after(b))])
       // Every event is a candidate and makes a row: 5,000 page views and engagements, 500 orders.
@@ -83,6 +89,10 @@ describePostgres('PostgreSQL reports', () => {
       expect(x.rows).toHaveLength(5_500)
       expect(y.rows).toHaveLength(5_500)
       expect(sorted(y.rows)).toEqual(sorted(rowsOf(events)))
+      // Each visit summed once, whichever collector made its summary: as the rows say.
+      const summaries = visitsOf(rowsOf(events)).map(summaryOf)
+      expect(summaries.length).toBeGreaterThan(500)
+      for (const visits of [x.visits, y.visits]) expect(sortVisits(visits)).toEqual(sortVisits(summaries))
     })
   })
 
@@ -174,6 +184,9 @@ describePostgres('PostgreSQL reports', () => {
       try {
         expect(await store.syncReports()).toBe(3)
         expect(sorted(await store.reportSessions(SITE, ALL))).toEqual(sorted(rowsOf(events)))
+        expect(sortVisits(await store.reportVisits(SITE, ALL))).toEqual(
+          sortVisits(visitsOf(rowsOf(events)).map(summaryOf)),
+        )
       } finally {
         await store.close()
       }
@@ -182,4 +195,32 @@ describePostgres('PostgreSQL reports', () => {
       await dropSchema(schema)
     }
   })
+})
+
+it('summarizes the visits of the rows derived before the visits migration', async () => {
+  const schema = testSchema()
+  const events = [pageView('a1', T), pageView('a1', T + 1), pageView('a2', T + 2)]
+  const sql = connect(PG_TEST_URL, { schema, max: 1 })
+  try {
+    const store = await openTestPostgresStore({ schema })
+    await store.insertEvents(events)
+    expect(await store.syncReports()).toBe(3)
+    await store.close()
+    // As a database of the release before: rows derived, no summaries.
+    await sql.unsafe(`DROP TABLE report_visits; DROP TABLE report_visit_queue;
+      DROP TRIGGER report_row_deleted ON report_rows; DROP FUNCTION precis_report_row_deleted;
+      DELETE FROM precis_migrations WHERE name = 'reports/3'`)
+    const upgraded = await openTestPostgresStore({ schema })
+    try {
+      expect(await upgraded.syncReports()).toBe(0) // no row derived again
+      expect(sortVisits(await upgraded.reportVisits(SITE, ALL))).toEqual(
+        sortVisits(visitsOf(rowsOf(events)).map(summaryOf)),
+      )
+    } finally {
+      await upgraded.close()
+    }
+  } finally {
+    await sql.end()
+    await dropSchema(schema)
+  }
 })

@@ -13,6 +13,7 @@
 // before its cutoff (deleteEventsBefore, store/postgres/events.ts).
 import { derivedRowOf } from '../../reports/report-row.ts'
 import type { ReportRow, ReportStore } from '../../reports/types.ts'
+import { sessionKey, summaryFrom, summaryOf, visitsOf } from '../../reports/visits.ts'
 import { type EventRow, fromEventRow } from '../event-row.ts'
 import type { Tx } from './resolver.ts'
 import type { Migration, Sql } from './schema.ts'
@@ -78,9 +79,67 @@ const REPORTS_2 = `
   INSERT INTO report_queue (seq) SELECT seq FROM events WHERE ${REPORT_CANDIDATE}
     ON CONFLICT DO NOTHING;`
 
+/**
+ * A summary per visit (reports/visits.ts), so the overview reads a row per visit: the sync queues
+ * the sessions of the rows it adds, a trigger those of rows deleted (and drops a deleted row's
+ * summary at once, so an erased visit never shows), and the sync makes each queued session's
+ * summary again from its rows, under the reports lock. The rows already derived are queued here.
+ */
+const REPORTS_3 = `
+  CREATE TABLE report_visits (
+    site TEXT NOT NULL,
+    device TEXT NOT NULL,
+    session TEXT NOT NULL,
+    start_at BIGINT NOT NULL,
+    end_at BIGINT NOT NULL,
+    entry TEXT,
+    exit TEXT,
+    channel TEXT NOT NULL,
+    referrer TEXT,
+    source TEXT,
+    medium TEXT,
+    campaign TEXT,
+    term TEXT,
+    content TEXT,
+    browser TEXT,
+    os TEXT,
+    device_type TEXT,
+    country TEXT,
+    region TEXT,
+    engaged FLOAT8 NOT NULL,
+    pageviews INTEGER NOT NULL,
+    scroll_sum FLOAT8 NOT NULL,
+    scroll_count INTEGER NOT NULL,
+    PRIMARY KEY (site, device, session)
+  );
+  CREATE INDEX report_visits_start ON report_visits (site, start_at);
+  CREATE TABLE report_visit_queue (
+    site TEXT NOT NULL,
+    device TEXT NOT NULL,
+    session TEXT NOT NULL,
+    PRIMARY KEY (site, device, session)
+  );
+  CREATE FUNCTION precis_report_row_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    DELETE FROM report_visits WHERE site = OLD.site AND device = OLD.device AND session = OLD.session;
+    IF EXISTS (SELECT 1 FROM report_rows
+        WHERE site = OLD.site AND device = OLD.device AND session = OLD.session) THEN
+      INSERT INTO report_visit_queue VALUES (OLD.site, OLD.device, OLD.session) ON CONFLICT DO NOTHING;
+    ELSE
+      -- The session's last row: an erased device's id stays nowhere.
+      DELETE FROM report_visit_queue
+      WHERE site = OLD.site AND device = OLD.device AND session = OLD.session;
+    END IF;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER report_row_deleted AFTER DELETE ON report_rows FOR EACH ROW
+    EXECUTE FUNCTION precis_report_row_deleted();
+  INSERT INTO report_visit_queue SELECT DISTINCT site, device, session FROM report_rows;`
+
 export const REPORTS_MIGRATIONS: Migration[] = [
   { name: 'reports/1', sql: REPORTS_1 },
   { name: 'reports/2', sql: REPORTS_2 },
+  { name: 'reports/3', sql: REPORTS_3 },
 ]
 
 /** Queued events per transaction. */
@@ -107,6 +166,73 @@ export const REPORT_SESSIONS_SQL = `
   JOIN report_rows r ON r.site = $1 AND r.device = s.device AND r.session = s.session
   LEFT JOIN identifiers i ON i.site = $1 AND i.kind = 'anonymous' AND i.value = r.device`
 
+/** One session's rows as ReportRows (the device stands for the person: summaries keep none). */
+const SESSION_ROWS_SQL = `
+  SELECT r.device, r.device AS person, r.session, r.at, r.kind, r.path, r.referrer, r.source, r.medium,
+    r.campaign, r.term, r.content, r.click_id AS "clickId", r.browser, r.os, r.device_type AS "deviceType",
+    r.country, r.region, r.engaged, r.scroll, r.name, r.props, r.site
+  FROM unnest($1::text[], $2::text[], $3::text[]) AS k(site, device, session)
+  JOIN report_rows r ON r.site = k.site AND r.device = k.device AND r.session = k.session`
+
+/** The summaries of the visits of site $1 starting in [$2, $3), in SUMMARY_FIELDS order. */
+const REPORT_VISITS_SQL = `
+  SELECT v.device, coalesce(i.profile_id, v.device), v.start_at, v.end_at, v.entry, v.exit, v.channel,
+    v.referrer, v.source, v.medium, v.campaign, v.term, v.content, v.browser, v.os, v.device_type,
+    v.country, v.region, v.engaged, v.pageviews, v.scroll_sum, v.scroll_count
+  FROM report_visits v
+  LEFT JOIN identifiers i ON i.site = $1 AND i.kind = 'anonymous' AND i.value = v.device
+  WHERE v.site = $1 AND v.start_at >= $2 AND v.start_at < $3`
+
+/** The JSON summaries' fields as json_to_recordset reads them. */
+const SUMMARY_RECORD = `site text, device text, session text, start bigint, "end" bigint, entry text,
+  exit text, channel text, referrer text, source text, medium text, campaign text, term text,
+  content text, browser text, os text, "deviceType" text, country text, region text, engaged float8,
+  pageviews integer, "scrollSum" float8, "scrollCount" integer`
+
+/** Queued sessions whose summary is made again per transaction. */
+const VISIT_CHUNK = 500
+
+/** Up to `chunk` queued sessions' summaries made again; resolves to how many it took. */
+const visitChunk = async (tx: Tx, chunk: number) => {
+  const [, , keys] = await Promise.all([
+    tx`SELECT pg_advisory_xact_lock(${tx.unsafe(REPORTS_LOCK)})`,
+    tx`SET LOCAL synchronous_commit = off`,
+    tx<{ site: string; device: string; session: string }[]>`
+      DELETE FROM report_visit_queue WHERE (site, device, session) IN (
+        SELECT site, device, session FROM report_visit_queue LIMIT ${chunk})
+      RETURNING site, device, session`,
+  ])
+  if (keys.length === 0) return 0
+  const rows = await tx.unsafe<(ReportRow & { site: string })[]>(SESSION_ROWS_SQL, [
+    keys.map((k) => k.site),
+    keys.map((k) => k.device),
+    keys.map((k) => k.session),
+  ])
+  const sessions = new Map<string, ReportRow[]>()
+  for (const row of rows) {
+    const key = `${row.site}\u0000${sessionKey(row)}`
+    const list = sessions.get(key)
+    if (list) list.push({ ...row, at: Number(row.at) })
+    else sessions.set(key, [{ ...row, at: Number(row.at) }])
+  }
+  const summaries = keys.flatMap((k) => {
+    const [visit] = visitsOf(sessions.get(`${k.site}\u0000${sessionKey(k)}`) ?? [])
+    return visit ? [{ ...summaryOf(visit), site: k.site, session: k.session }] : []
+  })
+  // A session without a page view left has no visit.
+  await tx`
+    DELETE FROM report_visits WHERE (site, device, session) IN (
+      SELECT * FROM unnest(${keys.map((k) => k.site)}::text[], ${keys.map((k) => k.device)}::text[],
+        ${keys.map((k) => k.session)}::text[]))`
+  if (summaries.length > 0)
+    await tx`
+      INSERT INTO report_visits (site, device, session, start_at, end_at, entry, exit, channel, referrer,
+        source, medium, campaign, term, content, browser, os, device_type, country, region, engaged,
+        pageviews, scroll_sum, scroll_count)
+      SELECT * FROM json_to_recordset(${JSON.stringify(summaries)}::text::json) AS t(${tx.unsafe(SUMMARY_RECORD)})`
+  return keys.length
+}
+
 /** One chunk: claim, read, derive, insert; resolves to how many it claimed and read. */
 const syncChunk = async (tx: Tx, chunk: number) => {
   // Pipelined: the DELETE runs (and takes its snapshot) only once the lock is held. No wait for
@@ -127,10 +253,17 @@ const syncChunk = async (tx: Tx, chunk: number) => {
     const derived = derivedRowOf(fromEventRow(e))
     return derived ? [{ seq: e.seq, site: e.site, ...derived }] : []
   })
-  if (rows.length > 0)
+  if (rows.length > 0) {
     await tx`
       INSERT INTO report_rows (${tx.unsafe(COLUMNS)})
       SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::text::json) AS t(${tx.unsafe(RECORD)})`
+    // Their sessions' summaries are made again (visitChunk).
+    await tx`
+      INSERT INTO report_visit_queue (site, device, session)
+      SELECT DISTINCT * FROM unnest(${rows.map((r) => r.site)}::text[], ${rows.map((r) => r.device)}::text[],
+        ${rows.map((r) => r.session)}::text[])
+      ON CONFLICT DO NOTHING`
+  }
   return { taken: taken.length, read: events.length }
 }
 
@@ -141,10 +274,14 @@ export const postgresReports = (sql: Sql, chunk = CHUNK): ReportStore => ({
       const done = await sql.begin((tx) => syncChunk(tx, chunk))
       read += done.read
       // Fewer than a chunk: the queue was drained (what arrives meanwhile waits for the next call).
-      if (done.taken < chunk) return read
+      if (done.taken < chunk) break
     }
+    while ((await sql.begin((tx) => visitChunk(tx, VISIT_CHUNK))) === VISIT_CHUNK);
+    return read
   },
   reportSessions: async (site, { from, to }) => [
     ...(await sql.unsafe<ReportRow[]>(REPORT_SESSIONS_SQL, [site, from, to], { prepare: true })),
   ],
+  reportVisits: async (site, { from, to }) =>
+    (await sql.unsafe(REPORT_VISITS_SQL, [site, from, to], { prepare: true }).values()).map(summaryFrom),
 })

@@ -146,6 +146,8 @@ describe('SQLite experiment tables', () => {
       DROP TABLE access_log;
       DROP TABLE report_rows;
       DROP TABLE ad_spend;
+      DROP TABLE report_visits;
+      DROP TABLE report_visit_queue;
       DROP TRIGGER report_event_deleted;
       DELETE FROM meta WHERE key = 'reports_watermark';`)
     old.exec(`CREATE TABLE experiment_daily (site TEXT NOT NULL, experiment TEXT NOT NULL,

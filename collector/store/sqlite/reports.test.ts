@@ -5,7 +5,8 @@ import Database from 'better-sqlite3'
 import { afterAll, expect, it } from 'vitest'
 import { describeReportsContract } from '../../../test/contracts/reports.contract.ts'
 import { pageView, rowsOf, SITE, sorted, T } from '../../../test/support/report-events.ts'
-import { REPORT_COLUMNS, REPORT_SESSIONS_SQL } from './reports.ts'
+import { summaryOf, visitsOf } from '../../reports/visits.ts'
+import { REPORT_COLUMNS, REPORT_SESSIONS_SQL, REPORT_VISITS_MIGRATION } from './reports.ts'
 import { MIGRATIONS, openSqliteStore } from './store.ts'
 
 /** Every database of this file lives below one directory, removed at the end. */
@@ -63,4 +64,28 @@ it('finds the window and the sessions through their indexes', () => {
   expect(plan).toMatch(/COVERING INDEX report_rows_at/)
   expect(plan).toMatch(/INDEX report_rows_session/)
   expect(plan).not.toMatch(/SCAN r\b/)
+})
+
+it('summarizes the visits of the rows derived before the visits migration', async () => {
+  const path = newPath()
+  const events = [pageView('a1', T), pageView('a1', T + 1), pageView('a2', T + 2)]
+  const store = openSqliteStore(path)
+  await store.insertEvents(events)
+  expect(await store.syncReports()).toBe(3)
+  await store.close()
+  // As a database of the release before: rows derived, no summaries.
+  const db = new Database(path)
+  expect(MIGRATIONS.at(-1)).toBe(REPORT_VISITS_MIGRATION)
+  db.exec(`DROP TABLE report_visits; DROP TABLE report_visit_queue;
+    DROP TRIGGER report_row_added; DROP TRIGGER report_row_deleted`)
+  db.pragma(`user_version = ${MIGRATIONS.length - 1}`)
+  db.close()
+  const upgraded = openSqliteStore(path)
+  try {
+    expect(await upgraded.syncReports()).toBe(0) // no row derived again
+    const visits = await upgraded.reportVisits(SITE, { from: 0, to: 2 * T })
+    expect(visits.sort((a, b) => a.start - b.start)).toEqual(visitsOf(rowsOf(events)).map(summaryOf))
+  } finally {
+    await upgraded.close()
+  }
 })

@@ -25,7 +25,12 @@ import { sqliteIdentity } from './identity.ts'
 import { keyFilePath, openSqliteKeyStore } from './keys.ts'
 import { sqliteLedger } from './ledger.ts'
 import { sqlitePersonalization } from './personalization.ts'
-import { REPORT_EVENTS_MIGRATION, REPORTS_MIGRATION, sqliteReports } from './reports.ts'
+import {
+  REPORT_EVENTS_MIGRATION,
+  REPORT_VISITS_MIGRATION,
+  REPORTS_MIGRATION,
+  sqliteReports,
+} from './reports.ts'
 import { resolverThread } from './resolver-worker.ts'
 import { SPEND_MIGRATION, sqliteSpend } from './spend.ts'
 import { configure, createGroupWriter, type WriteResult } from './writer.mjs'
@@ -179,6 +184,8 @@ export const MIGRATIONS = [
   REPORT_EVENTS_MIGRATION,
   // Ad spend per campaign per day, imported (sqlite/spend.ts).
   SPEND_MIGRATION,
+  // A summary per visit, kept from the report rows (sqlite/reports.ts).
+  REPORT_VISITS_MIGRATION,
 ]
 
 const migrate = (db: Database.Database) => {
