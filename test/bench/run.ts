@@ -16,7 +16,7 @@ import { LINKS, measureIdentity } from './identity.ts'
 import { CPU_SLOWDOWN, LATENCY_MS, measurePaint } from './paint.ts'
 import { BATCH_SIZE, BENCH_WRITE_KEY, sampleEvents } from './payload.ts'
 import { measurePostgres, postgresProblems, postgresRows } from './postgres.ts'
-import { measureReports, reportRows } from './reports.ts'
+import { measurePostgresReports, measureReports, reportRows } from './reports.ts'
 import { EVENTS, measureSegments, RULES } from './segments.ts'
 import { CONNECTIONS, load, SECONDS, startServer, stop } from './server-load.ts'
 
@@ -110,6 +110,7 @@ const main = async () => {
   const rawGrouped = await rawInsert(dir, 1000)
   const paint = await measurePaint()
   const reports = await measureReports(dir)
+  const pgReports = await measurePostgresReports()
 
   // The bench also checks what it measured: every acknowledged event is stored, once.
   const db = new Database(dbPath, { readonly: true })
@@ -241,6 +242,7 @@ const main = async () => {
       pct(identity.p99 / GOAL.lookupP99),
     ],
     ...reportRows(reports, fmt),
+    ...reportRows(pgReports, fmt),
   ]
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 8))
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`

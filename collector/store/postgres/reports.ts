@@ -190,7 +190,7 @@ const SUMMARY_RECORD = `site text, device text, session text, start bigint, "end
   pageviews integer, "scrollSum" float8, "scrollCount" integer`
 
 /** Queued sessions whose summary is made again per transaction. */
-const VISIT_CHUNK = 500
+const VISIT_CHUNK = 2_000
 
 /** Up to `chunk` queued sessions' summaries made again; resolves to how many it took. */
 const visitChunk = async (tx: Tx, chunk: number) => {
