@@ -65,16 +65,15 @@ export interface ReportStore {
   /**
    * The summary of every visit that starts in [from, to) (epoch ms), with its person now: what
    * `summaryOf(visitsOf(rows))` makes of the visit's rows (visits.ts), kept by `syncReports` as
-   * rows arrive and are deleted, so the overview reads a row per visit. Same order as nothing:
-   * callers sort what they show.
+   * rows arrive and are deleted, so the overview reads a row per visit. In no particular order.
    */
   reportVisits(site: string, window: { from: number; to: number }): Promise<VisitSummary[]>
 }
 
 /**
  * What a visit is without its pages and events: what the overview and breakdowns of visit-level
- * dimensions count. Stores keep one per visit (`ReportStore.reportVisits`), made by `summaryOf` (visits.ts)
- * from the visit's rows, so those reports read a row per visit instead of every row.
+ * dimensions count. Stores keep one per visit (`ReportStore.reportVisits`), made by `summaryOf`
+ * (visits.ts) from the visit's rows, so those reports read a row per visit, not every row.
  */
 export interface VisitSummary {
   person: string
