@@ -5,7 +5,7 @@ import { experimentsSchema } from '../../sdk/rules/experiment-schema.ts'
 import { goalsSchema } from '../../sdk/rules/goal-schema.ts'
 import { personalizationSchema } from '../../sdk/rules/personalization-schema.ts'
 import { enrichmentSchema } from '../enrich/config.ts'
-import { experimentIssues } from '../experiments/config.ts'
+import { experimentIssues, withGoalMetrics } from '../experiments/config.ts'
 import { identitySchema } from '../identity/config.ts'
 
 const origin = z.string().refine(
@@ -98,26 +98,30 @@ export const siteSchema = z.object({
   rateLimit: rateLimitSchema,
 })
 
-export const configSchema = z
-  .object({ sites: z.array(siteSchema).min(1, 'must list at least one site') })
-  .superRefine((config, ctx) => {
-    const seen = { id: new Set<string>(), key: new Set<string>() }
-    config.sites.forEach((site, index) => {
-      if (seen.id.has(site.id))
-        ctx.addIssue({ code: 'custom', path: ['sites', index, 'id'], message: 'duplicate id' })
-      seen.id.add(site.id)
-      // Every key names one site and one kind: a server key is never also someone's write key.
-      for (const key of ['writeKey', 'previousWriteKey', 'serverKey', 'previousServerKey'] as const) {
-        const value = site[key]
-        if (value === undefined) continue
-        if (seen.key.has(value))
-          ctx.addIssue({ code: 'custom', path: ['sites', index, key], message: `duplicate ${key}` })
-        seen.key.add(value)
-      }
-      for (const issue of experimentIssues(site))
-        ctx.addIssue({ code: 'custom', path: ['sites', index, ...issue.path], message: issue.message })
-    })
-  })
+// Experiment metrics written `{ goal }` take the site goal's event and revenue first (withGoalMetrics).
+export const configSchema = z.preprocess(
+  withGoalMetrics,
+  z
+    .object({ sites: z.array(siteSchema).min(1, 'must list at least one site') })
+    .superRefine((config, ctx) => {
+      const seen = { id: new Set<string>(), key: new Set<string>() }
+      config.sites.forEach((site, index) => {
+        if (seen.id.has(site.id))
+          ctx.addIssue({ code: 'custom', path: ['sites', index, 'id'], message: 'duplicate id' })
+        seen.id.add(site.id)
+        // Every key names one site and one kind: a server key is never also someone's write key.
+        for (const key of ['writeKey', 'previousWriteKey', 'serverKey', 'previousServerKey'] as const) {
+          const value = site[key]
+          if (value === undefined) continue
+          if (seen.key.has(value))
+            ctx.addIssue({ code: 'custom', path: ['sites', index, key], message: `duplicate ${key}` })
+          seen.key.add(value)
+        }
+        for (const issue of experimentIssues(site))
+          ctx.addIssue({ code: 'custom', path: ['sites', index, ...issue.path], message: issue.message })
+      })
+    }),
+)
 
 export type SiteConfig = z.infer<typeof siteSchema>
 export type CollectorConfig = z.infer<typeof configSchema>

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { experimentSchema } from '../../sdk/rules/experiment-schema.ts'
 import { PERSONALIZATION } from '../../test/support/personalization.ts'
 import { ConfigError, parseConfig } from '../config/site-config.ts'
 
@@ -107,5 +108,110 @@ describe('site config: experiments', () => {
       },
     ])
     expect(config.sites[0]!.experiments[0]!.segment).toBe('vip')
+  })
+})
+
+describe('site config: experiment metrics naming a site goal', () => {
+  const goals = {
+    order: { name: 'Order', event: 'Order Completed', revenue: 'revenue' },
+    signup: { event: 'Signed Up' },
+    thanks: { page: '/thank-you' },
+    'big-order': { event: 'Order Completed', where: { revenue: { $gt: 100 } } },
+  }
+  const withGoals = (metrics: unknown[], guardrails: unknown[] = [], siteGoals: object = goals) =>
+    parseConfig({
+      sites: [{ ...site, goals: siteGoals, experiments: [{ ...checkout, goals: metrics, guardrails }] }],
+    })
+
+  it("takes the goal's event and revenue, keeps its key and the metric's own options", () => {
+    const x = withGoals([{ goal: 'order', cap: { percentile: 0.99 }, signed: true }], [{ goal: 'signup' }])
+      .sites[0]!.experiments[0]!
+    expect(x.goals).toEqual([
+      {
+        event: 'Order Completed',
+        property: 'revenue',
+        goal: 'order',
+        cap: { percentile: 0.99 },
+        signed: true,
+      },
+    ])
+    expect(x.guardrails).toEqual([{ event: 'Signed Up', goal: 'signup' }])
+  })
+
+  it('accepts the resolved form again (what it parses to) and leaves the written config as it was', () => {
+    const written = [{ goal: 'order' }]
+    const once = withGoals(written).sites[0]!.experiments[0]!.goals
+    expect(withGoals(once).sites[0]!.experiments[0]!.goals).toEqual(once)
+    expect(written).toEqual([{ goal: 'order' }])
+  })
+
+  it.each([
+    [
+      'an unknown goal',
+      [{ goal: 'refund' }],
+      [],
+      'sites[0].experiments[0].goals[0].goal: experiment checkout counts goal "refund", which is not among the site\'s goals',
+    ],
+    [
+      'a page goal',
+      [{ goal: 'thanks' }],
+      [],
+      'sites[0].experiments[0].goals[0].goal: goal "thanks" is a page goal; experiments count events by name and property, so name an event goal without where, or give { event } (experiment checkout)',
+    ],
+    [
+      'a goal with where (as a guardrail)',
+      [{ event: 'Order Completed' }],
+      [{ goal: 'big-order' }],
+      'sites[0].experiments[0].guardrails[0].goal: goal "big-order" counts only events matching its where',
+    ],
+    [
+      'a cap on a goal without revenue',
+      [{ goal: 'signup', cap: { percentile: 0.99 } }],
+      [],
+      'sites[0].experiments[0].goals[0].cap: a cap needs a property: only a mean (e.g. revenue) can be capped, not a conversion (goal "signup" has no revenue)',
+    ],
+    [
+      "an event other than the goal's",
+      [{ goal: 'order', event: 'Checkout Started' }],
+      [],
+      'sites[0].experiments[0].goals[0].goal: goal "order" counts event "Order Completed" by "revenue": write { goal } alone',
+    ],
+    [
+      "a property other than the goal's revenue",
+      [{ goal: 'signup', property: 'value' }],
+      [],
+      'sites[0].experiments[0].goals[0].goal: goal "signup" counts event "Signed Up": write { goal } alone',
+    ],
+    [
+      'a goal key that is no key',
+      [{ goal: 'Order!' }],
+      [],
+      'sites[0].experiments[0].goals[0].goal: must be 1-64',
+    ],
+  ])('refuses %s with its path', (_name, metrics, guardrails, message) => {
+    expect(() => withGoals(metrics, guardrails)).toThrow(message)
+  })
+
+  it('refuses a metric with neither an event nor a goal, and a goal outside a site config', () => {
+    expect(() => withGoals([{ property: 'revenue' }])).toThrow(
+      "sites[0].experiments[0].goals[0].event: give an event, or a site goal's key as goal",
+    )
+    const alone = experimentSchema.safeParse({ ...checkout, goals: [{ goal: 'order' }] })
+    expect(alone.error?.issues).toMatchObject([
+      {
+        path: ['goals', 0, 'goal'],
+        message: 'goal "order" is one of a site\'s goals: name it in a site config, which resolves it',
+      },
+    ])
+  })
+
+  it('refuses deleting or changing a goal an experiment counts', () => {
+    const { order: _, ...withoutOrder } = goals
+    expect(() => withGoals([{ goal: 'order' }], [], withoutOrder)).toThrow(
+      'experiment checkout counts goal "order", which is not among the site\'s goals',
+    )
+    expect(() => withGoals([{ goal: 'order' }], [], { ...goals, order: { page: '/done' } })).toThrow(
+      'goal "order" is a page goal',
+    )
   })
 })

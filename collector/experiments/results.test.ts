@@ -103,6 +103,30 @@ describe('experiment results', () => {
     expect(rc!.ci![0]).toBeGreaterThan(0) // revenue cannot be negative, nor can its interval
   })
 
+  it("names a metric that counts a site goal by the goal's name (its key without one); others by event", () => {
+    const named = experimentResults({
+      experiment: experiment({
+        goals: [{ event: 'Order Completed', goal: 'order' }],
+        guardrails: [{ event: 'Order Completed', property: 'revenue', goal: 'revenue' }],
+      }),
+      people: PEOPLE,
+      metrics: [CONVERSIONS, REVENUE],
+      adjustment: 'holm',
+      goals: {
+        order: { name: 'Order placed', event: 'Order Completed' },
+        revenue: { event: 'Order Completed' },
+      },
+    })
+    expect(named.metrics.map(({ event, goal, name }) => ({ event, goal, name }))).toEqual([
+      { event: 'Order Completed', goal: 'order', name: 'Order placed' },
+      { event: 'Order Completed', goal: 'revenue', name: 'revenue' },
+    ])
+    // The same numbers as without the goal.
+    expect(named.metrics[1]!.variations).toEqual(results.metrics[1]!.variations)
+    expect(results.metrics[0]).not.toHaveProperty('goal')
+    expect(results.metrics[0]).not.toHaveProperty('name')
+  })
+
   it('says whether the goals may be acted on now, and reads the fixed horizon only on request', () => {
     const people: PeopleRow[] = ['control', 'treat'].map((variation) => ({
       variation,

@@ -7,6 +7,7 @@
 // The dashboard and the CSV draw these numbers; nothing is computed again in the browser.
 import type { Experiment, Metric } from '../../sdk/rules/experiment-schema.ts'
 import { weightsOf } from '../../sdk/rules/experiments.ts'
+import type { Goals } from '../../sdk/rules/goal-schema.ts'
 import { type CupedSums, cupedFit, varianceReduction } from './cuped.ts'
 import { meanInterval, wilson } from './intervals.ts'
 import { adjust, type Comparison, compare, compareMoments, type Sample, srm, summarize } from './stats.ts'
@@ -100,6 +101,9 @@ export interface VariationResult {
 export interface MetricResult {
   event: string
   property: string | null
+  /** Only for a metric that counts a site goal: its key, and its name (the key when it has none). */
+  goal?: string
+  name?: string
   kind: 'proportion' | 'mean'
   role: 'goal' | 'guardrail'
   /**
@@ -142,6 +146,8 @@ export interface ResultsInput {
   alpha?: number
   /** Now (ms): how long the experiment has run, for the series' granularity (else its last row). */
   now?: number
+  /** The site's goals: a metric counting one is named by the goal's name. */
+  goals?: Goals
 }
 
 /** A field summed over the rows of one variation. */
@@ -276,6 +282,7 @@ export const experimentResults = ({
   method = 'sequential',
   alpha = 0.05,
   now,
+  goals = {},
 }: ResultsInput) => {
   const keys = experiment.variations.map((v) => v.key)
   const weights = weightsOf(experiment)
@@ -291,9 +298,11 @@ export const experimentResults = ({
       sumSquares: total(rows, key, (r) => r.sumSquares),
     }))
     const tested = comparisons(keys, samples, covariates[index], cuped, { alpha, method })
+    const goal = m.goal === undefined ? undefined : Object.hasOwn(goals, m.goal) ? goals[m.goal] : undefined
     return {
       event: m.event,
       property: m.property ?? null,
+      ...(m.goal === undefined ? {} : { goal: m.goal, name: goal?.name ?? m.goal }),
       kind,
       role: m.role,
       cap:

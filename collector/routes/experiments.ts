@@ -152,6 +152,7 @@ export const experimentRoutes = ({
       adjustment: query.adjust,
       method: query.method,
       now: now(),
+      goals: site.goals,
     })
     if (query.format === 'csv') {
       c.header('Content-Disposition', `attachment; filename="${site.id}-${k}-results.csv"`)

@@ -23,24 +23,50 @@ const variation = z.strictObject({
   change: change.optional(),
 })
 
-/** An event whose users (proportion) or whose property per user (mean, e.g. revenue) is compared. */
+const metricOptions = {
+  /** Sum of this numeric property per user (revenue-like); absent: whether the user converted. */
+  property: z.string().min(1).max(100).optional(),
+  /** The site goal (`goals`) this metric counts: its event and revenue; results show its name. */
+  goal: key.optional(),
+  /** The property can be negative (refunds): its intervals may go below 0. Default: it cannot. */
+  signed: z.boolean().optional(),
+  /**
+   * Winsorizing: each person's value is capped at this percentile of the values > 0 of everyone
+   * in the experiment before means are taken, so one whale cannot decide a revenue test.
+   */
+  cap: z.strictObject({ percentile: z.number().min(0.5).max(0.9999) }).optional(),
+}
+const eventName = z.string().min(1).max(200)
+
+/**
+ * An event whose users (proportion) or whose property per user (mean, e.g. revenue) is compared.
+ * Or a site goal, written `{ goal }` (with signed and cap if wanted): the collector's site config
+ * fills in the goal's event and revenue (collector/experiments/config.ts), so what is counted is
+ * always an event: the output has one, and an experiment parsed alone cannot name a goal.
+ */
 const metric = z
-  .strictObject({
-    event: z.string().min(1).max(200),
-    /** Sum of this numeric property per user (revenue-like); absent: whether the user converted. */
-    property: z.string().min(1).max(100).optional(),
-    /** The property can be negative (refunds): its intervals may go below 0. Default: it cannot. */
-    signed: z.boolean().optional(),
-    /**
-     * Winsorizing: each person's value is capped at this percentile of the values > 0 of everyone
-     * in the experiment before means are taken, so one whale cannot decide a revenue test.
-     */
-    cap: z.strictObject({ percentile: z.number().min(0.5).max(0.9999) }).optional(),
+  .strictObject({ event: eventName.optional(), ...metricOptions })
+  .superRefine((m, ctx) => {
+    if (m.event === undefined)
+      ctx.addIssue(
+        m.goal === undefined
+          ? { code: 'custom', path: ['event'], message: "give an event, or a site goal's key as goal" }
+          : {
+              code: 'custom',
+              path: ['goal'],
+              message: `goal "${m.goal}" is one of a site's goals: name it in a site config, which resolves it`,
+            },
+      )
+    if (m.cap !== undefined && m.property === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cap'],
+        message: `a cap needs a property: only a mean (e.g. revenue) can be capped, not a conversion${
+          m.goal === undefined ? '' : ` (goal "${m.goal}" has no revenue)`
+        }`,
+      })
   })
-  .refine((m) => m.cap === undefined || m.property !== undefined, {
-    path: ['cap'],
-    message: 'a cap needs a property: only a mean (e.g. revenue) can be capped, not a conversion',
-  })
+  .pipe(z.strictObject({ event: eventName, ...metricOptions }))
 
 export const experimentSchema = z
   .strictObject({
