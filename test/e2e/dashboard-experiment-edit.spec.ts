@@ -255,3 +255,48 @@ test('an analyst reads experiments but gets no form and no edit links', async ({
   await expect(page.getByText('Your role can read experiments but not change them.')).toBeVisible()
   await expect(page.locator('form')).toHaveCount(0)
 })
+
+test("a goal or guardrail may count one of the site's event goals, shown by its name", async ({ page }) => {
+  for (const [key, config] of [
+    ['order', { name: 'Order placed', event: 'Order Completed', revenue: 'revenue' }],
+    ['thanks', { name: 'Thank-you page', page: '/thank-you' }],
+  ] as const)
+    expect((await call('POST', '/admin/api/goals?site=demo', { key, config })).status).toBe(201)
+  await open(page, '#/experiments/new', 'New experiment')
+  await page.getByLabel('Experiment key').fill('goal-metric')
+  await page.getByLabel('Experiment name').fill('Goal metric')
+  await row(page, 'Variation 2').getByLabel('Key', { exact: true }).fill('green')
+  const goal = row(page, 'Goal 1')
+  // Page goals cannot be counted by experiments: only event goals are offered.
+  await expect(goal.getByLabel('Counts').locator('option')).toHaveText([
+    'An event, named below',
+    'Order placed (order)',
+  ])
+  await goal.getByLabel('Counts').selectOption({ label: 'Order placed (order)' })
+  await expect(goal.getByLabel('Event')).toBeHidden()
+  await expect(goal.getByLabel('Property (optional)')).toBeHidden()
+  await goal.getByLabel('Cap at percentile (optional)').fill('99')
+  expect(await violations(page)).toEqual([])
+  await page.getByRole('button', { name: 'Create the experiment' }).click()
+  await loaded(page, 'Goal metric')
+  await expect(
+    page.getByRole('heading', { name: 'Goal: Order placed (Order Completed), revenue per user' }),
+  ).toBeVisible()
+  // As written: the reference alone, not the goal's event and revenue.
+  expect((await experiment('goal-metric')).body.config).toEqual(
+    expect.objectContaining({ goals: [{ goal: 'order', cap: { percentile: 0.99 } }] }),
+  )
+
+  // The editor loads it with the goal chosen, and the goal cannot be deleted while it is counted.
+  await page.getByRole('link', { name: 'Edit', exact: true }).click()
+  await loaded(page, 'Edit experiment: Goal metric')
+  await expect(row(page, 'Goal 1').getByLabel('Counts')).toHaveValue('order')
+  const deleted = await adminCall(collector.url, 'DELETE', '/admin/api/goals/order?site=demo', undefined, {
+    'if-match': '*',
+  })
+  expect(deleted.status).toBe(400)
+  expect(deleted.body.error).toMatchObject({
+    code: 'invalid_config',
+    message: expect.stringContaining('experiment goal-metric counts goal "order"'),
+  })
+})

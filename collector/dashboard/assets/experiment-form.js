@@ -7,7 +7,8 @@ import { checkbox, field, input, numberOf, select, showField, textOf } from './e
 /**
  * @typedef {{ slot?: { name: string, variant: string }, class?: { selector: string, add: string } }} Change
  * @typedef {{ key: string, name?: string, weight?: number, change?: Change }} Variation
- * @typedef {{ event: string, property?: string, signed?: boolean, cap?: { percentile: number } }} Metric
+ * @typedef {{ event?: string, property?: string, goal?: string, signed?: boolean, cap?: { percentile: number } }} Metric
+ * @typedef {{ key: string, label: string }} GoalChoice a site goal a metric can count
  */
 
 /** Each percent input's text as loaded and the fraction it came from. @type {WeakMap<HTMLInputElement, [string, number]>} */
@@ -169,15 +170,32 @@ export const variationRow = (item, slots) => {
   return { fields, read, weight, key }
 }
 
-/** One goal or guardrail: its event, and for a mean the property, its sign and cap. @param {unknown} item */
-export const metricRow = (item) => {
+/**
+ * One goal or guardrail: a site goal, or an event and for a mean its property; then its sign and
+ * cap. The site's goals are offered by name (only event goals without `where` can be counted).
+ * @param {unknown} item a Metric, or undefined for a new one
+ * @param {GoalChoice[]} [goals] the site's goals an experiment can count
+ */
+export const metricRow = (item, goals = []) => {
   const m = /** @type {Metric} */ (item ?? { event: '' })
+  // A goal the site no longer lists stays chosen, so saving shows the API's reason, not a change.
+  const listed = m.goal === undefined || goals.some((g) => g.key === m.goal)
+  const goal = select(
+    'goal',
+    [
+      ['', 'An event, named below'],
+      ...goals.map((g) => /** @type {[string, string]} */ ([g.key, g.label])),
+      ...(listed ? [] : [/** @type {[string, string]} */ ([m.goal ?? '', m.goal ?? ''])]),
+    ],
+    m.goal ?? '',
+  )
   const event = input('event', m.event, { autocomplete: 'off', placeholder: 'Order Completed' })
   const property = input('property', m.property, { autocomplete: 'off', placeholder: 'revenue' })
   const signed = checkbox('signed', m.signed === true, 'Can be negative (refunds)')
   const cap = percentInput('cap', m.cap?.percentile, { min: '50', max: '99.99', class: 'short' })
   const box = /** @type {HTMLInputElement} */ (signed.querySelector('input'))
   const fields = [
+    field('Counts', goal, "One of the site's goals (its event and revenue), or an event"),
     field('Event', event),
     field(
       'Property (optional)',
@@ -187,10 +205,16 @@ export const metricRow = (item) => {
     h('div', { class: 'field' }, signed),
     field('Cap at percentile (optional)', cap, 'e.g. 99: no one counts above it'),
   ]
+  const shape = () => {
+    showField(event, goal.value === '')
+    showField(property, goal.value === '')
+  }
+  goal.addEventListener('change', shape)
+  shape()
   /** @returns {Metric} */
   const read = () => {
     /** @type {Record<string, unknown>} */
-    const out = { event: event.value.trim(), property: textOf(property) }
+    const out = goal.value ? { goal: goal.value } : { event: event.value.trim(), property: textOf(property) }
     if (box.checked) out.signed = true
     else if (m.signed === false) out.signed = false
     const percentile = fractionOf(cap)

@@ -69,10 +69,13 @@ export const render = async (ctx) => {
     ctx.main.append(notice('Your role can read experiments but not change them.'))
     return
   }
-  const [{ config, etag }, segmentList] = await Promise.all([
+  const [{ config, etag }, segmentList, goalList] = await Promise.all([
     loadItem(ctx, 'experiments', key),
     /** @type {Promise<{ segments: { key: string, config: Json }[] }>} */ (
       ctx.get(listPath('segments', ctx.site.id))
+    ),
+    /** @type {Promise<{ goals: { key: string, config: Json }[] }>} */ (
+      ctx.get(listPath('goals', ctx.site.id))
     ),
   ])
   if (ctx.signal.aborted) return
@@ -117,6 +120,15 @@ export const render = async (ctx) => {
     typeof start.segment === 'string' ? start.segment : '',
   )
 
+  // Experiments count events by name and property: page goals and goals with `where` cannot be.
+  const countable = goalList.goals
+    .filter((g) => typeof g.config.event === 'string' && g.config.where === undefined)
+    .map((g) => ({
+      key: g.key,
+      label: typeof g.config.name === 'string' ? `${g.config.name} (${g.key})` : g.key,
+    }))
+  const metric = (/** @type {unknown} */ item) => metricRow(item, countable)
+
   /** @type {import('./experiment-form.js').Repeater<ReturnType<typeof variationRow>> | undefined} */
   let variations
   /** The rollout offers the variations' keys as they are typed now. */
@@ -157,7 +169,7 @@ export const render = async (ctx) => {
     items: listOf(start.goals),
     min: 1,
     max: 10,
-    build: metricRow,
+    build: metric,
     hint: 'What the variations should change. The first goal is the one the plan is for.',
   })
   const guardrails = repeater({
@@ -166,7 +178,7 @@ export const render = async (ctx) => {
     items: listOf(start.guardrails),
     min: 0,
     max: 10,
-    build: metricRow,
+    build: metric,
     hint: 'What must not get worse (e.g. refunds, errors).',
   })
   const plan = /** @type {Json} */ (typeof start.plan === 'object' && start.plan !== null ? start.plan : {})

@@ -27,7 +27,7 @@ import { experimentLateNote } from './late.js'
  * @typedef {{ absolute: Lift, relative: Lift, pValue: number | null, adjustedPValue: number | null, significant?: boolean, chanceToWin: number | null, risk?: Risk | null, unadjusted?: { absolute: Lift, relative: Lift, pValue: number | null } | null, varianceReduction?: number | null }} VsControl
  * @typedef {{ applied: boolean, reason: 'off' | 'no-history' | null, theta: number | null, varianceReduction: number | null, windowDays: number }} Cuped
  * @typedef {{ key: string, users: number, conversions?: number, mean: number | null, ci?: [number, number] | null, variance: number, stdErr: number | null, vsControl: VsControl | null }} MetricVariation
- * @typedef {{ event: string, property?: string | null, kind: 'proportion' | 'mean', role: 'goal' | 'guardrail', cap?: { percentile: number, value: number | null } | null, cuped?: Cuped, variations: MetricVariation[] }} Metric
+ * @typedef {{ event: string, property?: string | null, goal?: string, name?: string, kind: 'proportion' | 'mean', role: 'goal' | 'guardrail', cap?: { percentile: number, value: number | null } | null, cuped?: Cuped, variations: MetricVariation[] }} Metric
  * @typedef {{ chi2: number | null, pValue: number | null, warn: boolean, expected?: number[] | Record<string, number>, observed?: number[] | Record<string, number> }} Srm
  * @typedef {{
  *   site: string, experiment: Experiment & { variations: Variation[] }, users: number | Record<string, number>,
@@ -160,6 +160,9 @@ const capLine = (c) => {
   return c.value === null ? `${at}: no values yet.` : `${at}: ${amount(c.value)} per person`
 }
 
+/** A metric by its site goal's name (and the event it counts), else by its event. @param {Metric} m */
+const metricName = (m) => (m.name !== undefined ? `${m.name} (${m.event})` : m.event)
+
 /**
  * One metric: a chart of each variation's mean and interval, the table that matters first (fits
  * 1,200 px and, with the wrapper, a phone), and the rest under "Details".
@@ -175,7 +178,7 @@ const metricView = (m, variations, r) => {
     ? (/** @type {number | null | undefined} */ x) => points(x)
     : (/** @type {number | null | undefined} */ x) => signedDecimal(x)
   const nameOf = (/** @type {string} */ key) => variations.find((v) => v.key === key)?.name ?? key
-  const label = `${m.role === 'goal' ? 'Goal' : 'Guardrail'}: ${m.event}${m.property ? `, ${m.property} per user` : ', conversion rate'}`
+  const label = `${m.role === 'goal' ? 'Goal' : 'Guardrail'}: ${metricName(m)}${m.property ? `, ${m.property} per user` : ', conversion rate'}`
   const adjusted =
     r.adjustment === 'bh' ? 'Benjamini–Hochberg' : r.adjustment === 'holm' ? 'Holm' : r.adjustment
   const lift = (/** @type {MetricVariation} */ v) =>
@@ -343,7 +346,7 @@ export const renderOne = async (ctx) => {
     r.daily.length === 0
       ? notice('No daily data yet.')
       : lineChart({
-          title: `Cumulative relative lift vs ${nameOf(control)}${first ? ` (${first.event}, conversion rate)` : ''}${r.granularity === 'hour' ? ', by hour' : ''}`,
+          title: `Cumulative relative lift vs ${nameOf(control)}${first ? ` (${metricName(first)}, conversion rate)` : ''}${r.granularity === 'hour' ? ', by hour' : ''}`,
           series: lift.map((s, i) => ({ name: nameOf(s.key), points: s.points, colour: i + 1 })),
           format: (x) => signedPercent(x),
         }),
