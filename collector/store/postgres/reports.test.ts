@@ -94,7 +94,7 @@ describePostgres('PostgreSQL reports', () => {
       expect(summaries.length).toBeGreaterThan(500)
       for (const visits of [x.visits, y.visits]) expect(sortVisits(visits)).toEqual(sortVisits(summaries))
     })
-  })
+  }, 30_000) // seconds of work on a quiet machine: a limit for a hung test, not a speed check
 
   it('deletes the row of an event whose sync commits after the delete began', async () => {
     await twoCollectors(async (store, other, schema) => {
