@@ -5,10 +5,10 @@
 // page gives the campaign and channel); the attribution report spreads it over earlier visits.
 // CLV per row, for a revenue goal: the customers a row *acquired* in the period are the people
 // (after identity resolution, so across their devices) whose first conversion of the goal in the
-// history the route passes (731 local dates up to `to`) happened in a visit of the period that is the row's; `clv` is their goal revenue to date (every
-// conversion of theirs in visits starting up to the end of `to`, on any device, whatever the
-// filters) divided by their number, `acquired`. People who converted before the period are not
-// acquired in it. `clvToCac` = clv / cac.
+// history the route passes (731 local dates up to `to`) happened in a visit of the period that is
+// the row's; `clv` is their goal revenue to date (every conversion of theirs in visits starting up
+// to the end of `to`, on any device, whatever the filters) divided by their number, `acquired`.
+// People who converted before the period are not acquired in it. `clvToCac` = clv / cac.
 // Pure: visits and spend rows in, figures out.
 import type { Goal } from '../../sdk/rules/goal-schema.ts'
 import { channelOf } from './channels.ts'
@@ -46,7 +46,7 @@ export interface KpiFigures {
   roas: number | null
   /** Return on investment: (revenue − spend) / spend. */
   roi: number | null
-  /** People whose first conversion ever was in one of these visits; null without a revenue goal. */
+  /** People whose first conversion in the history read was in these visits; null without a revenue goal. */
   acquired: number | null
   /** Their goal revenue to date (up to the end of `to`) per person; null without a revenue goal. */
   clv: number | null
@@ -99,7 +99,7 @@ export const filterSpend = (rows: readonly SpendRow[], filters: readonly Filter[
   return { rows: kept, ignored }
 }
 
-/** A person's first conversion of the goal ever, and their goal revenue to date. */
+/** A person's first conversion of the goal in the history read, and their goal revenue to date. */
 export interface FirstConversion {
   /** The visit it happened in. */
   visit: Visit
@@ -200,8 +200,8 @@ export const valuesRevenue = (goal: Goal | undefined): goal is Goal =>
 /**
  * KPI rows by campaign or channel: every value with a visit or with spend, most spend first, then
  * most revenue, most visitors, value. `spend` are the rows of the period, already filtered.
- * `history`, for a revenue goal's CLV: every visit that starts before `before` (the end of the
- * period), whole and unfiltered, from the first ever read; `visits` must be the same objects where
+ * `history`, for a revenue goal's CLV: every visit of the history read that starts before `before`
+ * (the end of the period), whole and unfiltered; `visits` must be the same objects where
  * they are the same visits (as filtering a read leaves them). Without a revenue goal, or without
  * `history`, the CLV figures are null.
  */

@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import type { Goal } from '../../sdk/rules/goal-schema.ts'
 import { goalFigures } from '../reports/goals.ts'
 import { breakdownQuery, goalsQuery, NONE, reportQuery } from '../reports/query.ts'
 import { bucketsOf } from '../reports/time.ts'
@@ -70,12 +71,13 @@ export const reportRoutes = (deps: PeopleRouteDeps) => {
     await upToDate()
     // Whole visits only where pages or a goal are counted: the rest reads a row per visit.
     const { dimension } = q
-    const read = dimension === 'page' || goal ? visitsIn : summariesIn
-    const visits = await read(site, period.from, period.to, q.filter)
-    const all =
-      dimension === 'page' || goal
-        ? breakdownOf(visits as Visit[], dimension, goal)
-        : breakdownOf(visits, dimension)
+    const whole = dimension === 'page' || goal !== undefined
+    const read = whole ? visitsIn : summariesIn
+    const breakdown = async (from: string, to: string, g?: Goal) => {
+      const visits = await read(site, from, to, q.filter)
+      return whole ? breakdownOf(visits as Visit[], dimension, g) : breakdownOf(visits, dimension)
+    }
+    const all = await breakdown(period.from, period.to, goal)
     const rows = all.slice(0, q.limit)
     if (q.format === 'csv')
       return csv(
@@ -102,10 +104,8 @@ export const reportRoutes = (deps: PeopleRouteDeps) => {
       )
     let previous: Map<string | null, number> | undefined
     if (q.compare === 'previous') {
-      const before = await read(site, period.previous.from, period.previous.to, q.filter)
-      const rows =
-        dimension === 'page' ? breakdownOf(before as Visit[], dimension) : breakdownOf(before, dimension)
-      previous = new Map(rows.map((r) => [r.value, r.visitors]))
+      const before = await breakdown(period.previous.from, period.previous.to)
+      previous = new Map(before.map((r) => [r.value, r.visitors]))
     }
     return c.json({
       ...echo(site, period, q.filter),

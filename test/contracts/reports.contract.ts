@@ -4,7 +4,7 @@
 // derivedRowOf makes of the stored events, with the person identity resolution has now.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { REPORTS_SYNC_EVERY_MS, type ReportRow } from '../../collector/reports/types.ts'
-import { summaryOf, type VisitSummary, visitsOf } from '../../collector/reports/visits.ts'
+import { summaryOf, visitsOf } from '../../collector/reports/visits.ts'
 import type { Store, StoredEvent } from '../../collector/store/types.ts'
 import { prng } from '../support/prng.ts'
 import {
@@ -20,6 +20,7 @@ import {
   STREAM_START,
   sessionsIn,
   sorted,
+  sortedVisits,
   T,
   track,
 } from '../support/report-events.ts'
@@ -27,15 +28,13 @@ import {
 const NOW = T + DAY
 const ALL = { from: 0, to: 2 * T }
 
-const byVisit = (a: VisitSummary, b: VisitSummary) =>
-  a.device.localeCompare(b.device) || a.start - b.start || a.end - b.end
-
 /** The summaries of the visits starting in the window, as visitsOf makes them from the rows. */
 const summariesIn = (rows: readonly ReportRow[], window: { from: number; to: number }) =>
-  visitsOf(sessionsIn(rows, window.from, window.to))
-    .filter((v) => v.start >= window.from && v.start < window.to)
-    .map(summaryOf)
-    .sort(byVisit)
+  sortedVisits(
+    visitsOf(sessionsIn(rows, window.from, window.to))
+      .filter((v) => v.start >= window.from && v.start < window.to)
+      .map(summaryOf),
+  )
 
 /** The device's profile now, else the device itself. */
 const personOf = async (store: Store, devices: Iterable<string>, site = SITE) => {
@@ -55,7 +54,7 @@ export const describeReportsContract = (name: string, open: () => Promise<Store>
     })
     const read = async (window = ALL, site = SITE) => sorted(await store.reportSessions(site, window))
     const summaries = async (window = ALL, site = SITE) =>
-      (await store.reportVisits(site, window)).sort(byVisit)
+      sortedVisits(await store.reportVisits(site, window))
 
     it('derives page views and engagement figures as derivedRowOf does, each stored event once', async () => {
       const landing = pageView('a1', T, {

@@ -3,7 +3,7 @@
 // the events with derivedRowOf), and a seeded random stream of inserts, resends, links, syncs and
 // retention to compare a store with that computation.
 import { derivedRowOf } from '../../collector/reports/report-row.ts'
-import type { ReportRow } from '../../collector/reports/types.ts'
+import type { ReportRow, VisitSummary } from '../../collector/reports/types.ts'
 import type { StoredEvent } from '../../collector/store/types.ts'
 import { prng } from './prng.ts'
 
@@ -130,6 +130,10 @@ const sortKey = (r: ReportRow) => JSON.stringify(FIELDS.map((f) => r[f]))
 /** Rows in one order whatever the store's: answers carry no order. */
 export const sorted = (rows: readonly ReportRow[]) =>
   [...rows].sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0))
+
+/** Visit summaries in one order whatever the store's: by device, then start, then end. */
+export const sortedVisits = (visits: readonly VisitSummary[]) =>
+  [...visits].sort((a, b) => a.device.localeCompare(b.device) || a.start - b.start || a.end - b.end)
 
 export type Step =
   | { kind: 'insert'; events: StoredEvent[] }

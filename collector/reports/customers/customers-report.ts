@@ -66,12 +66,7 @@ interface Features {
   model: ValueHistory
 }
 
-/**
- * The models count purchase days, not orders (as Fader & Hardie's data and lifetimes' summaries
- * do): two orders on one local day are one purchase of their sum. x = days after the first, tx and
- * T in days from the first order; meanSpend = the mean of those later days' totals.
- */
-/** What RFM scores of one history (orders in time order) at the report instant. */
+/** What RFM scores in one history (orders in time order) at the report instant. */
 const rfmFactsOf = (h: CustomerHistory, at: number) => ({
   recencyDays: Math.max(0, Math.floor((at - h.orders[h.orders.length - 1]!.at) / DAY)),
   frequency: h.orders.length,
@@ -82,6 +77,11 @@ const rfmFactsOf = (h: CustomerHistory, at: number) => ({
 export const scoreHistories = (histories: readonly CustomerHistory[], at: number) =>
   scoreRfm(histories.map((h, i) => ({ id: String(i), ...rfmFactsOf(h, at) })))
 
+/**
+ * The models count purchase days, not orders (as Fader & Hardie's data and lifetimes' summaries
+ * do): two orders on one local day are one purchase of their sum. x = days after the first, tx and
+ * T in days from the first order; meanSpend = the mean of those later days' totals.
+ */
 const featuresOf = (h: CustomerHistory, o: ReportOptions): Features => {
   const first = h.orders[0]!.at
   const days = new Map<string, { at: number; revenue: number }>()

@@ -16,15 +16,13 @@ import {
   rowsOf,
   SITE,
   sorted,
+  sortedVisits,
   T,
   track,
 } from '../../../test/support/report-events.ts'
-import { summaryOf, type VisitSummary, visitsOf } from '../../reports/visits.ts'
+import { summaryOf, visitsOf } from '../../reports/visits.ts'
 import type { StoredEvent } from '../types.ts'
 import { REPORT_SESSIONS_SQL, REPORTS_LOCK, REPORTS_MIGRATIONS } from './reports.ts'
-
-const sortVisits = (visits: readonly VisitSummary[]) =>
-  [...visits].sort((a, b) => a.device.localeCompare(b.device) || a.start - b.start)
 
 import { connect, migrate, type Sql } from './schema.ts'
 import { MIGRATIONS } from './store.ts'
@@ -92,7 +90,7 @@ describePostgres('PostgreSQL reports', () => {
       // Each visit summed once, whichever collector made its summary: as the rows say.
       const summaries = visitsOf(rowsOf(events)).map(summaryOf)
       expect(summaries.length).toBeGreaterThan(500)
-      for (const visits of [x.visits, y.visits]) expect(sortVisits(visits)).toEqual(sortVisits(summaries))
+      for (const visits of [x.visits, y.visits]) expect(sortedVisits(visits)).toEqual(sortedVisits(summaries))
     })
   }, 30_000) // seconds of work on a quiet machine: a limit for a hung test, not a speed check
 
@@ -184,8 +182,8 @@ describePostgres('PostgreSQL reports', () => {
       try {
         expect(await store.syncReports()).toBe(3)
         expect(sorted(await store.reportSessions(SITE, ALL))).toEqual(sorted(rowsOf(events)))
-        expect(sortVisits(await store.reportVisits(SITE, ALL))).toEqual(
-          sortVisits(visitsOf(rowsOf(events)).map(summaryOf)),
+        expect(sortedVisits(await store.reportVisits(SITE, ALL))).toEqual(
+          sortedVisits(visitsOf(rowsOf(events)).map(summaryOf)),
         )
       } finally {
         await store.close()
@@ -213,8 +211,8 @@ it('summarizes the visits of the rows derived before the visits migration', asyn
     const upgraded = await openTestPostgresStore({ schema })
     try {
       expect(await upgraded.syncReports()).toBe(0) // no row derived again
-      expect(sortVisits(await upgraded.reportVisits(SITE, ALL))).toEqual(
-        sortVisits(visitsOf(rowsOf(events)).map(summaryOf)),
+      expect(sortedVisits(await upgraded.reportVisits(SITE, ALL))).toEqual(
+        sortedVisits(visitsOf(rowsOf(events)).map(summaryOf)),
       )
     } finally {
       await upgraded.close()

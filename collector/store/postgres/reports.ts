@@ -212,8 +212,8 @@ const visitChunk = async (tx: Tx, chunk: number) => {
   for (const row of rows) {
     const key = `${row.site}\u0000${sessionKey(row)}`
     const list = sessions.get(key)
-    if (list) list.push({ ...row, at: Number(row.at) })
-    else sessions.set(key, [{ ...row, at: Number(row.at) }])
+    if (list) list.push(row)
+    else sessions.set(key, [row])
   }
   const summaries = keys.flatMap((k) => {
     const [visit] = visitsOf(sessions.get(`${k.site}\u0000${sessionKey(k)}`) ?? [])

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, expect, it } from 'vitest'
 import { describeReportsContract } from '../../../test/contracts/reports.contract.ts'
-import { pageView, rowsOf, SITE, sorted, T } from '../../../test/support/report-events.ts'
+import { pageView, rowsOf, SITE, sorted, sortedVisits, T } from '../../../test/support/report-events.ts'
 import { summaryOf, visitsOf } from '../../reports/visits.ts'
 import { REPORT_COLUMNS, REPORT_SESSIONS_SQL, REPORT_VISITS_MIGRATION } from './reports.ts'
 import { MIGRATIONS, openSqliteStore } from './store.ts'
@@ -84,7 +84,7 @@ it('summarizes the visits of the rows derived before the visits migration', asyn
   try {
     expect(await upgraded.syncReports()).toBe(0) // no row derived again
     const visits = await upgraded.reportVisits(SITE, { from: 0, to: 2 * T })
-    expect(visits.sort((a, b) => a.start - b.start)).toEqual(visitsOf(rowsOf(events)).map(summaryOf))
+    expect(sortedVisits(visits)).toEqual(sortedVisits(visitsOf(rowsOf(events)).map(summaryOf)))
   } finally {
     await upgraded.close()
   }
