@@ -25,6 +25,8 @@ export interface ConsentUiOptions {
 
 export interface VisitorRights {
   available(): boolean
+  /** Called when a token arrives, so a dialog opened while it was being asked shows the buttons. */
+  onAvailable(listener: () => void): void
   /** Each resolves to whether it worked. */
   download(): Promise<boolean>
   erase(): Promise<boolean>
@@ -203,12 +205,16 @@ const rightsSection = (rights: VisitorRights, s: Strings) => {
   }
   const section = h(
     'section',
-    { 'aria-labelledby': 'pc-y' },
+    { 'aria-labelledby': 'pc-y', hidden: true },
     h('h2', { id: 'pc-y' }, s.yourData),
     h('p', { class: 's' }, s.yourDataText),
     h('div', { class: 'r' }, download, erase),
     status,
   )
+  // Only ever shown here: hiding a section that just said "deleted" would take the answer away.
+  rights.onAvailable(() => {
+    section.hidden = false
+  })
   return {
     section,
     refresh() {

@@ -122,6 +122,16 @@ describe('visitor rights tokens in the browser', () => {
     expect(p.rights.available()).toBe(true)
   })
 
+  it('tells a listener when the token arrives, so a dialog already open can show the buttons', async () => {
+    const p = page()
+    const seen: boolean[] = []
+    p.rights.onAvailable(() => seen.push(p.rights.available()))
+    p.rights.ensureToken()
+    expect(seen).toEqual([])
+    await p.settle()
+    expect(seen).toEqual([true])
+  })
+
   it('asks nothing and keeps nothing without analytics consent or before the site config', async () => {
     const refused = page({ analytics: false })
     refused.rights.ensureToken()

@@ -53,6 +53,7 @@ export const visitorRights = (
   /** Asked before the id's first event was stored: ask again once a delivery went through. */
   let early = false
   let deliveries = 0
+  const listeners: (() => void)[] = []
 
   /** The stored token of the current anonymousId, live or past its end. */
   const mine = () => {
@@ -70,6 +71,7 @@ export const visitorRights = (
     const e = Date.parse(expiresAt)
     held = { t, a, r: at + (e - at) / 2, e }
     storage.set(STORAGE_KEYS.token, JSON.stringify(held))
+    for (const listener of listeners) listener()
   }
   const forget = () => {
     held = undefined
@@ -123,6 +125,9 @@ export const visitorRights = (
       if (early) ensureToken()
     },
     available: () => token() !== undefined,
+    onAvailable: (listener) => {
+      listeners.push(listener)
+    },
     async download() {
       const res = await call('export', { token: token() }).catch(() => undefined)
       if (!res?.ok) return false

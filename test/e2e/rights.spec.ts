@@ -74,6 +74,27 @@ test('without a token (nothing granted) the dialog offers no download or deletio
   await expect(dialog.getByRole('button', { name: 'Download my data' })).toBeHidden()
 })
 
+test('a dialog opened while the token is on its way shows the buttons when it arrives', async ({ page }) => {
+  // The token's answer is held until the dialog is open: the order a slow network gives.
+  let release!: () => void
+  const released = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  await page.route('**/v1/identity/token', async (route) => {
+    await released
+    await route.continue()
+  })
+  await openDemo(page, collector.url, 'index.html')
+  await page.getByRole('button', { name: 'Accept all' }).click()
+  await page.evaluate(() => window.precis.flush())
+  await page.getByRole('link', { name: 'Privacy choices' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Privacy preferences' })
+  await expect(dialog.getByRole('switch', { name: 'Analytics' })).toBeVisible()
+  await expect(dialog.getByRole('button', { name: 'Download my data' })).toBeHidden()
+  release()
+  await expect(dialog.getByRole('button', { name: 'Download my data' })).toBeVisible()
+})
+
 test('withdrawing analytics gives the token back: the collector refuses it from then on', async ({
   page,
   request,
