@@ -13,6 +13,7 @@ import { cors } from './middleware/cors.ts'
 import { createRateLimiter, rateLimit } from './middleware/rate-limit.ts'
 import { securityHeaders } from './middleware/security-headers.ts'
 import { openApiRoutes } from './openapi/route.ts'
+import { EXACT_VISITS } from './reports/hours.ts'
 import { accessPublicRoutes, accessRoutes } from './routes/access.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { ADMIN_BODY_BYTES } from './routes/config-edit.ts'
@@ -49,6 +50,11 @@ export interface AppConfig extends PublicAssets {
   identitySecrets?: Readonly<Record<string, string>>
   /** Links the consent ledger (PRECIS_LEDGER_KEY; older keys verify what they linked). */
   ledgerKeys: LedgerKeyring
+  /**
+   * Up to this many visits in a period, an unfiltered overview counts visit by visit (exact);
+   * above, it adds hours up and estimates visitors and devices. Default EXACT_VISITS (hours.ts).
+   */
+  reportsExactVisits?: number
 }
 
 export interface AppDeps {
@@ -117,7 +123,10 @@ export const createApp = ({
   app.route('/admin/api', profileRoutes({ store: people, sites, identity, now }))
   app.route('/admin/api', personalizationRoutes({ store, sites, identity, now }))
   app.route('/admin/api', experimentRoutes({ store, sites, identity, now, live }))
-  app.route('/admin/api', reportRoutes({ store, sites, identity, now }))
+  app.route(
+    '/admin/api',
+    reportRoutes({ store, sites, identity, now, exactVisits: config.reportsExactVisits ?? EXACT_VISITS }),
+  )
   app.route('/admin/api', consentStatsRoutes({ store, sites, now }))
   app.route('/admin/api', refusalRoutes(refusals))
   app.route('/', dashboardRoutes())

@@ -23,6 +23,7 @@ const TO = '2026-11-23'
 
 interface Answer {
   series: { bucket: string }[]
+  previous: Record<string, unknown>
   rows: { value: string | null }[]
   total: number
   realtime: { visitors: number }
@@ -69,6 +70,19 @@ const describeOracle = (name: string, open: () => Promise<Store>) =>
         expect(answer[key] as number, key).toBeCloseTo(expected[key]!, 0)
       expect(answer.visitors as number).toBeLessThan(answer.devices as number) // people on several devices count once
       expect(answer.timezone).toBe(STREAM_ZONE)
+    })
+
+    it('adds the overview up by the hour when asked to: sums exact, people and devices estimated closely', async () => {
+      const path = `/admin/api/reports/overview?site=shop&from=${FROM}&to=${TO}&interval=day&compare=previous`
+      const exact = await get(path)
+      const added = await shop.getByHours(path)
+      expect([exact.estimated, added.estimated, added.previous.estimated]).toEqual([false, true, true])
+      // A few dozen people: the sketches still hold their hashes, so even the estimates are exact.
+      const figures = ['visitors', 'devices', 'visits', 'pageviews', 'viewsPerVisit', 'bounceRate']
+      for (const key of [...figures, 'visitDuration', 'engagedTime', 'scrollDepth'])
+        expect(added[key], key).toBe(exact[key])
+      for (const key of figures) expect(added.previous[key], key).toBe(exact.previous[key])
+      expect(added.series).toEqual(exact.series)
     })
 
     it('draws the daily series the oracle draws, every day present', async () => {

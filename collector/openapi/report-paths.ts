@@ -29,7 +29,7 @@ export const reportPaths = (): Row[] => [
       parameters: queryParameters(reportQuery),
       answers: {
         200: jsonOrCsv(
-          '`{ site, timezone, from, to, interval, filter, visitors, devices, visits, pageviews, viewsPerVisit, bounceRate, visitDuration, engagedTime, scrollDepth, realtime: { visitors, minutes }, series: [{ bucket, visitors, visits, pageviews }], previous? }`; with `format=csv`, the series as an attachment.',
+          '`{ site, timezone, from, to, interval, filter, visitors, devices, visits, pageviews, viewsPerVisit, bounceRate, visitDuration, engagedTime, scrollDepth, estimated, realtime: { visitors, minutes }, series: [{ bucket, visitors, visits, pageviews }], previous? }`; `estimated`: visitors and devices are HyperLogLog estimates (an unfiltered period of more than 50,000 visits, added up by the hour); with `format=csv`, the series as an attachment.',
         ),
       },
     }),

@@ -112,38 +112,61 @@ const ratio = (a: number, b: number) => (b === 0 ? null : a / b)
 const round = (n: number | null, digits = 4) =>
   n === null ? null : Math.round(n * 10 ** digits) / 10 ** digits
 
-export const totalsOf = (visits: readonly VisitSummary[]): Totals => {
-  const people = new Set<string>()
-  const devices = new Set<string>()
-  let pageviews = 0
-  let bounces = 0
-  let duration = 0
-  let engaged = 0
-  let scrollSum = 0
-  let scrolls = 0
-  for (const v of visits) {
-    people.add(v.person)
-    devices.add(v.device)
-    pageviews += v.pageviews
-    if (v.pageviews === 1) bounces++
-    duration += (v.end - v.start) / 1000
-    engaged += v.engaged
-    scrollSum += v.scrollSum
-    scrolls += v.scrollCount
-  }
-  const n = visits.length
-  return {
-    visitors: people.size,
-    devices: devices.size,
-    visits: n,
-    pageviews,
-    viewsPerVisit: round(ratio(pageviews, n)),
-    bounceRate: round(ratio(bounces, n)),
-    visitDuration: round(ratio(duration, n), 1),
-    engagedTime: round(ratio(engaged, n), 1),
-    scrollDepth: round(ratio(scrollSum, scrolls), 1),
-  }
+/** What totals are made of: sums that add up across hours (hours.ts), and the two distinct counts. */
+export interface Counts {
+  visitors: number
+  devices: number
+  visits: number
+  pageviews: number
+  /** Visits with one page view. */
+  bounces: number
+  /** Seconds from each visit's first event to its last, summed. */
+  duration: number
+  engaged: number
+  scrollSum: number
+  scrollCount: number
 }
+
+export const totalsFrom = (c: Counts): Totals => ({
+  visitors: c.visitors,
+  devices: c.devices,
+  visits: c.visits,
+  pageviews: c.pageviews,
+  viewsPerVisit: round(ratio(c.pageviews, c.visits)),
+  bounceRate: round(ratio(c.bounces, c.visits)),
+  visitDuration: round(ratio(c.duration, c.visits), 1),
+  engagedTime: round(ratio(c.engaged, c.visits), 1),
+  scrollDepth: round(ratio(c.scrollSum, c.scrollCount), 1),
+})
+
+/** The sums of the visits (the distinct counts are the caller's). */
+export const sumsOf = (visits: readonly VisitSummary[]): Omit<Counts, 'visitors' | 'devices'> => {
+  const sums = {
+    visits: visits.length,
+    pageviews: 0,
+    bounces: 0,
+    duration: 0,
+    engaged: 0,
+    scrollSum: 0,
+    scrollCount: 0,
+  }
+  for (const v of visits) {
+    sums.pageviews += v.pageviews
+    if (v.pageviews === 1) sums.bounces++
+    sums.duration += (v.end - v.start) / 1000
+    sums.engaged += v.engaged
+    sums.scrollSum += v.scrollSum
+    sums.scrollCount += v.scrollCount
+  }
+  return sums
+}
+
+export const totalsOf = (visits: readonly VisitSummary[]): Totals =>
+  totalsFrom({
+    ...sumsOf(visits),
+    visitors: new Set(visits.map((v) => v.person)).size,
+    devices: new Set(visits.map((v) => v.device)).size,
+  })
 
 export interface SeriesPoint {
   /** The bucket's label in the site's time zone: 2026-03-29T14:00, 2026-03-29, 2026-03 (weeks: their Monday). */

@@ -2,6 +2,7 @@
 // per other track event, derived once from the stored events (report-row.ts), and a summary per
 // visit kept from those rows (visits.ts).
 import type { Channel } from './channels.ts'
+import type { HourAggregate } from './hours.ts'
 
 /** A stored event as reports see it. Ids are the store's pseudonyms; none leaves in an answer. */
 export interface ReportRow {
@@ -68,6 +69,12 @@ export interface ReportStore {
    * rows arrive and are deleted, so the overview reads a row per visit. In no particular order.
    */
   reportVisits(site: string, window: { from: number; to: number }): Promise<VisitSummary[]>
+  /**
+   * The aggregate of every UTC hour in [from, to) (epoch ms, whole hours) with a visit: what
+   * `hourAggregateOf` (hours.ts) makes of the summaries of the visits starting in it, with the
+   * person now, kept by `syncReports`. In no particular order.
+   */
+  reportHours(site: string, window: { from: number; to: number }): Promise<HourAggregate[]>
 }
 
 /**

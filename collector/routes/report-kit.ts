@@ -7,9 +7,19 @@ import type { SiteConfig } from '../config/site-config.ts'
 import { type CsvValue, csvOf } from '../csv.ts'
 import { ApiError } from '../errors.ts'
 import { segmentMembers } from '../personalization/evaluate.ts'
+import { alignedToHours, seriesOfHours, totalsOfHours } from '../reports/hours.ts'
 import { NONE, type Period, periodOf, type reportQuery } from '../reports/query.ts'
-import { windowOf } from '../reports/time.ts'
-import { type Filter, filterVisits, MIN_SEGMENT_PEOPLE, needsPages } from '../reports/traffic.ts'
+import { bucketsOf, type Interval, windowOf } from '../reports/time.ts'
+import {
+  type Filter,
+  filterVisits,
+  MIN_SEGMENT_PEOPLE,
+  needsPages,
+  type SeriesPoint,
+  seriesOf,
+  type Totals,
+  totalsOf,
+} from '../reports/traffic.ts'
 import { visitsOf } from '../reports/visits.ts'
 import type { PeopleRouteDeps } from './deps.ts'
 
@@ -40,8 +50,13 @@ export const csv = (c: Context, name: string, columns: readonly string[], rows: 
     'Content-Disposition': `attachment; filename="${name}.csv"`,
   })
 
+export interface ReportDeps extends PeopleRouteDeps {
+  /** The most visits an unfiltered overview counts one by one (hours.ts, EXACT_VISITS). */
+  exactVisits: number
+}
+
 /** The shared steps of a report, bound to the collector's store, sites and identity resolver. */
-export const reportKit = ({ store, sites, identity, now }: PeopleRouteDeps) => {
+export const reportKit = ({ store, sites, identity, now, exactVisits }: ReportDeps) => {
   const siteOf = (id: string) => {
     const site = sites.byId(id)
     if (!site) throw new ApiError('site_not_found', `no site with id ${id}`)
@@ -67,6 +82,37 @@ export const reportKit = ({ store, sites, identity, now }: PeopleRouteDeps) => {
     if (needsPages(filters)) return visitsIn(site, from, to, filters)
     const summaries = await store.reportVisits(site.id, windowOf(from, to, site.timezone))
     return filterVisits(summaries, await checked(site, filters), site.goals)
+  }
+  /**
+   * The overview's totals and, given an interval, its series. A big period without filters adds
+   * up the store's hours (visitors and devices then estimated: `estimated`); every other is
+   * counted visit by visit. A zone whose offset is not whole hours always is.
+   */
+  const trafficIn = async (
+    site: SiteConfig,
+    from: string,
+    to: string,
+    filters: readonly Filter[],
+    interval?: Interval,
+  ): Promise<{ totals: Totals; series?: SeriesPoint[]; estimated: boolean }> => {
+    const zone = site.timezone
+    const buckets = interval && bucketsOf(from, to, interval, zone)
+    const window = windowOf(from, to, zone)
+    if (filters.length === 0 && alignedToHours(window)) {
+      const hours = await store.reportHours(site.id, window)
+      if (hours.reduce((n, h) => n + h.visits, 0) > exactVisits)
+        return {
+          totals: totalsOfHours(hours),
+          ...(interval && buckets ? { series: seriesOfHours(hours, buckets, interval, zone) } : {}),
+          estimated: true,
+        }
+    }
+    const visits = await summariesIn(site, from, to, filters)
+    return {
+      totals: totalsOf(visits),
+      ...(interval && buckets ? { series: seriesOf(visits, buckets, interval, zone) } : {}),
+      estimated: false,
+    }
   }
   const goalOf = (site: SiteConfig, key: string) => {
     const goal = site.goals[key]
@@ -125,7 +171,7 @@ export const reportKit = ({ store, sites, identity, now }: PeopleRouteDeps) => {
     interval: period.interval,
     filter: filters.map((f) => `${f.dimension}:${f.value ?? NONE}`),
   })
-  return { store, siteOf, periodFor, visitsIn, summariesIn, goalOf, checked, upToDate, echo }
+  return { store, siteOf, periodFor, visitsIn, summariesIn, trafficIn, goalOf, checked, upToDate, echo }
 }
 
 export type ReportKit = ReturnType<typeof reportKit>

@@ -2,14 +2,12 @@ import { Hono } from 'hono'
 import type { Goal } from '../../sdk/rules/goal-schema.ts'
 import { goalFigures } from '../reports/goals.ts'
 import { breakdownQuery, goalsQuery, NONE, reportQuery } from '../reports/query.ts'
-import { bucketsOf } from '../reports/time.ts'
-import { breakdownOf, filterVisits, seriesOf, totalsOf } from '../reports/traffic.ts'
+import { breakdownOf, filterVisits, totalsOf } from '../reports/traffic.ts'
 import { type Visit, visitsOf } from '../reports/visits.ts'
-import type { PeopleRouteDeps } from './deps.ts'
 import { attributionRoutes } from './report-attribution.ts'
 import { customersRoutes } from './report-customers.ts'
 import { funnelRoutes } from './report-funnel.ts'
-import { csv, parse, reportKit } from './report-kit.ts'
+import { csv, parse, type ReportDeps, reportKit } from './report-kit.ts'
 import { kpisRoutes } from './report-kpis.ts'
 import { retentionRoutes } from './report-retention.ts'
 
@@ -21,10 +19,10 @@ const REALTIME_MS = 30 * 60_000
  * from visits (reports/visits.ts) of report rows the store derived from events made with
  * analytics consent, bots left out; no answer names a person or a device.
  */
-export const reportRoutes = (deps: PeopleRouteDeps) => {
+export const reportRoutes = (deps: ReportDeps) => {
   const { store, now } = deps
   const kit = reportKit(deps)
-  const { siteOf, periodFor, visitsIn, summariesIn, goalOf, checked, upToDate, echo } = kit
+  const { siteOf, periodFor, visitsIn, summariesIn, trafficIn, goalOf, checked, upToDate, echo } = kit
   const app = new Hono()
   app.get('/reports/overview', async (c) => {
     const q = parse(reportQuery, c)
@@ -32,9 +30,11 @@ export const reportRoutes = (deps: PeopleRouteDeps) => {
     const at = now()
     const period = periodFor(q, site, at)
     await upToDate()
-    const visits = await summariesIn(site, period.from, period.to, q.filter)
-    const buckets = bucketsOf(period.from, period.to, period.interval, site.timezone)
-    const series = seriesOf(visits, buckets, period.interval, site.timezone)
+    const {
+      totals,
+      series = [],
+      estimated,
+    } = await trafficIn(site, period.from, period.to, q.filter, period.interval)
     if (q.format === 'csv')
       return csv(
         c,
@@ -46,20 +46,26 @@ export const reportRoutes = (deps: PeopleRouteDeps) => {
     const recent = filterVisits(visitsOf(recentRows), await checked(site, q.filter), site.goals).filter(
       (v) => v.end >= at - REALTIME_MS,
     )
-    const previous =
+    const before =
       q.compare === 'previous'
-        ? {
-            from: period.previous.from,
-            to: period.previous.to,
-            ...totalsOf(await summariesIn(site, period.previous.from, period.previous.to, q.filter)),
-          }
+        ? await trafficIn(site, period.previous.from, period.previous.to, q.filter)
         : undefined
     return c.json({
       ...echo(site, period, q.filter),
-      ...totalsOf(visits),
+      ...totals,
+      estimated,
       realtime: { visitors: new Set(recent.map((v) => v.person)).size, minutes: REALTIME_MS / 60_000 },
       series,
-      ...(previous ? { previous } : {}),
+      ...(before
+        ? {
+            previous: {
+              from: period.previous.from,
+              to: period.previous.to,
+              ...before.totals,
+              estimated: before.estimated,
+            },
+          }
+        : {}),
     })
   })
 

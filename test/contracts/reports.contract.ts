@@ -3,6 +3,7 @@
 // resolveIdentities, and rows are read only through the ReportStore: what comes back must be what
 // derivedRowOf makes of the stored events, with the person identity resolution has now.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { hoursOf } from '../../collector/reports/hours.ts'
 import { REPORTS_SYNC_EVERY_MS, type ReportRow } from '../../collector/reports/types.ts'
 import { summaryOf, visitsOf } from '../../collector/reports/visits.ts'
 import type { Store, StoredEvent } from '../../collector/store/types.ts'
@@ -20,6 +21,7 @@ import {
   STREAM_START,
   sessionsIn,
   sorted,
+  sortedHours,
   sortedVisits,
   T,
   track,
@@ -35,6 +37,10 @@ const summariesIn = (rows: readonly ReportRow[], window: { from: number; to: num
       .filter((v) => v.start >= window.from && v.start < window.to)
       .map(summaryOf),
   )
+
+/** The hour aggregates of the visits starting in the window (whole hours), as hoursOf makes them. */
+const hoursIn = (rows: readonly ReportRow[], window: { from: number; to: number }) =>
+  sortedHours(hoursOf(summariesIn(rows, window)))
 
 /** The device's profile now, else the device itself. */
 const personOf = async (store: Store, devices: Iterable<string>, site = SITE) => {
@@ -55,6 +61,7 @@ export const describeReportsContract = (name: string, open: () => Promise<Store>
     const read = async (window = ALL, site = SITE) => sorted(await store.reportSessions(site, window))
     const summaries = async (window = ALL, site = SITE) =>
       sortedVisits(await store.reportVisits(site, window))
+    const hours = async (window = ALL, site = SITE) => sortedHours(await store.reportHours(site, window))
 
     it('derives page views and engagement figures as derivedRowOf does, each stored event once', async () => {
       const landing = pageView('a1', T, {
@@ -145,6 +152,10 @@ export const describeReportsContract = (name: string, open: () => Promise<Store>
       const ada = (await store.findProfile(SITE, 'u-ada', NOW))!.id
       const after = await persons()
       expect([after.get('a1'), after.get('a2'), after.get('b1')]).toEqual([ada, ada, before.get('b1')])
+      // The hours count Ada once, as the merge says, once a sync made them again.
+      await store.syncReports()
+      expect(await hours()).toEqual(hoursIn(await read(), ALL))
+      expect((await hours()).map((h) => h.visits)).toEqual([2, 1])
       // A device not yet resolved is its own person.
       await store.insertEvents([pageView('c1', T)])
       await store.syncReports()
@@ -169,6 +180,7 @@ export const describeReportsContract = (name: string, open: () => Promise<Store>
       expect(await summaries()).toEqual(summariesIn(expected, ALL))
       await store.syncReports()
       expect(await summaries()).toEqual(summariesIn(expected, ALL))
+      expect(await hours()).toEqual(hoursIn(expected, ALL))
       // Queued and erased before any sync derived it.
       await store.insertEvents([pageView('c1', T), identify('c1', 'u-cy', T)])
       await store.resolveIdentities({}, NOW)
@@ -176,6 +188,7 @@ export const describeReportsContract = (name: string, open: () => Promise<Store>
       await store.syncReports()
       expect(await read()).toEqual(expected)
       expect(await summaries()).toEqual(summariesIn(expected, ALL))
+      expect(await hours()).toEqual(hoursIn(expected, ALL))
     })
 
     it("keeps each visit's summary as its rows say: a late page view lands it anew, a deleted one leaves it", async () => {
@@ -200,6 +213,9 @@ export const describeReportsContract = (name: string, open: () => Promise<Store>
       const [landed] = await summaries()
       expect(landed).toMatchObject({ entry: '/home', start: T - 5 * MINUTE, pageviews: 3, channel: 'Email' })
       expect(await summaries()).toEqual(summariesIn(await rows(), ALL))
+      // It moved to the hour before: that hour has it, its old hour is gone.
+      expect((await hours()).map((h) => h.hour)).toEqual([T - HOUR])
+      expect(await hours()).toEqual(hoursIn(await rows(), ALL))
       // Past retention: the early page view goes, the visit lands on /shoes again.
       await store.deleteEventsBefore(SITE, T)
       await store.syncReports()
@@ -288,6 +304,7 @@ export const describeReportsContract = (name: string, open: () => Promise<Store>
           const answer: ReportRow[] = sorted(await store.reportSessions(site, window))
           expect(answer, `seed ${seed}, window ${JSON.stringify(window)}`).toEqual(expected)
           expect(await summaries(window, site), `summaries, seed ${seed}`).toEqual(summariesIn(rows, window))
+          expect(await hours(window, site), `hours, seed ${seed}`).toEqual(hoursIn(rows, window))
         }
         // The stream is worth comparing: rows, and devices joined into one person.
         expect(rows.length, `seed ${seed}`).toBeGreaterThan(30)

@@ -44,29 +44,32 @@ export type ReportApp = Awaited<ReturnType<typeof reportApp>>
 export const reportApp = async (store: Store, options: ReportAppOptions) => {
   const { admin, writeKey = SHOP_WRITE_KEY } = options
   let n = 0
-  const app = createApp({
-    store,
-    clock: { now: () => STREAM_NOW },
-    randomId: () => `id-${++n}`,
-    log: () => {},
-    config: {
-      ledgerKeys: TEST_LEDGER_KEYRING,
-      adminToken: admin,
-      selfOrigins: ['http://localhost'],
-      sites: parseConfig({
-        sites: [
-          {
-            id: 'shop',
-            writeKey,
-            allowedOrigins: [STREAM_ORIGIN],
-            timezone: STREAM_ZONE,
-            ...(options.goals ? { goals: options.goals } : {}),
-          },
-          ...(options.sites ?? []),
-        ],
-      }),
-    },
-  })
+  const appOf = (reportsExactVisits?: number) =>
+    createApp({
+      store,
+      clock: { now: () => STREAM_NOW },
+      randomId: () => `id-${++n}`,
+      log: () => {},
+      config: {
+        ledgerKeys: TEST_LEDGER_KEYRING,
+        adminToken: admin,
+        selfOrigins: ['http://localhost'],
+        ...(reportsExactVisits === undefined ? {} : { reportsExactVisits }),
+        sites: parseConfig({
+          sites: [
+            {
+              id: 'shop',
+              writeKey,
+              allowedOrigins: [STREAM_ORIGIN],
+              timezone: STREAM_ZONE,
+              ...(options.goals ? { goals: options.goals } : {}),
+            },
+            ...(options.sites ?? []),
+          ],
+        }),
+      },
+    })
+  const app = appOf()
   /** A request with the admin token. */
   const request = (path: string, init: RequestInit = {}) =>
     app.request(path, { ...init, headers: { authorization: `Bearer ${admin}`, ...init.headers } })
@@ -102,5 +105,12 @@ export const reportApp = async (store: Store, options: ReportAppOptions) => {
     expect(res.status).toBe(200)
   }
   const seen: Seen[] = batches.flat().map((s) => s.seen)
-  return { app, request, get, post, batches, seen, erased: stream.erased }
+  /** A second collector on the same store whose overviews always add hours up (estimates). */
+  const byHours = appOf(0)
+  const getByHours = async (path: string) => {
+    const res = await byHours.request(path, { headers: { authorization: `Bearer ${admin}` } })
+    expect(res.status, await res.clone().text()).toBe(200)
+    return res.json()
+  }
+  return { app, request, get, getByHours, post, batches, seen, erased: stream.erased }
 }

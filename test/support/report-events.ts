@@ -2,6 +2,8 @@
 // engagement figures as the SDK sends them, the rows a store should answer (computed naively from
 // the events with derivedRowOf), and a seeded random stream of inserts, resends, links, syncs and
 // retention to compare a store with that computation.
+
+import type { HourAggregate } from '../../collector/reports/hours.ts'
 import { derivedRowOf } from '../../collector/reports/report-row.ts'
 import type { ReportRow, VisitSummary } from '../../collector/reports/types.ts'
 import type { StoredEvent } from '../../collector/store/types.ts'
@@ -134,6 +136,20 @@ export const sorted = (rows: readonly ReportRow[]) =>
 /** Visit summaries in one order whatever the store's: by device, then start, then end. */
 export const sortedVisits = (visits: readonly VisitSummary[]) =>
   [...visits].sort((a, b) => a.device.localeCompare(b.device) || a.start - b.start || a.end - b.end)
+
+/**
+ * Hour aggregates in time order, sums to 6 decimals: a store adds a visit's seconds in its own
+ * order, and floating-point addition is not associative.
+ */
+export const sortedHours = (hours: readonly HourAggregate[]) =>
+  [...hours]
+    .sort((a, b) => a.hour - b.hour)
+    .map((h) => ({
+      ...h,
+      duration: Number(h.duration.toFixed(6)),
+      engaged: Number(h.engaged.toFixed(6)),
+      scrollSum: Number(h.scrollSum.toFixed(6)),
+    }))
 
 export type Step =
   | { kind: 'insert'; events: StoredEvent[] }

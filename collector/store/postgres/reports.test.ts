@@ -10,20 +10,23 @@ import {
 import {
   DAY,
   engagement,
+  HOUR,
   identify,
   MINUTE,
   pageView,
   rowsOf,
   SITE,
   sorted,
+  sortedHours,
   sortedVisits,
   T,
   track,
 } from '../../../test/support/report-events.ts'
+import { hoursOf } from '../../reports/hours.ts'
 import { summaryOf, visitsOf } from '../../reports/visits.ts'
 import type { StoredEvent } from '../types.ts'
+import { REPORT_HOURS_MIGRATION } from './report-hours.ts'
 import { REPORT_SESSIONS_SQL, REPORTS_LOCK, REPORTS_MIGRATIONS } from './reports.ts'
-
 import { connect, migrate, type Sql } from './schema.ts'
 import { MIGRATIONS } from './store.ts'
 
@@ -62,6 +65,11 @@ const lockWaiter = async (sql: Sql, schema: string, done: Promise<unknown>) => {
   }
 }
 
+/** The hours migration undone: a database of the release before it. */
+const DROP_HOURS = `DROP TABLE report_hours; DROP TABLE report_hour_queue;
+  DROP FUNCTION precis_report_visits_changed CASCADE; DROP FUNCTION precis_report_persons_changed CASCADE;
+  DELETE FROM precis_migrations WHERE name = '${REPORT_HOURS_MIGRATION.name}';`
+
 describePostgres('PostgreSQL reports', () => {
   describeReportsContract('PostgreSQL', () => openTestPostgresStore())
 
@@ -80,6 +88,7 @@ describePostgres('PostgreSQL reports', () => {
         n,
         rows: await store.reportSessions(SITE, ALL),
         visits: await store.reportVisits(SITE, ALL),
+        hours: await store.reportHours(SITE, ALL),
       })
       const [x, y] = await Promise.all([a.syncReports().then(after(a)), b.syncReports().then(after(b))])
       // Every event is a candidate and makes a row: 5,000 page views and engagements, 500 orders.
@@ -91,6 +100,9 @@ describePostgres('PostgreSQL reports', () => {
       const summaries = visitsOf(rowsOf(events)).map(summaryOf)
       expect(summaries.length).toBeGreaterThan(500)
       for (const visits of [x.visits, y.visits]) expect(sortedVisits(visits)).toEqual(sortedVisits(summaries))
+      // And each hour added up once.
+      for (const hours of [x.hours, y.hours])
+        expect(sortedHours(hours)).toEqual(sortedHours(hoursOf(summaries)))
     })
   }, 30_000) // seconds of work on a quiet machine: a limit for a hung test, not a speed check
 
@@ -205,7 +217,7 @@ it('summarizes the visits of the rows derived before the visits migration', asyn
     expect(await store.syncReports()).toBe(3)
     await store.close()
     // As a database of the release before: rows derived, no summaries.
-    await sql.unsafe(`DROP TABLE report_visits; DROP TABLE report_visit_queue;
+    await sql.unsafe(`${DROP_HOURS} DROP TABLE report_visits; DROP TABLE report_visit_queue;
       DROP TRIGGER report_row_deleted ON report_rows; DROP FUNCTION precis_report_row_deleted;
       DELETE FROM precis_migrations WHERE name = 'reports/3'`)
     const upgraded = await openTestPostgresStore({ schema })
@@ -214,6 +226,32 @@ it('summarizes the visits of the rows derived before the visits migration', asyn
       expect(sortedVisits(await upgraded.reportVisits(SITE, ALL))).toEqual(
         sortedVisits(visitsOf(rowsOf(events)).map(summaryOf)),
       )
+    } finally {
+      await upgraded.close()
+    }
+  } finally {
+    await sql.end()
+    await dropSchema(schema)
+  }
+})
+
+it('adds up the hours of the visits summarized before the hours migration', async () => {
+  const schema = testSchema()
+  const events = [pageView('a1', T), pageView('a1', T + 1), pageView('a2', T + 2 * HOUR)]
+  const sql = connect(PG_TEST_URL, { schema, max: 1 })
+  try {
+    const store = await openTestPostgresStore({ schema })
+    await store.insertEvents(events)
+    await store.syncReports()
+    await store.close()
+    // As a database of the release before: summaries, no hours.
+    await sql.unsafe(DROP_HOURS)
+    const upgraded = await openTestPostgresStore({ schema })
+    try {
+      await upgraded.syncReports()
+      const hours = await upgraded.reportHours(SITE, ALL)
+      expect(hours.map((h) => h.visits)).toEqual([1, 1])
+      expect(sortedHours(hours)).toEqual(sortedHours(hoursOf(visitsOf(rowsOf(events)).map(summaryOf))))
     } finally {
       await upgraded.close()
     }

@@ -15,6 +15,7 @@ import { derivedRowOf } from '../../reports/report-row.ts'
 import type { ReportRow, ReportStore } from '../../reports/types.ts'
 import { sessionKey, summaryFrom, summaryOf, visitsOf } from '../../reports/visits.ts'
 import { type EventRow, fromEventRow } from '../event-row.ts'
+import { REPORT_HOURS_MIGRATION, reportHours, syncHours } from './report-hours.ts'
 import type { Tx } from './resolver.ts'
 import type { Migration, Sql } from './schema.ts'
 
@@ -140,6 +141,7 @@ export const REPORTS_MIGRATIONS: Migration[] = [
   { name: 'reports/1', sql: REPORTS_1 },
   { name: 'reports/2', sql: REPORTS_2 },
   { name: 'reports/3', sql: REPORTS_3 },
+  REPORT_HOURS_MIGRATION,
 ]
 
 /** Queued events per transaction. */
@@ -277,6 +279,7 @@ export const postgresReports = (sql: Sql, chunk = CHUNK): ReportStore => ({
       if (done.taken < chunk) break
     }
     while ((await sql.begin((tx) => visitChunk(tx, VISIT_CHUNK))) === VISIT_CHUNK);
+    await syncHours(sql, REPORTS_LOCK)
     return read
   },
   reportSessions: async (site, { from, to }) => [
@@ -284,4 +287,5 @@ export const postgresReports = (sql: Sql, chunk = CHUNK): ReportStore => ({
   ],
   reportVisits: async (site, { from, to }) =>
     (await sql.unsafe(REPORT_VISITS_SQL, [site, from, to], { prepare: true }).values()).map(summaryFrom),
+  reportHours: (site, window) => reportHours(sql, site, window),
 })

@@ -4,8 +4,19 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, expect, it } from 'vitest'
 import { describeReportsContract } from '../../../test/contracts/reports.contract.ts'
-import { pageView, rowsOf, SITE, sorted, sortedVisits, T } from '../../../test/support/report-events.ts'
+import {
+  HOUR,
+  pageView,
+  rowsOf,
+  SITE,
+  sorted,
+  sortedHours,
+  sortedVisits,
+  T,
+} from '../../../test/support/report-events.ts'
+import { hoursOf } from '../../reports/hours.ts'
 import { summaryOf, visitsOf } from '../../reports/visits.ts'
+import { REPORT_HOURS_MIGRATION } from './report-hours.ts'
 import { REPORT_COLUMNS, REPORT_SESSIONS_SQL, REPORT_VISITS_MIGRATION } from './reports.ts'
 import { MIGRATIONS, openSqliteStore } from './store.ts'
 
@@ -75,16 +86,55 @@ it('summarizes the visits of the rows derived before the visits migration', asyn
   await store.close()
   // As a database of the release before: rows derived, no summaries.
   const db = new Database(path)
-  expect(MIGRATIONS.at(-1)).toBe(REPORT_VISITS_MIGRATION)
-  db.exec(`DROP TABLE report_visits; DROP TABLE report_visit_queue;
-    DROP TRIGGER report_row_added; DROP TRIGGER report_row_deleted`)
-  db.pragma(`user_version = ${MIGRATIONS.length - 1}`)
+  expect(MIGRATIONS.slice(-2)).toEqual([REPORT_VISITS_MIGRATION, REPORT_HOURS_MIGRATION])
+  db.exec(`DROP TABLE report_visits; DROP TABLE report_visit_queue; DROP TABLE report_hours;
+    DROP TABLE report_hour_queue; DROP TRIGGER report_row_added; DROP TRIGGER report_row_deleted;
+    DROP TRIGGER report_person_added; DROP TRIGGER report_person_moved; DROP TRIGGER report_person_removed`)
+  db.pragma(`user_version = ${MIGRATIONS.length - 2}`)
   db.close()
   const upgraded = openSqliteStore(path)
   try {
     expect(await upgraded.syncReports()).toBe(0) // no row derived again
     const visits = await upgraded.reportVisits(SITE, { from: 0, to: 2 * T })
-    expect(sortedVisits(visits)).toEqual(sortedVisits(visitsOf(rowsOf(events)).map(summaryOf)))
+    const expected = visitsOf(rowsOf(events)).map(summaryOf)
+    expect(sortedVisits(visits)).toEqual(sortedVisits(expected))
+    // And the hours of those visits.
+    expect(sortedHours(await upgraded.reportHours(SITE, { from: 0, to: 2 * T }))).toEqual(
+      sortedHours(hoursOf(expected)),
+    )
+  } finally {
+    await upgraded.close()
+  }
+})
+
+it('adds up the hours of the visits summarized before the hours migration', async () => {
+  const path = newPath()
+  const events = [pageView('a1', T), pageView('a1', T + 1), pageView('a2', T + 2 * HOUR)]
+  const store = openSqliteStore(path)
+  await store.insertEvents(events)
+  await store.syncReports()
+  await store.close()
+  // As a database of the release before: summaries, no hours.
+  const db = new Database(path)
+  expect(MIGRATIONS.at(-1)).toBe(REPORT_HOURS_MIGRATION)
+  db.exec('DROP TABLE report_hours; DROP TABLE report_hour_queue')
+  for (const t of [
+    'visit_added',
+    'visit_changed',
+    'visit_deleted',
+    'person_added',
+    'person_moved',
+    'person_removed',
+  ])
+    db.exec(`DROP TRIGGER report_${t}`)
+  db.pragma(`user_version = ${MIGRATIONS.length - 1}`)
+  db.close()
+  const upgraded = openSqliteStore(path)
+  try {
+    await upgraded.syncReports()
+    const hours = await upgraded.reportHours(SITE, { from: 0, to: 2 * T })
+    expect(hours.map((h) => h.visits)).toEqual([1, 1])
+    expect(sortedHours(hours)).toEqual(sortedHours(hoursOf(visitsOf(rowsOf(events)).map(summaryOf))))
   } finally {
     await upgraded.close()
   }

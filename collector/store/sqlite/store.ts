@@ -25,6 +25,7 @@ import { sqliteIdentity } from './identity.ts'
 import { keyFilePath, openSqliteKeyStore } from './keys.ts'
 import { sqliteLedger } from './ledger.ts'
 import { sqlitePersonalization } from './personalization.ts'
+import { REPORT_HOURS_MIGRATION } from './report-hours.ts'
 import {
   REPORT_EVENTS_MIGRATION,
   REPORT_VISITS_MIGRATION,
@@ -186,6 +187,8 @@ export const MIGRATIONS = [
   SPEND_MIGRATION,
   // A summary per visit, kept from the report rows (sqlite/reports.ts).
   REPORT_VISITS_MIGRATION,
+  // Visits by the hour they start in, with sketches of devices and people (sqlite/report-hours.ts).
+  REPORT_HOURS_MIGRATION,
 ]
 
 const migrate = (db: Database.Database) => {

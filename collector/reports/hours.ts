@@ -1,0 +1,101 @@
+// Visits by the UTC hour they start in: the sums of traffic.ts's totals and two sketches (sketch.ts)
+// of the hour's devices and people. Stores keep one per hour with visits, made again by their sync
+// whenever a visit of the hour or the person of one of its devices changes, so an overview of a
+// month of heavy traffic reads 720 small rows instead of every visit. Pure.
+import { addToSketch, estimate, mergeInto, newSketch, type Sketch } from './sketch.ts'
+import { bucketOf, type Interval } from './time.ts'
+import { type Counts, type SeriesPoint, sumsOf, type Totals, totalsFrom } from './traffic.ts'
+import type { VisitSummary } from './types.ts'
+
+export const HOUR = 3_600_000
+
+/**
+ * Below this many visits in a period, the overview counts its visits one by one (exact, and fast
+ * enough: about 5 µs a visit); above, it adds hours up and estimates visitors and devices.
+ */
+export const EXACT_VISITS = 50_000
+
+export interface HourAggregate extends Omit<Counts, 'visitors' | 'devices'> {
+  /** The hour's start, epoch ms (a multiple of HOUR). */
+  hour: number
+  devices: Sketch
+  people: Sketch
+}
+
+/** The hour a visit counts in. */
+export const hourOf = (at: number) => at - (at % HOUR)
+
+/** The aggregate of one hour's visits (all of them starting in it). */
+export const hourAggregateOf = (hour: number, visits: readonly VisitSummary[]): HourAggregate => {
+  const devices = newSketch()
+  const people = newSketch()
+  for (const v of visits) {
+    addToSketch(devices, v.device)
+    addToSketch(people, v.person)
+  }
+  return { hour, ...sumsOf(visits), devices, people }
+}
+
+/** One aggregate per hour with visits, in time order. */
+export const hoursOf = (visits: readonly VisitSummary[]): HourAggregate[] => {
+  const byHour = new Map<number, VisitSummary[]>()
+  for (const v of visits) {
+    const hour = hourOf(v.start)
+    const list = byHour.get(hour)
+    if (list) list.push(v)
+    else byHour.set(hour, [v])
+  }
+  return [...byHour.entries()].sort(([a], [b]) => a - b).map(([hour, list]) => hourAggregateOf(hour, list))
+}
+
+/** Whole UTC hours: a period in a zone whose offset is a whole number of hours. */
+export const alignedToHours = (window: { from: number; to: number }) =>
+  window.from % HOUR === 0 && window.to % HOUR === 0
+
+/** Hours added up; visitors and devices estimated from the union of their sketches. */
+const countsOf = (hours: readonly HourAggregate[]): Counts => {
+  const people = newSketch()
+  const devices = newSketch()
+  const counts: Counts = {
+    visitors: 0,
+    devices: 0,
+    visits: 0,
+    pageviews: 0,
+    bounces: 0,
+    duration: 0,
+    engaged: 0,
+    scrollSum: 0,
+    scrollCount: 0,
+  }
+  for (const h of hours) {
+    counts.visits += h.visits
+    counts.pageviews += h.pageviews
+    counts.bounces += h.bounces
+    counts.duration += h.duration
+    counts.engaged += h.engaged
+    counts.scrollSum += h.scrollSum
+    counts.scrollCount += h.scrollCount
+    mergeInto(people, h.people)
+    mergeInto(devices, h.devices)
+  }
+  counts.visitors = estimate(people)
+  counts.devices = estimate(devices)
+  return counts
+}
+
+export const totalsOfHours = (hours: readonly HourAggregate[]): Totals => totalsFrom(countsOf(hours))
+
+/** seriesOf (traffic.ts) from hours: each bucket the union of its hours, zeros included. */
+export const seriesOfHours = (
+  hours: readonly HourAggregate[],
+  buckets: readonly string[],
+  interval: Interval,
+  zone: string,
+): SeriesPoint[] => {
+  const groups = new Map<string, HourAggregate[]>(buckets.map((b) => [b, []]))
+  for (const h of hours) groups.get(bucketOf(h.hour, interval, zone))?.push(h)
+  return buckets.map((bucket) => {
+    const counts = countsOf(groups.get(bucket)!)
+    return { bucket, visitors: counts.visitors, visits: counts.visits, pageviews: counts.pageviews }
+  })
+}

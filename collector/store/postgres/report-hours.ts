@@ -1,0 +1,160 @@
+// PostgreSQL's hour aggregates (reports/hours.ts), as SQLite's (sqlite/report-hours.ts): statement
+// triggers queue the hour of every visit summary added or deleted, and every hour with a visit of a
+// device whose identifier identity resolution inserted, moved or deleted; the reports sync claims
+// queued hours under the reports lock and makes each again from its summaries, with the person now.
+// A merge committing while a sync holds an hour queues it again (its insert waits for the claim's
+// commit), so the next sync counts the new person.
+import { HOUR, type HourAggregate, hourAggregateOf } from '../../reports/hours.ts'
+import { decodeSketch, encodeSketch, type Sketch } from '../../reports/sketch.ts'
+import { summaryFrom } from '../../reports/visits.ts'
+import type { Tx } from './resolver.ts'
+import type { Migration, Sql } from './schema.ts'
+
+const queueHours = (from: string, where = '') => `
+  INSERT INTO report_hour_queue (site, hour)
+  SELECT DISTINCT v.site, v.start_at - v.start_at % ${HOUR} FROM ${from} ${where}
+  ON CONFLICT DO NOTHING;`
+
+/** One trigger per event: a trigger with transition tables takes one kind of change. */
+const REPORTS_4 = `
+  CREATE TABLE report_hours (
+    site TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+    visits INTEGER NOT NULL,
+    pageviews INTEGER NOT NULL,
+    bounces INTEGER NOT NULL,
+    duration FLOAT8 NOT NULL,
+    engaged FLOAT8 NOT NULL,
+    scroll_sum FLOAT8 NOT NULL,
+    scroll_count INTEGER NOT NULL,
+    devices BYTEA NOT NULL,
+    people BYTEA NOT NULL,
+    PRIMARY KEY (site, hour)
+  );
+  CREATE TABLE report_hour_queue (
+    site TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+    PRIMARY KEY (site, hour)
+  );
+  CREATE FUNCTION precis_report_visits_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    ${queueHours('changed v')}
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER report_visits_added AFTER INSERT ON report_visits
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION precis_report_visits_changed();
+  CREATE TRIGGER report_visits_deleted AFTER DELETE ON report_visits
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION precis_report_visits_changed();
+  CREATE FUNCTION precis_report_persons_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    ${queueHours(
+      'changed c JOIN report_visits v ON v.site = c.site AND v.device = c.value',
+      "WHERE c.kind = 'anonymous'",
+    )}
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER report_persons_added AFTER INSERT ON identifiers
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION precis_report_persons_changed();
+  CREATE TRIGGER report_persons_moved AFTER UPDATE ON identifiers
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION precis_report_persons_changed();
+  CREATE TRIGGER report_persons_removed AFTER DELETE ON identifiers
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION precis_report_persons_changed();
+  ${queueHours('report_visits v')}`
+
+export const REPORT_HOURS_MIGRATION: Migration = { name: 'reports/4', sql: REPORTS_4 }
+
+/** The summaries of the visits starting in the claimed hours, each after its hour's site and start. */
+const HOUR_VISITS_SQL = `
+  SELECT q.site, q.hour, v.device, coalesce(i.profile_id, v.device), v.start_at, v.end_at, v.entry,
+    v.exit, v.channel, v.referrer, v.source, v.medium, v.campaign, v.term, v.content, v.browser, v.os,
+    v.device_type, v.country, v.region, v.engaged, v.pageviews, v.scroll_sum, v.scroll_count
+  FROM unnest($1::text[], $2::bigint[]) AS q(site, hour)
+  JOIN report_visits v ON v.site = q.site AND v.start_at >= q.hour AND v.start_at < q.hour + ${HOUR}
+  LEFT JOIN identifiers i ON i.site = q.site AND i.kind = 'anonymous' AND i.value = v.device`
+
+const HOUR_RECORD = `site text, hour bigint, visits integer, pageviews integer, bounces integer,
+  duration float8, engaged float8, "scrollSum" float8, "scrollCount" integer, devices text, people text`
+
+/** Queued hours made again per transaction. */
+const HOUR_CHUNK = 50
+
+/** Up to HOUR_CHUNK queued hours made again, under the reports lock; resolves to how many it took. */
+export const hourChunk = async (tx: Tx, lock: string) => {
+  const [, , keys] = await Promise.all([
+    tx`SELECT pg_advisory_xact_lock(${tx.unsafe(lock)})`,
+    tx`SET LOCAL synchronous_commit = off`,
+    tx<{ site: string; hour: string }[]>`
+      DELETE FROM report_hour_queue WHERE (site, hour) IN (
+        SELECT site, hour FROM report_hour_queue LIMIT ${HOUR_CHUNK})
+      RETURNING site, hour::text`,
+  ])
+  if (keys.length === 0) return 0
+  const sites = keys.map((k) => k.site)
+  const starts = keys.map((k) => k.hour)
+  const rows = await tx.unsafe(HOUR_VISITS_SQL, [sites, starts]).values()
+  const byHour = new Map<string, ReturnType<typeof summaryFrom>[]>()
+  for (const r of rows) {
+    const key = `${r[0]}\u0000${r[1]}`
+    const visit = summaryFrom(r.slice(2))
+    const list = byHour.get(key)
+    if (list) list.push(visit)
+    else byHour.set(key, [visit])
+  }
+  const made = keys.flatMap(({ site, hour }) => {
+    const visits = byHour.get(`${site}\u0000${hour}`)
+    if (!visits) return [] // no visit left: no hour
+    const h = hourAggregateOf(Number(hour), visits)
+    const base64 = (s: Sketch) => Buffer.from(encodeSketch(s)).toString('base64')
+    return [{ ...h, site, devices: base64(h.devices), people: base64(h.people) }]
+  })
+  await tx`
+    DELETE FROM report_hours WHERE (site, hour) IN (
+      SELECT * FROM unnest(${sites}::text[], ${starts}::bigint[]))`
+  if (made.length > 0)
+    await tx`
+      INSERT INTO report_hours (site, hour, visits, pageviews, bounces, duration, engaged, scroll_sum,
+        scroll_count, devices, people)
+      SELECT site, hour, visits, pageviews, bounces, duration, engaged, "scrollSum", "scrollCount",
+        decode(devices, 'base64'), decode(people, 'base64')
+      FROM json_to_recordset(${JSON.stringify(made)}::text::json) AS t(${tx.unsafe(HOUR_RECORD)})`
+  return keys.length
+}
+
+/** Every queued hour made again (after the summaries: they are what it reads). */
+export const syncHours = async (sql: Sql, lock: string) => {
+  while ((await sql.begin((tx) => hourChunk(tx, lock))) === HOUR_CHUNK);
+}
+
+export const reportHours = async (
+  sql: Sql,
+  site: string,
+  { from, to }: { from: number; to: number },
+): Promise<HourAggregate[]> =>
+  (
+    await sql<
+      {
+        hour: string
+        visits: number
+        pageviews: number
+        bounces: number
+        duration: number
+        engaged: number
+        scroll_sum: number
+        scroll_count: number
+        devices: Uint8Array
+        people: Uint8Array
+      }[]
+    >`SELECT hour::text, visits, pageviews, bounces, duration, engaged, scroll_sum, scroll_count, devices, people
+      FROM report_hours WHERE site = ${site} AND hour >= ${from} AND hour < ${to}`
+  ).map((h) => ({
+    hour: Number(h.hour),
+    visits: h.visits,
+    pageviews: h.pageviews,
+    bounces: h.bounces,
+    duration: h.duration,
+    engaged: h.engaged,
+    scrollSum: h.scroll_sum,
+    scrollCount: h.scroll_count,
+    devices: decodeSketch(h.devices),
+    people: decodeSketch(h.people),
+  }))

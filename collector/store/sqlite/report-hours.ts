@@ -1,0 +1,144 @@
+// SQLite's hour aggregates (reports/hours.ts): triggers queue the hour of every visit summary added,
+// changed or deleted, and every hour with a visit of a device whose person changed (identity
+// resolution inserts, moves or deletes its identifier); the reports sync makes each queued hour
+// again from its summaries, with the person now. Erasure deletes summaries, so its hours are made
+// again without the erased visits. Queue inserts say ON CONFLICT DO NOTHING, not OR IGNORE: in a
+// trigger, the conflict clause of the statement that fired it (an upsert) would replace OR IGNORE.
+import type Database from 'better-sqlite3'
+import { HOUR, type HourAggregate, hourAggregateOf } from '../../reports/hours.ts'
+import { decodeSketch, encodeSketch } from '../../reports/sketch.ts'
+import { summaryFrom } from '../../reports/visits.ts'
+
+const hourOf = (column: string) => `${column} - ${column} % ${HOUR}`
+
+/** The hours of the device's visits, for a trigger on identifiers (`row` is new or old). */
+const devicesHours = (row: 'new' | 'old') => `
+    INSERT INTO report_hour_queue
+    SELECT site, ${hourOf('start_at')} FROM report_visits WHERE site = ${row}.site AND device = ${row}.value
+    ON CONFLICT DO NOTHING;`
+
+export const REPORT_HOURS_MIGRATION = `
+  CREATE TABLE report_hours (
+    site TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    visits INTEGER NOT NULL,
+    pageviews INTEGER NOT NULL,
+    bounces INTEGER NOT NULL,
+    duration REAL NOT NULL,
+    engaged REAL NOT NULL,
+    scroll_sum REAL NOT NULL,
+    scroll_count INTEGER NOT NULL,
+    devices BLOB NOT NULL,
+    people BLOB NOT NULL,
+    PRIMARY KEY (site, hour)
+  ) WITHOUT ROWID;
+  CREATE TABLE report_hour_queue (
+    site TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    PRIMARY KEY (site, hour)
+  ) WITHOUT ROWID;
+  CREATE TRIGGER report_visit_added AFTER INSERT ON report_visits BEGIN
+    INSERT INTO report_hour_queue VALUES (new.site, ${hourOf('new.start_at')}) ON CONFLICT DO NOTHING;
+  END;
+  CREATE TRIGGER report_visit_changed AFTER UPDATE ON report_visits BEGIN
+    INSERT INTO report_hour_queue
+    VALUES (old.site, ${hourOf('old.start_at')}), (new.site, ${hourOf('new.start_at')}) ON CONFLICT DO NOTHING;
+  END;
+  CREATE TRIGGER report_visit_deleted AFTER DELETE ON report_visits BEGIN
+    INSERT INTO report_hour_queue VALUES (old.site, ${hourOf('old.start_at')}) ON CONFLICT DO NOTHING;
+  END;
+  CREATE TRIGGER report_person_added AFTER INSERT ON identifiers WHEN new.kind = 'anonymous' BEGIN
+    ${devicesHours('new')}
+  END;
+  CREATE TRIGGER report_person_moved AFTER UPDATE OF profile_id ON identifiers
+  WHEN new.kind = 'anonymous' AND new.profile_id IS NOT old.profile_id BEGIN
+    ${devicesHours('new')}
+  END;
+  CREATE TRIGGER report_person_removed AFTER DELETE ON identifiers WHEN old.kind = 'anonymous' BEGIN
+    ${devicesHours('old')}
+  END;
+  INSERT INTO report_hour_queue SELECT site, ${hourOf('start_at')} FROM report_visits WHERE true
+    ON CONFLICT DO NOTHING;`
+
+/** The summaries of the visits starting in [@from, @to), in SUMMARY_FIELDS order, with the person. */
+export const REPORT_VISITS_SQL = `
+  SELECT v.device, coalesce(i.profile_id, v.device), v.start_at, v.end_at, v.entry, v.exit, v.channel,
+    v.referrer, v.source, v.medium, v.campaign, v.term, v.content, v.browser, v.os, v.device_type,
+    v.country, v.region, v.engaged, v.pageviews, v.scroll_sum, v.scroll_count
+  FROM report_visits v
+  LEFT JOIN identifiers i ON i.site = @site AND i.kind = 'anonymous' AND i.value = v.device
+  WHERE v.site = @site AND v.start_at >= @from AND v.start_at < @to`
+
+/** Queued hours made again per transaction: a busy hour is thousands of visits read. */
+const HOUR_CHUNK = 10
+
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+interface StoredHour {
+  hour: number
+  visits: number
+  pageviews: number
+  bounces: number
+  duration: number
+  engaged: number
+  scroll_sum: number
+  scroll_count: number
+  devices: Uint8Array
+  people: Uint8Array
+}
+
+/** `db` reads; `write` (which may be `db`) writes, as in sqliteReports. */
+export const sqliteReportHours = (db: Database.Database, write: Database.Database = db) => {
+  const queued = write.prepare<[number], { site: string; hour: number }>(
+    'SELECT site, hour FROM report_hour_queue LIMIT ?',
+  )
+  const visitsOfHour = write
+    .prepare<{ site: string; from: number; to: number }, unknown[]>(REPORT_VISITS_SQL)
+    .raw(true)
+  const upsert = write.prepare(`
+    INSERT OR REPLACE INTO report_hours (site, hour, visits, pageviews, bounces, duration, engaged,
+      scroll_sum, scroll_count, devices, people)
+    VALUES (@site, @hour, @visits, @pageviews, @bounces, @duration, @engaged, @scrollSum, @scrollCount,
+      @devices, @people)`)
+  const drop = write.prepare('DELETE FROM report_hours WHERE site = ? AND hour = ?')
+  const dequeue = write.prepare('DELETE FROM report_hour_queue WHERE site = ? AND hour = ?')
+  const read = db.prepare<[string, number, number], StoredHour>(
+    `SELECT hour, visits, pageviews, bounces, duration, engaged, scroll_sum, scroll_count, devices, people
+     FROM report_hours WHERE site = ? AND hour >= ? AND hour < ?`,
+  )
+
+  /** Up to HOUR_CHUNK queued hours made again; resolves to how many it took. */
+  const step = write.transaction(() => {
+    const keys = queued.all(HOUR_CHUNK)
+    for (const { site, hour } of keys) {
+      const visits = visitsOfHour.all({ site, from: hour, to: hour + HOUR }).map(summaryFrom)
+      if (visits.length === 0) drop.run(site, hour)
+      else {
+        const h = hourAggregateOf(hour, visits)
+        upsert.run({ ...h, site, devices: encodeSketch(h.devices), people: encodeSketch(h.people) })
+      }
+      dequeue.run(site, hour)
+    }
+    return keys.length
+  })
+
+  return {
+    /** Every queued hour made again (after the summaries: they are what it reads). */
+    syncHours: async () => {
+      while (step.immediate() === HOUR_CHUNK) await breathe()
+    },
+    reportHours: async (site: string, { from, to }: { from: number; to: number }): Promise<HourAggregate[]> =>
+      read.all(site, from, to).map((h) => ({
+        hour: h.hour,
+        visits: h.visits,
+        pageviews: h.pageviews,
+        bounces: h.bounces,
+        duration: h.duration,
+        engaged: h.engaged,
+        scrollSum: h.scroll_sum,
+        scrollCount: h.scroll_count,
+        devices: decodeSketch(h.devices),
+        people: decodeSketch(h.people),
+      })),
+  }
+}
