@@ -14,6 +14,11 @@ describe('environment', () => {
     expect(parseEnv({ PRECIS_RESOLVER_CACHE_MB: '16' }).PRECIS_RESOLVER_CACHE_MB).toBe(16)
   })
 
+  it('takes the most visits an overview counts exactly, 0 included', () => {
+    expect(parseEnv({}).PRECIS_REPORTS_EXACT_VISITS).toBeUndefined()
+    expect(parseEnv({ PRECIS_REPORTS_EXACT_VISITS: '0' }).PRECIS_REPORTS_EXACT_VISITS).toBe(0)
+  })
+
   it('treats empty variables as unset', () => {
     expect(parseEnv({ PORT: '', PRECIS_ADMIN_TOKEN: '' })).toMatchObject({ PORT: 8787 })
   })
@@ -24,6 +29,7 @@ describe('environment', () => {
     [{ PRECIS_ADMIN_TOKEN: 'short' }, /PRECIS_ADMIN_TOKEN: must be at least 16/],
     [{ PRECIS_RESOLVER_CACHE_MB: '0' }, /PRECIS_RESOLVER_CACHE_MB/],
     [{ PRECIS_RESOLVER_CACHE_MB: 'lots' }, /PRECIS_RESOLVER_CACHE_MB/],
+    [{ PRECIS_REPORTS_EXACT_VISITS: '-1' }, /PRECIS_REPORTS_EXACT_VISITS/],
   ])('explains %o', (env, message) => {
     expect(() => parseEnv(env)).toThrow(message)
   })

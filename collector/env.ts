@@ -33,6 +33,8 @@ const envSchema = z.object({
    * however many people arrive. Unset: 64 (store/sqlite/resolver.ts).
    */
   PRECIS_RESOLVER_CACHE_MB: z.coerce.number().int().min(1).max(65_536).optional(),
+  /** Up to this many visits an unfiltered overview counts exactly; above, hours and sketches (reports/hours.ts). */
+  PRECIS_REPORTS_EXACT_VISITS: z.coerce.number().int().min(0).max(1_000_000_000).optional(),
   /** Wraps the data keys that seal personal values (privacy/): 32 bytes, base64 or hex. */
   PRECIS_MASTER_KEY: z.string().optional(),
   /** The master being retired during a rotation (npm run rotate-master-key). */

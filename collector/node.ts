@@ -83,6 +83,9 @@ const main = async () => {
       identitySecrets,
       ledgerKeys,
       selfOrigins,
+      ...(env.PRECIS_REPORTS_EXACT_VISITS === undefined
+        ? {}
+        : { reportsExactVisits: env.PRECIS_REPORTS_EXACT_VISITS }),
       bundleDir: resolve(root, 'dist'),
       demoRoot: resolve(root, 'demo-site'),
     },

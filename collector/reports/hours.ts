@@ -2,10 +2,10 @@
 // of the hour's devices and people. Stores keep one per hour with visits, made again by their sync
 // whenever a visit of the hour or the person of one of its devices changes, so an overview of a
 // month of heavy traffic reads 720 small rows instead of every visit. Pure.
-import { addToSketch, estimate, mergeInto, newSketch, type Sketch } from './sketch.ts'
+import { addToSketch, estimate, mergeInto, newSketch } from './sketch.ts'
 import { bucketOf, type Interval } from './time.ts'
 import { type Counts, type SeriesPoint, sumsOf, type Totals, totalsFrom } from './traffic.ts'
-import type { VisitSummary } from './types.ts'
+import type { HourAggregate, VisitSummary } from './types.ts'
 
 export const HOUR = 3_600_000
 
@@ -14,13 +14,6 @@ export const HOUR = 3_600_000
  * enough: about 5 µs a visit); above, it adds hours up and estimates visitors and devices.
  */
 export const EXACT_VISITS = 50_000
-
-export interface HourAggregate extends Omit<Counts, 'visitors' | 'devices'> {
-  /** The hour's start, epoch ms (a multiple of HOUR). */
-  hour: number
-  devices: Sketch
-  people: Sketch
-}
 
 /** The hour a visit counts in. */
 export const hourOf = (at: number) => at - (at % HOUR)

@@ -2,7 +2,7 @@
 // per other track event, derived once from the stored events (report-row.ts), and a summary per
 // visit kept from those rows (visits.ts).
 import type { Channel } from './channels.ts'
-import type { HourAggregate } from './hours.ts'
+import type { Sketch } from './sketch.ts'
 
 /** A stored event as reports see it. Ids are the store's pseudonyms; none leaves in an answer. */
 export interface ReportRow {
@@ -109,4 +109,24 @@ export interface VisitSummary {
   /** The sum and the number of the scroll depths its pages reported. */
   scrollSum: number
   scrollCount: number
+}
+
+/**
+ * The visits starting in one UTC hour (hours.ts): the sums an overview adds up and sketches of
+ * their devices and people, so a big period's totals read a row per hour.
+ */
+export interface HourAggregate {
+  /** The hour's start, epoch ms (a multiple of an hour). */
+  hour: number
+  visits: number
+  pageviews: number
+  /** Visits with one page view. */
+  bounces: number
+  /** Seconds from each visit's first event to its last, summed. */
+  duration: number
+  engaged: number
+  scrollSum: number
+  scrollCount: number
+  devices: Sketch
+  people: Sketch
 }

@@ -21,15 +21,21 @@ test.afterAll(async () => {
   await collector?.stop()
 })
 
-const api = async <T>(path: string): Promise<T> => {
-  const res = await fetch(`${collector.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+const api = async <T>(path: string, on = collector): Promise<T> => {
+  const res = await fetch(`${on.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
   expect(res.status, path).toBe(200)
   return (await res.json()) as T
 }
 
 /** A visitor who accepts analytics (and maybe personalization) on the first page and follows the shop's links. */
-const browse = async (page: Page, first: string, links: string[], personalization = false) => {
-  await openDemo(page, collector.url, first)
+const browse = async (
+  page: Page,
+  first: string,
+  links: string[],
+  personalization = false,
+  on = collector,
+) => {
+  await openDemo(page, on.url, first)
   await page.evaluate(
     (p) => window.precis.consent.set({ analytics: true, personalization: p }),
     personalization,
@@ -42,6 +48,7 @@ const browse = async (page: Page, first: string, links: string[], personalizatio
 }
 
 interface Overview {
+  estimated: boolean
   visitors: number
   visits: number
   pageviews: number
@@ -49,6 +56,13 @@ interface Overview {
 interface Breakdown {
   rows: { value: string | null; visitors: number; visits: number; pageviews: number }[]
 }
+
+/** A tile's figure on the traffic page. */
+const tileOf = (page: Page) => (label: string) =>
+  page
+    .locator('#traffic-tiles .tile')
+    .filter({ has: page.locator('.tile-label', { hasText: new RegExp(`^${label}$`) }) })
+    .locator('strong')
 
 test('the traffic page shows what the reports API answers, and filters by a click', async ({ browser }) => {
   test.setTimeout(120_000)
@@ -81,11 +95,7 @@ test('the traffic page shows what the reports API answers, and filters by a clic
   await page.goto(`${collector.url}/admin/#/traffic`)
   await signInWithToken(page, ADMIN_TOKEN)
   await pageLoaded(page, 'Traffic')
-  const tile = (label: string) =>
-    page
-      .locator('#traffic-tiles .tile')
-      .filter({ has: page.locator('.tile-label', { hasText: new RegExp(`^${label}$`) }) })
-      .locator('strong')
+  const tile = tileOf(page)
   await expect(tile('Visitors')).toHaveText(String(overview.visitors))
   await expect(tile('Page views')).toHaveText(String(overview.pageviews))
   expect(await cells(page, 'Channels')).toEqual(
@@ -151,4 +161,29 @@ test('the traffic page shows what the reports API answers, and filters by a clic
   for (const context of more) await context.close()
   await one.close()
   await two.close()
+})
+
+test('an overview added up by the hour shows its visitors as the estimate the API says it is', async ({
+  browser,
+}) => {
+  // Every period counts as big here: the hours and their sketches answer.
+  const estimating = await startCollector({ env: { PRECIS_REPORTS_EXACT_VISITS: '0' } })
+  try {
+    const context = await browser.newContext({ userAgent: CHROME })
+    await browse(await context.newPage(), 'index.html', ['Outdoor'], false, estimating)
+    await expect
+      .poll(() => estimating.rows().filter((r) => r.type === 'page').length, { timeout: 30_000 })
+      .toBe(2)
+    const overview = await api<Overview>('/admin/api/reports/overview?site=demo', estimating)
+    expect(overview).toMatchObject({ estimated: true, visitors: 1, visits: 1, pageviews: 2 })
+    const page = await browser.newPage()
+    await page.goto(`${estimating.url}/admin/#/traffic`)
+    await signInWithToken(page, ADMIN_TOKEN)
+    await pageLoaded(page, 'Traffic')
+    await expect(tileOf(page)('Visitors')).toHaveText('≈ 1')
+    await expect(tileOf(page)('Page views')).toHaveText('2')
+    await context.close()
+  } finally {
+    await estimating.stop()
+  }
 })

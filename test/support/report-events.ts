@@ -2,10 +2,8 @@
 // engagement figures as the SDK sends them, the rows a store should answer (computed naively from
 // the events with derivedRowOf), and a seeded random stream of inserts, resends, links, syncs and
 // retention to compare a store with that computation.
-
-import type { HourAggregate } from '../../collector/reports/hours.ts'
 import { derivedRowOf } from '../../collector/reports/report-row.ts'
-import type { ReportRow, VisitSummary } from '../../collector/reports/types.ts'
+import type { HourAggregate, ReportRow, VisitSummary } from '../../collector/reports/types.ts'
 import type { StoredEvent } from '../../collector/store/types.ts'
 import { prng } from './prng.ts'
 

@@ -25,7 +25,7 @@ import {
  *   visitors: number, devices: number, visits: number, pageviews: number, viewsPerVisit: number | null,
  *   bounceRate: number | null, visitDuration: number | null, engagedTime: number | null, scrollDepth: number | null,
  * }} Totals
- * @typedef {Totals & { from: string, to: string, timezone: string, interval: string, filter: string[],
+ * @typedef {Totals & { from: string, to: string, timezone: string, interval: string, filter: string[], estimated: boolean,
  *   realtime: { visitors: number, minutes: number }, series: Point[], previous?: Totals & { from: string, to: string } }} Overview
  * @typedef {{ value: string | null, visitors: number, visits: number, pageviews: number, bounceRate: number | null, visitDuration: number | null }} Row
  * @typedef {{ dimension: string, total: number, rows: Row[] }} Breakdown
@@ -67,10 +67,16 @@ const change = (now, before) =>
 /** @param {Overview} d */
 const tiles = (d) => {
   const p = d.previous
+  // Big periods count people and devices by sketch (about 1.6 % standard error): the API says so.
+  const about = d.estimated ? '≈ ' : ''
   return h(
     'div',
     { class: 'tiles', id: 'traffic-tiles' },
-    tile('Visitors', count(d.visitors), p ? change(d.visitors, p.visitors) : `${count(d.devices)} devices`),
+    tile(
+      'Visitors',
+      `${about}${count(d.visitors)}`,
+      p ? change(d.visitors, p.visitors) : `${about}${count(d.devices)} devices`,
+    ),
     tile('Visits', count(d.visits), p ? change(d.visits, p.visits) : undefined),
     tile('Page views', count(d.pageviews), p ? change(d.pageviews, p.pageviews) : undefined),
     tile('Views per visit', d.viewsPerVisit === null ? '–' : d.viewsPerVisit.toFixed(2)),

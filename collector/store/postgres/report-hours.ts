@@ -4,8 +4,9 @@
 // queued hours under the reports lock and makes each again from its summaries, with the person now.
 // A merge committing while a sync holds an hour queues it again (its insert waits for the claim's
 // commit), so the next sync counts the new person.
-import { HOUR, type HourAggregate, hourAggregateOf } from '../../reports/hours.ts'
+import { HOUR, hourAggregateOf } from '../../reports/hours.ts'
 import { decodeSketch, encodeSketch, type Sketch } from '../../reports/sketch.ts'
+import type { HourAggregate } from '../../reports/types.ts'
 import { summaryFrom } from '../../reports/visits.ts'
 import type { Tx } from './resolver.ts'
 import type { Migration, Sql } from './schema.ts'

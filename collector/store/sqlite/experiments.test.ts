@@ -148,6 +148,11 @@ describe('SQLite experiment tables', () => {
       DROP TABLE ad_spend;
       DROP TABLE report_visits;
       DROP TABLE report_visit_queue;
+      DROP TABLE report_hours;
+      DROP TABLE report_hour_queue;
+      DROP TRIGGER report_person_added;
+      DROP TRIGGER report_person_moved;
+      DROP TRIGGER report_person_removed;
       DROP TRIGGER report_event_deleted;
       DELETE FROM meta WHERE key = 'reports_watermark';`)
     old.exec(`CREATE TABLE experiment_daily (site TEXT NOT NULL, experiment TEXT NOT NULL,

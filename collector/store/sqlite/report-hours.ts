@@ -5,8 +5,9 @@
 // again without the erased visits. Queue inserts say ON CONFLICT DO NOTHING, not OR IGNORE: in a
 // trigger, the conflict clause of the statement that fired it (an upsert) would replace OR IGNORE.
 import type Database from 'better-sqlite3'
-import { HOUR, type HourAggregate, hourAggregateOf } from '../../reports/hours.ts'
+import { HOUR, hourAggregateOf } from '../../reports/hours.ts'
 import { decodeSketch, encodeSketch } from '../../reports/sketch.ts'
+import type { HourAggregate } from '../../reports/types.ts'
 import { summaryFrom } from '../../reports/visits.ts'
 
 const hourOf = (column: string) => `${column} - ${column} % ${HOUR}`
