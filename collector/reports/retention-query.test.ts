@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { reportRow } from '../../test/support/report-rows.ts'
-import { retentionPeople, retentionReport } from './retention-query.ts'
+import { retentionPeople, retentionReport, retentionReportOfVisits } from './retention-query.ts'
 import { startOfDate } from './time.ts'
 import type { ReportRow } from './types.ts'
+import { summaryOf, visitsOf } from './visits.ts'
 
 const ZONE = 'Europe/Berlin'
 const at = (local: string) => startOfDate(local.slice(0, 10), ZONE) + Number(local.slice(11, 13)) * 3_600_000
@@ -50,6 +51,14 @@ describe('retention from report rows', () => {
     })
     expect(answer.cohorts[2]!.periods).toEqual([{ period: 0, people: 0, rate: null }])
     expect(answer.curve[1]).toEqual({ period: 1, people: 1, of: 2, rate: 0.5 })
+  })
+
+  it('answers the same from visit summaries, without a goal, filtered by a visit dimension or not', () => {
+    const summaries = visitsOf(rows).map(summaryOf)
+    for (const filters of [[], [{ dimension: 'referrer' as const, value: 'google.com' }]])
+      expect(retentionReportOfVisits(summaries, { ...question, filters })).toEqual(
+        retentionReport(rows, { ...question, filters }),
+      )
   })
 
   it('counts returns reaching a goal, only in visits', () => {

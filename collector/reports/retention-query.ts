@@ -18,8 +18,8 @@ import { type CohortBy, periodStart, periodsIn } from './periods.ts'
 import { reportQuery } from './query.ts'
 import { type CurvePoint, type RetentionCell, type RetentionPerson, retention } from './retention.ts'
 import { type Filter, filterVisits } from './traffic.ts'
-import type { ReportRow } from './types.ts'
-import { sessionKey, type Visit, visitsOf } from './visits.ts'
+import type { ReportRow, VisitSummary } from './types.ts'
+import { sessionKey, visitsOf } from './visits.ts'
 
 /** The query string: the reports' own (no interval or comparison) and the cohorts'. */
 export const retentionQuery = reportQuery.omit({ interval: true, compare: true }).extend({
@@ -66,44 +66,52 @@ export interface RetentionAnswer {
   curve: CurvePoint[]
 }
 
-/** Each person with their first visit and returns, kept when that first visit passes the filters. */
-export const retentionPeople = (
-  rows: readonly ReportRow[],
-  q: Pick<RetentionQuestion, 'filters' | 'goals' | 'goal'>,
+/** Each person with their first visit and returns (`hits`: a goal's, by person; else visit starts). */
+const peopleOf = (
+  visits: readonly VisitSummary[],
+  q: Pick<RetentionQuestion, 'filters' | 'goals'>,
+  hits?: ReadonlyMap<string, number[]>,
 ): RetentionPerson[] => {
-  const visits = new Map<string, Visit[]>()
-  for (const visit of visitsOf(rows)) {
-    const list = visits.get(visit.person)
+  const byPerson = new Map<string, VisitSummary[]>()
+  for (const visit of visits) {
+    const list = byPerson.get(visit.person)
     if (list) list.push(visit)
-    else visits.set(visit.person, [visit])
-  }
-  // Goal returns: hits in sessions that are visits (as in the goals report), by person.
-  const hits = new Map<string, number[]>()
-  if (q.goal) {
-    const inVisit = new Set(rows.filter((r) => r.kind === 'page').map(sessionKey))
-    for (const row of rows) {
-      const hit = hitOf(row)
-      if (!hit || !inVisit.has(sessionKey(row)) || reaches(q.goal, hit) === null) continue
-      const list = hits.get(row.person)
-      if (list) list.push(row.at)
-      else hits.set(row.person, [row.at])
-    }
+    else byPerson.set(visit.person, [visit])
   }
   const people: RetentionPerson[] = []
-  for (const [person, list] of visits) {
+  for (const [person, list] of byPerson) {
     const first = list.reduce((a, b) => (b.start < a.start ? b : a))
     if (filterVisits([first], q.filters, q.goals).length === 0) continue
     people.push({
       firstAt: first.start,
-      returnAts: q.goal ? (hits.get(person) ?? []) : list.map((v) => v.start),
+      returnAts: hits ? (hits.get(person) ?? []) : list.map((v) => v.start),
     })
   }
   return people
 }
 
-/** The triangle and the curve, cohorts named by their first local day. */
-export const retentionReport = (rows: readonly ReportRow[], q: RetentionQuestion): RetentionAnswer => {
-  const report = retention(retentionPeople(rows, q), {
+/** A goal's hits in sessions that are visits (as in the goals report), by person. */
+const goalHits = (rows: readonly ReportRow[], goal: Goal) => {
+  const hits = new Map<string, number[]>()
+  const inVisit = new Set(rows.filter((r) => r.kind === 'page').map(sessionKey))
+  for (const row of rows) {
+    const hit = hitOf(row)
+    if (!hit || !inVisit.has(sessionKey(row)) || reaches(goal, hit) === null) continue
+    const list = hits.get(row.person)
+    if (list) list.push(row.at)
+    else hits.set(row.person, [row.at])
+  }
+  return hits
+}
+
+/** Each person with their first visit and returns, kept when that first visit passes the filters. */
+export const retentionPeople = (
+  rows: readonly ReportRow[],
+  q: Pick<RetentionQuestion, 'filters' | 'goals' | 'goal'>,
+): RetentionPerson[] => peopleOf(visitsOf(rows), q, q.goal && goalHits(rows, q.goal))
+
+const reportOf = (people: RetentionPerson[], q: RetentionQuestion): RetentionAnswer => {
+  const report = retention(people, {
     periodOf: periodsIn(q.zone, q.by),
     start: q.start,
     end: q.end,
@@ -115,3 +123,16 @@ export const retentionReport = (rows: readonly ReportRow[], q: RetentionQuestion
     curve: report.curve,
   }
 }
+
+/** The triangle and the curve, cohorts named by their first local day. */
+export const retentionReport = (rows: readonly ReportRow[], q: RetentionQuestion): RetentionAnswer =>
+  reportOf(retentionPeople(rows, q), q)
+
+/**
+ * The same from visit summaries (a row per visit, not every row): for a question without a goal
+ * and without page or goal filters (`needsPages`), which is all such a question reads.
+ */
+export const retentionReportOfVisits = (
+  visits: readonly VisitSummary[],
+  q: Omit<RetentionQuestion, 'goal'>,
+): RetentionAnswer => reportOf(peopleOf(visits, q), q)

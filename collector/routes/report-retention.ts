@@ -1,8 +1,14 @@
 import { Hono } from 'hono'
 import { ApiError } from '../errors.ts'
 import { periodOfDate, periodStart } from '../reports/periods.ts'
-import { RETENTION_CSV_COLUMNS, retentionQuery, retentionReport } from '../reports/retention-query.ts'
+import {
+  RETENTION_CSV_COLUMNS,
+  retentionQuery,
+  retentionReport,
+  retentionReportOfVisits,
+} from '../reports/retention-query.ts'
 import { dateOf, windowOf } from '../reports/time.ts'
+import { needsPages } from '../reports/traffic.ts'
 import type { ReportKit } from './report-kit.ts'
 import { csv, parse } from './report-kit.ts'
 
@@ -33,17 +39,24 @@ export const retentionRoutes = (kit: ReportKit, now: () => number) => {
     // Everything the store holds (events live for the site's retentionDays), so that someone who
     // came before `from` is no new person in it.
     const since = Math.min(window.from, at - (site.retentionDays + 1) * DAY)
-    const rows = end > since ? await store.reportSessions(site.id, { from: since, to: end }) : []
-    const answer = retentionReport(rows, {
+    const read = { from: since, to: end }
+    const question = {
       filters,
       goals: site.goals,
-      ...(goal ? { goal } : {}),
       by: q.by,
       zone: site.timezone,
       start: window.from,
       end,
       periods: q.periods,
-    })
+    }
+    // Visits alone answer most questions (a row per visit); a goal or a page filter needs the rows.
+    const answer =
+      goal || needsPages(filters)
+        ? retentionReport(end > since ? await store.reportSessions(site.id, read) : [], {
+            ...question,
+            ...(goal ? { goal } : {}),
+          })
+        : retentionReportOfVisits(end > since ? await store.reportVisits(site.id, read) : [], question)
     if (q.format === 'csv')
       return csv(
         c,
