@@ -1,7 +1,7 @@
 // Visits by the UTC hour they start in: the sums of traffic.ts's totals and two sketches (sketch.ts)
-// of the hour's devices and people. Stores keep one per hour with visits, made again by their sync
-// whenever a visit of the hour or the person of one of its devices changes, so an overview of a
-// month of heavy traffic reads 720 small rows instead of every visit. Pure.
+// of the hour's devices and people. Stores keep one per hour with visits, made again once a visit
+// of the hour or the person of one of its devices changed, so an overview of a month of heavy
+// traffic reads 720 small rows instead of every visit. Pure.
 import { addToSketch, estimate, mergeInto, newSketch } from './sketch.ts'
 import { bucketOf, type Interval } from './time.ts'
 import { type Counts, type SeriesPoint, sumsOf, type Totals, totalsFrom } from './traffic.ts'

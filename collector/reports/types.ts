@@ -72,7 +72,9 @@ export interface ReportStore {
   /**
    * The aggregate of every UTC hour in [from, to) (epoch ms, whole hours) with a visit: what
    * `hourAggregateOf` (hours.ts) makes of the summaries of the visits starting in it, with the
-   * person now, kept by `syncReports`. In no particular order.
+   * person now. An hour whose visits or persons changed is made again here, before it is read
+   * (not at every sync: a busy site's current hour changes with each); one an erasure touched,
+   * by the next `syncReports` too, so nothing of the erased stays. In no particular order.
    */
   reportHours(site: string, window: { from: number; to: number }): Promise<HourAggregate[]>
 }

@@ -68,6 +68,7 @@ const lockWaiter = async (sql: Sql, schema: string, done: Promise<unknown>) => {
 /** The hours migration undone: a database of the release before it. */
 const DROP_HOURS = `DROP TABLE report_hours; DROP TABLE report_hour_queue;
   DROP FUNCTION precis_report_visits_changed CASCADE; DROP FUNCTION precis_report_persons_changed CASCADE;
+  DROP FUNCTION precis_report_persons_removed CASCADE;
   DELETE FROM precis_migrations WHERE name = '${REPORT_HOURS_MIGRATION.name}';`
 
 describePostgres('PostgreSQL reports', () => {
@@ -256,6 +257,44 @@ it('adds up the hours of the visits summarized before the hours migration', asyn
       await upgraded.close()
     }
   } finally {
+    await sql.end()
+    await dropSchema(schema)
+  }
+})
+
+it('makes an hour when a report reads it, and one an erasure touched at the next sync, read or not', async () => {
+  const schema = testSchema()
+  const sql = connect(PG_TEST_URL, { schema, max: 1 })
+  const store = await openTestPostgresStore({ schema })
+  try {
+    await store.insertEvents([pageView('a1', T), identify('a1', 'u-ada', T), pageView('b1', T + 2 * HOUR)])
+    await store.syncReports()
+    await store.resolveIdentities({}, T + DAY)
+    await store.syncReports()
+    const stored = async () =>
+      (await sql`SELECT hour FROM report_hours ORDER BY hour`).map((r) => Number(r.hour))
+    const queued = async () =>
+      (await sql`SELECT hour, erased FROM report_hour_queue ORDER BY hour`).map((r) => [
+        Number(r.hour),
+        r.erased,
+      ])
+    // The sync leaves them to the first read: a busy site's current hour changes with every sync.
+    expect(await stored()).toEqual([])
+    expect(await queued()).toEqual([
+      [T, false],
+      [T + 2 * HOUR, false],
+    ])
+    expect((await store.reportHours(SITE, ALL)).map((h) => h.visits).sort()).toEqual([1, 1])
+    expect(await stored()).toEqual([T, T + 2 * HOUR])
+    expect(await queued()).toEqual([])
+    // Ada's hour is made again by the next sync, before anyone reads it: no trace of her stays.
+    await store.eraseProfile(SITE, 'u-ada', T + DAY)
+    expect(await queued()).toEqual([[T, true]])
+    await store.syncReports()
+    expect(await stored()).toEqual([T + 2 * HOUR])
+    expect(await queued()).toEqual([])
+  } finally {
+    await store.close()
     await sql.end()
     await dropSchema(schema)
   }

@@ -287,5 +287,5 @@ export const postgresReports = (sql: Sql, chunk = CHUNK): ReportStore => ({
   ],
   reportVisits: async (site, { from, to }) =>
     (await sql.unsafe(REPORT_VISITS_SQL, [site, from, to], { prepare: true }).values()).map(summaryFrom),
-  reportHours: (site, window) => reportHours(sql, site, window),
+  reportHours: (site, window) => reportHours(sql, REPORTS_LOCK, site, window),
 })

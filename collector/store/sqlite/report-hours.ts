@@ -1,9 +1,11 @@
 // SQLite's hour aggregates (reports/hours.ts): triggers queue the hour of every visit summary added,
 // changed or deleted, and every hour with a visit of a device whose person changed (identity
-// resolution inserts, moves or deletes its identifier); the reports sync makes each queued hour
-// again from its summaries, with the person now. Erasure deletes summaries, so its hours are made
-// again without the erased visits. Queue inserts say ON CONFLICT DO NOTHING, not OR IGNORE: in a
-// trigger, the conflict clause of the statement that fired it (an upsert) would replace OR IGNORE.
+// resolution inserts, moves or deletes its identifier). A queued hour is made again from its
+// summaries, with the person now, when a report reads it: the current hour of a busy site changes
+// with every sync, and making it again each time would cost ingest. An hour that lost a visit or
+// an identifier (erasure, retention) is flagged and made again by the next sync, read or not, so
+// nothing of an erased person stays in its sketches. Queue inserts say ON CONFLICT, not OR IGNORE:
+// in a trigger, the conflict clause of the statement that fired it (an upsert) would replace it.
 import type Database from 'better-sqlite3'
 import { HOUR, hourAggregateOf } from '../../reports/hours.ts'
 import { decodeSketch, encodeSketch } from '../../reports/sketch.ts'
@@ -12,11 +14,18 @@ import { summaryFrom } from '../../reports/visits.ts'
 
 const hourOf = (column: string) => `${column} - ${column} % ${HOUR}`
 
+/** Queues the hours of `select`; `erased` flags them for the next sync. */
+const queue = (select: string, erased = false) => `
+    INSERT INTO report_hour_queue (site, hour, erased) ${select}
+    ON CONFLICT DO ${erased ? 'UPDATE SET erased = 1' : 'NOTHING'};`
+
 /** The hours of the device's visits, for a trigger on identifiers (`row` is new or old). */
-const devicesHours = (row: 'new' | 'old') => `
-    INSERT INTO report_hour_queue
-    SELECT site, ${hourOf('start_at')} FROM report_visits WHERE site = ${row}.site AND device = ${row}.value
-    ON CONFLICT DO NOTHING;`
+const devicesHours = (row: 'new' | 'old', erased = false) =>
+  queue(
+    `SELECT site, ${hourOf('start_at')}, ${erased ? 1 : 0} FROM report_visits
+     WHERE site = ${row}.site AND device = ${row}.value`,
+    erased,
+  )
 
 export const REPORT_HOURS_MIGRATION = `
   CREATE TABLE report_hours (
@@ -36,17 +45,18 @@ export const REPORT_HOURS_MIGRATION = `
   CREATE TABLE report_hour_queue (
     site TEXT NOT NULL,
     hour INTEGER NOT NULL,
+    erased INTEGER NOT NULL,
     PRIMARY KEY (site, hour)
   ) WITHOUT ROWID;
+  CREATE INDEX report_hour_queue_erased ON report_hour_queue (erased) WHERE erased = 1;
   CREATE TRIGGER report_visit_added AFTER INSERT ON report_visits BEGIN
-    INSERT INTO report_hour_queue VALUES (new.site, ${hourOf('new.start_at')}) ON CONFLICT DO NOTHING;
+    ${queue(`VALUES (new.site, ${hourOf('new.start_at')}, 0)`)}
   END;
   CREATE TRIGGER report_visit_changed AFTER UPDATE ON report_visits BEGIN
-    INSERT INTO report_hour_queue
-    VALUES (old.site, ${hourOf('old.start_at')}), (new.site, ${hourOf('new.start_at')}) ON CONFLICT DO NOTHING;
+    ${queue(`VALUES (old.site, ${hourOf('old.start_at')}, 0), (new.site, ${hourOf('new.start_at')}, 0)`)}
   END;
   CREATE TRIGGER report_visit_deleted AFTER DELETE ON report_visits BEGIN
-    INSERT INTO report_hour_queue VALUES (old.site, ${hourOf('old.start_at')}) ON CONFLICT DO NOTHING;
+    ${queue(`VALUES (old.site, ${hourOf('old.start_at')}, 1)`, true)}
   END;
   CREATE TRIGGER report_person_added AFTER INSERT ON identifiers WHEN new.kind = 'anonymous' BEGIN
     ${devicesHours('new')}
@@ -56,10 +66,9 @@ export const REPORT_HOURS_MIGRATION = `
     ${devicesHours('new')}
   END;
   CREATE TRIGGER report_person_removed AFTER DELETE ON identifiers WHEN old.kind = 'anonymous' BEGIN
-    ${devicesHours('old')}
+    ${devicesHours('old', true)}
   END;
-  INSERT INTO report_hour_queue SELECT site, ${hourOf('start_at')} FROM report_visits WHERE true
-    ON CONFLICT DO NOTHING;`
+  ${queue(`SELECT site, ${hourOf('start_at')}, 0 FROM report_visits WHERE true`)}`
 
 /** The summaries of the visits starting in [@from, @to), in SUMMARY_FIELDS order, with the person. */
 export const REPORT_VISITS_SQL = `
@@ -90,8 +99,12 @@ interface StoredHour {
 
 /** `db` reads; `write` (which may be `db`) writes, as in sqliteReports. */
 export const sqliteReportHours = (db: Database.Database, write: Database.Database = db) => {
-  const queued = write.prepare<[number], { site: string; hour: number }>(
-    'SELECT site, hour FROM report_hour_queue LIMIT ?',
+  type Key = { site: string; hour: number }
+  const erasedHours = write.prepare<[number], Key>(
+    'SELECT site, hour FROM report_hour_queue WHERE erased = 1 LIMIT ?',
+  )
+  const hoursIn = write.prepare<[string, number, number, number], Key>(
+    'SELECT site, hour FROM report_hour_queue WHERE site = ? AND hour >= ? AND hour < ? LIMIT ?',
   )
   const visitsOfHour = write
     .prepare<{ site: string; from: number; to: number }, unknown[]>(REPORT_VISITS_SQL)
@@ -109,8 +122,8 @@ export const sqliteReportHours = (db: Database.Database, write: Database.Databas
   )
 
   /** Up to HOUR_CHUNK queued hours made again; resolves to how many it took. */
-  const step = write.transaction(() => {
-    const keys = queued.all(HOUR_CHUNK)
+  const step = write.transaction((take: () => Key[]) => {
+    const keys = take()
     for (const { site, hour } of keys) {
       const visits = visitsOfHour.all({ site, from: hour, to: hour + HOUR }).map(summaryFrom)
       if (visits.length === 0) drop.run(site, hour)
@@ -123,13 +136,20 @@ export const sqliteReportHours = (db: Database.Database, write: Database.Databas
     return keys.length
   })
 
+  const makeAll = async (take: () => Key[]) => {
+    while (step.immediate(take) === HOUR_CHUNK) await breathe()
+  }
+
   return {
-    /** Every queued hour made again (after the summaries: they are what it reads). */
-    syncHours: async () => {
-      while (step.immediate() === HOUR_CHUNK) await breathe()
-    },
-    reportHours: async (site: string, { from, to }: { from: number; to: number }): Promise<HourAggregate[]> =>
-      read.all(site, from, to).map((h) => ({
+    /** The hours flagged by a deletion made again (after the summaries: they are what it reads). */
+    syncHours: () => makeAll(() => erasedHours.all(HOUR_CHUNK)),
+    /** The window's hours, those queued made again first. */
+    reportHours: async (
+      site: string,
+      { from, to }: { from: number; to: number },
+    ): Promise<HourAggregate[]> => {
+      await makeAll(() => hoursIn.all(site, from, to, HOUR_CHUNK))
+      return read.all(site, from, to).map((h) => ({
         hour: h.hour,
         visits: h.visits,
         pageviews: h.pageviews,
@@ -140,6 +160,7 @@ export const sqliteReportHours = (db: Database.Database, write: Database.Databas
         scrollCount: h.scroll_count,
         devices: decodeSketch(h.devices),
         people: decodeSketch(h.people),
-      })),
+      }))
+    },
   }
 }

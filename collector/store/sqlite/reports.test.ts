@@ -5,7 +5,9 @@ import Database from 'better-sqlite3'
 import { afterAll, expect, it } from 'vitest'
 import { describeReportsContract } from '../../../test/contracts/reports.contract.ts'
 import {
+  DAY,
   HOUR,
+  identify,
   pageView,
   rowsOf,
   SITE,
@@ -137,5 +139,37 @@ it('adds up the hours of the visits summarized before the hours migration', asyn
     expect(sortedHours(hours)).toEqual(sortedHours(hoursOf(visitsOf(rowsOf(events)).map(summaryOf))))
   } finally {
     await upgraded.close()
+  }
+})
+
+it('makes an hour when a report reads it, and one an erasure touched at the next sync, read or not', async () => {
+  const path = newPath()
+  const store = openSqliteStore(path)
+  const db = new Database(path, { readonly: true })
+  try {
+    await store.insertEvents([pageView('a1', T), identify('a1', 'u-ada', T), pageView('b1', T + 2 * HOUR)])
+    await store.syncReports()
+    await store.resolveIdentities({}, T + DAY)
+    await store.syncReports()
+    const stored = () => db.prepare('SELECT hour FROM report_hours ORDER BY hour').pluck().all()
+    const queued = () => db.prepare('SELECT hour, erased FROM report_hour_queue ORDER BY hour').all()
+    // The sync leaves them to the first read: a busy site's current hour changes with every sync.
+    expect(stored()).toEqual([])
+    expect(queued()).toEqual([
+      { hour: T, erased: 0 },
+      { hour: T + 2 * HOUR, erased: 0 },
+    ])
+    expect((await store.reportHours(SITE, { from: 0, to: 2 * T })).map((h) => h.visits)).toEqual([1, 1])
+    expect(stored()).toEqual([T, T + 2 * HOUR])
+    expect(queued()).toEqual([])
+    // Ada's hour is made again by the next sync, before anyone reads it: no trace of her stays.
+    await store.eraseProfile(SITE, 'u-ada', T + DAY)
+    expect(queued()).toEqual([{ hour: T, erased: 1 }])
+    await store.syncReports()
+    expect(stored()).toEqual([T + 2 * HOUR])
+    expect(queued()).toEqual([])
+  } finally {
+    db.close()
+    await store.close()
   }
 })
