@@ -2,10 +2,10 @@
 // of the hour's devices and people. Stores keep one per hour with visits, made again once a visit
 // of the hour or the person of one of its devices changed, so an overview of a month of heavy
 // traffic reads 720 small rows instead of every visit. Pure.
-import { addToSketch, estimate, mergeInto, newSketch } from './sketch.ts'
-import { bucketOf, type Interval } from './time.ts'
-import { type Counts, type SeriesPoint, sumsOf, type Totals, totalsFrom } from './traffic.ts'
-import type { HourAggregate, VisitSummary } from './types.ts'
+import { addToSketch, decodeSketch, estimate, mergeInto, newSketch } from './sketch.ts'
+import type { Interval } from './time.ts'
+import { type SeriesPoint, seriesBy, sumsOf, type Totals, totalsFrom } from './traffic.ts'
+import type { Counts, HourAggregate, VisitSummary } from './types.ts'
 
 export const HOUR = 3_600_000
 
@@ -84,11 +84,32 @@ export const seriesOfHours = (
   buckets: readonly string[],
   interval: Interval,
   zone: string,
-): SeriesPoint[] => {
-  const groups = new Map<string, HourAggregate[]>(buckets.map((b) => [b, []]))
-  for (const h of hours) groups.get(bucketOf(h.hour, interval, zone))?.push(h)
-  return buckets.map((bucket) => {
-    const counts = countsOf(groups.get(bucket)!)
-    return { bucket, visitors: counts.visitors, visits: counts.visits, pageviews: counts.pageviews }
-  })
+): SeriesPoint[] => seriesBy(hours, (h) => h.hour, countsOf, buckets, interval, zone)
+
+/** An hour as both stores keep it: the sums in snake case, the sketches deflated. */
+export interface StoredHour {
+  hour: number | string
+  visits: number
+  pageviews: number
+  bounces: number
+  duration: number
+  engaged: number
+  scroll_sum: number
+  scroll_count: number
+  devices: Uint8Array
+  people: Uint8Array
 }
+
+/** A stored hour back (a bigint hour may come as text). */
+export const hourFromStored = (h: StoredHour): HourAggregate => ({
+  hour: Number(h.hour),
+  visits: h.visits,
+  pageviews: h.pageviews,
+  bounces: h.bounces,
+  duration: h.duration,
+  engaged: h.engaged,
+  scrollSum: h.scroll_sum,
+  scrollCount: h.scroll_count,
+  devices: decodeSketch(h.devices),
+  people: decodeSketch(h.people),
+})

@@ -5,6 +5,7 @@
 import { type Goal, pageMatches } from '../../sdk/rules/goal-schema.ts'
 import { goalFigures, reachedIn } from './goals.ts'
 import { bucketOf, type Interval } from './time.ts'
+import type { Counts } from './types.ts'
 import type { Visit, VisitSummary } from './visits.ts'
 
 export const DIMENSIONS = [
@@ -112,21 +113,6 @@ const ratio = (a: number, b: number) => (b === 0 ? null : a / b)
 const round = (n: number | null, digits = 4) =>
   n === null ? null : Math.round(n * 10 ** digits) / 10 ** digits
 
-/** What totals are made of: sums that add up across hours (hours.ts), and the two distinct counts. */
-export interface Counts {
-  visitors: number
-  devices: number
-  visits: number
-  pageviews: number
-  /** Visits with one page view. */
-  bounces: number
-  /** Seconds from each visit's first event to its last, summed. */
-  duration: number
-  engaged: number
-  scrollSum: number
-  scrollCount: number
-}
-
 export const totalsFrom = (c: Counts): Totals => ({
   visitors: c.visitors,
   devices: c.devices,
@@ -176,20 +162,32 @@ export interface SeriesPoint {
   pageviews: number
 }
 
-/** One point per bucket label, in order, zeros included, so a chart's axis is the period's. */
+/**
+ * One point per bucket label, in order, zeros included, so a chart's axis is the period's: the
+ * items (visits, or hours of them) grouped by the bucket they start in, each group counted.
+ */
+export const seriesBy = <T>(
+  items: readonly T[],
+  startOf: (item: T) => number,
+  count: (group: T[]) => Pick<Counts, 'visitors' | 'visits' | 'pageviews'>,
+  buckets: readonly string[],
+  interval: Interval,
+  zone: string,
+): SeriesPoint[] => {
+  const groups = new Map<string, T[]>(buckets.map((b) => [b, []]))
+  for (const item of items) groups.get(bucketOf(startOf(item), interval, zone))?.push(item)
+  return buckets.map((bucket) => {
+    const { visitors, visits, pageviews } = count(groups.get(bucket)!)
+    return { bucket, visitors, visits, pageviews }
+  })
+}
+
 export const seriesOf = (
   visits: readonly VisitSummary[],
   buckets: readonly string[],
   interval: Interval,
   zone: string,
-): SeriesPoint[] => {
-  const groups = new Map<string, VisitSummary[]>(buckets.map((b) => [b, []]))
-  for (const v of visits) groups.get(bucketOf(v.start, interval, zone))?.push(v)
-  return buckets.map((bucket) => {
-    const t = totalsOf(groups.get(bucket)!)
-    return { bucket, visitors: t.visitors, visits: t.visits, pageviews: t.pageviews }
-  })
-}
+): SeriesPoint[] => seriesBy(visits, (v) => v.start, totalsOf, buckets, interval, zone)
 
 export interface BreakdownRow {
   /** The dimension's value; null: visits without one (direct traffic has no referrer). */

@@ -113,13 +113,10 @@ export interface VisitSummary {
   scrollCount: number
 }
 
-/**
- * The visits starting in one UTC hour (hours.ts): the sums an overview adds up and sketches of
- * their devices and people, so a big period's totals read a row per hour.
- */
-export interface HourAggregate {
-  /** The hour's start, epoch ms (a multiple of an hour). */
-  hour: number
+/** What totals are made of: sums that add up across hours (hours.ts), and the two distinct counts. */
+export interface Counts {
+  visitors: number
+  devices: number
   visits: number
   pageviews: number
   /** Visits with one page view. */
@@ -129,6 +126,15 @@ export interface HourAggregate {
   engaged: number
   scrollSum: number
   scrollCount: number
+}
+
+/**
+ * The visits starting in one UTC hour (hours.ts): the sums an overview adds up and sketches of
+ * their devices and people, so a big period's totals read a row per hour.
+ */
+export interface HourAggregate extends Omit<Counts, 'visitors' | 'devices'> {
+  /** The hour's start, epoch ms (a multiple of an hour). */
+  hour: number
   devices: Sketch
   people: Sketch
 }

@@ -6,8 +6,8 @@
 // row's, which drops its visit's summary, or an identifier's), so erasure leaves nothing in the
 // sketches. A merge committing while an hour is claimed queues it again (its insert waits for the
 // claim's commit), so the next read counts the new person.
-import { HOUR, hourAggregateOf } from '../../reports/hours.ts'
-import { decodeSketch, encodeSketch, type Sketch } from '../../reports/sketch.ts'
+import { HOUR, hourAggregateOf, hourFromStored, type StoredHour } from '../../reports/hours.ts'
+import { encodeSketch, type Sketch } from '../../reports/sketch.ts'
 import type { HourAggregate } from '../../reports/types.ts'
 import { summaryFrom } from '../../reports/visits.ts'
 import type { Tx } from './resolver.ts'
@@ -174,32 +174,8 @@ export const reportHours = async (
   { from, to }: { from: number; to: number },
 ): Promise<HourAggregate[]> => {
   await makeAll(sql, lock, { site, from, to })
-  return (
-    await sql<
-      {
-        hour: string
-        visits: number
-        pageviews: number
-        bounces: number
-        duration: number
-        engaged: number
-        scroll_sum: number
-        scroll_count: number
-        devices: Uint8Array
-        people: Uint8Array
-      }[]
-    >`SELECT hour::text, visits, pageviews, bounces, duration, engaged, scroll_sum, scroll_count, devices, people
-      FROM report_hours WHERE site = ${site} AND hour >= ${from} AND hour < ${to}`
-  ).map((h) => ({
-    hour: Number(h.hour),
-    visits: h.visits,
-    pageviews: h.pageviews,
-    bounces: h.bounces,
-    duration: h.duration,
-    engaged: h.engaged,
-    scrollSum: h.scroll_sum,
-    scrollCount: h.scroll_count,
-    devices: decodeSketch(h.devices),
-    people: decodeSketch(h.people),
-  }))
+  const hours = await sql<StoredHour[]>`
+    SELECT hour::text, visits, pageviews, bounces, duration, engaged, scroll_sum, scroll_count, devices, people
+    FROM report_hours WHERE site = ${site} AND hour >= ${from} AND hour < ${to}`
+  return hours.map(hourFromStored)
 }

@@ -7,8 +7,8 @@
 // nothing of an erased person stays in its sketches. Queue inserts say ON CONFLICT, not OR IGNORE:
 // in a trigger, the conflict clause of the statement that fired it (an upsert) would replace it.
 import type Database from 'better-sqlite3'
-import { HOUR, hourAggregateOf } from '../../reports/hours.ts'
-import { decodeSketch, encodeSketch } from '../../reports/sketch.ts'
+import { HOUR, hourAggregateOf, hourFromStored, type StoredHour } from '../../reports/hours.ts'
+import { encodeSketch } from '../../reports/sketch.ts'
 import type { HourAggregate } from '../../reports/types.ts'
 import { summaryFrom } from '../../reports/visits.ts'
 
@@ -84,19 +84,6 @@ const HOUR_CHUNK = 10
 
 const breathe = () => new Promise<void>((resolve) => setImmediate(resolve))
 
-interface StoredHour {
-  hour: number
-  visits: number
-  pageviews: number
-  bounces: number
-  duration: number
-  engaged: number
-  scroll_sum: number
-  scroll_count: number
-  devices: Uint8Array
-  people: Uint8Array
-}
-
 /** `db` reads; `write` (which may be `db`) writes, as in sqliteReports. */
 export const sqliteReportHours = (db: Database.Database, write: Database.Database = db) => {
   type Key = { site: string; hour: number }
@@ -149,18 +136,7 @@ export const sqliteReportHours = (db: Database.Database, write: Database.Databas
       { from, to }: { from: number; to: number },
     ): Promise<HourAggregate[]> => {
       await makeAll(() => hoursIn.all(site, from, to, HOUR_CHUNK))
-      return read.all(site, from, to).map((h) => ({
-        hour: h.hour,
-        visits: h.visits,
-        pageviews: h.pageviews,
-        bounces: h.bounces,
-        duration: h.duration,
-        engaged: h.engaged,
-        scrollSum: h.scroll_sum,
-        scrollCount: h.scroll_count,
-        devices: decodeSketch(h.devices),
-        people: decodeSketch(h.people),
-      }))
+      return read.all(site, from, to).map(hourFromStored)
     },
   }
 }
