@@ -29,18 +29,6 @@ export const hourAggregateOf = (hour: number, visits: readonly VisitSummary[]): 
   return { hour, ...sumsOf(visits), devices, people }
 }
 
-/** One aggregate per hour with visits, in time order. */
-export const hoursOf = (visits: readonly VisitSummary[]): HourAggregate[] => {
-  const byHour = new Map<number, VisitSummary[]>()
-  for (const v of visits) {
-    const hour = hourOf(v.start)
-    const list = byHour.get(hour)
-    if (list) list.push(v)
-    else byHour.set(hour, [v])
-  }
-  return [...byHour.entries()].sort(([a], [b]) => a - b).map(([hour, list]) => hourAggregateOf(hour, list))
-}
-
 /** Whole UTC hours: a period in a zone whose offset is a whole number of hours. */
 export const alignedToHours = (window: { from: number; to: number }) =>
   window.from % HOUR === 0 && window.to % HOUR === 0

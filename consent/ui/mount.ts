@@ -205,7 +205,7 @@ const rightsSection = (rights: VisitorRights, s: Strings) => {
   }
   const section = h(
     'section',
-    { 'aria-labelledby': 'pc-y', hidden: true },
+    { 'aria-labelledby': 'pc-y' },
     h('h2', { id: 'pc-y' }, s.yourData),
     h('p', { class: 's' }, s.yourDataText),
     h('div', { class: 'r' }, download, erase),

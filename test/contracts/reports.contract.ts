@@ -3,7 +3,6 @@
 // resolveIdentities, and rows are read only through the ReportStore: what comes back must be what
 // derivedRowOf makes of the stored events, with the person identity resolution has now.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { hoursOf } from '../../collector/reports/hours.ts'
 import { REPORTS_SYNC_EVERY_MS, type ReportRow } from '../../collector/reports/types.ts'
 import { summaryOf, visitsOf } from '../../collector/reports/visits.ts'
 import type { Store, StoredEvent } from '../../collector/store/types.ts'
@@ -12,6 +11,7 @@ import {
   DAY,
   engagement,
   HOUR,
+  hoursOf,
   identify,
   MINUTE,
   pageView,

@@ -106,8 +106,9 @@ export const reportApp = async (store: Store, options: ReportAppOptions) => {
   }
   const seen: Seen[] = batches.flat().map((s) => s.seen)
   /** A second collector on the same store whose overviews always add hours up (estimates). */
-  const byHours = appOf(0)
+  let byHours: ReturnType<typeof appOf> | undefined
   const getByHours = async (path: string) => {
+    byHours ??= appOf(0)
     const res = await byHours.request(path, { headers: { authorization: `Bearer ${admin}` } })
     expect(res.status, await res.clone().text()).toBe(200)
     return res.json()

@@ -2,6 +2,7 @@
 // engagement figures as the SDK sends them, the rows a store should answer (computed naively from
 // the events with derivedRowOf), and a seeded random stream of inserts, resends, links, syncs and
 // retention to compare a store with that computation.
+import { hourAggregateOf, hourOf } from '../../collector/reports/hours.ts'
 import { derivedRowOf } from '../../collector/reports/report-row.ts'
 import type { HourAggregate, ReportRow, VisitSummary } from '../../collector/reports/types.ts'
 import type { StoredEvent } from '../../collector/store/types.ts'
@@ -134,6 +135,18 @@ export const sorted = (rows: readonly ReportRow[]) =>
 /** Visit summaries in one order whatever the store's: by device, then start, then end. */
 export const sortedVisits = (visits: readonly VisitSummary[]) =>
   [...visits].sort((a, b) => a.device.localeCompare(b.device) || a.start - b.start || a.end - b.end)
+
+/** What a store's hours must be: one aggregate per hour with visits, in time order. */
+export const hoursOf = (visits: readonly VisitSummary[]): HourAggregate[] => {
+  const byHour = new Map<number, VisitSummary[]>()
+  for (const v of visits) {
+    const hour = hourOf(v.start)
+    const list = byHour.get(hour)
+    if (list) list.push(v)
+    else byHour.set(hour, [v])
+  }
+  return [...byHour.entries()].sort(([a], [b]) => a - b).map(([hour, list]) => hourAggregateOf(hour, list))
+}
 
 /**
  * Hour aggregates in time order, sums to 6 decimals: a store adds a visit's seconds in its own

@@ -11,6 +11,7 @@ import {
   DAY,
   engagement,
   HOUR,
+  hoursOf,
   identify,
   MINUTE,
   pageView,
@@ -22,7 +23,6 @@ import {
   T,
   track,
 } from '../../../test/support/report-events.ts'
-import { hoursOf } from '../../reports/hours.ts'
 import { summaryOf, visitsOf } from '../../reports/visits.ts'
 import type { StoredEvent } from '../types.ts'
 import { REPORT_HOURS_MIGRATION } from './report-hours.ts'

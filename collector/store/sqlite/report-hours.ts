@@ -9,8 +9,7 @@
 import type Database from 'better-sqlite3'
 import { HOUR, hourAggregateOf, hourFromStored, type StoredHour } from '../../reports/hours.ts'
 import { encodeSketch } from '../../reports/sketch.ts'
-import type { HourAggregate } from '../../reports/types.ts'
-import { summaryFrom } from '../../reports/visits.ts'
+import type { HourAggregate, VisitSummary } from '../../reports/types.ts'
 
 const hourOf = (column: string) => `${column} - ${column} % ${HOUR}`
 
@@ -70,22 +69,20 @@ export const REPORT_HOURS_MIGRATION = `
   END;
   ${queue(`SELECT site, ${hourOf('start_at')}, 0 FROM report_visits WHERE true`)}`
 
-/** The summaries of the visits starting in [@from, @to), in SUMMARY_FIELDS order, with the person. */
-export const REPORT_VISITS_SQL = `
-  SELECT v.device, coalesce(i.profile_id, v.device), v.start_at, v.end_at, v.entry, v.exit, v.channel,
-    v.referrer, v.source, v.medium, v.campaign, v.term, v.content, v.browser, v.os, v.device_type,
-    v.country, v.region, v.engaged, v.pageviews, v.scroll_sum, v.scroll_count
-  FROM report_visits v
-  LEFT JOIN identifiers i ON i.site = @site AND i.kind = 'anonymous' AND i.value = v.device
-  WHERE v.site = @site AND v.start_at >= @from AND v.start_at < @to`
-
 /** Queued hours made again per transaction: a busy hour is thousands of visits read. */
 const HOUR_CHUNK = 10
 
 const breathe = () => new Promise<void>((resolve) => setImmediate(resolve))
 
-/** `db` reads; `write` (which may be `db`) writes, as in sqliteReports. */
-export const sqliteReportHours = (db: Database.Database, write: Database.Database = db) => {
+/**
+ * `db` reads; `write` (which may be `db`) writes, as in sqliteReports; `visitsIn` reads the
+ * summaries of the visits starting in [from, to) with their person, through `write`.
+ */
+export const sqliteReportHours = (
+  db: Database.Database,
+  write: Database.Database,
+  visitsIn: (site: string, from: number, to: number) => VisitSummary[],
+) => {
   type Key = { site: string; hour: number }
   const erasedHours = write.prepare<[number], Key>(
     'SELECT site, hour FROM report_hour_queue WHERE erased = 1 LIMIT ?',
@@ -93,9 +90,6 @@ export const sqliteReportHours = (db: Database.Database, write: Database.Databas
   const hoursIn = write.prepare<[string, number, number, number], Key>(
     'SELECT site, hour FROM report_hour_queue WHERE site = ? AND hour >= ? AND hour < ? LIMIT ?',
   )
-  const visitsOfHour = write
-    .prepare<{ site: string; from: number; to: number }, unknown[]>(REPORT_VISITS_SQL)
-    .raw(true)
   const upsert = write.prepare(`
     INSERT OR REPLACE INTO report_hours (site, hour, visits, pageviews, bounces, duration, engaged,
       scroll_sum, scroll_count, devices, people)
@@ -112,7 +106,7 @@ export const sqliteReportHours = (db: Database.Database, write: Database.Databas
   const step = write.transaction((take: () => Key[]) => {
     const keys = take()
     for (const { site, hour } of keys) {
-      const visits = visitsOfHour.all({ site, from: hour, to: hour + HOUR }).map(summaryFrom)
+      const visits = visitsIn(site, hour, hour + HOUR)
       if (visits.length === 0) drop.run(site, hour)
       else {
         const h = hourAggregateOf(hour, visits)

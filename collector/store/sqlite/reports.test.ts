@@ -7,6 +7,7 @@ import { describeReportsContract } from '../../../test/contracts/reports.contrac
 import {
   DAY,
   HOUR,
+  hoursOf,
   identify,
   pageView,
   rowsOf,
@@ -16,7 +17,6 @@ import {
   sortedVisits,
   T,
 } from '../../../test/support/report-events.ts'
-import { hoursOf } from '../../reports/hours.ts'
 import { summaryOf, visitsOf } from '../../reports/visits.ts'
 import { REPORT_HOURS_MIGRATION } from './report-hours.ts'
 import { REPORT_COLUMNS, REPORT_SESSIONS_SQL, REPORT_VISITS_MIGRATION } from './reports.ts'

@@ -8,7 +8,7 @@ import { derivedRowOf } from '../../reports/report-row.ts'
 import type { DerivedRow, ReportRow, ReportStore } from '../../reports/types.ts'
 import { summaryFrom, summaryOf, type VisitSummary, visitsOf } from '../../reports/visits.ts'
 import { type EventRow, fromEventRow } from '../event-row.ts'
-import { REPORT_VISITS_SQL, sqliteReportHours } from './report-hours.ts'
+import { sqliteReportHours } from './report-hours.ts'
 
 /**
  * `event_id` is the event's id (the rowid): the delete trigger finds a row without an index.
@@ -175,6 +175,15 @@ const SESSION_ROWS_SQL = `
     click_id, browser, os, device_type, country, region, engaged, scroll, name, props
   FROM report_rows WHERE site = ? AND device = ? AND session = ?`
 
+/** The summaries of the visits starting in [@from, @to), in SUMMARY_FIELDS order, with the person. */
+const REPORT_VISITS_SQL = `
+  SELECT v.device, coalesce(i.profile_id, v.device), v.start_at, v.end_at, v.entry, v.exit, v.channel,
+    v.referrer, v.source, v.medium, v.campaign, v.term, v.content, v.browser, v.os, v.device_type,
+    v.country, v.region, v.engaged, v.pageviews, v.scroll_sum, v.scroll_count
+  FROM report_visits v
+  LEFT JOIN identifiers i ON i.site = @site AND i.kind = 'anonymous' AND i.value = v.device
+  WHERE v.site = @site AND v.start_at >= @from AND v.start_at < @to`
+
 const UPSERT_VISIT = `
   INSERT INTO report_visits (site, device, session, start_at, end_at, entry, exit, channel, referrer,
     source, medium, campaign, term, content, browser, os, device_type, country, region, engaged,
@@ -256,7 +265,13 @@ export const sqliteReports = (db: Database.Database, write: Database.Database = 
   const visits = db
     .prepare<{ site: string; from: number; to: number }, unknown[]>(REPORT_VISITS_SQL)
     .raw(true)
-  const hours = sqliteReportHours(db, write)
+  // Through the write connection: an hour's summaries are read inside the transaction that makes it.
+  const hourVisits = write
+    .prepare<{ site: string; from: number; to: number }, unknown[]>(REPORT_VISITS_SQL)
+    .raw(true)
+  const hours = sqliteReportHours(db, write, (site, from, to) =>
+    hourVisits.all({ site, from, to }).map(summaryFrom),
+  )
 
   /** Summaries of up to VISIT_CHUNK queued sessions made again; resolves to how many it took. */
   const visitStep = write.transaction(() => {
