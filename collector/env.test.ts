@@ -19,6 +19,11 @@ describe('environment', () => {
     expect(parseEnv({ PRECIS_REPORTS_EXACT_VISITS: '0' }).PRECIS_REPORTS_EXACT_VISITS).toBe(0)
   })
 
+  it('takes how often report tables catch up in the background, a second at least', () => {
+    expect(parseEnv({}).PRECIS_REPORTS_SYNC_MS).toBeUndefined()
+    expect(parseEnv({ PRECIS_REPORTS_SYNC_MS: '1000' }).PRECIS_REPORTS_SYNC_MS).toBe(1000)
+  })
+
   it('treats empty variables as unset', () => {
     expect(parseEnv({ PORT: '', PRECIS_ADMIN_TOKEN: '' })).toMatchObject({ PORT: 8787 })
   })
@@ -30,6 +35,7 @@ describe('environment', () => {
     [{ PRECIS_RESOLVER_CACHE_MB: '0' }, /PRECIS_RESOLVER_CACHE_MB/],
     [{ PRECIS_RESOLVER_CACHE_MB: 'lots' }, /PRECIS_RESOLVER_CACHE_MB/],
     [{ PRECIS_REPORTS_EXACT_VISITS: '-1' }, /PRECIS_REPORTS_EXACT_VISITS/],
+    [{ PRECIS_REPORTS_SYNC_MS: '500' }, /PRECIS_REPORTS_SYNC_MS/],
   ])('explains %o', (env, message) => {
     expect(() => parseEnv(env)).toThrow(message)
   })

@@ -46,6 +46,7 @@ const main = async () => {
   const ledgerKeys = ledgerKeysFrom(env)
   const store = await openStore(env.DATABASE_URL, keys, {
     resolverCacheBytes: env.PRECIS_RESOLVER_CACHE_MB && env.PRECIS_RESOLVER_CACHE_MB * 2 ** 20,
+    reportsSyncMs: env.PRECIS_REPORTS_SYNC_MS,
     log: console.log,
   })
   const live = createLiveConfig(await seedConfigs(store, file, Date.now(), console.log), console.log)

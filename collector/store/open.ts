@@ -17,6 +17,8 @@ export interface StoreOptions {
    * chunk's graph at a time and needs no budget.
    */
   resolverCacheBytes?: number | undefined
+  /** PRECIS_REPORTS_SYNC_MS: how often report tables catch up in the background. */
+  reportsSyncMs?: number | undefined
   log?: ((line: string) => void) | undefined
 }
 
@@ -24,7 +26,7 @@ export interface StoreOptions {
 export const openStore = async (
   url: string,
   keys: StoreKeys = {},
-  { resolverCacheBytes, log }: StoreOptions = {},
+  { resolverCacheBytes, reportsSyncMs, log }: StoreOptions = {},
 ): Promise<Store> => {
   const { master, previousMasters = [] } = keys
   if (!isPostgres(url))
@@ -33,11 +35,12 @@ export const openStore = async (
       master,
       previousMasters,
       resolverCacheBytes,
+      reportsSyncMs,
       log,
     })
   if (!master)
     throw new Error(
       'invalid environment: PRECIS_MASTER_KEY is required with PostgreSQL (every collector must share it): set it to 32 random bytes, e.g. `openssl rand -base64 32`',
     )
-  return openPostgresStore(url, { master, previousMasters })
+  return openPostgresStore(url, { master, previousMasters, reportsSyncMs })
 }

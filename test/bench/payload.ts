@@ -3,11 +3,12 @@
 export const BATCH_SIZE = 50
 export const BENCH_WRITE_KEY = 'bench-write-key-0001'
 
-const event = (i: number, messageId: string) => ({
+/** One event; given a device, the event is in a session of that device's. */
+const event = (i: number, messageId: string, device?: string) => ({
   type: i % 5 === 0 ? 'page' : 'track',
   ...(i % 5 === 0 ? {} : { event: 'Product Viewed' }),
   messageId,
-  anonymousId: 'c3f0a2f4-6d0c-4b59-9d8e-0f6e8b1f9a21',
+  anonymousId: device ?? 'c3f0a2f4-6d0c-4b59-9d8e-0f6e8b1f9a21',
   timestamp: '2026-11-23T10:00:00.000Z',
   properties: { product_id: `sku-${i}`, category: 'outdoor', price: 189, currency: 'USD' },
   context: {
@@ -18,6 +19,7 @@ const event = (i: number, messageId: string) => ({
       title: 'Trailhead 2-person tent',
       search: '?sku=tent-2p',
     },
+    ...(device ? { session: { id: `s-${device}` } } : {}),
     locale: 'en-US',
     userAgent:
       'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
@@ -29,22 +31,27 @@ const event = (i: number, messageId: string) => ({
 })
 
 const ID = '@@ID@@'
+const DEVICE = '@@DEVICE@@'
 
 /**
  * Makes batch bodies with a unique messageId for every event: the body is serialized once and
- * only the ids are spliced in per request, so the load generator stays cheap.
+ * only the ids are spliced in per request, so the load generator stays cheap. Every batch is one
+ * device's unless `visitors`: then each is a visit of a device of its own, as many visitors send
+ * (what report tables and identity resolution keep per device and visit).
  */
-export const batchBodies = (runId: string) => {
+export const batchBodies = (runId: string, { visitors = false } = {}) => {
   const parts = JSON.stringify({
-    batch: Array.from({ length: BATCH_SIZE }, (_, i) => event(i, ID)),
+    batch: Array.from({ length: BATCH_SIZE }, (_, i) => event(i, ID, visitors ? DEVICE : undefined)),
     sentAt: '2026-11-23T10:00:01.000Z',
     writeKey: BENCH_WRITE_KEY,
-  }).split(ID)
+  }).split(/(@@ID@@|@@DEVICE@@)/)
   let request = 0
   return () => {
     const n = request++
-    let body = parts[0]!
-    for (let i = 1; i < parts.length; i++) body += `${runId}-${n}-${i}${parts[i]}`
+    let body = ''
+    let i = 0
+    for (const part of parts)
+      body += part === ID ? `${runId}-${n}-${++i}` : part === DEVICE ? `${runId}-d${n}` : part
     return body
   }
 }

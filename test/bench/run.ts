@@ -17,6 +17,7 @@ import { CPU_SLOWDOWN, LATENCY_MS, measurePaint } from './paint.ts'
 import { BATCH_SIZE, BENCH_WRITE_KEY, sampleEvents } from './payload.ts'
 import { measurePostgres, postgresProblems, postgresRows } from './postgres.ts'
 import { measurePostgresReports, measureReports, reportRows } from './reports.ts'
+import { measureReportsCost, REPORTS_COST_LIMIT } from './reports-cost.ts'
 import { EVENTS, measureSegments, RULES } from './segments.ts'
 import { CONNECTIONS, load, SECONDS, startServer, stop } from './server-load.ts'
 
@@ -102,6 +103,7 @@ const main = async () => {
     PRECIS_CONFIG: config,
     DATABASE_URL: `sqlite:${dbPath}`,
   })
+  const reportsCost = await measureReportsCost(config, dir)
   const identity = await measureIdentity(dir)
   const experiments = await measureExperiments(dir)
   const segments = await measureSegments()
@@ -191,6 +193,12 @@ const main = async () => {
       `${fmt(collector.eventsPerSecond)} ev/s`,
       `goal ≥ ${fmt(GOAL.eventsPerSecond)} ev/s and ≥ ${pct(GOAL.ofBare)} of bare; p99 ${collector.p99} ms`,
       `${pct(collector.eventsPerSecond / bare.eventsPerSecond)} of bare`,
+    ],
+    [
+      '  a device and a visit a batch, report tables kept every second',
+      `${fmt(reportsCost.kept)} ev/s`,
+      `goal ≥ ${pct(REPORTS_COST_LIMIT)} of the same left to the first report read (${fmt(reportsCost.deferred)} ev/s); ${fmt(reportsCost.summaries.kept)} visit summaries made while ingesting (${fmt(reportsCost.summaries.deferred)} by the other, at its start)`,
+      pct(reportsCost.ratio),
     ],
     [
       'raw better-sqlite3 insert, 50/tx',

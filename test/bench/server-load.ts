@@ -32,8 +32,8 @@ export const stop = (child: ChildProcess) =>
   })
 
 let runs = 0
-export const load = async (url: string, seconds: number, connections = CONNECTIONS) => {
-  const nextBody = batchBodies(`run${++runs}`)
+export const load = async (url: string, seconds: number, connections = CONNECTIONS, visitors = false) => {
+  const nextBody = batchBodies(`run${++runs}`, { visitors })
   const result = await autocannon({
     url,
     connections,

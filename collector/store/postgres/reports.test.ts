@@ -72,6 +72,23 @@ const DROP_HOURS = `DROP TABLE report_hours; DROP TABLE report_hour_queue;
   DELETE FROM precis_migrations WHERE name = '${REPORT_HOURS_MIGRATION.name}';`
 
 describePostgres('PostgreSQL reports', () => {
+  it('brings the report rows up to date in the background at most every reportsSyncMs, by the clock it is given', async () => {
+    const store = await openTestPostgresStore({ reportsSyncMs: 60_000 })
+    try {
+      const derived = async () => (await store.reportSessions(SITE, ALL)).length
+      await store.insertEvents([pageView('a1', T)])
+      await store.resolveIdentities({}, 1_000) // the first resolution syncs
+      expect(await derived()).toBe(1)
+      await store.insertEvents([pageView('a2', T + 1)])
+      await store.resolveIdentities({}, 60_999)
+      expect(await derived()).toBe(1)
+      await store.resolveIdentities({}, 61_000)
+      expect(await derived()).toBe(2)
+    } finally {
+      await store.close()
+    }
+  })
+
   describeReportsContract('PostgreSQL', () => openTestPostgresStore())
 
   it('derives each event once when two collectors sync at once, and each reads them all after', async () => {

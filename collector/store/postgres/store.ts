@@ -51,6 +51,8 @@ export interface PostgresOptions {
   master?: MasterKey
   /** Retiring masters during a rotation: unwrap only. */
   previousMasters?: readonly MasterKey[]
+  /** How often resolution also brings the report tables up to date (ms; default REPORTS_SYNC_EVERY_MS). */
+  reportsSyncMs?: number | undefined
 }
 
 const PROCESS_MASTER = masterKey(randomBytes(32))
@@ -153,11 +155,11 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
     ...postgresSpend(sql),
     // A resolution kicked as the collector stops is left to the others (or the next start): the
     // queue keeps what it has not folded in. Report rows follow it at most every
-    // REPORTS_SYNC_EVERY_MS; readers sync before they read.
+    // options.reportsSyncMs; readers sync before they read.
     resolveIdentities: async (settings, now) => {
       if (closing) return 0
       const processed = await identity.resolveIdentities(settings, now)
-      if (now - reportsSynced >= REPORTS_SYNC_EVERY_MS && !closing) {
+      if (now - reportsSynced >= (options.reportsSyncMs ?? REPORTS_SYNC_EVERY_MS) && !closing) {
         reportsSynced = now
         await reports.syncReports()
       }

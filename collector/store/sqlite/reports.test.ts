@@ -52,6 +52,23 @@ it('derives the rows of events stored before the reports migration', async () =>
   }
 })
 
+it('brings the report rows up to date in the background at most every reportsSyncMs, by the clock it is given', async () => {
+  const store = openSqliteStore(newPath(), { reportsSyncMs: 60_000 })
+  try {
+    const derived = async () => (await store.reportSessions(SITE, { from: 0, to: 2 * T })).length
+    await store.insertEvents([pageView('a1', T)])
+    await store.resolveIdentities({}, 1_000) // the first resolution syncs
+    expect(await derived()).toBe(1)
+    await store.insertEvents([pageView('a2', T + 1)])
+    await store.resolveIdentities({}, 60_999)
+    expect(await derived()).toBe(1)
+    await store.resolveIdentities({}, 61_000)
+    expect(await derived()).toBe(2)
+  } finally {
+    await store.close()
+  }
+})
+
 it('answers the columns in the order the rows are read in', () => {
   const db = new Database(':memory:')
   for (const sql of MIGRATIONS) db.exec(sql)

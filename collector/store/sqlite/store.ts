@@ -285,6 +285,8 @@ export interface SqliteOptions {
   resolverCacheBytes?: number | undefined
   /** Where the resolver thread says, when it closes, how full its cache got. */
   log?: ((line: string) => void) | undefined
+  /** How often resolution also brings the report tables up to date (ms; default REPORTS_SYNC_EVERY_MS). */
+  reportsSyncMs?: number | undefined
 }
 
 /** How often resolution also brings the experiment rows up to date (ms, by its `now`). */
@@ -351,14 +353,14 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
     ...sqliteSpend(db),
     // Experiment rows follow resolution (they need the profiles it makes), in the background at
     // most every EXPERIMENTS_EVERY ms so that ingest pays little; readers sync before they read.
-    // Report rows likewise (REPORTS_SYNC_EVERY_MS).
+    // Report rows likewise (options.reportsSyncMs).
     resolveIdentities: async (settings, now) => {
       const processed = await (thread?.resolve ?? identity.resolveIdentities)(settings, now)
       if (now - experimentsSynced >= EXPERIMENTS_EVERY) {
         experimentsSynced = now
         await experiments.syncExperiments()
       }
-      if (now - reportsSynced >= REPORTS_SYNC_EVERY_MS) {
+      if (now - reportsSynced >= (options.reportsSyncMs ?? REPORTS_SYNC_EVERY_MS)) {
         reportsSynced = now
         await reports.syncReports()
       }
