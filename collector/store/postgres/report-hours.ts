@@ -97,14 +97,11 @@ const REPORTS_4 = `
 
 export const REPORT_HOURS_MIGRATION: Migration = { name: 'reports/4', sql: REPORTS_4 }
 
-/** The summaries of the visits starting in the claimed hours, each after its hour's site and start. */
-const HOUR_VISITS_SQL = `
-  SELECT q.site, q.hour, v.device, coalesce(i.profile_id, v.device), v.start_at, v.end_at, v.entry,
-    v.exit, v.channel, v.referrer, v.source, v.medium, v.campaign, v.term, v.content, v.browser, v.os,
-    v.device_type, v.country, v.region, v.engaged, v.pageviews, v.scroll_sum, v.scroll_count
-  FROM unnest($1::text[], $2::bigint[]) AS q(site, hour)
-  JOIN report_visits v ON v.site = q.site AND v.start_at >= q.hour AND v.start_at < q.hour + ${HOUR}
-  LEFT JOIN identifiers i ON i.site = q.site AND i.kind = 'anonymous' AND i.value = v.device`
+/**
+ * The summaries of the visits starting in the hours (site and start, in pairs): each row the
+ * hour's site and start, then the summary's values in SUMMARY_FIELDS order. reports.ts reads them.
+ */
+export type HourVisits = (tx: Tx, sites: string[], starts: string[]) => Promise<unknown[][]>
 
 const HOUR_RECORD = `site text, hour bigint, visits integer, pageviews integer, bounces integer,
   duration float8, engaged float8, "scrollSum" float8, "scrollCount" integer, devices text, people text`
@@ -116,7 +113,7 @@ const HOUR_CHUNK = 50
 type Claim = { erased: true } | { site: string; from: number; to: number }
 
 /** Up to HOUR_CHUNK queued hours made again, under the reports lock; resolves to how many it took. */
-const hourChunk = async (tx: Tx, lock: string, claim: Claim) => {
+const hourChunk = async (tx: Tx, lock: string, read: HourVisits, claim: Claim) => {
   const which =
     'erased' in claim ? tx`erased` : tx`site = ${claim.site} AND hour >= ${claim.from} AND hour < ${claim.to}`
   const [, , keys] = await Promise.all([
@@ -130,7 +127,7 @@ const hourChunk = async (tx: Tx, lock: string, claim: Claim) => {
   if (keys.length === 0) return 0
   const sites = keys.map((k) => k.site)
   const starts = keys.map((k) => k.hour)
-  const rows = await tx.unsafe(HOUR_VISITS_SQL, [sites, starts]).values()
+  const rows = await read(tx, sites, starts)
   const byHour = new Map<string, ReturnType<typeof summaryFrom>[]>()
   for (const r of rows) {
     const key = `${r[0]}\u0000${r[1]}`
@@ -159,21 +156,23 @@ const hourChunk = async (tx: Tx, lock: string, claim: Claim) => {
   return keys.length
 }
 
-const makeAll = async (sql: Sql, lock: string, claim: Claim) => {
-  while ((await sql.begin((tx) => hourChunk(tx, lock, claim))) === HOUR_CHUNK);
+const makeAll = async (sql: Sql, lock: string, read: HourVisits, claim: Claim) => {
+  while ((await sql.begin((tx) => hourChunk(tx, lock, read, claim))) === HOUR_CHUNK);
 }
 
 /** The hours flagged by a deletion made again (after the summaries: they are what it reads). */
-export const syncHours = (sql: Sql, lock: string) => makeAll(sql, lock, { erased: true })
+export const syncHours = (sql: Sql, lock: string, read: HourVisits) =>
+  makeAll(sql, lock, read, { erased: true })
 
 /** The window's hours, those queued made again first. */
 export const reportHours = async (
   sql: Sql,
   lock: string,
+  read: HourVisits,
   site: string,
   { from, to }: { from: number; to: number },
 ): Promise<HourAggregate[]> => {
-  await makeAll(sql, lock, { site, from, to })
+  await makeAll(sql, lock, read, { site, from, to })
   const hours = await sql<StoredHour[]>`
     SELECT hour::text, visits, pageviews, bounces, duration, engaged, scroll_sum, scroll_count, devices, people
     FROM report_hours WHERE site = ${site} AND hour >= ${from} AND hour < ${to}`

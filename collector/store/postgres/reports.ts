@@ -11,11 +11,12 @@
 // looks for it (the trigger's statement then sees it), or else read after the delete. Retention
 // drops whole months, which fires no trigger: it takes the same lock and deletes the site's rows
 // before its cutoff (deleteEventsBefore, store/postgres/events.ts).
+import { HOUR } from '../../reports/hours.ts'
 import { derivedRowOf } from '../../reports/report-row.ts'
 import type { ReportRow, ReportStore } from '../../reports/types.ts'
 import { sessionKey, summaryFrom, summaryOf, visitsOf } from '../../reports/visits.ts'
 import { type EventRow, fromEventRow } from '../event-row.ts'
-import { REPORT_HOURS_MIGRATION, reportHours, syncHours } from './report-hours.ts'
+import { type HourVisits, REPORT_HOURS_MIGRATION, reportHours, syncHours } from './report-hours.ts'
 import type { Tx } from './resolver.ts'
 import type { Migration, Sql } from './schema.ts'
 
@@ -176,11 +177,23 @@ const SESSION_ROWS_SQL = `
   FROM unnest($1::text[], $2::text[], $3::text[]) AS k(site, device, session)
   JOIN report_rows r ON r.site = k.site AND r.device = k.device AND r.session = k.session`
 
+/** A summary `v` with its person (`i`, the device's identifier) in SUMMARY_FIELDS order. */
+const SUMMARY_COLUMNS = `v.device, coalesce(i.profile_id, v.device), v.start_at, v.end_at,
+  v.entry, v.exit, v.channel, v.referrer, v.source, v.medium, v.campaign, v.term, v.content, v.browser,
+  v.os, v.device_type, v.country, v.region, v.engaged, v.pageviews, v.scroll_sum, v.scroll_count`
+
+/** The summaries of the visits starting in the hours ($1 sites, $2 starts), after their hour's site and start. */
+const HOUR_VISITS_SQL = `
+  SELECT q.site, q.hour, ${SUMMARY_COLUMNS}
+  FROM unnest($1::text[], $2::bigint[]) AS q(site, hour)
+  JOIN report_visits v ON v.site = q.site AND v.start_at >= q.hour AND v.start_at < q.hour + ${HOUR}
+  LEFT JOIN identifiers i ON i.site = q.site AND i.kind = 'anonymous' AND i.value = v.device`
+
+const hourVisits: HourVisits = (tx, sites, starts) => tx.unsafe(HOUR_VISITS_SQL, [sites, starts]).values()
+
 /** The summaries of the visits of site $1 starting in [$2, $3), in SUMMARY_FIELDS order. */
 const REPORT_VISITS_SQL = `
-  SELECT v.device, coalesce(i.profile_id, v.device), v.start_at, v.end_at, v.entry, v.exit, v.channel,
-    v.referrer, v.source, v.medium, v.campaign, v.term, v.content, v.browser, v.os, v.device_type,
-    v.country, v.region, v.engaged, v.pageviews, v.scroll_sum, v.scroll_count
+  SELECT ${SUMMARY_COLUMNS}
   FROM report_visits v
   LEFT JOIN identifiers i ON i.site = $1 AND i.kind = 'anonymous' AND i.value = v.device
   WHERE v.site = $1 AND v.start_at >= $2 AND v.start_at < $3`
@@ -279,7 +292,7 @@ export const postgresReports = (sql: Sql, chunk = CHUNK): ReportStore => ({
       if (done.taken < chunk) break
     }
     while ((await sql.begin((tx) => visitChunk(tx, VISIT_CHUNK))) === VISIT_CHUNK);
-    await syncHours(sql, REPORTS_LOCK)
+    await syncHours(sql, REPORTS_LOCK, hourVisits)
     return read
   },
   reportSessions: async (site, { from, to }) => [
@@ -287,5 +300,5 @@ export const postgresReports = (sql: Sql, chunk = CHUNK): ReportStore => ({
   ],
   reportVisits: async (site, { from, to }) =>
     (await sql.unsafe(REPORT_VISITS_SQL, [site, from, to], { prepare: true }).values()).map(summaryFrom),
-  reportHours: (site, window) => reportHours(sql, REPORTS_LOCK, site, window),
+  reportHours: (site, window) => reportHours(sql, REPORTS_LOCK, hourVisits, site, window),
 })
