@@ -4,7 +4,7 @@
 // adapters derive with it, so SQLite and PostgreSQL read the same rows.
 import { isClickId } from '../../sdk/rules/click-ids.ts'
 import type { StoredEvent } from '../store/event.ts'
-import type { DerivedRow } from './types.ts'
+import type { DerivedRow, ReportRow } from './types.ts'
 
 const ENGAGEMENT = 'Page Engagement'
 const BOOKKEEPING = new Set(['Session Started', 'Session Ended'])
@@ -96,3 +96,60 @@ export const derivedRowOf = (event: StoredEvent): DerivedRow | undefined => {
     scroll: kind === 'engagement' ? number(properties.scroll_depth) : null,
   }
 }
+
+/**
+ * The fields of a ReportRow in the order both stores select their columns and read them back as
+ * arrays: a literal of one shape per row costs far less time and memory than rows built key by
+ * key (better-sqlite3's objects; postgres.js's, which V8 keeps as dictionaries).
+ */
+export const REPORT_FIELDS = [
+  'device',
+  'person',
+  'session',
+  'at',
+  'kind',
+  'path',
+  'referrer',
+  'source',
+  'medium',
+  'campaign',
+  'term',
+  'content',
+  'clickId',
+  'browser',
+  'os',
+  'deviceType',
+  'country',
+  'region',
+  'engaged',
+  'scroll',
+  'name',
+  'props',
+] as const satisfies readonly (keyof ReportRow)[]
+
+/** A row from its values in REPORT_FIELDS order (SQLite's 0/1 and bigints as text included). */
+export const reportRowFrom = (r: readonly unknown[]): ReportRow =>
+  ({
+    device: r[0],
+    person: r[1],
+    session: r[2],
+    at: Number(r[3]),
+    kind: r[4],
+    path: r[5],
+    referrer: r[6],
+    source: r[7],
+    medium: r[8],
+    campaign: r[9],
+    term: r[10],
+    content: r[11],
+    clickId: r[12] === true || r[12] === 1,
+    browser: r[13],
+    os: r[14],
+    deviceType: r[15],
+    country: r[16],
+    region: r[17],
+    engaged: r[18] === null ? null : Number(r[18]),
+    scroll: r[19] === null ? null : Number(r[19]),
+    name: r[20],
+    props: r[21],
+  }) as ReportRow

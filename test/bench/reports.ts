@@ -94,7 +94,7 @@ export const buildReportRows = async (path: string) => {
 }
 
 /** The same rows in a schema of their own on PostgreSQL; the sessions queued as the sync queues them. */
-const buildPostgresReportRows = async (url: string, schema: string) => {
+export const buildPostgresReportRows = async (url: string, schema: string) => {
   await (await openPostgresStore(url, { schema, max: 1 })).close()
   const sql = connect(url, { schema, max: 1 })
   try {

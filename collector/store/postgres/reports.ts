@@ -12,7 +12,7 @@
 // drops whole months, which fires no trigger: it takes the same lock and deletes the site's rows
 // before its cutoff (deleteEventsBefore, store/postgres/events.ts).
 import { HOUR } from '../../reports/hours.ts'
-import { derivedRowOf } from '../../reports/report-row.ts'
+import { derivedRowOf, reportRowFrom } from '../../reports/report-row.ts'
 import type { ReportRow, ReportStore } from '../../reports/types.ts'
 import { sessionKey, summaryFrom, summaryOf, visitsOf } from '../../reports/visits.ts'
 import { type EventRow, fromEventRow } from '../event-row.ts'
@@ -295,9 +295,8 @@ export const postgresReports = (sql: Sql, chunk = CHUNK): ReportStore => ({
     await syncHours(sql, REPORTS_LOCK, hourVisits)
     return read
   },
-  reportSessions: async (site, { from, to }) => [
-    ...(await sql.unsafe<ReportRow[]>(REPORT_SESSIONS_SQL, [site, from, to], { prepare: true })),
-  ],
+  reportSessions: async (site, { from, to }) =>
+    (await sql.unsafe(REPORT_SESSIONS_SQL, [site, from, to], { prepare: true }).values()).map(reportRowFrom),
   reportVisits: async (site, { from, to }) =>
     (await sql.unsafe(REPORT_VISITS_SQL, [site, from, to], { prepare: true }).values()).map(summaryFrom),
   reportHours: (site, window) => reportHours(sql, REPORTS_LOCK, hourVisits, site, window),

@@ -17,9 +17,10 @@ import {
   sortedVisits,
   T,
 } from '../../../test/support/report-events.ts'
+import { REPORT_FIELDS } from '../../reports/report-row.ts'
 import { summaryOf, visitsOf } from '../../reports/visits.ts'
 import { REPORT_HOURS_MIGRATION } from './report-hours.ts'
-import { REPORT_COLUMNS, REPORT_SESSIONS_SQL, REPORT_VISITS_MIGRATION } from './reports.ts'
+import { REPORT_SESSIONS_SQL, REPORT_VISITS_MIGRATION } from './reports.ts'
 import { MIGRATIONS, openSqliteStore } from './store.ts'
 
 /** Every database of this file lives below one directory, removed at the end. */
@@ -77,7 +78,7 @@ it('answers the columns in the order the rows are read in', () => {
     .columns()
     .map((c) => c.name)
   db.close()
-  expect(names).toEqual([...REPORT_COLUMNS])
+  expect(names).toEqual([...REPORT_FIELDS])
 })
 
 it('finds the window and the sessions through their indexes', () => {

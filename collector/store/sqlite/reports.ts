@@ -4,7 +4,7 @@
 // row with its event (erasure, retention, suppression), and the person is looked up at read time,
 // so merges made after a row was derived need no rewrite.
 import type Database from 'better-sqlite3'
-import { derivedRowOf } from '../../reports/report-row.ts'
+import { derivedRowOf, reportRowFrom } from '../../reports/report-row.ts'
 import type { DerivedRow, ReportRow, ReportStore } from '../../reports/types.ts'
 import { summaryFrom, summaryOf, type VisitSummary, visitsOf } from '../../reports/visits.ts'
 import { type EventRow, fromEventRow } from '../event-row.ts'
@@ -131,32 +131,6 @@ const INSERT = `INSERT INTO report_rows (event_id, site, device, session, at, ki
   VALUES (@eventId, @site, @device, @session, @at, @kind, @path, @referrer, @source, @medium, @campaign,
     @term, @content, @clickId, @browser, @os, @deviceType, @country, @region, @engaged, @scroll, @name, @props)`
 
-/** The columns REPORT_SESSIONS_SQL answers, in order (read as arrays: see `reportSessions`). */
-export const REPORT_COLUMNS = [
-  'device',
-  'person',
-  'session',
-  'at',
-  'kind',
-  'path',
-  'referrer',
-  'source',
-  'medium',
-  'campaign',
-  'term',
-  'content',
-  'clickId',
-  'browser',
-  'os',
-  'deviceType',
-  'country',
-  'region',
-  'engaged',
-  'scroll',
-  'name',
-  'props',
-] as const
-
 /** Every row of the sessions (site, device, session) with a row in [@from, @to), with its person. */
 export const REPORT_SESSIONS_SQL = `
   WITH sessions AS (
@@ -169,7 +143,7 @@ export const REPORT_SESSIONS_SQL = `
   JOIN report_rows r ON r.site = @site AND r.device = s.device AND r.session = s.session
   LEFT JOIN identifiers i ON i.site = @site AND i.kind = 'anonymous' AND i.value = r.device`
 
-/** One session's rows in REPORT_COLUMNS order (the device stands for the person: summaries keep none). */
+/** One session's rows in REPORT_FIELDS order (the device stands for the person: summaries keep none). */
 const SESSION_ROWS_SQL = `
   SELECT device, device, session, at, kind, path, referrer, source, medium, campaign, term, content,
     click_id, browser, os, device_type, country, region, engaged, scroll, name, props
@@ -201,33 +175,6 @@ const UPSERT_VISIT = `
 
 /** Queued sessions whose summary is made again per transaction. */
 const VISIT_CHUNK = 500
-
-/** A row of REPORT_SESSIONS_SQL, its values in REPORT_COLUMNS order. */
-const rowOf = (r: unknown[]): ReportRow =>
-  ({
-    device: r[0],
-    person: r[1],
-    session: r[2],
-    at: r[3],
-    kind: r[4],
-    path: r[5],
-    referrer: r[6],
-    source: r[7],
-    medium: r[8],
-    campaign: r[9],
-    term: r[10],
-    content: r[11],
-    clickId: r[12] === 1,
-    browser: r[13],
-    os: r[14],
-    deviceType: r[15],
-    country: r[16],
-    region: r[17],
-    engaged: r[18],
-    scroll: r[19],
-    name: r[20],
-    props: r[21],
-  }) as ReportRow
 
 /**
  * `db` reads; `write` (which may be `db`) writes: derived rows, replayable from the events, so a
@@ -277,7 +224,7 @@ export const sqliteReports = (db: Database.Database, write: Database.Database = 
   const visitStep = write.transaction(() => {
     const keys = queued.all(VISIT_CHUNK)
     for (const { site, device, session } of keys) {
-      const [visit] = visitsOf(sessionRows.all(site, device, session).map(rowOf))
+      const [visit] = visitsOf(sessionRows.all(site, device, session).map(reportRowFrom))
       if (visit) upsertVisit.run({ ...summaryOf(visit), site, session })
       else dropVisit.run(site, device, session) // no page view left: no visit
       dequeue.run(site, device, session)
@@ -314,7 +261,7 @@ export const sqliteReports = (db: Database.Database, write: Database.Database = 
     },
     reportSessions: async (site, { from, to }) => {
       const rows: ReportRow[] = []
-      for (const r of sessions.iterate({ site, from, to })) rows.push(rowOf(r))
+      for (const r of sessions.iterate({ site, from, to })) rows.push(reportRowFrom(r))
       return rows
     },
     reportVisits: async (site, { from, to }) => {
