@@ -14,6 +14,7 @@ import { createRateLimiter, rateLimit } from './middleware/rate-limit.ts'
 import { securityHeaders } from './middleware/security-headers.ts'
 import { openApiRoutes } from './openapi/route.ts'
 import { EXACT_VISITS } from './reports/hours.ts'
+import { REPORTS_MAX_ROWS } from './reports/types.ts'
 import { accessPublicRoutes, accessRoutes } from './routes/access.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { ADMIN_BODY_BYTES } from './routes/config-edit.ts'
@@ -55,6 +56,8 @@ export interface AppConfig extends PublicAssets {
    * above, it adds hours up and estimates visitors and devices. Default EXACT_VISITS (hours.ts).
    */
   reportsExactVisits?: number
+  /** The most report rows a report reads at once; more are refused. Default REPORTS_MAX_ROWS. */
+  reportsMaxRows?: number
 }
 
 export interface AppDeps {
@@ -125,7 +128,14 @@ export const createApp = ({
   app.route('/admin/api', experimentRoutes({ store, sites, identity, now, live }))
   app.route(
     '/admin/api',
-    reportRoutes({ store, sites, identity, now, exactVisits: config.reportsExactVisits ?? EXACT_VISITS }),
+    reportRoutes({
+      store,
+      sites,
+      identity,
+      now,
+      exactVisits: config.reportsExactVisits ?? EXACT_VISITS,
+      maxRows: config.reportsMaxRows ?? REPORTS_MAX_ROWS,
+    }),
   )
   app.route('/admin/api', consentStatsRoutes({ store, sites, now }))
   app.route('/admin/api', refusalRoutes(refusals))

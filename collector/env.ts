@@ -35,6 +35,8 @@ const envSchema = z.object({
   PRECIS_RESOLVER_CACHE_MB: z.coerce.number().int().min(1).max(65_536).optional(),
   /** Up to this many visits an unfiltered overview counts exactly; above, hours and sketches (reports/hours.ts). */
   PRECIS_REPORTS_EXACT_VISITS: z.coerce.number().int().min(0).max(1_000_000_000).optional(),
+  /** The most report rows (events of a period) a report reads at once; more are refused with report_too_large. */
+  PRECIS_REPORTS_MAX_ROWS: z.coerce.number().int().min(1000).max(1_000_000_000).optional(),
   /** How often report tables catch up with ingest in the background (ms); a report catches up before it reads anyway. */
   PRECIS_REPORTS_SYNC_MS: z.coerce.number().int().min(1000).max(86_400_000).optional(),
   /** Wraps the data keys that seal personal values (privacy/): 32 bytes, base64 or hex. */

@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   token_not_ready: 409,
   token_already_issued: 409,
   payload_too_large: 413,
+  report_too_large: 422,
   event_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

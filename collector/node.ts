@@ -87,6 +87,7 @@ const main = async () => {
       ...(env.PRECIS_REPORTS_EXACT_VISITS === undefined
         ? {}
         : { reportsExactVisits: env.PRECIS_REPORTS_EXACT_VISITS }),
+      ...(env.PRECIS_REPORTS_MAX_ROWS === undefined ? {} : { reportsMaxRows: env.PRECIS_REPORTS_MAX_ROWS }),
       bundleDir: resolve(root, 'dist'),
       demoRoot: resolve(root, 'demo-site'),
     },

@@ -21,7 +21,7 @@ export const customersPaths = (): Row[] => [
           '`{ site, timezone, goal, from, to, customers, orders, revenue, repeatRate, segments: [{ segment, name, customers, share, revenue, meanRecencyDays, meanOrders, meanRevenue, meanR, meanF, meanM, rule, ruleRefusal }], grid, clusters: { k, silhouette, scores, sampled, features, clusters: [{ cluster, customers, centroid, description }] }, cohorts: [{ cohort, customers, revenue, meanRevenue }], predicted: null | { horizonMonths, discountRate, repeatCustomers, bgnbd, gammaGamma, total, bySegment, byCluster }, predictedReason }`; with `format=csv`, the `table` (segments, clusters or cohorts) as an attachment.',
         ),
       },
-      refusals: ['invalid_query', 'site_not_found', 'goal_not_found'],
+      refusals: ['invalid_query', 'site_not_found', 'goal_not_found', 'report_too_large'],
     }),
   ],
 ]

@@ -36,6 +36,7 @@ export const funnelPaths = (): Row[] => [
         'goal_not_found',
         'segment_not_found',
         'segment_too_small',
+        'report_too_large',
       ],
     }),
   ],

@@ -28,6 +28,7 @@ export const kpisPaths = (): Row[] => [
         'goal_not_found',
         'segment_not_found',
         'segment_too_small',
+        'report_too_large',
       ],
     }),
   ],

@@ -15,7 +15,14 @@ const report = (spec: Omit<OperationSpec, 'admin' | 'tag' | 'refusals'>, refusal
     ...spec,
     admin: true,
     tag: 'Reports',
-    refusals: ['invalid_query', 'site_not_found', 'segment_not_found', 'segment_too_small', ...refusals],
+    refusals: [
+      'invalid_query',
+      'site_not_found',
+      'segment_not_found',
+      'segment_too_small',
+      'report_too_large',
+      ...refusals,
+    ],
   })
 
 export const reportPaths = (): Row[] => [

@@ -27,6 +27,7 @@ export const retentionPaths = (): Row[] => [
         'goal_not_found',
         'segment_not_found',
         'segment_too_small',
+        'report_too_large',
       ],
     }),
   ],

@@ -52,6 +52,13 @@ export type DerivedRow = Omit<ReportRow, 'person'>
  */
 export const REPORTS_SYNC_EVERY_MS = 10_000
 
+/**
+ * The most report rows a report reads into memory at once (about 0.5 KB each as ReportRows, as
+ * much again as visits): more are refused with `report_too_large` rather than risk the
+ * collector's heap, which ingest shares. PRECIS_REPORTS_MAX_ROWS sets it.
+ */
+export const REPORTS_MAX_ROWS = 2_000_000
+
 export interface ReportStore {
   /**
    * Derives report rows of the events stored since the last call (every collector may call it;
@@ -63,6 +70,11 @@ export interface ReportStore {
    * as identity resolution has it now: a visit is whole even where it crosses the window's edges.
    */
   reportSessions(site: string, window: { from: number; to: number }): Promise<ReportRow[]>
+  /**
+   * How many report rows fall in [from, to) (epoch ms), counted up to `limit` (more answers
+   * `limit`): what a report checks before reading the rows into memory.
+   */
+  reportRowsUpTo(site: string, window: { from: number; to: number }, limit: number): Promise<number>
   /**
    * The summary of every visit that starts in [from, to) (epoch ms), with its person now: what
    * `summaryOf(visitsOf(rows))` makes of the visit's rows (visits.ts), kept by `syncReports` as

@@ -20,7 +20,7 @@ const DAY = 86_400_000
  * channel or campaign. Rows name channels and campaigns only, never a person or a device.
  */
 export const attributionRoutes = (kit: ReportKit, now: () => number) => {
-  const { store, siteOf, periodFor, goalOf, checked, upToDate, echo } = kit
+  const { siteOf, rowsIn, periodFor, goalOf, checked, upToDate, echo } = kit
   const app = new Hono()
   app.get('/reports/attribution', async (c) => {
     const q = parse(attributionQuery, c)
@@ -31,7 +31,7 @@ export const attributionRoutes = (kit: ReportKit, now: () => number) => {
     const window = windowOf(period.from, period.to, site.timezone)
     const lookback = q.lookback * DAY
     // From the lookback before the period: a conversion on its first day sees its whole lookback.
-    const rows = await store.reportSessions(site.id, { from: window.from - lookback, to: window.to })
+    const rows = await rowsIn(site, { from: window.from - lookback, to: window.to })
     const people = attributionPeople(rows, goal, window, await checked(site, q.filter), site.goals)
     const key = q.by === 'campaign' ? (t: VisitTouch) => t.campaign ?? NONE : (t: VisitTouch) => t.channel
     const result = attribute<VisitTouch>(people, { lookback, halfLife: HALF_LIFE_DAYS * DAY, key })

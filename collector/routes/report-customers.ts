@@ -13,7 +13,7 @@ import { csv, parse, type ReportKit } from './report-kit.ts'
  * device or an id.
  */
 export const customersRoutes = (kit: ReportKit, now: () => number) => {
-  const { store, siteOf, goalOf, upToDate } = kit
+  const { siteOf, rowsIn, goalOf, upToDate } = kit
   const app = new Hono()
   app.get('/reports/customers', async (c) => {
     const q = parse(customersQuery, c)
@@ -29,7 +29,7 @@ export const customersRoutes = (kit: ReportKit, now: () => number) => {
     if ('problem' in history) throw new ApiError('invalid_query', history.problem, history.path)
     await upToDate()
     const window = windowOf(history.from, history.to, site.timezone)
-    const rows = await store.reportSessions(site.id, window)
+    const rows = await rowsIn(site, window)
     const report = customersReport(historiesOf(rows, goal, window), {
       at: window.to,
       zone: site.timezone,

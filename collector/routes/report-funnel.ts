@@ -20,7 +20,7 @@ import { limitBody, readJson } from './request.ts'
  * Which rows count: reports/funnel-query.ts; how attempts are counted: reports/funnel.ts.
  */
 export const funnelRoutes = (kit: ReportKit, now: () => number) => {
-  const { store, siteOf, periodFor, checked, upToDate, echo } = kit
+  const { siteOf, rowsIn, periodFor, checked, upToDate, echo } = kit
   const app = new Hono()
   app.post('/reports/funnel', limitBody(FUNNEL_BODY_BYTES), async (c) => {
     const q = parse(funnelQuery, c)
@@ -31,7 +31,7 @@ export const funnelRoutes = (kit: ReportKit, now: () => number) => {
     await upToDate()
     const dates = windowOf(period.from, period.to, site.timezone)
     // Later steps may fall after `to`, up to the window after the last start.
-    const rows = await store.reportSessions(site.id, { from: dates.from, to: dates.to + window })
+    const rows = await rowsIn(site, { from: dates.from, to: dates.to + window })
     const people = funnelPeople(rows, {
       steps: body.steps,
       start: dates.from,

@@ -53,10 +53,12 @@ export const csv = (c: Context, name: string, columns: readonly string[], rows: 
 export interface ReportDeps extends PeopleRouteDeps {
   /** The most visits an unfiltered overview counts one by one (hours.ts, EXACT_VISITS). */
   exactVisits: number
+  /** The most report rows a report reads at once (types.ts, REPORTS_MAX_ROWS). */
+  maxRows: number
 }
 
 /** The shared steps of a report, bound to the collector's store, sites and identity resolver. */
-export const reportKit = ({ store, sites, identity, now, exactVisits }: ReportDeps) => {
+export const reportKit = ({ store, sites, identity, now, exactVisits, maxRows }: ReportDeps) => {
   const siteOf = (id: string) => {
     const site = sites.byId(id)
     if (!site) throw new ApiError('site_not_found', `no site with id ${id}`)
@@ -67,10 +69,23 @@ export const reportKit = ({ store, sites, identity, now, exactVisits }: ReportDe
     if ('problem' in period) throw new ApiError('invalid_query', period.problem, period.path)
     return period
   }
+  /**
+   * The rows of the sessions with a row in `window` (store.reportSessions), unless the window
+   * holds more than `maxRows`: then `report_too_large`, before anything is read into memory.
+   */
+  const rowsIn = async (site: SiteConfig, window: { from: number; to: number }) => {
+    if ((await store.reportRowsUpTo(site.id, window, maxRows + 1)) > maxRows)
+      throw new ApiError(
+        'report_too_large',
+        `this report reads every event of its period, and site ${site.id} has more than ${maxRows.toLocaleString('en-US')} from ${new Date(window.from).toISOString()} to ${new Date(window.to).toISOString()}: choose a shorter period (PRECIS_REPORTS_MAX_ROWS sets the limit)`,
+        'from',
+      )
+    return store.reportSessions(site.id, window)
+  }
   /** Visits that start within the local dates, whole, after the filters. */
   const visitsIn = async (site: SiteConfig, from: string, to: string, filters: readonly Filter[]) => {
     const window = windowOf(from, to, site.timezone)
-    const rows = await store.reportSessions(site.id, window)
+    const rows = await rowsIn(site, window)
     const visits = visitsOf(rows).filter((v) => v.start >= window.from && v.start < window.to)
     return filterVisits(visits, await checked(site, filters), site.goals)
   }
@@ -171,7 +186,19 @@ export const reportKit = ({ store, sites, identity, now, exactVisits }: ReportDe
     interval: period.interval,
     filter: filters.map((f) => `${f.dimension}:${f.value ?? NONE}`),
   })
-  return { store, siteOf, periodFor, visitsIn, summariesIn, trafficIn, goalOf, checked, upToDate, echo }
+  return {
+    store,
+    siteOf,
+    periodFor,
+    rowsIn,
+    visitsIn,
+    summariesIn,
+    trafficIn,
+    goalOf,
+    checked,
+    upToDate,
+    echo,
+  }
 }
 
 export type ReportKit = ReturnType<typeof reportKit>

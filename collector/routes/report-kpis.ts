@@ -97,7 +97,7 @@ const FIGURES = [
 
 /** The KPI report and ad spend, mounted under /admin/api by reports.ts. */
 export const kpisRoutes = (kit: ReportKit, now: () => number) => {
-  const { store, siteOf, periodFor, visitsIn, goalOf, checked, upToDate, echo } = kit
+  const { store, siteOf, rowsIn, periodFor, visitsIn, goalOf, checked, upToDate, echo } = kit
   const app = new Hono()
 
   /**
@@ -115,7 +115,7 @@ export const kpisRoutes = (kit: ReportKit, now: () => number) => {
     const window = windowOf(period.from, period.to, site.timezone)
     // As the customers report: at most MAX_DAYS local dates up to `to`, so the cost is bounded.
     const first = windowOf(addDays(period.to, -(MAX_DAYS - 1)), period.to, site.timezone).from
-    const history = visitsOf(await store.reportSessions(site.id, { from: first, to: window.to }))
+    const history = visitsOf(await rowsIn(site, { from: first, to: window.to }))
     const inPeriod = history.filter((v) => v.start >= window.from && v.start < window.to)
     return {
       visits: filterVisits(inPeriod, await checked(site, filters), site.goals),

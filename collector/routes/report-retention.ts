@@ -19,7 +19,7 @@ const DAY = 86_400_000
  * cohort back in each later period. Definitions: reports/retention-query.ts and retention.ts.
  */
 export const retentionRoutes = (kit: ReportKit, now: () => number) => {
-  const { store, siteOf, periodFor, checked, upToDate, echo } = kit
+  const { store, siteOf, rowsIn, periodFor, checked, upToDate, echo } = kit
   const app = new Hono()
   app.get('/reports/retention', async (c) => {
     const q = parse(retentionQuery, c)
@@ -52,7 +52,7 @@ export const retentionRoutes = (kit: ReportKit, now: () => number) => {
     // Visits alone answer most questions (a row per visit); a goal or a page filter needs the rows.
     const answer =
       goal || needsPages(filters)
-        ? retentionReport(end > since ? await store.reportSessions(site.id, read) : [], {
+        ? retentionReport(end > since ? await rowsIn(site, read) : [], {
             ...question,
             ...(goal ? { goal } : {}),
           })

@@ -42,6 +42,8 @@ export const reportRoutes = (deps: ReportDeps) => {
         ['bucket', 'visitors', 'visits', 'pageviews'],
         series.map((p) => [p.bucket, p.visitors, p.visits, p.pageviews]),
       )
+    // Half an hour of rows, read whatever the row limit: the limit guards periods, and an overview
+    // refused for its last 30 minutes would hide the period's figures too.
     const recentRows = await store.reportSessions(site.id, { from: at - REALTIME_MS, to: at + 1 })
     const recent = filterVisits(visitsOf(recentRows), await checked(site, q.filter), site.goals).filter(
       (v) => v.end >= at - REALTIME_MS,

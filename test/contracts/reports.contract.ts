@@ -63,6 +63,21 @@ export const describeReportsContract = (name: string, open: () => Promise<Store>
       sortedVisits(await store.reportVisits(site, window))
     const hours = async (window = ALL, site = SITE) => sortedHours(await store.reportHours(site, window))
 
+    it('counts the rows of a window up to a limit, of its site only', async () => {
+      await store.insertEvents([
+        pageView('a1', T),
+        engagement('a1', T + MINUTE, 10, 50),
+        pageView('a1', T + 2 * MINUTE),
+        pageView('a2', T + HOUR),
+        pageView('b1', T, { site: 'other' }),
+      ])
+      await store.syncReports()
+      expect(await store.reportRowsUpTo(SITE, ALL, 100)).toBe(4)
+      expect(await store.reportRowsUpTo(SITE, ALL, 3)).toBe(3)
+      expect(await store.reportRowsUpTo(SITE, { from: T + MINUTE, to: T + HOUR }, 100)).toBe(2)
+      expect(await store.reportRowsUpTo(SITE, { from: T + HOUR + 1, to: 2 * T }, 100)).toBe(0)
+    })
+
     it('derives page views and engagement figures as derivedRowOf does, each stored event once', async () => {
       const landing = pageView('a1', T, {
         path: '/shoes?colour=red',

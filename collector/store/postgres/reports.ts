@@ -297,6 +297,12 @@ export const postgresReports = (sql: Sql, chunk = CHUNK): ReportStore => ({
   },
   reportSessions: async (site, { from, to }) =>
     (await sql.unsafe(REPORT_SESSIONS_SQL, [site, from, to], { prepare: true }).values()).map(reportRowFrom),
+  reportRowsUpTo: async (site, { from, to }, limit) => {
+    const [row] = await sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM (
+        SELECT 1 FROM report_rows WHERE site = ${site} AND at >= ${from} AND at < ${to} LIMIT ${limit}) r`
+    return row!.n
+  },
   reportVisits: async (site, { from, to }) =>
     (await sql.unsafe(REPORT_VISITS_SQL, [site, from, to], { prepare: true }).values()).map(summaryFrom),
   reportHours: (site, window) => reportHours(sql, REPORTS_LOCK, hourVisits, site, window),

@@ -1,0 +1,80 @@
+// The row limit of reports through the collector process: a report that would read more events of
+// its period than PRECIS_REPORTS_MAX_ROWS is refused with report_too_large before it reads them
+// (the collector's heap is ingest's too); up to the limit it answers, and so do the reports that
+// read a row per visit whatever the events.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from './support/collector-process.ts'
+import {
+  ANALYTICS_CONSENT,
+  CHROME,
+  expectRefused,
+  getReport,
+  SHOP_ORIGIN as ORIGIN,
+  sendBatch,
+} from './support/report-process.ts'
+
+const LIMIT = 1000
+
+/** `n` page views of visitor `v`, numbered from `from`, in one session. */
+const pageViews = (v: number, from: number, n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    type: 'page',
+    messageId: `limit-${v}-${from + i}`,
+    anonymousId: `visitor-${v}`,
+    timestamp: new Date().toISOString(),
+    properties: { path: `/p/${(from + i) % 7}` },
+    context: {
+      page: { path: `/p/${(from + i) % 7}`, url: `${ORIGIN}/p/${(from + i) % 7}`, referrer: '' },
+      session: { id: `session-${v}` },
+      userAgent: CHROME,
+      consent: ANALYTICS_CONSENT,
+    },
+  }))
+
+describe('the row limit of reports on the collector process', () => {
+  let collector: Collector
+  const admin = `Bearer ${ADMIN_TOKEN}`
+  const get = (path: string) => getReport(collector, path, admin)
+  const funnel = () =>
+    fetch(`${collector.url}/admin/api/reports/funnel?site=demo`, {
+      method: 'POST',
+      headers: { authorization: admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ steps: [{ page: '/p/1' }, { page: '/p/2' }] }),
+    })
+
+  beforeAll(async () => {
+    collector = await startCollector({
+      allowedOrigins: [ORIGIN],
+      env: { PRECIS_REPORTS_MAX_ROWS: String(LIMIT) },
+    })
+    // Exactly the limit: ten visitors of 100 page views each, in batches of 50.
+    for (let v = 0; v < 10; v++)
+      for (const from of [0, 50]) await sendBatch(collector, DEMO_WRITE_KEY, pageViews(v, from, 50))
+  }, 60_000)
+  afterAll(() => collector?.stop())
+
+  it('answers up to the limit, refuses beyond it with report_too_large, and still answers visit-level reports', async () => {
+    const pages = await get('breakdown?site=demo&dimension=page')
+    expect(pages.status).toBe(200)
+    expect(
+      (await pages.json()).rows.reduce((n: number, r: { pageviews: number }) => n + r.pageviews, 0),
+    ).toBe(LIMIT)
+    expect((await funnel()).status).toBe(200)
+
+    await sendBatch(collector, DEMO_WRITE_KEY, pageViews(10, 0, 1))
+    for (const [what, res] of [
+      ['breakdown by page', await get('breakdown?site=demo&dimension=page')],
+      ['goals', await get('goals?site=demo')],
+      ['funnel', await funnel()],
+      ['retention on a page', await get(`retention?site=demo&filter=${encodeURIComponent('page:/p/1')}`)],
+    ] as const)
+      await expectRefused(res, what, [422, 'report_too_large', 'choose a shorter period'])
+    // A row per visit, whatever the events: the overview and visit-level breakdowns answer.
+    const overview = await get('overview?site=demo')
+    expect(overview.status).toBe(200)
+    expect(await overview.json()).toMatchObject({ visits: 11, pageviews: LIMIT + 1 })
+    expect((await get('breakdown?site=demo&dimension=channel')).status).toBe(200)
+    // A period without those events reads nothing, and answers.
+    expect((await get('breakdown?site=demo&dimension=page&from=2020-01-01&to=2020-01-31')).status).toBe(200)
+  }, 60_000)
+})
