@@ -164,3 +164,22 @@ export const commonComponents = () => ({
 })
 
 export const IF_MATCH = { $ref: '#/components/parameters/IfMatch' }
+
+/** A report's operation: admin only, under Reports, with the refusals every report with filters gives. */
+export const reportOperation = (
+  spec: Omit<OperationSpec, 'admin' | 'tag' | 'refusals'>,
+  refusals: ErrorCode[] = [],
+) =>
+  operation({
+    ...spec,
+    admin: true,
+    tag: 'Reports',
+    refusals: [
+      'invalid_query',
+      'site_not_found',
+      'segment_not_found',
+      'segment_too_small',
+      'report_too_large',
+      ...refusals,
+    ],
+  })

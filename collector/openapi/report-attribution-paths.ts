@@ -1,24 +1,8 @@
 // The admin API's attribution report (routes/report-attribution.ts): a goal's conversions credited
 // to the visits before them under five models, per channel or campaign.
-import type { ErrorCode } from '../errors.ts'
 import { attributionQuery } from '../reports/attribution-query.ts'
-import { jsonOrCsv, type OperationSpec, operation, type Row } from './operations.ts'
+import { jsonOrCsv, type Row, reportOperation } from './operations.ts'
 import { queryParameters } from './schemas.ts'
-
-const report = (spec: Omit<OperationSpec, 'admin' | 'tag' | 'refusals'>, refusals: ErrorCode[] = []) =>
-  operation({
-    ...spec,
-    admin: true,
-    tag: 'Reports',
-    refusals: [
-      'invalid_query',
-      'site_not_found',
-      'segment_not_found',
-      'segment_too_small',
-      'report_too_large',
-      ...refusals,
-    ],
-  })
 
 const FIGURES = '{ conversions, revenue }'
 
@@ -26,7 +10,7 @@ export const attributionPaths = (): Row[] => [
   [
     '/admin/api/reports/attribution',
     'get',
-    report(
+    reportOperation(
       {
         id: 'reportAttribution',
         summary: "A goal's conversions and revenue credited to channels or campaigns under five models",

@@ -1,8 +1,7 @@
 // The admin API's reports (routes/reports.ts): traffic over a period in the site's time zone.
 
-import type { ErrorCode } from '../errors.ts'
 import { breakdownQuery, goalsQuery, reportQuery } from '../reports/query.ts'
-import { jsonOrCsv, type OperationSpec, operation, type Row } from './operations.ts'
+import { jsonOrCsv, type Row, reportOperation } from './operations.ts'
 import { attributionPaths } from './report-attribution-paths.ts'
 import { customersPaths } from './report-customers-paths.ts'
 import { funnelPaths } from './report-funnel-paths.ts'
@@ -10,26 +9,11 @@ import { kpisPaths } from './report-kpis-paths.ts'
 import { retentionPaths } from './report-retention-paths.ts'
 import { queryParameters } from './schemas.ts'
 
-const report = (spec: Omit<OperationSpec, 'admin' | 'tag' | 'refusals'>, refusals: ErrorCode[] = []) =>
-  operation({
-    ...spec,
-    admin: true,
-    tag: 'Reports',
-    refusals: [
-      'invalid_query',
-      'site_not_found',
-      'segment_not_found',
-      'segment_too_small',
-      'report_too_large',
-      ...refusals,
-    ],
-  })
-
 export const reportPaths = (): Row[] => [
   [
     '/admin/api/reports/overview',
     'get',
-    report({
+    reportOperation({
       id: 'reportOverview',
       summary: 'Visitors, visits, page views and their series over a period',
       description: 'docs/api.md#reports says what each number is and how visits are counted.',
@@ -44,7 +28,7 @@ export const reportPaths = (): Row[] => [
   [
     '/admin/api/reports/breakdown',
     'get',
-    report(
+    reportOperation(
       {
         id: 'reportBreakdown',
         summary: 'Visitors, visits and page views by one dimension over a period',
@@ -63,7 +47,7 @@ export const reportPaths = (): Row[] => [
   [
     '/admin/api/reports/goals',
     'get',
-    report(
+    reportOperation(
       {
         id: 'reportGoals',
         summary:

@@ -3,7 +3,7 @@
 // the events with derivedRowOf), and a seeded random stream of inserts, resends, links, syncs and
 // retention to compare a store with that computation.
 import { hourAggregateOf, hourOf } from '../../collector/reports/hours.ts'
-import { derivedRowOf } from '../../collector/reports/report-row.ts'
+import { derivedRowOf, REPORT_FIELDS } from '../../collector/reports/report-row.ts'
 import type { HourAggregate, ReportRow, VisitSummary } from '../../collector/reports/types.ts'
 import type { StoredEvent } from '../../collector/store/types.ts'
 import { prng } from './prng.ts'
@@ -105,29 +105,7 @@ export const sessionsIn = (rows: readonly ReportRow[], from: number, to: number)
   return rows.filter((r) => hit.has(key(r)))
 }
 
-const FIELDS: (keyof ReportRow)[] = [
-  'device',
-  'session',
-  'at',
-  'kind',
-  'person',
-  'path',
-  'referrer',
-  'source',
-  'medium',
-  'campaign',
-  'term',
-  'content',
-  'clickId',
-  'browser',
-  'os',
-  'deviceType',
-  'country',
-  'region',
-  'engaged',
-  'scroll',
-]
-const sortKey = (r: ReportRow) => JSON.stringify(FIELDS.map((f) => r[f]))
+const sortKey = (r: ReportRow) => JSON.stringify(REPORT_FIELDS.map((f) => r[f]))
 /** Rows in one order whatever the store's: answers carry no order. */
 export const sorted = (rows: readonly ReportRow[]) =>
   [...rows].sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0))
