@@ -70,6 +70,16 @@ it('brings the report rows up to date in the background at most every reportsSyn
   }
 })
 
+it('finishes the resolution under way, its syncs included, before it closes, and starts none after', async () => {
+  const store = openSqliteStore(newPath())
+  // Over one sync step (2,000 events): the sync yields between steps, where close() comes in.
+  await store.insertEvents(Array.from({ length: 3_000 }, (_, i) => pageView(`a${i % 50}`, T + i)))
+  const running = store.resolveIdentities({}, 1_000)
+  await store.close()
+  await expect(running).resolves.toBe(3_000)
+  await expect(store.resolveIdentities({}, 2_000)).resolves.toBe(0)
+})
+
 it('answers the columns in the order the rows are read in', () => {
   const db = new Database(':memory:')
   for (const sql of MIGRATIONS) db.exec(sql)

@@ -4,6 +4,7 @@ import { dirname } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { insertWithoutSuppressed } from '../../identity/suppression.ts'
+import type { SiteRules } from '../../identity/types.ts'
 import { type MasterKey, masterKey } from '../../privacy/crypto.ts'
 import { devMasterKey } from '../../privacy/dev-master.ts'
 import { pseudonymsOf } from '../../privacy/pseudonyms.ts'
@@ -341,6 +342,20 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
   let experimentsSynced = Number.NEGATIVE_INFINITY
   const reports = sqliteReports(db, resolverDb)
   let reportsSynced = Number.NEGATIVE_INFINITY
+  const resolveAndSync = async (settings: SiteRules, now: number) => {
+    const processed = await (thread?.resolve ?? identity.resolveIdentities)(settings, now)
+    if (now - experimentsSynced >= EXPERIMENTS_EVERY) {
+      experimentsSynced = now
+      await experiments.syncExperiments()
+    }
+    if (now - reportsSynced >= (options.reportsSyncMs ?? REPORTS_SYNC_EVERY_MS)) {
+      reportsSynced = now
+      await reports.syncReports()
+    }
+    return processed
+  }
+  let closing = false
+  const running = new Set<Promise<unknown>>()
   return {
     ...ledger,
     ...sqliteConsentStats(db),
@@ -354,17 +369,16 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
     // Experiment rows follow resolution (they need the profiles it makes), in the background at
     // most every EXPERIMENTS_EVERY ms so that ingest pays little; readers sync before they read.
     // Report rows likewise (options.reportsSyncMs).
-    resolveIdentities: async (settings, now) => {
-      const processed = await (thread?.resolve ?? identity.resolveIdentities)(settings, now)
-      if (now - experimentsSynced >= EXPERIMENTS_EVERY) {
-        experimentsSynced = now
-        await experiments.syncExperiments()
-      }
-      if (now - reportsSynced >= (options.reportsSyncMs ?? REPORTS_SYNC_EVERY_MS)) {
-        reportsSynced = now
-        await reports.syncReports()
-      }
-      return processed
+    resolveIdentities: (settings, now) => {
+      // Once closing, none starts: what is left waits in the queue for the next start.
+      if (closing) return Promise.resolve(0)
+      const run = resolveAndSync(settings, now)
+      const settled: Promise<unknown> = run.then(
+        () => running.delete(settled),
+        () => running.delete(settled),
+      )
+      running.add(settled)
+      return run
     },
     pseudonyms: pseudonymsOf(keys),
     revealEvents: (rows, rules) => revealRows(rows, rules, keys),
@@ -395,6 +409,9 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
       total: count.get(site)?.n ?? 0,
     }),
     close: async () => {
+      // The resolutions under way finish, their syncs included, before the connections close.
+      closing = true
+      await Promise.all(running)
       await Promise.all([writer.close(), thread?.close()])
       if (resolverDb !== db) resolverDb.close()
       db.close()
