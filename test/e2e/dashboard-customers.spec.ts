@@ -49,9 +49,11 @@ const visit = (
   daysAgo: number,
   event?: { name: string; properties: Record<string, unknown> },
 ) => {
-  // Just over `daysAgo` days back: the whole days since are the same counted to the end of today
-  // (the report's recency) or to now (a segment's size), except in the day's first two seconds.
-  const at = Date.now() - daysAgo * DAY - 2_000
+  // Two seconds into the UTC day `daysAgo` days back: the whole days since are the same counted to
+  // the end of today (the report's recency) or to now (a segment's size), except in the day's
+  // first two seconds; and the models' inputs (days between orders and to the report's end) are
+  // the same at any time of day, so their fit is too (at some times it did not settle).
+  const at = Math.floor(Date.now() / DAY) * DAY - daysAgo * DAY + 2_000
   const context = {
     page: { path: '/', url: `${ORIGIN}/`, referrer: '' },
     session: { id: `${device}-session-${++n}` },

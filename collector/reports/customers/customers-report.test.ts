@@ -92,6 +92,23 @@ describe('customersReport', () => {
     expect(byOrders(5)).toBe('average recency, average frequency, average spend')
   })
 
+  it('gives no prediction, and says why, when the fit runs off and its values overflow', () => {
+    // Thirty near-identical monthly renewals, 4 h 37 min before the report's day ends: the fits'
+    // likelihoods are flat there, the parameters run to 1e8 and the expected purchases to NaN.
+    const now = Date.parse('2026-12-07T04:37:00Z')
+    const histories = Array.from({ length: 30 }, (_, i) => ({
+      orders: Array.from({ length: i < 25 ? 2 + (i % 3) : 1 }, (_, k) => ({
+        at: now - (100 + (i % 20) - 30 * k - (i % 5)) * DAY - 1_000,
+        revenue: 8 + ((i * 37 + k * 11) % 40),
+      })),
+      visits: 1,
+      pageviews: 1,
+    }))
+    const report = customersReport(histories, { ...options, at: Date.parse('2026-12-08T00:00:00Z') })
+    expect(report.predicted).toBeNull()
+    expect(report.predictedReason).toMatch(/no finite prediction/)
+  })
+
   it('is deterministic: the same histories in any order give the same answer', () => {
     expect(customersReport([...histories].reverse(), options)).toEqual(report)
   })

@@ -218,6 +218,12 @@ const predictionOf = (
     if (e instanceof RangeError) return { predicted: null, reason: `the purchase model failed: ${e.message}` }
     throw e
   }
+  // A fit that ran off along a flat likelihood (alike customers) can overflow: no prediction then.
+  if (!values.every((v) => Number.isFinite(v.clv) && Number.isFinite(v.purchases)))
+    return {
+      predicted: null,
+      reason: 'the purchase model gave no finite prediction: its fit did not settle on these customers',
+    }
   const total = groupOf(values)
   return {
     reason: null,
