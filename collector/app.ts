@@ -125,7 +125,17 @@ export const createApp = ({
   )
   app.route('/admin/api', profileRoutes({ store: people, sites, identity, now }))
   app.route('/admin/api', personalizationRoutes({ store, sites, identity, now }))
-  app.route('/admin/api', experimentRoutes({ store, sites, identity, now, live }))
+  app.route(
+    '/admin/api',
+    experimentRoutes({
+      store,
+      sites,
+      identity,
+      now,
+      live,
+      maxRows: config.reportsMaxRows ?? REPORTS_MAX_ROWS,
+    }),
+  )
   app.route(
     '/admin/api',
     reportRoutes({

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { experimentSchema } from '../../sdk/rules/experiment-schema.ts'
 import { PERSONALIZATION } from '../../test/support/personalization.ts'
 import { ConfigError, parseConfig } from '../config/site-config.ts'
+import { rowGoalOf } from './config.ts'
 
 const site = { id: 'demo', writeKey: 'demo-write-key', personalization: PERSONALIZATION }
 const checkout = {
@@ -138,6 +139,16 @@ describe('site config: experiment metrics naming a site goal', () => {
     expect(x.guardrails).toEqual([{ event: 'Signed Up', goal: 'signup' }])
   })
 
+  it('takes a page goal (event "page") and a goal with where, counted from report rows', () => {
+    const x = withGoals([{ goal: 'thanks' }], [{ goal: 'big-order' }]).sites[0]!.experiments[0]!
+    expect(x.goals).toEqual([{ event: 'page', goal: 'thanks' }])
+    expect(x.guardrails).toEqual([{ event: 'Order Completed', goal: 'big-order' }])
+    expect(rowGoalOf(x.goals[0]!, goals)).toEqual(goals.thanks)
+    expect(rowGoalOf(x.guardrails[0]!, goals)).toEqual(goals['big-order'])
+    expect(rowGoalOf({ goal: 'order' }, goals)).toBeUndefined()
+    expect(rowGoalOf({}, goals)).toBeUndefined()
+  })
+
   it('accepts the resolved form again (what it parses to) and leaves the written config as it was', () => {
     const written = [{ goal: 'order' }]
     const once = withGoals(written).sites[0]!.experiments[0]!.goals
@@ -151,18 +162,6 @@ describe('site config: experiment metrics naming a site goal', () => {
       [{ goal: 'refund' }],
       [],
       'sites[0].experiments[0].goals[0].goal: experiment checkout counts goal "refund", which is not among the site\'s goals',
-    ],
-    [
-      'a page goal',
-      [{ goal: 'thanks' }],
-      [],
-      'sites[0].experiments[0].goals[0].goal: goal "thanks" is a page goal; experiments count events by name and property, so name an event goal without where, or give { event } (experiment checkout)',
-    ],
-    [
-      'a goal with where (as a guardrail)',
-      [{ event: 'Order Completed' }],
-      [{ goal: 'big-order' }],
-      'sites[0].experiments[0].guardrails[0].goal: goal "big-order" counts only events matching its where',
     ],
     [
       'a cap on a goal without revenue',
@@ -205,13 +204,15 @@ describe('site config: experiment metrics naming a site goal', () => {
     ])
   })
 
-  it('refuses deleting or changing a goal an experiment counts', () => {
+  it('refuses deleting a goal an experiment counts; a changed goal is counted as it is now', () => {
     const { order: _, ...withoutOrder } = goals
     expect(() => withGoals([{ goal: 'order' }], [], withoutOrder)).toThrow(
       'experiment checkout counts goal "order", which is not among the site\'s goals',
     )
-    expect(() => withGoals([{ goal: 'order' }], [], { ...goals, order: { page: '/done' } })).toThrow(
-      'goal "order" is a page goal',
+    const changed = withGoals([{ goal: 'order' }], [], { ...goals, order: { page: '/done' } })
+    expect(changed.sites[0]!.experiments[0]!.goals).toEqual([{ event: 'page', goal: 'order' }])
+    expect(() => withGoals([{ goal: 'thanks', event: 'Order Completed' }])).toThrow(
+      'goal "thanks" counts page views of /thank-you: write { goal } alone',
     )
   })
 })

@@ -1,5 +1,5 @@
 import type { Experiment, Metric } from '../../sdk/rules/experiment-schema.ts'
-import type { Goals } from '../../sdk/rules/goal-schema.ts'
+import type { Goal, Goals } from '../../sdk/rules/goal-schema.ts'
 import type { Personalization } from '../../sdk/rules/personalization-schema.ts'
 
 export interface ConfigIssue {
@@ -11,13 +11,15 @@ export interface ConfigIssue {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
+/** The event a metric counting a page goal shows: it counts page views, not a track event. */
+export const PAGE_GOAL_EVENT = 'page'
+
 /**
  * A config as written with each experiment metric written `{ goal }` completed from the site's
- * goal of that key: its event, and its revenue as the property (a conversion without one). Runs
- * before validation, on the JSON as written (not changed: copies where needed). A reference that
- * cannot be counted (no such goal, a page goal, a goal with `where`) gets the goal's key as a
- * stand-in event so the schema's own checks go on; goalIssues then refuses it, so the stand-in
- * never reaches a valid config.
+ * goal of that key: its event (PAGE_GOAL_EVENT for a page goal), and its revenue as the property
+ * (a conversion without one). Runs before validation, on the JSON as written (not changed: copies
+ * where needed). A reference to no goal gets the key as a stand-in event so the schema's own checks
+ * go on; goalIssues then refuses it, so the stand-in never reaches a valid config.
  */
 export const withGoalMetrics = (input: unknown): unknown => {
   if (!isObject(input) || !Array.isArray(input.sites)) return input
@@ -28,7 +30,8 @@ export const withGoalMetrics = (input: unknown): unknown => {
       if (!isObject(m) || typeof m.goal !== 'string' || m.event !== undefined) return m
       const found = Object.hasOwn(goals, m.goal) ? goals[m.goal] : undefined
       const goal = isObject(found) ? found : {}
-      const event = typeof goal.event === 'string' ? goal.event : m.goal
+      const event =
+        typeof goal.event === 'string' ? goal.event : typeof goal.page === 'string' ? PAGE_GOAL_EVENT : m.goal
       const property = m.property ?? (typeof goal.revenue === 'string' ? goal.revenue : undefined)
       return { ...m, event, ...(property !== undefined ? { property } : {}) }
     }
@@ -42,10 +45,18 @@ export const withGoalMetrics = (input: unknown): unknown => {
 }
 
 /**
- * Metrics naming a site goal must name one the experiment pipeline can count: an event goal
- * without `where` (it counts events by name and numeric property only, not page patterns or
- * property conditions), with the goal's event and revenue. Deleting or changing a goal that an
- * experiment counts is refused here too, as the whole site is validated together.
+ * The site goal a metric counts when the stores' SQL cannot count it by event name and property (a
+ * page goal, or a goal with `where`): such a metric is counted from report rows (goal-metrics.ts).
+ */
+export const rowGoalOf = (m: Pick<Metric, 'goal'>, goals: Goals): Goal | undefined => {
+  const goal = m.goal !== undefined && Object.hasOwn(goals, m.goal) ? goals[m.goal] : undefined
+  return goal && (goal.page !== undefined || goal.where !== undefined) ? goal : undefined
+}
+
+/**
+ * Metrics naming a site goal must name one the site has, with the goal's event and revenue as
+ * withGoalMetrics fills them in. Deleting a goal that an experiment counts is refused here too, as
+ * the whole site is validated together.
  */
 const goalIssues = (
   x: Experiment,
@@ -56,18 +67,14 @@ const goalIssues = (
   const check = (list: 'goals' | 'guardrails') => (m: Metric, i: number) => {
     if (m.goal === undefined) return
     const name = `goal "${m.goal}"`
-    const instead = 'name an event goal without where, or give { event }'
     const goal = Object.hasOwn(goals, m.goal) ? goals[m.goal] : undefined
+    const event = goal?.event ?? PAGE_GOAL_EVENT
     const message =
       goal === undefined
         ? `experiment ${x.key} counts ${name}, which is not among the site's goals: keep the goal, or give the metric { event }`
-        : goal.event === undefined
-          ? `${name} is a page goal; experiments count events by name and property, so ${instead} (experiment ${x.key})`
-          : goal.where !== undefined
-            ? `${name} counts only events matching its where; experiments count events by name and property, so ${instead} (experiment ${x.key})`
-            : m.event !== goal.event || m.property !== goal.revenue
-              ? `${name} counts event "${goal.event}"${goal.revenue === undefined ? '' : ` by "${goal.revenue}"`}: write { goal } alone, its event and property come from the goal`
-              : undefined
+        : m.event !== event || m.property !== goal.revenue
+          ? `${name} counts ${goal.event === undefined ? `page views of ${goal.page}` : `event "${goal.event}"`}${goal.revenue === undefined ? '' : ` by "${goal.revenue}"`}: write { goal } alone, its event and property come from the goal`
+          : undefined
     if (message !== undefined) issues.push({ path: at(list, i, 'goal'), message })
   }
   x.goals.forEach(check('goals'))
@@ -78,7 +85,7 @@ const goalIssues = (
 /**
  * What the experiment schema cannot check alone: keys unique per site (results are looked up by
  * key), segments that exist, slot changes that name a slot's variant, and goal metrics that name
- * a countable goal (goalIssues).
+ * a goal of the site (goalIssues).
  */
 export const experimentIssues = (site: {
   experiments: readonly Experiment[]

@@ -77,6 +77,16 @@ export interface CovariateRow {
   crossSum: number
 }
 
+/**
+ * One person of an experiment: their profile, and the variation and time (epoch ms) of their first
+ * exposure across devices (ties by arrival), as experimentPeople counts them.
+ */
+export interface ExposedPerson {
+  person: string
+  variation: string
+  firstAt: number
+}
+
 /** People per experiment, bucket version and variation: the experiment list. */
 export interface SizeRow {
   experiment: string
@@ -127,6 +137,11 @@ export interface ExperimentStore {
     bucketVersion: number,
     metric: MetricSource,
   ): Promise<CovariateRow[]>
+  /**
+   * Every person of the experiment and bucket version, one row each: what a metric counted from
+   * report rows (goal-metrics.ts: a page goal, a goal with `where`) starts from. In no particular order.
+   */
+  experimentExposed(site: string, experiment: string, bucketVersion: number): Promise<ExposedPerson[]>
   experimentSizes(site: string): Promise<SizeRow[]>
   /**
    * `Experiment Late` events of the experiment and bucket version (missing is 0, as for

@@ -200,7 +200,7 @@ export const adminPaths = (): Row[] => [
           content: { 'application/json': {}, 'text/csv': { schema: { type: 'string' } } },
         },
       },
-      refusals: ['invalid_query', 'site_not_found', 'experiment_not_found'],
+      refusals: ['invalid_query', 'site_not_found', 'experiment_not_found', 'report_too_large'],
     }),
   ],
   [

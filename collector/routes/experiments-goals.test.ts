@@ -1,5 +1,6 @@
-// Experiment metrics that count a site goal (`{ goal }`): named by the goal in results, and the
-// goal kept while an experiment counts it (admin API item routes).
+// Experiment metrics that count a site goal (`{ goal }`): named by the goal in results, page goals
+// and goals with `where` counted from report rows, and the goal kept while an experiment counts it
+// (admin API item routes).
 import { describe, expect, it } from 'vitest'
 import { SHOP_ORIGIN, testApp, WRITE_KEY } from '../../test/support/collector-app.ts'
 import { configApp } from '../../test/support/config-app.ts'
@@ -85,7 +86,67 @@ describe('experiment metrics counting a site goal', () => {
     ])
   })
 
-  it('refuses deleting or changing a goal an experiment counts, naming the experiment, and saves nothing', async () => {
+  it('counts a page goal and a goal with where from what browsers sent, capped and with CUPED', async () => {
+    const goals = {
+      thanks: { name: 'Thank-you page', page: '/thank-you*' },
+      big: { event: 'Order Completed', where: { revenue: { $gt: 20 } }, revenue: 'revenue' },
+    }
+    const experiment = {
+      ...CHECKOUT,
+      goals: [{ goal: 'thanks' }],
+      guardrails: [{ goal: 'big', cap: { percentile: 0.5 } }],
+    }
+    const sites = parseConfig({
+      sites: [
+        { id: 'demo', writeKey: WRITE_KEY, allowedOrigins: [SHOP_ORIGIN], goals, experiments: [experiment] },
+      ],
+    })
+    const { app } = testApp({ sites })
+    const page = (anonymousId: string, path: string, time: string) =>
+      personal({ type: 'page', event: undefined, anonymousId, properties: { path }, timestamp: day(time) })
+    const order = (anonymousId: string, revenue: number, time = '11:00') =>
+      personal({ anonymousId, event: 'Order Completed', properties: { revenue }, timestamp: day(time) })
+    await sendAll(app, [
+      viewed('c1', 'control'),
+      viewed('c2', 'control'),
+      viewed('t1', 'treat'),
+      viewed('t2', 'treat'),
+      page('c1', '/thank-you/123', '11:00'),
+      page('c2', '/cart', '11:00'),
+      page('t1', '/thank-you', '09:00'), // before the exposure: CUPED's, not a conversion
+      page('t1', '/thank-you', '12:00'),
+      page('t2', '/thank-you', '12:00'),
+      page('t2', '/thank-you', '13:00'), // a person converts once
+      order('c1', 10), // not big
+      order('c2', 30),
+      order('t1', 50),
+      order('t2', 100),
+      order('t2', 25, '12:00'),
+    ])
+    const res = await admin(app, '/admin/api/experiments/checkout/results?site=demo')
+    expect(res.status).toBe(200)
+    const { metrics } = await res.json()
+    const numbers = (m: {
+      variations: { key: string; users: number; conversions?: number; mean: number }[]
+    }) => m.variations.map((v) => [v.key, v.users, v.mean])
+    expect(metrics.map((m: Record<string, unknown>) => [m.event, m.property, m.goal, m.name])).toEqual([
+      ['page', null, 'thanks', 'Thank-you page'],
+      ['Order Completed', 'revenue', 'big', 'big'],
+    ])
+    expect(numbers(metrics[0])).toEqual([
+      ['control', 2, 0.5],
+      ['treat', 2, 1],
+    ])
+    // Big orders per person after the exposure: c2 30, t1 50, t2 125; capped at the median, 50.
+    expect(metrics[1].cap).toEqual({ percentile: 0.5, value: 50 })
+    expect(numbers(metrics[1])).toEqual([
+      ['control', 2, 15],
+      ['treat', 2, 50],
+    ])
+    expect(metrics[0].cuped).toMatchObject({ applied: expect.any(Boolean) })
+  })
+
+  it('refuses deleting a goal an experiment counts, naming the experiment, and saves nothing; a changed goal counts as it is now', async () => {
     const t = await configApp()
     const match = (n: number) => ({ 'if-match': `"demo.v${n}"` })
     expect(
@@ -103,23 +164,10 @@ describe('experiment metrics counting a site goal', () => {
     expect(deleted.status).toBe(400)
     expect(deleted.body.error).toMatchObject({ code: 'invalid_config', path: 'experiments[1].goals[0].goal' })
     expect(deleted.body.error.message).toContain('experiment checkout counts goal "order"')
-    const paged = await t.call('PUT', '/admin/api/goals/order?site=demo', { page: '/done' }, match(3))
-    expect(paged.status).toBe(400)
-    expect(paged.body.issues).toEqual([
-      {
-        path: 'experiments[1].goals[0].goal',
-        message:
-          'goal "order" is a page goal; experiments count events by name and property, so name an event goal without where, or give { event } (experiment checkout)',
-      },
-    ])
     expect((await t.store.configHistory('demo')).map((v) => v.version)).toEqual([3, 2, 1])
-
-    // A page goal cannot be named in the first place.
-    await t.call('POST', '/admin/api/goals?site=demo', { key: 'thanks', config: { page: '/thank-you' } })
-    const refused = await t.call('POST', '/admin/api/experiments?site=demo', {
-      key: 'thanks-test',
-      config: { ...CHECKOUT, key: 'thanks-test', goals: [{ goal: 'thanks' }], guardrails: [] },
-    })
-    expect(refused.body.error).toMatchObject({ code: 'invalid_config', path: 'experiments[2].goals[0].goal' })
+    const paged = await t.call('PUT', '/admin/api/goals/order?site=demo', { page: '/done' }, match(3))
+    expect(paged.status).toBe(200)
+    const read = await t.call('GET', '/admin/api/experiments/checkout?site=demo')
+    expect(read.body.config.goals).toEqual([{ goal: 'order' }])
   })
 })

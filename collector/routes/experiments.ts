@@ -7,10 +7,12 @@ import { experiments as experimentItems } from '../config/resources.ts'
 import type { SiteConfig } from '../config/site-config.ts'
 import { versionTag } from '../config/versions.ts'
 import { ApiError } from '../errors.ts'
+import { rowGoalOf } from '../experiments/config.ts'
 import { resultsCsv } from '../experiments/csv.ts'
+import { goalHitsOf, goalMetric } from '../experiments/goal-metrics.ts'
 import { experimentPlan } from '../experiments/planning.ts'
 import { experimentResults, metricsOf, sourceOf } from '../experiments/results.ts'
-import type { ExperimentNeeds, LateRow } from '../experiments/types.ts'
+import { type ExperimentNeeds, type LateRow, PRE_EXPOSURE_WINDOW_MS } from '../experiments/types.ts'
 import type { PeopleRouteDeps } from './deps.ts'
 
 export const listQuery = z.object({ site: z.string().min(1, 'is required').max(64) })
@@ -35,12 +37,18 @@ const parse = <T>(schema: z.ZodType<T>, query: Record<string, string>): T => {
   throw new ApiError('invalid_query', `${path}: ${issue.message}`, path)
 }
 
+/** What the store counts: every metric but those counted from report rows (rowGoalOf). */
 const needsOf = (site: SiteConfig): ExperimentNeeds[] =>
   site.experiments.map((x) => ({
     key: x.key,
     bucketVersion: x.bucketVersion,
-    metrics: metricsOf(x).map(sourceOf),
+    metrics: metricsOf(x)
+      .filter((m) => rowGoalOf(m, site.goals) === undefined)
+      .map(sourceOf),
   }))
+
+/** The latest time a Date can hold: report rows up to any time stamp. */
+const END_OF_TIME = 8.64e15
 
 /**
  * Decisions that came late (`Experiment Late`): every configured variation in order, then any
@@ -67,7 +75,12 @@ export const experimentRoutes = ({
   identity,
   now,
   live,
-}: PeopleRouteDeps & { live: Pick<LiveConfig, 'version' | 'written'> }) => {
+  maxRows,
+}: PeopleRouteDeps & {
+  live: Pick<LiveConfig, 'version' | 'written'>
+  /** The most report rows read for metrics counted from them (REPORTS_MAX_ROWS). */
+  maxRows: number
+}) => {
   const app = new Hono()
   /**
    * Metrics are registered once per version of a site's config and process: a saved change is a new
@@ -92,6 +105,28 @@ export const experimentRoutes = ({
     await prepare(site)
     await identity.catchUp()
     await store.syncExperiments()
+  }
+
+  /**
+   * The metrics counted from report rows (a page goal, a goal with `where`; undefined for the
+   * others): the experiment's people and the rows from the earliest first exposure's CUPED window
+   * on, refused with report_too_large beyond `maxRows` before they are read.
+   */
+  const rowMetrics = async (site: SiteConfig, experiment: Experiment) => {
+    const metrics = metricsOf(experiment)
+    const goals = metrics.map((m) => rowGoalOf(m, site.goals))
+    if (goals.every((g) => g === undefined)) return goals.map(() => undefined)
+    await store.syncReports()
+    const people = await store.experimentExposed(site.id, experiment.key, experiment.bucketVersion)
+    const first = people.reduce((t, p) => Math.min(t, p.firstAt), END_OF_TIME)
+    const window = { from: first - PRE_EXPOSURE_WINDOW_MS, to: END_OF_TIME }
+    if (people.length > 0 && (await store.reportRowsUpTo(site.id, window, maxRows + 1)) > maxRows)
+      throw new ApiError(
+        'report_too_large',
+        `experiment ${experiment.key} counts a page goal or a goal with where from every event since ${new Date(window.from).toISOString()}, and site ${site.id} has more than ${maxRows.toLocaleString('en-US')}: count an event metric instead (PRECIS_REPORTS_MAX_ROWS sets the limit)`,
+      )
+    const rows = people.length > 0 ? await store.reportSessions(site.id, window) : []
+    return goals.map((g, i) => g && goalMetric(people, goalHitsOf(rows, g), sourceOf(metrics[i]!)))
   }
 
   app.get('/experiments', async (c) => {
@@ -137,10 +172,15 @@ export const experimentRoutes = ({
     await upToDate(site)
     const { key: k, bucketVersion: v } = experiment
     const sources = metricsOf(experiment).map(sourceOf)
+    const fromRows = await rowMetrics(site, experiment)
     const [people, metrics, covariates, late] = await Promise.all([
       store.experimentPeople(site.id, k, v),
-      Promise.all(sources.map((m) => store.experimentMetric(site.id, k, v, m))),
-      query.cuped ? Promise.all(sources.map((m) => store.experimentCovariates(site.id, k, v, m))) : [],
+      Promise.all(sources.map((m, i) => fromRows[i]?.metric ?? store.experimentMetric(site.id, k, v, m))),
+      query.cuped
+        ? Promise.all(
+            sources.map((m, i) => fromRows[i]?.covariates ?? store.experimentCovariates(site.id, k, v, m)),
+          )
+        : [],
       store.experimentLate(site.id, k, v),
     ])
     const results = experimentResults({

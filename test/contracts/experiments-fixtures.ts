@@ -108,6 +108,35 @@ export const action = fc.oneof(
   fc.record({ kind: fc.constant('erase' as const), key: fc.constantFrom(...UNITS, ...USERS) }),
 )
 
+/**
+ * Browser events only, for a goal counted from report rows, which hold what browsers send and
+ * give each event its device's person: every order has a device (not the placeholder) and no
+ * userId (users come from identify calls; an order's own userId would count for that user's
+ * profile in the store's SQL). Exposures all of bucket version 0.
+ */
+const DEVICES = ['a1', 'a2', 'a3', 'b1']
+export const browserAction = fc.oneof(
+  fc.record({
+    kind: fc.constant('expose' as const),
+    unit: fc.constantFrom(...DEVICES),
+    variation: fc.constantFrom('control', 'treat'),
+    at,
+  }),
+  fc.record({
+    kind: fc.constant('order' as const),
+    unit: fc.constantFrom(...DEVICES),
+    at,
+    revenue: fc.option(fc.oneof(fc.integer({ min: 0, max: 50 }), fc.constant('x')), { nil: undefined }),
+  }),
+  fc.record({
+    kind: fc.constant('identify' as const),
+    unit: fc.constantFrom(...DEVICES),
+    user: fc.constantFrom(...USERS),
+    at,
+  }),
+  fc.record({ kind: fc.constant('erase' as const), key: fc.constantFrom(...DEVICES, ...USERS) }),
+)
+
 export type Row = {
   variation: string
   day: number

@@ -256,7 +256,9 @@ test('an analyst reads experiments but gets no form and no edit links', async ({
   await expect(page.locator('form')).toHaveCount(0)
 })
 
-test("a goal or guardrail may count one of the site's event goals, shown by its name", async ({ page }) => {
+test("a goal or guardrail may count one of the site's goals, page goals too, shown by its name", async ({
+  page,
+}) => {
   for (const [key, config] of [
     ['order', { name: 'Order placed', event: 'Order Completed', revenue: 'revenue' }],
     ['thanks', { name: 'Thank-you page', page: '/thank-you' }],
@@ -267,24 +269,32 @@ test("a goal or guardrail may count one of the site's event goals, shown by its 
   await page.getByLabel('Experiment name').fill('Goal metric')
   await row(page, 'Variation 2').getByLabel('Key', { exact: true }).fill('green')
   const goal = row(page, 'Goal 1')
-  // Page goals cannot be counted by experiments: only event goals are offered.
   await expect(goal.getByLabel('Counts').locator('option')).toHaveText([
     'An event, named below',
     'Order placed (order)',
+    'Thank-you page (thanks)',
   ])
   await goal.getByLabel('Counts').selectOption({ label: 'Order placed (order)' })
   await expect(goal.getByLabel('Event')).toBeHidden()
   await expect(goal.getByLabel('Property (optional)')).toBeHidden()
   await goal.getByLabel('Cap at percentile (optional)').fill('99')
+  await page.getByRole('button', { name: 'Add a guardrail' }).click()
+  await row(page, 'Guardrail 1').getByLabel('Counts').selectOption({ label: 'Thank-you page (thanks)' })
   expect(await violations(page)).toEqual([])
   await page.getByRole('button', { name: 'Create the experiment' }).click()
   await loaded(page, 'Goal metric')
   await expect(
     page.getByRole('heading', { name: 'Goal: Order placed (Order Completed), revenue per user' }),
   ).toBeVisible()
-  // As written: the reference alone, not the goal's event and revenue.
+  await expect(
+    page.getByRole('heading', { name: 'Guardrail: Thank-you page (page views), conversion rate' }),
+  ).toBeVisible()
+  // As written: the references alone, not the goals' events and revenue.
   expect((await experiment('goal-metric')).body.config).toEqual(
-    expect.objectContaining({ goals: [{ goal: 'order', cap: { percentile: 0.99 } }] }),
+    expect.objectContaining({
+      goals: [{ goal: 'order', cap: { percentile: 0.99 } }],
+      guardrails: [{ goal: 'thanks' }],
+    }),
   )
 
   // The editor loads it with the goal chosen, and the goal cannot be deleted while it is counted.

@@ -55,6 +55,8 @@ export interface CollectorOptions {
   personalization?: Record<string, unknown>
   /** Replaces the demo site's experiments. */
   experiments?: unknown[]
+  /** The demo site's goals (it has none). */
+  goals?: Record<string, unknown>
   env?: Record<string, string>
   /** Sites served beside the demo site (an attacker's own site, say). */
   extraSites?: Record<string, unknown>[]
@@ -69,6 +71,7 @@ export const startCollector = async (options: CollectorOptions = {}): Promise<Co
     ...(options.consent ? { consent: options.consent } : {}),
     ...(options.personalization ? { personalization: options.personalization } : {}),
     ...(options.experiments ? { experiments: options.experiments } : {}),
+    ...(options.goals ? { goals: options.goals } : {}),
   }
   writeFileSync(configPath, JSON.stringify({ sites: [demoSite(overrides), ...(options.extraSites ?? [])] }))
   const spawnOn = (port: string) =>

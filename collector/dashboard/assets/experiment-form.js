@@ -172,9 +172,9 @@ export const variationRow = (item, slots) => {
 
 /**
  * One goal or guardrail: a site goal, or an event and for a mean its property; then its sign and
- * cap. The site's goals are offered by name (only event goals without `where` can be counted).
+ * cap. The site's goals are offered by name.
  * @param {unknown} item a Metric, or undefined for a new one
- * @param {GoalChoice[]} [goals] the site's goals an experiment can count
+ * @param {GoalChoice[]} [goals] the site's goals
  */
 export const metricRow = (item, goals = []) => {
   const m = /** @type {Metric} */ (item ?? { event: '' })

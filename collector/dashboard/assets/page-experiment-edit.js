@@ -120,13 +120,11 @@ export const render = async (ctx) => {
     typeof start.segment === 'string' ? start.segment : '',
   )
 
-  // Experiments count events by name and property: page goals and goals with `where` cannot be.
-  const countable = goalList.goals
-    .filter((g) => typeof g.config.event === 'string' && g.config.where === undefined)
-    .map((g) => ({
-      key: g.key,
-      label: typeof g.config.name === 'string' ? `${g.config.name} (${g.key})` : g.key,
-    }))
+  // Every goal can be counted: page goals and goals with `where` from the report rows.
+  const countable = goalList.goals.map((g) => ({
+    key: g.key,
+    label: typeof g.config.name === 'string' ? `${g.config.name} (${g.key})` : g.key,
+  }))
   const metric = (/** @type {unknown} */ item) => metricRow(item, countable)
 
   /** @type {import('./experiment-form.js').Repeater<ReturnType<typeof variationRow>> | undefined} */

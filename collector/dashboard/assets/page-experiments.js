@@ -161,7 +161,8 @@ const capLine = (c) => {
 }
 
 /** A metric by its site goal's name (and the event it counts), else by its event. @param {Metric} m */
-const metricName = (m) => (m.name !== undefined ? `${m.name} (${m.event})` : m.event)
+const metricName = (m) =>
+  m.name === undefined ? m.event : `${m.name} (${m.event === 'page' ? 'page views' : m.event})`
 
 /**
  * One metric: a chart of each variation's mean and interval, the table that matters first (fits

@@ -18,6 +18,7 @@ import {
   type CovariateRow,
   type ExperimentNeeds,
   type ExperimentStore,
+  type ExposedPerson,
   type LateRow,
   type MetricRow,
   type MetricSource,
@@ -136,6 +137,10 @@ export const PEOPLE_SQL = `WITH ${PEOPLE}
   SELECT variation, (hour / 24)::int AS day, hour::int AS hour, count(*)::int AS users
   FROM (SELECT variation, ${HOUR_OF('first_at')} AS hour FROM people) p
   GROUP BY variation, hour ORDER BY variation COLLATE "C", hour`
+
+/** Every person of the experiment, by their first exposure (PEOPLE). */
+export const EXPOSED_SQL = `WITH ${PEOPLE}
+  SELECT profile_id AS person, variation, first_at::float8 AS "firstAt" FROM people`
 
 /**
  * Metric $4 (property $5, '' for a conversion) of registered metrics only. A metric event belongs
@@ -349,6 +354,8 @@ export const postgresExperiments = (sql: Sql): ExperimentStore => {
         ? read<CovariateRow>(COVARIATES_SQL, params)
         : read<CovariateRow>(CAPPED_COVARIATES_SQL, [...params, percentile])
     },
+    experimentExposed: async (site: string, experiment: string, bucketVersion: number) =>
+      integral(bucketVersion) ? read<ExposedPerson>(EXPOSED_SQL, [site, experiment, bucketVersion]) : [],
     experimentSizes: async (site: string) => read<SizeRow>(SIZES_SQL, [site]),
     experimentLate: async (site: string, experiment: string, bucketVersion: number) =>
       integral(bucketVersion) ? read<LateRow>(LATE_SQL, [site, experiment, bucketVersion]) : [],

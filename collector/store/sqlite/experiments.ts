@@ -18,6 +18,7 @@ import {
   type CovariateRow,
   type ExperimentNeeds,
   type ExperimentStore,
+  type ExposedPerson,
   type LateRow,
   type MetricRow,
   type MetricSource,
@@ -311,6 +312,10 @@ export const sqliteExperiments = (db: Database.Database, write: Database.Databas
     `SELECT variation, hour / 24 AS day, hour, users FROM experiment_hourly
      WHERE site = ? AND experiment = ? AND bucket_version = ? AND users != 0`,
   )
+  const exposed = db.prepare<[string, string, number], ExposedPerson>(
+    `SELECT profile_id AS person, variation, first_at AS firstAt FROM experiment_people
+     WHERE site = ? AND experiment = ? AND bucket_version = ?`,
+  )
   type Read = { site: string; experiment: string; version: number; event: string; property: string }
   const metric = db.prepare<Read, MetricRow>(METRIC_SQL)
   const cappedMetric = db.prepare<Read & { percentile: number }, MetricRow>(CAPPED_METRIC_SQL)
@@ -427,6 +432,7 @@ export const sqliteExperiments = (db: Database.Database, write: Database.Databas
       const { read, percentile } = paramsOf(site, experiment, version, m)
       return percentile === undefined ? covariates.all(read) : cappedCovariates.all({ ...read, percentile })
     },
+    experimentExposed: async (site, experiment, version) => exposed.all(site, experiment, version),
     experimentSizes: async (site) => sizes.all(site),
     experimentLate: async (site, experiment, version) => late.all({ site, experiment, version }),
   }
