@@ -180,11 +180,12 @@ const describeCustomers = (name: string, open: () => Promise<Store>) =>
       ).toBe(shop.length)
     })
 
-    it('gives each group a segment rule only where segments can read the same orders', async () => {
+    it('gives each group and cohort a segment rule only where segments can read the same orders', async () => {
       // Two years read, but segments see 90 days: a refusal naming the first date that fits.
       const long = await get(`/admin/api/reports/customers?site=shop&goal=order&to=${TO}`)
       const refusal: string = long.segments[0].ruleRefusal
-      for (const s of long.segments) expect(s).toMatchObject({ rule: null, ruleRefusal: refusal })
+      for (const s of [...long.segments, ...long.cohorts])
+        expect(s).toMatchObject({ rule: null, ruleRefusal: refusal })
       const from = /Choose (\d{4}-\d{2}-\d{2}) or later/.exec(refusal)?.[1]
       // In Berlin the 90 days up to the 23rd of November hold the 25-hour day of the clock change.
       expect(from).toBe('2026-08-27')
@@ -193,9 +194,23 @@ const describeCustomers = (name: string, open: () => Promise<Store>) =>
       for (const s of fits.segments.filter((g: { customers: number }) => g.customers > 0))
         expect(s.rule, s.segment).not.toBeNull()
       expect(JSON.stringify(fits.segments)).toContain(`"within":"${89 * 24 + 1}h"`)
-      // The club values purchases by "value"; segment revenue terms sum "revenue".
-      const club = await get(`/admin/api/reports/customers?site=club&goal=purchase&to=${TO}`)
+      // A cohort is the local month of the first order within the history read: October in
+      // Berlin starts in summer time and ends in winter time.
+      expect(fits.cohorts[0]).toMatchObject({
+        cohort: '2026-10',
+        rule: {
+          first: { event: 'Order Completed', within: `${89 * 24 + 1}h` },
+          $gte: '2026-09-30T22:00:00.000Z',
+          $lt: '2026-10-31T23:00:00.000Z',
+        },
+        ruleRefusal: null,
+      })
+      // The club values purchases by "value"; segment revenue terms sum "revenue", but a cohort
+      // only finds orders.
+      const club = await get(`/admin/api/reports/customers?site=club&goal=purchase&from=${from}&to=${TO}`)
       expect(club.segments[0].ruleRefusal).toMatch(/"value".*"revenue"/)
+      expect(club.cohorts.length).toBeGreaterThan(0)
+      for (const c of club.cohorts) expect(c.rule, c.cohort).not.toBeNull()
     })
 
     it('gives historical CLV by the month of the first order, and no prediction from few repeat buyers', async () => {
@@ -216,6 +231,8 @@ const describeCustomers = (name: string, open: () => Promise<Store>) =>
             customers: k.customers,
             revenue: k.revenue,
             meanRevenue: Math.round((k.revenue / k.customers) * 100) / 100,
+            rule: null,
+            ruleRefusal: expect.stringContaining('Segments see the last 90 days'),
           })),
       )
       expect(answer.predicted).toBeNull()
@@ -245,7 +262,14 @@ const describeCustomers = (name: string, open: () => Promise<Store>) =>
           visits: c.orders.length,
           pageviews: c.orders.length,
         })),
-        { at: END, zone: STREAM_ZONE, horizonMonths: 6, discountRate: 0.02, rules: { refusal: 'none' } },
+        {
+          at: END,
+          zone: STREAM_ZONE,
+          horizonMonths: 6,
+          discountRate: 0.02,
+          rules: { refusal: 'none' },
+          cohortRules: { refusal: 'none' },
+        },
       )
       expect(answer.predicted).toEqual(plain.predicted)
       expect(answer.clusters).toEqual(plain.clusters)

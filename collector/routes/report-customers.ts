@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { ApiError } from '../errors.ts'
 import { customersQuery, historiesOf, historyOf, revenueGoal } from '../reports/customers/customers-query.ts'
 import { customersReport } from '../reports/customers/customers-report.ts'
-import { ruleBasisOf } from '../reports/customers/rfm-rule.ts'
+import { orderBasisOf, ruleBasisOf } from '../reports/customers/rfm-rule.ts'
 import { dateOf, windowOf } from '../reports/time.ts'
 import { csv, parse, type ReportKit } from './report-kit.ts'
 
@@ -36,6 +36,7 @@ export const customersRoutes = (kit: ReportKit, now: () => number) => {
       horizonMonths: q.horizon,
       discountRate: q.discount,
       rules: ruleBasisOf(goal, site.personalization, { ...history, zone: site.timezone }),
+      cohortRules: orderBasisOf(goal, site.personalization, { ...history, zone: site.timezone }),
     })
     if (q.format === 'csv') {
       const name = `${site.id}-customers-${q.table}-${history.from}-${history.to}`

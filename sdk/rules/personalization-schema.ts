@@ -17,6 +17,7 @@ const filter = { event: events.optional(), where: condition.optional(), within: 
 const terms: Record<BehaviourKey, z.ZodType> = {
   count: z.strictObject(filter),
   recency: z.strictObject({ event: filter.event, where: filter.where }),
+  first: z.strictObject(filter),
   frequency: z.strictObject(filter),
   monetary: z.strictObject(filter),
   top: z.strictObject({ ...filter, property: z.string().min(1).max(100) }),

@@ -59,6 +59,23 @@ describe('behaviour terms', () => {
     ['recency: never seen is not recent', { recency: { event: 'Product Viewed' }, $lte: 7 }, [], false],
     ['recency: never seen counts as lapsed', { recency: { event: 'Product Viewed' }, $gt: 30 }, [], true],
     [
+      'first: the earliest match in the window, as an ISO instant',
+      {
+        first: { event: 'Order Completed', within: '30d' },
+        $gte: '2026-11-13T00:00:00.000Z',
+        $lt: '2026-11-14T00:00:00.000Z',
+      },
+      [order(5, 40), order(5, 10.25), order(5, 2)],
+      true,
+    ],
+    [
+      'first: a match before the window is not the first',
+      { first: { event: 'Order Completed', within: '30d' }, $gte: '2026-11-13T00:00:00.000Z' },
+      [order(5, 40)],
+      false,
+    ],
+    ['first: without a match, no time', { first: { event: 'Order Completed' } }, [viewed('x', 1)], false],
+    [
       'frequency: distinct days',
       { frequency: { within: '30d' }, $gte: 2 },
       [viewed('a', 1), viewed('b', 1)],

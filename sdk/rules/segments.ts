@@ -223,6 +223,9 @@ export const createSegmentEngine = (o: EngineOptions): SegmentEngine => {
           return list.length
         case 'recency':
           return t.list.length ? (now - t.list[t.list.length - 1]!.t) / DAY : Number.POSITIVE_INFINITY
+        case 'first':
+          // An ISO instant: `$gte`/`$lt` on ISO strings compare as times (one format, one length).
+          return list.length ? new Date(list[0]!.t).toISOString() : null
         case 'frequency':
           return new Set(list.map((e) => Math.floor(e.t / DAY))).size
         case 'monetary':

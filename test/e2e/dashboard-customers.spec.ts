@@ -165,7 +165,14 @@ interface Customers {
       centroid: Record<'recencyDays' | 'frequency' | 'monetary' | 'visits' | 'pagesPerVisit', number>
     }[]
   }
-  cohorts: { cohort: string; customers: number; revenue: number; meanRevenue: number }[]
+  cohorts: {
+    cohort: string
+    customers: number
+    revenue: number
+    meanRevenue: number
+    rule: Record<string, unknown> | null
+    ruleRefusal: string | null
+  }[]
   predicted: null | {
     total: Group & { clv: number }
     bySegment: (Group & { segment: string })[]
@@ -220,7 +227,13 @@ const clusterCells = (d: Customers) =>
     ...(d.predicted ? [amount(d.predicted.byCluster.find((p) => p.cluster === k.cluster)?.meanClv)] : []),
   ])
 const cohortCells = (d: Customers) =>
-  d.cohorts.map((k) => [k.cohort, count(k.customers), amount(k.revenue), amount(k.meanRevenue)])
+  d.cohorts.map((k) => [
+    k.cohort,
+    count(k.customers),
+    amount(k.revenue),
+    amount(k.meanRevenue),
+    k.rule ? 'Save as segment' : k.ruleRefusal!,
+  ])
 /** R 5 at the top, F 1 to 5 left to right. */
 const gridCells = (d: Customers) =>
   [5, 4, 3, 2, 1].map((r) => [`R ${r}`, ...d.grid[r - 1]!.map((x) => count(x))])
@@ -360,7 +373,9 @@ test('the customers page shows what the API answers; its choices live in the add
   await phone.close()
 })
 
-test('an RFM group saved as a segment holds the customers the report put in it', async ({ browser }) => {
+test('an RFM group or a cohort saved as a segment holds the customers the report put in it', async ({
+  browser,
+}) => {
   test.setTimeout(120_000)
   // Two years read, but segments see 400 days: every group says so instead of offering a rule.
   const long = await api('goal=order')
@@ -427,6 +442,23 @@ test('an RFM group saved as a segment holds the customers the report put in it',
     expect(((await res.json()) as { profiles: number }).profiles, s.segment).toBe(s.customers)
   }
   expect(d.segments.filter((g) => g.rule && g.customers > 0).length).toBeGreaterThanOrEqual(4)
+  // Every cohort's rule counts its customers too, and one is saved from its table.
+  expect(await cells(page, COHORTS)).toEqual(cohortCells(d))
+  for (const k of d.cohorts) {
+    const res = await fetch(`${collector.url}/admin/api/sites/club/segments/preview`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ rule: k.rule }),
+    })
+    expect(((await res.json()) as { profiles: number }).profiles, k.cohort).toBe(k.customers)
+  }
+  const cohort = d.cohorts[0]!
+  await page.getByRole('button', { name: `Save First order ${cohort.cohort} as a segment` }).click()
+  await expect(page.getByLabel('Key')).toHaveValue(`first-order-${cohort.cohort}`)
+  await page.getByRole('button', { name: 'Save segment' }).click()
+  await expect(page.getByRole('link', { name: `Open segment first-order-${cohort.cohort}` })).toBeFocused()
+  const cohortSaved = await admin(`/admin/api/segments/first-order-${cohort.cohort}?site=club`)
+  expect(((await cohortSaved.json()) as { config: { rule: unknown } }).config.rule).toEqual(cohort.rule)
 
   // Saving the same key again is refused, and the page says why.
   await link.click()

@@ -1,7 +1,7 @@
 // Customers: the people who reached a revenue goal, as RFM segments, the R × F grid, clusters,
 // lifetime value by cohort and, when the API could fit its models, predicted CLV. Every number is
 // the reports API's (no arithmetic here but formatting and a shade); the state lives in the address.
-// An RFM group can be saved as a segment with the rule the API gives it.
+// An RFM group or a cohort can be saved as a segment with the rule the API gives it.
 import { apiDownload, enc } from './api.js'
 import { hbarChart } from './charts.js'
 import { h, notice, scrollBox, table, tile } from './dom.js'
@@ -28,6 +28,11 @@ import {
  *   meanR: number | null, meanF: number | null, meanM: number | null,
  *   rule: Record<string, unknown> | null, ruleRefusal: string | null }} Segment
  * @typedef {{ cluster: number, customers: number, centroid: Record<Feature, number>, description: string }} Cluster
+ * @typedef {{ cohort: string, customers: number, revenue: number, meanRevenue: number,
+ *   rule: Record<string, unknown> | null, ruleRefusal: string | null }} Cohort
+ * @typedef {{ title: string, key: string, name: string, description: string, note: string,
+ *   rule: Record<string, unknown> | null, ruleRefusal: string | null }} Savable a group or cohort
+ *   (`title`) as a segment: the key, name and description proposed
  * @typedef {{ customers: number, meanClv: number, meanPurchases: number, meanAlive: number }} Group
  * @typedef {{ horizonMonths: number, discountRate: number, repeatCustomers: number,
  *   bgnbd: { r: number, alpha: number, a: number, b: number, converged: boolean },
@@ -38,7 +43,7 @@ import {
  *   customers: number, orders: number, revenue: number, repeatRate: number | null,
  *   segments: Segment[], grid: number[][],
  *   clusters: { k: number, silhouette: number | null, sampled: boolean, clusters: Cluster[] },
- *   cohorts: { cohort: string, customers: number, revenue: number, meanRevenue: number }[],
+ *   cohorts: Cohort[],
  *   predicted: Prediction | null, predictedReason: string | null }} Customers
  */
 
@@ -134,32 +139,25 @@ const prediction = (d) => {
 }
 
 /**
- * Opens the form that saves group `s` as a segment in `box`: key and name from the group and the
- * report's date, the API's rule as it is, created through the segments admin API; then a link to
- * the new segment. Cancel (or Escape) closes it and gives focus back to `opener`.
- * @param {Customers} d @param {Segment} s @param {HTMLElement} box @param {HTMLElement} opener
+ * Opens the form that saves `s` as a segment in `box`: key, name and description proposed, the
+ * API's rule as it is, created through the segments admin API; then a link to the new segment.
+ * Cancel (or Escape) closes it and gives focus back to `opener`.
+ * @param {Customers} d @param {Savable} s @param {HTMLElement} box @param {HTMLElement} opener
  */
 const openSave = (d, s, box, opener) => {
-  const key = input('key', `${s.segment}-${d.to}`, { autocomplete: 'off', spellcheck: 'false' })
-  const name = input('name', `${s.name} ${d.to}`)
-  const description = textarea(
-    'description',
-    `RFM group ${s.name} of the customers report (goal ${d.goal}, ${d.from} to ${d.to}), its cut points frozen as of ${d.to}.`,
-  )
+  const key = input('key', s.key, { autocomplete: 'off', spellcheck: 'false' })
+  const name = input('name', s.name)
+  const description = textarea('description', s.description)
   const close = () => {
     box.replaceChildren()
     opener.focus()
   }
   const form = editForm({
-    label: `Save ${s.name} as a segment`,
+    label: `Save ${s.title} as a segment`,
     submit: 'Save segment',
     children: [
-      h('h4', {}, `Save ${s.name} as a segment`),
-      h(
-        'p',
-        { class: 'muted' },
-        `The rule holds this report's cut points as of ${d.to}: it selects the ${count(s.customers)} customers of the group then. As customers order or lapse, membership follows these thresholds, not new quintiles.`,
-      ),
+      h('h4', {}, `Save ${s.title} as a segment`),
+      h('p', { class: 'muted' }, s.note),
       editField('Key', key, 'Lowercase letters, digits, "-" or "_"; rules and slots name it.'),
       editField('Name', name),
       editField('Description', description),
@@ -183,7 +181,7 @@ const openSave = (d, s, box, opener) => {
       const k = key.value.trim()
       const link = h('a', { href: `#/segments/${enc(k)}/edit` }, `Open segment ${k}`)
       box.replaceChildren(
-        h('p', { class: 'notice notice-info', role: 'status' }, `Saved ${s.name} as segment ${k}. `, link),
+        h('p', { class: 'notice notice-info', role: 'status' }, `Saved ${s.title} as segment ${k}. `, link),
       )
       link.focus()
     },
@@ -194,18 +192,40 @@ const openSave = (d, s, box, opener) => {
   key.focus()
 }
 
-/** The last cell of a group's row: its save button, or why it cannot be saved. @param {Customers} d @param {Segment} s @param {HTMLElement} box */
+/** The last cell of a row: its save button, or why it cannot be saved. @param {Customers} d @param {Savable} s @param {HTMLElement} box */
 const saveCell = (d, s, box) => {
   if (!s.rule) return h('small', { class: 'customers-refusal' }, s.ruleRefusal ?? '')
   if (!mayEdit('config')) return h('small', {}, 'An editor can save it.')
   const button = h(
     'button',
-    { type: 'button', 'aria-label': `Save ${s.name} as a segment`, 'aria-controls': box.id },
+    { type: 'button', 'aria-label': `Save ${s.title} as a segment`, 'aria-controls': box.id },
     'Save as segment',
   )
   button.addEventListener('click', () => openSave(d, s, box, button))
   return button
 }
+
+/** An RFM group to save, its cut points frozen. @param {Customers} d @param {Segment} s @returns {Savable} */
+const groupToSave = (d, s) => ({
+  title: s.name,
+  key: `${s.segment}-${d.to}`,
+  name: `${s.name} ${d.to}`,
+  description: `RFM group ${s.name} of the customers report (goal ${d.goal}, ${d.from} to ${d.to}), its cut points frozen as of ${d.to}.`,
+  note: `The rule holds this report's cut points as of ${d.to}: it selects the ${count(s.customers)} customers of the group then. As customers order or lapse, membership follows these thresholds, not new quintiles.`,
+  rule: s.rule,
+  ruleRefusal: s.ruleRefusal,
+})
+
+/** A cohort to save. @param {Customers} d @param {Cohort} k @returns {Savable} */
+const cohortToSave = (d, k) => ({
+  title: `First order ${k.cohort}`,
+  key: `first-order-${k.cohort}`,
+  name: `First order ${k.cohort}`,
+  description: `Customers whose first order (goal ${d.goal}) from ${d.from} on was in ${k.cohort} (${d.timezone}), from the customers report up to ${d.to}.`,
+  note: `The rule selects the ${count(k.customers)} customers whose first order since ${d.from} was in ${k.cohort}, as of ${d.to}. It looks back as far from the day it is evaluated, so a customer whose earlier orders fall out of that span moves to a later cohort.`,
+  rule: k.rule,
+  ruleRefusal: k.ruleRefusal,
+})
 
 /** @param {Customers} d @param {'customers' | 'revenue'} chart @param {(table: string) => void} download */
 const segmentsPart = (d, chart, download) => {
@@ -253,7 +273,7 @@ const segmentsPart = (d, chart, download) => {
           decimal(s.meanF),
           decimal(s.meanM),
           ...(d.predicted ? [amount(predicted.get(s.segment))] : []),
-          saveCell(d, s, saveBox),
+          saveCell(d, groupToSave(d, s), saveBox),
         ]),
       }),
     ),
@@ -309,28 +329,39 @@ const clustersPart = (d, download) => {
 }
 
 /** @param {Customers} d @param {(table: string) => void} download */
-const cohortsPart = (d, download) => [
-  heading('Cohorts', 'cohorts', () => download('cohorts')),
-  h(
-    'p',
-    { class: 'muted' },
-    `Customers by the month of their first order (${d.timezone}) and the revenue they brought up to ${d.to}: the lifetime value so far.`,
-  ),
-  scrollBox(
-    'Cohorts table',
-    table({
-      id: 'customers-cohorts',
-      caption: 'Lifetime value by month of first order',
-      columns: [
-        'First order',
-        { label: 'Customers', numeric: true },
-        { label: 'Revenue', numeric: true },
-        { label: 'Revenue per customer', numeric: true },
-      ],
-      rows: d.cohorts.map((k) => [k.cohort, count(k.customers), amount(k.revenue), amount(k.meanRevenue)]),
-    }),
-  ),
-]
+const cohortsPart = (d, download) => {
+  const saveBox = h('div', { id: 'customers-save-cohort' })
+  return [
+    heading('Cohorts', 'cohorts', () => download('cohorts')),
+    h(
+      'p',
+      { class: 'muted' },
+      `Customers by the month of their first order (${d.timezone}) and the revenue they brought up to ${d.to}: the lifetime value so far.`,
+    ),
+    scrollBox(
+      'Cohorts table',
+      table({
+        id: 'customers-cohorts',
+        caption: 'Lifetime value by month of first order',
+        columns: [
+          'First order',
+          { label: 'Customers', numeric: true },
+          { label: 'Revenue', numeric: true },
+          { label: 'Revenue per customer', numeric: true },
+          'As a segment',
+        ],
+        rows: d.cohorts.map((k) => [
+          k.cohort,
+          count(k.customers),
+          amount(k.revenue),
+          amount(k.meanRevenue),
+          saveCell(d, cohortToSave(d, k), saveBox),
+        ]),
+      }),
+    ),
+    saveBox,
+  ]
+}
 
 /** @param {import('./api.js').PageContext} ctx */
 export const render = async (ctx) => {

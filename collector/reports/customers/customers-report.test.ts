@@ -11,6 +11,7 @@ const options = {
   horizonMonths: 12,
   discountRate: 0.01,
   rules: { orders: { event: 'Order Completed' }, within: '365d' },
+  cohortRules: { orders: { event: 'Order Completed' }, within: '365d' },
 }
 
 /** BG/NBD buyers (r 0.5, α 10 days, a 0.8, b 3) with Gamma spend, acquired over a year. */

@@ -7,6 +7,7 @@
 import { dateOf } from '../time.ts'
 import { type BgNbdParams, fitBgNbd } from './bgnbd.ts'
 import { type ClvOptions, historicalClvByCohort, predictedClv, type ValueHistory } from './clv.ts'
+import { cohortRuleOf } from './cohort-rule.ts'
 import { fitGammaGamma, type GammaGammaParams } from './gamma-gamma.ts'
 import { clusterPoints, type Random } from './kmeans.ts'
 import { type RfmSegment, scoreRfm, segmentLabels, segments, summarizeRfm } from './rfm.ts'
@@ -39,6 +40,8 @@ export interface ReportOptions {
   discountRate: number
   /** How the orders read as segment terms (rfm-rule.ts ruleBasisOf), for each group's rule. */
   rules: RuleBasis
+  /** The same for terms that only find orders (orderBasisOf), for each cohort's rule. */
+  cohortRules: RuleBasis
 }
 
 /** mulberry32: k-means++ draws from a fixed seed, so the same data gives the same clusters. */
@@ -311,6 +314,7 @@ export const customersReport = (histories: readonly CustomerHistory[], o: Report
         ...c,
         revenue: round(c.revenue),
         meanRevenue: round(c.meanRevenue),
+        ...cohortRuleOf(c.cohort, o.cohortRules, o.zone),
       }),
     ),
     predicted,

@@ -6,12 +6,12 @@ import { prng } from '../../../test/support/prng.ts'
 import { reportRow } from '../../../test/support/report-rows.ts'
 import { historyEntry } from '../../personalization/attributes.ts'
 import { HISTORY_CAP } from '../../personalization/evaluate.ts'
-import { addDays, windowOf } from '../time.ts'
+import { addDays, dateOf, windowOf } from '../time.ts'
 import type { ReportRow } from '../types.ts'
 import { historiesByPerson } from './customers-query.ts'
 import { customersReport, scoreHistories } from './customers-report.ts'
 import { segments } from './rfm.ts'
-import { cutBetween, groupRules, ruleBasisOf } from './rfm-rule.ts'
+import { cutBetween, groupRules, orderBasisOf, ruleBasisOf } from './rfm-rule.ts'
 
 const DAY = 86_400_000
 
@@ -86,9 +86,9 @@ const rowsOf = (seed: number, shop: Shop) => {
 }
 
 /**
- * The key check: every customer is in exactly the group the report put them in, by the real
- * segment engine over their history as of the report's end (as the collector sizes segments:
- * its history properties, its history cap), and nobody else is in any group.
+ * The key check: every customer is in exactly the group and the CLV cohort the report put them
+ * in, by the real segment engine over their history as of the report's end (as the collector
+ * sizes segments: its history properties, its history cap), and nobody else is in any.
  */
 const checkShop = (seed: number, shop: Shop) => {
   const { rows, window } = rowsOf(seed, shop)
@@ -107,17 +107,27 @@ const checkShop = (seed: number, shop: Shop) => {
     horizonMonths: 12,
     discountRate: 0.01,
     rules: basis,
+    cohortRules: orderBasisOf(shop.goal, { history: { maxDays: shop.maxDays } }, { ...shop }),
   })
   const groupOf = new Map(scoreHistories(histories, window.to).map((c, i) => [people[i]!, c.segment]))
   // The scores held here are the report's: the same count in every group.
   for (const s of report.segments)
     expect(s.customers, s.segment).toBe([...groupOf.values()].filter((g) => g === s.segment).length)
 
-  const rules = Object.fromEntries(
-    report.segments.flatMap((s) => (s.rule ? [[s.segment, { rule: s.rule }]] : [])),
+  const cohortOf = new Map(
+    histories.map((h, i) => [people[i]!, `cohort-${dateOf(h.orders[0]!.at, shop.zone).slice(0, 7)}`]),
   )
-  for (const s of report.segments) {
-    if (s.customers > 0) expect(s.rule, `${s.segment}: ${s.ruleRefusal}`).not.toBeNull()
+  for (const c of report.cohorts)
+    expect(c.customers, c.cohort).toBe(
+      [...cohortOf.values()].filter((k) => k === `cohort-${c.cohort}`).length,
+    )
+
+  const rules = Object.fromEntries([
+    ...report.segments.flatMap((s) => (s.rule ? [[s.segment, { rule: s.rule }]] : [])),
+    ...report.cohorts.map((c) => [`cohort-${c.cohort}`, { rule: c.rule }]),
+  ])
+  for (const s of [...report.segments, ...report.cohorts]) {
+    if (s.customers > 0) expect(s.rule, `${JSON.stringify(s)}: ${s.ruleRefusal}`).not.toBeNull()
     if (s.rule) expect(segment.safeParse({ rule: s.rule }).error).toBeUndefined()
   }
   const p = personalizationSchema.parse({
@@ -143,7 +153,7 @@ const checkShop = (seed: number, shop: Shop) => {
         window.to,
       )
     const group = groupOf.get(person)
-    expect(engine.evaluate({}, window.to), person).toEqual(group ? [group] : [])
+    expect(engine.evaluate({}, window.to), person).toEqual(group ? [group, cohortOf.get(person)] : [])
   }
   return { report, customers: histories.length, people: everyone.size }
 }

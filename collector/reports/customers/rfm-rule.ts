@@ -62,21 +62,21 @@ const whereProblem = (condition: unknown): string | undefined => {
   return undefined
 }
 
+type Dates = { from: string; to: string; zone: string }
+type HistoryDays = { history: Pick<Personalization['history'], 'maxDays'> }
+
 /**
  * How the report's orders read as segment terms: the goal's event (and where) over the history
  * read, as `within` the evaluation instant, or a refusal. `dates` are the report's local dates.
+ * With `revenue` (what the terms that sum revenue sum), the goal must value orders by it.
  */
-export const ruleBasisOf = (
-  goal: Goal,
-  p: { history: Pick<Personalization['history'], 'maxDays'>; rfm: Pick<Personalization['rfm'], 'revenue'> },
-  dates: { from: string; to: string; zone: string },
-): RuleBasis => {
+const basisOf = (goal: Goal, p: HistoryDays, dates: Dates, revenue?: string): RuleBasis => {
   if (goal.event === undefined) return { refusal: 'The goal counts page views; segment terms count events.' }
   if (goal.event === 'page')
     return { refusal: 'The goal’s event is named "page", which segment history keeps for page views.' }
-  if (goal.revenue !== p.rfm.revenue)
+  if (revenue !== undefined && goal.revenue !== revenue)
     return {
-      refusal: `The goal values orders by its property "${goal.revenue ?? '(none)'}", but segment revenue terms sum "${p.rfm.revenue}" (personalization.rfm.revenue).`,
+      refusal: `The goal values orders by its property "${goal.revenue ?? '(none)'}", but segment revenue terms sum "${revenue}" (personalization.rfm.revenue).`,
     }
   const problem = whereProblem(goal.where)
   if (problem)
@@ -98,6 +98,16 @@ export const ruleBasisOf = (
   const orders = { event: goal.event, ...(goal.where === undefined ? {} : { where: goal.where }) }
   return { orders, within }
 }
+
+/** For terms that only find orders (`count`, `recency`, `first`): the CLV cohorts' rules. */
+export const orderBasisOf = (goal: Goal, p: HistoryDays, dates: Dates) => basisOf(goal, p, dates)
+
+/** For the RFM groups, whose `monetary` sums the site's `personalization.rfm.revenue`. */
+export const ruleBasisOf = (
+  goal: Goal,
+  p: HistoryDays & { rfm: Pick<Personalization['rfm'], 'revenue'> },
+  dates: Dates,
+) => basisOf(goal, p, dates, p.rfm.revenue)
 
 /**
  * The number in (lo, hi] with the fewest digits, preferring one strictly below hi: a threshold
