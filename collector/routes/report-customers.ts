@@ -51,8 +51,7 @@ export const customersRoutes = (kit: ReportKit, now: () => number) => {
             'recency_days',
             'orders',
             'revenue',
-            'visits',
-            'pages_per_visit',
+            'page_views',
             'predicted_clv',
           ],
           report.clusters.clusters.map((k) => [
@@ -62,8 +61,7 @@ export const customersRoutes = (kit: ReportKit, now: () => number) => {
             k.centroid.recencyDays,
             k.centroid.frequency,
             k.centroid.monetary,
-            k.centroid.visits,
-            k.centroid.pagesPerVisit,
+            k.centroid.pageviews,
             report.predicted?.byCluster[k.cluster]?.meanClv ?? null,
           ]),
         )

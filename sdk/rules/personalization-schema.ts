@@ -22,6 +22,42 @@ const terms: Record<BehaviourKey, z.ZodType> = {
   monetary: z.strictObject(filter),
   top: z.strictObject({ ...filter, property: z.string().min(1).max(100) }),
   rfm: z.enum(['r', 'f', 'm', 'total']),
+  nearest: z.unknown(), // checked by nearestIssues: its features are terms themselves
+}
+
+/** The terms a `nearest` feature may be: those whose value is a number. */
+const NUMERIC_TERMS = ['count', 'recency', 'frequency', 'monetary', 'rfm'] as const
+const nearestSchema = z.strictObject({
+  features: z.array(z.record(z.string(), z.unknown())).min(1).max(10),
+  center: z.array(z.number()),
+  scale: z.array(z.number().positive()),
+  centroids: z.array(z.array(z.number())).min(1).max(20),
+})
+
+/**
+ * A `nearest` term's spec: 1-10 features, each one numeric term without operators, and a centre,
+ * a scale and every centroid with a number per feature.
+ */
+const nearestIssues = (spec: unknown, issue: (message: string, at: (string | number)[]) => void) => {
+  const parsed = nearestSchema.safeParse(spec)
+  for (const problem of parsed.error?.issues ?? [])
+    issue(problem.message, problem.path as (string | number)[])
+  if (!parsed.data) return
+  const { features, center, scale, centroids } = parsed.data
+  features.forEach((f, i) => {
+    const keys = Object.keys(f)
+    const name = keys[0] as (typeof NUMERIC_TERMS)[number]
+    if (keys.length !== 1 || !NUMERIC_TERMS.includes(name))
+      return issue(`a feature is one term of ${NUMERIC_TERMS.join(', ')}, without operators`, ['features', i])
+    for (const problem of terms[name].safeParse(f[name]).error?.issues ?? [])
+      issue(problem.message, ['features', i, name, ...(problem.path as (string | number)[])])
+  })
+  const n = features.length
+  if (center.length !== n) issue(`must have ${n} numbers, one per feature`, ['center'])
+  if (scale.length !== n) issue(`must have ${n} numbers, one per feature`, ['scale'])
+  centroids.forEach((c, i) => {
+    if (c.length !== n) issue(`must have ${n} numbers, one per feature`, ['centroids', i])
+  })
 }
 
 /**
@@ -39,6 +75,8 @@ const checkRule = (rule: unknown, path: (string | number)[], ctx: z.RefinementCt
     const [[name, spec]] = behaviour as [[BehaviourKey, unknown]]
     if (behaviour.length > 1 || entries.some(([k]) => k !== name && !k.startsWith('$')))
       return issue(`a ${name} term takes only comparison operators`)
+    if (name === 'nearest')
+      return nearestIssues(spec, (message, at) => issue(message, [...path, name, ...at]))
     const parsed = terms[name].safeParse(spec)
     for (const problem of parsed.error?.issues ?? [])
       issue(problem.message, [...path, name, ...(problem.path as (string | number)[])])

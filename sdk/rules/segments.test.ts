@@ -148,6 +148,83 @@ describe('behaviour terms', () => {
   })
 })
 
+describe('nearest: the closest centroid of z-scored behaviour', () => {
+  // Orders (count) and revenue (monetary): centre (2, 100), scale (1, 50); centroids at
+  // z (−1, −1) "few and small", (1, 1) "many and big", (0, 2) "few and big".
+  const nearest = {
+    features: [{ count: { event: 'Order Completed' } }, { monetary: { event: 'Order Completed' } }],
+    center: [2, 100],
+    scale: [1, 50],
+    centroids: [
+      [-1, -1],
+      [1, 1],
+      [0, 2],
+    ],
+  }
+  const cluster = (k: number) => ({ nearest, $eq: k })
+
+  it.each<[string, HistoryEntry[], number | null]>([
+    ['one small order: (−1, −1.8)', [order(10, 1)], 0],
+    ['three orders of 60: (1, 1.6)', [order(60, 1), order(60, 2), order(60, 3)], 1],
+    ['two orders of 100: (0, 2), on the third centroid', [order(100, 1), order(100, 2)], 2],
+    ['half way between the first two: the first', [order(50, 1), order(50, 2)], 0],
+    ['no order: recency would be infinite, but count and monetary are 0', [], 0],
+  ])('%s', (_, entries, k) => {
+    const engine = engineFor({ a: cluster(0), b: cluster(1), c: cluster(2) })
+    for (const e of entries) engine.add(e, NOW)
+    expect(engine.evaluate({}, NOW)).toEqual(k === null ? [] : [['a', 'b', 'c'][k]])
+  })
+
+  it('is in no cluster when a feature is not a finite number', () => {
+    const withRecency = {
+      ...nearest,
+      features: [{ recency: { event: 'Order Completed' } }, nearest.features[1]!],
+    }
+    const engine = engineFor({ a: { nearest: withRecency, $eq: 0 }, b: { nearest: withRecency, $ne: 0 } })
+    engine.add(viewed('x', 1), NOW)
+    expect(engine.evaluate({}, NOW)).toEqual(['b'])
+  })
+
+  it('refuses a feature that is no numeric term, and lengths that do not match', () => {
+    const parse = (n: unknown) =>
+      personalizationSchema
+        .safeParse({ segments: { s: { rule: { nearest: n, $eq: 0 } } } })
+        .error?.issues.map((i) => [i.path.join('.'), i.message])
+    expect(parse(nearest)).toBeUndefined()
+    expect(parse({ ...nearest, features: [{ top: { property: 'x' } }, nearest.features[1]] })).toEqual([
+      [
+        'segments.s.rule.nearest.features.0',
+        'a feature is one term of count, recency, frequency, monetary, rfm, without operators',
+      ],
+    ])
+    expect(parse({ ...nearest, center: [1], centroids: [[1, 2, 3]] })).toEqual([
+      ['segments.s.rule.nearest.center', 'must have 2 numbers, one per feature'],
+      ['segments.s.rule.nearest.centroids.0', 'must have 2 numbers, one per feature'],
+    ])
+    expect(parse({ ...nearest, scale: [1, 0] })?.[0]?.[0]).toBe('segments.s.rule.nearest.scale.1')
+  })
+
+  it('keeps the properties its features read', () => {
+    const p = personalizationSchema.parse({
+      segments: {
+        s: {
+          rule: {
+            nearest: {
+              ...nearest,
+              features: [{ count: { where: { tier: 'gold' } } }],
+              center: [0],
+              scale: [1],
+              centroids: [[0]],
+            },
+            $eq: 0,
+          },
+        },
+      },
+    })
+    expect(historyProperties(p)).toContain('tier')
+  })
+})
+
 describe('rules mix conditions and behaviour', () => {
   const attributes = {
     traits: { plan: 'pro', age: 34 },

@@ -21,6 +21,14 @@ interface Filter {
   property?: string
 }
 
+/** A `nearest` term: the index of the centroid closest to the z-scored features (ties: the first). */
+interface Nearest {
+  features: Rule[]
+  center: number[]
+  scale: number[]
+  centroids: number[][]
+}
+
 const DAY = 86_400_000
 const UNIT: Record<string, number> = { m: 60_000, h: 3_600_000, d: DAY }
 
@@ -67,6 +75,8 @@ export const historyProperties = (p: Pick<Personalization, 'segments' | 'history
     if (!r || typeof r !== 'object') return
     for (const [k, v] of Object.entries(r)) {
       if (isLogical(k)) for (const part of [v].flat()) fromRule(part)
+      else if (k === 'nearest' && v && Array.isArray((v as Nearest).features))
+        for (const feature of (v as Nearest).features) fromRule(feature)
       else if ((BEHAVIOUR_KEYS as readonly string[]).includes(k) && v && typeof v === 'object') {
         const f = v as Filter
         fromCondition(f.where)
@@ -136,16 +146,49 @@ export const createSegmentEngine = (o: EngineOptions): SegmentEngine => {
   }
   const orders = term({ event: o.rfm.event, within: o.rfm.within })
 
+  /** A behaviour term without its operators: its filter's term and the kind of value. */
+  const termOf = (behaviour: BehaviourKey, spec: unknown): [Term, BehaviourKey] | undefined => {
+    if (behaviour === 'rfm' ? typeof spec !== 'string' : !spec || typeof spec !== 'object') return undefined
+    return behaviour === 'rfm' ? [orders, `rfm:${spec}` as BehaviourKey] : [term(spec as Filter), behaviour]
+  }
+  /** The nearest centroid's index, null when a feature is not a finite number (e.g. never ordered). */
+  const nearestOf = (n: Nearest): ((value: (term: Term, kind: BehaviourKey) => unknown) => number | null) => {
+    const features = n.features.map((f) => {
+      const key = BEHAVIOUR_KEYS.find((k) => Object.hasOwn(f, k))
+      return key && key !== 'nearest' ? termOf(key, f[key]) : undefined
+    })
+    return (value) => {
+      const z: number[] = []
+      for (let d = 0; d < features.length; d++) {
+        const v = features[d] && value(...features[d]!)
+        if (typeof v !== 'number' || !Number.isFinite(v)) return null
+        z.push((v - n.center[d]!) / n.scale[d]!)
+      }
+      let best: number | null = null
+      let bestD = Number.POSITIVE_INFINITY
+      n.centroids.forEach((c, j) => {
+        let s = 0
+        for (let d = 0; d < z.length; d++) s += (z[d]! - c[d]!) ** 2
+        if (s < bestD) [best, bestD] = [j, s]
+      })
+      return best
+    }
+  }
+
   const compile = (rule: Rule, depth = 0): Compiled => {
     if (!rule || typeof rule !== 'object' || depth > 20) return () => false
     const behaviour = BEHAVIOUR_KEYS.find((k) => Object.hasOwn(rule, k))
+    if (behaviour === 'nearest') {
+      const { nearest: spec, ...ops } = rule
+      if (!spec || typeof spec !== 'object' || !Array.isArray((spec as Nearest).features)) return () => false
+      const of = nearestOf(spec as Nearest)
+      return (_, value) => compare(of(value), ops)
+    }
     if (behaviour) {
       const { [behaviour]: spec, ...ops } = rule
-      if (behaviour === 'rfm' ? typeof spec !== 'string' : !spec || typeof spec !== 'object')
-        return () => false
-      const t = behaviour === 'rfm' ? orders : term(spec as Filter)
-      const kind = behaviour === 'rfm' ? (`rfm:${spec}` as BehaviourKey) : behaviour
-      return (_, value) => compare(value(t, kind), ops)
+      const found = termOf(behaviour, spec)
+      if (!found) return () => false
+      return (_, value) => compare(value(...found), ops)
     }
     const parts: Compiled[] = []
     const plain: Record<string, unknown> = {}

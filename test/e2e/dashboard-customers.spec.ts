@@ -162,7 +162,9 @@ interface Customers {
       cluster: number
       customers: number
       description: string
-      centroid: Record<'recencyDays' | 'frequency' | 'monetary' | 'visits' | 'pagesPerVisit', number>
+      centroid: Record<'recencyDays' | 'frequency' | 'monetary' | 'pageviews', number>
+      rule: Record<string, unknown> | null
+      ruleRefusal: string | null
     }[]
   }
   cohorts: {
@@ -222,9 +224,9 @@ const clusterCells = (d: Customers) =>
     decimal(k.centroid.recencyDays),
     decimal(k.centroid.frequency),
     amount(k.centroid.monetary),
-    decimal(k.centroid.visits),
-    decimal(k.centroid.pagesPerVisit),
+    decimal(k.centroid.pageviews),
     ...(d.predicted ? [amount(d.predicted.byCluster.find((p) => p.cluster === k.cluster)?.meanClv)] : []),
+    k.rule ? 'Save as segment' : k.ruleRefusal!,
   ])
 const cohortCells = (d: Customers) =>
   d.cohorts.map((k) => [
@@ -373,7 +375,7 @@ test('the customers page shows what the API answers; its choices live in the add
   await phone.close()
 })
 
-test('an RFM group or a cohort saved as a segment holds the customers the report put in it', async ({
+test('an RFM group, a cluster or a cohort saved as a segment holds the customers the report put in it', async ({
   browser,
 }) => {
   test.setTimeout(120_000)
@@ -442,16 +444,24 @@ test('an RFM group or a cohort saved as a segment holds the customers the report
     expect(((await res.json()) as { profiles: number }).profiles, s.segment).toBe(s.customers)
   }
   expect(d.segments.filter((g) => g.rule && g.customers > 0).length).toBeGreaterThanOrEqual(4)
-  // Every cohort's rule counts its customers too, and one is saved from its table.
+  // Every cluster's and cohort's rule counts its customers too, and one of each is saved.
+  expect(await cells(page, CLUSTERS)).toEqual(clusterCells(d))
   expect(await cells(page, COHORTS)).toEqual(cohortCells(d))
-  for (const k of d.cohorts) {
+  for (const k of [...d.clusters.clusters, ...d.cohorts]) {
     const res = await fetch(`${collector.url}/admin/api/sites/club/segments/preview`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ rule: k.rule }),
     })
-    expect(((await res.json()) as { profiles: number }).profiles, k.cohort).toBe(k.customers)
+    expect(((await res.json()) as { profiles: number }).profiles, JSON.stringify(k)).toBe(k.customers)
   }
+  const cluster = d.clusters.clusters[0]!
+  await page.getByRole('button', { name: `Save cluster ${cluster.cluster} as a segment` }).click()
+  await expect(page.getByLabel('Key')).toHaveValue(`cluster-${cluster.cluster}-${d.to}`)
+  await page.getByRole('button', { name: 'Save segment' }).click()
+  await expect(
+    page.getByRole('link', { name: `Open segment cluster-${cluster.cluster}-${d.to}` }),
+  ).toBeFocused()
   const cohort = d.cohorts[0]!
   await page.getByRole('button', { name: `Save First order ${cohort.cohort} as a segment` }).click()
   await expect(page.getByLabel('Key')).toHaveValue(`first-order-${cohort.cohort}`)

@@ -1,11 +1,11 @@
 // Customers: the people who reached a revenue goal, as RFM segments, the R × F grid, clusters,
 // lifetime value by cohort and, when the API could fit its models, predicted CLV. Every number is
 // the reports API's (no arithmetic here but formatting and a shade); the state lives in the address.
-// An RFM group or a cohort can be saved as a segment with the rule the API gives it.
+// An RFM group, a cluster or a cohort can be saved as a segment with the rule the API gives it.
 import { apiDownload, enc } from './api.js'
 import { hbarChart } from './charts.js'
+import { clusterToSave, cohortToSave, groupToSave, saveCell } from './customers-save.js'
 import { h, notice, scrollBox, table, tile } from './dom.js'
-import { compact, field as editField, editForm, input, mayEdit, saveItem, textarea, textOf } from './edit.js'
 import { amount, count, decimal, percent } from './format.js'
 import {
   bounded,
@@ -22,17 +22,15 @@ import {
 } from './report-controls.js'
 
 /**
- * @typedef {'recencyDays' | 'frequency' | 'monetary' | 'visits' | 'pagesPerVisit'} Feature
+ * @typedef {'recencyDays' | 'frequency' | 'monetary' | 'pageviews'} Feature
  * @typedef {{ segment: string, name: string, customers: number, share: number, revenue: number,
  *   meanRecencyDays: number | null, meanOrders: number | null, meanRevenue: number | null,
  *   meanR: number | null, meanF: number | null, meanM: number | null,
  *   rule: Record<string, unknown> | null, ruleRefusal: string | null }} Segment
- * @typedef {{ cluster: number, customers: number, centroid: Record<Feature, number>, description: string }} Cluster
+ * @typedef {{ cluster: number, customers: number, centroid: Record<Feature, number>, description: string,
+ *   rule: Record<string, unknown> | null, ruleRefusal: string | null }} Cluster
  * @typedef {{ cohort: string, customers: number, revenue: number, meanRevenue: number,
  *   rule: Record<string, unknown> | null, ruleRefusal: string | null }} Cohort
- * @typedef {{ title: string, key: string, name: string, description: string, note: string,
- *   rule: Record<string, unknown> | null, ruleRefusal: string | null }} Savable a group or cohort
- *   (`title`) as a segment: the key, name and description proposed
  * @typedef {{ customers: number, meanClv: number, meanPurchases: number, meanAlive: number }} Group
  * @typedef {{ horizonMonths: number, discountRate: number, repeatCustomers: number,
  *   bgnbd: { r: number, alpha: number, a: number, b: number, converged: boolean },
@@ -138,95 +136,6 @@ const prediction = (d) => {
   ]
 }
 
-/**
- * Opens the form that saves `s` as a segment in `box`: key, name and description proposed, the
- * API's rule as it is, created through the segments admin API; then a link to the new segment.
- * Cancel (or Escape) closes it and gives focus back to `opener`.
- * @param {Customers} d @param {Savable} s @param {HTMLElement} box @param {HTMLElement} opener
- */
-const openSave = (d, s, box, opener) => {
-  const key = input('key', s.key, { autocomplete: 'off', spellcheck: 'false' })
-  const name = input('name', s.name)
-  const description = textarea('description', s.description)
-  const close = () => {
-    box.replaceChildren()
-    opener.focus()
-  }
-  const form = editForm({
-    label: `Save ${s.title} as a segment`,
-    submit: 'Save segment',
-    children: [
-      h('h4', {}, `Save ${s.title} as a segment`),
-      h('p', { class: 'muted' }, s.note),
-      editField('Key', key, 'Lowercase letters, digits, "-" or "_"; rules and slots name it.'),
-      editField('Name', name),
-      editField('Description', description),
-      h(
-        'details',
-        {},
-        h('summary', {}, 'Rule'),
-        h('pre', { class: 'customers-rule' }, JSON.stringify(s.rule, null, 2)),
-      ),
-    ],
-    save: () =>
-      saveItem({
-        site: d.site,
-        resource: 'segments',
-        key: key.value.trim(),
-        config: compact({ name: textOf(name), description: textOf(description), rule: s.rule }),
-        etag: null,
-        isNew: true,
-      }),
-    saved: () => {
-      const k = key.value.trim()
-      const link = h('a', { href: `#/segments/${enc(k)}/edit` }, `Open segment ${k}`)
-      box.replaceChildren(
-        h('p', { class: 'notice notice-info', role: 'status' }, `Saved ${s.title} as segment ${k}. `, link),
-      )
-      link.focus()
-    },
-    extra: [h('button', { type: 'button', onclick: close }, 'Cancel')],
-  })
-  form.addEventListener('keydown', (e) => e.key === 'Escape' && close())
-  box.replaceChildren(form)
-  key.focus()
-}
-
-/** The last cell of a row: its save button, or why it cannot be saved. @param {Customers} d @param {Savable} s @param {HTMLElement} box */
-const saveCell = (d, s, box) => {
-  if (!s.rule) return h('small', { class: 'customers-refusal' }, s.ruleRefusal ?? '')
-  if (!mayEdit('config')) return h('small', {}, 'An editor can save it.')
-  const button = h(
-    'button',
-    { type: 'button', 'aria-label': `Save ${s.title} as a segment`, 'aria-controls': box.id },
-    'Save as segment',
-  )
-  button.addEventListener('click', () => openSave(d, s, box, button))
-  return button
-}
-
-/** An RFM group to save, its cut points frozen. @param {Customers} d @param {Segment} s @returns {Savable} */
-const groupToSave = (d, s) => ({
-  title: s.name,
-  key: `${s.segment}-${d.to}`,
-  name: `${s.name} ${d.to}`,
-  description: `RFM group ${s.name} of the customers report (goal ${d.goal}, ${d.from} to ${d.to}), its cut points frozen as of ${d.to}.`,
-  note: `The rule holds this report's cut points as of ${d.to}: it selects the ${count(s.customers)} customers of the group then. As customers order or lapse, membership follows these thresholds, not new quintiles.`,
-  rule: s.rule,
-  ruleRefusal: s.ruleRefusal,
-})
-
-/** A cohort to save. @param {Customers} d @param {Cohort} k @returns {Savable} */
-const cohortToSave = (d, k) => ({
-  title: `First order ${k.cohort}`,
-  key: `first-order-${k.cohort}`,
-  name: `First order ${k.cohort}`,
-  description: `Customers whose first order (goal ${d.goal}) from ${d.from} on was in ${k.cohort} (${d.timezone}), from the customers report up to ${d.to}.`,
-  note: `The rule selects the ${count(k.customers)} customers whose first order since ${d.from} was in ${k.cohort}, as of ${d.to}. It looks back as far from the day it is evaluated, so a customer whose earlier orders fall out of that span moves to a later cohort.`,
-  rule: k.rule,
-  ruleRefusal: k.ruleRefusal,
-})
-
 /** @param {Customers} d @param {'customers' | 'revenue'} chart @param {(table: string) => void} download */
 const segmentsPart = (d, chart, download) => {
   const predicted = new Map(d.predicted?.bySegment.map((s) => [s.segment, s.meanClv]))
@@ -287,6 +196,7 @@ const segmentsPart = (d, chart, download) => {
 const clustersPart = (d, download) => {
   const c = d.clusters
   const predicted = new Map(d.predicted?.byCluster.map((k) => [k.cluster, k.meanClv]))
+  const saveBox = h('div', { id: 'customers-save-cluster' })
   return [
     heading('Clusters', 'clusters', () => download('clusters')),
     h(
@@ -294,7 +204,7 @@ const clustersPart = (d, download) => {
       { class: 'muted', id: 'customers-clusters-note' },
       c.k === 0
         ? 'No clusters: no customers.'
-        : `k-means on recency, orders, revenue, visits and pages per visit: ${count(c.k)} clusters, chosen by the highest silhouette (${decimal(c.silhouette, 4)}${c.sampled ? ', computed on a sample' : ''}). Each row shows its cluster's means.`,
+        : `k-means on recency, orders, revenue and page views: ${count(c.k)} clusters, chosen by the highest silhouette (${decimal(c.silhouette, 4)}${c.sampled ? ', computed on a sample' : ''}). Each row shows its cluster's means.`,
     ),
     scrollBox(
       'Clusters table',
@@ -308,9 +218,9 @@ const clustersPart = (d, download) => {
           { label: 'Days since last order', numeric: true },
           { label: 'Orders', numeric: true },
           { label: 'Revenue', numeric: true },
-          { label: 'Visits', numeric: true },
-          { label: 'Pages per visit', numeric: true },
+          { label: 'Page views', numeric: true },
           ...(d.predicted ? [{ label: 'Predicted CLV', numeric: true }] : []),
+          'As a segment',
         ],
         rows: c.clusters.map((k) => [
           String(k.cluster),
@@ -319,12 +229,13 @@ const clustersPart = (d, download) => {
           decimal(k.centroid.recencyDays),
           decimal(k.centroid.frequency),
           amount(k.centroid.monetary),
-          decimal(k.centroid.visits),
-          decimal(k.centroid.pagesPerVisit),
+          decimal(k.centroid.pageviews),
           ...(d.predicted ? [amount(predicted.get(k.cluster))] : []),
+          saveCell(d, clusterToSave(d, k), saveBox),
         ]),
       }),
     ),
+    saveBox,
   ]
 }
 

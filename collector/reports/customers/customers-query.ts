@@ -8,7 +8,6 @@ import { reaches } from '../goals.ts'
 import { MAX_DAYS } from '../query.ts'
 import { addDays, daysBetween, parseDate } from '../time.ts'
 import type { ReportRow } from '../types.ts'
-import { visitsOf } from '../visits.ts'
 import type { CustomerHistory } from './customers-report.ts'
 
 const date = z.string().refine((d) => parseDate(d) !== undefined, 'must be a date YYYY-MM-DD')
@@ -50,9 +49,9 @@ export const revenueGoal = (goal: Goal) => goal.event !== undefined && goal.reve
 
 /**
  * One history per person: their orders (events reaching the goal at or after window.from and
- * before window.to, with the revenue `reaches` finds, 0 when missing) and their visits starting in
- * the window with those visits' page views. People without an order are left out: they are not
- * customers. Rows may hold whole sessions crossing the window's edges; only what lies inside counts.
+ * before window.to, with the revenue `reaches` finds, 0 when missing) and their page views in the
+ * window. People without an order are left out: they are not customers. Rows may hold whole
+ * sessions crossing the window's edges; only what lies inside counts.
  */
 export const historiesOf = (
   rows: readonly ReportRow[],
@@ -70,7 +69,7 @@ export const historiesByPerson = (
   const of = (person: string) => {
     let h = people.get(person)
     if (!h) {
-      h = { orders: [], visits: 0, pageviews: 0 }
+      h = { orders: [], pageviews: 0 }
       people.set(person, h)
     }
     return h
@@ -80,11 +79,9 @@ export const historiesByPerson = (
     const revenue = reaches(goal, { kind: 'event', name: row.name, props: row.props })
     if (revenue !== null) of(row.person).orders.push({ at: row.at, revenue })
   }
-  for (const visit of visitsOf(rows)) {
-    const h = people.get(visit.person)
-    if (!h || visit.start < window.from || visit.start >= window.to) continue
-    h.visits += 1
-    h.pageviews += visit.pages.length
+  for (const row of rows) {
+    const h = row.kind === 'page' && row.at >= window.from && row.at < window.to && people.get(row.person)
+    if (h) h.pageviews += 1
   }
   for (const h of people.values()) h.orders.sort((a, b) => a.at - b.at || a.revenue - b.revenue)
   return people

@@ -32,7 +32,7 @@ const simulate = (seed: number, n: number): CustomerHistory[] => {
       if (random() < p) break
     }
     const visits = orders.length + Math.floor(random() * 4)
-    return { orders, visits, pageviews: visits * (1 + Math.floor(random() * 5)) }
+    return { orders, pageviews: visits * (1 + Math.floor(random() * 5)) }
   })
 }
 
@@ -64,32 +64,30 @@ describe('customersReport', () => {
   })
 
   it('names each feature half a deviation from the mean, behaviour only where it stands out', () => {
-    // Three kinds of customer, 30 each: [recency, orders, spend, visits, pages per visit] about
-    // [3, 12, 600, 30, 5], [300, 1, 30, 1, 1] and [90, 5, 200, 8, 2].
+    // Three kinds of customer, 30 each: [recency, orders, spend, page views] about
+    // [3, 12, 600, 150], [300, 1, 30, 1] and [90, 5, 200, 55].
     const kinds = Array.from({ length: 30 }, (_, i): CustomerHistory[] => [
       {
         orders: Array.from({ length: 12 }, (_, j) => ({
           at: AT - (3 + (i % 3) + (11 - j) * 5) * DAY,
           revenue: 50,
         })),
-        visits: 30,
         pageviews: 150 + (i % 4),
       },
-      { orders: [{ at: AT - (300 + (i % 10)) * DAY, revenue: 30 + (i % 3) }], visits: 1, pageviews: 1 },
+      { orders: [{ at: AT - (300 + (i % 10)) * DAY, revenue: 30 + (i % 3) }], pageviews: 1 },
       {
         orders: Array.from({ length: 5 }, (_, j) => ({
           at: AT - (90 + (i % 5) + (4 - j) * 20) * DAY,
           revenue: 40,
         })),
-        visits: 8,
-        pageviews: 16,
+        pageviews: 55,
       },
     ]).flat()
     const { k, clusters } = customersReport(kinds, options).clusters
     expect(k).toBe(3)
     const byOrders = (orders: number) => clusters.find((c) => c.centroid.frequency === orders)!.description
-    expect(byOrders(12)).toBe('recent, frequent, high spend, many visits, long visits')
-    expect(byOrders(1)).toBe('lapsed, one order, low spend, few visits, short visits')
+    expect(byOrders(12)).toBe('recent, frequent, high spend, many page views')
+    expect(byOrders(1)).toBe('lapsed, one order, low spend, few page views')
     expect(byOrders(5)).toBe('average recency, average frequency, average spend')
   })
 
@@ -102,7 +100,6 @@ describe('customersReport', () => {
         at: now - (100 + (i % 20) - 30 * k - (i % 5)) * DAY - 1_000,
         revenue: 8 + ((i * 37 + k * 11) % 40),
       })),
-      visits: 1,
       pageviews: 1,
     }))
     const report = customersReport(histories, { ...options, at: Date.parse('2026-12-08T00:00:00Z') })
@@ -141,7 +138,6 @@ describe('customersReport', () => {
     const few = customersReport(
       Array.from({ length: 30 }, (_, i) => ({
         orders: [{ at: AT - (i + 1) * DAY, revenue: 10 + i }],
-        visits: 1,
         pageviews: 2,
       })),
       options,
@@ -157,7 +153,6 @@ describe('customersReport', () => {
         { at: AT - 10 * DAY, revenue: 5 },
         { at: AT - 10 * DAY + 60_000, revenue: 5 },
       ],
-      visits: 1,
       pageviews: 1,
     }))
     const answer = customersReport(sameDay, options)

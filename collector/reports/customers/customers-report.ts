@@ -1,11 +1,12 @@
 /**
- * The customers report, assembled from each customer's orders and visits: RFM segments (rfm.ts),
- * k-means clusters over RFM and behaviour (kmeans.ts), historical CLV by cohort and, when enough
+ * The customers report, assembled from each customer's orders and page views: RFM segments
+ * (rfm.ts), k-means clusters over RFM and page views (kmeans.ts), historical CLV by cohort and, when enough
  * customers ordered again, predicted CLV from BG/NBD and Gamma-Gamma (clv.ts). Pure: histories
  * and the report instant in, groups, counts and means out. No answer carries a person.
  */
 import { dateOf } from '../time.ts'
 import { type BgNbdParams, fitBgNbd } from './bgnbd.ts'
+import { clusterRuleOf } from './cluster-rule.ts'
 import { type ClvOptions, historicalClvByCohort, predictedClv, type ValueHistory } from './clv.ts'
 import { cohortRuleOf } from './cohort-rule.ts'
 import { fitGammaGamma, type GammaGammaParams } from './gamma-gamma.ts'
@@ -24,10 +25,9 @@ const K_MAX = 6
 const SILHOUETTE_SAMPLE = 1500
 const SEED = 20_261_206
 
-/** One customer: orders in time order (at least one), visits and their page views. */
+/** One customer: orders in time order (at least one) and page views, in the history read. */
 export interface CustomerHistory {
   orders: { at: number; revenue: number }[]
-  visits: number
   pageviews: number
 }
 
@@ -63,8 +63,9 @@ interface Features {
   recencyDays: number
   frequency: number
   monetary: number
-  visits: number
-  pagesPerVisit: number
+  /** Days since the last order, not rounded: what clusters read (as the segment term `recency`). */
+  recency: number
+  pageviews: number
   cohort: string
   model: ValueHistory
 }
@@ -97,8 +98,8 @@ const featuresOf = (h: CustomerHistory, o: ReportOptions): Features => {
   const later = [...days.values()].slice(1)
   return {
     ...rfmFactsOf(h, o.at),
-    visits: h.visits,
-    pagesPerVisit: h.visits > 0 ? h.pageviews / h.visits : 0,
+    recency: (o.at - h.orders[h.orders.length - 1]!.at) / DAY,
+    pageviews: h.pageviews,
     cohort: dateOf(first, o.zone).slice(0, 7),
     model: {
       x: later.length,
@@ -109,7 +110,7 @@ const featuresOf = (h: CustomerHistory, o: ReportOptions): Features => {
   }
 }
 
-const FEATURES = ['recencyDays', 'frequency', 'monetary', 'visits', 'pagesPerVisit'] as const
+const FEATURES = ['recencyDays', 'frequency', 'monetary', 'pageviews'] as const
 type Feature = (typeof FEATURES)[number]
 
 /** Words per feature for a cluster's mean z-score: below −0.5, within, above +0.5. */
@@ -117,8 +118,7 @@ const WORDS: Record<Feature, [string, string, string]> = {
   recencyDays: ['recent', 'average recency', 'lapsed'],
   frequency: ['infrequent', 'average frequency', 'frequent'],
   monetary: ['low spend', 'average spend', 'high spend'],
-  visits: ['few visits', '', 'many visits'],
-  pagesPerVisit: ['short visits', '', 'long visits'],
+  pageviews: ['few page views', '', 'many page views'],
 }
 
 /** RFM words always, behaviour words only where the cluster stands out; "one order" below 1.5. */
@@ -136,12 +136,13 @@ const centroidOf = (centre: readonly number[]) =>
   Object.fromEntries(FEATURES.map((f, d) => [f, round(centre[d]!)])) as Record<Feature, number>
 
 /**
- * k-means on z-scores of the five features, k in [2, 6] by the highest mean silhouette (ties to
- * the smaller k; on a seeded sample above SILHOUETTE_SAMPLE customers). Clusters numbered largest first.
+ * k-means on z-scores of the four features (recency in days, not rounded), k in [2, 6] by the
+ * highest mean silhouette (ties to the smaller k; on a seeded sample above SILHOUETTE_SAMPLE
+ * customers). Clusters numbered largest first, each with its segment rule (cluster-rule.ts).
  */
-const clustersOf = (features: readonly Features[]) => {
+const clustersOf = (features: readonly Features[], basis: RuleBasis) => {
   const found = clusterPoints(
-    features.map((f) => FEATURES.map((k) => f[k])),
+    features.map((f) => FEATURES.map((k) => (k === 'recencyDays' ? f.recency : f[k]))),
     seeded(SEED),
     { kMin: K_MIN, kMax: K_MAX, sampleSize: SILHOUETTE_SAMPLE },
   )
@@ -157,6 +158,7 @@ const clustersOf = (features: readonly Features[]) => {
         customers: members.length,
         centroid: centroidOf(centre),
         description: wordsFor(z, centre[1]!),
+        ...clusterRuleOf(found, cluster, basis),
       })),
     },
     assignment: found.labels,
@@ -258,7 +260,7 @@ const inOrder = (histories: readonly CustomerHistory[]) => {
   const keyed = histories.map((h) => {
     const orders = [...h.orders].sort((a, b) => a.at - b.at || a.revenue - b.revenue)
     const total = orders.reduce((s, x) => s + x.revenue, 0)
-    const key = [orders[0]!.at, orders.length, total, orders[orders.length - 1]!.at, h.visits, h.pageviews]
+    const key = [orders[0]!.at, orders.length, total, orders[orders.length - 1]!.at, h.pageviews]
     return { h: { ...h, orders }, key }
   })
   keyed.sort((a, b) => {
@@ -276,7 +278,7 @@ export const customersReport = (histories: readonly CustomerHistory[], o: Report
   const summary = summarizeRfm(scored)
   const rules = groupRules(scored, o.rules)
   const segmentOf = scored.map((s) => s.segment)
-  const { summary: clusters, assignment } = clustersOf(features)
+  const { summary: clusters, assignment } = clustersOf(features, o.rules)
   const revenue = features.reduce((s, f) => s + f.monetary, 0)
   const orders = features.reduce((s, f) => s + f.frequency, 0)
   const { predicted, reason } = predictionOf(features, segmentOf, assignment, clusters.clusters.length, o)

@@ -87,6 +87,31 @@ describe('clustering points', () => {
     expect(clusterPoints([...line].reverse(), prng(2)).labels).toEqual([0, 0, 1, 1])
   })
 
+  it('puts every point in the cluster of its nearest centroid, also with few iterations or a constant column', () => {
+    for (const [seed, maxIterations] of [
+      [2, 100],
+      [3, 1],
+      [4, 2],
+    ] as const) {
+      const random = prng(seed)
+      const raw = Array.from({ length: 300 }, () => [
+        random() * 10,
+        Math.floor(random() * 4),
+        7,
+        random() ** 3,
+      ])
+      const c = clusterPoints(raw, prng(seed), { maxIterations })
+      const { z } = standardise(raw)
+      expect(c.centroids).toHaveLength(c.k)
+      z.forEach((p, i) => {
+        const d2 = c.centroids.map((m) => m.reduce((s, v, d) => s + (p[d]! - v) ** 2, 0))
+        expect(c.labels[i], `point ${i}`).toBe(d2.indexOf(Math.min(...d2)))
+      })
+      expect(c.clusters.reduce((n, k) => n + k.members.length, 0)).toBe(raw.length)
+      expect(c.sd[2]).toBe(0)
+    }
+  })
+
   it('is deterministic for a seed, and finds the same groups from another seed', () => {
     expect(clusterPoints(points, prng(1))).toEqual(result)
     const other = clusterPoints(points, prng(99))
@@ -118,6 +143,9 @@ describe('degenerate inputs', () => {
   it('returns nothing for no points', () => {
     expect(clusterPoints([], prng(1))).toEqual({
       k: 0,
+      mean: [],
+      sd: [],
+      centroids: [],
       silhouette: null,
       scores: [],
       sampled: false,

@@ -1,13 +1,15 @@
 /**
  * Clusters of points by k-means on their standardised features, k chosen by silhouette. The
  * customers report (customers-report.ts) clusters its customers on recency, frequency, monetary
- * value, visits and pages per visit, and names the clusters in its own words.
+ * value and page views, and names the clusters in its own words.
  *
  * - Seeding: k-means++ (Arthur & Vassilvitskii 2007, "k-means++: The Advantages of Careful
  *   Seeding"); each further centre is drawn with probability ∝ D², the squared distance to the
  *   nearest centre so far. The random source is passed in, so a seed replays a result.
  * - Iterations: Lloyd's (Lloyd 1982, "Least squares quantization in PCM"): assign to the nearest
  *   centre, move centres to their members' means, until no point changes cluster or the cap.
+ *   Then every point is assigned once more to its nearest centre of the winning run: each point is
+ *   in the cluster of the nearest centre, so the clusters can be told apart by that rule alone.
  * - k: the one in [kMin, kMax] with the highest mean silhouette (Rousseeuw 1987, "Silhouettes: a
  *   graphical aid to the interpretation and validation of cluster analysis"); ties go to the
  *   smaller k. The silhouette costs O(n²), so above `sampleSize` points it is computed on a
@@ -192,6 +194,11 @@ export interface Cluster {
 export interface Clustering {
   /** The clusters found: 1 when the points do not differ (or are fewer than 2); 0 without points. */
   k: number
+  /** Each feature's mean and population standard deviation: z = (x − mean) / sd, 0 where sd is 0. */
+  mean: number[]
+  sd: number[]
+  /** The clusters' centres in z-scores: each point is in the cluster of the nearest (ties: the first). */
+  centroids: number[][]
   silhouette: number | null
   /** The silhouette of each k tried. */
   scores: { k: number; silhouette: number }[]
@@ -214,7 +221,7 @@ export const clusterPoints = (
 ): Clustering => {
   const n = raw.length
   const dims = raw[0]?.length ?? 0
-  const { z } = standardise(raw)
+  const { z, mean: means, sd } = standardise(raw)
   const distinct = new Set(z.map((p) => p.join(','))).size
   const sampleSize = options.sampleSize ?? 2000
   // A partial Fisher–Yates shuffle picks the silhouette's sample, before any k-means draw.
@@ -228,6 +235,7 @@ export const clusterPoints = (
   const sample = order.slice(0, Math.min(n, sampleSize))
 
   let labels = new Array<number>(n).fill(0)
+  let centres: number[][] | undefined
   let bestScore: number | null = null
   const scores: { k: number; silhouette: number }[] = []
   const kMax = Math.min(options.kMax ?? 6, distinct)
@@ -239,29 +247,52 @@ export const clusterPoints = (
     )
     if (score === null) continue
     scores.push({ k, silhouette: score })
-    if (bestScore === null || score > bestScore) [bestScore, labels] = [score, run.labels]
+    if (bestScore === null || score > bestScore)
+      [bestScore, labels, centres] = [score, run.labels, run.centroids]
   }
 
-  // Groups in the order of their first member, so the sort (stable) leaves that as the last tie-break.
-  const groups = new Map<number, number[]>()
-  labels.forEach((l, i) => {
-    const members = groups.get(l)
-    if (members) members.push(i)
-    else groups.set(l, [i])
-  })
   const mean = (members: number[], rows: readonly Point[], d: number) =>
     members.reduce((s, i) => s + rows[i]![d]!, 0) / members.length
   const features = Array.from({ length: dims }, (_, d) => d)
-  const clusters = [...groups.values()]
-    .map((members) => ({
-      members,
-      centre: features.map((d) => mean(members, raw, d)),
-      z: features.map((d) => mean(members, z, d)),
-    }))
-    .sort((a, b) => b.members.length - a.members.length || (b.centre[2] ?? 0) - (a.centre[2] ?? 0))
+  /** Groups of points by label, in the order of their first member (the sort's last tie-break). */
+  const groupsOf = (of: readonly number[]) => {
+    const groups = new Map<number, number[]>()
+    of.forEach((l, i) => {
+      const members = groups.get(l)
+      if (members) members.push(i)
+      else groups.set(l, [i])
+    })
+    return groups
+  }
+  // Largest first; the winning run's centres in that order (one centre, the mean, without a run).
+  const bySize = [...groupsOf(labels)].sort(
+    ([, a], [, b]) => b.length - a.length || mean(b, raw, 2) - mean(a, raw, 2),
+  )
+  const ordered = bySize.map(([label, members]) =>
+    centres ? centres[label]! : features.map((d) => mean(members, z, d)),
+  )
+  // Each point in the cluster of its nearest centre: the same as the run's labels once it converged.
+  const assigned = z.map((p) => nearest(p, ordered))
+  const groups = groupsOf(assigned)
+  const kept = ordered.flatMap((c, j) => (groups.has(j) ? [[c, groups.get(j)!] as const] : []))
+  const clusters = kept.map(([, members]) => ({
+    members,
+    centre: features.map((d) => mean(members, raw, d)),
+    z: features.map((d) => mean(members, z, d)),
+  }))
   const renumbered = new Array<number>(n).fill(0)
   clusters.forEach(({ members }, cluster) => {
     for (const i of members) renumbered[i] = cluster
   })
-  return { k: clusters.length, silhouette: bestScore, scores, sampled, labels: renumbered, clusters }
+  return {
+    k: clusters.length,
+    mean: means,
+    sd,
+    centroids: kept.map(([c]) => [...c]),
+    silhouette: bestScore,
+    scores,
+    sampled,
+    labels: renumbered,
+    clusters,
+  }
 }

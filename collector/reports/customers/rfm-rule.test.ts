@@ -87,8 +87,9 @@ const rowsOf = (seed: number, shop: Shop) => {
 
 /**
  * The key check: every customer is in exactly the group and the CLV cohort the report put them
- * in, by the real segment engine over their history as of the report's end (as the collector
- * sizes segments: its history properties, its history cap), and nobody else is in any.
+ * in, and in one cluster, each as big as the report says, by the real segment engine over their
+ * history as of the report's end (as the collector sizes segments: its history properties, its
+ * history cap), and nobody else is in any.
  */
 const checkShop = (seed: number, shop: Shop) => {
   const { rows, window } = rowsOf(seed, shop)
@@ -125,8 +126,9 @@ const checkShop = (seed: number, shop: Shop) => {
   const rules = Object.fromEntries([
     ...report.segments.flatMap((s) => (s.rule ? [[s.segment, { rule: s.rule }]] : [])),
     ...report.cohorts.map((c) => [`cohort-${c.cohort}`, { rule: c.rule }]),
+    ...report.clusters.clusters.map((c) => [`cluster-${c.cluster}`, { rule: c.rule }]),
   ])
-  for (const s of [...report.segments, ...report.cohorts]) {
+  for (const s of [...report.segments, ...report.cohorts, ...report.clusters.clusters]) {
     if (s.customers > 0) expect(s.rule, `${JSON.stringify(s)}: ${s.ruleRefusal}`).not.toBeNull()
     if (s.rule) expect(segment.safeParse({ rule: s.rule }).error).toBeUndefined()
   }
@@ -137,6 +139,7 @@ const checkShop = (seed: number, shop: Shop) => {
   })
   const keys = historyProperties(p)
   const everyone = new Set(rows.map((r) => r.person))
+  const clusterSizes = new Map<string, number>()
   for (const person of everyone) {
     const engine = createSegmentEngine({
       segments: p.segments,
@@ -153,8 +156,17 @@ const checkShop = (seed: number, shop: Shop) => {
         window.to,
       )
     const group = groupOf.get(person)
-    expect(engine.evaluate({}, window.to), person).toEqual(group ? [group, cohortOf.get(person)] : [])
+    const found = engine.evaluate({}, window.to)
+    const clusters = found.filter((s) => s.startsWith('cluster-'))
+    expect(clusters, person).toHaveLength(group ? 1 : 0)
+    for (const c of clusters) clusterSizes.set(c, (clusterSizes.get(c) ?? 0) + 1)
+    expect(
+      found.filter((s) => !s.startsWith('cluster-')),
+      person,
+    ).toEqual(group ? [group, cohortOf.get(person)] : [])
   }
+  for (const c of report.clusters.clusters)
+    expect(clusterSizes.get(`cluster-${c.cluster}`) ?? 0, `cluster ${c.cluster}`).toBe(c.customers)
   return { report, customers: histories.length, people: everyone.size }
 }
 
@@ -240,7 +252,6 @@ describe('each RFM group as a segment rule', () => {
             at: at - k * DAY,
             revenue: k === 0 ? (m + 1) * 100 - f : 0,
           })),
-          visits: 1,
           pageviews: 1,
         }
       }),
@@ -269,7 +280,7 @@ describe('each RFM group as a segment rule', () => {
   it('refuses a group no score falls in, and every group of a report without customers', () => {
     // Everybody alike: every score is 1, so only R 1 × FM 1 (lost) exists.
     const alike = scoreHistories(
-      Array.from({ length: 4 }, () => ({ orders: [{ at: 0, revenue: 10 }], visits: 1, pageviews: 1 })),
+      Array.from({ length: 4 }, () => ({ orders: [{ at: 0, revenue: 10 }], pageviews: 1 })),
       DAY,
     )
     const rules = groupRules(alike, { orders: { event: 'Order Completed' }, within: '30d' })
