@@ -48,9 +48,10 @@ const nearestIssues = (spec: unknown, issue: (message: string, at: (string | num
     const keys = Object.keys(f)
     const name = keys[0] as (typeof NUMERIC_TERMS)[number]
     if (keys.length !== 1 || !NUMERIC_TERMS.includes(name))
-      return issue(`a feature is one term of ${NUMERIC_TERMS.join(', ')}, without operators`, ['features', i])
-    for (const problem of terms[name].safeParse(f[name]).error?.issues ?? [])
-      issue(problem.message, ['features', i, name, ...(problem.path as (string | number)[])])
+      issue(`a feature is one term of ${NUMERIC_TERMS.join(', ')}, without operators`, ['features', i])
+    else
+      for (const problem of terms[name].safeParse(f[name]).error?.issues ?? [])
+        issue(problem.message, ['features', i, name, ...(problem.path as (string | number)[])])
   })
   const n = features.length
   if (center.length !== n) issue(`must have ${n} numbers, one per feature`, ['center'])
