@@ -1,10 +1,13 @@
-import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Context, Hono } from 'hono'
 import { ApiError } from '../errors.ts'
+import { type StaticBody, sendStatic, staticBody } from '../routes/static-body.ts'
 
-/** The dashboard's own files: a page, ES modules and a style sheet, served as they are (no build). */
+/**
+ * The dashboard's own files: a page, ES modules and style sheets, served as they are (no build),
+ * compressed as the browser accepts (routes/static-body.ts).
+ */
 const ROOT = import.meta.dirname
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -27,15 +30,11 @@ export const DASHBOARD_CSP = [
 ].join('; ')
 
 interface Asset {
-  body: string
+  file: StaticBody
   type: string
-  etag: string
 }
 
-const load = (path: string, type: string): Asset => {
-  const body = readFileSync(path, 'utf8')
-  return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` }
-}
+const load = (path: string, type: string): Asset => ({ file: staticBody(readFileSync(path, 'utf8')), type })
 
 /** The page and every .js and .css file of assets/, read once on first use. */
 const loadAll = () => {
@@ -66,10 +65,7 @@ export const dashboardRoutes = () => {
       c.header('X-Content-Type-Options', 'nosniff')
       c.header('Referrer-Policy', 'no-referrer')
       c.header('Cache-Control', 'no-cache')
-      c.header('ETag', asset.etag)
-      if (c.req.header('if-none-match') === asset.etag) return c.body(null, 304)
-      c.header('Content-Type', asset.type)
-      return c.body(asset.body)
+      return sendStatic(c, asset.file, asset.type)
     }
   app.get('/admin', (c) => c.redirect('/admin/'))
   app.get(

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { serveStatic } from '@hono/node-server/serve-static'
@@ -8,6 +7,7 @@ import { originAllowed, type Sites } from '../config/sites.ts'
 import { versionTag } from '../config/versions.ts'
 import { ApiError } from '../errors.ts'
 import { demoPolicy } from '../middleware/security-headers.ts'
+import { type StaticBody, sendStatic, staticBody } from './static-body.ts'
 
 export interface PublicAssets {
   /** Folder of the built scripts (dist/): p.js and the chunks it loads when needed. */
@@ -16,30 +16,23 @@ export interface PublicAssets {
   demoRoot?: string
 }
 
-const loadBundle = (path: string) => {
-  const body = readFileSync(path, 'utf8')
-  return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` }
-}
-
 /**
- * Serves one built script with a content ETag, a short cache and 304s. The file is read once and
- * kept; a missing file is retried on the next request, so building while the collector runs works.
+ * Serves one built script, compressed as the browser accepts (static-body.ts), with a content ETag,
+ * a short cache and 304s. The file is read once and kept; a missing file is retried on the next
+ * request, so building while the collector runs works.
  */
 const bundleHandler = (path: string | undefined, name: string) => {
-  let bundle: { body: string; etag: string } | undefined
+  let bundle: StaticBody | undefined
   return (c: Context) => {
     if (!path) throw new ApiError('not_found', `${name} is not configured`)
     try {
-      bundle ??= loadBundle(path)
+      bundle ??= staticBody(readFileSync(path, 'utf8'))
     } catch {
       throw new ApiError('not_found', `${name} is not built: run npm run build`)
     }
-    c.header('ETag', bundle.etag)
     // A stale copy is used at once while it is revalidated: no round trip on a page's critical path.
     c.header('Cache-Control', 'public, max-age=300, stale-while-revalidate=86400')
-    if (c.req.header('if-none-match') === bundle.etag) return c.body(null, 304)
-    c.header('Content-Type', 'application/javascript; charset=utf-8')
-    return c.body(bundle.body)
+    return sendStatic(c, bundle, 'application/javascript; charset=utf-8')
   }
 }
 

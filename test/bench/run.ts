@@ -20,9 +20,16 @@ import { measurePostgresReports, measureReports, reportRows } from './reports.ts
 import { measureReportsCost, REPORTS_COST_LIMIT } from './reports-cost.ts'
 import { EVENTS, measureSegments, RULES } from './segments.ts'
 import { CONNECTIONS, load, SECONDS, startServer, stop } from './server-load.ts'
+import { measureWire } from './wire.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
-const BUDGET = { sdk: 12_000, consent: 5_000, tracker: 7_000 }
+const BUDGET = {
+  sdk: 12_000,
+  consent: 5_000,
+  tracker: 7_000,
+  wireBeforeChoice: 10_000,
+  wireAfterAccept: 20_000,
+}
 const GOAL = {
   eventsPerSecond: 50_000,
   ofBare: 0.4,
@@ -111,6 +118,7 @@ const main = async () => {
   const raw = await rawInsert(dir, BATCH_SIZE)
   const rawGrouped = await rawInsert(dir, 1000)
   const paint = await measurePaint()
+  const wire = await measureWire()
   const reports = await measureReports(dir)
   const pgReports = await measurePostgresReports()
 
@@ -157,6 +165,18 @@ const main = async () => {
       `${fmt(personalizeChunk)} B`,
       'loaded when needed',
       '',
+    ],
+    [
+      'tag on the wire in Chromium, demo shop, before the choice',
+      `${fmt(wire.beforeChoice.wire)} B`,
+      `budget ${fmt(BUDGET.wireBeforeChoice)} B; ${wire.beforeChoice.scripts} scripts, ${fmt(wire.beforeChoice.identity)} B as they are`,
+      pct(wire.beforeChoice.wire / BUDGET.wireBeforeChoice),
+    ],
+    [
+      '  the same after Accept all and 3 more pages',
+      `${fmt(wire.afterAccept.wire)} B`,
+      `budget ${fmt(BUDGET.wireAfterAccept)} B; ${wire.afterAccept.scripts} scripts, ${fmt(wire.afterAccept.identity)} B as they are`,
+      pct(wire.afterAccept.wire / BUDGET.wireAfterAccept),
     ],
     [
       `segments in Chromium: ${RULES} rules, ${fmt(EVENTS)} events, evaluate`,
@@ -262,6 +282,10 @@ const main = async () => {
     gzip > BUDGET.sdk && `bundle is over budget: ${gzip} B > ${BUDGET.sdk} B`,
     consent > BUDGET.consent && `consent is over its target: ${consent} B > ${BUDGET.consent} B`,
     tracker > BUDGET.tracker && `the tracker is over its target: ${tracker} B > ${BUDGET.tracker} B`,
+    wire.beforeChoice.wire > BUDGET.wireBeforeChoice &&
+      `the tag before the choice is over budget on the wire: ${wire.beforeChoice.wire} B > ${BUDGET.wireBeforeChoice} B`,
+    wire.afterAccept.wire > BUDGET.wireAfterAccept &&
+      `the tag after Accept all is over budget on the wire: ${wire.afterAccept.wire} B > ${BUDGET.wireAfterAccept} B`,
     collector.failed > 0 && `${collector.failed} collector requests failed`,
     identity.p99 > GOAL.lookupP99 && `profile look-up p99 ${identity.p99} ms > ${GOAL.lookupP99} ms`,
     experiments.seconds > GOAL.experimentSeconds &&
