@@ -76,8 +76,7 @@ const bytesOf = (file: StaticBody, encoding: Exclude<Encoding, 'identity'>) => {
 
 /** Whether If-None-Match names `etag` (a list, weak or strong, or `*`). */
 const matches = (header: string | undefined, etag: string) =>
-  header !== undefined &&
-  header.split(',').some((t) => {
+  (header ?? '').split(',').some((t) => {
     const tag = t.trim()
     return tag === '*' || tag.replace(/^W\//, '') === etag
   })
