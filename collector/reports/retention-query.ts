@@ -18,7 +18,7 @@ import { type CohortBy, periodStart, periodsIn } from './periods.ts'
 import { reportQuery } from './query.ts'
 import { type CurvePoint, type RetentionCell, type RetentionPerson, retention } from './retention.ts'
 import { type Filter, filterVisits } from './traffic.ts'
-import type { ReportRow, VisitSummary } from './types.ts'
+import type { ReportRow, VisitStart, VisitSummary } from './types.ts'
 import { sessionKey, visitsOf } from './visits.ts'
 
 /** The query string: the reports' own (no interval or comparison) and the cohorts'. */
@@ -66,13 +66,16 @@ export interface RetentionAnswer {
   curve: CurvePoint[]
 }
 
-/** Each person with their first visit and returns (`hits`: a goal's, by person; else visit starts). */
-const peopleOf = (
-  visits: readonly VisitSummary[],
-  q: Pick<RetentionQuestion, 'filters' | 'goals'>,
+/**
+ * Each person with their first visit and returns (`hits`: a goal's, by person; else visit starts),
+ * when `keep` keeps their first visit.
+ */
+const peopleOf = <V extends VisitStart>(
+  visits: readonly V[],
+  keep: (first: V) => boolean,
   hits?: ReadonlyMap<string, number[]>,
 ): RetentionPerson[] => {
-  const byPerson = new Map<string, VisitSummary[]>()
+  const byPerson = new Map<string, V[]>()
   for (const visit of visits) {
     const list = byPerson.get(visit.person)
     if (list) list.push(visit)
@@ -81,7 +84,7 @@ const peopleOf = (
   const people: RetentionPerson[] = []
   for (const [person, list] of byPerson) {
     const first = list.reduce((a, b) => (b.start < a.start ? b : a))
-    if (filterVisits([first], q.filters, q.goals).length === 0) continue
+    if (!keep(first)) continue
     people.push({
       firstAt: first.start,
       returnAts: hits ? (hits.get(person) ?? []) : list.map((v) => v.start),
@@ -89,6 +92,12 @@ const peopleOf = (
   }
   return people
 }
+
+/** Whether a person's first visit passes the filters. */
+const passes =
+  (q: Pick<RetentionQuestion, 'filters' | 'goals'>) =>
+  (first: VisitSummary): boolean =>
+    filterVisits([first], q.filters, q.goals).length > 0
 
 /** A goal's hits in sessions that are visits (as in the goals report), by person. */
 const goalHits = (rows: readonly ReportRow[], goal: Goal) => {
@@ -108,7 +117,7 @@ const goalHits = (rows: readonly ReportRow[], goal: Goal) => {
 export const retentionPeople = (
   rows: readonly ReportRow[],
   q: Pick<RetentionQuestion, 'filters' | 'goals' | 'goal'>,
-): RetentionPerson[] => peopleOf(visitsOf(rows), q, q.goal && goalHits(rows, q.goal))
+): RetentionPerson[] => peopleOf(visitsOf(rows), passes(q), q.goal && goalHits(rows, q.goal))
 
 const reportOf = (people: RetentionPerson[], q: RetentionQuestion): RetentionAnswer => {
   const report = retention(people, {
@@ -135,4 +144,14 @@ export const retentionReport = (rows: readonly ReportRow[], q: RetentionQuestion
 export const retentionReportOfVisits = (
   visits: readonly VisitSummary[],
   q: Omit<RetentionQuestion, 'goal'>,
-): RetentionAnswer => reportOf(peopleOf(visits, q), q)
+): RetentionAnswer => reportOf(peopleOf(visits, passes(q)), q)
+
+/** The same from visits' people and starts alone, for a question without filters. */
+export const retentionReportOfStarts = (
+  starts: readonly VisitStart[],
+  q: Omit<RetentionQuestion, 'goal' | 'filters'>,
+): RetentionAnswer =>
+  reportOf(
+    peopleOf(starts, () => true),
+    { ...q, filters: [] },
+  )

@@ -82,6 +82,11 @@ export interface ReportStore {
    */
   reportVisits(site: string, window: { from: number; to: number }): Promise<VisitSummary[]>
   /**
+   * The person and start of every visit reportVisits answers, and nothing else: what a question
+   * about people's visits over time (retention without filters) reads, at a fraction of the cost.
+   */
+  reportVisitStarts(site: string, window: { from: number; to: number }): Promise<VisitStart[]>
+  /**
    * The aggregate of every UTC hour in [from, to) (epoch ms, whole hours) with a visit: what
    * `hourAggregateOf` (hours.ts) makes of the summaries of the visits starting in it, with the
    * person now. An hour whose visits or persons changed is made again here, before it is read
@@ -123,6 +128,12 @@ export interface VisitSummary {
   /** The sum and the number of the scroll depths its pages reported. */
   scrollSum: number
   scrollCount: number
+}
+
+/** A visit's person (as VisitSummary's) and start, epoch ms. */
+export interface VisitStart {
+  person: string
+  start: number
 }
 
 /** What totals are made of: sums that add up across hours (hours.ts), and the two distinct counts. */

@@ -5,6 +5,7 @@ import {
   RETENTION_CSV_COLUMNS,
   retentionQuery,
   retentionReport,
+  retentionReportOfStarts,
   retentionReportOfVisits,
 } from '../reports/retention-query.ts'
 import { dateOf, windowOf } from '../reports/time.ts'
@@ -49,14 +50,17 @@ export const retentionRoutes = (kit: ReportKit, now: () => number) => {
       end,
       periods: q.periods,
     }
-    // Visits alone answer most questions (a row per visit); a goal or a page filter needs the rows.
+    // Visits alone answer most questions (a row per visit), and their people and starts alone those
+    // without filters; a goal or a page filter needs the rows.
     const answer =
       goal || needsPages(filters)
         ? retentionReport(end > since ? await rowsIn(site, read) : [], {
             ...question,
             ...(goal ? { goal } : {}),
           })
-        : retentionReportOfVisits(end > since ? await store.reportVisits(site.id, read) : [], question)
+        : filters.length > 0
+          ? retentionReportOfVisits(end > since ? await store.reportVisits(site.id, read) : [], question)
+          : retentionReportOfStarts(end > since ? await store.reportVisitStarts(site.id, read) : [], question)
     if (q.format === 'csv')
       return csv(
         c,

@@ -3,7 +3,7 @@
 // resolveIdentities, and rows are read only through the ReportStore: what comes back must be what
 // derivedRowOf makes of the stored events, with the person identity resolution has now.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { REPORTS_SYNC_EVERY_MS, type ReportRow } from '../../collector/reports/types.ts'
+import { REPORTS_SYNC_EVERY_MS, type ReportRow, type VisitStart } from '../../collector/reports/types.ts'
 import { summaryOf, visitsOf } from '../../collector/reports/visits.ts'
 import type { Store, StoredEvent } from '../../collector/store/types.ts'
 import { prng } from '../support/prng.ts'
@@ -59,8 +59,14 @@ export const describeReportsContract = (name: string, open: () => Promise<Store>
       await store.close()
     })
     const read = async (window = ALL, site = SITE) => sorted(await store.reportSessions(site, window))
-    const summaries = async (window = ALL, site = SITE) =>
-      sortedVisits(await store.reportVisits(site, window))
+    /** The window's visit summaries, checked against the people and starts the store reads alone. */
+    const summaries = async (window = ALL, site = SITE) => {
+      const visits = sortedVisits(await store.reportVisits(site, window))
+      const startsOf = (list: readonly VisitStart[]) =>
+        list.map(({ person, start }) => `${start} ${person}`).sort()
+      expect(startsOf(await store.reportVisitStarts(site, window))).toEqual(startsOf(visits))
+      return visits
+    }
     const hours = async (window = ALL, site = SITE) => sortedHours(await store.reportHours(site, window))
 
     it('counts the rows of a window up to a limit, of its site only', async () => {
