@@ -310,13 +310,16 @@ export const postgresReports = (sql: Sql, chunk = CHUNK): ReportStore => ({
         SELECT 1 FROM report_rows WHERE site = ${site} AND at >= ${from} AND at < ${to} LIMIT ${limit}) r`
     return row!.n
   },
-  reportVisitStarts: async (site, { from, to }) =>
-    (await sql.unsafe(VISIT_STARTS_SQL, [site, from, to], { prepare: true }).values()).map(
-      ([person, start]) => ({
-        person: person as string,
-        start: start as number,
-      }),
-    ),
+  // Every visit of a long period (retention reads the site's whole retention): a hash join of the
+  // site's devices, not a probe per visit, which PostgreSQL picks when its statistics lag behind a
+  // bulk of new summaries (1,000,000 events: 1.3 s the probes, 0.3 s the hash join).
+  reportVisitStarts: async (site, { from, to }) => {
+    const rows = await sql.begin(async (tx) => {
+      await tx.unsafe('SET LOCAL enable_nestloop = off')
+      return tx.unsafe(VISIT_STARTS_SQL, [site, from, to], { prepare: true }).values()
+    })
+    return rows.map(([person, start]) => ({ person: person as string, start: start as number }))
+  },
   reportVisits: async (site, { from, to }) =>
     (await sql.unsafe(REPORT_VISITS_SQL, [site, from, to], { prepare: true }).values()).map(summaryFrom),
   reportHours: (site, window) => reportHours(sql, REPORTS_LOCK, hourVisits, site, window),
