@@ -16,6 +16,26 @@ import type { CovariateRow } from './types.ts'
 
 export type CupedSums = Omit<CovariateRow, 'variation'>
 
+/** The sums of no one. */
+export const NO_SUMS: Readonly<CupedSums> = {
+  users: 0,
+  preSum: 0,
+  preSumSquares: 0,
+  postSum: 0,
+  postSumSquares: 0,
+  crossSum: 0,
+}
+
+/** `sums` with one more person, of pre value `x` and post value `y`. */
+export const addPerson = (sums: CupedSums, x: number, y: number) => {
+  sums.users++
+  sums.preSum += x
+  sums.preSumSquares += x * x
+  sums.postSum += y
+  sums.postSumSquares += y * y
+  sums.crossSum += x * y
+}
+
 export interface CupedFit {
   /** False when X has no variance (or no one is counted): the moments are then the raw ones. */
   applied: boolean

@@ -7,6 +7,7 @@
 import type { Goal } from '../../sdk/rules/goal-schema.ts'
 import { hitOf, reaches } from '../reports/goals.ts'
 import type { ReportRow } from '../reports/types.ts'
+import { addPerson, NO_SUMS } from './cuped.ts'
 import {
   type CovariateRow,
   type ExposedPerson,
@@ -97,21 +98,8 @@ export const goalMetric = (
   for (const p of all) {
     const y = limit(post(p))
     const x = limit(pre(p))
-    const c = covariates.get(p.variation) ?? {
-      variation: p.variation,
-      users: 0,
-      preSum: 0,
-      preSumSquares: 0,
-      postSum: 0,
-      postSumSquares: 0,
-      crossSum: 0,
-    }
-    c.users++
-    c.preSum += x
-    c.preSumSquares += x * x
-    c.postSum += y
-    c.postSumSquares += y * y
-    c.crossSum += x * y
+    const c = covariates.get(p.variation) ?? { variation: p.variation, ...NO_SUMS }
+    addPerson(c, x, y)
     covariates.set(p.variation, c)
     if (p.hour === null) continue
     const key = `${p.variation}\n${p.hour}`

@@ -8,7 +8,7 @@
 import type { Experiment, Metric } from '../../sdk/rules/experiment-schema.ts'
 import { weightsOf } from '../../sdk/rules/experiments.ts'
 import type { Goals } from '../../sdk/rules/goal-schema.ts'
-import { type CupedSums, cupedFit, varianceReduction } from './cuped.ts'
+import { cupedFit, NO_SUMS, varianceReduction } from './cuped.ts'
 import { meanInterval, wilson } from './intervals.ts'
 import { adjust, type Comparison, compare, compareMoments, type Sample, srm, summarize } from './stats.ts'
 import {
@@ -222,15 +222,6 @@ export const dailyOf = (
 }
 
 const interval = (ci: [number, number] | null): Interval => (ci ? [ci[0], ci[1]] : null)
-
-const NO_SUMS: CupedSums = {
-  users: 0,
-  preSum: 0,
-  preSumSquares: 0,
-  postSum: 0,
-  postSumSquares: 0,
-  crossSum: 0,
-}
 
 /**
  * Each treatment against the control, unadjusted and (when CUPED applies) adjusted, with the
