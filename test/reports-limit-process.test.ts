@@ -1,8 +1,9 @@
 // The row limit of reports through the collector process: a report that would read more events of
 // its period than PRECIS_REPORTS_MAX_ROWS is refused with report_too_large before it reads them
 // (the collector's heap is ingest's too); up to the limit it answers, and so do the reports that
-// read a row per visit whatever the events. An experiment counting a page goal reads the rows since
-// its first exposure, within the same limit.
+// read a row per visit whatever the events; a funnel reads only its steps' page views and events,
+// and is refused when those are more. An experiment counting a page goal reads the rows since its
+// first exposure, within the same limit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from './support/collector-process.ts'
 import {
@@ -36,11 +37,11 @@ describe('the row limit of reports on the collector process', () => {
   let collector: Collector
   const admin = `Bearer ${ADMIN_TOKEN}`
   const get = (path: string) => getReport(collector, path, admin)
-  const funnel = () =>
+  const funnel = (pages = ['/p/1', '/p/2']) =>
     fetch(`${collector.url}/admin/api/reports/funnel?site=demo`, {
       method: 'POST',
       headers: { authorization: admin, 'content-type': 'application/json' },
-      body: JSON.stringify({ steps: [{ page: '/p/1' }, { page: '/p/2' }] }),
+      body: JSON.stringify({ steps: pages.map((page) => ({ page })) }),
     })
 
   beforeAll(async () => {
@@ -60,13 +61,13 @@ describe('the row limit of reports on the collector process', () => {
     expect(
       (await pages.json()).rows.reduce((n: number, r: { pageviews: number }) => n + r.pageviews, 0),
     ).toBe(LIMIT)
-    expect((await funnel()).status).toBe(200)
+    expect((await funnel(['/p/*'])).status).toBe(200)
 
     await sendBatch(collector, DEMO_WRITE_KEY, pageViews(10, 0, 1))
     for (const [what, res] of [
       ['breakdown by page', await get('breakdown?site=demo&dimension=page')],
       ['goals', await get('goals?site=demo')],
-      ['funnel', await funnel()],
+      ['funnel of every page', await funnel(['/p/*'])],
       ['retention on a page', await get(`retention?site=demo&filter=${encodeURIComponent('page:/p/1')}`)],
     ] as const)
       await expectRefused(res, what, [422, 'report_too_large', 'choose a shorter period'])
@@ -75,6 +76,10 @@ describe('the row limit of reports on the collector process', () => {
     expect(overview.status).toBe(200)
     expect(await overview.json()).toMatchObject({ visits: 11, pageviews: LIMIT + 1 })
     expect((await get('breakdown?site=demo&dimension=channel')).status).toBe(200)
+    // A funnel reads its steps' page views only: 2 of 7 paths, far below the limit.
+    const steps = await funnel()
+    expect(steps.status).toBe(200)
+    expect((await steps.json()).steps[0].people).toBe(10) // the eleventh visitor saw /p/0 only
     // A period without those events reads nothing, and answers.
     expect((await get('breakdown?site=demo&dimension=page&from=2020-01-01&to=2020-01-31')).status).toBe(200)
   }, 60_000)

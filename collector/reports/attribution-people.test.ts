@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { reportRow } from '../../test/support/report-rows.ts'
+import { hitRowsOf, reportRow } from '../../test/support/report-rows.ts'
 import { attribute } from './attribution.ts'
-import { attributionPeople, touchCounts } from './attribution-people.ts'
+import { attributionPeople, attributionPeopleOf, conversionsOf, touchCounts } from './attribution-people.ts'
 import { attributionQuery, csvOfRows, rowsOf, totalsOf } from './attribution-query.ts'
+import { hitQueryOf } from './goals.ts'
+import type { Filter } from './traffic.ts'
 import type { ReportRow } from './types.ts'
+import { summaryOf, visitsOf } from './visits.ts'
 
 const DAY = 86_400_000
 const T0 = Date.parse('2026-11-10T09:00:00Z')
@@ -97,6 +100,34 @@ describe('attributionPeople', () => {
     const converting = attributionPeople([...rows, browsing], order, window, filters, { order })
     expect(converting[0]!.touches.map((t) => t.channel).sort()).toEqual(['Direct', 'Paid Search'])
     expect(converting[0]!.conversions).toEqual(all[0]!.conversions)
+  })
+
+  it("from the store's reads (the goal's hits, then the converters' visits), the same people who converted", () => {
+    const browsing = row({ session: 's5', at: T0 + DAY / 2, path: '/blog', referrer: 'facebook.com' })
+    const other = row({ person: 'p3', device: 'd4', session: 's6', at: T0 + 2 * DAY, path: '/' })
+    const all = [...rows, browsing, other]
+    const visits = visitsOf(all).map(summaryOf)
+    for (const goal of [
+      order,
+      { page: '/cart' },
+      { event: 'Order Completed', where: { revenue: { $gt: 200 } } },
+    ])
+      for (const filters of [[], [{ dimension: 'channel', value: 'Direct' }]] as Filter[][]) {
+        // What reportHits answers for the goal: its events or page views (a superset of conversions).
+        const wanted = hitQueryOf([goal])
+        const hits = hitRowsOf(all).filter((h) =>
+          h.kind === 'page' ? wanted.pages.includes(h.path ?? '/') : wanted.events.includes(h.name ?? ''),
+        )
+        const conversions = conversionsOf(hits, goal, window, filters)
+        const visitsOfConverters = visits.filter((v) => conversions.has(v.person))
+        const sortedTouches = (people: ReturnType<typeof attributionPeople>) =>
+          people.map((p) => ({ ...p, touches: [...p.touches].sort((a, b) => a.at - b.at) }))
+        expect(sortedTouches(attributionPeopleOf(conversions, visitsOfConverters, filters))).toEqual(
+          sortedTouches(
+            attributionPeople(all, goal, window, filters).filter((p) => p.conversions.length > 0),
+          ),
+        )
+      }
   })
 
   it('counts page views of a page goal at their own instant', () => {

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { reportRow } from '../../test/support/report-rows.ts'
-import { funnelAnswer, funnelBody, funnelCsvRows, funnelPeople, windowMs } from './funnel-query.ts'
+import type { Goal } from '../../sdk/rules/goal-schema.ts'
+import { hitRowsOf, reportRow } from '../../test/support/report-rows.ts'
+import {
+  candidatesOfHits,
+  candidatesOfRows,
+  funnelAnswer,
+  funnelBody,
+  funnelCsvRows,
+  funnelPeople,
+  type PeopleQuestion,
+  windowMs,
+} from './funnel-query.ts'
+import { type Filter, needsPages } from './traffic.ts'
 import type { ReportRow } from './types.ts'
 
 const MIN = 60_000
@@ -14,7 +25,16 @@ const event = (device: string, session: string, at: number, name: string, props:
   row({ device, session, at, kind: 'event', name, props: JSON.stringify(props), path: null, ...more })
 
 const STEPS = [{ page: '/' }, { page: '/cart' }, { event: 'Order Completed' }]
-const question = { steps: STEPS, start: 0, end: 24 * HOUR, filters: [], goals: {} }
+type Question = PeopleQuestion & { filters: readonly Filter[]; goals: Readonly<Record<string, Goal>> }
+const question: Question = { steps: STEPS, start: 0, end: 24 * HOUR, filters: [], goals: {} }
+
+/** The people from whole sessions, checked against the same from the store's hits where they apply. */
+const peopleOf = (rows: readonly ReportRow[], q: Question) => {
+  const people = funnelPeople(candidatesOfRows(rows, q.filters, q.goals), q)
+  if (!needsPages(q.filters))
+    expect(funnelPeople(candidatesOfHits(hitRowsOf(rows), q.filters, q.goals), q)).toEqual(people)
+  return people
+}
 
 describe('funnel body', () => {
   const ok = { steps: [{ page: '/' }] }
@@ -62,7 +82,7 @@ describe('funnel people', () => {
       page('phone', 's2', 2 * HOUR, '/shoes', { person: 'ana', deviceType: 'mobile' }),
       event('phone', 's2', 2 * HOUR + MIN, 'Order Completed', { revenue: 5 }, { person: 'ana' }),
     ]
-    const people = funnelPeople(rows, question)
+    const people = peopleOf(rows, question)
     expect(people).toHaveLength(1)
     const answer = funnelAnswer(people, STEPS, { window: 24 * HOUR, breakdown: false })
     expect(answer.steps.map((s) => s.people)).toEqual([1, 1, 1])
@@ -79,7 +99,7 @@ describe('funnel people', () => {
       page('c', 's3', end + MIN, '/'), // after the period: no start
       page('c', 's3', end + 2 * MIN, '/cart'),
     ]
-    const people = funnelPeople(rows, question)
+    const people = peopleOf(rows, question)
     const answer = funnelAnswer(people, STEPS, { window: HOUR, breakdown: false })
     expect(answer.steps.map((s) => s.people)).toEqual([1, 1, 0])
   })
@@ -92,7 +112,7 @@ describe('funnel people', () => {
       page('a', 's1', end + MIN, '/'),
       event('a', 's1', end + 2 * MIN, 'Order Completed'),
     ]
-    const answer = funnelAnswer(funnelPeople(rows, question), STEPS, {
+    const answer = funnelAnswer(peopleOf(rows, question), STEPS, {
       window: HOUR,
       order: 'strict',
       breakdown: false,
@@ -111,7 +131,7 @@ describe('funnel people', () => {
       page('c', 's3', 2 * MIN, '/cart'),
     ]
     const filters = [{ dimension: 'country' as const, value: 'DE' }]
-    const answer = funnelAnswer(funnelPeople(rows, { ...question, filters }), STEPS, {
+    const answer = funnelAnswer(peopleOf(rows, { ...question, filters }), STEPS, {
       window: HOUR,
       breakdown: false,
     })
@@ -133,7 +153,7 @@ describe('funnel people', () => {
     ]
     const people = (filters: { dimension: 'goal'; value: string }[]) =>
       funnelAnswer(
-        funnelPeople(rows, { ...question, filters, goals: { order: { event: 'Order Completed' } } }),
+        peopleOf(rows, { ...question, filters, goals: { order: { event: 'Order Completed' } } }),
         STEPS,
         { window: HOUR, breakdown: false },
       ).steps.map((s) => s.people)
@@ -150,7 +170,7 @@ describe('funnel people', () => {
       page('b', 's3', 2 * MIN, '/'),
       page('c', 's4', MIN, '/cart'), // never at step 0: in no group
     ]
-    const people = funnelPeople(rows, { ...question, breakdown: 'utm_source' })
+    const people = peopleOf(rows, { ...question, breakdown: 'utm_source' })
     expect(people.map((p) => p.group)).toEqual(['newsletter', 'google'])
     const answer = funnelAnswer(people, STEPS, { window: HOUR, breakdown: true })
     expect(answer.groupsTotal).toBe(2)
@@ -169,7 +189,7 @@ describe('funnel people', () => {
       page('b', 's2', MIN, '/'),
       event('b', 's2', 2 * MIN, 'Order Completed', { revenue: 150 }),
     ]
-    const answer = funnelAnswer(funnelPeople(rows, { ...question, steps }), steps, {
+    const answer = funnelAnswer(peopleOf(rows, { ...question, steps }), steps, {
       window: HOUR,
       breakdown: false,
     })

@@ -15,8 +15,8 @@ import { type Goal, pagePattern } from '../../sdk/rules/goal-schema.ts'
 import { type FunnelOptions, type FunnelPerson, type FunnelStep, funnel } from './funnel.ts'
 import { type Hit, hitOf, reaches } from './goals.ts'
 import { reportQuery } from './query.ts'
-import { breakdownOf, DIMENSIONS, type Dimension, type Filter, filterVisits } from './traffic.ts'
-import type { ReportRow } from './types.ts'
+import { breakdownOf, DIMENSIONS, type Dimension, type Filter, filterVisits, hitFilter } from './traffic.ts'
+import type { HitRow, ReportRow, VisitSummary } from './types.ts'
 import { sessionsOf, visitsOf } from './visits.ts'
 
 export const MAX_STEPS = 10
@@ -98,42 +98,76 @@ export const funnelQuery = z.object({
 export const stepLabel = (s: FunnelStepSpec) =>
   s.name ?? (s.page !== undefined ? s.page : `${s.event}${s.where ? ' (where …)' : ''}`)
 
-/** Same order as visits.ts: by time, a page view before another row of the same instant. */
-const byTime = (a: ReportRow, b: ReportRow) =>
+/** A page view or event that may be a step, with its person and (where read) its visit. */
+export interface StepCandidate {
+  at: number
+  hit: Hit
+  device: string
+  person: string
+  visit: VisitSummary | undefined
+}
+
+/** Same order as visits.ts: by time, a page view before an event of the same instant. */
+const byTime = (a: StepCandidate, b: StepCandidate) =>
   a.at - b.at ||
-  (a.kind === b.kind ? 0 : a.kind === 'page' ? -1 : b.kind === 'page' ? 1 : 0) ||
+  (a.hit.kind === b.hit.kind ? 0 : a.hit.kind === 'page' ? -1 : 1) ||
   (a.device < b.device ? -1 : a.device > b.device ? 1 : 0)
+
+/** Report rows (whole sessions, any order) → the page views and events of visits the filters keep. */
+export const candidatesOfRows = (
+  rows: readonly ReportRow[],
+  filters: readonly Filter[],
+  goals: Readonly<Record<string, Goal>>,
+): StepCandidate[] => {
+  const candidates: StepCandidate[] = []
+  for (const list of sessionsOf(rows)) {
+    const [visit] = filterVisits(visitsOf(list), filters, goals)
+    if (!visit) continue
+    for (const row of list) {
+      const hit = hitOf(row)
+      if (hit) candidates.push({ at: row.at, hit, device: row.device, person: visit.person, visit })
+    }
+  }
+  return candidates
+}
+
+/**
+ * The store's hits (reportHits) → those of visits the filters keep: only filters a summary answers
+ * (no page or goal filter: traffic.ts `needsPages`), and with filters or a breakdown the hits must
+ * come with their visits.
+ */
+export const candidatesOfHits = (
+  hits: readonly HitRow[],
+  filters: readonly Filter[],
+  goals: Readonly<Record<string, Goal>>,
+): StepCandidate[] => {
+  const keep = hitFilter(filters, goals)
+  const candidates: StepCandidate[] = []
+  for (const row of hits) {
+    const hit = keep(row) ? hitOf(row) : undefined
+    if (hit) candidates.push({ at: row.at, hit, device: row.device, person: row.person, visit: row.visit })
+  }
+  return candidates
+}
 
 export interface PeopleQuestion {
   steps: readonly FunnelStepSpec[]
   /** Epoch ms: step 0 counts only in [start, end). */
   start: number
   end: number
-  filters: readonly Filter[]
-  /** The site's goals, for `goal:` filters. */
-  goals: Readonly<Record<string, Goal>>
   breakdown?: Exclude<Dimension, 'page'>
 }
 
 /** A group's key for a visit without the dimension's value (funnel.ts groups by string). */
 export const NO_VALUE = '\u0000'
 
-/** Report rows (whole sessions, any order) → one FunnelPerson per person with a step event. */
-export const funnelPeople = (rows: readonly ReportRow[], q: PeopleQuestion): FunnelPerson[] => {
-  // Each kept row with its visit, grouped by person.
-  const byPerson = new Map<string, { row: ReportRow; visit: number }[]>()
-  const visits: ReturnType<typeof visitsOf> = []
-  for (const list of sessionsOf(rows)) {
-    const visit = visitsOf(list)
-    if (visit.length === 0 || filterVisits(visit, q.filters, q.goals).length === 0) continue
-    visits.push(visit[0]!)
-    for (const row of list) {
-      if (row.kind === 'engagement') continue
-      const mine = byPerson.get(row.person)
-      const item = { row, visit: visits.length - 1 }
-      if (mine) mine.push(item)
-      else byPerson.set(row.person, [item])
-    }
+/** Candidates (candidatesOfRows, candidatesOfHits) → one FunnelPerson per person with a step event. */
+export const funnelPeople = (candidates: readonly StepCandidate[], q: PeopleQuestion): FunnelPerson[] => {
+  const byPerson = new Map<string, StepCandidate[]>()
+  for (const c of candidates) {
+    const mine = byPerson.get(c.person)
+    if (mine) mine.push(c)
+    else byPerson.set(c.person, [c])
   }
   // Paths repeat across rows: which steps a path matches is worked out once (a page pattern is a
   // regular expression built on every call of `reaches`).
@@ -147,22 +181,25 @@ export const funnelPeople = (rows: readonly ReportRow[], q: PeopleQuestion): Fun
   }
   const people: FunnelPerson[] = []
   for (const list of byPerson.values()) {
-    list.sort((a, b) => byTime(a.row, b.row))
-    let firstVisit: number | undefined
+    list.sort(byTime)
+    let first: StepCandidate | undefined
     const events = []
-    for (const { row, visit } of list) {
-      const hit = hitOf(row)
-      if (!hit || row.at < q.start) continue
+    for (const candidate of list) {
+      const { at, hit } = candidate
+      if (at < q.start) continue
       const all = stepsOf(hit)
       // After the period, step 0 starts nothing.
-      const matches = row.at >= q.end && all[0] === 0 ? all.slice(1) : all
+      const matches = at >= q.end && all[0] === 0 ? all.slice(1) : all
       if (matches.length === 0) continue
-      if (matches[0] === 0) firstVisit ??= visit
-      events.push({ at: row.at, matches })
+      if (matches[0] === 0) first ??= candidate
+      events.push({ at, matches })
     }
-    if (firstVisit === undefined) continue // never reached step 0 in the period: counts nowhere
+    if (first === undefined) continue // never reached step 0 in the period: counts nowhere
     const person: FunnelPerson = { events }
-    if (q.breakdown) person.group = breakdownOf([visits[firstVisit]!], q.breakdown)[0]!.value ?? NO_VALUE
+    if (q.breakdown) {
+      if (!first.visit) throw new Error('a breakdown needs the hits read with their visits')
+      person.group = breakdownOf([first.visit], q.breakdown)[0]!.value ?? NO_VALUE
+    }
     people.push(person)
   }
   return people

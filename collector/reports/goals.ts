@@ -3,7 +3,7 @@
 // property, or a page path pattern. Pure: visits in (visits.ts), figures out.
 import { evalCondition } from '../../sdk/rules/conditions.ts'
 import { type Goal, pageMatches } from '../../sdk/rules/goal-schema.ts'
-import type { ReportRow } from './types.ts'
+import type { HitQuery, ReportRow } from './types.ts'
 import type { Visit } from './visits.ts'
 
 export interface Reached {
@@ -27,12 +27,18 @@ const propsOf = (json: string | null): Record<string, unknown> | undefined => {
 export type Hit = { kind: 'page'; path: string } | { kind: 'event'; name: string; props: string | null }
 
 /** A report row as a hit: page views and named track events; engagement figures are none. */
-export const hitOf = (row: ReportRow): Hit | undefined =>
+export const hitOf = (row: Pick<ReportRow, 'kind' | 'path' | 'name' | 'props'>): Hit | undefined =>
   row.kind === 'page'
     ? { kind: 'page', path: row.path ?? '/' }
     : row.kind === 'event' && row.name !== null
       ? { kind: 'event', name: row.name, props: row.props }
       : undefined
+
+/** The rows a store's `reportHits` reads for these goals (or funnel steps): their pages and events. */
+export const hitQueryOf = (goals: readonly Pick<Goal, 'event' | 'page'>[]): HitQuery => ({
+  pages: [...new Set(goals.flatMap((g) => (g.page === undefined ? [] : [g.page])))],
+  events: [...new Set(goals.flatMap((g) => (g.event === undefined ? [] : [g.event])))],
+})
 
 /**
  * Whether one page view or event reaches a goal: null when it does not, else the revenue it brings

@@ -4,7 +4,8 @@
 // adapters derive with it, so SQLite and PostgreSQL read the same rows.
 import { isClickId } from '../../sdk/rules/click-ids.ts'
 import type { StoredEvent } from '../store/event.ts'
-import type { DerivedRow, ReportRow } from './types.ts'
+import type { DerivedRow, HitRow, ReportRow, VisitSummary } from './types.ts'
+import { summaryFrom } from './visits.ts'
 
 const ENGAGEMENT = 'Page Engagement'
 const BOOKKEEPING = new Set(['Session Started', 'Session Ended'])
@@ -153,3 +154,34 @@ export const reportRowFrom = (r: readonly unknown[]): ReportRow =>
     name: r[20],
     props: r[21],
   }) as ReportRow
+
+/**
+ * Rows of at, kind, path, name, props, device, person, session, then (with `visits`) the summary
+ * in SUMMARY_FIELDS order → HitRows, one summary object per visit. Both adapters read them so.
+ */
+export const hitRowsFrom = (found: Iterable<unknown[]>, visits: boolean): HitRow[] => {
+  const summaries = new Map<string, VisitSummary>()
+  const rows: HitRow[] = []
+  for (const r of found) {
+    const row: HitRow = {
+      at: Number(r[0]),
+      kind: r[1] as HitRow['kind'],
+      path: r[2] as string | null,
+      name: r[3] as string | null,
+      props: r[4] as string | null,
+      device: r[5] as string,
+      person: r[6] as string,
+    }
+    if (visits) {
+      const key = `${row.device}\u0000${r[7] as string}`
+      let visit = summaries.get(key)
+      if (!visit) {
+        visit = summaryFrom(r.slice(8))
+        summaries.set(key, visit)
+      }
+      row.visit = visit
+    }
+    rows.push(row)
+  }
+  return rows
+}

@@ -93,6 +93,25 @@ export const filterVisits = <V extends VisitSummary>(
 ): V[] =>
   filters.length === 0 ? [...visits] : visits.filter((v) => filters.every((f) => matches(v, f, goals)))
 
+/**
+ * Whether a hit's visit (the store's reportHits) passes the filters, judged once per visit. Without
+ * filters every hit passes; with some, the hits must have been read with their visits, and only
+ * filters a summary answers apply (`needsPages`).
+ */
+export const hitFilter = (filters: readonly Filter[], goals: Readonly<Record<string, Goal>> = {}) => {
+  if (filters.length === 0) return (_: { visit?: VisitSummary }) => true
+  const kept = new Map<VisitSummary, boolean>()
+  return ({ visit }: { visit?: VisitSummary }) => {
+    if (!visit) throw new Error('filters need the hits read with their visits')
+    let keep = kept.get(visit)
+    if (keep === undefined) {
+      keep = filterVisits([visit], filters, goals).length > 0
+      kept.set(visit, keep)
+    }
+    return keep
+  }
+}
+
 export interface Totals {
   visitors: number
   devices: number

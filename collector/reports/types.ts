@@ -87,6 +87,29 @@ export interface ReportStore {
    */
   reportVisitStarts(site: string, window: { from: number; to: number }): Promise<VisitStart[]>
   /**
+   * The page views in [from, to) (epoch ms) whose path matches a pattern of `hits` (goal-schema's
+   * `pageMatches`, a missing path being `/`) and the track events there named in it, of visits only
+   * (sessions with a page view), with their person now and, when `visits` is asked for, their
+   * visit's summary (rows of one visit share one object): what funnels and attribution read
+   * instead of whole sessions. At most `limit` of them (the caller asks for one more than it
+   * accepts); in no particular order.
+   */
+  reportHits(
+    site: string,
+    window: { from: number; to: number },
+    hits: HitQuery,
+    options: { limit: number; visits: boolean },
+  ): Promise<HitRow[]>
+  /**
+   * The summaries of the visits starting in [from, to) (epoch ms) of these people (as
+   * VisitSummary's `person`: a profile, or a device without one), from all their devices.
+   */
+  reportVisitsOf(
+    site: string,
+    people: readonly string[],
+    window: { from: number; to: number },
+  ): Promise<VisitSummary[]>
+  /**
    * The aggregate of every UTC hour in [from, to) (epoch ms, whole hours) with a visit: what
    * `hourAggregateOf` (hours.ts) makes of the summaries of the visits starting in it, with the
    * person now. An hour whose visits or persons changed is made again here, before it is read
@@ -128,6 +151,29 @@ export interface VisitSummary {
   /** The sum and the number of the scroll depths its pages reported. */
   scrollSum: number
   scrollCount: number
+  /** Its landing URL carried an ad click id (gclid, fbclid, …): a paid click, as attribution counts. */
+  clickId: boolean
+}
+
+/** Which rows `reportHits` reads: page views matching a pattern, and events by name. */
+export interface HitQuery {
+  /** Page path patterns (`*` is any characters, as a goal's `page`). */
+  pages: readonly string[]
+  /** Track event names. */
+  events: readonly string[]
+}
+
+/** A page view or track event of a visit, with its person and, when asked for, its visit. */
+export interface HitRow {
+  at: number
+  kind: 'page' | 'event'
+  path: string | null
+  name: string | null
+  props: string | null
+  device: string
+  /** The device's person now, as VisitSummary's. */
+  person: string
+  visit?: VisitSummary
 }
 
 /** A visit's person (as VisitSummary's) and start, epoch ms. */

@@ -41,6 +41,7 @@ export const SUMMARY_FIELDS = [
   'pageviews',
   'scrollSum',
   'scrollCount',
+  'clickId',
 ] as const satisfies readonly (keyof VisitSummary)[]
 
 /** A summary from its values in SUMMARY_FIELDS order (numbers may come back as strings: bigint). */
@@ -67,6 +68,8 @@ export const summaryFrom = (v: readonly unknown[]): VisitSummary => ({
   pageviews: Number(v[19]),
   scrollSum: Number(v[20]),
   scrollCount: Number(v[21]),
+  // SQLite stores 0 or 1, PostgreSQL a boolean.
+  clickId: Boolean(v[22]),
 })
 
 /** The summary of a visit: the stored form of `reportVisits` (no pages, no events). */
@@ -130,6 +133,7 @@ export const visitsOf = (rows: readonly ReportRow[]): Visit[] => {
       scrolls,
       scrollSum: scrolls.reduce((sum, n) => sum + n, 0),
       scrollCount: scrolls.length,
+      clickId: landing.clickId,
       events: list.flatMap((r) =>
         r.kind === 'event' && r.name !== null ? [{ name: r.name, props: r.props, at: r.at }] : [],
       ),

@@ -1,6 +1,12 @@
 import { Hono } from 'hono'
-import { attribute } from '../reports/attribution.ts'
-import { attributionPeople, touchCounts, type VisitTouch } from '../reports/attribution-people.ts'
+import { type AttributionPerson, attribute } from '../reports/attribution.ts'
+import {
+  attributionPeople,
+  attributionPeopleOf,
+  conversionsOf,
+  touchCounts,
+  type VisitTouch,
+} from '../reports/attribution-people.ts'
 import {
   attributionQuery,
   csvOfRows,
@@ -8,8 +14,10 @@ import {
   rowsOf,
   totalsOf,
 } from '../reports/attribution-query.ts'
+import { hitQueryOf } from '../reports/goals.ts'
 import { NONE } from '../reports/query.ts'
 import { windowOf } from '../reports/time.ts'
+import { needsPages } from '../reports/traffic.ts'
 import { csv, parse, type ReportKit } from './report-kit.ts'
 
 const DAY = 86_400_000
@@ -20,7 +28,7 @@ const DAY = 86_400_000
  * channel or campaign. Rows name channels and campaigns only, never a person or a device.
  */
 export const attributionRoutes = (kit: ReportKit, now: () => number) => {
-  const { siteOf, rowsIn, periodFor, goalOf, checked, upToDate, echo } = kit
+  const { store, siteOf, rowsIn, hitsIn, periodFor, goalOf, checked, upToDate, echo } = kit
   const app = new Hono()
   app.get('/reports/attribution', async (c) => {
     const q = parse(attributionQuery, c)
@@ -31,8 +39,19 @@ export const attributionRoutes = (kit: ReportKit, now: () => number) => {
     const window = windowOf(period.from, period.to, site.timezone)
     const lookback = q.lookback * DAY
     // From the lookback before the period: a conversion on its first day sees its whole lookback.
-    const rows = await rowsIn(site, { from: window.from - lookback, to: window.to })
-    const people = attributionPeople(rows, goal, window, await checked(site, q.filter), site.goals)
+    const read = { from: window.from - lookback, to: window.to }
+    const filters = await checked(site, q.filter)
+    // The goal's conversions, then the visits of those who converted; every row of the period
+    // only when a filter needs the pages of each visit.
+    let people: AttributionPerson<VisitTouch>[]
+    if (needsPages(filters))
+      people = attributionPeople(await rowsIn(site, read), goal, window, filters, site.goals)
+    else {
+      const hits = await hitsIn(site, window, hitQueryOf([goal]), filters.length > 0)
+      const conversions = conversionsOf(hits, goal, window, filters, site.goals)
+      const visits = await store.reportVisitsOf(site.id, [...conversions.keys()], read)
+      people = attributionPeopleOf(conversions, visits, filters, site.goals)
+    }
     const key = q.by === 'campaign' ? (t: VisitTouch) => t.campaign ?? NONE : (t: VisitTouch) => t.channel
     const result = attribute<VisitTouch>(people, { lookback, halfLife: HALF_LIFE_DAYS * DAY, key })
     const rowsOut = rowsOf(result, touchCounts(people, lookback, key))

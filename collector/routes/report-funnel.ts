@@ -1,6 +1,8 @@
 import { Hono } from 'hono'
 import {
   CSV_COLUMNS,
+  candidatesOfHits,
+  candidatesOfRows,
   FUNNEL_BODY_BYTES,
   funnelAnswer,
   funnelBody,
@@ -9,7 +11,9 @@ import {
   funnelQuery,
   windowMs,
 } from '../reports/funnel-query.ts'
+import { hitQueryOf } from '../reports/goals.ts'
 import { windowOf } from '../reports/time.ts'
+import { needsPages } from '../reports/traffic.ts'
 import type { ReportKit } from './report-kit.ts'
 import { csv, parse } from './report-kit.ts'
 import { limitBody, readJson } from './request.ts'
@@ -20,7 +24,7 @@ import { limitBody, readJson } from './request.ts'
  * Which rows count: reports/funnel-query.ts; how attempts are counted: reports/funnel.ts.
  */
 export const funnelRoutes = (kit: ReportKit, now: () => number) => {
-  const { siteOf, rowsIn, periodFor, checked, upToDate, echo } = kit
+  const { siteOf, rowsIn, hitsIn, periodFor, checked, upToDate, echo } = kit
   const app = new Hono()
   app.post('/reports/funnel', limitBody(FUNNEL_BODY_BYTES), async (c) => {
     const q = parse(funnelQuery, c)
@@ -31,13 +35,25 @@ export const funnelRoutes = (kit: ReportKit, now: () => number) => {
     await upToDate()
     const dates = windowOf(period.from, period.to, site.timezone)
     // Later steps may fall after `to`, up to the window after the last start.
-    const rows = await rowsIn(site, { from: dates.from, to: dates.to + window })
-    const people = funnelPeople(rows, {
+    const read = { from: dates.from, to: dates.to + window }
+    const filters = await checked(site, body.filter)
+    // Only the steps' page views and events, unless a filter needs every page of a visit.
+    const candidates = needsPages(filters)
+      ? candidatesOfRows(await rowsIn(site, read), filters, site.goals)
+      : candidatesOfHits(
+          await hitsIn(
+            site,
+            read,
+            hitQueryOf(body.steps),
+            filters.length > 0 || body.breakdown !== undefined,
+          ),
+          filters,
+          site.goals,
+        )
+    const people = funnelPeople(candidates, {
       steps: body.steps,
       start: dates.from,
       end: dates.to,
-      filters: await checked(site, body.filter),
-      goals: site.goals,
       ...(body.breakdown ? { breakdown: body.breakdown } : {}),
     })
     const answer = funnelAnswer(people, body.steps, {

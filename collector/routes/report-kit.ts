@@ -20,6 +20,7 @@ import {
   type Totals,
   totalsOf,
 } from '../reports/traffic.ts'
+import type { HitQuery } from '../reports/types.ts'
 import { visitsOf } from '../reports/visits.ts'
 import type { PeopleRouteDeps } from './deps.ts'
 
@@ -75,13 +76,29 @@ export const reportKit = ({ store, sites, identity, now, exactVisits, maxRows }:
    */
   const rowsIn = async (site: SiteConfig, window: { from: number; to: number }) => {
     if ((await store.reportRowsUpTo(site.id, window, maxRows + 1)) > maxRows)
-      throw new ApiError(
-        'report_too_large',
-        `this report reads every event of its period, and site ${site.id} has more than ${maxRows.toLocaleString('en-US')} from ${new Date(window.from).toISOString()} to ${new Date(window.to).toISOString()}: choose a shorter period (PRECIS_REPORTS_MAX_ROWS sets the limit)`,
-        'from',
-      )
+      throw tooLarge(site, window, 'every event of its period')
     return store.reportSessions(site.id, window)
   }
+  /**
+   * The page views and events `hits` names in `window`, with their visits if asked for
+   * (store.reportHits), unless there are more than `maxRows`: then `report_too_large`.
+   */
+  const hitsIn = async (
+    site: SiteConfig,
+    window: { from: number; to: number },
+    hits: HitQuery,
+    visits: boolean,
+  ) => {
+    const found = await store.reportHits(site.id, window, hits, { limit: maxRows + 1, visits })
+    if (found.length > maxRows) throw tooLarge(site, window, 'the page views and events it names')
+    return found
+  }
+  const tooLarge = (site: SiteConfig, window: { from: number; to: number }, what: string) =>
+    new ApiError(
+      'report_too_large',
+      `this report reads ${what}, and site ${site.id} has more than ${maxRows.toLocaleString('en-US')} from ${new Date(window.from).toISOString()} to ${new Date(window.to).toISOString()}: choose a shorter period (PRECIS_REPORTS_MAX_ROWS sets the limit)`,
+      'from',
+    )
   /** Visits that start within the local dates, whole, after the filters. */
   const visitsIn = async (site: SiteConfig, from: string, to: string, filters: readonly Filter[]) => {
     const window = windowOf(from, to, site.timezone)
@@ -191,6 +208,7 @@ export const reportKit = ({ store, sites, identity, now, exactVisits, maxRows }:
     siteOf,
     periodFor,
     rowsIn,
+    hitsIn,
     visitsIn,
     summariesIn,
     trafficIn,

@@ -3,9 +3,16 @@
 // resolveIdentities, and rows are read only through the ReportStore: what comes back must be what
 // derivedRowOf makes of the stored events, with the person identity resolution has now.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { REPORTS_SYNC_EVERY_MS, type ReportRow, type VisitStart } from '../../collector/reports/types.ts'
-import { summaryOf, visitsOf } from '../../collector/reports/visits.ts'
+import {
+  type HitQuery,
+  type HitRow,
+  REPORTS_SYNC_EVERY_MS,
+  type ReportRow,
+  type VisitStart,
+} from '../../collector/reports/types.ts'
+import { sessionKey, sessionsOf, summaryOf, visitsOf } from '../../collector/reports/visits.ts'
 import type { Store, StoredEvent } from '../../collector/store/types.ts'
+import { pageMatches } from '../../sdk/rules/goal-schema.ts'
 import { prng } from '../support/prng.ts'
 import {
   DAY,
@@ -41,6 +48,47 @@ const summariesIn = (rows: readonly ReportRow[], window: { from: number; to: num
 /** The hour aggregates of the visits starting in the window (whole hours), as hoursOf makes them. */
 const hoursIn = (rows: readonly ReportRow[], window: { from: number; to: number }) =>
   sortedHours(hoursOf(summariesIn(rows, window)))
+
+/** `?` and `[` are no wildcards: `/ca?t` matches no `/cart`; a missing path is `/`. */
+const HITS: HitQuery = { pages: ['/', '/sh*s', '/ca?t', '/[b]*'], events: ['Order Completed'] }
+
+/** What reportHits answers for HITS, from every row: each with its whole session's summary, or none. */
+const hitsIn = (rows: readonly ReportRow[], window: { from: number; to: number }, withVisits: boolean) => {
+  const visits = new Map(
+    sessionsOf(rows).flatMap((list) =>
+      visitsOf(list).map((v) => [sessionKey(list[0]!), summaryOf(v)] as const),
+    ),
+  )
+  return sortedHits(
+    rows.flatMap((r): HitRow[] => {
+      const visit = visits.get(sessionKey(r))
+      const wanted =
+        r.kind === 'page'
+          ? HITS.pages.some((p) => pageMatches(p, r.path ?? '/'))
+          : r.kind === 'event' && HITS.events.includes(r.name ?? '')
+      if (!visit || !wanted || r.at < window.from || r.at >= window.to) return []
+      const { at, path, name, props, device, person } = r
+      return [
+        {
+          at,
+          kind: r.kind as HitRow['kind'],
+          path,
+          name,
+          props,
+          device,
+          person,
+          ...(withVisits ? { visit } : {}),
+        },
+      ]
+    }),
+  )
+}
+
+const sortedHits = (hits: readonly HitRow[]) =>
+  [...hits].sort((a, b) => {
+    const key = (h: HitRow) => `${h.at} ${h.kind} ${h.device} ${h.path} ${h.name}`
+    return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0
+  })
 
 /** The device's profile now, else the device itself. */
 const personOf = async (store: Store, devices: Iterable<string>, site = SITE) => {
@@ -326,6 +374,19 @@ export const describeReportsContract = (name: string, open: () => Promise<Store>
           expect(answer, `seed ${seed}, window ${JSON.stringify(window)}`).toEqual(expected)
           expect(await summaries(window, site), `summaries, seed ${seed}`).toEqual(summariesIn(rows, window))
           expect(await hours(window, site), `hours, seed ${seed}`).toEqual(hoursIn(rows, window))
+          for (const visits of [true, false])
+            expect(
+              sortedHits(await store.reportHits(site, window, HITS, { limit: 10_000, visits })),
+              `hits, seed ${seed}, visits ${visits}`,
+            ).toEqual(hitsIn(rows, window, visits))
+          // Half the people, a device that belongs to a profile (no person of its own), a stranger.
+          const people = [...new Set(rows.map((r) => r.person))].filter(() => random() < 0.5)
+          const merged = rows.find((r) => r.person !== r.device)?.device
+          const asked = [...people, ...(merged ? [merged] : []), 'nobody']
+          expect(
+            sortedVisits(await store.reportVisitsOf(site, asked, window)),
+            `visits of people, seed ${seed}`,
+          ).toEqual(summariesIn(rows, window).filter((v) => people.includes(v.person)))
         }
         // The stream is worth comparing: rows, and devices joined into one person.
         expect(rows.length, `seed ${seed}`).toBeGreaterThan(30)

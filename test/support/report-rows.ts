@@ -1,7 +1,7 @@
 // Report rows and visits as the report queries read them, for the unit tests of collector/reports:
 // each test names only the fields its case is about.
-import type { ReportRow } from '../../collector/reports/types.ts'
-import type { Visit } from '../../collector/reports/visits.ts'
+import type { HitRow, ReportRow } from '../../collector/reports/types.ts'
+import { sessionsOf, summaryOf, type Visit, visitsOf } from '../../collector/reports/visits.ts'
 
 /** A page view on '/' by person p1 on device d1 (session s1) in Chrome on a Windows desktop, at 0. */
 export const reportRow = (over: Partial<ReportRow> = {}): ReportRow => ({
@@ -56,6 +56,7 @@ export const reportVisit = (over: Partial<Visit> = {}): Visit => {
     country: null,
     region: null,
     engaged: 0,
+    clickId: false,
     scrolls: [],
     events: [],
     ...over,
@@ -67,3 +68,27 @@ export const reportVisit = (over: Partial<Visit> = {}): Visit => {
     scrollCount: over.scrollCount ?? visit.scrolls.length,
   }
 }
+
+/** What a store's reportHits answers for whole sessions' rows: each page view and event with its visit. */
+export const hitRowsOf = (rows: readonly ReportRow[]): HitRow[] =>
+  sessionsOf(rows).flatMap((list) => {
+    const [visit] = visitsOf(list)
+    if (!visit) return []
+    const summary = summaryOf(visit)
+    return list.flatMap((r): HitRow[] =>
+      r.kind === 'engagement'
+        ? []
+        : [
+            {
+              at: r.at,
+              kind: r.kind,
+              path: r.path,
+              name: r.name,
+              props: r.props,
+              device: r.device,
+              person: summary.person,
+              visit: summary,
+            },
+          ],
+    )
+  })

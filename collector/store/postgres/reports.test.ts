@@ -237,13 +237,44 @@ it('summarizes the visits of the rows derived before the visits migration', asyn
     // As a database of the release before: rows derived, no summaries.
     await sql.unsafe(`${DROP_HOURS} DROP TABLE report_visits; DROP TABLE report_visit_queue;
       DROP TRIGGER report_row_deleted ON report_rows; DROP FUNCTION precis_report_row_deleted;
-      DELETE FROM precis_migrations WHERE name = 'reports/3'`)
+      DELETE FROM precis_migrations WHERE name IN ('reports/3', 'reports/5')`)
     const upgraded = await openTestPostgresStore({ schema })
     try {
       expect(await upgraded.syncReports()).toBe(0) // no row derived again
       expect(sortedVisits(await upgraded.reportVisits(SITE, ALL))).toEqual(
         sortedVisits(visitsOf(rowsOf(events)).map(summaryOf)),
       )
+    } finally {
+      await upgraded.close()
+    }
+  } finally {
+    await sql.end()
+    await dropSchema(schema)
+  }
+})
+
+it('marks the paid clicks of the visits summarized before the summaries kept one', async () => {
+  const schema = testSchema()
+  const paid = { source: 'google', medium: 'cpc', name: 'winter', gclid: 'g1' }
+  const events = [pageView('a1', T, { campaign: paid }), pageView('a1', T + 1), pageView('a2', T + 2)]
+  const sql = connect(PG_TEST_URL, { schema, max: 1 })
+  try {
+    const store = await openTestPostgresStore({ schema })
+    await store.insertEvents(events)
+    await store.syncReports()
+    await store.close()
+    // As a database of the release before: summaries without a click.
+    await sql.unsafe(`ALTER TABLE report_visits DROP COLUMN click_id;
+      DELETE FROM precis_migrations WHERE name = 'reports/5'`)
+    const upgraded = await openTestPostgresStore({ schema })
+    try {
+      await upgraded.syncReports()
+      const visits = sortedVisits(await upgraded.reportVisits(SITE, ALL))
+      expect(visits.map((v) => [v.device, v.clickId])).toEqual([
+        ['a1', true],
+        ['a2', false],
+      ])
+      expect(visits).toEqual(sortedVisits(visitsOf(rowsOf(events)).map(summaryOf)))
     } finally {
       await upgraded.close()
     }

@@ -138,11 +138,30 @@ const REPORTS_3 = `
     EXECUTE FUNCTION precis_report_row_deleted();
   INSERT INTO report_visit_queue SELECT DISTINCT site, device, session FROM report_rows;`
 
+/**
+ * A visit's paid click (its landing's ad click id), which attribution counts from the summaries:
+ * the sessions with a click id are summed again by the next sync; the others had none.
+ */
+const REPORTS_5 = `
+  ALTER TABLE report_visits ADD COLUMN click_id BOOLEAN NOT NULL DEFAULT false;
+  INSERT INTO report_visit_queue SELECT DISTINCT site, device, session FROM report_rows WHERE click_id
+    ON CONFLICT DO NOTHING;`
+
+/**
+ * Page views by path and events by name, in time order, so funnels and attribution read their own
+ * rows (report-hits.ts), not the period's: partial, so each row costs ingest one index at most.
+ */
+const REPORTS_6 = `
+  CREATE INDEX IF NOT EXISTS report_rows_pages ON report_rows (site, path, at) WHERE kind = 'page';
+  CREATE INDEX IF NOT EXISTS report_rows_events ON report_rows (site, name, at) WHERE kind = 'event';`
+
 export const REPORTS_MIGRATIONS: Migration[] = [
   { name: 'reports/1', sql: REPORTS_1 },
   { name: 'reports/2', sql: REPORTS_2 },
   { name: 'reports/3', sql: REPORTS_3 },
   REPORT_HOURS_MIGRATION,
+  { name: 'reports/5', sql: REPORTS_5 },
+  { name: 'reports/6', sql: REPORTS_6 },
 ]
 
 /** Queued events per transaction. */
@@ -178,9 +197,10 @@ const SESSION_ROWS_SQL = `
   JOIN report_rows r ON r.site = k.site AND r.device = k.device AND r.session = k.session`
 
 /** A summary `v` with its person (`i`, the device's identifier) in SUMMARY_FIELDS order. */
-const SUMMARY_COLUMNS = `v.device, coalesce(i.profile_id, v.device), v.start_at, v.end_at,
+export const SUMMARY_COLUMNS = `v.device, coalesce(i.profile_id, v.device), v.start_at, v.end_at,
   v.entry, v.exit, v.channel, v.referrer, v.source, v.medium, v.campaign, v.term, v.content, v.browser,
-  v.os, v.device_type, v.country, v.region, v.engaged, v.pageviews, v.scroll_sum, v.scroll_count`
+  v.os, v.device_type, v.country, v.region, v.engaged, v.pageviews, v.scroll_sum, v.scroll_count,
+  v.click_id`
 
 /** The summaries of the visits starting in the hours ($1 sites, $2 starts), after their hour's site and start. */
 const HOUR_VISITS_SQL = `
@@ -191,7 +211,6 @@ const HOUR_VISITS_SQL = `
 
 const hourVisits: HourVisits = (tx, sites, starts) => tx.unsafe(HOUR_VISITS_SQL, [sites, starts]).values()
 
-/** The summaries of the visits of site $1 starting in [$2, $3), in SUMMARY_FIELDS order. */
 /** The person and start of the same visits as REPORT_VISITS_SQL, for a hash join on the devices. */
 const VISIT_STARTS_SQL = `
   SELECT coalesce(i.profile_id, v.device), v.start_at::float8
@@ -199,6 +218,7 @@ const VISIT_STARTS_SQL = `
   LEFT JOIN identifiers i ON i.site = $1 AND i.kind = 'anonymous' AND i.value = v.device
   WHERE v.site = $1 AND v.start_at >= $2 AND v.start_at < $3`
 
+/** The summaries of the visits of site $1 starting in [$2, $3), in SUMMARY_FIELDS order. */
 const REPORT_VISITS_SQL = `
   SELECT ${SUMMARY_COLUMNS}
   FROM report_visits v
@@ -209,7 +229,7 @@ const REPORT_VISITS_SQL = `
 const SUMMARY_RECORD = `site text, device text, session text, start bigint, "end" bigint, entry text,
   exit text, channel text, referrer text, source text, medium text, campaign text, term text,
   content text, browser text, os text, "deviceType" text, country text, region text, engaged float8,
-  pageviews integer, "scrollSum" float8, "scrollCount" integer`
+  pageviews integer, "scrollSum" float8, "scrollCount" integer, "clickId" boolean`
 
 /** Queued sessions whose summary is made again per transaction. */
 const VISIT_CHUNK = 2_000
@@ -250,7 +270,7 @@ const visitChunk = async (tx: Tx, chunk: number) => {
     await tx`
       INSERT INTO report_visits (site, device, session, start_at, end_at, entry, exit, channel, referrer,
         source, medium, campaign, term, content, browser, os, device_type, country, region, engaged,
-        pageviews, scroll_sum, scroll_count)
+        pageviews, scroll_sum, scroll_count, click_id)
       SELECT * FROM json_to_recordset(${JSON.stringify(summaries)}::text::json) AS t(${tx.unsafe(SUMMARY_RECORD)})`
   return keys.length
 }
@@ -289,7 +309,10 @@ const syncChunk = async (tx: Tx, chunk: number) => {
   return { taken: taken.length, read: events.length }
 }
 
-export const postgresReports = (sql: Sql, chunk = CHUNK): ReportStore => ({
+export const postgresReports = (
+  sql: Sql,
+  chunk = CHUNK,
+): Omit<ReportStore, 'reportHits' | 'reportVisitsOf'> => ({
   syncReports: async () => {
     let read = 0
     for (;;) {

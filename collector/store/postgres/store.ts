@@ -18,6 +18,7 @@ import { openPostgresKeyStore } from './keys.ts'
 import { LEDGER_MIGRATIONS, postgresLedger } from './ledger.ts'
 import { postgresOwn } from './own.ts'
 import { PERSONALIZATION_MIGRATIONS, postgresPersonalization } from './personalization.ts'
+import { postgresReportHits } from './report-hits.ts'
 import { postgresReports, REPORTS_MIGRATIONS } from './reports.ts'
 import { BASE_MIGRATIONS, connect, type Migration, migrate } from './schema.ts'
 import { postgresSpend, SPEND_MIGRATIONS } from './spend.ts'
@@ -116,7 +117,7 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
     return new Set(sites.filter((s) => erasing.has(s)))
   }
   const own = postgresOwn(sql, secret, shred)
-  const reports = postgresReports(sql)
+  const reports = { ...postgresReports(sql), ...postgresReportHits(sql) }
   let reportsSynced = Number.NEGATIVE_INFINITY
   return {
     ...events,

@@ -19,8 +19,9 @@ import {
 } from '../../../test/support/report-events.ts'
 import { REPORT_FIELDS } from '../../reports/report-row.ts'
 import { summaryOf, visitsOf } from '../../reports/visits.ts'
+import { hitsSql, PEOPLE_VISITS_SQL } from './report-hits.ts'
 import { REPORT_HOURS_MIGRATION } from './report-hours.ts'
-import { REPORT_SESSIONS_SQL, REPORT_VISITS_MIGRATION } from './reports.ts'
+import { REPORT_SESSIONS_SQL, REPORT_VISIT_CLICKS_MIGRATION, REPORT_VISITS_MIGRATION } from './reports.ts'
 import { MIGRATIONS, openSqliteStore } from './store.ts'
 
 /** Every database of this file lives below one directory, removed at the end. */
@@ -107,6 +108,30 @@ it('finds the window and the sessions through their indexes', () => {
   expect(plan).not.toMatch(/SCAN r\b/)
 })
 
+it("reads a funnel's or a goal's rows and the people's visits through their indexes, never a scan", () => {
+  const db = new Database(':memory:')
+  for (const sql of MIGRATIONS) db.exec(sql)
+  const planOf = (sql: string, params: Record<string, unknown>) =>
+    db
+      .prepare<Record<string, unknown>, { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(params)
+      .map((r) => r.detail)
+      .join('\n')
+  const params = { site: SITE, from: 0, to: 1, exact: '[]', events: '[]', p0: '/a*', p1: '/b*', limit: 1 }
+  for (const visits of [false, true]) {
+    const plan = planOf(hitsSql({ exact: true, patterns: 2, nullPath: true, events: true, visits }), params)
+    expect(plan).toMatch(/INDEX report_rows_pages \(site=\? AND path=\? AND at>\? AND at<\?\)/)
+    expect(plan).toMatch(/INDEX report_rows_pages \(site=\? AND path>\? AND path<\?\)/) // a pattern's prefix
+    expect(plan).toMatch(/INDEX report_rows_events \(site=\? AND name=\? AND at>\? AND at<\?\)/)
+    expect(plan).not.toMatch(/SCAN (r|v|i)\b/)
+  }
+  const people = planOf(PEOPLE_VISITS_SQL, { site: SITE, from: 0, to: 1, people: '[]' })
+  expect(people).toMatch(/INDEX identifiers_profile \(site=\? AND profile_id=\?/)
+  expect(people).toMatch(/INDEX report_visits_session \(site=\? AND device=\?\)/)
+  expect(people).not.toMatch(/SCAN (v|i)\b/)
+  db.close()
+})
+
 it('summarizes the visits of the rows derived before the visits migration', async () => {
   const path = newPath()
   const events = [pageView('a1', T), pageView('a1', T + 1), pageView('a2', T + 2)]
@@ -116,11 +141,11 @@ it('summarizes the visits of the rows derived before the visits migration', asyn
   await store.close()
   // As a database of the release before: rows derived, no summaries.
   const db = new Database(path)
-  expect(MIGRATIONS.slice(-2)).toEqual([REPORT_VISITS_MIGRATION, REPORT_HOURS_MIGRATION])
+
   db.exec(`DROP TABLE report_visits; DROP TABLE report_visit_queue; DROP TABLE report_hours;
     DROP TABLE report_hour_queue; DROP TRIGGER report_row_added; DROP TRIGGER report_row_deleted;
     DROP TRIGGER report_person_added; DROP TRIGGER report_person_moved; DROP TRIGGER report_person_removed`)
-  db.pragma(`user_version = ${MIGRATIONS.length - 2}`)
+  db.pragma(`user_version = ${MIGRATIONS.indexOf(REPORT_VISITS_MIGRATION)}`)
   db.close()
   const upgraded = openSqliteStore(path)
   try {
@@ -146,7 +171,6 @@ it('adds up the hours of the visits summarized before the hours migration', asyn
   await store.close()
   // As a database of the release before: summaries, no hours.
   const db = new Database(path)
-  expect(MIGRATIONS.at(-1)).toBe(REPORT_HOURS_MIGRATION)
   db.exec('DROP TABLE report_hours; DROP TABLE report_hour_queue')
   for (const t of [
     'visit_added',
@@ -157,7 +181,8 @@ it('adds up the hours of the visits summarized before the hours migration', asyn
     'person_removed',
   ])
     db.exec(`DROP TRIGGER report_${t}`)
-  db.pragma(`user_version = ${MIGRATIONS.length - 1}`)
+  db.exec('ALTER TABLE report_visits DROP COLUMN click_id')
+  db.pragma(`user_version = ${MIGRATIONS.indexOf(REPORT_HOURS_MIGRATION)}`)
   db.close()
   const upgraded = openSqliteStore(path)
   try {
@@ -165,6 +190,33 @@ it('adds up the hours of the visits summarized before the hours migration', asyn
     const hours = await upgraded.reportHours(SITE, { from: 0, to: 2 * T })
     expect(hours.map((h) => h.visits)).toEqual([1, 1])
     expect(sortedHours(hours)).toEqual(sortedHours(hoursOf(visitsOf(rowsOf(events)).map(summaryOf))))
+  } finally {
+    await upgraded.close()
+  }
+})
+
+it('marks the paid clicks of the visits summarized before the summaries kept one', async () => {
+  const path = newPath()
+  const paid = { source: 'google', medium: 'cpc', name: 'winter', gclid: 'g1' }
+  const events = [pageView('a1', T, { campaign: paid }), pageView('a1', T + 1), pageView('a2', T + 2)]
+  const store = openSqliteStore(path)
+  await store.insertEvents(events)
+  await store.syncReports()
+  await store.close()
+  // As a database of the release before: summaries without a click.
+  const db = new Database(path)
+  db.exec('ALTER TABLE report_visits DROP COLUMN click_id')
+  db.pragma(`user_version = ${MIGRATIONS.indexOf(REPORT_VISIT_CLICKS_MIGRATION)}`)
+  db.close()
+  const upgraded = openSqliteStore(path)
+  try {
+    await upgraded.syncReports()
+    const visits = sortedVisits(await upgraded.reportVisits(SITE, { from: 0, to: 2 * T }))
+    expect(visits.map((v) => [v.device, v.clickId])).toEqual([
+      ['a1', true],
+      ['a2', false],
+    ])
+    expect(visits).toEqual(sortedVisits(visitsOf(rowsOf(events)).map(summaryOf)))
   } finally {
     await upgraded.close()
   }

@@ -116,6 +116,23 @@ export const REPORT_VISITS_MIGRATION = `
   END;
   INSERT OR IGNORE INTO report_visit_queue SELECT site, device, session FROM report_rows;`
 
+/**
+ * A visit's paid click (its landing's ad click id), which attribution counts from the summaries:
+ * the sessions with a click id are summed again by the next sync; the others had none.
+ */
+export const REPORT_VISIT_CLICKS_MIGRATION = `
+  ALTER TABLE report_visits ADD COLUMN click_id INTEGER NOT NULL DEFAULT 0;
+  INSERT OR IGNORE INTO report_visit_queue SELECT site, device, session FROM report_rows WHERE click_id = 1;`
+
+/**
+ * Indexes of the page views by path and of the events by name, each in time order, so funnels
+ * and attribution read their own rows (report-hits.ts), not the period's: partial, so each row
+ * costs ingest one index at most.
+ */
+export const REPORT_HITS_MIGRATION = `
+  CREATE INDEX IF NOT EXISTS report_rows_pages ON report_rows (site, path, at) WHERE kind = 'page';
+  CREATE INDEX IF NOT EXISTS report_rows_events ON report_rows (site, name, at) WHERE kind = 'event';`
+
 /** Event ids scanned per transaction: each candidate's JSON is parsed in JS under the write lock. */
 const CHUNK = 2_000
 
@@ -149,11 +166,14 @@ const SESSION_ROWS_SQL = `
     click_id, browser, os, device_type, country, region, engaged, scroll, name, props
   FROM report_rows WHERE site = ? AND device = ? AND session = ?`
 
+/** A summary `v` with its person (`i`, the device's identifier) in SUMMARY_FIELDS order. */
+export const SUMMARY_COLUMNS = `v.device, coalesce(i.profile_id, v.device), v.start_at, v.end_at, v.entry,
+  v.exit, v.channel, v.referrer, v.source, v.medium, v.campaign, v.term, v.content, v.browser, v.os,
+  v.device_type, v.country, v.region, v.engaged, v.pageviews, v.scroll_sum, v.scroll_count, v.click_id`
+
 /** The summaries of the visits starting in [@from, @to), in SUMMARY_FIELDS order, with the person. */
 const REPORT_VISITS_SQL = `
-  SELECT v.device, coalesce(i.profile_id, v.device), v.start_at, v.end_at, v.entry, v.exit, v.channel,
-    v.referrer, v.source, v.medium, v.campaign, v.term, v.content, v.browser, v.os, v.device_type,
-    v.country, v.region, v.engaged, v.pageviews, v.scroll_sum, v.scroll_count
+  SELECT ${SUMMARY_COLUMNS}
   FROM report_visits v
   LEFT JOIN identifiers i ON i.site = @site AND i.kind = 'anonymous' AND i.value = v.device
   WHERE v.site = @site AND v.start_at >= @from AND v.start_at < @to`
@@ -161,17 +181,18 @@ const REPORT_VISITS_SQL = `
 const UPSERT_VISIT = `
   INSERT INTO report_visits (site, device, session, start_at, end_at, entry, exit, channel, referrer,
     source, medium, campaign, term, content, browser, os, device_type, country, region, engaged,
-    pageviews, scroll_sum, scroll_count)
+    pageviews, scroll_sum, scroll_count, click_id)
   VALUES (@site, @device, @session, @start, @end, @entry, @exit, @channel, @referrer, @source, @medium,
     @campaign, @term, @content, @browser, @os, @deviceType, @country, @region, @engaged, @pageviews,
-    @scrollSum, @scrollCount)
+    @scrollSum, @scrollCount, @clickId)
   ON CONFLICT (site, device, session) DO UPDATE SET start_at = excluded.start_at,
     end_at = excluded.end_at, entry = excluded.entry, exit = excluded.exit, channel = excluded.channel,
     referrer = excluded.referrer, source = excluded.source, medium = excluded.medium,
     campaign = excluded.campaign, term = excluded.term, content = excluded.content,
     browser = excluded.browser, os = excluded.os, device_type = excluded.device_type,
     country = excluded.country, region = excluded.region, engaged = excluded.engaged,
-    pageviews = excluded.pageviews, scroll_sum = excluded.scroll_sum, scroll_count = excluded.scroll_count`
+    pageviews = excluded.pageviews, scroll_sum = excluded.scroll_sum, scroll_count = excluded.scroll_count,
+    click_id = excluded.click_id`
 
 /** Devices whose person is looked up per statement (a JSON list of them). */
 const LOOKUP_CHUNK = 5_000
@@ -181,9 +202,13 @@ const VISIT_CHUNK = 500
 
 /**
  * `db` reads; `write` (which may be `db`) writes: derived rows, replayable from the events, so a
- * connection without fsync does (the watermark commits with them).
+ * connection without fsync does (the watermark commits with them). Funnels' and attribution's
+ * reads are report-hits.ts.
  */
-export const sqliteReports = (db: Database.Database, write: Database.Database = db): ReportStore => {
+export const sqliteReports = (
+  db: Database.Database,
+  write: Database.Database = db,
+): Omit<ReportStore, 'reportHits' | 'reportVisitsOf'> => {
   const watermark = write.prepare<[], { value: string }>(
     "SELECT value FROM meta WHERE key = 'reports_watermark'",
   )
@@ -247,7 +272,7 @@ export const sqliteReports = (db: Database.Database, write: Database.Database = 
     const keys = queued.all(VISIT_CHUNK)
     for (const { site, device, session } of keys) {
       const [visit] = visitsOf(sessionRows.all(site, device, session).map(reportRowFrom))
-      if (visit) upsertVisit.run({ ...summaryOf(visit), site, session })
+      if (visit) upsertVisit.run({ ...summaryOf(visit), site, session, clickId: visit.clickId ? 1 : 0 })
       else dropVisit.run(site, device, session) // no page view left: no visit
       dequeue.run(site, device, session)
     }

@@ -26,9 +26,12 @@ import { sqliteIdentity } from './identity.ts'
 import { keyFilePath, openSqliteKeyStore } from './keys.ts'
 import { sqliteLedger } from './ledger.ts'
 import { sqlitePersonalization } from './personalization.ts'
+import { sqliteReportHits } from './report-hits.ts'
 import { REPORT_HOURS_MIGRATION } from './report-hours.ts'
 import {
   REPORT_EVENTS_MIGRATION,
+  REPORT_HITS_MIGRATION,
+  REPORT_VISIT_CLICKS_MIGRATION,
   REPORT_VISITS_MIGRATION,
   REPORTS_MIGRATION,
   sqliteReports,
@@ -190,6 +193,10 @@ export const MIGRATIONS = [
   REPORT_VISITS_MIGRATION,
   // Visits by the hour they start in, with sketches of devices and people (sqlite/report-hours.ts).
   REPORT_HOURS_MIGRATION,
+  // A visit's paid click in its summary, for attribution (sqlite/reports.ts).
+  REPORT_VISIT_CLICKS_MIGRATION,
+  // Page views by path and events by name, for funnels and attribution (sqlite/reports.ts).
+  REPORT_HITS_MIGRATION,
 ]
 
 const migrate = (db: Database.Database) => {
@@ -340,7 +347,7 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
   const ledger = sqliteLedger(db)
   const experiments = sqliteExperiments(db, resolverDb)
   let experimentsSynced = Number.NEGATIVE_INFINITY
-  const reports = sqliteReports(db, resolverDb)
+  const reports = { ...sqliteReports(db, resolverDb), ...sqliteReportHits(db) }
   let reportsSynced = Number.NEGATIVE_INFINITY
   const resolveAndSync = async (settings: SiteRules, now: number) => {
     const processed = await (thread?.resolve ?? identity.resolveIdentities)(settings, now)

@@ -1,0 +1,94 @@
+// Funnels' and attribution's reads on PostgreSQL (reports/types.ts `reportHits`, `reportVisitsOf`):
+// the rows a question names with their visits' summaries, and the visits of chosen people, instead
+// of every row of the period. SQLite's twin is store/sqlite/report-hits.ts.
+import { pageMatches } from '../../../sdk/rules/goal-schema.ts'
+import { hitRowsFrom } from '../../reports/report-row.ts'
+import type { ReportStore, VisitSummary } from '../../reports/types.ts'
+import { summaryFrom } from '../../reports/visits.ts'
+import { SUMMARY_COLUMNS } from './reports.ts'
+import type { Sql } from './schema.ts'
+
+/** People whose visits are read per statement. */
+const PEOPLE_CHUNK = 5_000
+
+/** A goal's page pattern as a LIKE pattern: `*` is any characters; `%`, `_` and `\` are themselves. */
+const likeOf = (pattern: string) => pattern.replace(/[\\%_]/g, '\\$&').replaceAll('*', '%')
+
+/**
+ * Site $1's page views with a path in $4, matching a pattern of $5 (less those), without a path
+ * when $6, and events named in $7, in [$2, $3), of visits, $8 at most, with (`visits`) their
+ * summaries: one branch per index range, as SQLite's.
+ */
+const hitsSql = (visits: boolean) => {
+  const branch = (kind: string, condition: string) => `
+    SELECT r.at::float8, r.kind, r.path, r.name, r.props, r.device, coalesce(i.profile_id, r.device),
+      r.session ${visits ? `, ${SUMMARY_COLUMNS}` : ''}
+    FROM report_rows r
+    ${visits ? 'JOIN report_visits v ON v.site = r.site AND v.device = r.device AND v.session = r.session' : ''}
+    LEFT JOIN identifiers i ON i.site = r.site AND i.kind = 'anonymous' AND i.value = r.device
+    WHERE r.site = $1 AND r.kind = '${kind}' AND ${condition} AND r.at >= $2 AND r.at < $3`
+  const ofVisit = `EXISTS (SELECT 1 FROM report_visits v
+    WHERE v.site = r.site AND v.device = r.device AND v.session = r.session)`
+  return `SELECT * FROM (
+    ${branch('page', 'r.path = ANY($4::text[])')}
+    UNION ALL ${branch('page', 'r.path LIKE ANY($5::text[]) AND NOT r.path = ANY($4::text[])')}
+    UNION ALL ${branch('page', 'r.path IS NULL AND $6::boolean')}
+    UNION ALL ${branch('event', `r.name = ANY($7::text[])${visits ? '' : ` AND ${ofVisit}`}`)}
+  ) hits LIMIT $8`
+}
+
+const HITS_SQL = hitsSql(false)
+const HITS_WITH_VISITS_SQL = hitsSql(true)
+
+/** The visits of site $1 starting in [$3, $4) of the devices of the people in $2. */
+const PEOPLE_VISITS_SQL = `
+  WITH people(person) AS (SELECT unnest($2::text[])),
+  devices(device) AS (
+    SELECT person FROM people
+    UNION SELECT i.value FROM people
+    JOIN identifiers i ON i.site = $1 AND i.profile_id = people.person AND i.kind = 'anonymous'
+  )
+  SELECT ${SUMMARY_COLUMNS}
+  FROM devices d
+  JOIN report_visits v ON v.site = $1 AND v.device = d.device
+  LEFT JOIN identifiers i ON i.site = $1 AND i.kind = 'anonymous' AND i.value = v.device
+  WHERE v.start_at >= $3 AND v.start_at < $4`
+
+export const postgresReportHits = (sql: Sql): Pick<ReportStore, 'reportHits' | 'reportVisitsOf'> => ({
+  reportHits: async (site, { from, to }, hits, { limit, visits }) => {
+    if (hits.pages.length === 0 && hits.events.length === 0) return []
+    const found = await sql
+      .unsafe(
+        visits ? HITS_WITH_VISITS_SQL : HITS_SQL,
+        [
+          site,
+          from,
+          to,
+          hits.pages.filter((p) => !p.includes('*')),
+          hits.pages.filter((p) => p.includes('*')).map(likeOf),
+          hits.pages.some((p) => pageMatches(p, '/')),
+          [...hits.events],
+          limit,
+        ],
+        { prepare: true },
+      )
+      .values()
+    return hitRowsFrom(found, visits)
+  },
+  reportVisitsOf: async (site, people, { from, to }) => {
+    const wanted = new Set(people)
+    const list = [...wanted].sort()
+    const summaries: VisitSummary[] = []
+    for (let i = 0; i < list.length; i += PEOPLE_CHUNK) {
+      const found = await sql
+        .unsafe(PEOPLE_VISITS_SQL, [site, list.slice(i, i + PEOPLE_CHUNK), from, to], { prepare: true })
+        .values()
+      for (const v of found) {
+        const summary = summaryFrom(v)
+        // A device named as a person that has a profile now belongs to that profile's person.
+        if (wanted.has(summary.person)) summaries.push(summary)
+      }
+    }
+    return summaries
+  },
+})

@@ -1,0 +1,153 @@
+// Funnels' and attribution's reads on SQLite (reports/types.ts `reportHits`, `reportVisitsOf`): the
+// rows a question names with their visits' summaries, and the visits of chosen people, instead of
+// every row of the period. The person is looked up at read time, as everywhere in reports.
+import type Database from 'better-sqlite3'
+import { pageMatches } from '../../../sdk/rules/goal-schema.ts'
+import { hitRowsFrom } from '../../reports/report-row.ts'
+import type { HitQuery, HitRow, VisitSummary } from '../../reports/types.ts'
+import { summaryFrom } from '../../reports/visits.ts'
+import { SUMMARY_COLUMNS } from './reports.ts'
+
+/** People whose devices and visits are read per statement (a JSON list of them). */
+const PEOPLE_CHUNK = 5_000
+
+/** A goal's page pattern as a GLOB: `*` is any characters; `?` and `[` are themselves. */
+const globOf = (pattern: string) => pattern.replace(/[[?]/g, (c) => `[${c}]`)
+
+/** What a question asks of the rows, in the shape its statement is made for. */
+export interface HitShape {
+  exact: boolean
+  /** How many page patterns (@p0, @p1, …). */
+  patterns: number
+  /** Page views without a path count as `/`, which a pattern matches. */
+  nullPath: boolean
+  events: boolean
+  /** The visits' summaries come along. */
+  visits: boolean
+}
+
+/**
+ * The statement for a shape: one branch per index range (exact paths, each pattern less what the
+ * ones before took, pages without a path, events), so each reads its rows through its index. A
+ * page view makes its session a visit; an event is of one when its session has a summary.
+ */
+export const hitsSql = ({ exact, patterns, nullPath, events, visits }: HitShape) => {
+  const exactPaths = `r.path IN (SELECT value FROM json_each(@exact))`
+  const pages = [
+    ...(exact ? [exactPaths] : []),
+    ...Array.from({ length: patterns }, (_, n) =>
+      [
+        `r.path GLOB @p${n}`,
+        ...(exact ? [`NOT ${exactPaths}`] : []),
+        ...Array.from({ length: n }, (_, m) => `NOT r.path GLOB @p${m}`),
+      ].join(' AND '),
+    ),
+    ...(nullPath ? ['r.path IS NULL'] : []),
+  ]
+  const ofVisit = `EXISTS (SELECT 1 FROM report_visits v
+    WHERE v.site = r.site AND v.device = r.device AND v.session = r.session)`
+  const branch = (index: string, kind: string, condition: string) => `
+    SELECT r.at, r.kind, r.path, r.name, r.props, r.device, coalesce(i.profile_id, r.device), r.session
+      ${visits ? `, ${SUMMARY_COLUMNS}` : ''}
+    FROM report_rows r INDEXED BY ${index}
+    ${visits ? 'JOIN report_visits v ON v.site = r.site AND v.device = r.device AND v.session = r.session' : ''}
+    LEFT JOIN identifiers i ON i.site = r.site AND i.kind = 'anonymous' AND i.value = r.device
+    WHERE r.site = @site AND r.kind = '${kind}' AND ${condition} AND r.at >= @from AND r.at < @to`
+  const branches = [
+    ...pages.map((condition) => branch('report_rows_pages', 'page', condition)),
+    ...(events
+      ? [
+          branch(
+            'report_rows_events',
+            'event',
+            `r.name IN (SELECT value FROM json_each(@events))${visits ? '' : ` AND ${ofVisit}`}`,
+          ),
+        ]
+      : []),
+  ]
+  return `SELECT * FROM (${branches.join(' UNION ALL ')}) LIMIT @limit`
+}
+
+/**
+ * The visits starting in [@from, @to) of the devices of the people in @people (a JSON list). CROSS
+ * JOIN fixes the order (SQLite does not reorder it): people, their devices by the profile index,
+ * their visits by device; left to itself the planner scans every identifier and every visit.
+ */
+export const PEOPLE_VISITS_SQL = `
+  WITH people(person) AS MATERIALIZED (SELECT value FROM json_each(@people)),
+  devices(device) AS MATERIALIZED (
+    SELECT person FROM people
+    UNION SELECT i.value FROM people
+    CROSS JOIN identifiers i INDEXED BY identifiers_profile
+      ON i.site = @site AND i.profile_id = people.person AND i.kind = 'anonymous'
+  )
+  SELECT ${SUMMARY_COLUMNS}
+  FROM devices d
+  CROSS JOIN report_visits v INDEXED BY report_visits_session ON v.site = @site AND v.device = d.device
+  LEFT JOIN identifiers i ON i.site = @site AND i.kind = 'anonymous' AND i.value = v.device
+  WHERE v.start_at >= @from AND v.start_at < @to`
+
+export const sqliteReportHits = (db: Database.Database) => {
+  const statements = new Map<string, Database.Statement<Record<string, unknown>, unknown[]>>()
+  const statementFor = (shape: HitShape) => {
+    const key = JSON.stringify(shape)
+    let statement = statements.get(key)
+    if (!statement) {
+      statement = db.prepare<Record<string, unknown>, unknown[]>(hitsSql(shape)).raw(true)
+      statements.set(key, statement)
+    }
+    return statement
+  }
+  const peopleVisits = db
+    .prepare<{ site: string; people: string; from: number; to: number }, unknown[]>(PEOPLE_VISITS_SQL)
+    .raw(true)
+
+  const reportHits = async (
+    site: string,
+    { from, to }: { from: number; to: number },
+    hits: HitQuery,
+    { limit, visits }: { limit: number; visits: boolean },
+  ): Promise<HitRow[]> => {
+    const exact = hits.pages.filter((p) => !p.includes('*'))
+    const patterns = hits.pages.filter((p) => p.includes('*')).map(globOf)
+    if (exact.length === 0 && patterns.length === 0 && hits.events.length === 0) return []
+    const params: Record<string, unknown> = { site, from, to, limit }
+    if (exact.length > 0) params.exact = JSON.stringify(exact)
+    patterns.forEach((p, n) => {
+      params[`p${n}`] = p
+    })
+    if (hits.events.length > 0) params.events = JSON.stringify(hits.events)
+    const statement = statementFor({
+      exact: exact.length > 0,
+      patterns: patterns.length,
+      nullPath: hits.pages.some((p) => pageMatches(p, '/')),
+      events: hits.events.length > 0,
+      visits,
+    })
+    return hitRowsFrom(statement.iterate(params) as IterableIterator<unknown[]>, visits)
+  }
+
+  const reportVisitsOf = async (
+    site: string,
+    people: readonly string[],
+    { from, to }: { from: number; to: number },
+  ): Promise<VisitSummary[]> => {
+    const wanted = new Set(people)
+    const list = [...wanted].sort()
+    const summaries: VisitSummary[] = []
+    for (let i = 0; i < list.length; i += PEOPLE_CHUNK)
+      for (const v of peopleVisits.iterate({
+        site,
+        people: JSON.stringify(list.slice(i, i + PEOPLE_CHUNK)),
+        from,
+        to,
+      })) {
+        const summary = summaryFrom(v)
+        // A device named as a person that has a profile now belongs to that profile's person.
+        if (wanted.has(summary.person)) summaries.push(summary)
+      }
+    return summaries
+  }
+
+  return { reportHits, reportVisitsOf }
+}
