@@ -70,6 +70,13 @@ const stored = (
 
 export const pageView = (device: string | null, at: number, v: Visit = {}) =>
   stored('page', null, device, at, v, { path: v.path ?? '/' })
+/** A visit landing from an ad click (gclid) and one without, for the paid-click migration tests. */
+export const paidClickEvents = () => [
+  pageView('a1', T, { campaign: { source: 'google', medium: 'cpc', name: 'winter', gclid: 'g1' } }),
+  pageView('a1', T + 1),
+  pageView('a2', T + 2),
+]
+
 export const engagement = (
   device: string | null,
   at: number,

@@ -15,6 +15,7 @@ import {
   identify,
   MINUTE,
   pageView,
+  paidClickEvents,
   rowsOf,
   SITE,
   sorted,
@@ -255,8 +256,7 @@ it('summarizes the visits of the rows derived before the visits migration', asyn
 
 it('marks the paid clicks of the visits summarized before the summaries kept one', async () => {
   const schema = testSchema()
-  const paid = { source: 'google', medium: 'cpc', name: 'winter', gclid: 'g1' }
-  const events = [pageView('a1', T, { campaign: paid }), pageView('a1', T + 1), pageView('a2', T + 2)]
+  const events = paidClickEvents()
   const sql = connect(PG_TEST_URL, { schema, max: 1 })
   try {
     const store = await openTestPostgresStore({ schema })

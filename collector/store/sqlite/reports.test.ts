@@ -10,6 +10,7 @@ import {
   hoursOf,
   identify,
   pageView,
+  paidClickEvents,
   rowsOf,
   SITE,
   sorted,
@@ -197,8 +198,7 @@ it('adds up the hours of the visits summarized before the hours migration', asyn
 
 it('marks the paid clicks of the visits summarized before the summaries kept one', async () => {
   const path = newPath()
-  const paid = { source: 'google', medium: 'cpc', name: 'winter', gclid: 'g1' }
-  const events = [pageView('a1', T, { campaign: paid }), pageView('a1', T + 1), pageView('a2', T + 2)]
+  const events = paidClickEvents()
   const store = openSqliteStore(path)
   await store.insertEvents(events)
   await store.syncReports()
