@@ -27,7 +27,8 @@ const touchOf = (visit: VisitSummary): VisitTouch => ({
 /**
  * The goal's conversions in the window per person, from the store's hits of the goal
  * (reportHits), in visits the filters keep: only filters a summary answers (traffic.ts
- * `needsPages`), and with some the hits must come with their visits. Their people's visits are what attributionPeopleOf needs next.
+ * `needsPages`), and with some the hits must come with their visits. Their people's visits are
+ * what attributionPeopleOf needs next.
  */
 export const conversionsOf = (
   hits: readonly HitRow[],
