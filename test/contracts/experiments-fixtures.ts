@@ -1,9 +1,11 @@
-// Fixtures of the experiment store contract (experiments.contract.ts): the events it sends, and the
-// oracle its property run checks every adapter against, computed from stored events and profiles.
+// Fixtures of the experiment store contracts (experiments.contract.ts, experiment-goals.contract.ts):
+// the events they send, and the oracle their property runs check every adapter against, computed
+// from stored events and profiles.
 import fc from 'fast-check'
 import {
   type CovariateRow,
   type ExperimentNeeds,
+  type ExposedPerson,
   type MetricSource,
   PRE_EXPOSURE_WINDOW_MS,
 } from '../../collector/experiments/types.ts'
@@ -267,4 +269,21 @@ export const oracle = async (store: Store, site: string): Promise<Expected> => {
       ),
     },
   }
+}
+
+/** People rows (by variation and hour, with its day) from one row per person. */
+export const peopleOf = (exposed: readonly ExposedPerson[]) => {
+  const rows = new Map<string, { variation: string; day: number; hour: number; users: number }>()
+  for (const p of exposed) {
+    const hour = Math.floor(p.firstAt / HOUR)
+    const r = rows.get(`${p.variation}:${hour}`) ?? {
+      variation: p.variation,
+      day: Math.floor(hour / 24),
+      hour,
+      users: 0,
+    }
+    r.users++
+    rows.set(`${p.variation}:${hour}`, r)
+  }
+  return sorted([...rows.values()])
 }

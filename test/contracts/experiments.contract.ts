@@ -3,13 +3,10 @@
 // resolveIdentities, as in the collector; results are read only through the ExperimentStore.
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { goalHitsOf, goalMetric } from '../../collector/experiments/goal-metrics.ts'
-import type { ExposedPerson } from '../../collector/experiments/types.ts'
 import { DEFAULT_IDENTITY } from '../../collector/identity/rules.ts'
 import type { Store, StoredEvent } from '../../collector/store/types.ts'
 import {
   action,
-  browserAction,
   CONVERSION,
   covariates,
   D0,
@@ -23,6 +20,7 @@ import {
   oracle,
   order,
   people,
+  peopleOf,
   REVENUE,
   row,
   sizes,
@@ -483,61 +481,4 @@ export const describeExperimentsContract = (
         { numRuns: 60 },
       )
     }, 120_000)
-
-    it('counts a goal from report rows as the store counts its event, browser orders by their device', async () => {
-      // A goal with where or a page is counted this way (goal-metrics.ts); here the goal is the
-      // plain event, so the store's own SQL, and the oracle, must agree with it to the row.
-      const goal = { event: 'Order Completed', revenue: 'revenue' }
-      let runs = 0
-      await fc.assert(
-        fc.asyncProperty(fc.array(browserAction, { minLength: 1, maxLength: 25 }), async (actions) => {
-          const site = `rows${++runs}`
-          const insert = (rows: StoredEvent[]) => store.insertEvents(onSite(site, rows))
-          for (const a of actions) {
-            if (a.kind === 'expose') await insert([viewed(a.unit, a.variation, a.at)])
-            else if (a.kind === 'order') await insert([order({ anonymousId: a.unit }, a.at, a.revenue)])
-            else if (a.kind === 'identify') await insert([identify(a.unit, a.user, a.at)])
-            else {
-              await sync(store)
-              await store.eraseProfile(site, a.key, T)
-            }
-          }
-          await store.prepareExperiments(site, NEEDS)
-          await sync(store)
-          await store.syncReports()
-          const expected = await oracle(store, site)
-          const exposed = await store.experimentExposed(site, 'x', 0)
-          const rows = await store.reportSessions(site, { from: 0, to: 8.64e15 })
-          const hits = goalHitsOf(rows, goal)
-          const conversion = goalMetric(exposed, hits, CONVERSION)
-          const revenue = goalMetric(exposed, hits, REVENUE)
-          expect(sorted(conversion.metric)).toEqual(expected.conversions)
-          expect(sorted(revenue.metric)).toEqual(expected.revenue)
-          expect(conversion.covariates).toEqual(expected.covariates.conversion)
-          expect(revenue.covariates).toEqual(expected.covariates.revenue)
-          const capped = { ...REVENUE, cap: 0.5 }
-          const capRows = goalMetric(exposed, hits, capped)
-          expect(sorted(capRows.metric)).toEqual(sorted(await store.experimentMetric(site, 'x', 0, capped)))
-          expect(capRows.covariates).toEqual(await covariates(store, capped, site))
-        }),
-        { numRuns: 30 },
-      )
-    }, 120_000)
   })
-
-/** People rows (by variation and hour, with its day) from one row per person. */
-const peopleOf = (exposed: readonly ExposedPerson[]) => {
-  const rows = new Map<string, { variation: string; day: number; hour: number; users: number }>()
-  for (const p of exposed) {
-    const hour = Math.floor(p.firstAt / HOUR)
-    const r = rows.get(`${p.variation}:${hour}`) ?? {
-      variation: p.variation,
-      day: Math.floor(hour / 24),
-      hour,
-      users: 0,
-    }
-    r.users++
-    rows.set(`${p.variation}:${hour}`, r)
-  }
-  return sorted([...rows.values()])
-}

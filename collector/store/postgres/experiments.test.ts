@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest'
+import { describeExperimentGoalsContract } from '../../../test/contracts/experiment-goals.contract.ts'
 import { describeExperimentsContract } from '../../../test/contracts/experiments.contract.ts'
 import {
   CONVERSION,
@@ -34,6 +35,7 @@ const H0 = Math.floor(T / 3_600_000)
 
 describePostgres('PostgreSQL experiments', () => {
   describeExperimentsContract('PostgreSQL', () => openTestPostgresStore())
+  describeExperimentGoalsContract('PostgreSQL', () => openTestPostgresStore())
 
   it('reads exposures and metric events through indexes, never a scan of a table', async () => {
     const schema = testSchema()

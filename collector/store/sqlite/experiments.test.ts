@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describeExperimentGoalsContract } from '../../../test/contracts/experiment-goals.contract.ts'
 import { describeExperimentsContract } from '../../../test/contracts/experiments.contract.ts'
 import {
   identify,
@@ -44,6 +45,8 @@ const open = async () => {
   paths.set(store, path)
   return store
 }
+
+describeExperimentGoalsContract('SQLite', open)
 
 describeExperimentsContract('SQLite', open, {
   // Rebuilding the site from scratch (the path taken for very many changed people) agrees.
