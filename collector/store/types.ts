@@ -1,5 +1,6 @@
 import type { AccessStore } from '../access/types.ts'
 import type { ConfigStore } from '../config/versions.ts'
+import type { DeliveryStore } from '../destinations/types.ts'
 import type { ExperimentStore } from '../experiments/types.ts'
 import type { IdentityStore, SiteRules } from '../identity/types.ts'
 import type { ChainCheckpoint, ConsentFields, ConsentRecord, LedgerKey } from '../ledger/chain.ts'
@@ -40,7 +41,8 @@ export interface Store
     ConfigStore,
     AccessStore,
     ReportStore,
-    SpendStore {
+    SpendStore,
+    DeliveryStore {
   /**
    * Stores all rows or none (one transaction), idempotent on (site, messageId). Events carrying an
    * erased person's identifier (by the sites' identity `rules`: which traits identify) are dropped

@@ -39,7 +39,8 @@ export const postgresEvents = (sql: Sql) => {
    * statements sharing ids wait for each other instead of deadlocking), then store and queue for
    * identity resolution only the rows whose id this statement claimed. Of rows repeating an id the
    * first is kept. Page views and engagement figures are queued for the report rows too
-   * (store/postgres/reports.ts): a filter on columns the insert returns, no lookup. Resolves to the
+   * (store/postgres/reports.ts): a filter on columns the insert returns, no lookup; events of sites
+   * with a destination enter the delivery outbox (store/postgres/deliveries.ts). Resolves to the
    * input positions (1-based) of the rows stored.
    */
   const insertStatement = async (rows: readonly StoredEvent[]): Promise<number[]> => {
@@ -66,10 +67,13 @@ export const postgresEvents = (sql: Sql) => {
         SELECT f.site, f.message_id, f.type, f.name, f.user_id, f.anonymous_id, f.timestamp, f.received_at, f.payload
         FROM firsts f JOIN claimed USING (site, message_id)
         ORDER BY f.ord
-        RETURNING seq, type, name, anonymous_id
+        RETURNING seq, site, type, name, anonymous_id
       ),
       queued AS (INSERT INTO identity_queue (seq) SELECT seq FROM stored),
-      reports AS (INSERT INTO report_queue (seq) SELECT seq FROM stored WHERE ${sql.unsafe(REPORT_CANDIDATE)})
+      reports AS (INSERT INTO report_queue (seq) SELECT seq FROM stored WHERE ${sql.unsafe(REPORT_CANDIDATE)}),
+      deliveries AS (
+        INSERT INTO delivery_outbox (seq)
+        SELECT seq FROM stored WHERE site IN (SELECT site FROM delivery_sites))
       SELECT f.ord::int AS ord FROM firsts f JOIN claimed USING (site, message_id)`
     return stored.map((r) => r.ord)
   }

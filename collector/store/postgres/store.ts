@@ -11,6 +11,7 @@ import type { Store } from '../types.ts'
 import { ACCESS_MIGRATIONS, postgresAccess } from './access.ts'
 import { CONFIG_MIGRATIONS, postgresConfig } from './config.ts'
 import { postgresConsentStats } from './consent-stats.ts'
+import { DELIVERIES_MIGRATIONS, postgresDeliveries } from './deliveries.ts'
 import { postgresEvents } from './events.ts'
 import { EXPERIMENTS_MIGRATIONS, postgresExperiments } from './experiments.ts'
 import { IDENTITY_MIGRATIONS, postgresIdentity, secretReader } from './identity.ts'
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   ...ACCESS_MIGRATIONS,
   ...REPORTS_MIGRATIONS,
   ...SPEND_MIGRATIONS,
+  ...DELIVERIES_MIGRATIONS,
 ]
 
 export interface PostgresOptions {
@@ -154,6 +156,7 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
     ...postgresAccess(sql),
     ...reports,
     ...postgresSpend(sql),
+    ...postgresDeliveries(sql),
     // A resolution kicked as the collector stops is left to the others (or the next start): the
     // queue keeps what it has not folded in. Report rows follow it at most every
     // options.reportsSyncMs; readers sync before they read.

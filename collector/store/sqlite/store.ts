@@ -15,6 +15,7 @@ import type { InsertResult, Store, StoredEvent } from '../types.ts'
 import { ACCESS_MIGRATION, sqliteAccess } from './access.ts'
 import { CONFIG_VERSIONS_MIGRATION, sqliteConfig } from './config.ts'
 import { sqliteConsentStats } from './consent-stats.ts'
+import { DELIVERIES_MIGRATION, sqliteDeliveries } from './deliveries.ts'
 import { sqliteExperiments } from './experiments.ts'
 import {
   EXPERIMENT_HOURS_MIGRATION,
@@ -197,6 +198,8 @@ export const MIGRATIONS = [
   REPORT_VISIT_CLICKS_MIGRATION,
   // Page views by path and events by name, for funnels and attribution (sqlite/reports.ts).
   REPORT_HITS_MIGRATION,
+  // The delivery outbox, filled by a trigger on the event insert, and deliveries (sqlite/deliveries.ts).
+  DELIVERIES_MIGRATION,
 ]
 
 const migrate = (db: Database.Database) => {
@@ -373,6 +376,7 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
     ...sqliteAccess(db),
     ...reports,
     ...sqliteSpend(db),
+    ...sqliteDeliveries(db),
     // Experiment rows follow resolution (they need the profiles it makes), in the background at
     // most every EXPERIMENTS_EVERY ms so that ingest pays little; readers sync before they read.
     // Report rows likewise (options.reportsSyncMs).

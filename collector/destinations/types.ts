@@ -1,0 +1,107 @@
+// What the delivery worker asks of storage: the outbox the event insert fills in its own
+// transaction, the deliveries made from it (one per event and destination, keyed so that none is
+// made twice), leases so that several workers (several collectors on PostgreSQL) never hold the
+// same one, and the dead letters an operator replays. Adapters: store/sqlite/deliveries.ts and
+// store/postgres/deliveries.ts, both held to test/contracts/deliveries.contract.ts.
+import type { StoredEvent } from '../store/event.ts'
+
+/** A delivery's identity, and its idempotency key: one event, one destination. */
+export interface DeliveryKey {
+  site: string
+  destination: string
+  messageId: string
+}
+
+/** A delivery to make: the event (by its seq) for one destination. */
+export interface NewDelivery extends DeliveryKey {
+  seq: number
+}
+
+/** An event waiting in the outbox to be routed to its site's destinations. */
+export interface OutboxEntry {
+  seq: number
+  event: StoredEvent
+}
+
+/** A delivery claimed for an attempt, with the event it carries (as stored: sealed). */
+export interface ClaimedDelivery extends DeliveryKey {
+  attempts: number
+  /** When it was first tried (epoch ms); null before the first attempt. */
+  firstAt: number | null
+  createdAt: number
+  event: StoredEvent
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead'
+
+/** A delivery as the admin API lists it: no event body. */
+export interface DeliveryRecord extends DeliveryKey {
+  status: DeliveryStatus
+  attempts: number
+  createdAt: number
+  /** When it is due (pending), or null. */
+  nextAt: number | null
+  /** When it was delivered or given up on. */
+  doneAt: number | null
+  lastError: string | null
+}
+
+export type Settlement =
+  | { kind: 'delivered' }
+  | { kind: 'retry'; at: number; reason: string }
+  | { kind: 'dead'; reason: string }
+
+export interface DeliveryCounts {
+  destination: string
+  pending: number
+  delivered: number
+  dead: number
+}
+
+export interface DeliveryStore {
+  /**
+   * The sites whose stored events enter the outbox from now on: those with an enabled
+   * destination. The event insert checks this list in its own transaction.
+   */
+  setDeliverySites(sites: readonly string[]): Promise<void>
+  /**
+   * Up to `limit` outbox entries no other worker holds, held until `now + leaseMs`, oldest first.
+   * Entries whose event is gone (erased, past retention) are dropped, not returned.
+   */
+  claimOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxEntry[]>
+  /**
+   * In one transaction: the deliveries (a key already there is left as it is) and the outbox
+   * entries `seqs` removed. Resolves to how many deliveries were new.
+   */
+  enqueueDeliveries(seqs: readonly number[], deliveries: readonly NewDelivery[], now: number): Promise<number>
+  /**
+   * Up to `limit` due deliveries of one destination that no other worker holds, held until
+   * `now + leaseMs`, the longest waiting first. A delivery whose event is gone is deleted instead.
+   */
+  claimDeliveries(
+    site: string,
+    destination: string,
+    now: number,
+    limit: number,
+    leaseMs: number,
+  ): Promise<ClaimedDelivery[]>
+  /** After an attempt at `now`: delivered, due again at a time, or a dead letter. */
+  settleDeliveries(keys: readonly DeliveryKey[], settlement: Settlement, now: number): Promise<void>
+  /** The newest first, optionally of one destination and status. */
+  listDeliveries(
+    site: string,
+    filter: { destination?: string; status?: DeliveryStatus; limit: number },
+  ): Promise<DeliveryRecord[]>
+  /** Per destination that has any. */
+  deliveryCounts(site: string): Promise<DeliveryCounts[]>
+  /**
+   * Dead letters of a destination (all, or those of `messageIds`) pending again, due at `now`
+   * with their attempts reset. Resolves to how many.
+   */
+  replayDeliveries(
+    site: string,
+    destination: string,
+    now: number,
+    messageIds?: readonly string[],
+  ): Promise<number>
+}

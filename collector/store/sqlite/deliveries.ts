@@ -1,0 +1,220 @@
+// Deliveries on SQLite (destinations/types.ts): the outbox is filled by a trigger on the event
+// insert, so an event and its delivery job commit together in the writer's transaction; a
+// delivery's primary key is its idempotency key.
+import type Database from 'better-sqlite3'
+import type {
+  ClaimedDelivery,
+  DeliveryKey,
+  DeliveryRecord,
+  DeliveryStore,
+  NewDelivery,
+  OutboxEntry,
+} from '../../destinations/types.ts'
+import { type EventRow, fromEventRow } from '../event-row.ts'
+
+export const DELIVERIES_MIGRATION = `
+  CREATE TABLE delivery_sites (site TEXT PRIMARY KEY) WITHOUT ROWID;
+  CREATE TABLE delivery_outbox (seq INTEGER PRIMARY KEY, lease_until INTEGER NOT NULL DEFAULT 0);
+  CREATE TRIGGER events_delivery_outbox AFTER INSERT ON events
+    WHEN EXISTS (SELECT 1 FROM delivery_sites WHERE site = NEW.site)
+    BEGIN INSERT INTO delivery_outbox (seq) VALUES (NEW.id); END;
+  CREATE TABLE deliveries (
+    site TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    first_at INTEGER,
+    next_at INTEGER,
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    done_at INTEGER,
+    last_error TEXT,
+    PRIMARY KEY (site, destination, message_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX deliveries_due ON deliveries (site, destination, next_at) WHERE status = 'pending';
+  CREATE INDEX deliveries_recent ON deliveries (site, created_at);`
+
+interface DeliveryRow {
+  site: string
+  destination: string
+  message_id: string
+  status: DeliveryRecord['status']
+  attempts: number
+  created_at: number
+  first_at: number | null
+  next_at: number | null
+  done_at: number | null
+  last_error: string | null
+}
+
+type Claimed = DeliveryRow & { seq: number }
+
+const keyOf = (r: DeliveryRow): DeliveryKey => ({
+  site: r.site,
+  destination: r.destination,
+  messageId: r.message_id,
+})
+
+export const recordOf = (r: DeliveryRow): DeliveryRecord => ({
+  ...keyOf(r),
+  status: r.status,
+  attempts: r.attempts,
+  createdAt: r.created_at,
+  nextAt: r.next_at,
+  doneAt: r.done_at,
+  lastError: r.last_error,
+})
+
+export const sqliteDeliveries = (db: Database.Database): DeliveryStore => {
+  const claimOutbox = db.transaction((now: number, limit: number, leaseMs: number) => {
+    const rows = db
+      .prepare<{ now: number; limit: number; lease: number }, { seq: number }>(
+        `UPDATE delivery_outbox SET lease_until = @now + @lease
+         WHERE seq IN (SELECT seq FROM delivery_outbox WHERE lease_until <= @now ORDER BY seq LIMIT @limit)
+         RETURNING seq`,
+      )
+      .all({ now, limit, lease: leaseMs })
+    if (rows.length === 0) return []
+    const seqs = rows.map((r) => r.seq).sort((a, b) => a - b)
+    const found = db
+      .prepare<[string], EventRow & { seq: number }>(
+        `SELECT o.value AS seq, e.* FROM json_each(?) o JOIN events e ON e.id = o.value ORDER BY o.value`,
+      )
+      .all(JSON.stringify(seqs))
+    const present = new Set(found.map((r) => r.seq))
+    const gone = seqs.filter((s) => !present.has(s))
+    if (gone.length > 0)
+      db.prepare('DELETE FROM delivery_outbox WHERE seq IN (SELECT value FROM json_each(?))').run(
+        JSON.stringify(gone),
+      )
+    return found.map((r): OutboxEntry => ({ seq: r.seq, event: fromEventRow(r) }))
+  })
+
+  const enqueue = db.transaction(
+    (seqs: readonly number[], deliveries: readonly NewDelivery[], now: number) => {
+      const insert = db.prepare(
+        `INSERT INTO deliveries (site, destination, message_id, seq, created_at, next_at)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      )
+      let added = 0
+      for (const d of deliveries)
+        added += insert.run(d.site, d.destination, d.messageId, d.seq, now, now).changes
+      db.prepare('DELETE FROM delivery_outbox WHERE seq IN (SELECT value FROM json_each(?))').run(
+        JSON.stringify(seqs),
+      )
+      return added
+    },
+  )
+
+  const claim = db.transaction(
+    (site: string, destination: string, now: number, limit: number, leaseMs: number) => {
+      const rows = db
+        .prepare<{ site: string; destination: string; now: number; limit: number; lease: number }, Claimed>(
+          `WITH due AS (
+             SELECT message_id FROM deliveries
+             WHERE site = @site AND destination = @destination AND status = 'pending'
+               AND next_at <= @now AND lease_until <= @now
+             ORDER BY next_at, message_id LIMIT @limit)
+           UPDATE deliveries SET lease_until = @now + @lease
+           WHERE site = @site AND destination = @destination AND message_id IN (SELECT message_id FROM due)
+           RETURNING *`,
+        )
+        .all({ site, destination, now, limit, lease: leaseMs })
+      if (rows.length === 0) return []
+      const events = db
+        .prepare<[string], EventRow & { seq: number }>(
+          'SELECT o.value AS seq, e.* FROM json_each(?) o JOIN events e ON e.id = o.value',
+        )
+        .all(JSON.stringify(rows.map((r) => r.seq)))
+      const bySeq = new Map(events.map((e) => [e.seq, fromEventRow(e)]))
+      const gone = rows.filter((r) => !bySeq.has(r.seq))
+      const drop = db.prepare('DELETE FROM deliveries WHERE site = ? AND destination = ? AND message_id = ?')
+      for (const r of gone) drop.run(r.site, r.destination, r.message_id)
+      return rows
+        .filter((r) => bySeq.has(r.seq))
+        .sort((a, b) => (a.next_at ?? 0) - (b.next_at ?? 0) || a.message_id.localeCompare(b.message_id))
+        .map(
+          (r): ClaimedDelivery => ({
+            ...keyOf(r),
+            attempts: r.attempts,
+            firstAt: r.first_at,
+            createdAt: r.created_at,
+            event: bySeq.get(r.seq)!,
+          }),
+        )
+    },
+  )
+
+  const settle = db.transaction((keys: readonly DeliveryKey[], sql: string, params: unknown[]) => {
+    const update = db.prepare(`${sql} WHERE site = ? AND destination = ? AND message_id = ?`)
+    for (const k of keys) update.run(...params, k.site, k.destination, k.messageId)
+  })
+
+  return {
+    setDeliverySites: async (sites) => {
+      db.transaction(() => {
+        db.prepare('DELETE FROM delivery_sites').run()
+        const add = db.prepare('INSERT INTO delivery_sites (site) VALUES (?)')
+        for (const site of new Set(sites)) add.run(site)
+      })()
+    },
+    claimOutbox: async (now, limit, leaseMs) => claimOutbox(now, limit, leaseMs),
+    enqueueDeliveries: async (seqs, deliveries, now) => enqueue(seqs, deliveries, now),
+    claimDeliveries: async (site, destination, now, limit, leaseMs) =>
+      claim(site, destination, now, limit, leaseMs),
+    settleDeliveries: async (keys, s, now) => {
+      if (s.kind === 'delivered')
+        settle(
+          keys,
+          `UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, first_at = coalesce(first_at, ?),
+             done_at = ?, next_at = NULL, lease_until = 0, last_error = NULL`,
+          [now, now],
+        )
+      else if (s.kind === 'retry')
+        settle(
+          keys,
+          `UPDATE deliveries SET attempts = attempts + 1, first_at = coalesce(first_at, ?), next_at = ?,
+             lease_until = 0, last_error = ?`,
+          [now, s.at, s.reason],
+        )
+      else
+        settle(
+          keys,
+          `UPDATE deliveries SET status = 'dead', attempts = attempts + 1, first_at = coalesce(first_at, ?),
+             done_at = ?, next_at = NULL, lease_until = 0, last_error = ?`,
+          [now, now, s.reason],
+        )
+    },
+    listDeliveries: async (site, { destination, status, limit }) =>
+      db
+        .prepare<
+          { site: string; destination: string | null; status: string | null; limit: number },
+          DeliveryRow
+        >(
+          `SELECT * FROM deliveries WHERE site = @site AND (@destination IS NULL OR destination = @destination)
+             AND (@status IS NULL OR status = @status)
+           ORDER BY created_at DESC, message_id DESC LIMIT @limit`,
+        )
+        .all({ site, destination: destination ?? null, status: status ?? null, limit })
+        .map(recordOf),
+    deliveryCounts: async (site) =>
+      db
+        .prepare<[string], { destination: string; pending: number; delivered: number; dead: number }>(
+          `SELECT destination, sum(status = 'pending') AS pending, sum(status = 'delivered') AS delivered,
+             sum(status = 'dead') AS dead
+           FROM deliveries WHERE site = ? GROUP BY destination ORDER BY destination`,
+        )
+        .all(site),
+    replayDeliveries: async (site, destination, now, messageIds) =>
+      db
+        .prepare(
+          `UPDATE deliveries SET status = 'pending', attempts = 0, first_at = NULL, next_at = @now,
+             done_at = NULL, lease_until = 0
+           WHERE site = @site AND destination = @destination AND status = 'dead'
+             AND (@ids IS NULL OR message_id IN (SELECT value FROM json_each(@ids)))`,
+        )
+        .run({ now, site, destination, ids: messageIds ? JSON.stringify(messageIds) : null }).changes,
+  }
+}
