@@ -39,6 +39,16 @@ const envSchema = z.object({
   PRECIS_REPORTS_MAX_ROWS: z.coerce.number().int().min(1000).max(1_000_000_000).optional(),
   /** How often report tables catch up with ingest in the background (ms); a report catches up before it reads anyway. */
   PRECIS_REPORTS_SYNC_MS: z.coerce.number().int().min(1000).max(86_400_000).optional(),
+  /**
+   * `true` lets destinations reach loopback, private and link-local addresses and plain http
+   * (local receivers, tests); otherwise only https to public addresses (destinations/address-guard.ts).
+   */
+  PRECIS_ALLOW_PRIVATE_DESTINATIONS: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** How often an idle collector looks for deliveries due (ms); after a busy pass it looks again at once. */
+  PRECIS_DELIVERY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   /** Wraps the data keys that seal personal values (privacy/): 32 bytes, base64 or hex. */
   PRECIS_MASTER_KEY: z.string().optional(),
   /** The master being retired during a rotation (npm run rotate-master-key). */

@@ -10,6 +10,8 @@ import { createApp } from './app.ts'
 import { createLiveConfig, pollConfigs } from './config/live.ts'
 import { seedConfigs } from './config/seed.ts'
 import { ConfigError, readConfigFile } from './config/site-config.ts'
+import { httpSend } from './destinations/send.ts'
+import { createDeliveryWorker, deliverySites, runDeliveries } from './destinations/worker.ts'
 import { parseEnv, redactUrl, sqlitePath } from './env.ts'
 import { ledgerKeysFrom, storeKeysFrom } from './env-keys.ts'
 import { identitySecretsFrom } from './identity/verification.ts'
@@ -99,6 +101,29 @@ const main = async () => {
     { now: Date.now, setInterval: (fn, ms) => setInterval(fn, ms).unref() },
     console.log,
   )
+  // Events of sites with a destination enter the outbox from their insert on (destinations/).
+  const syncDeliverySites = () =>
+    store
+      .setDeliverySites(deliverySites(live.current()))
+      .catch((err) => console.error(`destinations: ${err}`))
+  await syncDeliverySites()
+  live.subscribe(() => void syncDeliverySites())
+  const deliveries = runDeliveries(
+    createDeliveryWorker({
+      store,
+      sites: live.current,
+      send: httpSend({ allowPrivate: env.PRECIS_ALLOW_PRIVATE_DESTINATIONS }),
+      now: Date.now,
+      random: Math.random,
+      log: console.log,
+    }),
+    env.PRECIS_DELIVERY_POLL_MS,
+    {
+      setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+    },
+    console.log,
+  )
   const server = serve(
     {
       fetch: app.fetch,
@@ -133,7 +158,10 @@ const main = async () => {
     clearInterval(retention as NodeJS.Timeout)
     polling.stop()
     server.close(() => {
-      void store.close().then(() => process.exit(0))
+      void deliveries
+        .stop()
+        .then(() => store.close())
+        .then(() => process.exit(0))
     })
     // A keep-alive connection turns idle when its last request ends: close those as they do,
     // rather than waiting out the keep-alive timeout.

@@ -4,6 +4,7 @@ import { consentConfigSchema } from '../../consent/core/config.ts'
 import { experimentsSchema } from '../../sdk/rules/experiment-schema.ts'
 import { goalsSchema } from '../../sdk/rules/goal-schema.ts'
 import { personalizationSchema } from '../../sdk/rules/personalization-schema.ts'
+import { destinationsSchema } from '../destinations/config.ts'
 import { enrichmentSchema } from '../enrich/config.ts'
 import { experimentIssues, withGoalMetrics } from '../experiments/config.ts'
 import { identitySchema } from '../identity/config.ts'
@@ -84,6 +85,8 @@ export const siteSchema = z.object({
   experiments: experimentsSchema,
   /** What counts as a conversion, by key (sdk/rules/goal-schema.ts): stored for reports to count. */
   goals: goalsSchema,
+  /** Where stored events are forwarded, by key (destinations/config.ts): never served to browsers. */
+  destinations: destinationsSchema,
   /**
    * Events older than this, and the profiles of people not seen since, are deleted by the daily
    * retention job (default: 13 months).

@@ -1,0 +1,29 @@
+// Which destinations a stored event goes to: consent by construction (the stamp it was made with
+// grants every purpose the destination serves; never marketing under GPC), then the destination's
+// condition over the Segment event. Pure.
+import { evalCondition } from '../../sdk/rules/conditions.ts'
+import type { Destination } from './config.ts'
+import { type ConsentStamp, deliveryRefusal } from './consent-gate.ts'
+
+type Json = Record<string, unknown>
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** The consent stamp an event carries: Segment's `context.consent`, with `gpc` when the collector saw it. */
+export const stampOf = (event: Json): ConsentStamp | undefined => {
+  const context = event.context
+  return isObject(context) && isObject(context.consent) ? (context.consent as ConsentStamp) : undefined
+}
+
+/** The keys of the enabled destinations `event` (a Segment event) may go to. */
+export const destinationsFor = (event: Json, destinations: readonly Destination[]): string[] => {
+  const stamp = stampOf(event)
+  return destinations
+    .filter(
+      (d) =>
+        d.enabled &&
+        deliveryRefusal(stamp, d.purposes) === undefined &&
+        (d.where === undefined || evalCondition(event, d.where)),
+    )
+    .map((d) => d.key)
+}

@@ -1,0 +1,183 @@
+// The delivery worker: routes the outbox's events to their site's destinations (each event and
+// destination once, by key), then delivers what is due, per destination at most `concurrency`
+// requests at once and `batch` events a request, behind a circuit, retrying with backoff and
+// jitter (never before Retry-After) and keeping what is refused for good as a dead letter. Leases
+// keep several workers (several collectors) off the same delivery; a worker killed mid-attempt
+// leaves its leases to run out, and the delivery is tried again: at least once, and once per key.
+// The clock, randomness and the HTTP edge are given.
+import type { CollectorConfig } from '../config/site-config.ts'
+import { identitySettings } from '../identity/config.ts'
+import type { SiteRules } from '../identity/types.ts'
+import { toSegmentEvent } from '../store/event-row.ts'
+import type { Store } from '../store/types.ts'
+import { afterAttempt, type Circuit, closedCircuit, tryNow } from './circuit.ts'
+import type { Destination } from './config.ts'
+import { deliveryRequest } from './payload.ts'
+import { outcomeOf, RETRY_POLICY, type RetryPolicy } from './retry.ts'
+import { destinationsFor } from './route.ts'
+import type { Send } from './send.ts'
+import type { ClaimedDelivery, DeliveryStore, NewDelivery, Settlement } from './types.ts'
+
+export interface WorkerDeps {
+  store: DeliveryStore & Pick<Store, 'revealEvents'>
+  sites: () => CollectorConfig
+  send: Send
+  now: () => number
+  random: () => number
+  log: (line: string) => void
+  policy?: RetryPolicy
+  /** How long a claim is held: longer than an attempt can take. */
+  leaseMs?: number
+}
+
+/** Outbox entries routed per pass. */
+const FAN_OUT_LIMIT = 500
+const LEASE_MS = 60_000
+
+/** Sites with at least one enabled destination: the ones whose events enter the outbox. */
+export const deliverySites = (config: CollectorConfig) =>
+  config.sites.filter((s) => s.destinations.some((d) => d.enabled)).map((s) => s.id)
+
+export const createDeliveryWorker = (deps: WorkerDeps) => {
+  const { store, send, now, random, log } = deps
+  const policy = deps.policy ?? RETRY_POLICY
+  const leaseMs = deps.leaseMs ?? LEASE_MS
+  const circuits = new Map<string, Circuit>()
+
+  const rulesOf = (config: CollectorConfig): SiteRules =>
+    Object.fromEntries(config.sites.map((s) => [s.id, identitySettings(s.identity)]))
+
+  /** Routes up to FAN_OUT_LIMIT outbox entries; resolves to how many deliveries were new. */
+  const fanOut = async () => {
+    const at = now()
+    const entries = await store.claimOutbox(at, FAN_OUT_LIMIT, leaseMs)
+    if (entries.length === 0) return 0
+    const bySite = new Map(deps.sites().sites.map((s) => [s.id, s.destinations]))
+    const deliveries: NewDelivery[] = []
+    for (const { seq, event } of entries)
+      for (const destination of destinationsFor(toSegmentEvent(event), bySite.get(event.site) ?? []))
+        deliveries.push({ site: event.site, destination, messageId: event.messageId, seq })
+    return store.enqueueDeliveries(
+      entries.map((e) => e.seq),
+      deliveries,
+      at,
+    )
+  }
+
+  /** One request with `claimed` (one destination's), settled by its answer. */
+  const attempt = async (
+    d: Destination,
+    claimed: ClaimedDelivery[],
+    rules: SiteRules,
+    circuitKey: string,
+  ) => {
+    const events = (
+      await store.revealEvents(
+        claimed.map((c) => c.event),
+        rules,
+      )
+    ).map((e) => toSegmentEvent(e) as unknown as Record<string, unknown>)
+    const at = now()
+    const result = await send(deliveryRequest(d, events, at))
+    const done = now()
+    let settlement: Settlement
+    if (result.refused) settlement = { kind: 'dead', reason: `refused: ${result.refused}` }
+    else {
+      const attempts = Math.max(...claimed.map((c) => c.attempts)) + 1
+      const firstAt = Math.min(...claimed.map((c) => c.firstAt ?? at))
+      settlement = outcomeOf(result, attempts, firstAt, done, random, policy)
+    }
+    circuits.set(
+      circuitKey,
+      afterAttempt(circuits.get(circuitKey) ?? closedCircuit(), settlement.kind === 'delivered', done),
+    )
+    if (settlement.kind !== 'delivered')
+      log(
+        `destination ${circuitKey}: ${settlement.kind === 'dead' ? 'dead letter' : 'will retry'}, ${settlement.reason}`,
+      )
+    await store.settleDeliveries(claimed, settlement, done)
+  }
+
+  /** Delivers what is due now; resolves to how many deliveries were attempted. */
+  const deliver = async () => {
+    const config = deps.sites()
+    const rules = rulesOf(config)
+    const runs: Promise<number>[] = []
+    for (const site of config.sites)
+      for (const d of site.destinations) {
+        if (!d.enabled) continue
+        const circuitKey = `${site.id}/${d.key}`
+        // Each of `concurrency` lanes claims a batch and sends it.
+        runs.push(
+          ...Array.from({ length: d.concurrency }, async () => {
+            const asked = tryNow(circuits.get(circuitKey) ?? closedCircuit(), now())
+            circuits.set(circuitKey, asked.circuit)
+            if (!asked.allowed) return 0
+            const claimed = await store.claimDeliveries(site.id, d.key, now(), d.batch, leaseMs)
+            if (claimed.length === 0) return 0
+            await attempt(d, claimed, rules, circuitKey)
+            return claimed.length
+          }),
+        )
+      }
+    return (await Promise.all(runs)).reduce((a, b) => a + b, 0)
+  }
+
+  /** Routes and delivers until nothing more is due now; resolves to the deliveries attempted. */
+  const drain = async () => {
+    let total = 0
+    for (;;) {
+      const routed = await fanOut()
+      const attempted = await deliver()
+      total += attempted
+      if (routed === 0 && attempted === 0) return total
+    }
+  }
+
+  return { fanOut, deliver, drain }
+}
+
+export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>
+
+export interface WorkerTimers {
+  setTimeout(fn: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+/**
+ * Runs `worker.drain` every `idleMs` while idle, and again at once after a pass that did work. A
+ * failed pass is logged once until passes work again. `stop` waits for the pass under way.
+ */
+export const runDeliveries = (
+  worker: Pick<DeliveryWorker, 'drain'>,
+  idleMs: number,
+  timers: WorkerTimers,
+  log: (line: string) => void,
+) => {
+  let stopped = false
+  let failing = false
+  let handle: unknown
+  let current: Promise<void> = Promise.resolve()
+  const pass = () => {
+    current = worker.drain().then(
+      () => {
+        failing = false
+      },
+      (err) => {
+        if (!failing) log(`delivering to destinations failed, trying again: ${(err as Error).message}`)
+        failing = true
+      },
+    )
+    void current.then(() => {
+      if (!stopped) handle = timers.setTimeout(pass, idleMs)
+    })
+  }
+  handle = timers.setTimeout(pass, 0)
+  return {
+    stop: async () => {
+      stopped = true
+      timers.clearTimeout(handle)
+      await current
+    },
+  }
+}
