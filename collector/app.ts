@@ -22,6 +22,7 @@ import { configItemRoutes } from './routes/config-items.ts'
 import { siteRoutes } from './routes/config-sites.ts'
 import { consentRoutes } from './routes/consent.ts'
 import { consentStatsRoutes } from './routes/consent-stats.ts'
+import { destinationRoutes } from './routes/destinations.ts'
 import { experimentRoutes } from './routes/experiments.ts'
 import { ingestRoutes } from './routes/ingest.ts'
 import { personalizationRoutes } from './routes/personalization.ts'
@@ -58,6 +59,8 @@ export interface AppConfig extends PublicAssets {
   reportsExactVisits?: number
   /** The most report rows a report reads at once; more are refused. Default REPORTS_MAX_ROWS. */
   reportsMaxRows?: number
+  /** Destinations may be on private addresses and plain http (PRECIS_ALLOW_PRIVATE_DESTINATIONS). */
+  allowPrivateDestinations?: boolean
 }
 
 export interface AppDeps {
@@ -118,7 +121,9 @@ export const createApp = ({
   // First: /consent/versions is a config route, not a consent record's id (routes/admin.ts).
   const editing = { live, editor: createConfigEditor(store, live), now }
   app.route('/admin/api', siteRoutes({ ...editing, randomBytes }))
-  app.route('/admin/api', configItemRoutes(editing))
+  const guard = { allowPrivate: config.allowPrivateDestinations ?? false }
+  app.route('/admin/api', configItemRoutes({ ...editing, randomBytes, destinations: guard }))
+  app.route('/admin/api', destinationRoutes({ store, live, now }))
   app.route(
     '/admin/api',
     adminRoutes({ store: people, sites, rules: identity.rules, ledgerKeys: config.ledgerKeys }),

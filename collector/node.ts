@@ -90,6 +90,7 @@ const main = async () => {
         ? {}
         : { reportsExactVisits: env.PRECIS_REPORTS_EXACT_VISITS }),
       ...(env.PRECIS_REPORTS_MAX_ROWS === undefined ? {} : { reportsMaxRows: env.PRECIS_REPORTS_MAX_ROWS }),
+      allowPrivateDestinations: env.PRECIS_ALLOW_PRIVATE_DESTINATIONS,
       bundleDir: resolve(root, 'dist'),
       demoRoot: resolve(root, 'demo-site'),
     },

@@ -4,9 +4,9 @@
 import type { Role } from './types.ts'
 
 export type Permission =
-  /** Read the site config: sites (without secrets), experiments, goals, segments, slots, consent texts. */
+  /** Read the site config: sites, experiments, goals, segments, slots, destinations (without secrets), consent texts; deliveries. */
   | 'config.read'
-  /** Change experiments, goals, segments and slots. */
+  /** Change experiments, goals, segments, slots and destinations (replay their dead letters too). */
   | 'config.write'
   /** Change the consent section: texts, services, policy version. */
   | 'consent.write'
@@ -108,8 +108,16 @@ export const RULES: readonly Rule[] = [
   // A segment rule tried on the site's profiles: a POST that writes nothing, before the site writes.
   { methods: ['POST'], path: new RegExp(`^/sites/${seg}/segments/preview$`), permission: 'reports.read' },
   // The site config.
-  { methods: GET, path: /^\/(sites|experiments|goals|segments|slots)(\/.*)?$/, permission: 'config.read' },
-  { methods: WRITE, path: /^\/(experiments|goals|segments|slots)(\/.*)?$/, permission: 'config.write' },
+  {
+    methods: GET,
+    path: /^\/(sites|experiments|goals|segments|slots|destinations)(\/.*)?$/,
+    permission: 'config.read',
+  },
+  {
+    methods: WRITE,
+    path: /^\/(experiments|goals|segments|slots|destinations)(\/.*)?$/,
+    permission: 'config.write',
+  },
   { methods: WRITE, path: /^\/sites(\/.*)?$/, permission: 'sites.write' },
 ]
 

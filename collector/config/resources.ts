@@ -1,4 +1,4 @@
-// The parts of a site's entry the admin API edits one at a time: experiments (a list by key),
+// The parts of a site's entry the admin API edits one at a time: experiments and destinations (lists by key),
 // goals, segments and slots (maps by key), and the consent section. Pure: each takes the entry as written
 // and gives a new one; validation of the result is the editor's (editor.ts).
 
@@ -6,7 +6,7 @@ export type Json = Record<string, unknown>
 
 export interface Collection {
   /** The URL segment and the list's name in answers. */
-  name: 'experiments' | 'goals' | 'segments' | 'slots'
+  name: 'experiments' | 'goals' | 'segments' | 'slots' | 'destinations'
   /** The word for one, in messages. */
   noun: string
   list(entry: Json): { key: string; config: Json }[]
@@ -20,33 +20,40 @@ export const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== 
 
 const copy = (entry: Json): Json => structuredClone(entry)
 
-export const experiments: Collection = {
-  name: 'experiments',
-  noun: 'experiment',
-  list: (entry) =>
-    (Array.isArray(entry.experiments) ? entry.experiments : [])
-      .filter(isJson)
-      .map((config) => ({ key: String(config.key), config })),
-  get: (entry, key) => experiments.list(entry).find((x) => x.key === key)?.config,
-  put: (entry, key, config) => {
-    const next = copy(entry)
-    const list = Array.isArray(next.experiments) ? next.experiments : []
-    // The key leads, as in the files people write.
-    const { key: _, ...rest } = config
-    const item = { key, ...rest }
-    const at = list.findIndex((x) => isJson(x) && x.key === key)
-    if (at >= 0) list[at] = item
-    else list.push(item)
-    next.experiments = list
-    return next
-  },
-  remove: (entry, key) => {
-    const next = copy(entry)
-    if (Array.isArray(next.experiments))
-      next.experiments = next.experiments.filter((x) => !(isJson(x) && x.key === key))
-    return next
-  },
+/** A list of items with a `key` inside the entry (experiments, destinations). */
+const listCollection = (name: 'experiments' | 'destinations', noun: string): Collection => {
+  const itemsOf = (entry: Json) => (Array.isArray(entry[name]) ? (entry[name] as unknown[]) : [])
+  const col: Collection = {
+    name,
+    noun,
+    list: (entry) =>
+      itemsOf(entry)
+        .filter(isJson)
+        .map((config) => ({ key: String(config.key), config })),
+    get: (entry, key) => col.list(entry).find((x) => x.key === key)?.config,
+    put: (entry, key, config) => {
+      const next = copy(entry)
+      const list = itemsOf(next)
+      // The key leads, as in the files people write.
+      const { key: _, ...rest } = config
+      const item = { key, ...rest }
+      const at = list.findIndex((x) => isJson(x) && x.key === key)
+      if (at >= 0) list[at] = item
+      else list.push(item)
+      next[name] = list
+      return next
+    },
+    remove: (entry, key) => {
+      const next = copy(entry)
+      if (Array.isArray(next[name])) next[name] = itemsOf(next).filter((x) => !(isJson(x) && x.key === key))
+      return next
+    },
+  }
+  return col
 }
+
+export const experiments = listCollection('experiments', 'experiment')
+export const destinations = listCollection('destinations', 'destination')
 
 /** A map by key inside the entry, or inside its `personalization` (segments, slots). */
 const mapCollection = (
@@ -96,6 +103,7 @@ export const COLLECTIONS: readonly Collection[] = [
   mapCollection('goals', 'goal'),
   mapCollection('segments', 'segment', 'personalization'),
   mapCollection('slots', 'slot', 'personalization'),
+  destinations,
 ]
 
 /** The consent section (texts, services, policy version): one per site. */
@@ -103,7 +111,7 @@ export const consentOf = (entry: Json): Json => (isJson(entry.consent) ? entry.c
 export const withConsent = (entry: Json, consent: Json): Json => ({ ...copy(entry), consent })
 
 /** Fields of a site's entry that have resources of their own, or change only by a key rotation. */
-const OWN_RESOURCES = ['experiments', 'goals', 'personalization', 'consent'] as const
+const OWN_RESOURCES = ['experiments', 'goals', 'personalization', 'consent', 'destinations'] as const
 export const KEY_FIELDS = [
   'writeKey',
   'previousWriteKey',

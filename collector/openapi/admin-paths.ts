@@ -6,10 +6,11 @@ import { siteSchema } from '../config/site-config.ts'
 import { eventsQuery } from '../routes/admin.ts'
 import { recordSchema } from '../routes/consent.ts'
 import { statsQuery } from '../routes/consent-stats.ts'
+import { deliveriesQuery, replayBody } from '../routes/destinations.ts'
 import { listQuery, resultsQuery } from '../routes/experiments.ts'
 import { key as profileKey, query as profileQuery } from '../routes/profiles.ts'
 import { jsonAnswer, type OperationSpec, operation, type Row, taggedAnswer } from './operations.ts'
-import { pathParameter, queryParameters, ref } from './schemas.ts'
+import { pathParameter, queryParameters, ref, toSchema } from './schemas.ts'
 
 const admin = (spec: Omit<OperationSpec, 'admin'>) => operation({ ...spec, admin: true })
 
@@ -21,7 +22,45 @@ const profileId = pathParameter(
   'Any linked identifier: the profile id, a userId or an anonymousId.',
 )
 
+const destinationKey = pathParameter('key', { type: 'string' }, "The destination's key.")
+
 export const adminPaths = (): Row[] => [
+  [
+    '/admin/api/destinations/{key}/deliveries',
+    'get',
+    admin({
+      id: 'listDeliveries',
+      summary: "A destination's deliveries, newest first, and how many are pending, delivered and dead",
+      tag: 'Site config',
+      parameters: [destinationKey, ...queryParameters(deliveriesQuery)],
+      answers: {
+        200: jsonAnswer(
+          '`{ site, destination, counts: { pending, delivered, dead }, deliveries: [{ messageId, status, attempts, createdAt, nextAt, doneAt, lastError }] }`: keys and states, never an event.',
+        ),
+      },
+      refusals: ['invalid_query', 'site_not_found', 'destination_not_found'],
+    }),
+  ],
+  [
+    '/admin/api/destinations/{key}/replay',
+    'post',
+    admin({
+      id: 'replayDeliveries',
+      summary: "Sends a destination's dead letters again (all, or those named)",
+      tag: 'Site config',
+      parameters: [destinationKey, ...queryParameters(deliveriesQuery, ['site'])],
+      body: { schema: toSchema(replayBody) },
+      answers: { 200: jsonAnswer('`{ site, destination, replayed }`: how many are pending again.') },
+      refusals: [
+        'invalid_query',
+        'invalid_json',
+        'invalid_body',
+        'unsupported_media_type',
+        'site_not_found',
+        'destination_not_found',
+      ],
+    }),
+  ],
   [
     '/admin/api/events',
     'get',

@@ -58,12 +58,14 @@ const COMPONENT: Record<Collection['name'], ComponentName> = {
   goals: 'Goal',
   segments: 'Segment',
   slots: 'Slot',
+  destinations: 'Destination',
 }
 const NOT_FOUND: Record<Collection['name'], ErrorCode> = {
   experiments: 'experiment_not_found',
   goals: 'goal_not_found',
   segments: 'segment_not_found',
   slots: 'slot_not_found',
+  destinations: 'destination_not_found',
 }
 const capital = (word: string) => `${word[0]!.toUpperCase()}${word.slice(1)}`
 

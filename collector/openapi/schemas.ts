@@ -19,6 +19,7 @@ import { goalSchema } from '../../sdk/rules/goal-schema.ts'
 import { personalizationSchema, segment, slot } from '../../sdk/rules/personalization-schema.ts'
 import { KEY_FIELDS } from '../config/resources.ts'
 import { siteSchema } from '../config/site-config.ts'
+import { destinationSchema } from '../destinations/config.ts'
 import { ERROR_CODES, type ErrorCode } from '../errors.ts'
 import { recordSchema } from '../routes/consent.ts'
 import { tokenRequest, withToken } from '../routes/rights.ts'
@@ -73,6 +74,7 @@ const OMITTED = {
   goals: true,
   personalization: true,
   consent: true,
+  destinations: true,
 } as const
 export const siteSettingsSchema = siteSchema.omit(OMITTED).partial({ id: true })
 
@@ -102,6 +104,7 @@ const COMPONENTS = {
   Goal: goalSchema,
   Segment: segment,
   Slot: slot,
+  Destination: destinationSchema,
 }
 export type ComponentName = keyof typeof COMPONENTS | 'ServedSiteConfig'
 

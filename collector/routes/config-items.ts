@@ -14,6 +14,8 @@ import {
   mergePatch,
   withConsent,
 } from '../config/resources.ts'
+import { type GuardOptions, urlProblem } from '../destinations/address-guard.ts'
+import { withoutSecrets, withSecrets } from '../destinations/secrets.ts'
 import { ApiError } from '../errors.ts'
 import {
   baseOf,
@@ -37,6 +39,7 @@ const NOT_FOUND = {
   goals: 'goal_not_found',
   segments: 'segment_not_found',
   slots: 'slot_not_found',
+  destinations: 'destination_not_found',
 } as const
 
 /** `?rebucket=true|false`: the answer to rebucket_choice_required. */
@@ -48,9 +51,16 @@ const rebucketOf = (c: Context) => {
   return value === 'true'
 }
 
-export const configItemRoutes = (deps: ConfigRouteDeps) => {
+export interface ConfigItemDeps extends ConfigRouteDeps {
+  randomBytes: (n: number) => Uint8Array
+  /** How a destination's URL is checked when saved (PRECIS_ALLOW_PRIVATE_DESTINATIONS). */
+  destinations: GuardOptions
+}
+
+export const configItemRoutes = (deps: ConfigItemDeps) => {
   const { live, editor } = deps
   const app = new Hono()
+  const random = (n: number) => Buffer.from(deps.randomBytes(n))
 
   for (const col of COLLECTIONS) routesOf(col)
 
@@ -58,8 +68,17 @@ export const configItemRoutes = (deps: ConfigRouteDeps) => {
     const path = `/${col.name}`
     const missing = (site: string, key: string) =>
       new ApiError(NOT_FOUND[col.name], `site ${site} has no ${col.noun} ${key}`)
-    const answer = (c: Context, site: string, version: number, key: string, config: Json | undefined) =>
-      tagged(c, site, version).json({ site, version, key, config })
+    // A destination's secrets are written, never shown (destinations/secrets.ts).
+    const shown = (config: Json | undefined) =>
+      config && col.name === 'destinations' ? withoutSecrets(config) : config
+    const answer = (
+      c: Context,
+      site: string,
+      version: number,
+      key: string,
+      config: Json | undefined,
+      extra: Json = {},
+    ) => tagged(c, site, version).json({ site, version, key, config: shown(config), ...extra })
 
     /** Saves the collection with `key` set to `config` (or removed), after the experiment rules. */
     const write = async (
@@ -73,7 +92,16 @@ export const configItemRoutes = (deps: ConfigRouteDeps) => {
     ) => {
       let next = config
       let recorded = note
-      if (col.name === 'experiments') {
+      let made: string | undefined
+      if (col.name === 'destinations' && next) {
+        const withSecret = withSecrets(next, col.get(entry, key), random)
+        next = withSecret.config
+        made = withSecret.made
+        if (typeof next.url === 'string') {
+          const problem = await urlProblem(next.url, deps.destinations)
+          if (problem) throw new ApiError('invalid_config', `url: ${problem}`, 'url')
+        }
+      } else if (col.name === 'experiments') {
         const before = col.get(entry, key)
         if (next) {
           const checked = checkExperimentEdit(before, { ...next, key }, rebucketOf(c))
@@ -89,7 +117,8 @@ export const configItemRoutes = (deps: ConfigRouteDeps) => {
         }
       }
       const changed = next ? col.put(entry, key, next) : col.remove(entry, key)
-      return saveEdit(c, deps, site, expected, changed, recorded)
+      const saved = await saveEdit(c, deps, site, expected, changed, recorded)
+      return { ...saved, made }
     }
 
     if (col.name !== 'experiments')
@@ -99,7 +128,7 @@ export const configItemRoutes = (deps: ConfigRouteDeps) => {
         return tagged(c, site, live.version(site)).json({
           site,
           version: live.version(site),
-          [col.name]: col.list(live.written(site)!.config),
+          [col.name]: col.list(live.written(site)!.config).map((x) => ({ ...x, config: shown(x.config) })),
         })
       })
 
@@ -119,7 +148,15 @@ export const configItemRoutes = (deps: ConfigRouteDeps) => {
         )
       const saved = await write(c, site, expected, base.config, key, config, `${col.noun} ${key} created`)
       c.status(201)
-      return answer(c, site, saved.version, key, col.get(saved.config, key))
+      // A secret made here is shown this once.
+      return answer(
+        c,
+        site,
+        saved.version,
+        key,
+        col.get(saved.config, key),
+        saved.made ? { secret: saved.made } : {},
+      )
     })
 
     app.get(`${path}/:key`, (c) => {
@@ -158,7 +195,7 @@ export const configItemRoutes = (deps: ConfigRouteDeps) => {
     app.get(`${path}/:key/versions`, async (c) => {
       const site = siteParam(c, live)
       const key = c.req.param('key')
-      const versions = itemHistory(await editor.history(site), (entry) => col.get(entry, key))
+      const versions = itemHistory(await editor.history(site), (entry) => shown(col.get(entry, key)))
       if (versions.length === 0) throw missing(site, key)
       return c.json({ site, key, versions })
     })
@@ -174,7 +211,7 @@ export const configItemRoutes = (deps: ConfigRouteDeps) => {
           'version_not_found',
           `site ${site} has no ${col.noun} ${key} in version ${version}`,
         )
-      return c.json({ site, version, key, config: item })
+      return c.json({ site, version, key, config: shown(item) })
     })
 
     app.post(`${path}/:key/versions/:version/restore`, async (c) => {

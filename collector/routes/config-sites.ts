@@ -5,6 +5,7 @@
 import { type Context, Hono } from 'hono'
 import { itemHistory } from '../config/editor.ts'
 import { isJson, type Json, KEY_FIELDS, mergePatch, settingsOf, withSettings } from '../config/resources.ts'
+import { withoutSecrets } from '../destinations/secrets.ts'
 import { ApiError } from '../errors.ts'
 import {
   baseOf,
@@ -27,11 +28,16 @@ export interface SiteRouteDeps extends ConfigRouteDeps {
   randomBytes: (n: number) => Uint8Array
 }
 
-/** The entry with its server keys cut to their last four characters: what histories show. */
+/**
+ * The entry with its server keys cut to their last four characters and its destinations'
+ * secrets left out: what histories show.
+ */
 const redacted = (entry: Json): Json => {
   const out = { ...entry }
   for (const k of ['serverKey', 'previousServerKey'] as const)
     if (typeof out[k] === 'string') out[k] = `…${(out[k] as string).slice(-4)}`
+  if (Array.isArray(out.destinations))
+    out.destinations = out.destinations.map((d) => (isJson(d) ? withoutSecrets(d) : d))
   return out
 }
 

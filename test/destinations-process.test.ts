@@ -1,0 +1,180 @@
+// Destinations through the running collector: configured with the admin API (the secret shown
+// once, never again), fed by the public write key, delivered to a real receiver by consent, signed,
+// minimized, each event once; a dead letter replayed. Hostile callers with the write key reach none
+// of it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { verifyProblem } from '../collector/destinations/signature.ts'
+import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from './support/collector-process.ts'
+import { type Receiver, startReceiver } from './support/receiver.ts'
+
+let collector: Collector
+let receiver: Receiver
+let secret: string
+
+const ANALYTICS = { categoryPreferences: { necessary: true, analytics: true, marketing: false } }
+const MARKETING = { categoryPreferences: { necessary: true, analytics: true, marketing: true } }
+
+const admin = async (path: string, init: { method?: string; body?: unknown; token?: string } = {}) => {
+  const res = await fetch(`${collector.url}/admin/api${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      authorization: `Bearer ${init.token ?? ADMIN_TOKEN}`,
+      'content-type': 'application/json',
+      ...(init.method && init.method !== 'GET' ? { 'if-match': '*' } : {}),
+    },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  })
+  return { status: res.status, text: await res.text() }
+}
+const json = (r: { text: string }) => JSON.parse(r.text)
+
+const send = async (events: { event: string; messageId: string; consent: object; sku?: string }[]) => {
+  const res = await fetch(`${collector.url}/v1/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      writeKey: DEMO_WRITE_KEY,
+      batch: events.map((e) => ({
+        type: 'track',
+        event: e.event,
+        anonymousId: 'visitor-1',
+        messageId: e.messageId,
+        properties: { sku: e.sku ?? 'S1', note: 'stays home' },
+        context: { consent: e.consent },
+      })),
+    }),
+  })
+  expect(res.status).toBe(200)
+}
+
+/** Requests that reached `path`, as events (a webhook of batch 1 carries one). */
+const arrived = (path: string) =>
+  receiver.received.filter((r) => r.path === path).map((r) => JSON.parse(r.body) as Record<string, unknown>)
+
+beforeAll(async () => {
+  receiver = await startReceiver()
+  collector = await startCollector({
+    env: { PRECIS_ALLOW_PRIVATE_DESTINATIONS: 'true', PRECIS_DELIVERY_POLL_MS: '50' },
+  })
+})
+afterAll(async () => {
+  await collector?.stop()
+  await receiver?.close()
+})
+
+// Deliveries are waited for, never timed: the limit only ends a run that would hang.
+describe('destinations through the running collector', { timeout: 60_000 }, () => {
+  it('makes a webhook with a secret shown once and never again', async () => {
+    const created = await admin('/destinations?site=demo', {
+      method: 'POST',
+      body: {
+        key: 'crm',
+        config: { kind: 'webhook', url: `${receiver.url}/crm`, fields: ['event', 'properties.sku'] },
+      },
+    })
+    expect(created.status).toBe(201)
+    secret = json(created).secret
+    expect(secret).toMatch(/^whsec_/)
+    expect(json(created).config).toEqual({
+      key: 'crm',
+      kind: 'webhook',
+      url: `${receiver.url}/crm`,
+      fields: ['event', 'properties.sku'],
+      hasSecret: true,
+    })
+    const ads = await admin('/destinations?site=demo', {
+      method: 'POST',
+      body: {
+        key: 'ads',
+        config: {
+          kind: 'segment',
+          url: `${receiver.url}/v1/batch`,
+          writeKey: 'ads-key-1',
+          purposes: ['marketing'],
+        },
+      },
+    })
+    expect(ads.status).toBe(201)
+    const reads = [
+      await admin('/destinations?site=demo'),
+      await admin('/destinations/crm?site=demo'),
+      await admin('/destinations/crm/versions?site=demo'),
+      await admin('/sites/demo/versions'),
+    ]
+    for (const r of reads) {
+      expect(r.status).toBe(200)
+      expect(r.text).not.toContain(secret.slice(6))
+      expect(r.text).not.toContain('ads-key-1')
+    }
+    // A change that leaves the secret out keeps it.
+    const renamed = await admin('/destinations/crm?site=demo', { method: 'PATCH', body: { name: 'The CRM' } })
+    expect(renamed.status).toBe(200)
+    expect(json(renamed).config).toMatchObject({ name: 'The CRM', hasSecret: true })
+  })
+
+  it('refuses the public write key and malformed destinations with a stable code', async () => {
+    for (const [path, method] of [
+      ['/destinations?site=demo', 'GET'],
+      ['/destinations?site=demo', 'POST'],
+      ['/destinations/crm/deliveries?site=demo', 'GET'],
+      ['/destinations/crm/replay?site=demo', 'POST'],
+    ] as const) {
+      const r = await admin(path, { method, token: DEMO_WRITE_KEY, body: method === 'POST' ? {} : undefined })
+      expect([r.status, json(r).error.code]).toEqual([401, 'unauthorized'])
+    }
+    const bad = await admin('/destinations?site=demo', {
+      method: 'POST',
+      body: { key: 'bad', config: { kind: 'webhook', url: 'ftp://x.example', secret: 'nope' } },
+    })
+    expect(bad.status).toBe(400)
+    expect(json(bad).error.code).toBe('invalid_config')
+    expect((await admin('/destinations/nope/deliveries?site=demo')).status).toBe(404)
+  })
+
+  it('delivers each event once, where its consent allows, signed and minimized', async () => {
+    await send([
+      { event: 'Viewed', messageId: 'd-1', consent: ANALYTICS },
+      { event: 'Bought', messageId: 'd-2', consent: MARKETING, sku: 'S2' },
+    ])
+    // A repeat of the same events is acknowledged and sends nothing again.
+    await send([{ event: 'Viewed', messageId: 'd-1', consent: ANALYTICS }])
+    await send([{ event: 'Marker', messageId: 'd-3', consent: ANALYTICS }])
+    await receiver.until(() => arrived('/crm').length >= 3 && arrived('/v1/batch').length >= 1)
+    expect(arrived('/crm').map((e) => e.event)).toEqual(['Viewed', 'Bought', 'Marker'])
+    expect(arrived('/crm')[1]).toEqual({
+      type: 'track',
+      messageId: 'd-2',
+      timestamp: expect.any(String),
+      event: 'Bought',
+      properties: { sku: 'S2' },
+    })
+    for (const r of receiver.received.filter((x) => x.path === '/crm'))
+      expect(verifyProblem(secret, r.headers as Record<string, string>, r.body, Date.now())).toBeUndefined()
+    const segment = arrived('/v1/batch')
+    expect(segment.flatMap((b) => (b.batch as { event: string }[]).map((e) => e.event))).toEqual(['Bought'])
+    const state = json(await admin('/destinations/crm/deliveries?site=demo'))
+    expect(state.counts).toEqual({ pending: 0, delivered: 3, dead: 0 })
+    expect(JSON.stringify(state)).not.toContain('stays home')
+  })
+
+  it('keeps a refused delivery as a dead letter and replays it on request', async () => {
+    receiver.answer({ status: 410 })
+    await send([{ event: 'Refused', messageId: 'd-4', consent: ANALYTICS }])
+    await receiver.until(() => arrived('/crm').some((e) => e.event === 'Refused'))
+    let dead: { deliveries: { messageId: string; lastError: string }[] } = { deliveries: [] }
+    // The answer arrived; its settlement is written just after.
+    while (dead.deliveries.length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      dead = json(await admin('/destinations/crm/deliveries?site=demo&status=dead'))
+    }
+    expect(dead.deliveries).toEqual([
+      expect.objectContaining({ messageId: 'd-4', lastError: 'HTTP 410 Gone' }),
+    ])
+    const replay = await admin('/destinations/crm/replay?site=demo', {
+      method: 'POST',
+      body: { messageIds: ['d-4'] },
+    })
+    expect(json(replay)).toEqual({ site: 'demo', destination: 'crm', replayed: 1 })
+    await receiver.until(() => arrived('/crm').filter((e) => e.event === 'Refused').length === 2)
+  })
+})
