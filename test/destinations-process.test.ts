@@ -28,10 +28,13 @@ const admin = async (path: string, init: { method?: string; body?: unknown; toke
 }
 const json = (r: { text: string }) => JSON.parse(r.text)
 
-const send = async (events: { event: string; messageId: string; consent: object; sku?: string }[]) => {
+const send = async (
+  events: { event: string; messageId: string; consent: object; sku?: string }[],
+  headers: Record<string, string> = {},
+) => {
   const res = await fetch(`${collector.url}/v1/batch`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({
       writeKey: DEMO_WRITE_KEY,
       batch: events.map((e) => ({
@@ -45,6 +48,15 @@ const send = async (events: { event: string; messageId: string; consent: object;
     }),
   })
   expect(res.status).toBe(200)
+}
+
+/** Polls an admin read until `done` holds: a settlement is written just after the receiver answered. */
+const settled = async <T>(path: string, done: (body: T) => boolean): Promise<T> => {
+  for (;;) {
+    const body = json(await admin(path)) as T
+    if (done(body)) return body
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
 }
 
 /** Requests that reached `path`, as events (a webhook of batch 1 carries one). */
@@ -138,10 +150,17 @@ describe('destinations through the running collector', { timeout: 60_000 }, () =
     ])
     // A repeat of the same events is acknowledged and sends nothing again.
     await send([{ event: 'Viewed', messageId: 'd-1', consent: ANALYTICS }])
+    // Global Privacy Control (the header): never to a marketing destination, whatever the stamp says.
+    await send([{ event: 'Bought under GPC', messageId: 'd-gpc', consent: MARKETING }], { 'sec-gpc': '1' })
     await send([{ event: 'Marker', messageId: 'd-3', consent: ANALYTICS }])
-    await receiver.until(() => arrived('/crm').length >= 3 && arrived('/v1/batch').length >= 1)
-    expect(arrived('/crm').map((e) => e.event)).toEqual(['Viewed', 'Bought', 'Marker'])
-    expect(arrived('/crm')[1]).toEqual({
+    await receiver.until(() => arrived('/crm').length >= 4 && arrived('/v1/batch').length >= 1)
+    // Two requests at once (concurrency 2): in any order.
+    expect(
+      arrived('/crm')
+        .map((e) => e.event)
+        .sort(),
+    ).toEqual(['Bought', 'Bought under GPC', 'Marker', 'Viewed'])
+    expect(arrived('/crm').find((e) => e.messageId === 'd-2')).toEqual({
       type: 'track',
       messageId: 'd-2',
       timestamp: expect.any(String),
@@ -152,8 +171,11 @@ describe('destinations through the running collector', { timeout: 60_000 }, () =
       expect(verifyProblem(secret, r.headers as Record<string, string>, r.body, Date.now())).toBeUndefined()
     const segment = arrived('/v1/batch')
     expect(segment.flatMap((b) => (b.batch as { event: string }[]).map((e) => e.event))).toEqual(['Bought'])
-    const state = json(await admin('/destinations/crm/deliveries?site=demo'))
-    expect(state.counts).toEqual({ pending: 0, delivered: 3, dead: 0 })
+    const state = await settled<{ counts: { pending: number } }>(
+      '/destinations/crm/deliveries?site=demo',
+      (b) => b.counts.pending === 0,
+    )
+    expect(state.counts).toEqual({ pending: 0, delivered: 4, dead: 0 })
     expect(JSON.stringify(state)).not.toContain('stays home')
   })
 
@@ -161,12 +183,10 @@ describe('destinations through the running collector', { timeout: 60_000 }, () =
     receiver.answer({ status: 410 })
     await send([{ event: 'Refused', messageId: 'd-4', consent: ANALYTICS }])
     await receiver.until(() => arrived('/crm').some((e) => e.event === 'Refused'))
-    let dead: { deliveries: { messageId: string; lastError: string }[] } = { deliveries: [] }
-    // The answer arrived; its settlement is written just after.
-    while (dead.deliveries.length === 0) {
-      await new Promise((resolve) => setTimeout(resolve, 20))
-      dead = json(await admin('/destinations/crm/deliveries?site=demo&status=dead'))
-    }
+    const dead = await settled<{ deliveries: { messageId: string; lastError: string }[] }>(
+      '/destinations/crm/deliveries?site=demo&status=dead',
+      (b) => b.deliveries.length > 0,
+    )
     expect(dead.deliveries).toEqual([
       expect.objectContaining({ messageId: 'd-4', lastError: 'HTTP 410 Gone' }),
     ])

@@ -129,3 +129,20 @@ describe('requestEnricher: geo', () => {
     )
   })
 })
+
+describe('requestEnricher: Global Privacy Control', () => {
+  const stamp = { categoryPreferences: { analytics: true, marketing: true } }
+  it('adds gpc to the consent stamp of a request sent with Sec-GPC: 1', () => {
+    const out = enrich(request({ 'sec-gpc': '1' }))({ consent: stamp })
+    expect(out.context.consent).toEqual({ ...stamp, gpc: true })
+    expect(stamp).not.toHaveProperty('gpc')
+  })
+  it('keeps the stamp as sent without the header, and a gpc the browser stamped itself', () => {
+    expect(enrich(request())({ consent: stamp }).context.consent).toEqual(stamp)
+    const own = { ...stamp, gpc: true }
+    expect(enrich(request({ 'sec-gpc': '0' }))({ consent: own }).context.consent).toEqual(own)
+  })
+  it('makes no stamp where there was none (a server event)', () => {
+    expect(enrich(request({ 'sec-gpc': '1' }))({}).context).not.toHaveProperty('consent')
+  })
+})

@@ -1,5 +1,6 @@
 // Context the collector derives from the request rather than trusts from the client: browser, OS
-// and device from the user agent, bot traffic, the network of the address, coarse geo.
+// and device from the user agent, bot traffic, the network of the address, coarse geo, and the
+// Global Privacy Control header into the consent stamp.
 import type { EnrichmentConfig } from './config.ts'
 import { forwardedClient, truncateIp } from './ip.ts'
 import type { Agent, AgentParser } from './user-agent.ts'
@@ -61,6 +62,9 @@ export const requestEnricher = (
     config.trustProxy && config.geoHeaders ? readLocation(input.header, config.geoHeaders) : undefined
   const headerAgent = input.header('user-agent')
   const requestAgent = input.browser && headerAgent ? agents(headerAgent) : undefined
+  // Global Privacy Control sent as a header (Sec-GPC: 1) joins the consent stamp, so no marketing
+  // destination receives the event (destinations/consent-gate.ts); a stamp's own gpc stays.
+  const gpc = input.header('sec-gpc')?.trim() === '1'
 
   return (context) => {
     const ua = context?.userAgent
@@ -75,6 +79,9 @@ export const requestEnricher = (
     enriched.ip = ip
     enriched.location = location
     enriched.bot = bot || undefined
+    const consent = enriched.consent
+    if (gpc && typeof consent === 'object' && consent !== null && !Array.isArray(consent))
+      enriched.consent = { ...consent, gpc: true }
     if (agent !== undefined) {
       enriched.browser = agent.browser
       enriched.os = agent.os

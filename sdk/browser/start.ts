@@ -106,6 +106,7 @@ export const startBrowserSdk = (win: Window, options: BrowserOptions) => {
     },
     observe: personalization.record,
     personalization,
+    gpc,
     pageProperties: () => pageProperties(win),
     outbox: delivery.options,
     ...(options.sessionMinutes !== undefined ? { sessionTimeout: options.sessionMinutes * 60_000 } : {}),

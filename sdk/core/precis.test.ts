@@ -20,6 +20,7 @@ const setup = (
   cookie: { value: string | null } = { value: null },
   storage = memoryStorage(),
   sessionTimeout = 0,
+  gpc = false,
 ) => {
   const rec = recordingTransport()
   const persistence: ConsentPersistence = {
@@ -44,6 +45,7 @@ const setup = (
       library: { name: 'precis', version: 'test' },
     }),
     pageProperties: () => ({ path: '/shop', title: 'Shop' }),
+    gpc,
   })
   return { precis, storage, cookie, ...rec }
 }
@@ -73,6 +75,17 @@ describe('before analytics consent', () => {
     expect(events.every((e) => e.anonymousId === aid)).toBe(true)
     expect(events[0]?.context.consent).toEqual({
       categoryPreferences: { necessary: true, analytics: true, personalization: false, marketing: false },
+    })
+  })
+
+  it('stamps Global Privacy Control on every event of a browser that sends it', async () => {
+    const { precis, sent } = setup(undefined, undefined, 0, true)
+    precis.consent.set({ analytics: true, marketing: true })
+    precis.track('Signed Up')
+    await precis.flush()
+    expect(sent()[0]?.context.consent).toEqual({
+      categoryPreferences: { necessary: true, analytics: true, personalization: false, marketing: true },
+      gpc: true,
     })
   })
 

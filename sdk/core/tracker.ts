@@ -31,6 +31,8 @@ export interface TrackerDeps {
   sessionTimeout?: number
   /** Sees every call as it is made, whatever analytics consent says (local personalization). */
   observe?: (event: Observed) => void
+  /** The browser sends Global Privacy Control: stamped on every event, so no marketing destination gets it. */
+  gpc?: boolean
 }
 
 /** A call as observe() sees it: its type, name, properties or traits, and time (ms). */
@@ -110,7 +112,9 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
         ...campaign,
         ...(session ? { session: { id: session.id } } : {}),
         // Segment's consent spec: the purposes granted when the event was sent.
-        consent: { categoryPreferences: { ...purposes } },
+        consent: deps.gpc
+          ? { categoryPreferences: { ...purposes }, gpc: true }
+          : { categoryPreferences: { ...purposes } },
       },
     } as unknown as OutgoingEvent)
   }
