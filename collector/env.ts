@@ -47,6 +47,8 @@ const envSchema = z.object({
     .enum(['true', 'false'], { message: 'must be true or false' })
     .default('false')
     .transform((v) => v === 'true'),
+  /** How long a destination may take to answer one request (ms); slower is a failure tried again. */
+  PRECIS_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** How often an idle collector looks for deliveries due (ms); after a busy pass it looks again at once. */
   PRECIS_DELIVERY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   /** Wraps the data keys that seal personal values (privacy/): 32 bytes, base64 or hex. */

@@ -11,7 +11,7 @@ import { createLiveConfig, pollConfigs } from './config/live.ts'
 import { seedConfigs } from './config/seed.ts'
 import { ConfigError, readConfigFile } from './config/site-config.ts'
 import { httpSend } from './destinations/send.ts'
-import { createDeliveryWorker, deliverySites, runDeliveries } from './destinations/worker.ts'
+import { createDeliveryWorker, deliverySites, leaseFor, runDeliveries } from './destinations/worker.ts'
 import { parseEnv, redactUrl, sqlitePath } from './env.ts'
 import { ledgerKeysFrom, storeKeysFrom } from './env-keys.ts'
 import { identitySecretsFrom } from './identity/verification.ts'
@@ -113,7 +113,11 @@ const main = async () => {
     createDeliveryWorker({
       store,
       sites: live.current,
-      send: httpSend({ allowPrivate: env.PRECIS_ALLOW_PRIVATE_DESTINATIONS }),
+      send: httpSend({
+        allowPrivate: env.PRECIS_ALLOW_PRIVATE_DESTINATIONS,
+        timeoutMs: env.PRECIS_DELIVERY_TIMEOUT_MS,
+      }),
+      leaseMs: leaseFor(env.PRECIS_DELIVERY_TIMEOUT_MS),
       now: Date.now,
       random: Math.random,
       log: console.log,

@@ -36,6 +36,10 @@ export type Outcome =
 /** Statuses worth another try: timeouts, conflicts of the moment, rate limits, server errors. */
 const TRANSIENT = new Set([408, 409, 425, 429])
 
+/** Whether an attempt failed in a way worth another try (a receiver down or busy, not a refusal). */
+export const isTransient = ({ status }: Attempt) =>
+  status === undefined || status >= 500 || TRANSIENT.has(status)
+
 /** Retry-After in ms from `now`: seconds or an HTTP date; undefined when absent or unreadable. */
 export const retryAfterMs = (header: string | undefined, now: number): number | undefined => {
   if (header === undefined || header.trim() === '') return undefined
@@ -63,7 +67,7 @@ export const outcomeOf = (
     status === undefined
       ? (result.error ?? 'no answer')
       : `HTTP ${status}${result.error ? ` ${result.error}` : ''}`
-  if (status !== undefined && status < 500 && !TRANSIENT.has(status)) return { kind: 'dead', reason }
+  if (!isTransient(result)) return { kind: 'dead', reason }
   if (attempt >= policy.maxAttempts) return { kind: 'dead', reason: `${reason}, after ${attempt} attempts` }
   const backoff = random() * Math.min(policy.capMs, policy.baseMs * 2 ** (attempt - 1))
   const at = now + Math.max(backoff, retryAfterMs(result.retryAfter, now) ?? 0)

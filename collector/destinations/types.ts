@@ -29,6 +29,8 @@ export interface ClaimedDelivery extends DeliveryKey {
   /** When it was first tried (epoch ms); null before the first attempt. */
   firstAt: number | null
   createdAt: number
+  /** Until when this claim holds (epoch ms): also its fencing token when settled. */
+  lease: number
   event: StoredEvent
 }
 
@@ -85,8 +87,16 @@ export interface DeliveryStore {
     limit: number,
     leaseMs: number,
   ): Promise<ClaimedDelivery[]>
-  /** After an attempt at `now`: delivered, due again at a time, or a dead letter. */
-  settleDeliveries(keys: readonly DeliveryKey[], settlement: Settlement, now: number): Promise<void>
+  /**
+   * After an attempt at `now`: delivered, due again at a time, or a dead letter. Written only for
+   * deliveries still held by the claim named by `lease`: when it ran out and another worker claimed
+   * one again, that worker's settlement counts, not this one's.
+   */
+  settleDeliveries(
+    claimed: readonly (DeliveryKey & { lease: number })[],
+    settlement: Settlement,
+    now: number,
+  ): Promise<void>
   /** The newest first, optionally of one destination and status. */
   listDeliveries(
     site: string,

@@ -13,7 +13,7 @@ import type { Store } from '../store/types.ts'
 import { afterAttempt, type Circuit, closedCircuit, tryNow } from './circuit.ts'
 import type { Destination } from './config.ts'
 import { deliveryRequest } from './payload.ts'
-import { outcomeOf, RETRY_POLICY, type RetryPolicy } from './retry.ts'
+import { isTransient, outcomeOf, RETRY_POLICY, type RetryPolicy } from './retry.ts'
 import { destinationsFor } from './route.ts'
 import type { Send } from './send.ts'
 import type { ClaimedDelivery, DeliveryStore, NewDelivery, Settlement } from './types.ts'
@@ -32,7 +32,13 @@ export interface WorkerDeps {
 
 /** Outbox entries routed per pass. */
 const FAN_OUT_LIMIT = 500
-const LEASE_MS = 60_000
+
+/**
+ * A claim's lease for requests that time out after `timeoutMs`: long enough for an attempt and
+ * its settlement, short enough that a killed worker's deliveries are soon tried by another.
+ */
+export const leaseFor = (timeoutMs: number) => 2 * timeoutMs + 10_000
+const LEASE_MS = leaseFor(10_000)
 
 /** Sites with at least one enabled destination: the ones whose events enter the outbox. */
 export const deliverySites = (config: CollectorConfig) =>
@@ -87,10 +93,9 @@ export const createDeliveryWorker = (deps: WorkerDeps) => {
       const firstAt = Math.min(...claimed.map((c) => c.firstAt ?? at))
       settlement = outcomeOf(result, attempts, firstAt, done, random, policy)
     }
-    circuits.set(
-      circuitKey,
-      afterAttempt(circuits.get(circuitKey) ?? closedCircuit(), settlement.kind === 'delivered', done),
-    )
+    // The circuit counts a receiver down or busy; one that answers (a refusal included) is up.
+    const down = result.refused === undefined && isTransient(result)
+    circuits.set(circuitKey, afterAttempt(circuits.get(circuitKey) ?? closedCircuit(), !down, done))
     if (settlement.kind !== 'delivered')
       log(
         `destination ${circuitKey}: ${settlement.kind === 'dead' ? 'dead letter' : 'will retry'}, ${settlement.reason}`,

@@ -137,6 +137,21 @@ export const describeDeliveriesContract = (
       ])
     })
 
+    it('counts the settlement of the newest claim only: a claim that ran out changes nothing', async () => {
+      await store.setDeliverySites([SITE])
+      await store.insertEvents([event(1)])
+      await fanOut(store, ['crm'])
+      const [first] = await store.claimDeliveries(SITE, 'crm', T, 1, LEASE)
+      // The first worker is stuck past its lease; another claims the delivery again.
+      const [second] = await store.claimDeliveries(SITE, 'crm', T + LEASE, 1, LEASE)
+      expect(second?.messageId).toBe(first?.messageId)
+      await store.settleDeliveries([second!], { kind: 'delivered' }, T + LEASE + 1)
+      await store.settleDeliveries([first!], { kind: 'dead', reason: 'HTTP 400' }, T + LEASE + 2)
+      expect(await store.deliveryCounts(SITE)).toEqual([
+        { destination: 'crm', pending: 0, delivered: 1, dead: 0 },
+      ])
+    })
+
     it('replays dead letters: all of a destination or the ones named', async () => {
       await store.setDeliverySites([SITE])
       await store.insertEvents([1, 2, 3].map((n) => event(n)))

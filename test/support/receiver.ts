@@ -22,6 +22,7 @@ export const startReceiver = async () => {
   const received: Received[] = []
   const answers: Answer[] = []
   let fallback: Answer = { status: 200 }
+  let respond: ((request: Received) => Answer | undefined) | undefined
   const waiters = new Set<() => void>()
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -33,7 +34,7 @@ export const startReceiver = async () => {
         body: Buffer.concat(chunks).toString('utf8'),
       })
       for (const w of waiters) w()
-      const answer = answers.shift() ?? fallback
+      const answer = answers.shift() ?? respond?.(received[received.length - 1]!) ?? fallback
       if (answer.hang) return
       if (answer.reset) return req.socket.destroy()
       res.writeHead(answer.status, answer.headers).end()
@@ -49,6 +50,10 @@ export const startReceiver = async () => {
     /** The answer once the queue is empty. */
     always: (answer: Answer) => {
       fallback = answer
+    },
+    /** Answers each request as `fn` says (after the queue; undefined: the fallback). */
+    respondWith: (fn: (request: Received) => Answer | undefined) => {
+      respond = fn
     },
     /** Resolves once `done()` holds over what arrived (checked at every request). */
     until: (done: (received: Received[]) => boolean) =>

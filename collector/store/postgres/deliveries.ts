@@ -148,6 +148,7 @@ export const postgresDeliveries = (sql: Sql): DeliveryStore => ({
             attempts: r.attempts,
             firstAt: num(r.first_at),
             createdAt: Number(r.created_at),
+            lease: now + leaseMs,
             event: bySeq.get(r.seq)!,
           }),
         )
@@ -156,9 +157,10 @@ export const postgresDeliveries = (sql: Sql): DeliveryStore => ({
   settleDeliveries: async (keys, s, now) => {
     if (keys.length === 0) return
     const list = sql`
-      (SELECT * FROM json_to_recordset(${JSON.stringify(keys)}::text::json)
-        AS k(site text, destination text, "messageId" text))`
-    const match = sql`d.site = k.site AND d.destination = k.destination AND d.message_id = k."messageId"`
+      (SELECT * FROM json_to_recordset(${JSON.stringify(keys.map(({ site, destination, messageId, lease }) => ({ site, destination, messageId, lease })))}::text::json)
+        AS k(site text, destination text, "messageId" text, lease bigint))`
+    const match = sql`d.site = k.site AND d.destination = k.destination AND d.message_id = k."messageId"
+      AND d.lease_until = k.lease`
     if (s.kind === 'delivered')
       await sql`
         UPDATE deliveries d SET status = 'delivered', attempts = attempts + 1,

@@ -141,16 +141,21 @@ export const sqliteDeliveries = (db: Database.Database): DeliveryStore => {
             attempts: r.attempts,
             firstAt: r.first_at,
             createdAt: r.created_at,
+            lease: now + leaseMs,
             event: bySeq.get(r.seq)!,
           }),
         )
     },
   )
 
-  const settle = db.transaction((keys: readonly DeliveryKey[], sql: string, params: unknown[]) => {
-    const update = db.prepare(`${sql} WHERE site = ? AND destination = ? AND message_id = ?`)
-    for (const k of keys) update.run(...params, k.site, k.destination, k.messageId)
-  })
+  const settle = db.transaction(
+    (keys: readonly (DeliveryKey & { lease: number })[], sql: string, params: unknown[]) => {
+      const update = db.prepare(
+        `${sql} WHERE site = ? AND destination = ? AND message_id = ? AND lease_until = ?`,
+      )
+      for (const k of keys) update.run(...params, k.site, k.destination, k.messageId, k.lease)
+    },
+  )
 
   return {
     setDeliverySites: async (sites) => {
