@@ -28,14 +28,16 @@ export const hashIdentifier = (value: string) =>
 
 /**
  * The event as `fields` allow (all of it when undefined; a path names a value or a whole object),
- * with the string values at the `hash` paths hashed (hashIdentifier). The event is not changed.
+ * with the string values at the `hash` paths hashed (hashIdentifier). The event is not changed; with
+ * neither fields nor hashes it is returned as it is.
  */
 export const minimized = (
   event: Json,
   fields: readonly string[] | undefined,
   hash: readonly string[] = [],
 ) => {
-  const out: Json = fields === undefined ? structuredClone(event) : {}
+  // The whole event is copied only when a hash will change it.
+  const out: Json = fields !== undefined ? {} : hash.length > 0 ? structuredClone(event) : event
   if (fields !== undefined)
     for (const field of [...ENVELOPE, ...fields]) {
       const path = field.split('.')

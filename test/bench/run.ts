@@ -11,6 +11,7 @@ import { CONSENT_CHUNK, PERSONALIZE_CHUNK, TAG, VITALS_CHUNK } from '../../bundl
 import { openSqliteStore } from '../../collector/store/sqlite/store.ts'
 import { configure, INSERT_SQL } from '../../collector/store/sqlite/writer.mjs'
 import { scriptTagPlugins } from '../../rollup.config.mjs'
+import { DELIVERY_COST_LIMIT, measureDeliveryCost, measureDeliveryRates } from './deliveries.ts'
 import { EXPOSURES, FRESH, measureExperiments, SYNC_EVENTS } from './experiments.ts'
 import { LINKS, measureIdentity } from './identity.ts'
 import { CPU_SLOWDOWN, LATENCY_MS, measurePaint } from './paint.ts'
@@ -111,6 +112,8 @@ const main = async () => {
     DATABASE_URL: `sqlite:${dbPath}`,
   })
   const reportsCost = await measureReportsCost(config, dir)
+  const deliveryCost = await measureDeliveryCost(dir)
+  const deliveryRates = await measureDeliveryRates(dir)
   const identity = await measureIdentity(dir)
   const experiments = await measureExperiments(dir)
   const segments = await measureSegments()
@@ -219,6 +222,30 @@ const main = async () => {
       `${fmt(reportsCost.kept)} ev/s`,
       `goal ≥ ${pct(REPORTS_COST_LIMIT)} of the same left to the first report read (${fmt(reportsCost.deferred)} ev/s); ${fmt(reportsCost.summaries.kept)} visit summaries made while ingesting (${fmt(reportsCost.summaries.deferred)} by the other, at its start)`,
       pct(reportsCost.ratio),
+    ],
+    [
+      '  one webhook destination attached, its deliveries queued in the insert',
+      `${fmt(deliveryCost.enqueued)} ev/s`,
+      `goal ≥ ${pct(DELIVERY_COST_LIMIT)} of the same without (${fmt(deliveryCost.none)} ev/s); ${fmt(deliveryCost.queued)} queued`,
+      pct(deliveryCost.enqueuedRatio),
+    ],
+    [
+      '  the same delivered meanwhile, 100 a request (receiver in its own process)',
+      `${fmt(deliveryCost.delivering)} ev/s`,
+      `${fmt(deliveryCost.delivered)} delivered while ingesting on the same 2 cores`,
+      `${pct(deliveryCost.deliveringRatio)} of without`,
+    ],
+    [
+      'deliveries to a local receiver, one event a request',
+      `${fmt(deliveryRates.single)} ev/s`,
+      'signed, 4 requests at once, each settled in the store',
+      '',
+    ],
+    [
+      '  100 events a request',
+      `${fmt(deliveryRates.batched)} ev/s`,
+      '',
+      `${(deliveryRates.batched / deliveryRates.single).toFixed(1)}× one a request`,
     ],
     [
       'raw better-sqlite3 insert, 50/tx',

@@ -12,13 +12,14 @@ import type {
 } from '../../destinations/types.ts'
 import { type EventRow, fromEventRow } from '../event-row.ts'
 
+// IF NOT EXISTS: the migration tests make databases of earlier releases from today's schema.
 export const DELIVERIES_MIGRATION = `
-  CREATE TABLE delivery_sites (site TEXT PRIMARY KEY) WITHOUT ROWID;
-  CREATE TABLE delivery_outbox (seq INTEGER PRIMARY KEY, lease_until INTEGER NOT NULL DEFAULT 0);
-  CREATE TRIGGER events_delivery_outbox AFTER INSERT ON events
+  CREATE TABLE IF NOT EXISTS delivery_sites (site TEXT PRIMARY KEY) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS delivery_outbox (seq INTEGER PRIMARY KEY, lease_until INTEGER NOT NULL DEFAULT 0);
+  CREATE TRIGGER IF NOT EXISTS events_delivery_outbox AFTER INSERT ON events
     WHEN EXISTS (SELECT 1 FROM delivery_sites WHERE site = NEW.site)
     BEGIN INSERT INTO delivery_outbox (seq) VALUES (NEW.id); END;
-  CREATE TABLE deliveries (
+  CREATE TABLE IF NOT EXISTS deliveries (
     site TEXT NOT NULL,
     destination TEXT NOT NULL,
     message_id TEXT NOT NULL,
@@ -33,8 +34,8 @@ export const DELIVERIES_MIGRATION = `
     last_error TEXT,
     PRIMARY KEY (site, destination, message_id)
   ) WITHOUT ROWID;
-  CREATE INDEX deliveries_due ON deliveries (site, destination, next_at) WHERE status = 'pending';
-  CREATE INDEX deliveries_recent ON deliveries (site, created_at);`
+  CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (site, destination, next_at) WHERE status = 'pending';
+  CREATE INDEX IF NOT EXISTS deliveries_recent ON deliveries (site, created_at);`
 
 interface DeliveryRow {
   site: string

@@ -319,6 +319,14 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
     configure(resolverDb)
     resolverDb.pragma('synchronous = NORMAL')
   }
+  // Deliveries keep their books on a connection of their own without fsync: a settlement lost to
+  // power loss is a delivery made again (at least once), and its short transactions hold the
+  // write lock the ingest writer waits for only briefly.
+  const deliveryDb = inMemory ? db : new Database(path)
+  if (deliveryDb !== db) {
+    configure(deliveryDb)
+    deliveryDb.pragma('synchronous = NORMAL')
+  }
   const secret = (db.prepare("SELECT value FROM meta WHERE key = 'secret'").get() as { value: string }).value
   // The data keys live in a file of their own beside the database (privacy/sqlite-keys.ts).
   const keys = openSqliteKeyStore(keyFilePath(path), {
@@ -376,7 +384,7 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
     ...sqliteAccess(db),
     ...reports,
     ...sqliteSpend(db),
-    ...sqliteDeliveries(db),
+    ...sqliteDeliveries(deliveryDb),
     // Experiment rows follow resolution (they need the profiles it makes), in the background at
     // most every EXPERIMENTS_EVERY ms so that ingest pays little; readers sync before they read.
     // Report rows likewise (options.reportsSyncMs).
@@ -425,6 +433,7 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
       await Promise.all(running)
       await Promise.all([writer.close(), thread?.close()])
       if (resolverDb !== db) resolverDb.close()
+      if (deliveryDb !== db) deliveryDb.close()
       db.close()
       await keys.close()
     },
