@@ -177,6 +177,18 @@ describe('destinations through the running collector', { timeout: 60_000 }, () =
     )
     expect(state.counts).toEqual({ pending: 0, delivered: 4, dead: 0 })
     expect(JSON.stringify(state)).not.toContain('stays home')
+    // The person's export says where their events went.
+    const exported = json(await admin('/profiles/visitor-1/export?site=demo'))
+    const sent = (exported.deliveries as { destination: string; messageId: string; status: string }[])
+      .map((d) => `${d.destination} ${d.messageId} ${d.status}`)
+      .sort()
+    expect(sent).toEqual([
+      'ads d-2 delivered',
+      'crm d-1 delivered',
+      'crm d-2 delivered',
+      'crm d-3 delivered',
+      'crm d-gpc delivered',
+    ])
   })
 
   it('keeps a refused delivery as a dead letter and replays it on request', async () => {

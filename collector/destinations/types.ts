@@ -102,6 +102,8 @@ export interface DeliveryStore {
     site: string,
     filter: { destination?: string; status?: DeliveryStatus; limit: number },
   ): Promise<DeliveryRecord[]>
+  /** The deliveries of these events, to any destination, oldest first: what a person's export shows. */
+  deliveriesOf(site: string, messageIds: readonly string[]): Promise<DeliveryRecord[]>
   /** Per destination that has any. */
   deliveryCounts(site: string): Promise<DeliveryCounts[]>
   /**

@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { sentWhere } from '../destinations/export.ts'
 import { ApiError } from '../errors.ts'
 import { userNames } from '../identity/pseudonymous-store.ts'
 import type { ProfileExport, SiteRules } from '../identity/types.ts'
@@ -14,7 +15,10 @@ export const query = z.object({
 })
 export const key = z.string().min(1).max(256)
 
-/** A person's export as JSON a person can read: Segment events, ISO times, personal values opened. */
+/**
+ * A person's export as JSON a person can read: Segment events, ISO times, personal values opened,
+ * and where their events were sent.
+ */
 export const exportBody = async (
   store: Store,
   rules: SiteRules,
@@ -27,6 +31,7 @@ export const exportBody = async (
   profile: { ...data.profile, traits: await store.revealTraits(site, data.profile.traits, rules) },
   events: (await store.revealEvents(data.events, rules)).map(toSegmentEvent),
   audit: data.audit,
+  deliveries: await sentWhere(store, site, data.events),
 })
 
 /**

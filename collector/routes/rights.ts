@@ -1,5 +1,6 @@
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
+import { sentWhere } from '../destinations/export.ts'
 import { ApiError } from '../errors.ts'
 import type { IssuedToken } from '../identity/tokens.ts'
 import { sameSecret } from '../privacy/crypto.ts'
@@ -95,6 +96,7 @@ export const rightsRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) =
       profile: { ...profile, traits: await store.revealTraits(site, profile.traits, rules) },
       events: (await store.revealEvents(events, rules)).map(toSegmentEvent),
       audit,
+      deliveries: await sentWhere(store, site, events),
     })
   })
 

@@ -131,6 +131,15 @@ export const describeDeliveriesContract = (
         doneAt: T + 5,
       })
       expect(await store.listDeliveries(SITE, { status: 'dead', limit: 10 })).toHaveLength(1)
+      // A person's export: every destination their events went to, however it ended.
+      const of = await store.deliveriesOf(SITE, ['e001', 'e003', 'nope'])
+      expect(of.map((d) => `${d.destination}/${d.messageId} ${d.status}`).sort()).toEqual([
+        'ads/e001 pending',
+        'ads/e003 pending',
+        'crm/e001 delivered',
+        'crm/e003 dead',
+      ])
+      expect(await store.deliveriesOf('other', ['e001'])).toEqual([])
       expect(await store.deliveryCounts(SITE)).toEqual([
         { destination: 'ads', pending: 4, delivered: 0, dead: 0 },
         { destination: 'crm', pending: 2, delivered: 1, dead: 1 },

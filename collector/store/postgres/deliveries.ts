@@ -189,6 +189,14 @@ export const postgresDeliveries = (sql: Sql): DeliveryStore => ({
         ORDER BY created_at DESC, message_id DESC LIMIT ${limit}`
     ).map(recordOf),
 
+  deliveriesOf: async (site, messageIds) =>
+    (
+      await sql<DeliveryRow[]>`
+        SELECT * FROM deliveries
+        WHERE site = ${site} AND message_id = ANY(${[...messageIds]}::text[])
+        ORDER BY created_at, destination, message_id`
+    ).map(recordOf),
+
   deliveryCounts: async (site) =>
     sql<DeliveryCounts[]>`
       SELECT destination, count(*) FILTER (WHERE status = 'pending')::int AS pending,

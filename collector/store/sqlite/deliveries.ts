@@ -205,6 +205,15 @@ export const sqliteDeliveries = (db: Database.Database): DeliveryStore => {
         )
         .all({ site, destination: destination ?? null, status: status ?? null, limit })
         .map(recordOf),
+    deliveriesOf: async (site, messageIds) =>
+      db
+        .prepare<{ site: string; ids: string }, DeliveryRow>(
+          `SELECT d.* FROM json_each(@ids) i
+           JOIN deliveries d ON d.site = @site AND d.message_id = i.value
+           ORDER BY d.created_at, d.destination, d.message_id`,
+        )
+        .all({ site, ids: JSON.stringify(messageIds) })
+        .map(recordOf),
     deliveryCounts: async (site) =>
       db
         .prepare<[string], { destination: string; pending: number; delivered: number; dead: number }>(
