@@ -29,7 +29,7 @@ const admin = async (path: string, init: { method?: string; body?: unknown; toke
 const json = (r: { text: string }) => JSON.parse(r.text)
 
 const send = async (
-  events: { event: string; messageId: string; consent: object; sku?: string }[],
+  events: { event: string; messageId: string; consent: object; sku?: string; anonymousId?: string }[],
   headers: Record<string, string> = {},
 ) => {
   const res = await fetch(`${collector.url}/v1/batch`, {
@@ -40,7 +40,7 @@ const send = async (
       batch: events.map((e) => ({
         type: 'track',
         event: e.event,
-        anonymousId: 'visitor-1',
+        anonymousId: e.anonymousId ?? 'visitor-1',
         messageId: e.messageId,
         properties: { sku: e.sku ?? 'S1', note: 'stays home' },
         context: { consent: e.consent },
@@ -191,9 +191,34 @@ describe('destinations through the running collector', { timeout: 60_000 }, () =
     ])
   })
 
+  it('tells every destination that received an erased person’s events, with hashes only', async () => {
+    const before = receiver.received.length
+    const erased = await admin('/profiles/visitor-1?site=demo', { method: 'DELETE' })
+    expect(erased.status).toBe(200)
+    await receiver.until(
+      () =>
+        arrived('/crm').some((e) => e.event === 'Person Erased') &&
+        arrived('/v1/batch').some((b) =>
+          (b.batch as { event: string }[]).some((e) => e.event === 'Person Erased'),
+        ),
+    )
+    const notice = arrived('/crm').find((e) => e.event === 'Person Erased')!
+    // Whole, whatever the destination's field list says: only hashes of identifiers.
+    expect(notice.properties).toEqual({
+      identifiers: [{ type: 'anonymousId', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }],
+    })
+    const sinceErasure = receiver.received
+      .slice(before)
+      .map((r) => r.body)
+      .join('\n')
+    expect(sinceErasure).not.toContain('visitor-1')
+    expect(sinceErasure).not.toContain('Viewed')
+  })
+
   it('keeps a refused delivery as a dead letter and replays it on request', async () => {
     receiver.answer({ status: 410 })
-    await send([{ event: 'Refused', messageId: 'd-4', consent: ANALYTICS }])
+    // Another visitor: visitor-1 was erased, and what carries their id is no longer stored.
+    await send([{ event: 'Refused', messageId: 'd-4', consent: ANALYTICS, anonymousId: 'visitor-2' }])
     await receiver.until(() => arrived('/crm').some((e) => e.event === 'Refused'))
     const dead = await settled<{ deliveries: { messageId: string; lastError: string }[] }>(
       '/destinations/crm/deliveries?site=demo&status=dead',

@@ -33,13 +33,21 @@ const outgoing = (d: Destination, event: Json) => {
   return minimized(clean, d.fields, d.hash)
 }
 
-/** The request carrying `events` (Segment events, in order) to `d`, sent at `now` (epoch ms). */
-export const deliveryRequest = (d: Destination, events: readonly Json[], now: number): DeliveryRequest => {
+/**
+ * The request carrying `events` (Segment events, in order) to `d`, sent at `now` (epoch ms).
+ * Notices (their messageIds in `whole`) go as they are: no field list or hashing applies.
+ */
+export const deliveryRequest = (
+  d: Destination,
+  events: readonly Json[],
+  now: number,
+  whole: ReadonlySet<string> = new Set(),
+): DeliveryRequest => {
   const id = requestId(
     d.key,
     events.map((e) => String(e.messageId)),
   )
-  const out = events.map((e) => outgoing(d, e))
+  const out = events.map((e) => (whole.has(String(e.messageId)) ? e : outgoing(d, e)))
   const base = {
     'content-type': 'application/json',
     'user-agent': 'precis-destinations/1',

@@ -17,6 +17,14 @@ export interface NewDelivery extends DeliveryKey {
   seq: number
 }
 
+/**
+ * A notice to a destination that is not a stored event (an erasure's `Person Erased`): the Segment
+ * event to send, kept with the delivery because no event stands for it.
+ */
+export interface NewNotice extends DeliveryKey {
+  event: Record<string, unknown>
+}
+
 /** An event waiting in the outbox to be routed to its site's destinations. */
 export interface OutboxEntry {
   seq: number
@@ -31,7 +39,10 @@ export interface ClaimedDelivery extends DeliveryKey {
   createdAt: number
   /** Until when this claim holds (epoch ms): also its fencing token when settled. */
   lease: number
+  /** The event to send: the stored one, or a notice's (then `notice` is true). */
   event: StoredEvent
+  /** A notice goes whole: no field list or hashing applies to it. */
+  notice: boolean
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead'
@@ -76,6 +87,10 @@ export interface DeliveryStore {
    * entries `seqs` removed. Resolves to how many deliveries were new.
    */
   enqueueDeliveries(seqs: readonly number[], deliveries: readonly NewDelivery[], now: number): Promise<number>
+  /** Notices to send (a key already there is left as it is); resolves to how many were new. */
+  enqueueNotices(notices: readonly NewNotice[], now: number): Promise<number>
+  /** Deletes the deliveries of these events still pending (an erasure): none of them is sent. */
+  dropPendingDeliveries(site: string, messageIds: readonly string[]): Promise<number>
   /**
    * Up to `limit` due deliveries of one destination that no other worker holds, held until
    * `now + leaseMs`, the longest waiting first. A delivery whose event is gone is deleted instead.

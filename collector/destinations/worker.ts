@@ -84,7 +84,8 @@ export const createDeliveryWorker = (deps: WorkerDeps) => {
       )
     ).map((e) => toSegmentEvent(e) as unknown as Record<string, unknown>)
     const at = now()
-    const result = await send(deliveryRequest(d, events, at))
+    const notices = new Set(claimed.filter((c) => c.notice).map((c) => c.messageId))
+    const result = await send(deliveryRequest(d, events, at, notices))
     const done = now()
     let settlement: Settlement
     if (result.refused) settlement = { kind: 'dead', reason: `refused: ${result.refused}` }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { sentWhere } from '../destinations/export.ts'
+import { noticeErasure } from '../destinations/notices.ts'
 import { ApiError } from '../errors.ts'
 import { userNames } from '../identity/pseudonymous-store.ts'
 import type { ProfileExport, SiteRules } from '../identity/types.ts'
@@ -87,8 +88,18 @@ export const profileRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) 
   app.delete('/profiles/:id', async (c) => {
     const { site, id } = target(c.req.param(), c.req.query())
     await identity.catchUp()
+    // What destinations need to hear of the erasure is read before it (destinations/notices.ts).
+    const before = await store.exportProfile(site, id, now())
+    const traits = before ? await store.revealTraits(site, before.profile.traits, identity.rules) : {}
     const erased = await store.eraseProfile(site, id, now())
     if (!erased) throw missing(id)
+    if (before)
+      await noticeErasure(
+        store,
+        site,
+        { events: before.events, identifiers: before.profile.identifiers, traits },
+        now(),
+      )
     return c.json({ site, erased })
   })
   return app

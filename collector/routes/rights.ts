@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import { sentWhere } from '../destinations/export.ts'
+import { noticeErasure } from '../destinations/notices.ts'
 import { ApiError } from '../errors.ts'
 import type { IssuedToken } from '../identity/tokens.ts'
 import { sameSecret } from '../privacy/crypto.ts'
@@ -102,7 +103,17 @@ export const rightsRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) =
 
   app.post('/identity/delete', async (c) => {
     const { site, anonymousId } = await holder(c)
+    // What destinations need to hear of the erasure is read before it (destinations/notices.ts).
+    const before = await store.exportOwn(site, anonymousId, identity.rulesOf(site), now())
+    const traits = before ? await store.revealTraits(site, before.traits, identity.rules) : {}
     const erased = await store.eraseOwn(site, anonymousId, identity.rulesOf(site), now())
+    if (erased && before)
+      await noticeErasure(
+        store,
+        site,
+        { events: before.events, identifiers: before.identifiers, traits },
+        now(),
+      )
     if (!erased) {
       // Nothing was stored, and the visitor asked to be forgotten: the token goes all the same.
       await store.revokeTokensFor(site, [anonymousId])

@@ -161,6 +161,36 @@ export const describeDeliveriesContract = (
       ])
     })
 
+    it('sends notices that stand for no event, each once; an erasure drops pending deliveries', async () => {
+      await store.setDeliverySites([SITE])
+      await store.insertEvents([1, 2].map((n) => event(n)))
+      await fanOut(store, ['crm'])
+      const erased = {
+        type: 'track',
+        event: 'Person Erased',
+        messageId: 'erased-1',
+        timestamp: new Date(T).toISOString(),
+        properties: { identifiers: [{ type: 'userId', sha256: 'ab' }] },
+      }
+      const notice = { site: SITE, destination: 'crm', messageId: 'erased-1', event: erased }
+      expect(await store.enqueueNotices([notice], T)).toBe(1)
+      expect(await store.enqueueNotices([notice], T)).toBe(0)
+      expect(await store.dropPendingDeliveries(SITE, ['e001', 'erased-1'])).toBe(1)
+      const claimed = await store.claimDeliveries(SITE, 'crm', T, 10, LEASE)
+      expect(claimed.map((c) => [c.messageId, c.notice])).toEqual([
+        ['e002', false],
+        ['erased-1', true],
+      ])
+      expect(claimed[1]!.event).toMatchObject({
+        site: SITE,
+        messageId: 'erased-1',
+        type: 'track',
+        name: 'Person Erased',
+        timestamp: T,
+        payload: JSON.stringify({ properties: erased.properties }),
+      })
+    })
+
     it('replays dead letters: all of a destination or the ones named', async () => {
       await store.setDeliverySites([SITE])
       await store.insertEvents([1, 2, 3].map((n) => event(n)))

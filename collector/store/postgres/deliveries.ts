@@ -2,6 +2,8 @@
 // (store/postgres/events.ts), so an event and its delivery job commit together; workers of any
 // number of collectors claim with FOR UPDATE SKIP LOCKED and a lease, and a delivery's primary key
 // is its idempotency key.
+
+import { noticeEvent } from '../../destinations/notices.ts'
 import type {
   ClaimedDelivery,
   DeliveryCounts,
@@ -32,6 +34,7 @@ export const DELIVERIES_MIGRATIONS: Migration[] = [
         lease_until BIGINT NOT NULL DEFAULT 0,
         done_at BIGINT,
         last_error TEXT,
+        notice TEXT,
         PRIMARY KEY (site, destination, message_id)
       );
       CREATE INDEX deliveries_due ON deliveries (site, destination, next_at) WHERE status = 'pending';
@@ -119,7 +122,7 @@ export const postgresDeliveries = (sql: Sql): DeliveryStore => ({
   claimDeliveries: async (site, destination, now, limit, leaseMs) =>
     sql.begin(async (tx) => {
       // Materialized: a LIMIT under FOR UPDATE in a join may be run again and take more rows.
-      const rows = await tx<(DeliveryRow & { seq: string })[]>`
+      const rows = await tx<(DeliveryRow & { seq: string; notice: string | null })[]>`
         WITH due AS MATERIALIZED (
           SELECT message_id FROM deliveries
           WHERE site = ${site} AND destination = ${destination} AND status = 'pending'
@@ -134,13 +137,15 @@ export const postgresDeliveries = (sql: Sql): DeliveryStore => ({
         SELECT seq, site, message_id, type, name, user_id, anonymous_id, timestamp, received_at, payload
         FROM events WHERE seq = ANY(${rows.map((r) => r.seq)}::bigint[])`
       const bySeq = new Map(events.map((e) => [e.seq, eventOf(e)]))
-      const gone = rows.filter((r) => !bySeq.has(r.seq)).map((r) => r.message_id)
+      const toSend = (r: (typeof rows)[number]) =>
+        r.notice === null ? bySeq.get(r.seq) : noticeEvent(r.site, r.notice)
+      const gone = rows.filter((r) => !toSend(r)).map((r) => r.message_id)
       if (gone.length > 0)
         await tx`
           DELETE FROM deliveries
           WHERE site = ${site} AND destination = ${destination} AND message_id = ANY(${gone}::text[])`
       return rows
-        .filter((r) => bySeq.has(r.seq))
+        .filter((r) => toSend(r))
         .sort((a, b) => Number(a.next_at) - Number(b.next_at) || a.message_id.localeCompare(b.message_id))
         .map(
           (r): ClaimedDelivery => ({
@@ -149,7 +154,8 @@ export const postgresDeliveries = (sql: Sql): DeliveryStore => ({
             firstAt: num(r.first_at),
             createdAt: Number(r.created_at),
             lease: now + leaseMs,
-            event: bySeq.get(r.seq)!,
+            event: toSend(r)!,
+            notice: r.notice !== null,
           }),
         )
     }),
@@ -188,6 +194,25 @@ export const postgresDeliveries = (sql: Sql): DeliveryStore => ({
           AND (${status ?? null}::text IS NULL OR status = ${status ?? null})
         ORDER BY created_at DESC, message_id DESC LIMIT ${limit}`
     ).map(recordOf),
+
+  enqueueNotices: async (notices, now) =>
+    (
+      await sql`
+        INSERT INTO deliveries (site, destination, message_id, seq, created_at, next_at, notice)
+        SELECT n.site, n.destination, n."messageId", 0, ${now}, ${now}, n.event::text
+        FROM json_to_recordset(${JSON.stringify(notices)}::text::json)
+          AS n(site text, destination text, "messageId" text, event json)
+        ORDER BY 1, 2, 3
+        ON CONFLICT DO NOTHING`
+    ).count,
+
+  dropPendingDeliveries: async (site, messageIds) =>
+    (
+      await sql`
+        DELETE FROM deliveries
+        WHERE site = ${site} AND status = 'pending' AND notice IS NULL
+          AND message_id = ANY(${[...messageIds]}::text[])`
+    ).count,
 
   deliveriesOf: async (site, messageIds) =>
     (

@@ -2,6 +2,7 @@
 // insert, so an event and its delivery job commit together in the writer's transaction; a
 // delivery's primary key is its idempotency key.
 import type Database from 'better-sqlite3'
+import { noticeEvent } from '../../destinations/notices.ts'
 import type {
   ClaimedDelivery,
   DeliveryKey,
@@ -32,6 +33,7 @@ export const DELIVERIES_MIGRATION = `
     lease_until INTEGER NOT NULL DEFAULT 0,
     done_at INTEGER,
     last_error TEXT,
+    notice TEXT,
     PRIMARY KEY (site, destination, message_id)
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (site, destination, next_at) WHERE status = 'pending';
@@ -50,7 +52,7 @@ interface DeliveryRow {
   last_error: string | null
 }
 
-type Claimed = DeliveryRow & { seq: number }
+type Claimed = DeliveryRow & { seq: number; notice: string | null }
 
 const keyOf = (r: DeliveryRow): DeliveryKey => ({
   site: r.site,
@@ -130,11 +132,12 @@ export const sqliteDeliveries = (db: Database.Database): DeliveryStore => {
         )
         .all(JSON.stringify(rows.map((r) => r.seq)))
       const bySeq = new Map(events.map((e) => [e.seq, fromEventRow(e)]))
-      const gone = rows.filter((r) => !bySeq.has(r.seq))
+      const eventOf = (r: Claimed) => (r.notice === null ? bySeq.get(r.seq) : noticeEvent(r.site, r.notice))
+      const gone = rows.filter((r) => !eventOf(r))
       const drop = db.prepare('DELETE FROM deliveries WHERE site = ? AND destination = ? AND message_id = ?')
       for (const r of gone) drop.run(r.site, r.destination, r.message_id)
       return rows
-        .filter((r) => bySeq.has(r.seq))
+        .filter((r) => eventOf(r))
         .sort((a, b) => (a.next_at ?? 0) - (b.next_at ?? 0) || a.message_id.localeCompare(b.message_id))
         .map(
           (r): ClaimedDelivery => ({
@@ -143,7 +146,8 @@ export const sqliteDeliveries = (db: Database.Database): DeliveryStore => {
             firstAt: r.first_at,
             createdAt: r.created_at,
             lease: now + leaseMs,
-            event: bySeq.get(r.seq)!,
+            event: eventOf(r)!,
+            notice: r.notice !== null,
           }),
         )
     },
@@ -205,6 +209,24 @@ export const sqliteDeliveries = (db: Database.Database): DeliveryStore => {
         )
         .all({ site, destination: destination ?? null, status: status ?? null, limit })
         .map(recordOf),
+    enqueueNotices: async (notices, now) =>
+      db.transaction(() => {
+        const insert = db.prepare(
+          `INSERT INTO deliveries (site, destination, message_id, seq, created_at, next_at, notice)
+           VALUES (?, ?, ?, 0, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        )
+        let added = 0
+        for (const n of notices)
+          added += insert.run(n.site, n.destination, n.messageId, now, now, JSON.stringify(n.event)).changes
+        return added
+      })(),
+    dropPendingDeliveries: async (site, messageIds) =>
+      db
+        .prepare(
+          `DELETE FROM deliveries WHERE site = @site AND status = 'pending' AND notice IS NULL
+             AND message_id IN (SELECT value FROM json_each(@ids))`,
+        )
+        .run({ site, ids: JSON.stringify(messageIds) }).changes,
     deliveriesOf: async (site, messageIds) =>
       db
         .prepare<{ site: string; ids: string }, DeliveryRow>(
