@@ -119,6 +119,8 @@ export interface DeliveryStore {
   ): Promise<DeliveryRecord[]>
   /** The deliveries of these events, to any destination, oldest first: what a person's export shows. */
   deliveriesOf(site: string, messageIds: readonly string[]): Promise<DeliveryRecord[]>
+  /** Retention: deletes the site's deliveries made before `before` (epoch ms), however they ended. */
+  deleteDeliveriesBefore(site: string, before: number): Promise<number>
   /** Per destination that has any. */
   deliveryCounts(site: string): Promise<DeliveryCounts[]>
   /**

@@ -5,7 +5,7 @@ import type { Store } from '../store/types.ts'
 const DAY = 86_400_000
 
 /**
- * Deletes every site's events older than its retention, then the people (profiles, identifiers,
+ * Deletes every site's events older than its retention (and the records of their deliveries), then the people (profiles, identifiers,
  * audit entries) last seen before it, and consent records past the consent retention; resolves to
  * what was deleted: events by site, and the totals of people and consent records.
  */
@@ -21,6 +21,8 @@ export const runRetention = async (
   for (const site of config.sites) {
     const before = now - site.retentionDays * DAY
     events[site.id] = await store.deleteEventsBefore(site.id, before)
+    // What was sent where is kept as long as the events it was made of.
+    await store.deleteDeliveriesBefore(site.id, before)
     people += await store.expirePeople(site.id, before)
     consent += await store.pruneConsent(site.id, now - site.consentRetentionDays * DAY, ledgerKey)
   }

@@ -144,6 +144,10 @@ export const describeDeliveriesContract = (
         { destination: 'ads', pending: 4, delivered: 0, dead: 0 },
         { destination: 'crm', pending: 2, delivered: 1, dead: 1 },
       ])
+      // Retention: none made before T, all before T + 1.
+      expect(await store.deleteDeliveriesBefore(SITE, T)).toBe(0)
+      expect(await store.deleteDeliveriesBefore(SITE, T + 1)).toBe(8)
+      expect(await store.deliveryCounts(SITE)).toEqual([])
     })
 
     it('counts the settlement of the newest claim only: a claim that ran out changes nothing', async () => {

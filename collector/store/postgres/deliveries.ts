@@ -214,6 +214,9 @@ export const postgresDeliveries = (sql: Sql): DeliveryStore => ({
           AND message_id = ANY(${[...messageIds]}::text[])`
     ).count,
 
+  deleteDeliveriesBefore: async (site, before) =>
+    (await sql`DELETE FROM deliveries WHERE site = ${site} AND created_at < ${before}`).count,
+
   deliveriesOf: async (site, messageIds) =>
     (
       await sql<DeliveryRow[]>`

@@ -227,6 +227,8 @@ export const sqliteDeliveries = (db: Database.Database): DeliveryStore => {
              AND message_id IN (SELECT value FROM json_each(@ids))`,
         )
         .run({ site, ids: JSON.stringify(messageIds) }).changes,
+    deleteDeliveriesBefore: async (site, before) =>
+      db.prepare('DELETE FROM deliveries WHERE site = ? AND created_at < ?').run(site, before).changes,
     deliveriesOf: async (site, messageIds) =>
       db
         .prepare<{ site: string; ids: string }, DeliveryRow>(
