@@ -129,15 +129,19 @@ export const createDeliveryWorker = (deps: WorkerDeps) => {
     return (await Promise.all(runs)).reduce((a, b) => a + b, 0)
   }
 
-  /** Routes and delivers until nothing more is due now; resolves to the deliveries attempted. */
-  const drain = async () => {
+  /**
+   * Routes and delivers until nothing more is due now (or `stopping()` says so, between passes);
+   * resolves to the deliveries attempted.
+   */
+  const drain = async (stopping: () => boolean = () => false) => {
     let total = 0
-    for (;;) {
+    while (!stopping()) {
       const routed = await fanOut()
       const attempted = await deliver()
       total += attempted
-      if (routed === 0 && attempted === 0) return total
+      if (routed === 0 && attempted === 0) break
     }
+    return total
   }
 
   return { fanOut, deliver, drain }
@@ -165,7 +169,8 @@ export const runDeliveries = (
   let handle: unknown
   let current: Promise<void> = Promise.resolve()
   const pass = () => {
-    current = worker.drain().then(
+    // Under steady traffic a drain never runs dry: a stop ends it after the pass under way.
+    current = worker.drain(() => stopped).then(
       () => {
         failing = false
       },
