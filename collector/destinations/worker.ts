@@ -170,15 +170,17 @@ export const runDeliveries = (
   let current: Promise<void> = Promise.resolve()
   const pass = () => {
     // Under steady traffic a drain never runs dry: a stop ends it after the pass under way.
-    current = worker.drain(() => stopped).then(
-      () => {
-        failing = false
-      },
-      (err) => {
-        if (!failing) log(`delivering to destinations failed, trying again: ${(err as Error).message}`)
-        failing = true
-      },
-    )
+    current = worker
+      .drain(() => stopped)
+      .then(
+        () => {
+          failing = false
+        },
+        (err) => {
+          if (!failing) log(`delivering to destinations failed, trying again: ${(err as Error).message}`)
+          failing = true
+        },
+      )
     void current.then(() => {
       if (!stopped) handle = timers.setTimeout(pass, idleMs)
     })
