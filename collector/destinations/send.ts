@@ -40,30 +40,32 @@ export const httpSend = (options: GuardOptions & { timeoutMs?: number }): Send =
       if (refused) return resolve({ refused })
       const url = new URL(req.url)
       const make = url.protocol === 'https:' ? httpsRequest : httpRequest
+      const timeoutMs = options.timeoutMs ?? TIMEOUT_MS
       const r = make(
         url,
         {
           method: 'POST',
           headers: { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) },
           lookup,
-          timeout: options.timeoutMs ?? TIMEOUT_MS,
         },
         (res) => {
-          res.resume()
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              retryAfter: res.headers['retry-after'],
-              error: res.statusMessage,
-            }),
-          )
-          res.on('error', (err) => resolve({ error: err.message }))
+          clearTimeout(deadline)
+          // The status line and headers are the answer; a body is not read, so a receiver that
+          // drips one forever holds nothing.
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfter: res.headers['retry-after'],
+            error: res.statusMessage,
+          })
+          res.destroy()
         },
       )
-      r.on('timeout', () => r.destroy(new Error(`no answer within ${options.timeoutMs ?? TIMEOUT_MS} ms`)))
-      r.on('error', (err: NodeJS.ErrnoException) =>
-        resolve(err.code === 'EDESTINATIONREFUSED' ? { refused: err.message } : { error: err.message }),
-      )
+      // One deadline for the whole exchange up to the answer's headers, however slowly bytes move.
+      const deadline = setTimeout(() => r.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
+      r.on('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(deadline)
+        resolve(err.code === 'EDESTINATIONREFUSED' ? { refused: err.message } : { error: err.message })
+      })
       r.end(req.body)
     })
 }
