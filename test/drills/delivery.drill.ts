@@ -51,10 +51,14 @@ const run = async (mode: DrillMode) => {
       return { status: 410 }
     }
     const dice = Math.random()
-    if (dice < 0.06) return (faults[500]++, { status: 500 })
-    if (dice < 0.09) return (faults[429]++, { status: 429, headers: { 'retry-after': '1' } })
-    if (dice < 0.11) return (faults.timeout++, { status: 0, hang: true })
-    if (dice < 0.13) return (faults.reset++, { status: 0, reset: true })
+    const fault = (kind: keyof typeof faults, answer: Answer) => {
+      faults[kind]++
+      return answer
+    }
+    if (dice < 0.06) return fault(500, { status: 500 })
+    if (dice < 0.09) return fault(429, { status: 429, headers: { 'retry-after': '1' } })
+    if (dice < 0.11) return fault('timeout', { status: 0, hang: true })
+    if (dice < 0.13) return fault('reset', { status: 0, reset: true })
     acknowledged.add(r)
     return { status: 200 }
   })

@@ -7,6 +7,7 @@ import * as accessLog from './page-access-log.js'
 import * as attribution from './page-attribution.js'
 import * as consent from './page-consent.js'
 import * as customers from './page-customers.js'
+import * as destinations from './page-destinations.js'
 import * as events from './page-events.js'
 import * as experimentEdit from './page-experiment-edit.js'
 import * as experiments from './page-experiments.js'
@@ -55,12 +56,16 @@ const ROUTES = [
   [/^#\/goals$/, goals.render, 'goals'],
   [/^#\/goals\/new$/, goals.renderEdit, 'goals'],
   [/^#\/goals\/([^/]+)\/edit$/, goals.renderEdit, 'goals'],
+  [/^#\/destinations$/, destinations.renderList, 'destinations'],
+  [/^#\/destinations\/new$/, destinations.renderEdit, 'destinations'],
+  [/^#\/destinations\/([^/]+)\/edit$/, destinations.renderEdit, 'destinations'],
+  [/^#\/destinations\/([^/]+)$/, destinations.renderOne, 'destinations'],
   [/^#\/settings$/, settings.render, 'settings'],
   [/^#\/users$/, users.render, 'users'],
   [/^#\/access-log$/, accessLog.render, 'access-log'],
   [/^#\/history\/(consent)$/, changes.render, 'settings'],
   [/^#\/history\/(sites)\/([^/]+)$/, changes.render, 'settings'],
-  [/^#\/history\/(experiments|segments|slots|goals)\/([^/]+)$/, changes.render, 'history'],
+  [/^#\/history\/(experiments|segments|slots|goals|destinations)\/([^/]+)$/, changes.render, 'history'],
 ]
 
 const main = /** @type {HTMLElement} */ (document.getElementById('main'))
