@@ -48,6 +48,8 @@ const common = {
   batch: z.number().int().min(1).max(100).default(1),
   /** Requests at once to it, per collector process. */
   concurrency: z.number().int().min(1).max(16).default(2),
+  /** At most this many requests a second to it, per collector process; unlimited when absent. */
+  ratePerSecond: z.number().positive().max(10_000).optional(),
 }
 
 export const webhookSchema = z.strictObject({

@@ -175,6 +175,19 @@ describe('delivery worker', () => {
     ])
   })
 
+  it('keeps to a destination’s rate, whatever is due', async () => {
+    const worker = await setup([hook({ concurrency: 1, ratePerSecond: 2 })])
+    await store.insertEvents(Array.from({ length: 5 }, (_, i) => event(`E${i}`, ANALYTICS)))
+    await worker.drain()
+    expect(receiver.received).toHaveLength(1)
+    clock += 499
+    await worker.drain()
+    expect(receiver.received).toHaveLength(1)
+    clock += 1
+    await worker.drain()
+    expect(receiver.received).toHaveLength(2)
+  })
+
   it('tries again after a reset and a timeout, and stops once acknowledged', async () => {
     const worker = await setup([hook({ concurrency: 1 })])
     await store.insertEvents([event('A', ANALYTICS)])

@@ -1,6 +1,6 @@
 // The delivery worker: routes the outbox's events to their site's destinations (each event and
 // destination once, by key), then delivers what is due, per destination at most `concurrency`
-// requests at once and `batch` events a request, behind a circuit, retrying with backoff and
+// requests at once, `ratePerSecond` a second and `batch` events a request, behind a circuit, retrying with backoff and
 // jitter (never before Retry-After) and keeping what is refused for good as a dead letter. Leases
 // keep several workers (several collectors) off the same delivery; a worker killed mid-attempt
 // leaves its leases to run out, and the delivery is tried again: at least once, and once per key.
@@ -8,6 +8,7 @@
 import type { CollectorConfig } from '../config/site-config.ts'
 import { identitySettings } from '../identity/config.ts'
 import type { SiteRules } from '../identity/types.ts'
+import { type Bucket, take } from '../middleware/rate-limit.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { Store } from '../store/types.ts'
 import { afterAttempt, type Circuit, closedCircuit, tryNow } from './circuit.ts'
@@ -49,6 +50,14 @@ export const createDeliveryWorker = (deps: WorkerDeps) => {
   const policy = deps.policy ?? RETRY_POLICY
   const leaseMs = deps.leaseMs ?? LEASE_MS
   const circuits = new Map<string, Circuit>()
+  const buckets = new Map<string, Bucket>()
+  /** Whether `d`'s rate lets one more request go now (a token bucket as deep as its concurrency). */
+  const withinRate = (key: string, d: Destination) => {
+    if (d.ratePerSecond === undefined) return true
+    const taken = take(buckets.get(key), { perSecond: d.ratePerSecond, burst: d.concurrency }, now())
+    buckets.set(key, taken.bucket)
+    return taken.ok
+  }
 
   const rulesOf = (config: CollectorConfig): SiteRules =>
     Object.fromEntries(config.sites.map((s) => [s.id, identitySettings(s.identity)]))
@@ -118,7 +127,7 @@ export const createDeliveryWorker = (deps: WorkerDeps) => {
           ...Array.from({ length: d.concurrency }, async () => {
             const asked = tryNow(circuits.get(circuitKey) ?? closedCircuit(), now())
             circuits.set(circuitKey, asked.circuit)
-            if (!asked.allowed) return 0
+            if (!asked.allowed || !withinRate(circuitKey, d)) return 0
             const claimed = await store.claimDeliveries(site.id, d.key, now(), d.batch, leaseMs)
             if (claimed.length === 0) return 0
             await attempt(d, claimed, rules, circuitKey)

@@ -29,7 +29,7 @@ import { asLines, linesOf, secretField } from './settings-common.js'
  * @typedef {{
  *   key?: string, kind?: string, name?: string, url?: string, enabled?: boolean, purposes?: string[],
  *   where?: Record<string, unknown>, fields?: string[], hash?: string[], batch?: number,
- *   concurrency?: number, hasSecret?: boolean, hasWriteKey?: boolean,
+ *   concurrency?: number, ratePerSecond?: number, hasSecret?: boolean, hasWriteKey?: boolean,
  * }} Destination
  */
 
@@ -218,6 +218,12 @@ export const renderEdit = async (ctx) => {
       max: '16',
       class: 'short',
     }),
+    ratePerSecond: input('ratePerSecond', d.ratePerSecond ?? '', {
+      type: 'number',
+      min: '0',
+      step: 'any',
+      class: 'short',
+    }),
   }
   const enabled = checkbox('enabled', d.enabled !== false, 'Enabled: off pauses it, and what is queued waits')
   const purposeBoxes = PURPOSES.map(([value, label]) => {
@@ -293,6 +299,8 @@ export const renderEdit = async (ctx) => {
         hash: linesOf(f.hash).length ? linesOf(f.hash) : undefined,
         batch: numberOf(f.batch),
         concurrency: numberOf(f.concurrency),
+        // Empty: no limit (and one set before is removed).
+        ratePerSecond: numberOf(f.ratePerSecond),
         // Left out, the stored one stays (a new webhook gets one made).
         secret: kind === 'webhook' ? textOf(f.secret) : undefined,
         writeKey: kind === 'segment' ? textOf(f.writeKey) : undefined,
@@ -358,6 +366,12 @@ export const renderEdit = async (ctx) => {
         { class: 'repeat-row' },
         place('batch', 'Events per request', f.batch, '1–100; 1 sends each event alone.'),
         place('concurrency', 'Requests at once', f.concurrency, '1–16, per collector process.'),
+        place(
+          'ratePerSecond',
+          'Requests a second',
+          f.ratePerSecond,
+          'Per collector process; empty: no limit.',
+        ),
       ),
     ],
     save,
