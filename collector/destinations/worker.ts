@@ -1,10 +1,10 @@
 // The delivery worker: routes the outbox's events to their site's destinations (each event and
 // destination once, by key), then delivers what is due, per destination at most `concurrency`
-// requests at once, `ratePerSecond` a second and `batch` events a request, behind a circuit, retrying with backoff and
-// jitter (never before Retry-After) and keeping what is refused for good as a dead letter. Leases
-// keep several workers (several collectors) off the same delivery; a worker killed mid-attempt
-// leaves its leases to run out, and the delivery is tried again: at least once, and once per key.
-// The clock, randomness and the HTTP edge are given.
+// requests at once, `ratePerSecond` a second and `batch` events a request, behind a circuit,
+// retrying with backoff and jitter (never before Retry-After) and keeping what is refused for good
+// as a dead letter. Leases keep several workers (several collectors) off the same delivery; a
+// worker killed mid-attempt leaves its leases to run out, and the delivery is tried again: at least
+// once, and once per key. The clock, randomness and the HTTP edge are given.
 import type { CollectorConfig } from '../config/site-config.ts'
 import { identitySettings } from '../identity/config.ts'
 import type { SiteRules } from '../identity/types.ts'

@@ -162,8 +162,15 @@ export const postgresDeliveries = (sql: Sql): DeliveryStore => ({
 
   settleDeliveries: async (keys, s, now) => {
     if (keys.length === 0) return
+    // Only the key and the lease: a claimed delivery also carries its event.
+    const claims = keys.map(({ site, destination, messageId, lease }) => ({
+      site,
+      destination,
+      messageId,
+      lease,
+    }))
     const list = sql`
-      (SELECT * FROM json_to_recordset(${JSON.stringify(keys.map(({ site, destination, messageId, lease }) => ({ site, destination, messageId, lease })))}::text::json)
+      (SELECT * FROM json_to_recordset(${JSON.stringify(claims)}::text::json)
         AS k(site text, destination text, "messageId" text, lease bigint))`
     const match = sql`d.site = k.site AND d.destination = k.destination AND d.message_id = k."messageId"
       AND d.lease_until = k.lease`
@@ -190,7 +197,8 @@ export const postgresDeliveries = (sql: Sql): DeliveryStore => ({
     (
       await sql<DeliveryRow[]>`
         SELECT * FROM deliveries
-        WHERE site = ${site} AND (${destination ?? null}::text IS NULL OR destination = ${destination ?? null})
+        WHERE site = ${site}
+          AND (${destination ?? null}::text IS NULL OR destination = ${destination ?? null})
           AND (${status ?? null}::text IS NULL OR status = ${status ?? null})
         ORDER BY created_at DESC, message_id DESC LIMIT ${limit}`
     ).map(recordOf),
