@@ -4,6 +4,7 @@ import { createLiveConfig, type LiveConfig } from './config/live.ts'
 import type { CollectorConfig } from './config/site-config.ts'
 import { createSites } from './config/sites.ts'
 import { dashboardRoutes } from './dashboard/routes.ts'
+import { deliverySites } from './destinations/worker.ts'
 import { ApiError, createRefusals, errorResponse, onError } from './errors.ts'
 import { pseudonymousStore } from './identity/pseudonymous-store.ts'
 import { createIdentityService, kickingStore } from './identity/service.ts'
@@ -122,7 +123,15 @@ export const createApp = ({
   const editing = { live, editor: createConfigEditor(store, live), now }
   app.route('/admin/api', siteRoutes({ ...editing, randomBytes }))
   const guard = { allowPrivate: config.allowPrivateDestinations ?? false }
-  app.route('/admin/api', configItemRoutes({ ...editing, randomBytes, destinations: guard }))
+  app.route(
+    '/admin/api',
+    configItemRoutes({
+      ...editing,
+      randomBytes,
+      destinations: guard,
+      destinationsSaved: () => store.setDeliverySites(deliverySites(live.current(), live.version)),
+    }),
+  )
   app.route('/admin/api', destinationRoutes({ store, live, now }))
   app.route(
     '/admin/api',

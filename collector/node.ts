@@ -105,7 +105,7 @@ const main = async () => {
   // Events of sites with a destination enter the outbox from their insert on (destinations/).
   const syncDeliverySites = () =>
     store
-      .setDeliverySites(deliverySites(live.current()))
+      .setDeliverySites(deliverySites(live.current(), live.version))
       .catch((err) => console.error(`destinations: ${err}`))
   await syncDeliverySites()
   live.subscribe(() => void syncDeliverySites())
@@ -113,6 +113,7 @@ const main = async () => {
     createDeliveryWorker({
       store,
       sites: live.current,
+      versionOf: live.version,
       send: httpSend({
         allowPrivate: env.PRECIS_ALLOW_PRIVATE_DESTINATIONS,
         timeoutMs: env.PRECIS_DELIVERY_TIMEOUT_MS,

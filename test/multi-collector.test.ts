@@ -11,6 +11,7 @@ import {
   startCollector,
 } from './support/collector-process.ts'
 import { describePostgres, dropSchema, PG_TEST_URL, testSchema } from './support/postgres.ts'
+import { startReceiver } from './support/receiver.ts'
 
 const PEOPLE = 30
 const DEVICES = ['phone', 'laptop', 'tablet']
@@ -97,7 +98,12 @@ describePostgres('three collectors on one PostgreSQL database', () => {
   beforeAll(async () => {
     const url = `${PG_TEST_URL}?search_path=${schema}`
     // All three start at once: they race to migrate the new schema, and one must win cleanly.
-    collectors = await Promise.all(DEVICES.map(() => startCollector({ env: { DATABASE_URL: url } })))
+    const env = {
+      DATABASE_URL: url,
+      PRECIS_ALLOW_PRIVATE_DESTINATIONS: 'true',
+      PRECIS_DELIVERY_POLL_MS: '50',
+    }
+    collectors = await Promise.all(DEVICES.map(() => startCollector({ env })))
   }, 60_000)
 
   afterAll(async () => {
@@ -191,5 +197,61 @@ describePostgres('three collectors on one PostgreSQL database', () => {
         .poll(async () => (await config(other)).etag, { timeout: 20_000, interval: 100 })
         .toBe('"demo.v2"')
     expect(Object.keys((await config(third)).body.personalization.segments)).toContain('night-owls')
+  }, 60_000)
+
+  it('delivers each event to a destination once, whichever collector took it', async () => {
+    const receiver = await startReceiver()
+    const browserEvent = (collector: Collector, messageId: string) =>
+      fetch(`${collector.url}/v1/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          writeKey: DEMO_WRITE_KEY,
+          batch: [
+            {
+              type: 'track',
+              event: 'Delivered',
+              anonymousId: `visitor-${messageId}`,
+              messageId,
+              context: { consent: { categoryPreferences: { necessary: true, analytics: true } } },
+            },
+          ],
+        }),
+      }).then((res) => expect(res.status).toBe(200))
+    const ids = (prefix: string) => Array.from({ length: 45 }, (_, i) => `${prefix}-${i}`)
+    const arrived = () =>
+      receiver.received.map((r) => (JSON.parse(r.body) as { messageId: string }).messageId)
+    try {
+      const made = await fetch(`${collectors[0]!.url}/admin/api/destinations?site=demo`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          'content-type': 'application/json',
+          'if-match': '*',
+        },
+        body: JSON.stringify({ key: 'hook', config: { kind: 'webhook', url: `${receiver.url}/hook` } }),
+      })
+      expect(made.status).toBe(201)
+      const { version } = (await made.json()) as { version: number }
+      // At once, while the other two still serve the version before: the outbox's events are
+      // routed only by a collector that knows the destination, so none is lost to the others.
+      const early = ids('early')
+      await Promise.all(early.map((id, i) => browserEvent(collectors[i % 3]!, id)))
+      for (const c of collectors)
+        await expect
+          .poll(async () => (await fetch(`${c.url}/v1/sites/demo/config`)).headers.get('etag'), {
+            timeout: 20_000,
+            interval: 100,
+          })
+          .toBe(`"demo.v${version}"`)
+      const late = ids('late')
+      await Promise.all(late.map((id, i) => browserEvent(collectors[i % 3]!, id)))
+      // Every one of them, early ones included (the save switched the outbox on before it answered).
+      await receiver.until(() => [...early, ...late].every((id) => arrived().includes(id)))
+      const seen = arrived()
+      expect(seen.length).toBe(early.length + late.length)
+    } finally {
+      await receiver.close()
+    }
   }, 60_000)
 })

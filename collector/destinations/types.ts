@@ -25,6 +25,13 @@ export interface NewNotice extends DeliveryKey {
   event: Record<string, unknown>
 }
 
+/** A site's delivery state as one config version says. */
+export interface DeliverySite {
+  site: string
+  version: number
+  active: boolean
+}
+
 /** An event waiting in the outbox to be routed to its site's destinations. */
 export interface OutboxEntry {
   seq: number
@@ -73,15 +80,25 @@ export interface DeliveryCounts {
 
 export interface DeliveryStore {
   /**
-   * The sites whose stored events enter the outbox from now on: those with an enabled
-   * destination. The event insert checks this list in its own transaction.
+   * Which sites' stored events enter the outbox (`active`: the site has an enabled destination), as
+   * the site's config `version` says; the event insert checks this in its own transaction. A
+   * version older than the one recorded changes nothing, so a collector that has not read the
+   * newest config yet cannot undo what a newer one set.
    */
-  setDeliverySites(sites: readonly string[]): Promise<void>
+  setDeliverySites(sites: readonly DeliverySite[]): Promise<void>
   /**
-   * Up to `limit` outbox entries no other worker holds, held until `now + leaseMs`, oldest first.
-   * Entries whose event is gone (erased, past retention) are dropped, not returned.
+   * Up to `limit` outbox entries no other worker holds, held until `now + leaseMs`, oldest first,
+   * of the sites whose recorded config version is at most the one in `versions` (what this worker
+   * routes with): a worker that has not read a newer config leaves them to one that has, so no
+   * event is routed by destinations that are no longer (or not yet) the site's. Entries whose
+   * event is gone (erased, past retention) are dropped, not returned.
    */
-  claimOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxEntry[]>
+  claimOutbox(
+    now: number,
+    limit: number,
+    leaseMs: number,
+    versions: Readonly<Record<string, number>>,
+  ): Promise<OutboxEntry[]>
   /**
    * In one transaction: the deliveries (a key already there is left as it is) and the outbox
    * entries `seqs` removed. Resolves to how many deliveries were new.

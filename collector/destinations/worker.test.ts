@@ -38,10 +38,11 @@ const lines: string[] = []
 
 const setup = async (destinations: object[], allowPrivate = true) => {
   const config = parseConfig({ sites: [{ id: 'shop', writeKey: 'wk-shop-123', destinations }] })
-  await store.setDeliverySites(deliverySites(config))
+  await store.setDeliverySites(deliverySites(config, () => 0))
   return createDeliveryWorker({
     store,
     sites: () => config,
+    versionOf: () => 0,
     send: httpSend({ allowPrivate, timeoutMs: 2_000 }),
     now: () => clock,
     random: () => 0.5,

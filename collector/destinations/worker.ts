@@ -22,6 +22,8 @@ import type { ClaimedDelivery, DeliveryStore, NewDelivery, Settlement } from './
 export interface WorkerDeps {
   store: DeliveryStore & Pick<Store, 'revealEvents'>
   sites: () => CollectorConfig
+  /** The version of the site's config `sites()` holds (config/live.ts); 0 for a config saved nowhere. */
+  versionOf: (site: string) => number
   send: Send
   now: () => number
   random: () => number
@@ -41,9 +43,13 @@ const FAN_OUT_LIMIT = 500
 export const leaseFor = (timeoutMs: number) => 2 * timeoutMs + 10_000
 const LEASE_MS = leaseFor(10_000)
 
-/** Sites with at least one enabled destination: the ones whose events enter the outbox. */
-export const deliverySites = (config: CollectorConfig) =>
-  config.sites.filter((s) => s.destinations.some((d) => d.enabled)).map((s) => s.id)
+/** Each site's delivery state by this config: active with at least one enabled destination. */
+export const deliverySites = (config: CollectorConfig, versionOf: (site: string) => number) =>
+  config.sites.map((s) => ({
+    site: s.id,
+    version: versionOf(s.id),
+    active: s.destinations.some((d) => d.enabled),
+  }))
 
 export const createDeliveryWorker = (deps: WorkerDeps) => {
   const { store, send, now, random, log } = deps
@@ -65,9 +71,11 @@ export const createDeliveryWorker = (deps: WorkerDeps) => {
   /** Routes up to FAN_OUT_LIMIT outbox entries; resolves to how many deliveries were new. */
   const fanOut = async () => {
     const at = now()
-    const entries = await store.claimOutbox(at, FAN_OUT_LIMIT, leaseMs)
+    const config = deps.sites()
+    const versions = Object.fromEntries(config.sites.map((s) => [s.id, deps.versionOf(s.id)]))
+    const entries = await store.claimOutbox(at, FAN_OUT_LIMIT, leaseMs, versions)
     if (entries.length === 0) return 0
-    const bySite = new Map(deps.sites().sites.map((s) => [s.id, s.destinations]))
+    const bySite = new Map(config.sites.map((s) => [s.id, s.destinations]))
     const deliveries: NewDelivery[] = []
     for (const { seq, event } of entries)
       for (const destination of destinationsFor(toSegmentEvent(event), bySite.get(event.site) ?? []))

@@ -55,6 +55,11 @@ export interface ConfigItemDeps extends ConfigRouteDeps {
   randomBytes: (n: number) => Uint8Array
   /** How a destination's URL is checked when saved (PRECIS_ALLOW_PRIVATE_DESTINATIONS). */
   destinations: GuardOptions
+  /**
+   * After a destination was saved and is served: switches the site's outbox on or off before the
+   * answer, so every event stored after it is queued for the destination.
+   */
+  destinationsSaved?: () => Promise<void>
 }
 
 export const configItemRoutes = (deps: ConfigItemDeps) => {
@@ -118,6 +123,7 @@ export const configItemRoutes = (deps: ConfigItemDeps) => {
       }
       const changed = next ? col.put(entry, key, next) : col.remove(entry, key)
       const saved = await saveEdit(c, deps, site, expected, changed, recorded)
+      if (col.name === 'destinations') await deps.destinationsSaved?.()
       return { ...saved, made }
     }
 

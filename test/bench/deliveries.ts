@@ -113,7 +113,7 @@ const deliveryRate = async (dir: string, receiverUrl: string, batch: number) => 
   const store = openSqliteStore(join(dir, `deliveries-rate-${batch}.db`))
   try {
     const config = parseConfig({ sites: [site(receiverUrl, true, batch)] })
-    await store.setDeliverySites(deliverySites(config))
+    await store.setDeliverySites(deliverySites(config, () => 0))
     const consent = JSON.stringify({ context: { consent: { categoryPreferences: { analytics: true } } } })
     for (let i = 0; i < QUEUED; i += 1000)
       await store.insertEvents(
@@ -135,6 +135,7 @@ const deliveryRate = async (dir: string, receiverUrl: string, batch: number) => 
     const worker = createDeliveryWorker({
       store,
       sites: () => config,
+    versionOf: () => 0,
       send: httpSend({ allowPrivate: true }),
       now: Date.now,
       random: Math.random,

@@ -9,13 +9,16 @@ import { makeRow } from './store.contract.ts'
 const SITE = 'deliver'
 const T = 1_700_000_000_000
 const LEASE = 30_000
+/** The site active by its config's version 1, and what a worker holding that version routes with. */
+const ON = [{ site: SITE, version: 1, active: true }]
+const V1 = { [SITE]: 1, other: 1 }
 
 const event = (n: number, site = SITE) =>
   makeRow({ site, messageId: `e${String(n).padStart(3, '0')}`, timestamp: T + n, receivedAt: T + n })
 
 /** Every queued event routed to `destinations`, then the outbox emptied. */
 const fanOut = async (store: Store, destinations: string[], now = T) => {
-  const entries = await store.claimOutbox(now, 1_000, LEASE)
+  const entries = await store.claimOutbox(now, 1_000, LEASE, V1)
   const deliveries = entries.flatMap((e) =>
     destinations.map((destination) => ({
       site: e.event.site,
@@ -50,27 +53,45 @@ export const describeDeliveriesContract = (
 
     it('queues in the insert only the events of sites with a destination, each once', async () => {
       await store.insertEvents([event(1)])
-      await store.setDeliverySites([SITE])
+      await store.setDeliverySites(ON)
       await store.insertEvents([event(2), event(3, 'other')])
       // A repeat of a stored event is acknowledged, not stored or queued again.
       await store.insertEvents([event(2), event(4)])
-      const entries = await store.claimOutbox(T, 100, LEASE)
+      const entries = await store.claimOutbox(T, 100, LEASE, V1)
       expect(entries.map((e) => e.event.messageId)).toEqual(['e002', 'e004'])
       expect(entries[0]!.event).toMatchObject({ site: SITE, type: 'track', name: 'Signed Up' })
-      await store.setDeliverySites([])
+      await store.setDeliverySites([{ site: SITE, version: 2, active: false }])
       await store.insertEvents([event(5)])
-      expect(await store.claimOutbox(T + LEASE, 100, LEASE)).toHaveLength(2)
+      // Routed only by a worker that has read version 2.
+      expect(await store.claimOutbox(T + LEASE, 100, LEASE, V1)).toHaveLength(0)
+      expect(await store.claimOutbox(T + LEASE, 100, LEASE, { [SITE]: 2 })).toHaveLength(2)
+    })
+
+    it('lets no collector with an older config undo a newer one or route its events', async () => {
+      await store.setDeliverySites([{ site: SITE, version: 3, active: true }])
+      // A collector still at version 2 (no destination yet) syncs what it knows: nothing changes.
+      await store.setDeliverySites([{ site: SITE, version: 2, active: false }])
+      await store.insertEvents([event(1)])
+      expect(await store.claimOutbox(T, 10, LEASE, { [SITE]: 2 })).toEqual([])
+      expect(await store.claimOutbox(T, 10, LEASE, {})).toEqual([])
+      const [entry] = await store.claimOutbox(T, 10, LEASE, { [SITE]: 4 })
+      expect(entry?.event.messageId).toBe('e001')
+      // A newer version does change it: the next event is not queued.
+      await store.setDeliverySites([{ site: SITE, version: 4, active: false }])
+      await store.insertEvents([event(2)])
+      const left = await store.claimOutbox(T + LEASE, 10, LEASE, { [SITE]: 4 })
+      expect(left.map((e) => e.event.messageId)).toEqual(['e001'])
     })
 
     it('leases outbox entries and removes them with the deliveries they became, each once', async () => {
-      await store.setDeliverySites([SITE])
+      await store.setDeliverySites(ON)
       await store.insertEvents([1, 2, 3].map((n) => event(n)))
-      const first = await store.claimOutbox(T, 2, LEASE)
+      const first = await store.claimOutbox(T, 2, LEASE, V1)
       expect(first.map((e) => e.event.messageId)).toEqual(['e001', 'e002'])
       // Held: another worker gets only the rest until the lease ends.
-      expect((await store.claimOutbox(T + 1, 10, LEASE)).map((e) => e.event.messageId)).toEqual(['e003'])
-      expect(await store.claimOutbox(T + 2, 10, LEASE)).toEqual([])
-      const again = await store.claimOutbox(T + LEASE, 10, LEASE)
+      expect((await store.claimOutbox(T + 1, 10, LEASE, V1)).map((e) => e.event.messageId)).toEqual(['e003'])
+      expect(await store.claimOutbox(T + 2, 10, LEASE, V1)).toEqual([])
+      const again = await store.claimOutbox(T + LEASE, 10, LEASE, V1)
       expect(again.map((e) => e.event.messageId)).toEqual(['e001', 'e002'])
       const made = first.map((e) => ({
         site: SITE,
@@ -93,14 +114,14 @@ export const describeDeliveriesContract = (
           T,
         ),
       ).toBe(0)
-      expect(await store.claimOutbox(T + 10 * LEASE, 10, LEASE)).toHaveLength(1)
+      expect(await store.claimOutbox(T + 10 * LEASE, 10, LEASE, V1)).toHaveLength(1)
       expect(await store.deliveryCounts(SITE)).toEqual([
         { destination: 'crm', pending: 2, delivered: 0, dead: 0 },
       ])
     })
 
     it('claims due deliveries of one destination, oldest first, each by one worker at a time', async () => {
-      await store.setDeliverySites([SITE])
+      await store.setDeliverySites(ON)
       await store.insertEvents([1, 2, 3, 4].map((n) => event(n)))
       expect(await fanOut(store, ['crm', 'ads'])).toBe(8)
       const a = await store.claimDeliveries(SITE, 'crm', T, 3, LEASE)
@@ -151,7 +172,7 @@ export const describeDeliveriesContract = (
     })
 
     it('counts the settlement of the newest claim only: a claim that ran out changes nothing', async () => {
-      await store.setDeliverySites([SITE])
+      await store.setDeliverySites(ON)
       await store.insertEvents([event(1)])
       await fanOut(store, ['crm'])
       const [first] = await store.claimDeliveries(SITE, 'crm', T, 1, LEASE)
@@ -166,7 +187,7 @@ export const describeDeliveriesContract = (
     })
 
     it('sends notices that stand for no event, each once; an erasure drops pending deliveries', async () => {
-      await store.setDeliverySites([SITE])
+      await store.setDeliverySites(ON)
       await store.insertEvents([1, 2].map((n) => event(n)))
       await fanOut(store, ['crm'])
       const erased = {
@@ -196,7 +217,7 @@ export const describeDeliveriesContract = (
     })
 
     it('replays dead letters: all of a destination or the ones named', async () => {
-      await store.setDeliverySites([SITE])
+      await store.setDeliverySites(ON)
       await store.insertEvents([1, 2, 3].map((n) => event(n)))
       await fanOut(store, ['crm'])
       const all = await store.claimDeliveries(SITE, 'crm', T, 10, LEASE)
@@ -212,12 +233,12 @@ export const describeDeliveriesContract = (
     })
 
     it('drops queued work whose event is gone (erasure, retention): nothing of it leaves', async () => {
-      await store.setDeliverySites([SITE])
+      await store.setDeliverySites(ON)
       await store.insertEvents([1, 2].map((n) => event(n)))
       await fanOut(store, ['crm'])
       await store.insertEvents([3, 4].map((n) => event(n)))
       expect(await store.deleteEventsBefore(SITE, T + 4)).toBe(3)
-      expect((await store.claimOutbox(T, 10, LEASE)).map((e) => e.event.messageId)).toEqual(['e004'])
+      expect((await store.claimOutbox(T, 10, LEASE, V1)).map((e) => e.event.messageId)).toEqual(['e004'])
       expect(await store.claimDeliveries(SITE, 'crm', T, 10, LEASE)).toEqual([])
       expect(await store.listDeliveries(SITE, { limit: 10 })).toEqual([])
     })
@@ -226,10 +247,12 @@ export const describeDeliveriesContract = (
       it('two collectors on one database never claim the same delivery or outbox entry', async () => {
         const [a, b, close] = await openPair()
         try {
-          await a.setDeliverySites([SITE])
+          await a.setDeliverySites(ON)
           await a.insertEvents(Array.from({ length: 60 }, (_, n) => event(n)))
           const entries = (
-            await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).claimOutbox(T, 7, LEASE)))
+            await Promise.all(
+              Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).claimOutbox(T, 7, LEASE, V1)),
+            )
           ).flat()
           expect(entries.map((e) => e.event.messageId).sort()).toEqual(
             Array.from({ length: 60 }, (_, n) => event(n).messageId),

@@ -19,8 +19,9 @@ export const DELIVERIES_MIGRATIONS: Migration[] = [
   {
     name: 'deliveries/1',
     sql: `
-      CREATE TABLE delivery_sites (site TEXT PRIMARY KEY);
-      CREATE TABLE delivery_outbox (seq BIGINT PRIMARY KEY, lease_until BIGINT NOT NULL DEFAULT 0);
+      CREATE TABLE delivery_sites (site TEXT PRIMARY KEY, version INT NOT NULL, active BOOLEAN NOT NULL);
+      CREATE TABLE delivery_outbox (
+        seq BIGINT PRIMARY KEY, site TEXT NOT NULL, lease_until BIGINT NOT NULL DEFAULT 0);
       CREATE TABLE deliveries (
         site TEXT NOT NULL,
         destination TEXT NOT NULL,
@@ -79,19 +80,26 @@ const eventOf = (e: EventAt) =>
 
 export const postgresDeliveries = (sql: Sql): DeliveryStore => ({
   setDeliverySites: async (sites) => {
-    const list = [...new Set(sites)]
-    await sql.begin(async (tx) => {
-      await tx`DELETE FROM delivery_sites WHERE NOT (site = ANY(${list}::text[]))`
-      await tx`INSERT INTO delivery_sites (site) SELECT unnest(${list}::text[]) ON CONFLICT DO NOTHING`
-    })
+    if (sites.length === 0) return
+    await sql`
+      INSERT INTO delivery_sites (site, version, active)
+      SELECT s.site, s.version, s.active
+      FROM json_to_recordset(${JSON.stringify(sites)}::text::json) AS s(site text, version int, active boolean)
+      ORDER BY s.site
+      ON CONFLICT (site) DO UPDATE SET version = excluded.version, active = excluded.active
+      WHERE excluded.version >= delivery_sites.version`
   },
 
-  claimOutbox: async (now, limit, leaseMs) =>
+  claimOutbox: async (now, limit, leaseMs, versions) =>
     sql.begin(async (tx) => {
       const claimed = await tx<{ seq: string }[]>`
         WITH due AS MATERIALIZED (
-          SELECT seq FROM delivery_outbox WHERE lease_until <= ${now}
-          ORDER BY seq LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+          SELECT o.seq FROM delivery_outbox o
+          JOIN delivery_sites d ON d.site = o.site
+          JOIN json_each_text(${JSON.stringify(versions)}::text::json) v
+            ON v.key = o.site AND d.version <= v.value::int
+          WHERE o.lease_until <= ${now}
+          ORDER BY o.seq LIMIT ${limit} FOR UPDATE OF o SKIP LOCKED)
         UPDATE delivery_outbox SET lease_until = ${now + leaseMs}
         WHERE seq IN (SELECT seq FROM due)
         RETURNING seq`

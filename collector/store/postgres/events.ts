@@ -72,8 +72,8 @@ export const postgresEvents = (sql: Sql) => {
       queued AS (INSERT INTO identity_queue (seq) SELECT seq FROM stored),
       reports AS (INSERT INTO report_queue (seq) SELECT seq FROM stored WHERE ${sql.unsafe(REPORT_CANDIDATE)}),
       deliveries AS (
-        INSERT INTO delivery_outbox (seq)
-        SELECT seq FROM stored WHERE site IN (SELECT site FROM delivery_sites))
+        INSERT INTO delivery_outbox (seq, site)
+        SELECT seq, site FROM stored WHERE site IN (SELECT site FROM delivery_sites WHERE active))
       SELECT f.ord::int AS ord FROM firsts f JOIN claimed USING (site, message_id)`
     return stored.map((r) => r.ord)
   }

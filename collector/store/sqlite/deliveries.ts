@@ -15,11 +15,13 @@ import { type EventRow, fromEventRow } from '../event-row.ts'
 
 // IF NOT EXISTS: the migration tests make databases of earlier releases from today's schema.
 export const DELIVERIES_MIGRATION = `
-  CREATE TABLE IF NOT EXISTS delivery_sites (site TEXT PRIMARY KEY) WITHOUT ROWID;
-  CREATE TABLE IF NOT EXISTS delivery_outbox (seq INTEGER PRIMARY KEY, lease_until INTEGER NOT NULL DEFAULT 0);
+  CREATE TABLE IF NOT EXISTS delivery_sites (
+    site TEXT PRIMARY KEY, version INTEGER NOT NULL, active INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS delivery_outbox (
+    seq INTEGER PRIMARY KEY, site TEXT NOT NULL, lease_until INTEGER NOT NULL DEFAULT 0);
   CREATE TRIGGER IF NOT EXISTS events_delivery_outbox AFTER INSERT ON events
-    WHEN EXISTS (SELECT 1 FROM delivery_sites WHERE site = NEW.site)
-    BEGIN INSERT INTO delivery_outbox (seq) VALUES (NEW.id); END;
+    WHEN EXISTS (SELECT 1 FROM delivery_sites WHERE site = NEW.site AND active)
+    BEGIN INSERT INTO delivery_outbox (seq, site) VALUES (NEW.id, NEW.site); END;
   CREATE TABLE IF NOT EXISTS deliveries (
     site TEXT NOT NULL,
     destination TEXT NOT NULL,
@@ -71,14 +73,18 @@ export const recordOf = (r: DeliveryRow): DeliveryRecord => ({
 })
 
 export const sqliteDeliveries = (db: Database.Database): DeliveryStore => {
-  const claimOutbox = db.transaction((now: number, limit: number, leaseMs: number) => {
+  const claimOutbox = db.transaction((now: number, limit: number, leaseMs: number, versions: string) => {
     const rows = db
-      .prepare<{ now: number; limit: number; lease: number }, { seq: number }>(
+      .prepare<{ now: number; limit: number; lease: number; versions: string }, { seq: number }>(
         `UPDATE delivery_outbox SET lease_until = @now + @lease
-         WHERE seq IN (SELECT seq FROM delivery_outbox WHERE lease_until <= @now ORDER BY seq LIMIT @limit)
+         WHERE seq IN (
+           SELECT o.seq FROM delivery_outbox o
+           JOIN delivery_sites d ON d.site = o.site
+           JOIN json_each(@versions) v ON v.key = o.site AND d.version <= v.value
+           WHERE o.lease_until <= @now ORDER BY o.seq LIMIT @limit)
          RETURNING seq`,
       )
-      .all({ now, limit, lease: leaseMs })
+      .all({ now, limit, lease: leaseMs, versions })
     if (rows.length === 0) return []
     const seqs = rows.map((r) => r.seq).sort((a, b) => a - b)
     const found = db
@@ -165,12 +171,16 @@ export const sqliteDeliveries = (db: Database.Database): DeliveryStore => {
   return {
     setDeliverySites: async (sites) => {
       db.transaction(() => {
-        db.prepare('DELETE FROM delivery_sites').run()
-        const add = db.prepare('INSERT INTO delivery_sites (site) VALUES (?)')
-        for (const site of new Set(sites)) add.run(site)
+        const set = db.prepare(
+          `INSERT INTO delivery_sites (site, version, active) VALUES (?, ?, ?)
+           ON CONFLICT (site) DO UPDATE SET version = excluded.version, active = excluded.active
+           WHERE excluded.version >= delivery_sites.version`,
+        )
+        for (const s of sites) set.run(s.site, s.version, s.active ? 1 : 0)
       })()
     },
-    claimOutbox: async (now, limit, leaseMs) => claimOutbox(now, limit, leaseMs),
+    claimOutbox: async (now, limit, leaseMs, versions) =>
+      claimOutbox(now, limit, leaseMs, JSON.stringify(versions)),
     enqueueDeliveries: async (seqs, deliveries, now) => enqueue(seqs, deliveries, now),
     claimDeliveries: async (site, destination, now, limit, leaseMs) =>
       claim(site, destination, now, limit, leaseMs),
