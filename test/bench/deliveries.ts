@@ -135,7 +135,7 @@ const deliveryRate = async (dir: string, receiverUrl: string, batch: number) => 
     const worker = createDeliveryWorker({
       store,
       sites: () => config,
-    versionOf: () => 0,
+      versionOf: () => 0,
       send: httpSend({ allowPrivate: true }),
       now: Date.now,
       random: Math.random,
