@@ -65,8 +65,16 @@ export const createDeliveryWorker = (deps: WorkerDeps) => {
     return taken.ok
   }
 
-  const rulesOf = (config: CollectorConfig): SiteRules =>
-    Object.fromEntries(config.sites.map((s) => [s.id, identitySettings(s.identity)]))
+  // Made once per config served (a new object at every change), not at every pass.
+  const rules = new WeakMap<CollectorConfig, SiteRules>()
+  const rulesOf = (config: CollectorConfig): SiteRules => {
+    let r = rules.get(config)
+    if (!r) {
+      r = Object.fromEntries(config.sites.map((s) => [s.id, identitySettings(s.identity)]))
+      rules.set(config, r)
+    }
+    return r
+  }
 
   /** Routes up to FAN_OUT_LIMIT outbox entries; resolves to how many deliveries were new. */
   const fanOut = async () => {

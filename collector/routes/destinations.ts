@@ -8,7 +8,8 @@ import { destinations } from '../config/resources.ts'
 import type { DeliveryStore } from '../destinations/types.ts'
 import { ApiError } from '../errors.ts'
 import { siteParam } from './config-edit.ts'
-import { readJson } from './request.ts'
+import { parse } from './report-kit.ts'
+import { parseEnvelope, readJson } from './request.ts'
 
 export const deliveriesQuery = z.strictObject({
   site: z.string(),
@@ -38,12 +39,7 @@ export const destinationRoutes = ({ store, live, now }: DestinationRouteDeps) =>
   app.get('/destinations/:key/deliveries', async (c) => {
     const site = siteParam(c, live)
     const destination = destinationOf(site, c.req.param('key'))
-    const parsed = deliveriesQuery.safeParse(c.req.query())
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!
-      throw new ApiError('invalid_query', `${issue.path.join('.')}: ${issue.message}`, issue.path.join('.'))
-    }
-    const { status, limit } = parsed.data
+    const { status, limit } = parse(deliveriesQuery, c, c.req.query())
     const counts = (await store.deliveryCounts(site)).find((x) => x.destination === destination)
     return c.json({
       site,
@@ -56,12 +52,8 @@ export const destinationRoutes = ({ store, live, now }: DestinationRouteDeps) =>
   app.post('/destinations/:key/replay', async (c) => {
     const site = siteParam(c, live)
     const destination = destinationOf(site, c.req.param('key'))
-    const parsed = replayBody.safeParse(await readJson(c))
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!
-      throw new ApiError('invalid_body', `${issue.path.join('.')}: ${issue.message}`, issue.path.join('.'))
-    }
-    const replayed = await store.replayDeliveries(site, destination, now(), parsed.data.messageIds)
+    const { messageIds } = parseEnvelope(replayBody, await readJson(c))
+    const replayed = await store.replayDeliveries(site, destination, now(), messageIds)
     return c.json({ site, destination, replayed })
   })
   return app

@@ -112,9 +112,8 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
         ...campaign,
         ...(session ? { session: { id: session.id } } : {}),
         // Segment's consent spec: the purposes granted when the event was sent.
-        consent: deps.gpc
-          ? { categoryPreferences: { ...purposes }, gpc: true }
-          : { categoryPreferences: { ...purposes } },
+        // gpc left out (undefined) when the browser does not send it.
+        consent: { categoryPreferences: { ...purposes }, gpc: deps.gpc || undefined },
       },
     } as unknown as OutgoingEvent)
   }
