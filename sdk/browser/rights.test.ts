@@ -227,6 +227,17 @@ describe('visitor rights tokens in the browser', () => {
     expect(p.calls.filter((c) => c.path === 'revoke')).toHaveLength(1)
   })
 
+  it('stores nothing of a token that arrives after analytics was withdrawn, and gives it back', async () => {
+    const p = page()
+    p.rights.ensureToken()
+    // Withdrawn while the token is being asked (the purge has already run).
+    p.grant(false)
+    await p.settle()
+    expect(p.held()).toBeNull()
+    expect(p.calls.at(-1)).toEqual({ path: 'revoke', body: { token: 'anon-1.1', writeKey: 'wk' } })
+    expect(p.rights.available()).toBe(false)
+  })
+
   it('a withdrawal before the site config arrives is sent once the write key is known', async () => {
     const storage = memoryStorage()
     storage.set(

@@ -101,8 +101,12 @@ export const visitorRights = (
     )
       .then(async (res) => {
         asking = false
-        if (res.ok) keep(id, await res.json())
-        else if (res.status === 409 && !renewing) {
+        if (res.ok) {
+          const answer = await res.json()
+          // Analytics withdrawn while it was asked: nothing is stored, and the token goes back.
+          if (consent.get().purposes.analytics) keep(id, answer)
+          else call('revoke', { token: answer.token }).catch(() => {})
+        } else if (res.status === 409 && !renewing) {
           early = true
           if (deliveries > sent) ensureToken() // the first event was stored while this was asked
         }
