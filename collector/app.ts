@@ -26,6 +26,7 @@ import { consentStatsRoutes } from './routes/consent-stats.ts'
 import { destinationRoutes } from './routes/destinations.ts'
 import { experimentRoutes } from './routes/experiments.ts'
 import { ingestRoutes } from './routes/ingest.ts'
+import { journeyRoutes } from './routes/journeys.ts'
 import { personalizationRoutes } from './routes/personalization.ts'
 import { profileRoutes } from './routes/profiles.ts'
 import { type PublicAssets, publicRoutes } from './routes/public.ts'
@@ -33,6 +34,7 @@ import { refusalRoutes } from './routes/refusals.ts'
 import { reportRoutes } from './routes/reports.ts'
 import { limitBody } from './routes/request.ts'
 import { rightsRoutes } from './routes/rights.ts'
+import { unsubscribeRoutes } from './routes/unsubscribe.ts'
 import type { Store } from './store/types.ts'
 
 export interface Clock {
@@ -113,6 +115,7 @@ export const createApp = ({
   )
   app.route('/v1', consentRoutes({ store, sites, now, ledgerKeys: config.ledgerKeys }))
   app.route('/v1', rightsRoutes({ store: people, sites, identity, now }))
+  app.route('/v1', unsubscribeRoutes({ store, sites, now }))
   app.on(['POST', 'PUT', 'PATCH', 'DELETE'], '/admin/api/*', limitBody(ADMIN_BODY_BYTES))
   // Before the guard: the setup state, the first owner's setup and signing in.
   const access = { store, now, randomBytes, tokenConfigured: config.adminToken !== undefined }
@@ -133,6 +136,7 @@ export const createApp = ({
     }),
   )
   app.route('/admin/api', destinationRoutes({ store, live, now }))
+  app.route('/admin/api', journeyRoutes({ store, live }))
   app.route(
     '/admin/api',
     adminRoutes({ store: people, sites, rules: identity.rules, ledgerKeys: config.ledgerKeys }),

@@ -10,12 +10,15 @@ import { createApp } from './app.ts'
 import { createLiveConfig, pollConfigs } from './config/live.ts'
 import { seedConfigs } from './config/seed.ts'
 import { ConfigError, readConfigFile } from './config/site-config.ts'
+import { createSmtpSender } from './destinations/email/smtp.ts'
 import { httpSend } from './destinations/send.ts'
 import { createDeliveryWorker, deliverySites, leaseFor, runDeliveries } from './destinations/worker.ts'
 import { parseEnv, redactUrl, sqlitePath } from './env.ts'
 import { ledgerKeysFrom, storeKeysFrom } from './env-keys.ts'
 import { identitySecretsFrom } from './identity/verification.ts'
 import { scheduleRetention } from './jobs/retention.ts'
+import { composeEmail } from './journeys/email.ts'
+import { createJourneyWorker } from './journeys/worker.ts'
 import { devMasterPath } from './privacy/dev-master.ts'
 import { CHECK_INTERVAL_MS, FIXED_LIMITS, limitConnections } from './server-limits.ts'
 import { fatalLine, type StartContext } from './startup-errors.ts'
@@ -122,6 +125,20 @@ const main = async () => {
       now: Date.now,
       random: Math.random,
       log: console.log,
+      // Journeys' mails: composed when sent, unsubscribe links to this collector.
+      email: {
+        compose: composeEmail({
+          store,
+          sites: live.current,
+          publicUrl: () => selfOrigins[0] ?? `http://localhost:${env.PORT}`,
+          now: Date.now,
+        }),
+        send: createSmtpSender({
+          allowPrivate: env.PRECIS_ALLOW_PRIVATE_DESTINATIONS,
+          timeoutMs: env.PRECIS_DELIVERY_TIMEOUT_MS,
+        }),
+      },
+      journeys: createJourneyWorker({ store, sites: live.current, now: Date.now }),
     }),
     env.PRECIS_DELIVERY_POLL_MS,
     {

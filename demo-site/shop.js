@@ -118,6 +118,19 @@ const pages = {
       el('input', { id: 'email', name: 'email', type: 'email', required: '', autocomplete: 'email' }),
       el('button', { type: 'submit' }, 'Place order'),
     )
+    // The address typed before paying: a checkout that started, and the abandoned-cart journey's way to remind.
+    const products = lines.map((l) => ({
+      product_id: l.sku,
+      name: l.product.name,
+      quantity: l.qty,
+      price: l.product.price,
+    }))
+    form.querySelector('#email').addEventListener('change', (e) => {
+      const email = e.target.value.trim()
+      if (!e.target.checkValidity() || email === '') return
+      precis.identify(`customer:${email}`, { email })
+      precis.track('Checkout Started', { value: total, currency: 'USD', products })
+    })
     form.addEventListener('submit', (e) => {
       e.preventDefault()
       const email = new FormData(form).get('email')
@@ -127,7 +140,7 @@ const pages = {
         order_id: orderId,
         revenue: total,
         currency: 'USD',
-        products: lines.map((l) => ({ product_id: l.sku, quantity: l.qty, price: l.product.price })),
+        products,
       })
       writeCart([])
       box.replaceChildren(el('p', { id: 'thanks' }, `Thank you! Order ${orderId} is on its way.`))

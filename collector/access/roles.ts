@@ -4,9 +4,9 @@
 import type { Role } from './types.ts'
 
 export type Permission =
-  /** Read the site config: sites, experiments, goals, segments, slots, destinations (without secrets), consent texts; deliveries. */
+  /** Read the site config: sites, experiments, goals, segments, slots, destinations (without secrets), journeys, consent texts; deliveries, journey results. */
   | 'config.read'
-  /** Change experiments, goals, segments, slots and destinations (replay their dead letters too). */
+  /** Change experiments, goals, segments, slots, destinations and journeys (replay their dead letters too). */
   | 'config.write'
   /** Change the consent section: texts, services, policy version. */
   | 'consent.write'
@@ -110,12 +110,12 @@ export const RULES: readonly Rule[] = [
   // The site config.
   {
     methods: GET,
-    path: /^\/(sites|experiments|goals|segments|slots|destinations)(\/.*)?$/,
+    path: /^\/(sites|experiments|goals|segments|slots|destinations|journeys)(\/.*)?$/,
     permission: 'config.read',
   },
   {
     methods: WRITE,
-    path: /^\/(experiments|goals|segments|slots|destinations)(\/.*)?$/,
+    path: /^\/(experiments|goals|segments|slots|destinations|journeys)(\/.*)?$/,
     permission: 'config.write',
   },
   { methods: WRITE, path: /^\/sites(\/.*)?$/, permission: 'sites.write' },

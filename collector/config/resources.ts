@@ -1,4 +1,4 @@
-// The parts of a site's entry the admin API edits one at a time: experiments and destinations (lists by key),
+// The parts of a site's entry the admin API edits one at a time: experiments, destinations and journeys (lists by key),
 // goals, segments and slots (maps by key), and the consent section. Pure: each takes the entry as written
 // and gives a new one; validation of the result is the editor's (editor.ts).
 
@@ -6,7 +6,7 @@ export type Json = Record<string, unknown>
 
 export interface Collection {
   /** The URL segment and the list's name in answers. */
-  name: 'experiments' | 'goals' | 'segments' | 'slots' | 'destinations'
+  name: 'experiments' | 'goals' | 'segments' | 'slots' | 'destinations' | 'journeys'
   /** The word for one, in messages. */
   noun: string
   list(entry: Json): { key: string; config: Json }[]
@@ -20,8 +20,8 @@ export const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== 
 
 const copy = (entry: Json): Json => structuredClone(entry)
 
-/** A list of items with a `key` inside the entry (experiments, destinations). */
-const listCollection = (name: 'experiments' | 'destinations', noun: string): Collection => {
+/** A list of items with a `key` inside the entry (experiments, destinations, journeys). */
+const listCollection = (name: 'experiments' | 'destinations' | 'journeys', noun: string): Collection => {
   const itemsOf = (entry: Json) => (Array.isArray(entry[name]) ? (entry[name] as unknown[]) : [])
   const col: Collection = {
     name,
@@ -54,6 +54,7 @@ const listCollection = (name: 'experiments' | 'destinations', noun: string): Col
 
 export const experiments = listCollection('experiments', 'experiment')
 export const destinations = listCollection('destinations', 'destination')
+export const journeys = listCollection('journeys', 'journey')
 
 /** A map by key inside the entry, or inside its `personalization` (segments, slots). */
 const mapCollection = (
@@ -104,6 +105,7 @@ export const COLLECTIONS: readonly Collection[] = [
   mapCollection('segments', 'segment', 'personalization'),
   mapCollection('slots', 'slot', 'personalization'),
   destinations,
+  journeys,
 ]
 
 /** The consent section (texts, services, policy version): one per site. */
@@ -111,7 +113,14 @@ export const consentOf = (entry: Json): Json => (isJson(entry.consent) ? entry.c
 export const withConsent = (entry: Json, consent: Json): Json => ({ ...copy(entry), consent })
 
 /** Fields of a site's entry that have resources of their own, or change only by a key rotation. */
-const OWN_RESOURCES = ['experiments', 'goals', 'personalization', 'consent', 'destinations'] as const
+const OWN_RESOURCES = [
+  'experiments',
+  'goals',
+  'personalization',
+  'consent',
+  'destinations',
+  'journeys',
+] as const
 export const KEY_FIELDS = [
   'writeKey',
   'previousWriteKey',

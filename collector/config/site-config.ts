@@ -5,9 +5,11 @@ import { experimentsSchema } from '../../sdk/rules/experiment-schema.ts'
 import { goalsSchema } from '../../sdk/rules/goal-schema.ts'
 import { personalizationSchema } from '../../sdk/rules/personalization-schema.ts'
 import { destinationsSchema } from '../destinations/config.ts'
+import { BUILT_IN_TEMPLATES } from '../destinations/email/templates.ts'
 import { enrichmentSchema } from '../enrich/config.ts'
 import { experimentIssues, withGoalMetrics } from '../experiments/config.ts'
 import { identitySchema } from '../identity/config.ts'
+import { journeyIssues, journeysSchema, messagingSchema } from '../journeys/config.ts'
 
 const origin = z.string().refine(
   (value) => {
@@ -87,6 +89,10 @@ export const siteSchema = z.object({
   goals: goalsSchema,
   /** Where stored events are forwarded, by key (destinations/config.ts): never served to browsers. */
   destinations: destinationsSchema,
+  /** When an event happens, wait, then send to a destination (journeys/config.ts): never served to browsers. */
+  journeys: journeysSchema,
+  /** What every journey of the site keeps to: a frequency cap per person, quiet hours. */
+  messaging: messagingSchema,
   /**
    * Events older than this, and the profiles of people not seen since, are deleted by the daily
    * retention job (default: 13 months).
@@ -120,7 +126,7 @@ export const configSchema = z.preprocess(
             ctx.addIssue({ code: 'custom', path: ['sites', index, key], message: `duplicate ${key}` })
           seen.key.add(value)
         }
-        for (const issue of experimentIssues(site))
+        for (const issue of [...experimentIssues(site), ...journeyIssues(site, BUILT_IN_TEMPLATES)])
           ctx.addIssue({ code: 'custom', path: ['sites', index, ...issue.path], message: issue.message })
       })
     }),

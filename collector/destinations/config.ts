@@ -3,6 +3,7 @@
 // schema. Secrets (a webhook's signing secret, a Segment-compatible endpoint's write key) live in
 // the site's entry like its server key; the admin API never shows them after they were set.
 import { z } from 'zod'
+import { emailSchema } from './email/config.ts'
 
 const key = z
   .string()
@@ -69,7 +70,8 @@ export const segmentSchema = z.strictObject({
   writeKey: z.string().min(1).max(256),
 })
 
-export const destinationSchema = z.discriminatedUnion('kind', [webhookSchema, segmentSchema])
+/** Email (email/config.ts) carries journeys' messages only, never events. */
+export const destinationSchema = z.discriminatedUnion('kind', [webhookSchema, segmentSchema, emailSchema])
 
 export const MAX_DESTINATIONS = 20
 
@@ -86,6 +88,8 @@ export const destinationsSchema = z
   })
 
 export type Destination = z.infer<typeof destinationSchema>
+/** A destination events are posted to over HTTP. */
+export type HttpDestination = Exclude<Destination, { kind: 'email' }>
 
 /** Fields holding a secret: written, never shown again. */
-export const SECRET_FIELDS = ['secret', 'writeKey'] as const
+export const SECRET_FIELDS = ['secret', 'writeKey', 'smtp'] as const

@@ -33,18 +33,19 @@ export const erasureEvent = (identifiers: { type: string; sha256: string }[], no
   properties: { identifiers },
 })
 
-/** A notice kept with its delivery as the stored-event shape the worker sends; undefined if unreadable. */
+/** A notice (an erasure's, a journey's message) kept with its delivery as the stored-event shape the worker sends; undefined if unreadable. */
 export const noticeEvent = (site: string, json: string): StoredEvent | undefined => {
   try {
-    const e = JSON.parse(json) as ReturnType<typeof erasureEvent>
+    const e = JSON.parse(json) as ReturnType<typeof erasureEvent> & { anonymousId?: string; userId?: string }
     const at = Date.parse(e.timestamp)
     return {
       site,
       messageId: e.messageId,
       type: 'track',
       name: e.event,
-      userId: null,
-      anonymousId: null,
+      // A journey's message names its person by the collector's pseudonyms; an erasure's, nobody.
+      userId: e.userId ?? null,
+      anonymousId: e.anonymousId ?? null,
       timestamp: at,
       receivedAt: at,
       payload: JSON.stringify({ properties: e.properties }),

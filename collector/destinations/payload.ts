@@ -3,7 +3,7 @@
 // with the write key as Basic user. Its id is the same for the same events at every attempt, so a
 // receiver drops a repeat by `webhook-id` (and each event by its `messageId`). Pure.
 import { createHash } from 'node:crypto'
-import type { Destination } from './config.ts'
+import type { HttpDestination } from './config.ts'
 import { minimized } from './minimize.ts'
 import { signedHeaders } from './signature.ts'
 
@@ -27,7 +27,7 @@ export const requestId = (destination: string, messageIds: readonly string[]) =>
 /** Collector-internal members of a stored body that never leave. */
 const INTERNAL = ['ids', 'traitHashes']
 
-const outgoing = (d: Destination, event: Json) => {
+const outgoing = (d: HttpDestination, event: Json) => {
   const clean = { ...event }
   for (const k of INTERNAL) delete clean[k]
   return minimized(clean, d.fields, d.hash)
@@ -38,7 +38,7 @@ const outgoing = (d: Destination, event: Json) => {
  * Notices (their messageIds in `whole`) go as they are: no field list or hashing applies.
  */
 export const deliveryRequest = (
-  d: Destination,
+  d: HttpDestination,
   events: readonly Json[],
   now: number,
   whole: ReadonlySet<string> = new Set(),

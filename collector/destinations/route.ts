@@ -15,13 +15,17 @@ export const stampOf = (event: Json): ConsentStamp | undefined => {
   return isObject(context) && isObject(context.consent) ? (context.consent as ConsentStamp) : undefined
 }
 
-/** The keys of the enabled destinations `event` (a Segment event) may go to. */
+/**
+ * The keys of the enabled destinations `event` (a Segment event) may go to. An email destination
+ * gets journeys' messages only, never events.
+ */
 export const destinationsFor = (event: Json, destinations: readonly Destination[]): string[] => {
   const stamp = stampOf(event)
   return destinations
     .filter(
       (d) =>
         d.enabled &&
+        d.kind !== 'email' &&
         deliveryRefusal(stamp, d.purposes) === undefined &&
         (d.where === undefined || evalCondition(event, d.where)),
     )

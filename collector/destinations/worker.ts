@@ -6,17 +6,20 @@
 // worker killed mid-attempt leaves its leases to run out, and the delivery is tried again: at least
 // once, and once per key. The clock, randomness and the HTTP edge are given.
 import type { CollectorConfig } from '../config/site-config.ts'
-import { identitySettings } from '../identity/config.ts'
+import { siteRules } from '../identity/config.ts'
 import type { SiteRules } from '../identity/types.ts'
+import type { JourneyWorker } from '../journeys/worker.ts'
 import { type Bucket, take } from '../middleware/rate-limit.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { Store } from '../store/types.ts'
 import { afterAttempt, type Circuit, closedCircuit, tryNow } from './circuit.ts'
 import type { Destination } from './config.ts'
+import type { EmailDestination } from './email/config.ts'
+import type { EmailMessage } from './email/smtp.ts'
 import { deliveryRequest } from './payload.ts'
 import { isTransient, outcomeOf, RETRY_POLICY, type RetryPolicy } from './retry.ts'
 import { destinationsFor } from './route.ts'
-import type { Send } from './send.ts'
+import type { Send, SendResult } from './send.ts'
 import type { ClaimedDelivery, DeliveryStore, NewDelivery, Settlement } from './types.ts'
 
 export interface WorkerDeps {
@@ -31,6 +34,13 @@ export interface WorkerDeps {
   policy?: RetryPolicy
   /** How long a claim is held: longer than an attempt can take. */
   leaseMs?: number
+  /** Email destinations: a journey message made into a mail (or refused for good), and the SMTP edge. */
+  email?: {
+    compose: (d: EmailDestination, claimed: ClaimedDelivery) => Promise<EmailMessage | { refused: string }>
+    send: (d: EmailDestination, message: EmailMessage) => Promise<SendResult>
+  }
+  /** Journeys see each routed event before it leaves the outbox, and settle what is due. */
+  journeys?: Pick<JourneyWorker, 'observe' | 'due'>
 }
 
 /** Outbox entries routed per pass. */
@@ -65,17 +75,6 @@ export const createDeliveryWorker = (deps: WorkerDeps) => {
     return taken.ok
   }
 
-  // Made once per config served (a new object at every change), not at every pass.
-  const rules = new WeakMap<CollectorConfig, SiteRules>()
-  const rulesOf = (config: CollectorConfig): SiteRules => {
-    let r = rules.get(config)
-    if (!r) {
-      r = Object.fromEntries(config.sites.map((s) => [s.id, identitySettings(s.identity)]))
-      rules.set(config, r)
-    }
-    return r
-  }
-
   /** Routes up to FAN_OUT_LIMIT outbox entries; resolves to how many deliveries were new. */
   const fanOut = async () => {
     const at = now()
@@ -83,6 +82,9 @@ export const createDeliveryWorker = (deps: WorkerDeps) => {
     const versions = Object.fromEntries(config.sites.map((s) => [s.id, deps.versionOf(s.id)]))
     const entries = await store.claimOutbox(at, FAN_OUT_LIMIT, leaseMs, versions)
     if (entries.length === 0) return 0
+    // Before the entries leave the outbox: a crash in between shows journeys the events again, and
+    // what they do with them is keyed or idempotent.
+    await deps.journeys?.observe(entries.map((e) => e.event))
     const bySite = new Map(config.sites.map((s) => [s.id, s.destinations]))
     const deliveries: NewDelivery[] = []
     for (const { seq, event } of entries)
@@ -95,13 +97,18 @@ export const createDeliveryWorker = (deps: WorkerDeps) => {
     )
   }
 
-  /** One request with `claimed` (one destination's), settled by its answer. */
-  const attempt = async (
+  /** One request (or mail) with `claimed` (one destination's): its result, or why it never can be made. */
+  const request = async (
     d: Destination,
     claimed: ClaimedDelivery[],
     rules: SiteRules,
-    circuitKey: string,
-  ) => {
+  ): Promise<SendResult & { at: number }> => {
+    if (d.kind === 'email') {
+      if (!deps.email) return { refused: 'email is not set up in this collector', at: now() }
+      const message = await deps.email.compose(d, claimed[0]!)
+      const at = now()
+      return { ...('refused' in message ? message : await deps.email.send(d, message)), at }
+    }
     const events = (
       await store.revealEvents(
         claimed.map((c) => c.event),
@@ -110,7 +117,17 @@ export const createDeliveryWorker = (deps: WorkerDeps) => {
     ).map((e) => toSegmentEvent(e) as unknown as Record<string, unknown>)
     const at = now()
     const notices = new Set(claimed.filter((c) => c.notice).map((c) => c.messageId))
-    const result = await send(deliveryRequest(d, events, at, notices))
+    return { ...(await send(deliveryRequest(d, events, at, notices))), at }
+  }
+
+  /** One attempt with `claimed`, settled by its answer. */
+  const attempt = async (
+    d: Destination,
+    claimed: ClaimedDelivery[],
+    rules: SiteRules,
+    circuitKey: string,
+  ) => {
+    const { at, ...result } = await request(d, claimed, rules)
     const done = now()
     let settlement: Settlement
     if (result.refused) settlement = { kind: 'dead', reason: `refused: ${result.refused}` }
@@ -132,7 +149,7 @@ export const createDeliveryWorker = (deps: WorkerDeps) => {
   /** Delivers what is due now; resolves to how many deliveries were attempted. */
   const deliver = async () => {
     const config = deps.sites()
-    const rules = rulesOf(config)
+    const rules = siteRules(config)
     const runs: Promise<number>[] = []
     for (const site of config.sites)
       for (const d of site.destinations) {
@@ -144,7 +161,8 @@ export const createDeliveryWorker = (deps: WorkerDeps) => {
             const asked = tryNow(circuits.get(circuitKey) ?? closedCircuit(), now())
             circuits.set(circuitKey, asked.circuit)
             if (!asked.allowed || !withinRate(circuitKey, d)) return 0
-            const claimed = await store.claimDeliveries(site.id, d.key, now(), d.batch, leaseMs)
+            const batch = d.kind === 'email' ? 1 : d.batch
+            const claimed = await store.claimDeliveries(site.id, d.key, now(), batch, leaseMs)
             if (claimed.length === 0) return 0
             await attempt(d, claimed, rules, circuitKey)
             return claimed.length
@@ -162,9 +180,10 @@ export const createDeliveryWorker = (deps: WorkerDeps) => {
     let total = 0
     while (!stopping()) {
       const routed = await fanOut()
+      const settled = (await deps.journeys?.due()) ?? 0
       const attempted = await deliver()
       total += attempted
-      if (routed === 0 && attempted === 0) break
+      if (routed === 0 && settled === 0 && attempted === 0) break
     }
     return total
   }

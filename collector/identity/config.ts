@@ -52,3 +52,15 @@ export const identitySettings = (config: IdentityConfig | undefined): IdentitySe
     properties: config?.personal?.properties ?? DEFAULT_IDENTITY.personal.properties,
   },
 })
+
+const rulesByConfig = new WeakMap<object, Record<string, IdentitySettings>>()
+
+/** Every site's rules of a config, made once per config object (a new one at every change). */
+export const siteRules = (config: { sites: readonly { id: string; identity?: IdentityConfig }[] }) => {
+  let rules = rulesByConfig.get(config)
+  if (!rules) {
+    rules = Object.fromEntries(config.sites.map((s) => [s.id, identitySettings(s.identity)]))
+    rulesByConfig.set(config, rules)
+  }
+  return rules
+}

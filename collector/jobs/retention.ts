@@ -23,6 +23,7 @@ export const runRetention = async (
     events[site.id] = await store.deleteEventsBefore(site.id, before)
     // What was sent where is kept as long as the events it was made of.
     await store.deleteDeliveriesBefore(site.id, before)
+    await store.deleteEntriesBefore(site.id, before)
     people += await store.expirePeople(site.id, before)
     consent += await store.pruneConsent(site.id, now - site.consentRetentionDays * DAY, ledgerKey)
   }

@@ -59,6 +59,7 @@ const COMPONENT: Record<Collection['name'], ComponentName> = {
   segments: 'Segment',
   slots: 'Slot',
   destinations: 'Destination',
+  journeys: 'Journey',
 }
 const NOT_FOUND: Record<Collection['name'], ErrorCode> = {
   experiments: 'experiment_not_found',
@@ -66,6 +67,7 @@ const NOT_FOUND: Record<Collection['name'], ErrorCode> = {
   segments: 'segment_not_found',
   slots: 'slot_not_found',
   destinations: 'destination_not_found',
+  journeys: 'journey_not_found',
 }
 const capital = (word: string) => `${word[0]!.toUpperCase()}${word.slice(1)}`
 

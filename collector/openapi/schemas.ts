@@ -21,6 +21,7 @@ import { KEY_FIELDS } from '../config/resources.ts'
 import { siteSchema } from '../config/site-config.ts'
 import { destinationSchema } from '../destinations/config.ts'
 import { ERROR_CODES, type ErrorCode } from '../errors.ts'
+import { journeySchema } from '../journeys/config.ts'
 import { recordSchema } from '../routes/consent.ts'
 import { tokenRequest, withToken } from '../routes/rights.ts'
 
@@ -105,6 +106,7 @@ const COMPONENTS = {
   Segment: segment,
   Slot: slot,
   Destination: destinationSchema,
+  Journey: journeySchema,
 }
 export type ComponentName = keyof typeof COMPONENTS | 'ServedSiteConfig'
 

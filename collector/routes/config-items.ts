@@ -40,7 +40,17 @@ const NOT_FOUND = {
   segments: 'segment_not_found',
   slots: 'slot_not_found',
   destinations: 'destination_not_found',
+  journeys: 'journey_not_found',
 } as const
+
+/** An SMTP server's host as the URL the address guard checks; undefined when it does not parse (the schema says why). */
+const smtpHostUrl = (smtp: string) => {
+  try {
+    return `https://${new URL(smtp).host}/`
+  } catch {
+    return undefined
+  }
+}
 
 /** `?rebucket=true|false`: the answer to rebucket_choice_required. */
 const rebucketOf = (c: Context) => {
@@ -102,9 +112,12 @@ export const configItemRoutes = (deps: ConfigItemDeps) => {
         const withSecret = withSecrets(next, col.get(entry, key), random)
         next = withSecret.config
         made = withSecret.made
-        if (typeof next.url === 'string') {
-          const problem = await urlProblem(next.url, deps.destinations)
-          if (problem) throw new ApiError('invalid_config', `url: ${problem}`, 'url')
+        // An SMTP server is held to the same guard as a URL: its host checked, now and at every send.
+        const field = typeof next.smtp === 'string' ? 'smtp' : 'url'
+        const url = field === 'smtp' ? smtpHostUrl(next.smtp as string) : next.url
+        if (typeof url === 'string') {
+          const problem = await urlProblem(url, deps.destinations)
+          if (problem) throw new ApiError('invalid_config', `${field}: ${problem}`, field)
         }
       } else if (col.name === 'experiments') {
         const before = col.get(entry, key)

@@ -5,6 +5,7 @@ import { noticeErasure } from '../destinations/notices.ts'
 import { ApiError } from '../errors.ts'
 import { userNames } from '../identity/pseudonymous-store.ts'
 import type { ProfileExport, SiteRules } from '../identity/types.ts'
+import { dropJourneysOf } from '../journeys/erasure.ts'
 import { profileSegments } from '../personalization/evaluate.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { Store } from '../store/types.ts'
@@ -93,13 +94,15 @@ export const profileRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) 
     const traits = before ? await store.revealTraits(site, before.profile.traits, identity.rules) : {}
     const erased = await store.eraseProfile(site, id, now())
     if (!erased) throw missing(id)
-    if (before)
+    if (before) {
       await noticeErasure(
         store,
         site,
         { events: before.events, identifiers: before.profile.identifiers, traits },
         now(),
       )
+      await dropJourneysOf(store, site, before.events)
+    }
     return c.json({ site, erased })
   })
   return app

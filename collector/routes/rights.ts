@@ -4,6 +4,7 @@ import { sentWhere } from '../destinations/export.ts'
 import { noticeErasure } from '../destinations/notices.ts'
 import { ApiError } from '../errors.ts'
 import type { IssuedToken } from '../identity/tokens.ts'
+import { dropJourneysOf } from '../journeys/erasure.ts'
 import { sameSecret } from '../privacy/crypto.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { PeopleRouteDeps } from './deps.ts'
@@ -107,13 +108,15 @@ export const rightsRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) =
     const before = await store.exportOwn(site, anonymousId, identity.rulesOf(site), now())
     const traits = before ? await store.revealTraits(site, before.traits, identity.rules) : {}
     const erased = await store.eraseOwn(site, anonymousId, identity.rulesOf(site), now())
-    if (erased && before)
+    if (erased && before) {
       await noticeErasure(
         store,
         site,
         { events: before.events, identifiers: before.identifiers, traits },
         now(),
       )
+      await dropJourneysOf(store, site, before.events)
+    }
     if (!erased) {
       // Nothing was stored, and the visitor asked to be forgotten: the token goes all the same.
       await store.revokeTokensFor(site, [anonymousId])

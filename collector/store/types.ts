@@ -3,6 +3,7 @@ import type { ConfigStore } from '../config/versions.ts'
 import type { DeliveryStore } from '../destinations/types.ts'
 import type { ExperimentStore } from '../experiments/types.ts'
 import type { IdentityStore, SiteRules } from '../identity/types.ts'
+import type { JourneyStore } from '../journeys/types.ts'
 import type { ChainCheckpoint, ConsentFields, ConsentRecord, LedgerKey } from '../ledger/chain.ts'
 import type { PersonalizationStore } from '../personalization/types.ts'
 import type { Pseudonymize } from '../privacy/pseudonyms.ts'
@@ -42,7 +43,8 @@ export interface Store
     AccessStore,
     ReportStore,
     SpendStore,
-    DeliveryStore {
+    DeliveryStore,
+    JourneyStore {
   /**
    * Stores all rows or none (one transaction), idempotent on (site, messageId). Events carrying an
    * erased person's identifier (by the sites' identity `rules`: which traits identify) are dropped

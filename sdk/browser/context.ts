@@ -23,6 +23,8 @@ export const pageProperties = (win: Window): Properties => {
 export const pageContext = (win: Window): Properties => ({
   page: pageProperties(win),
   locale: win.navigator.language,
+  // Segment's field; journeys keep quiet hours in the visitor's own time zone.
+  timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
   userAgent: win.navigator.userAgent,
   library: { name: 'precis', version: VERSION },
 })

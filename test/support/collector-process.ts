@@ -41,10 +41,20 @@ export interface Collector {
   restart(): Promise<void>
 }
 
-/** The demo site as precis.config.json describes it (services, consent policy), with test overrides. */
+/**
+ * The demo site as precis.config.json describes it (services, consent policy), with test overrides.
+ * Its example goals, mail destination and journeys are left out: a test names what it needs.
+ */
 export const demoSite = (overrides: Record<string, unknown> = {}) => {
   const config = JSON.parse(readFileSync(join(ROOT, 'precis.config.json'), 'utf8'))
-  return { ...config.sites.find((s: { id: string }) => s.id === 'demo'), allowedOrigins: [], ...overrides }
+  const {
+    goals: _g,
+    destinations: _d,
+    journeys: _j,
+    messaging: _m,
+    ...demo
+  } = config.sites.find((s: { id: string }) => s.id === 'demo')
+  return { ...demo, allowedOrigins: [], ...overrides }
 }
 
 export interface CollectorOptions {
@@ -55,8 +65,12 @@ export interface CollectorOptions {
   personalization?: Record<string, unknown>
   /** Replaces the demo site's experiments. */
   experiments?: unknown[]
-  /** The demo site's goals (it has none). */
+  /** The demo site's goals (none unless given). */
   goals?: Record<string, unknown>
+  /** The demo site's destinations, journeys and messaging rules (none unless given). */
+  destinations?: unknown[]
+  journeys?: unknown[]
+  messaging?: Record<string, unknown>
   env?: Record<string, string>
   /** Sites served beside the demo site (an attacker's own site, say). */
   extraSites?: Record<string, unknown>[]
@@ -72,6 +86,9 @@ export const startCollector = async (options: CollectorOptions = {}): Promise<Co
     ...(options.personalization ? { personalization: options.personalization } : {}),
     ...(options.experiments ? { experiments: options.experiments } : {}),
     ...(options.goals ? { goals: options.goals } : {}),
+    ...(options.destinations ? { destinations: options.destinations } : {}),
+    ...(options.journeys ? { journeys: options.journeys } : {}),
+    ...(options.messaging ? { messaging: options.messaging } : {}),
   }
   writeFileSync(configPath, JSON.stringify({ sites: [demoSite(overrides), ...(options.extraSites ?? [])] }))
   const spawnOn = (port: string) =>

@@ -10,9 +10,11 @@ import type {
   DeliveryKey,
   DeliveryRecord,
   DeliveryStore,
+  NewNotice,
   OutboxEntry,
 } from '../../destinations/types.ts'
 import { type EventRow, fromEventRow } from '../event-row.ts'
+import type { Tx } from './resolver.ts'
 import type { Migration, Sql } from './schema.ts'
 
 export const DELIVERIES_MIGRATIONS: Migration[] = [
@@ -77,6 +79,22 @@ const recordOf = (r: DeliveryRow): DeliveryRecord => ({
 type EventAt = Omit<EventRow, 'timestamp' | 'received_at'> & { timestamp: string; received_at: string }
 const eventOf = (e: EventAt) =>
   fromEventRow({ ...e, timestamp: Number(e.timestamp), received_at: Number(e.received_at) })
+
+/**
+ * Queues notices (a key already there is left as it is), on the pool or in the caller's
+ * transaction: also how a journey's message is queued with its entry's settlement
+ * (postgres/journeys.ts). Resolves to how many were new.
+ */
+export const insertNotices = async (sql: Sql | Tx, notices: readonly NewNotice[], now: number) =>
+  (
+    await sql`
+      INSERT INTO deliveries (site, destination, message_id, seq, created_at, next_at, notice)
+      SELECT n.site, n.destination, n."messageId", 0, ${now}, ${now}, n.event::text
+      FROM json_to_recordset(${JSON.stringify(notices)}::text::json)
+        AS n(site text, destination text, "messageId" text, event json)
+      ORDER BY 1, 2, 3
+      ON CONFLICT DO NOTHING`
+  ).count
 
 export const postgresDeliveries = (sql: Sql): DeliveryStore => ({
   setDeliverySites: async (sites) => {
@@ -211,16 +229,7 @@ export const postgresDeliveries = (sql: Sql): DeliveryStore => ({
         ORDER BY created_at DESC, message_id DESC LIMIT ${limit}`
     ).map(recordOf),
 
-  enqueueNotices: async (notices, now) =>
-    (
-      await sql`
-        INSERT INTO deliveries (site, destination, message_id, seq, created_at, next_at, notice)
-        SELECT n.site, n.destination, n."messageId", 0, ${now}, ${now}, n.event::text
-        FROM json_to_recordset(${JSON.stringify(notices)}::text::json)
-          AS n(site text, destination text, "messageId" text, event json)
-        ORDER BY 1, 2, 3
-        ON CONFLICT DO NOTHING`
-    ).count,
+  enqueueNotices: (notices, now) => insertNotices(sql, notices, now),
 
   dropPendingDeliveries: async (site, messageIds) =>
     (

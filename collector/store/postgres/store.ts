@@ -15,6 +15,7 @@ import { DELIVERIES_MIGRATIONS, postgresDeliveries } from './deliveries.ts'
 import { postgresEvents } from './events.ts'
 import { EXPERIMENTS_MIGRATIONS, postgresExperiments } from './experiments.ts'
 import { IDENTITY_MIGRATIONS, postgresIdentity, secretReader } from './identity.ts'
+import { JOURNEYS_MIGRATIONS, postgresJourneys } from './journeys.ts'
 import { openPostgresKeyStore } from './keys.ts'
 import { LEDGER_MIGRATIONS, postgresLedger } from './ledger.ts'
 import { postgresOwn } from './own.ts'
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   ...REPORTS_MIGRATIONS,
   ...SPEND_MIGRATIONS,
   ...DELIVERIES_MIGRATIONS,
+  ...JOURNEYS_MIGRATIONS,
 ]
 
 export interface PostgresOptions {
@@ -157,6 +159,7 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
     ...reports,
     ...postgresSpend(sql),
     ...postgresDeliveries(sql),
+    ...postgresJourneys(sql),
     // A resolution kicked as the collector stops is left to the others (or the next start): the
     // queue keeps what it has not folded in. Report rows follow it at most every
     // options.reportsSyncMs; readers sync before they read.

@@ -9,6 +9,7 @@ import type {
   DeliveryRecord,
   DeliveryStore,
   NewDelivery,
+  NewNotice,
   OutboxEntry,
 } from '../../destinations/types.ts'
 import { type EventRow, fromEventRow } from '../event-row.ts'
@@ -71,6 +72,22 @@ export const recordOf = (r: DeliveryRow): DeliveryRecord => ({
   doneAt: r.done_at,
   lastError: r.last_error,
 })
+
+/**
+ * Queues notices (a key already there is left as it is), in the caller's transaction: also how a
+ * journey's message is queued with its entry's settlement (sqlite/journeys.ts). Returns how many
+ * were new.
+ */
+export const insertNotices = (db: Database.Database, notices: readonly NewNotice[], now: number) => {
+  const insert = db.prepare(
+    `INSERT INTO deliveries (site, destination, message_id, seq, created_at, next_at, notice)
+     VALUES (?, ?, ?, 0, ?, ?, ?) ON CONFLICT DO NOTHING`,
+  )
+  let added = 0
+  for (const n of notices)
+    added += insert.run(n.site, n.destination, n.messageId, now, now, JSON.stringify(n.event)).changes
+  return added
+}
 
 export const sqliteDeliveries = (db: Database.Database): DeliveryStore => {
   const claimOutbox = db.transaction((now: number, limit: number, leaseMs: number, versions: string) => {
@@ -219,17 +236,7 @@ export const sqliteDeliveries = (db: Database.Database): DeliveryStore => {
         )
         .all({ site, destination: destination ?? null, status: status ?? null, limit })
         .map(recordOf),
-    enqueueNotices: async (notices, now) =>
-      db.transaction(() => {
-        const insert = db.prepare(
-          `INSERT INTO deliveries (site, destination, message_id, seq, created_at, next_at, notice)
-           VALUES (?, ?, ?, 0, ?, ?, ?) ON CONFLICT DO NOTHING`,
-        )
-        let added = 0
-        for (const n of notices)
-          added += insert.run(n.site, n.destination, n.messageId, now, now, JSON.stringify(n.event)).changes
-        return added
-      })(),
+    enqueueNotices: async (notices, now) => db.transaction(() => insertNotices(db, notices, now))(),
     dropPendingDeliveries: async (site, messageIds) =>
       db
         .prepare(

@@ -24,6 +24,7 @@ import {
   EXPERIMENTS_MIGRATION,
 } from './experiments-schema.ts'
 import { sqliteIdentity } from './identity.ts'
+import { JOURNEYS_MIGRATION, sqliteJourneys } from './journeys.ts'
 import { keyFilePath, openSqliteKeyStore } from './keys.ts'
 import { sqliteLedger } from './ledger.ts'
 import { sqlitePersonalization } from './personalization.ts'
@@ -200,6 +201,9 @@ export const MIGRATIONS = [
   REPORT_HITS_MIGRATION,
   // The delivery outbox, filled by a trigger on the event insert, and deliveries (sqlite/deliveries.ts).
   DELIVERIES_MIGRATION,
+  // Journey entries, claimed with leases and settled with their message's delivery, and
+  // unsubscribes (sqlite/journeys.ts).
+  JOURNEYS_MIGRATION,
 ]
 
 const migrate = (db: Database.Database) => {
@@ -385,6 +389,8 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
     ...reports,
     ...sqliteSpend(db),
     ...sqliteDeliveries(deliveryDb),
+    // On the deliveries' connection: a 'sent' settlement queues its delivery in the same transaction.
+    ...sqliteJourneys(deliveryDb),
     // Experiment rows follow resolution (they need the profiles it makes), in the background at
     // most every EXPERIMENTS_EVERY ms so that ingest pays little; readers sync before they read.
     // Report rows likewise (options.reportsSyncMs).

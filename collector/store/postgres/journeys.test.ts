@@ -1,0 +1,27 @@
+import { describeJourneysContract } from '../../../test/contracts/journeys.contract.ts'
+import {
+  describePostgres,
+  dropSchema,
+  openTestPostgresStore,
+  testSchema,
+} from '../../../test/support/postgres.ts'
+
+describePostgres('PostgreSQL journeys', () => {
+  describeJourneysContract(
+    'PostgreSQL',
+    () => openTestPostgresStore(),
+    async () => {
+      const schema = testSchema()
+      const a = await openTestPostgresStore({ schema })
+      const b = await openTestPostgresStore({ schema })
+      return [
+        a,
+        b,
+        async () => {
+          await Promise.all([a.close(), b.close()])
+          await dropSchema(schema)
+        },
+      ]
+    },
+  )
+})
