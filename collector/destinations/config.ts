@@ -3,14 +3,12 @@
 // schema. Secrets (a webhook's signing secret, a Segment-compatible endpoint's write key) live in
 // the site's entry like its server key; the admin API never shows them after they were set.
 import { z } from 'zod'
+import { PURPOSES } from './consent-gate.ts'
 import { emailSchema } from './email/config.ts'
 
 const key = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, "-" or "_"')
-
-/** The consent purposes an event must grant to go (necessary is always granted). */
-export const PURPOSES = ['analytics', 'personalization', 'marketing'] as const
 
 const url = z
   .string()

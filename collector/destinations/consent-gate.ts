@@ -3,6 +3,9 @@
 // made (Segment's context.consent.categoryPreferences) grants every one of them, and never to a
 // marketing destination when the browser sent Global Privacy Control.
 
+/** The consent purposes a destination may ask for (necessary is always granted). */
+export const PURPOSES = ['analytics', 'personalization', 'marketing'] as const
+
 /** What an event carries of consent: its stamp, and whether the browser sent GPC. */
 export interface ConsentStamp {
   categoryPreferences?: unknown

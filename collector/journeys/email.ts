@@ -5,8 +5,12 @@
 import type { CollectorConfig } from '../config/site-config.ts'
 import type { EmailDestination } from '../destinations/email/config.ts'
 import type { EmailMessage } from '../destinations/email/smtp.ts'
-import { renderEmail } from '../destinations/email/templates.ts'
-import { emailSubject, unsubscribeToken } from '../destinations/email/unsubscribe.ts'
+import { type RenderedEmail, renderEmail } from '../destinations/email/templates.ts'
+import {
+  emailSubject,
+  unsubscribeUrl as linkOf,
+  unsubscribeToken,
+} from '../destinations/email/unsubscribe.ts'
 import type { ClaimedDelivery } from '../destinations/types.ts'
 import { siteRules } from '../identity/config.ts'
 import type { Store } from '../store/types.ts'
@@ -30,10 +34,6 @@ export const contactOf = (traits: Json) => ({
 /** The key of a site's unsubscribe links: derived from its pseudonym key, so nothing new is kept. */
 export const unsubscribeKey = async (store: Pick<Store, 'pseudonyms'>, site: string) =>
   Buffer.from((await store.pseudonyms(site))('precis-unsubscribe-key'))
-
-/** Where a site's unsubscribe link points (routes/unsubscribe.ts). */
-export const unsubscribeLink = (publicUrl: string, site: string, token: string) =>
-  `${publicUrl.replace(/\/$/, '')}/v1/sites/${encodeURIComponent(site)}/unsubscribe?t=${token}`
 
 const money = (value: unknown, currency: unknown, language: string) =>
   typeof value === 'number' && Number.isFinite(value)
@@ -100,15 +100,21 @@ export const composeEmail =
       subject,
       destination: d.key,
     })
-    const unsubscribeUrl = unsubscribeLink(deps.publicUrl(), claimed.site, token)
+    const unsubscribeUrl = linkOf(deps.publicUrl(), claimed.site, token)
     const context = isObject(props.context) ? props.context : {}
-    const mail = renderEmail({
-      template: props.template,
-      ...(d.templates ? { templates: d.templates } : {}),
-      ...(typeof context.locale === 'string' ? { language: context.locale } : {}),
-      variables: messageVariables(context, name),
-      unsubscribeUrl,
-    })
+    let mail: RenderedEmail
+    try {
+      mail = renderEmail({
+        template: props.template,
+        ...(d.templates ? { templates: d.templates } : {}),
+        ...(typeof context.locale === 'string' ? { language: context.locale } : {}),
+        variables: messageVariables(context, name),
+        unsubscribeUrl,
+      })
+    } catch (err) {
+      // A template removed or broken since the message was queued: no retry makes it.
+      return { refused: `template ${props.template}: ${(err as Error).message}` }
+    }
     return {
       id: claimed.messageId,
       to: email,

@@ -4,6 +4,7 @@
 import { accessPaths } from './access-paths.ts'
 import { adminPaths } from './admin-paths.ts'
 import { configPaths } from './config-paths.ts'
+import { journeyPaths } from './journey-paths.ts'
 import { commonComponents, pathsOf } from './operations.ts'
 import { publicPaths } from './public-paths.ts'
 import { reportPaths } from './report-paths.ts'
@@ -33,7 +34,12 @@ export const openApiDocument = (): Json => ({
     { name: 'Reports', description: 'Admin: traffic, sources, pages and visitors over a period.' },
     {
       name: 'Site config',
-      description: 'Admin: experiments, goals, segments, slots and consent, item by item.',
+      description:
+        'Admin: experiments, goals, segments, slots, destinations, journeys and consent, item by item.',
+    },
+    {
+      name: 'Journeys',
+      description: "Admin: journeys' results and entries; the unsubscribe link of their mails.",
     },
     { name: 'Sites', description: 'Admin: sites, their settings and keys.' },
     { name: 'Refusals', description: 'Admin: refusals counted by code.' },
@@ -42,6 +48,13 @@ export const openApiDocument = (): Json => ({
       description: 'The first run, sessions, users, roles, API tokens, the access log.',
     },
   ],
-  paths: pathsOf([...publicPaths(), ...accessPaths(), ...adminPaths(), ...reportPaths(), ...configPaths()]),
+  paths: pathsOf([
+    ...publicPaths(),
+    ...accessPaths(),
+    ...adminPaths(),
+    ...reportPaths(),
+    ...configPaths(),
+    ...journeyPaths(),
+  ]),
   components: { schemas: componentSchemas(), ...commonComponents() },
 })

@@ -15,6 +15,7 @@ import {
   withConsent,
 } from '../config/resources.ts'
 import { type GuardOptions, urlProblem } from '../destinations/address-guard.ts'
+import { smtpProblem } from '../destinations/email/smtp.ts'
 import { withoutSecrets, withSecrets } from '../destinations/secrets.ts'
 import { ApiError } from '../errors.ts'
 import {
@@ -42,15 +43,6 @@ const NOT_FOUND = {
   destinations: 'destination_not_found',
   journeys: 'journey_not_found',
 } as const
-
-/** An SMTP server's host as the URL the address guard checks; undefined when it does not parse (the schema says why). */
-const smtpHostUrl = (smtp: string) => {
-  try {
-    return `https://${new URL(smtp).host}/`
-  } catch {
-    return undefined
-  }
-}
 
 /** `?rebucket=true|false`: the answer to rebucket_choice_required. */
 const rebucketOf = (c: Context) => {
@@ -113,12 +105,14 @@ export const configItemRoutes = (deps: ConfigItemDeps) => {
         next = withSecret.config
         made = withSecret.made
         // An SMTP server is held to the same guard as a URL: its host checked, now and at every send.
+        const problem =
+          typeof next.smtp === 'string'
+            ? await smtpProblem(next.smtp, deps.destinations).catch(() => undefined) // the schema says why it does not parse
+            : typeof next.url === 'string'
+              ? await urlProblem(next.url, deps.destinations)
+              : undefined
         const field = typeof next.smtp === 'string' ? 'smtp' : 'url'
-        const url = field === 'smtp' ? smtpHostUrl(next.smtp as string) : next.url
-        if (typeof url === 'string') {
-          const problem = await urlProblem(url, deps.destinations)
-          if (problem) throw new ApiError('invalid_config', `${field}: ${problem}`, field)
-        }
+        if (problem) throw new ApiError('invalid_config', `${field}: ${problem}`, field)
       } else if (col.name === 'experiments') {
         const before = col.get(entry, key)
         if (next) {

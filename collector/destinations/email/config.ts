@@ -3,12 +3,8 @@
 // secret like a webhook's: written through the admin API, never shown back. Templates may override
 // or add to the built-in ones; both languages are required so no one gets a half-translated mail.
 import { z } from 'zod'
-import type { PURPOSES as ALL_PURPOSES } from '../config.ts'
+import { PURPOSES } from '../consent-gate.ts'
 import { templateProblem } from './templates.ts'
-
-// ../config.ts's list, written again: that module imports this one (its union of kinds), so a
-// value imported back from it would not exist yet when this one runs. The type keeps them equal.
-const PURPOSES = ['analytics', 'personalization', 'marketing'] as const satisfies typeof ALL_PURPOSES
 
 const key = z
   .string()

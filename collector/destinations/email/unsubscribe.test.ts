@@ -16,8 +16,8 @@ describe('unsubscribe tokens', () => {
     expect(token).not.toContain('ada')
     expect(readUnsubscribeToken(KEY, token)).toEqual(PAYLOAD)
     expect(unsubscribeToken(KEY, PAYLOAD)).toBe(token)
-    expect(unsubscribeUrl('https://c.shop.example/', token)).toBe(
-      `https://c.shop.example/v1/unsubscribe?t=${token}`,
+    expect(unsubscribeUrl('https://c.shop.example/', 'shop', token)).toBe(
+      `https://c.shop.example/v1/sites/shop/unsubscribe?t=${token}`,
     )
   })
 

@@ -53,6 +53,6 @@ export const readUnsubscribeToken = (key: Buffer, token: unknown): UnsubscribePa
   return { site, subject, destination }
 }
 
-/** Where an unsubscribe link points: the collector's public URL and `/v1/unsubscribe?t=`. */
-export const unsubscribeUrl = (base: string, token: string) =>
-  `${base.replace(/\/+$/, '')}/v1/unsubscribe?t=${encodeURIComponent(token)}`
+/** Where a site's unsubscribe link points: the collector's public URL (routes/unsubscribe.ts). */
+export const unsubscribeUrl = (base: string, site: string, token: string) =>
+  `${base.replace(/\/+$/, '')}/v1/sites/${encodeURIComponent(site)}/unsubscribe?t=${encodeURIComponent(token)}`
