@@ -28,7 +28,7 @@ export interface JourneyWorkerDeps {
 const DUE_LIMIT = 100
 const MINUTE = 60_000
 /** An entry whose person has no profile yet (resolution runs behind ingest) is tried again this often, this long. */
-const UNRESOLVED_RETRY_MS = MINUTE
+const UNRESOLVED_RETRY_MS = 5_000
 const UNRESOLVED_GIVE_UP_MS = 60 * MINUTE
 
 const siteJourneys = (site: SiteConfig): SiteJourneys => ({

@@ -1,21 +1,41 @@
-// Destinations: where the site's stored events are forwarded (webhooks, Segment's HTTP API), what
-// became of their deliveries, and replaying dead letters. The destinations are config items
-// (edited in destinations-form.js); the deliveries are keys and states, never an event's body.
+// Destinations: where the site's stored events are forwarded (webhooks, Segment's HTTP API) or
+// what sends the journeys' mails (email over SMTP), what became of their deliveries, and replaying
+// dead letters. The destinations are config items (edited in destinations-form.js); the deliveries
+// are keys and states, never an event's body.
 import { apiCall, enc } from './api.js'
-import { KINDS, PURPOSES } from './destinations-form.js'
 import { h, notice, scrollBox, table, tile } from './dom.js'
 import { itemPath, listPath, mayEdit, problemView } from './edit.js'
 import { count } from './format.js'
-import { at } from './settings-common.js'
-
-export { renderEdit } from './destinations-form.js'
+import { at, secretField } from './settings-common.js'
 
 /**
- * @typedef {import('./destinations-form.js').Destination} Destination
+ * @typedef {{
+ *   key?: string, kind?: string, name?: string, url?: string, enabled?: boolean, purposes?: string[],
+ *   where?: Record<string, unknown>, fields?: string[], hash?: string[], batch?: number,
+ *   concurrency?: number, ratePerSecond?: number, hasSecret?: boolean, hasWriteKey?: boolean,
+ *   hasSmtp?: boolean, from?: string, replyTo?: string, templates?: Record<string, unknown>,
+ * }} Destination
  * @typedef {{ pending: number, delivered: number, dead: number }} Counts
  * @typedef {{ messageId: string, status: string, attempts: number, createdAt: number, nextAt: number | null, doneAt: number | null, lastError: string | null }} Delivery
  * @typedef {{ site: string, destination: string, counts: Counts, deliveries: Delivery[] }} DeliveriesAnswer
  */
+
+/** @type {[string, string][]} */
+export const KINDS = [
+  ['webhook', 'Webhook (signed per Standard Webhooks)'],
+  ['segment', 'Segment HTTP API (Segment, RudderStack, another Precis)'],
+  ['email', 'Email (SMTP)'],
+]
+
+/** @type {[string, string][]} The consent purposes an event must grant to go (collector/destinations/config.ts). */
+export const PURPOSES = [
+  ['analytics', 'Analytics'],
+  ['personalization', 'Personalization'],
+  ['marketing', 'Marketing'],
+]
+
+/** The purposes a destination needs when it names none: marketing for mail, else analytics. @param {string | undefined} kind */
+export const defaultPurposes = (kind) => (kind === 'email' ? ['marketing'] : ['analytics'])
 
 /** Deliveries settle within moments of each other: asked again this often while the page is open. */
 const REFRESH_MS = 3000
@@ -23,12 +43,21 @@ const REFRESH_MS = 3000
 const RECENT = 20
 
 const kindName = (/** @type {string | undefined} */ kind) =>
-  kind === 'webhook' ? 'Webhook' : kind === 'segment' ? 'Segment HTTP API' : (kind ?? '')
+  kind === 'webhook'
+    ? 'Webhook'
+    : kind === 'segment'
+      ? 'Segment HTTP API'
+      : kind === 'email'
+        ? 'Email (SMTP)'
+        : (kind ?? '')
 
-/** @param {string[] | undefined} list */
-const purposeNames = (list) =>
-  (list ?? ['analytics']).map((p) => PURPOSES.find(([v]) => v === p)?.[1] ?? p).join(', ') ||
+/** @param {Destination} c */
+const purposeNames = (c) =>
+  (c.purposes ?? defaultPurposes(c.kind)).map((p) => PURPOSES.find(([v]) => v === p)?.[1] ?? p).join(', ') ||
   'none: every event'
+
+/** Where it sends: a URL, or for mail the sender (the SMTP server is a secret). @param {Destination} c */
+const addressOf = (c) => (c.kind === 'email' ? (c.from ?? '') : (c.url ?? ''))
 
 /** @param {import('./api.js').PageContext} ctx @param {string} key @param {string} [query] */
 const deliveriesPath = (ctx, key, query = '') =>
@@ -66,7 +95,7 @@ export const renderList = async (ctx) => {
         columns: [
           'Destination',
           'Kind',
-          'URL',
+          'URL or sender',
           'Consent it needs',
           'State',
           { label: 'Pending', numeric: true },
@@ -82,8 +111,8 @@ export const renderList = async (ctx) => {
             c.name ? h('span', { class: 'muted' }, ` (${key})`) : '',
           ),
           kindName(c.kind),
-          h('code', { class: 'url' }, c.url ?? ''),
-          purposeNames(c.purposes),
+          h('code', { class: 'url' }, addressOf(c)),
+          purposeNames(c),
           c.enabled === false ? 'paused' : 'enabled',
           count(counts[i]?.pending),
           count(counts[i]?.delivered),
@@ -107,27 +136,67 @@ export const renderList = async (ctx) => {
 
 /** What the destination is, as saved (secrets only as whether they are set). @param {Destination} c */
 const settingsView = (c) => {
+  const set = (/** @type {boolean | undefined} */ on) => (on ? 'set (never shown)' : 'none')
   /** @type {[string, import('./dom.js').Child][]} */
-  const rows = [
+  const common = [
     ['Name', c.name ?? '–'],
     ['Kind', KINDS.find(([v]) => v === c.kind)?.[1] ?? kindName(c.kind)],
-    ['URL', h('code', { class: 'url' }, c.url ?? '')],
     ['State', c.enabled === false ? 'paused: what is queued waits' : 'enabled'],
-    ['Consent it needs', purposeNames(c.purposes)],
-    ['Only events matching', c.where ? h('code', { class: 'diff' }, JSON.stringify(c.where)) : 'every event'],
-    ['Fields sent', c.fields ? c.fields.join(', ') : 'the whole event'],
-    ['Fields hashed', c.hash ? c.hash.join(', ') : 'none'],
-    ['Events per request', String(c.batch ?? 1)],
-    ['Requests at once', String(c.concurrency ?? 2)],
-    c.kind === 'segment'
-      ? ['Write key', c.hasWriteKey ? 'set (never shown)' : 'none']
-      : ['Signing secret', c.hasSecret ? 'set (never shown)' : 'none'],
+    ['Consent it needs', purposeNames(c)],
   ]
+  /** @type {[string, import('./dom.js').Child][]} */
+  const rows =
+    c.kind === 'email'
+      ? [
+          ...common,
+          ['SMTP server', set(c.hasSmtp)],
+          ['From', c.from ?? ''],
+          ['Reply-To', c.replyTo ?? '–'],
+          ['Own templates', c.templates ? Object.keys(c.templates).join(', ') : 'none: the built-in ones'],
+          ['Mails at once', String(c.concurrency ?? 2)],
+        ]
+      : [
+          ...common.slice(0, 2),
+          ['URL', h('code', { class: 'url' }, c.url ?? '')],
+          ...common.slice(2),
+          ['Only events matching', c.where ? h('code', { class: 'diff' }, JSON.stringify(c.where)) : 'every event'],
+          ['Fields sent', c.fields ? c.fields.join(', ') : 'the whole event'],
+          ['Fields hashed', c.hash ? c.hash.join(', ') : 'none'],
+          ['Events per request', String(c.batch ?? 1)],
+          ['Requests at once', String(c.concurrency ?? 2)],
+          c.kind === 'segment' ? ['Write key', set(c.hasWriteKey)] : ['Signing secret', set(c.hasSecret)],
+        ]
   return h(
     'dl',
     { class: 'keys', id: 'destination-settings' },
     ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
   )
+}
+
+/**
+ * The secret of a webhook just made, shown this once, selected for copying.
+ * @param {import('./api.js').PageContext} ctx @param {string} key @param {string} secret
+ */
+export const showSecret = (ctx, key, secret) => {
+  const secretRow = secretField('Signing secret', secret, 'destination-secret')
+  ctx.main.replaceChildren(
+    h('h2', { tabindex: '-1' }, `Destination ${key} created`),
+    h(
+      'div',
+      { class: 'notice notice-warn once', role: 'alert' },
+      h('p', {}, 'Copy the signing secret now: it is not shown again.'),
+      h(
+        'p',
+        {},
+        'The receiver checks each request’s webhook-signature with it (Standard Webhooks). Lost, it can only be replaced: edit the destination and give a new one.',
+      ),
+    ),
+    secretRow,
+    h('p', { class: 'actions' }, h('a', { href: `#/destinations/${enc(key)}` }, 'Done, I copied it')),
+  )
+  const box = secretRow.querySelector('input')
+  box?.focus()
+  box?.select()
 }
 
 /** @param {import('./api.js').PageContext} ctx */
@@ -262,7 +331,7 @@ export const renderOne = async (ctx) => {
     h(
       'p',
       { class: 'muted' },
-      `Each event once per destination, tried again with backoff when the receiver is down or busy; any other refusal makes a dead letter at once. Times in ${zone}; refreshed every few seconds.`,
+      `${item.config.kind === 'email' ? 'Each journey mail once' : 'Each event once per destination'}, tried again with backoff when the receiver is down or busy; any other refusal makes a dead letter at once. Times in ${zone}; refreshed every few seconds.`,
     ),
     tiles,
     status,
