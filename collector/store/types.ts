@@ -1,4 +1,5 @@
 import type { AccessStore } from '../access/types.ts'
+import type { AudienceStore } from '../audiences/types.ts'
 import type { ConfigStore } from '../config/versions.ts'
 import type { DeliveryStore } from '../destinations/types.ts'
 import type { ExperimentStore } from '../experiments/types.ts'
@@ -44,7 +45,8 @@ export interface Store
     ReportStore,
     SpendStore,
     DeliveryStore,
-    JourneyStore {
+    JourneyStore,
+    AudienceStore {
   /**
    * Stores all rows or none (one transaction), idempotent on (site, messageId). Events carrying an
    * erased person's identifier (by the sites' identity `rules`: which traits identify) are dropped

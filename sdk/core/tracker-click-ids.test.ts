@@ -110,8 +110,29 @@ describe('ad click ids', () => {
     precis.track('Signed Up')
     await precis.flush()
     const names = sent().map((e) => (e.type === 'page' ? 'page' : eventName(e)))
-    expect(names).toEqual(['Session Started', 'page', 'Session Ended', 'Session Started', 'Signed Up'])
+    expect(names).toEqual([
+      'Session Started',
+      'page',
+      'Session Ended',
+      'Session Started',
+      'Segment Consent Preference Updated',
+      'Signed Up',
+    ])
     expect(JSON.stringify(sent().slice(0, 2))).not.toContain('G1') // made before the grant
     expect(sent().at(-1)?.context.campaign).toEqual({ gclid: 'G1', source: 'x' })
+  })
+})
+
+describe('a change of choice while analytics stays granted', () => {
+  it('is sent as Segment Consent Preference Updated with the new stamp; nothing else changes anything', async () => {
+    const { precis, sent } = setup()
+    precis.consent.set({ analytics: true, marketing: true })
+    precis.consent.set({ analytics: true, marketing: false })
+    precis.consent.set({ analytics: true, marketing: false }) // no change: nothing
+    await precis.flush()
+    const updates = sent().filter((e) => eventName(e) === 'Segment Consent Preference Updated')
+    expect(updates).toHaveLength(1)
+    const stamp = (updates[0]!.context as { consent: { categoryPreferences: Record<string, boolean> } }).consent
+    expect(stamp.categoryPreferences).toMatchObject({ analytics: true, marketing: false })
   })
 })

@@ -184,6 +184,12 @@ export const createTracker = (deps: TrackerDeps): Tracker => {
       userId = null
     } else if (!state.purposes.analytics) {
       waiting = [] // refused: drop what waited for the answer
+    } else if (
+      previous.purposes.analytics &&
+      (['personalization', 'marketing'] as const).some((p) => state.purposes[p] !== previous.purposes[p])
+    ) {
+      // Segment's consent event, stamped with the new choice: a journey waiting on marketing ends.
+      emit({ type: 'track', event: 'Segment Consent Preference Updated', properties: {} })
     }
   })
 

@@ -1,7 +1,8 @@
 // Creating, editing and deleting a destination. Secrets are write-only: the form never holds the
 // stored one (an empty field keeps it), and a webhook made without one gets a secret from the
-// collector, shown here this once. A refusal is shown above the button and, for each issue the
-// API names a field of, next to that field.
+// collector, shown once (page-destinations.js). A refusal is shown above the button and, for each
+// issue the API names a field of, next to that field: those helpers and the delete asked twice are
+// exported for the other list-by-key forms (journey-form.js).
 import { ApiError, apiCall, enc } from './api.js'
 import { conditionBuilder } from './conditions.js'
 import { h, notice } from './dom.js'
@@ -23,51 +24,44 @@ import {
   textarea,
   textOf,
 } from './edit.js'
-import { asLines, linesOf, secretField } from './settings-common.js'
+import { defaultPurposes, KINDS, PURPOSES, showSecret } from './page-destinations.js'
+import { asLines, linesOf } from './settings-common.js'
 
-/**
- * @typedef {{
- *   key?: string, kind?: string, name?: string, url?: string, enabled?: boolean, purposes?: string[],
- *   where?: Record<string, unknown>, fields?: string[], hash?: string[], batch?: number,
- *   concurrency?: number, ratePerSecond?: number, hasSecret?: boolean, hasWriteKey?: boolean,
- * }} Destination
- */
-
-/** @type {[string, string][]} */
-export const KINDS = [
-  ['webhook', 'Webhook (signed per Standard Webhooks)'],
-  ['segment', 'Segment HTTP API (Segment, RudderStack, another Precis)'],
-]
-
-/** @type {[string, string][]} The consent purposes an event must grant to go (collector/destinations/config.ts). */
-export const PURPOSES = [
-  ['analytics', 'Analytics'],
-  ['personalization', 'Personalization'],
-  ['marketing', 'Marketing'],
-]
+/** @typedef {import('./page-destinations.js').Destination} Destination */
 
 /** Where an issue's message goes: the control marked invalid and the box its message is shown in. */
 /** @typedef {{ control: HTMLElement, box: HTMLElement }} Spot */
 
 /** A box for a field's refusal (the form's status above the button announces them all). @param {string} id */
-const errorBox = (id) => h('p', { class: 'field-error', id, hidden: true })
+export const errorBox = (id) => h('p', { class: 'field-error', id, hidden: true })
 
 /**
  * A labelled field with a box below for the API's message about it.
  * @param {string} label @param {HTMLElement} control @param {string} [hint] @returns {[HTMLElement, Spot]}
  */
-const checkedField = (label, control, hint) => {
+export const checkedField = (label, control, hint) => {
   const box = field(label, control, hint)
   const error = errorBox(`${control.id}-error`)
   box.append(error)
   return [box, { control, box: error }]
 }
 
-/** The field an issue's path names: `url`, `destinations[0].batch`, `destinations[2].purposes[1]`. @param {string} path */
-const fieldOf = (path) => /^(?:destinations\[\d+\]\.)?([A-Za-z]+)/.exec(path)?.[1]
+/**
+ * The spot an issue's path names, its longest match (`url`, `destinations[0].batch`,
+ * `destinations[2].purposes[1]`, `journeys[0].trigger.event`), and the rest of the path below it.
+ * @param {Record<string, Spot>} spots @param {string} path @returns {[Spot | undefined, string]}
+ */
+const spotOf = (spots, path) => {
+  const parts = path.replace(/^[a-z]+\[\d+\]\.|\[\d+\]/g, '').split('.')
+  for (let n = parts.length; n > 0; n--) {
+    const spot = spots[parts.slice(0, n).join('.')]
+    if (spot) return [spot, parts.slice(n).join('.')]
+  }
+  return [undefined, '']
+}
 
 /** @param {Record<string, Spot>} spots */
-const clearSpots = (spots) => {
+export const clearSpots = (spots) => {
   for (const { control, box } of Object.values(spots)) {
     box.hidden = true
     box.textContent = ''
@@ -78,19 +72,24 @@ const clearSpots = (spots) => {
   }
 }
 
-/** Each issue the API named a field of, next to that field. @param {Record<string, Spot>} spots @param {unknown} err */
-const markSpots = (spots, err) => {
-  if (!(err instanceof ApiError)) return
+/**
+ * Each issue the API named a field of, next to that field; then the error goes on (thrown again)
+ * to the form's status above the button.
+ * @param {Record<string, Spot>} spots @param {unknown} err @returns {never}
+ */
+export const markSpots = (spots, err) => {
+  if (!(err instanceof ApiError)) throw err
   const issues = err.issues.length ? err.issues : err.path ? [{ path: err.path, message: err.message }] : []
   // A key taken is refused without a path: it is still the key's field that needs changing.
   if (err.code === 'already_exists') issues.push({ path: 'key', message: err.message })
   for (const issue of issues) {
-    const spot = spots[fieldOf(issue.path) ?? '']
+    const [spot, rest] = spotOf(spots, issue.path)
     if (!spot || spot.box.parentElement?.closest('[hidden]')) continue
-    // Beside its field, the message needs no path in front ("url: must be …").
-    const message = issue.message.startsWith(`${issue.path}: `)
+    // Beside its field, the message needs no path in front ("url: must be …"), only what is below it.
+    const said = issue.message.startsWith(`${issue.path}: `)
       ? issue.message.slice(issue.path.length + 2)
       : issue.message
+    const message = rest ? `${rest}: ${said}` : said
     spot.box.textContent = spot.box.textContent ? `${spot.box.textContent}; ${message}` : message
     spot.box.hidden = false
     spot.control.setAttribute('aria-invalid', 'true')
@@ -98,68 +97,37 @@ const markSpots = (spots, err) => {
     if (!described?.split(' ').includes(spot.box.id))
       spot.control.setAttribute('aria-describedby', described ? `${described} ${spot.box.id}` : spot.box.id)
   }
+  throw err
 }
 
 /**
- * The secret of a webhook just made, shown this once, selected for copying.
- * @param {import('./api.js').PageContext} ctx @param {string} key @param {string} secret
+ * Deleting an item, asked twice: the button shows what it does and a second button to confirm.
+ * @param {import('./api.js').PageContext} ctx
+ * @param {{ resource: string, noun: string, key: string, etag: string | null, what: string }} spec `what` says what deleting does
  */
-const showSecret = (ctx, key, secret) => {
-  const secretRow = secretField('Signing secret', secret, 'destination-secret')
-  ctx.main.replaceChildren(
-    h('h2', { tabindex: '-1' }, `Destination ${key} created`),
-    h(
-      'div',
-      { class: 'notice notice-warn once', role: 'alert' },
-      h('p', {}, 'Copy the signing secret now: it is not shown again.'),
-      h(
-        'p',
-        {},
-        'The receiver checks each request’s webhook-signature with it (Standard Webhooks). Lost, it can only be replaced: edit the destination and give a new one.',
-      ),
-    ),
-    secretRow,
-    h('p', { class: 'actions' }, h('a', { href: `#/destinations/${enc(key)}` }, 'Done, I copied it')),
-  )
-  const box = secretRow.querySelector('input')
-  box?.focus()
-  box?.select()
-}
-
-/**
- * Deleting, asked twice: the button shows what it does and a second button to confirm.
- * @param {import('./api.js').PageContext} ctx @param {string} key @param {string | null} etag
- */
-const deletePart = (ctx, key, etag) => {
+export const deletePart = (ctx, { resource, noun, key, etag, what }) => {
   const status = h('div', { class: 'form-status' })
   const sure = h('div', { class: 'confirm', hidden: true, role: 'group', 'aria-label': `Delete ${key}?` })
-  const ask = h('button', { type: 'button', class: 'danger' }, 'Delete destination')
+  const ask = h('button', { type: 'button', class: 'danger' }, `Delete ${noun}`)
   const yes = h('button', { type: 'button', class: 'danger' }, `Yes, delete ${key}`)
   const no = h('button', { type: 'button' }, 'Cancel')
   sure.append(
-    h(
-      'p',
-      {},
-      `Delete destination ${key}? No event goes to it any more, including those still queued for it. Its change history keeps what it was.`,
-    ),
+    h('p', {}, `Delete ${noun} ${key}? ${what} Its change history keeps what it was.`),
     h('div', { class: 'actions' }, yes, no),
   )
-  ask.addEventListener('click', () => {
-    ask.hidden = true
-    sure.hidden = false
-    no.focus()
-  })
-  no.addEventListener('click', () => {
-    sure.hidden = true
-    ask.hidden = false
-    ask.focus()
-  })
+  const asking = (/** @type {boolean} */ on) => {
+    ask.hidden = on
+    sure.hidden = !on
+    ;(on ? no : ask).focus()
+  }
+  ask.addEventListener('click', () => asking(true))
+  no.addEventListener('click', () => asking(false))
   yes.addEventListener('click', () => {
     yes.disabled = true
     status.replaceChildren()
-    apiCall('DELETE', itemPath('destinations', key, ctx.site.id), undefined, { ifMatch: etag })
+    apiCall('DELETE', itemPath(resource, key, ctx.site.id), undefined, { ifMatch: etag })
       .then(() => {
-        location.hash = '#/destinations'
+        location.hash = `#/${resource}`
       })
       .catch((err) => status.replaceChildren(problemView(err)))
       .finally(() => {
@@ -168,12 +136,36 @@ const deletePart = (ctx, key, etag) => {
   })
   return h(
     'section',
-    { class: 'settings-part', 'aria-labelledby': 'delete-destination-title' },
-    h('h3', { id: 'delete-destination-title' }, 'Delete'),
+    { class: 'settings-part', 'aria-labelledby': `delete-${noun}-title` },
+    h('h3', { id: `delete-${noun}-title` }, 'Delete'),
     status,
     ask,
     sure,
   )
+}
+
+const NUMBER = { type: 'number', class: 'short' }
+const PURPOSES_HINT =
+  'Only events whose consent granted every purpose ticked go here, so events without a consent stamp (your servers’) go only where none is ticked.'
+const WHERE_HINT =
+  'Over the Segment event: event, type, properties.…, context.… (the experiments’ condition language).'
+/** A password field's: the URL holds the SMTP server's credentials. */
+const SMTP_HINT =
+  'smtp://user:pass@host:587 (STARTTLS) or smtps://…:465, on a public address. Never shown back: empty keeps the one set.'
+const NOT_TEMPLATES = 'templates: must be a JSON object of templates by key'
+
+/** Templates typed as JSON: undefined when empty; anything but an object is refused beside the field. @param {HTMLTextAreaElement} el */
+const templatesOf = (el) => {
+  if (el.value.trim() === '') return undefined
+  let parsed = null
+  try {
+    parsed = JSON.parse(el.value)
+  } catch {
+    // Not JSON: refused below, as anything else that is not an object.
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ApiError(400, 'invalid_body', NOT_TEMPLATES, { path: 'templates' })
+  return parsed
 }
 
 /** @param {import('./api.js').PageContext} ctx */
@@ -211,23 +203,22 @@ export const renderEdit = async (ctx) => {
     writeKey: input('writeKey', '', { autocomplete: 'off', spellcheck: 'false' }),
     fields: textarea('fields', asLines(d.fields), { spellcheck: 'false' }),
     hash: textarea('hash', asLines(d.hash), { spellcheck: 'false' }),
-    batch: input('batch', d.batch ?? 1, { type: 'number', min: '1', max: '100', class: 'short' }),
-    concurrency: input('concurrency', d.concurrency ?? 2, {
-      type: 'number',
-      min: '1',
-      max: '16',
-      class: 'short',
+    batch: input('batch', d.batch ?? 1, { ...NUMBER, min: '1', max: '100' }),
+    concurrency: input('concurrency', d.concurrency ?? 2, { ...NUMBER, min: '1', max: '16' }),
+    ratePerSecond: input('ratePerSecond', d.ratePerSecond ?? '', { ...NUMBER, min: '0', step: 'any' }),
+    smtp: input('smtp', '', {
+      type: 'password',
+      autocomplete: 'new-password',
+      spellcheck: 'false',
+      placeholder: d.hasSmtp ? 'unchanged' : 'smtp://user:pass@host:587',
     }),
-    ratePerSecond: input('ratePerSecond', d.ratePerSecond ?? '', {
-      type: 'number',
-      min: '0',
-      step: 'any',
-      class: 'short',
-    }),
+    from: input('from', d.from, { autocomplete: 'off', placeholder: 'Shop <news@shop.example>' }),
+    replyTo: input('replyTo', d.replyTo, { autocomplete: 'off' }),
+    templates: textarea('templates', d.templates ? JSON.stringify(d.templates, null, 2) : '', { rows: '8' }),
   }
   const enabled = checkbox('enabled', d.enabled !== false, 'Enabled: off pauses it, and what is queued waits')
   const purposeBoxes = PURPOSES.map(([value, label]) => {
-    const box = checkbox('purposes', (d.purposes ?? ['analytics']).includes(value), label)
+    const box = checkbox('purposes', (d.purposes ?? defaultPurposes(d.kind)).includes(value), label)
     const tick = /** @type {HTMLInputElement} */ (box.querySelector('input'))
     tick.value = value
     return box
@@ -237,27 +228,14 @@ export const renderEdit = async (ctx) => {
     'fieldset',
     { class: 'purposes', 'aria-describedby': 'destination-purposes-hint' },
     h('legend', {}, 'Consent it needs'),
-    h(
-      'p',
-      { class: 'hint', id: 'destination-purposes-hint' },
-      'Only events whose consent granted every purpose ticked go here, so events without a consent stamp (your servers’) go only where none is ticked.',
-    ),
+    h('p', { class: 'hint', id: 'destination-purposes-hint' }, PURPOSES_HINT),
     ...purposeBoxes,
     purposeError,
   )
   const where = conditionBuilder({ label: 'Only events matching', value: d.where })
   const whereError = errorBox('destination-where-error')
-  where.element.append(
-    h(
-      'p',
-      { class: 'hint' },
-      'Over the Segment event: event, type, properties.…, context.… (the experiments’ condition language).',
-    ),
-    whereError,
-  )
+  where.element.append(h('p', { class: 'hint' }, WHERE_HINT), whereError)
 
-  const hasSecret = d.kind === 'webhook' && d.hasSecret
-  const hasWriteKey = d.kind === 'segment' && d.hasWriteKey
   /** @type {Record<string, Spot>} */
   const spots = {
     purposes: { control: purposes, box: purposeError },
@@ -269,48 +247,65 @@ export const renderEdit = async (ctx) => {
     spots[name] = spot
     return box
   }
+  const ticks = purposeBoxes.map((b) => /** @type {HTMLInputElement} */ (b.querySelector('input')))
+  // A new destination's purposes follow its kind until someone ticks one.
+  let ticked = !isNew
+  purposes.addEventListener('change', () => {
+    ticked = true
+  })
   const shape = () => {
-    showField(f.secret, f.kind.value === 'webhook')
-    showField(f.writeKey, f.kind.value === 'segment')
+    const kind = f.kind.value
+    const email = kind === 'email'
+    showField(f.secret, kind === 'webhook')
+    showField(f.writeKey, kind === 'segment')
+    for (const el of [f.url, f.fields, f.hash, f.batch]) showField(el, !email)
+    for (const el of [f.smtp, f.from, f.replyTo, f.templates]) showField(el, email)
+    where.element.hidden = email
+    if (!ticked) for (const t of ticks) t.checked = defaultPurposes(kind).includes(t.value)
   }
   f.kind.addEventListener('change', shape)
 
   const save = () => {
     clearSpots(spots)
     const kind = f.kind.value
+    const email = kind === 'email'
     // Answers say whether a secret is set; what is sent says only what changes.
-    const { hasSecret: _s, hasWriteKey: _w, ...rest } = d
-    return saveItem({
-      site: ctx.site.id,
-      resource: 'destinations',
-      key: isNew ? f.key.value.trim() : /** @type {string} */ (key),
-      config: compact({
-        ...rest,
-        kind,
-        name: textOf(f.name),
-        url: f.url.value.trim(),
-        enabled: /** @type {HTMLInputElement} */ (enabled.querySelector('input')).checked,
-        purposes: purposeBoxes
-          .map((b) => /** @type {HTMLInputElement} */ (b.querySelector('input')))
-          .filter((b) => b.checked)
-          .map((b) => b.value),
-        where: where.read(),
-        fields: linesOf(f.fields).length ? linesOf(f.fields) : undefined,
-        hash: linesOf(f.hash).length ? linesOf(f.hash) : undefined,
-        batch: numberOf(f.batch),
-        concurrency: numberOf(f.concurrency),
-        // Empty: no limit (and one set before is removed).
-        ratePerSecond: numberOf(f.ratePerSecond),
-        // Left out, the stored one stays (a new webhook gets one made).
-        secret: kind === 'webhook' ? textOf(f.secret) : undefined,
-        writeKey: kind === 'segment' ? textOf(f.writeKey) : undefined,
-      }),
-      etag,
-      isNew,
-    }).catch((err) => {
-      markSpots(spots, err)
-      throw err
-    })
+    const { hasSecret: _s, hasWriteKey: _w, hasSmtp: _m, ...rest } = d
+    // Inside the chain: what the form itself refuses (templates) is marked too.
+    return Promise.resolve()
+      .then(() =>
+        saveItem({
+          site: ctx.site.id,
+          resource: 'destinations',
+          key: isNew ? f.key.value.trim() : /** @type {string} */ (key),
+          // What the kind does not have is left out (undefined), whatever was stored.
+          config: compact({
+            ...rest,
+            kind,
+            name: textOf(f.name),
+            url: email ? undefined : f.url.value.trim(),
+            enabled: /** @type {HTMLInputElement} */ (enabled.querySelector('input')).checked,
+            purposes: ticks.filter((b) => b.checked).map((b) => b.value),
+            where: email ? undefined : where.read(),
+            fields: !email && linesOf(f.fields).length ? linesOf(f.fields) : undefined,
+            hash: !email && linesOf(f.hash).length ? linesOf(f.hash) : undefined,
+            batch: email ? undefined : numberOf(f.batch),
+            concurrency: numberOf(f.concurrency),
+            // Empty: no limit (and one set before is removed).
+            ratePerSecond: numberOf(f.ratePerSecond),
+            // Left out, the stored one stays (a new webhook gets one made).
+            secret: kind === 'webhook' ? textOf(f.secret) : undefined,
+            writeKey: kind === 'segment' ? textOf(f.writeKey) : undefined,
+            smtp: email ? textOf(f.smtp) : undefined,
+            from: email ? f.from.value.trim() : undefined,
+            replyTo: email ? textOf(f.replyTo) : undefined,
+            templates: email ? templatesOf(f.templates) : undefined,
+          }),
+          etag,
+          isNew,
+        }),
+      )
+      .catch((err) => markSpots(spots, err))
   }
 
   const form = editForm({
@@ -334,7 +329,7 @@ export const renderEdit = async (ctx) => {
         'secret',
         'Signing secret',
         f.secret,
-        hasSecret
+        d.kind === 'webhook' && d.hasSecret
           ? 'Set, and never shown. Empty: keeps it; a new whsec_… replaces it.'
           : 'whsec_ and base64. Empty: the collector makes one and shows it once.',
       ),
@@ -342,9 +337,16 @@ export const renderEdit = async (ctx) => {
         'writeKey',
         'Write key',
         f.writeKey,
-        hasWriteKey
+        d.kind === 'segment' && d.hasWriteKey
           ? 'Set, and never shown. Empty: keeps it; a new one replaces it.'
           : 'Sent as the Basic user name.',
+      ),
+      place('smtp', 'SMTP server', f.smtp, SMTP_HINT),
+      h(
+        'div',
+        { class: 'repeat-row' },
+        place('from', 'From', f.from, 'The sender: a name and an address.'),
+        place('replyTo', 'Reply-To', f.replyTo, 'Empty: replies go to From.'),
       ),
       enabled,
       purposes,
@@ -360,6 +362,12 @@ export const renderEdit = async (ctx) => {
         'Fields hashed',
         f.hash,
         'One dot path a line: string values leave as SHA-256 of the trimmed, lower-case value.',
+      ),
+      place(
+        'templates',
+        'Own templates (JSON)',
+        f.templates,
+        'By key, each { "subject", "text", "html"? } with "en" and "zh-CN": a built-in key (welcome, abandoned-cart, win-back) replaces it. Empty: the built-in ones.',
       ),
       h(
         'div',
@@ -385,5 +393,14 @@ export const renderEdit = async (ctx) => {
   // Only once the fields are in their boxes can the kind hide the secret it does not use.
   shape()
   ctx.main.append(form)
-  if (!isNew) ctx.main.append(deletePart(ctx, /** @type {string} */ (key), etag))
+  if (!isNew)
+    ctx.main.append(
+      deletePart(ctx, {
+        resource: 'destinations',
+        noun: 'destination',
+        key: /** @type {string} */ (key),
+        etag,
+        what: 'No event goes to it any more, including those still queued for it.',
+      }),
+    )
 }

@@ -2,7 +2,9 @@
 // token), the site picker and the hash routes. Each page renders
 // into <main> and stops its refreshes when the route changes (its AbortSignal).
 import { ApiError, apiCall, apiGet, session, token } from './api.js'
+import * as destinationEdit from './destinations-form.js'
 import { h, notice } from './dom.js'
+import * as journeyEdit from './journey-form.js'
 import * as accessLog from './page-access-log.js'
 import * as attribution from './page-attribution.js'
 import * as consent from './page-consent.js'
@@ -14,6 +16,7 @@ import * as experiments from './page-experiments.js'
 import * as funnel from './page-funnel.js'
 import * as goals from './page-goals.js'
 import * as changes from './page-history.js'
+import * as journeys from './page-journeys.js'
 import * as kpis from './page-kpis.js'
 import * as retention from './page-retention.js'
 import * as segmentEdit from './page-segment-edit.js'
@@ -57,15 +60,23 @@ const ROUTES = [
   [/^#\/goals\/new$/, goals.renderEdit, 'goals'],
   [/^#\/goals\/([^/]+)\/edit$/, goals.renderEdit, 'goals'],
   [/^#\/destinations$/, destinations.renderList, 'destinations'],
-  [/^#\/destinations\/new$/, destinations.renderEdit, 'destinations'],
-  [/^#\/destinations\/([^/]+)\/edit$/, destinations.renderEdit, 'destinations'],
+  [/^#\/destinations\/new$/, destinationEdit.renderEdit, 'destinations'],
+  [/^#\/destinations\/([^/]+)\/edit$/, destinationEdit.renderEdit, 'destinations'],
   [/^#\/destinations\/([^/]+)$/, destinations.renderOne, 'destinations'],
+  [/^#\/journeys$/, journeys.renderList, 'journeys'],
+  [/^#\/journeys\/new$/, journeyEdit.renderEdit, 'journeys'],
+  [/^#\/journeys\/([^/]+)\/edit$/, journeyEdit.renderEdit, 'journeys'],
+  [/^#\/journeys\/([^/]+)$/, journeys.renderOne, 'journeys'],
   [/^#\/settings$/, settings.render, 'settings'],
   [/^#\/users$/, users.render, 'users'],
   [/^#\/access-log$/, accessLog.render, 'access-log'],
   [/^#\/history\/(consent)$/, changes.render, 'settings'],
   [/^#\/history\/(sites)\/([^/]+)$/, changes.render, 'settings'],
-  [/^#\/history\/(experiments|segments|slots|goals|destinations)\/([^/]+)$/, changes.render, 'history'],
+  [
+    /^#\/history\/(experiments|segments|slots|goals|destinations|journeys)\/([^/]+)$/,
+    changes.render,
+    'history',
+  ],
 ]
 
 const main = /** @type {HTMLElement} */ (document.getElementById('main'))

@@ -159,7 +159,10 @@ const settingsView = (c) => {
           ...common.slice(0, 2),
           ['URL', h('code', { class: 'url' }, c.url ?? '')],
           ...common.slice(2),
-          ['Only events matching', c.where ? h('code', { class: 'diff' }, JSON.stringify(c.where)) : 'every event'],
+          [
+            'Only events matching',
+            c.where ? h('code', { class: 'diff' }, JSON.stringify(c.where)) : 'every event',
+          ],
           ['Fields sent', c.fields ? c.fields.join(', ') : 'the whole event'],
           ['Fields hashed', c.hash ? c.hash.join(', ') : 'none'],
           ['Events per request', String(c.batch ?? 1)],

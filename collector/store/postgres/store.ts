@@ -9,6 +9,7 @@ import { forgetSubjects, insertSealed, revealRows, revealTraits } from '../../pr
 import { REPORTS_SYNC_EVERY_MS } from '../../reports/types.ts'
 import type { Store } from '../types.ts'
 import { ACCESS_MIGRATIONS, postgresAccess } from './access.ts'
+import { AUDIENCES_MIGRATIONS, postgresAudiences } from './audiences.ts'
 import { CONFIG_MIGRATIONS, postgresConfig } from './config.ts'
 import { postgresConsentStats } from './consent-stats.ts'
 import { DELIVERIES_MIGRATIONS, postgresDeliveries } from './deliveries.ts'
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   ...SPEND_MIGRATIONS,
   ...DELIVERIES_MIGRATIONS,
   ...JOURNEYS_MIGRATIONS,
+  ...AUDIENCES_MIGRATIONS,
 ]
 
 export interface PostgresOptions {
@@ -160,6 +162,7 @@ export const openPostgresStore = async (url: string, options: PostgresOptions = 
     ...postgresSpend(sql),
     ...postgresDeliveries(sql),
     ...postgresJourneys(sql),
+    ...postgresAudiences(sql),
     // A resolution kicked as the collector stops is left to the others (or the next start): the
     // queue keeps what it has not folded in. Report rows follow it at most every
     // options.reportsSyncMs; readers sync before they read.

@@ -13,6 +13,7 @@ import { REPORTS_SYNC_EVERY_MS } from '../../reports/types.ts'
 import { type EventRow, fromEventRow } from '../event-row.ts'
 import type { InsertResult, Store, StoredEvent } from '../types.ts'
 import { ACCESS_MIGRATION, sqliteAccess } from './access.ts'
+import { AUDIENCES_MIGRATION, sqliteAudiences } from './audiences.ts'
 import { CONFIG_VERSIONS_MIGRATION, sqliteConfig } from './config.ts'
 import { sqliteConsentStats } from './consent-stats.ts'
 import { DELIVERIES_MIGRATION, sqliteDeliveries } from './deliveries.ts'
@@ -204,6 +205,9 @@ export const MIGRATIONS = [
   // Journey entries, claimed with leases and settled with their message's delivery, and
   // unsubscribes (sqlite/journeys.ts).
   JOURNEYS_MIGRATION,
+  // The queue of people to evaluate for audiences, claimed with leases, and their memberships
+  // with versions (sqlite/audiences.ts).
+  AUDIENCES_MIGRATION,
 ]
 
 const migrate = (db: Database.Database) => {
@@ -391,6 +395,8 @@ export const openSqliteStore = (path: string, options: SqliteOptions = {}): Stor
     ...sqliteDeliveries(deliveryDb),
     // On the deliveries' connection: a 'sent' settlement queues its delivery in the same transaction.
     ...sqliteJourneys(deliveryDb),
+    // Likewise: a membership's change inserts its notices' deliveries in the same transaction.
+    ...sqliteAudiences(deliveryDb),
     // Experiment rows follow resolution (they need the profiles it makes), in the background at
     // most every EXPERIMENTS_EVERY ms so that ingest pays little; readers sync before they read.
     // Report rows likewise (options.reportsSyncMs).

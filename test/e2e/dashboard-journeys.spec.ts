@@ -1,0 +1,391 @@
+import AxeBuilder from '@axe-core/playwright'
+import { expect, type Page, test } from '@playwright/test'
+import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from '../support/collector-process.ts'
+import { adminCall, cells, pageLoaded, signInWithToken } from '../support/dashboard-fixture.ts'
+import { type SmtpCatcher, startSmtp } from '../support/smtp.ts'
+
+// The journeys page in Chromium against the collector process: an email destination made in the
+// destinations form (its SMTP URL written, never shown back), a journey made in the journey form
+// (trigger with a condition, delay, unless, goal, template, holdout), listed, its results against
+// the holdout and its entries (one person entered through the public API), edited, refusals shown
+// beside their fields, read by an analyst without buttons, and deleted. Entries are waited for as
+// conditions, never as time.
+test.describe.configure({ mode: 'serial' })
+
+const ANALYST = { email: 'ann@example.com', name: 'Ann', role: 'analyst', password: 'an analyst password' }
+const GOALS = { purchase: { name: 'Purchase', event: 'Order Completed', revenue: 'revenue' } }
+const MARKETING = { consent: { categoryPreferences: { necessary: true, analytics: true, marketing: true } } }
+
+let collector: Collector
+let smtp: SmtpCatcher
+
+test.beforeAll(async () => {
+  smtp = await startSmtp()
+  collector = await startCollector({
+    goals: GOALS,
+    env: { PRECIS_ALLOW_PRIVATE_DESTINATIONS: 'true', PRECIS_DELIVERY_POLL_MS: '50' },
+  })
+  expect((await admin('POST', '/admin/api/users', ANALYST)).status).toBe(201)
+})
+test.afterAll(async () => {
+  await collector?.stop()
+  await smtp?.close()
+})
+
+const admin = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  adminCall(collector.url, method, path, body, headers)
+
+/** Fails on script errors; records CSP violations in window.violations. */
+const asOwner = async (page: Page, hash: string, heading: string) => {
+  page.on('pageerror', (err) => {
+    throw err
+  })
+  await page.addInitScript(() => {
+    window.violations = []
+    document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective))
+  })
+  await page.goto(`${collector.url}/admin/${hash}`)
+  await signInWithToken(page, ADMIN_TOKEN)
+  await pageLoaded(page, heading)
+}
+
+const noViolations = async (page: Page) => {
+  const found = (await new AxeBuilder({ page }).include('main').analyze()).violations.map(
+    (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  )
+  expect(found).toEqual([])
+  expect(await page.evaluate(() => window.violations)).toEqual([])
+}
+
+/** At 375 px the page never scrolls sideways (tables scroll in their boxes). */
+const fitsAPhone = async (page: Page) => {
+  const size = page.viewportSize()
+  await page.setViewportSize({ width: 375, height: 800 })
+  expect(
+    await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+  ).toBeLessThanOrEqual(0)
+  if (size) await page.setViewportSize(size)
+}
+
+/** The refusal shown under a field, by the field's label. */
+const fieldError = (page: Page, label: string) =>
+  page
+    .locator('.field')
+    .filter({ has: page.getByLabel(label, { exact: true }) })
+    .locator('.field-error')
+
+/** One track event through POST /v1/batch with the demo site's public write key, marketing granted. */
+const track = async (messageId: string, event: string, properties: Record<string, unknown>) => {
+  const res = await fetch(`${collector.url}/v1/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      writeKey: DEMO_WRITE_KEY,
+      batch: [{ type: 'track', event, anonymousId: 'shopper-1', messageId, properties, context: MARKETING }],
+    }),
+  })
+  expect(await res.json()).toMatchObject({ accepted: 1, rejected: [] })
+}
+
+type Entry = { entryId: string; group: string; status: string }
+const entries = async () =>
+  (await admin('GET', '/admin/api/journeys/cart/entries?site=demo')).body.entries as Entry[]
+
+test('an owner makes an email destination in the form: the SMTP URL is written, never shown back', async ({
+  page,
+}) => {
+  await asOwner(page, '#/destinations/new', 'New destination')
+  await page.getByLabel('Kind').selectOption('email')
+  for (const label of ['URL', 'Signing secret', 'Events per request', 'Fields sent', 'Fields hashed'])
+    await expect(page.getByLabel(label, { exact: true })).toBeHidden()
+  await expect(page.getByRole('group', { name: /Only events matching/ })).toBeHidden()
+  await expect(page.getByLabel('SMTP server')).toHaveAttribute('type', 'password')
+  // A mail needs the marketing purpose unless someone says otherwise.
+  await expect(page.getByRole('checkbox', { name: 'Marketing' })).toBeChecked()
+  await expect(page.getByRole('checkbox', { name: 'Analytics' })).not.toBeChecked()
+  await page.getByLabel('Key', { exact: true }).fill('mail')
+  await page.getByLabel('Name', { exact: true }).fill('Shop mail')
+  await page.getByLabel('SMTP server').fill(smtp.url)
+  await page.getByLabel('From', { exact: true }).fill('nobody')
+  await page.getByLabel('Own templates (JSON)').fill('{ not json')
+  await noViolations(page)
+  await fitsAPhone(page)
+
+  // Refused: each message beside its field, and nothing saved.
+  await page.getByRole('button', { name: 'Create destination' }).click()
+  await expect(page.getByText('Nothing was saved: please fix this first.')).toBeVisible()
+  await expect(fieldError(page, 'Own templates (JSON)')).toHaveText(
+    'must be a JSON object of templates by key',
+  )
+  await page.getByLabel('Own templates (JSON)').fill('')
+  await page.getByRole('button', { name: 'Create destination' }).click()
+  await expect(fieldError(page, 'From')).toContainText('must hold an address such as')
+  await expect(page.getByLabel('From', { exact: true })).toHaveAttribute('aria-invalid', 'true')
+  await expect(fieldError(page, 'SMTP server')).toBeHidden()
+  expect((await admin('GET', '/admin/api/destinations?site=demo')).body.destinations).toEqual([])
+
+  await page.getByLabel('From', { exact: true }).fill('Shop <news@shop.example>')
+  await page.getByRole('button', { name: 'Create destination' }).click()
+  await pageLoaded(page, 'Destination mail')
+  const settings = page.locator('#destination-settings')
+  await expect(settings).toContainText('Email (SMTP)')
+  await expect(settings).toContainText('SMTP serverset (never shown)')
+  await expect(settings).toContainText('Shop <news@shop.example>')
+  await expect(settings).toContainText('Marketing')
+  expect(await page.content()).not.toContain('secret-pass')
+  const saved = (await admin('GET', '/admin/api/destinations/mail?site=demo')).body.config
+  expect(saved).toEqual({
+    key: 'mail',
+    name: 'Shop mail',
+    kind: 'email',
+    enabled: true,
+    purposes: ['marketing'],
+    concurrency: 2,
+    from: 'Shop <news@shop.example>',
+    hasSmtp: true,
+  })
+
+  // Edited: the password field is empty ("unchanged") and, left so, keeps the stored URL.
+  await page.getByRole('link', { name: 'Edit', exact: true }).click()
+  await pageLoaded(page, 'Edit destination mail')
+  await expect(page.getByLabel('SMTP server')).toHaveValue('')
+  await expect(page.getByLabel('SMTP server')).toHaveAttribute('placeholder', 'unchanged')
+  await page.getByLabel('Reply-To').fill('Help <help@shop.example>')
+  await page.getByRole('button', { name: 'Save destination' }).click()
+  await pageLoaded(page, 'Destination mail')
+  await expect(settings).toContainText('Help <help@shop.example>')
+  expect((await admin('GET', '/admin/api/destinations/mail?site=demo')).body.config).toMatchObject({
+    replyTo: 'Help <help@shop.example>',
+    hasSmtp: true,
+  })
+  await page.goto(`${collector.url}/admin/#/destinations`)
+  await pageLoaded(page, 'Destinations')
+  expect((await cells(page, 'Destinations'))[0]?.slice(0, 5)).toEqual([
+    'Shop mail (mail)',
+    'Email (SMTP)',
+    'Shop <news@shop.example>',
+    'Marketing',
+    'enabled',
+  ])
+  expect(await page.content()).not.toContain('secret-pass')
+})
+
+test('an owner makes a journey in the form, sees it listed, its results and its entries', async ({
+  page,
+}) => {
+  await asOwner(page, '#/journeys', 'Journeys')
+  await expect(page.getByText('This site has no journeys yet.')).toBeVisible()
+  await page.getByRole('link', { name: 'New journey' }).click()
+  await pageLoaded(page, 'New journey')
+  await page.getByLabel('Key', { exact: true }).fill('cart')
+  await page.getByLabel('Name', { exact: true }).fill('Abandoned cart')
+  await page.getByLabel('Trigger event').fill('Checkout Started')
+  const trigger = page.getByRole('group', { name: /Trigger condition/ })
+  await trigger.getByRole('button', { name: 'Add a condition' }).click()
+  const rule = page.getByRole('group', { name: 'Trigger condition, rule 1' })
+  await rule.getByLabel('Attribute').fill('properties.total')
+  await rule.getByLabel('Operator').selectOption('$gt')
+  await rule.getByLabel('Value').fill('10')
+  await page.getByLabel('Delay', { exact: true }).fill('3 years')
+  await page.getByLabel('Unless event').fill('Order Completed')
+  await page.getByLabel('Goal', { exact: true }).selectOption('purchase')
+  await expect(page.getByLabel('Destination')).toHaveValue('mail')
+  await expect(page.getByLabel('Template')).toBeVisible()
+  await page.getByLabel('Template').selectOption('abandoned-cart')
+  await page.getByLabel('Holdout').fill('0.9')
+  await noViolations(page)
+  await fitsAPhone(page)
+
+  // Refused: the delay and the holdout, each beside its field; nothing saved.
+  await page.getByRole('button', { name: 'Create journey' }).click()
+  await expect(page.getByText('Nothing was saved: please fix this first.')).toBeVisible()
+  await expect(fieldError(page, 'Delay')).toHaveText(
+    'must be a duration such as "30m", "1h", "2d" or "1w" (s, m, h, d, w; at most 365 days)',
+  )
+  await expect(page.getByLabel('Delay', { exact: true })).toHaveAttribute('aria-invalid', 'true')
+  await expect(page.getByLabel('Delay', { exact: true })).toHaveAccessibleDescription(/must be a duration/)
+  await expect(fieldError(page, 'Holdout')).toContainText('0.5')
+  await expect(fieldError(page, 'Trigger event')).toBeHidden()
+  await noViolations(page)
+  expect((await admin('GET', '/admin/api/journeys?site=demo')).body.journeys).toEqual([])
+
+  await page.getByLabel('Delay', { exact: true }).fill('1h')
+  await page.getByLabel('Holdout').fill('0.2')
+  await page.getByRole('button', { name: 'Create journey' }).click()
+  await pageLoaded(page, 'Abandoned cart')
+  expect((await admin('GET', '/admin/api/journeys/cart?site=demo')).body.config).toEqual({
+    key: 'cart',
+    name: 'Abandoned cart',
+    enabled: true,
+    trigger: { event: 'Checkout Started', where: { 'properties.total': { $gt: 10 } } },
+    delay: '1h',
+    unless: { event: 'Order Completed' },
+    goal: 'purchase',
+    goalWindow: '7d',
+    action: { destination: 'mail', template: 'abandoned-cart' },
+    holdout: 0.2,
+    reentry: 'again',
+  })
+  const settings = page.locator('#journey-settings')
+  await expect(settings).toContainText('Checkout Started (with a condition)')
+  await expect(settings).toContainText('mail · abandoned-cart')
+  await expect(settings).toContainText('purchase, within 7d')
+  await expect(settings).toContainText('20%')
+  // Nobody yet: zeros, and a sentence saying so.
+  expect((await cells(page, 'Reached and held out')).map((row) => row.slice(0, 8))).toEqual([
+    ['Reached', '0', '0', '0', '0', '0', '0', '0'],
+    ['Held out', '0', '0', '0', '0', '0', '0', '0'],
+  ])
+  await expect(page.locator('#journey-results')).toContainText('Nobody has entered this journey yet.')
+  await expect(page.getByRole('table', { name: 'Entries' })).toContainText('Nothing yet.')
+  await noViolations(page)
+
+  // A shopper starts a checkout (marketing granted): one entry, waiting in its group.
+  await track('cart-1', 'Checkout Started', { total: 50 })
+  await expect.poll(async () => (await entries()).length, { timeout: 15_000 }).toBe(1)
+  const [entry] = await entries()
+  await page.reload()
+  await pageLoaded(page, 'Abandoned cart')
+  const rows = await cells(page, 'Entries')
+  expect(rows).toHaveLength(1)
+  expect(rows[0]?.slice(0, 4)).toEqual([
+    'cart-1',
+    expect.any(String),
+    entry!.group === 'holdout' ? 'held out' : 'reached',
+    'waiting',
+  ])
+  const groups = await cells(page, 'Reached and held out')
+  const entered = groups.map((row) => [row[0], row[1], row[2]])
+  expect(entered).toEqual([
+    ['Reached', entry!.group === 'reached' ? '1' : '0', entry!.group === 'reached' ? '1' : '0'],
+    ['Held out', entry!.group === 'holdout' ? '1' : '0', entry!.group === 'holdout' ? '1' : '0'],
+  ])
+  await expect(page.getByRole('figure')).toContainText('Relative lift of the reached over the held out')
+  await expect(page.getByRole('table', { name: 'Lift over the holdout' })).toBeVisible()
+  await expect(page.locator('#journey-verdict')).toContainText('no difference from the holdout yet')
+
+  // The status filter asks the API again; so does the method.
+  await page.getByLabel('Status').selectOption('sent')
+  await expect(page.getByRole('table', { name: 'Entries' })).toContainText('Nothing yet.')
+  await page.getByLabel('Status').selectOption('waiting')
+  await expect(page.getByRole('table', { name: 'Entries' })).toContainText('cart-1')
+  await page.getByLabel('Method').selectOption('fixed')
+  await expect(page.locator('#journey-results')).toContainText('Fixed-horizon test: read it once')
+  await noViolations(page)
+  await fitsAPhone(page)
+
+  await page.getByRole('link', { name: '← All journeys' }).click()
+  await pageLoaded(page, 'Journeys')
+  expect(await cells(page, 'Journeys')).toEqual([
+    [
+      'Abandoned cart (cart)',
+      'Checkout Started (with a condition)',
+      '1h',
+      'Order Completed',
+      'mail · abandoned-cart',
+      'purchase',
+      '20%',
+      'enabled',
+      '1',
+      'EditHistory',
+    ],
+  ])
+  await noViolations(page)
+  await fitsAPhone(page)
+})
+
+test('an owner edits the journey: the form holds what was saved, refusals show beside their fields', async ({
+  page,
+}) => {
+  await asOwner(page, '#/journeys/cart/edit', 'Edit journey cart')
+  await expect(page.getByLabel('Trigger event')).toHaveValue('Checkout Started')
+  const rule = page.getByRole('group', { name: 'Trigger condition, rule 1' })
+  await expect(rule.getByLabel('Attribute')).toHaveValue('properties.total')
+  await expect(rule.getByLabel('Value')).toHaveValue('10')
+  await expect(page.getByLabel('Delay', { exact: true })).toHaveValue('1h')
+  await expect(page.getByLabel('Unless event')).toHaveValue('Order Completed')
+  await expect(page.getByLabel('Goal', { exact: true })).toHaveValue('purchase')
+  await expect(page.getByLabel('Template')).toHaveValue('abandoned-cart')
+  await expect(page.getByLabel('Holdout')).toHaveValue('0.2')
+  // "Who" only matters once a segment is chosen.
+  await expect(page.getByLabel('Who')).toBeHidden()
+
+  await page.getByLabel('Delay', { exact: true }).fill('3 years')
+  await page.getByLabel('Trigger event').fill('')
+  await page.getByRole('button', { name: 'Save journey' }).click()
+  await expect(fieldError(page, 'Delay')).toContainText('must be a duration such as "30m"')
+  await expect(fieldError(page, 'Trigger event')).toContainText('1')
+  expect((await admin('GET', '/admin/api/journeys/cart?site=demo')).body.config).toMatchObject({
+    trigger: { event: 'Checkout Started' },
+    delay: '1h',
+  })
+
+  // Fixed: the messages go; a segment, no unless, a longer wait, paused.
+  await page.getByLabel('Trigger event').fill('Checkout Started')
+  await page.getByLabel('Delay', { exact: true }).fill('2d')
+  await page.getByLabel('Unless event').fill('')
+  await page.getByLabel('Segment', { exact: true }).selectOption('pro-member')
+  await page.getByLabel('Who').selectOption('out')
+  await page.getByLabel('Re-entry').selectOption('once')
+  await page.getByRole('checkbox', { name: /Enabled/ }).uncheck()
+  await page.getByRole('button', { name: 'Save journey' }).click()
+  await pageLoaded(page, 'Abandoned cart')
+  const settings = page.locator('#journey-settings')
+  await expect(settings).toContainText('not in pro-member')
+  await expect(settings).toContainText('nothing ends it early')
+  await expect(settings).toContainText('paused')
+  expect((await admin('GET', '/admin/api/journeys/cart?site=demo')).body.config).toEqual({
+    key: 'cart',
+    name: 'Abandoned cart',
+    enabled: false,
+    trigger: { event: 'Checkout Started', where: { 'properties.total': { $gt: 10 } } },
+    segment: { key: 'pro-member', in: false },
+    delay: '2d',
+    goal: 'purchase',
+    goalWindow: '7d',
+    action: { destination: 'mail', template: 'abandoned-cart' },
+    holdout: 0.2,
+    reentry: 'once',
+  })
+
+  await page.getByRole('link', { name: 'Change history' }).click()
+  await pageLoaded(page, 'Change history: journey cart')
+  await expect(page.locator('main')).toContainText('pro-member')
+  expect(await page.evaluate(() => window.violations)).toEqual([])
+})
+
+test('an analyst reads journeys, results and entries without forms or buttons', async ({ page }) => {
+  page.on('pageerror', (err) => {
+    throw err
+  })
+  await page.goto(`${collector.url}/admin/`)
+  await page.getByLabel('Email').fill(ANALYST.email)
+  await page.getByLabel('Password', { exact: true }).fill(ANALYST.password)
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+  await expect(page.locator('#who')).toContainText('(analyst)')
+  await page.getByRole('navigation').getByRole('link', { name: 'Journeys' }).click()
+  await pageLoaded(page, 'Journeys')
+  await expect(page.getByRole('link', { name: 'New journey' })).toHaveCount(0)
+  expect((await cells(page, 'Journeys'))[0]?.at(-1)).toBe('History')
+  await page.getByRole('link', { name: 'Abandoned cart (cart)' }).click()
+  await pageLoaded(page, 'Abandoned cart')
+  await expect(page.getByRole('table', { name: 'Entries' })).toContainText('cart-1')
+  await expect(page.getByRole('link', { name: 'Edit', exact: true })).toHaveCount(0)
+  await page.goto(`${collector.url}/admin/#/journeys/cart/edit`)
+  await expect(page.getByText('Your role can read journeys but not change them.')).toBeVisible()
+  await expect(page.getByRole('button', { name: 'Save journey' })).toHaveCount(0)
+})
+
+test('a journey is deleted only when asked twice', async ({ page }) => {
+  await asOwner(page, '#/journeys/cart/edit', 'Edit journey cart')
+  await page.getByRole('button', { name: 'Delete journey' }).click()
+  await expect(page.getByRole('group', { name: 'Delete cart?' })).toBeVisible()
+  await page.getByRole('button', { name: 'Cancel' }).click()
+  await expect(page.getByRole('group', { name: 'Delete cart?' })).toBeHidden()
+  await page.getByRole('button', { name: 'Delete journey' }).click()
+  await page.getByRole('button', { name: 'Yes, delete cart' }).click()
+  await pageLoaded(page, 'Journeys')
+  await expect(page.getByText('This site has no journeys yet.')).toBeVisible()
+  expect((await admin('GET', '/admin/api/journeys?site=demo')).body.journeys).toEqual([])
+  expect(await page.evaluate(() => window.violations)).toEqual([])
+})
