@@ -18,6 +18,7 @@ import { EXACT_VISITS } from './reports/hours.ts'
 import { REPORTS_MAX_ROWS } from './reports/types.ts'
 import { accessPublicRoutes, accessRoutes } from './routes/access.ts'
 import { adminRoutes } from './routes/admin.ts'
+import { audienceRoutes } from './routes/audiences.ts'
 import { ADMIN_BODY_BYTES } from './routes/config-edit.ts'
 import { configItemRoutes } from './routes/config-items.ts'
 import { siteRoutes } from './routes/config-sites.ts'
@@ -137,6 +138,7 @@ export const createApp = ({
   )
   app.route('/admin/api', destinationRoutes({ store, live, now }))
   app.route('/admin/api', journeyRoutes({ store, live }))
+  app.route('/admin/api', audienceRoutes({ store, live, now }))
   app.route(
     '/admin/api',
     adminRoutes({ store: people, sites, rules: identity.rules, ledgerKeys: config.ledgerKeys }),

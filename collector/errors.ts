@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   goal_not_found: 404,
   destination_not_found: 404,
   journey_not_found: 404,
+  audience_not_found: 404,
   version_not_found: 404,
   already_exists: 409,
   rebucket_choice_required: 409,

@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { serve } from '@hono/node-server'
 import { setupLink } from './access/setup.ts'
 import { createApp } from './app.ts'
+import { createAudienceWorker } from './audiences/worker.ts'
 import { createLiveConfig, pollConfigs } from './config/live.ts'
 import { seedConfigs } from './config/seed.ts'
 import { ConfigError, readConfigFile } from './config/site-config.ts'
@@ -138,7 +139,10 @@ const main = async () => {
           timeoutMs: env.PRECIS_DELIVERY_TIMEOUT_MS,
         }),
       },
-      journeys: createJourneyWorker({ store, sites: live.current, now: Date.now }),
+      followers: [
+        createJourneyWorker({ store, sites: live.current, now: Date.now }),
+        createAudienceWorker({ store, sites: live.current, now: Date.now }),
+      ],
     }),
     env.PRECIS_DELIVERY_POLL_MS,
     {

@@ -4,9 +4,9 @@
 import type { Role } from './types.ts'
 
 export type Permission =
-  /** Read the site config: sites, experiments, goals, segments, slots, destinations (without secrets), journeys, consent texts; deliveries, journey results. */
+  /** Read the site config: sites, experiments, goals, segments, slots, destinations (without secrets), journeys, audiences, consent texts; deliveries, journey results, audience sizes. */
   | 'config.read'
-  /** Change experiments, goals, segments, slots, destinations and journeys (replay their dead letters too). */
+  /** Change experiments, goals, segments, slots, destinations, journeys and audiences (replay their dead letters too). */
   | 'config.write'
   /** Change the consent section: texts, services, policy version. */
   | 'consent.write'
@@ -84,6 +84,13 @@ export const RULES: readonly Rule[] = [
     audit: 'profile.erase',
   },
   { methods: GET, path: /^\/consent\/verify$/, permission: 'personal.read' },
+  // Hashed identifiers are still personal data: a customer-match file is a read of people.
+  {
+    methods: GET,
+    path: new RegExp(`^/audiences/${seg}/export$`),
+    permission: 'personal.read',
+    audit: 'audience.export',
+  },
   // The consent section of the site config, before a consent record's id.
   { methods: GET, path: /^\/consent(\/versions(\/\d+)?)?$/, permission: 'config.read' },
   { methods: WRITE, path: /^\/consent(\/versions\/\d+\/restore)?$/, permission: 'consent.write' },
@@ -110,12 +117,12 @@ export const RULES: readonly Rule[] = [
   // The site config.
   {
     methods: GET,
-    path: /^\/(sites|experiments|goals|segments|slots|destinations|journeys)(\/.*)?$/,
+    path: /^\/(sites|experiments|goals|segments|slots|destinations|journeys|audiences)(\/.*)?$/,
     permission: 'config.read',
   },
   {
     methods: WRITE,
-    path: /^\/(experiments|goals|segments|slots|destinations|journeys)(\/.*)?$/,
+    path: /^\/(experiments|goals|segments|slots|destinations|journeys|audiences)(\/.*)?$/,
     permission: 'config.write',
   },
   { methods: WRITE, path: /^\/sites(\/.*)?$/, permission: 'sites.write' },

@@ -1,4 +1,4 @@
-// The parts of a site's entry the admin API edits one at a time: experiments, destinations and journeys (lists by key),
+// The parts of a site's entry the admin API edits one at a time: experiments, destinations, journeys and audiences (lists by key),
 // goals, segments and slots (maps by key), and the consent section. Pure: each takes the entry as written
 // and gives a new one; validation of the result is the editor's (editor.ts).
 
@@ -6,7 +6,7 @@ export type Json = Record<string, unknown>
 
 export interface Collection {
   /** The URL segment and the list's name in answers. */
-  name: 'experiments' | 'goals' | 'segments' | 'slots' | 'destinations' | 'journeys'
+  name: 'experiments' | 'goals' | 'segments' | 'slots' | 'destinations' | 'journeys' | 'audiences'
   /** The word for one, in messages. */
   noun: string
   list(entry: Json): { key: string; config: Json }[]
@@ -20,8 +20,11 @@ export const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== 
 
 const copy = (entry: Json): Json => structuredClone(entry)
 
-/** A list of items with a `key` inside the entry (experiments, destinations, journeys). */
-const listCollection = (name: 'experiments' | 'destinations' | 'journeys', noun: string): Collection => {
+/** A list of items with a `key` inside the entry (experiments, destinations, journeys, audiences). */
+const listCollection = (
+  name: 'experiments' | 'destinations' | 'journeys' | 'audiences',
+  noun: string,
+): Collection => {
   const itemsOf = (entry: Json) => (Array.isArray(entry[name]) ? (entry[name] as unknown[]) : [])
   const col: Collection = {
     name,
@@ -55,6 +58,7 @@ const listCollection = (name: 'experiments' | 'destinations' | 'journeys', noun:
 export const experiments = listCollection('experiments', 'experiment')
 export const destinations = listCollection('destinations', 'destination')
 export const journeys = listCollection('journeys', 'journey')
+export const audiences = listCollection('audiences', 'audience')
 
 /** A map by key inside the entry, or inside its `personalization` (segments, slots). */
 const mapCollection = (
@@ -106,6 +110,7 @@ export const COLLECTIONS: readonly Collection[] = [
   mapCollection('slots', 'slot', 'personalization'),
   destinations,
   journeys,
+  audiences,
 ]
 
 /** The consent section (texts, services, policy version): one per site. */
@@ -120,6 +125,7 @@ const OWN_RESOURCES = [
   'consent',
   'destinations',
   'journeys',
+  'audiences',
 ] as const
 export const KEY_FIELDS = [
   'writeKey',

@@ -4,6 +4,7 @@ import { consentConfigSchema } from '../../consent/core/config.ts'
 import { experimentsSchema } from '../../sdk/rules/experiment-schema.ts'
 import { goalsSchema } from '../../sdk/rules/goal-schema.ts'
 import { personalizationSchema } from '../../sdk/rules/personalization-schema.ts'
+import { audienceIssues, audiencesSchema } from '../audiences/config.ts'
 import { destinationsSchema } from '../destinations/config.ts'
 import { BUILT_IN_TEMPLATES } from '../destinations/email/templates.ts'
 import { enrichmentSchema } from '../enrich/config.ts'
@@ -89,6 +90,8 @@ export const siteSchema = z.object({
   goals: goalsSchema,
   /** Where stored events are forwarded, by key (destinations/config.ts): never served to browsers. */
   destinations: destinationsSchema,
+  /** Segments kept as audiences, announced to destinations and exported (audiences/config.ts): never served. */
+  audiences: audiencesSchema,
   /** When an event happens, wait, then send to a destination (journeys/config.ts): never served to browsers. */
   journeys: journeysSchema,
   /** What every journey of the site keeps to: a frequency cap per person, quiet hours. */
@@ -126,7 +129,11 @@ export const configSchema = z.preprocess(
             ctx.addIssue({ code: 'custom', path: ['sites', index, key], message: `duplicate ${key}` })
           seen.key.add(value)
         }
-        for (const issue of [...experimentIssues(site), ...journeyIssues(site, BUILT_IN_TEMPLATES)])
+        for (const issue of [
+          ...experimentIssues(site),
+          ...journeyIssues(site, BUILT_IN_TEMPLATES),
+          ...audienceIssues(site),
+        ])
           ctx.addIssue({ code: 'custom', path: ['sites', index, ...issue.path], message: issue.message })
       })
     }),

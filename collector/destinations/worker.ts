@@ -8,8 +8,8 @@
 import type { CollectorConfig } from '../config/site-config.ts'
 import { siteRules } from '../identity/config.ts'
 import type { SiteRules } from '../identity/types.ts'
-import type { JourneyWorker } from '../journeys/worker.ts'
 import { type Bucket, take } from '../middleware/rate-limit.ts'
+import type { StoredEvent } from '../store/event.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { Store } from '../store/types.ts'
 import { afterAttempt, type Circuit, closedCircuit, tryNow } from './circuit.ts'
@@ -39,8 +39,17 @@ export interface WorkerDeps {
     compose: (d: EmailDestination, claimed: ClaimedDelivery) => Promise<EmailMessage | { refused: string }>
     send: (d: EmailDestination, message: EmailMessage) => Promise<SendResult>
   }
-  /** Journeys see each routed event before it leaves the outbox, and settle what is due. */
-  journeys?: Pick<JourneyWorker, 'observe' | 'due'>
+  /**
+   * What else follows the stored events (journeys, audiences): each sees the routed events before
+   * they leave the outbox, and does what is due at every pass.
+   */
+  followers?: readonly Follower[]
+}
+
+export interface Follower {
+  observe(events: readonly StoredEvent[]): Promise<unknown>
+  /** Resolves to how much work it did (0: nothing was due). */
+  due(): Promise<number>
 }
 
 /** Outbox entries routed per pass. */
@@ -53,12 +62,15 @@ const FAN_OUT_LIMIT = 500
 export const leaseFor = (timeoutMs: number) => 2 * timeoutMs + 10_000
 const LEASE_MS = leaseFor(10_000)
 
-/** Each site's delivery state by this config: active with at least one enabled destination. */
+/**
+ * Each site's delivery state by this config: active with an enabled destination, or an enabled
+ * audience (kept current from the same outbox, announced or not).
+ */
 export const deliverySites = (config: CollectorConfig, versionOf: (site: string) => number) =>
   config.sites.map((s) => ({
     site: s.id,
     version: versionOf(s.id),
-    active: s.destinations.some((d) => d.enabled),
+    active: s.destinations.some((d) => d.enabled) || s.audiences.some((a) => a.enabled),
   }))
 
 export const createDeliveryWorker = (deps: WorkerDeps) => {
@@ -82,9 +94,9 @@ export const createDeliveryWorker = (deps: WorkerDeps) => {
     const versions = Object.fromEntries(config.sites.map((s) => [s.id, deps.versionOf(s.id)]))
     const entries = await store.claimOutbox(at, FAN_OUT_LIMIT, leaseMs, versions)
     if (entries.length === 0) return 0
-    // Before the entries leave the outbox: a crash in between shows journeys the events again, and
-    // what they do with them is keyed or idempotent.
-    await deps.journeys?.observe(entries.map((e) => e.event))
+    // Before the entries leave the outbox: a crash in between shows the followers the events again,
+    // and what they do with them is keyed or idempotent.
+    for (const f of deps.followers ?? []) await f.observe(entries.map((e) => e.event))
     const bySite = new Map(config.sites.map((s) => [s.id, s.destinations]))
     const deliveries: NewDelivery[] = []
     for (const { seq, event } of entries)
@@ -180,7 +192,8 @@ export const createDeliveryWorker = (deps: WorkerDeps) => {
     let total = 0
     while (!stopping()) {
       const routed = await fanOut()
-      const settled = (await deps.journeys?.due()) ?? 0
+      let settled = 0
+      for (const f of deps.followers ?? []) settled += await f.due()
       const attempted = await deliver()
       total += attempted
       if (routed === 0 && settled === 0 && attempted === 0) break

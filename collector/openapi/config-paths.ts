@@ -60,6 +60,7 @@ const COMPONENT: Record<Collection['name'], ComponentName> = {
   slots: 'Slot',
   destinations: 'Destination',
   journeys: 'Journey',
+  audiences: 'Audience',
 }
 const NOT_FOUND: Record<Collection['name'], ErrorCode> = {
   experiments: 'experiment_not_found',
@@ -68,6 +69,7 @@ const NOT_FOUND: Record<Collection['name'], ErrorCode> = {
   slots: 'slot_not_found',
   destinations: 'destination_not_found',
   journeys: 'journey_not_found',
+  audiences: 'audience_not_found',
 }
 const capital = (word: string) => `${word[0]!.toUpperCase()}${word.slice(1)}`
 

@@ -17,6 +17,7 @@ import {
 import { experimentSchema, experimentsSchema } from '../../sdk/rules/experiment-schema.ts'
 import { goalSchema } from '../../sdk/rules/goal-schema.ts'
 import { personalizationSchema, segment, slot } from '../../sdk/rules/personalization-schema.ts'
+import { audienceSchema } from '../audiences/config.ts'
 import { KEY_FIELDS } from '../config/resources.ts'
 import { siteSchema } from '../config/site-config.ts'
 import { destinationSchema } from '../destinations/config.ts'
@@ -107,6 +108,7 @@ const COMPONENTS = {
   Slot: slot,
   Destination: destinationSchema,
   Journey: journeySchema,
+  Audience: audienceSchema,
 }
 export type ComponentName = keyof typeof COMPONENTS | 'ServedSiteConfig'
 

@@ -42,6 +42,7 @@ const NOT_FOUND = {
   slots: 'slot_not_found',
   destinations: 'destination_not_found',
   journeys: 'journey_not_found',
+  audiences: 'audience_not_found',
 } as const
 
 /** `?rebucket=true|false`: the answer to rebucket_choice_required. */
@@ -130,7 +131,7 @@ export const configItemRoutes = (deps: ConfigItemDeps) => {
       }
       const changed = next ? col.put(entry, key, next) : col.remove(entry, key)
       const saved = await saveEdit(c, deps, site, expected, changed, recorded)
-      if (col.name === 'destinations') await deps.destinationsSaved?.()
+      if (col.name === 'destinations' || col.name === 'audiences') await deps.destinationsSaved?.()
       return { ...saved, made }
     }
 

@@ -1,15 +1,14 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { sentWhere } from '../destinations/export.ts'
-import { noticeErasure } from '../destinations/notices.ts'
 import { ApiError } from '../errors.ts'
 import { userNames } from '../identity/pseudonymous-store.ts'
 import type { ProfileExport, SiteRules } from '../identity/types.ts'
-import { dropJourneysOf } from '../journeys/erasure.ts'
 import { profileSegments } from '../personalization/evaluate.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { Store } from '../store/types.ts'
 import type { PeopleRouteDeps } from './deps.ts'
+import { afterErasure } from './erasure.ts'
 
 export const query = z.object({
   site: z.string().min(1, 'is required').max(64),
@@ -94,15 +93,18 @@ export const profileRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) 
     const traits = before ? await store.revealTraits(site, before.profile.traits, identity.rules) : {}
     const erased = await store.eraseProfile(site, id, now())
     if (!erased) throw missing(id)
-    if (before) {
-      await noticeErasure(
+    if (before)
+      await afterErasure(
         store,
         site,
-        { events: before.events, identifiers: before.profile.identifiers, traits },
+        {
+          profileId: erased.profileId,
+          events: before.events,
+          identifiers: before.profile.identifiers,
+          traits,
+        },
         now(),
       )
-      await dropJourneysOf(store, site, before.events)
-    }
     return c.json({ site, erased })
   })
   return app

@@ -1,13 +1,12 @@
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import { sentWhere } from '../destinations/export.ts'
-import { noticeErasure } from '../destinations/notices.ts'
 import { ApiError } from '../errors.ts'
 import type { IssuedToken } from '../identity/tokens.ts'
-import { dropJourneysOf } from '../journeys/erasure.ts'
 import { sameSecret } from '../privacy/crypto.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { PeopleRouteDeps } from './deps.ts'
+import { afterErasure } from './erasure.ts'
 import { authorize, limitBody, parseEnvelope, readJson } from './request.ts'
 
 const BODY_BYTES = 2048
@@ -106,17 +105,16 @@ export const rightsRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) =
     const { site, anonymousId } = await holder(c)
     // What destinations need to hear of the erasure is read before it (destinations/notices.ts).
     const before = await store.exportOwn(site, anonymousId, identity.rulesOf(site), now())
+    const profileId = (await store.findProfile(site, anonymousId, now()))?.id
     const traits = before ? await store.revealTraits(site, before.traits, identity.rules) : {}
     const erased = await store.eraseOwn(site, anonymousId, identity.rulesOf(site), now())
-    if (erased && before) {
-      await noticeErasure(
+    if (erased && before)
+      await afterErasure(
         store,
         site,
-        { events: before.events, identifiers: before.identifiers, traits },
+        { profileId, events: before.events, identifiers: before.identifiers, traits },
         now(),
       )
-      await dropJourneysOf(store, site, before.events)
-    }
     if (!erased) {
       // Nothing was stored, and the visitor asked to be forgotten: the token goes all the same.
       await store.revokeTokensFor(site, [anonymousId])

@@ -43,7 +43,7 @@ export interface Collector {
 
 /**
  * The demo site as precis.config.json describes it (services, consent policy), with test overrides.
- * Its example goals, mail destination and journeys are left out: a test names what it needs.
+ * Its example goals, mail destination, journeys and audiences are left out: a test names what it needs.
  */
 export const demoSite = (overrides: Record<string, unknown> = {}) => {
   const config = JSON.parse(readFileSync(join(ROOT, 'precis.config.json'), 'utf8'))
@@ -52,6 +52,7 @@ export const demoSite = (overrides: Record<string, unknown> = {}) => {
     destinations: _d,
     journeys: _j,
     messaging: _m,
+    audiences: _a,
     ...demo
   } = config.sites.find((s: { id: string }) => s.id === 'demo')
   return { ...demo, allowedOrigins: [], ...overrides }
@@ -67,9 +68,10 @@ export interface CollectorOptions {
   experiments?: unknown[]
   /** The demo site's goals (none unless given). */
   goals?: Record<string, unknown>
-  /** The demo site's destinations, journeys and messaging rules (none unless given). */
+  /** The demo site's destinations, journeys, audiences and messaging rules (none unless given). */
   destinations?: unknown[]
   journeys?: unknown[]
+  audiences?: unknown[]
   messaging?: Record<string, unknown>
   env?: Record<string, string>
   /** Sites served beside the demo site (an attacker's own site, say). */
@@ -88,6 +90,7 @@ export const startCollector = async (options: CollectorOptions = {}): Promise<Co
     ...(options.goals ? { goals: options.goals } : {}),
     ...(options.destinations ? { destinations: options.destinations } : {}),
     ...(options.journeys ? { journeys: options.journeys } : {}),
+    ...(options.audiences ? { audiences: options.audiences } : {}),
     ...(options.messaging ? { messaging: options.messaging } : {}),
   }
   writeFileSync(configPath, JSON.stringify({ sites: [demoSite(overrides), ...(options.extraSites ?? [])] }))

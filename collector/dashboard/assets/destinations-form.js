@@ -25,7 +25,7 @@ import {
   textOf,
 } from './edit.js'
 import { defaultPurposes, KINDS, PURPOSES, showSecret } from './page-destinations.js'
-import { asLines, linesOf } from './settings-common.js'
+import { asLines, linesOf, part } from './settings-common.js'
 
 /** @typedef {import('./page-destinations.js').Destination} Destination */
 
@@ -72,11 +72,7 @@ export const clearSpots = (spots) => {
   }
 }
 
-/**
- * Each issue the API named a field of, next to that field; then the error goes on (thrown again)
- * to the form's status above the button.
- * @param {Record<string, Spot>} spots @param {unknown} err @returns {never}
- */
+/** Each issue the API named a field of, next to that field; the error goes on to the form's status. @param {Record<string, Spot>} spots @param {unknown} err @returns {never} */
 export const markSpots = (spots, err) => {
   if (!(err instanceof ApiError)) throw err
   const issues = err.issues.length ? err.issues : err.path ? [{ path: err.path, message: err.message }] : []
@@ -134,14 +130,7 @@ export const deletePart = (ctx, { resource, noun, key, etag, what }) => {
         yes.disabled = false
       })
   })
-  return h(
-    'section',
-    { class: 'settings-part', 'aria-labelledby': `delete-${noun}-title` },
-    h('h3', { id: `delete-${noun}-title` }, 'Delete'),
-    status,
-    ask,
-    sure,
-  )
+  return part(`delete-${noun}`, 'Delete', status, ask, sure)
 }
 
 const NUMBER = { type: 'number', class: 'short' }
@@ -152,7 +141,7 @@ const WHERE_HINT =
 /** A password field's: the URL holds the SMTP server's credentials. */
 const SMTP_HINT =
   'smtp://user:pass@host:587 (STARTTLS) or smtps://…:465, on a public address. Never shown back: empty keeps the one set.'
-const NOT_TEMPLATES = 'templates: must be a JSON object of templates by key'
+const NOT_TEMPLATES = 'must be a JSON object of templates by key'
 
 /** Templates typed as JSON: undefined when empty; anything but an object is refused beside the field. @param {HTMLTextAreaElement} el */
 const templatesOf = (el) => {

@@ -27,7 +27,7 @@ export const KINDS = [
   ['email', 'Email (SMTP)'],
 ]
 
-/** @type {[string, string][]} The consent purposes an event must grant to go (collector/destinations/config.ts). */
+/** @type {[string, string][]} The consent purposes an event must grant to go (collector/destinations/consent-gate.ts). */
 export const PURPOSES = [
   ['analytics', 'Analytics'],
   ['personalization', 'Personalization'],

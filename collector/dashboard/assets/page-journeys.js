@@ -153,28 +153,36 @@ const settingsView = (j) => {
 
 /** What the reader may do with these results now, in words: the API's `decided`. @param {Results} r */
 const verdictView = (r) => {
+  const said = (/** @type {string} */ text, /** @type {string} */ kind) =>
+    h('p', { class: `notice ${kind}`, id: 'journey-verdict', role: 'status' }, text)
   if (!r.goal)
-    return notice(
+    return said(
       'This journey has no goal: its entries are counted, but there is nothing to compare. Give it a goal to measure it.',
+      '',
     )
-  if (enteredOf(r) === 0) return notice('Nobody has entered this journey yet.')
+  if (enteredOf(r) === 0) return said('Nobody has entered this journey yet.', '')
   if (r.method === 'fixed')
-    return notice(
+    return said(
       'Fixed-horizon test: read it once, at the number of entries you planned. Looking daily and stopping at the first significant result inflates false positives; the sequential method (the default) allows it.',
-      'warn',
+      'notice-warn',
     )
+  const better = (r.conversion?.absolute.lift ?? 0) > 0
   return r.decided
-    ? h(
-        'p',
-        { class: 'notice notice-ok', id: 'journey-verdict' },
-        'Sequential test: people who got the message reach the goal at a different rate than the held-out ones, at 95% confidence. This interval holds at every look, so you may act on it now.',
+    ? said(
+        `Sequential test: people who got the message reach the goal ${better ? 'more' : 'less'} often than the held-out ones, at 95% confidence. This interval holds at every look, so you may act on it now${better ? '' : ': the message does harm'}.`,
+        better ? 'notice-ok' : 'notice-warn',
       )
-    : h(
-        'p',
-        { class: 'notice', id: 'journey-verdict' },
+    : said(
         'Sequential test: no difference from the holdout yet. Keep it running; this interval holds at every look, so checking daily is safe.',
+        '',
       )
 }
+
+/**
+ * A value and its interval: "2.50% [1.00%, 5.00%]"; the value alone without one.
+ * @param {number | null} value @param {[number, number] | null} ci @param {(x: number | null | undefined) => string} format
+ */
+const withCi = (value, ci, format) => (ci ? `${format(value)} ${interval(ci, format)}` : format(value))
 
 /** The two groups side by side, and the lift of the reached over the held out. @param {Results} r */
 const resultsView = (r) => {
@@ -197,10 +205,8 @@ const resultsView = (r) => {
           { label: 'Exited', numeric: true },
           { label: 'Skipped', numeric: true },
           { label: 'Converted', numeric: true },
-          { label: 'Conversion rate', numeric: true },
-          { label: '95% interval', numeric: true },
-          { label: 'Revenue per entry', numeric: true },
-          { label: 'Revenue 95% interval', numeric: true },
+          { label: 'Conversion rate (95%)', numeric: true },
+          { label: 'Revenue per entry (95%)', numeric: true },
         ],
         rows: groups.map((g) => [
           name(g),
@@ -211,16 +217,16 @@ const resultsView = (r) => {
           count(g.exited),
           count(g.skipped),
           count(g.converted),
-          rate(g.conversionRate),
-          interval(g.conversionCi, rate),
-          money(g.revenuePerEntry),
-          interval(g.revenueCi, money),
+          withCi(g.conversionRate, g.conversionCi, rate),
+          withCi(g.revenuePerEntry, g.revenueCi, money),
         ]),
       }),
     ),
   ]
   const { conversion, revenue } = r
   if (!conversion || !revenue) return parts
+  if (conversion.absolute.lift === null)
+    return [...parts, notice('Too few entries in one of the groups to compare them yet.')]
   /** @type {[string, Comparison, (x: number | null | undefined) => string][]} */
   const measures = [
     ['Conversion rate', conversion, (x) => points(x)],
