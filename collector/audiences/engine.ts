@@ -74,7 +74,7 @@ export const audienceChanges = (
     const announced = is
       ? audience.destinations.filter((key) => {
           const d = destinations.find((x) => x.key === key)
-          return d !== undefined && d.enabled && deliveryRefusal(stamp, d.purposes) === undefined
+          return d?.enabled === true && deliveryRefusal(stamp, d.purposes) === undefined
         })
       : (before?.announced ?? [])
     changes.push({

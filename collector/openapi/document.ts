@@ -3,6 +3,7 @@
 // (`npm run openapi`); document.test.ts fails when either drifts from the routes.
 import { accessPaths } from './access-paths.ts'
 import { adminPaths } from './admin-paths.ts'
+import { audiencePaths } from './audience-paths.ts'
 import { configPaths } from './config-paths.ts'
 import { journeyPaths } from './journey-paths.ts'
 import { commonComponents, pathsOf } from './operations.ts'
@@ -35,12 +36,13 @@ export const openApiDocument = (): Json => ({
     {
       name: 'Site config',
       description:
-        'Admin: experiments, goals, segments, slots, destinations, journeys and consent, item by item.',
+        'Admin: experiments, goals, segments, slots, destinations, journeys, audiences and consent, item by item.',
     },
     {
       name: 'Journeys',
       description: "Admin: journeys' results and entries; the unsubscribe link of their mails.",
     },
+    { name: 'Audiences', description: 'Admin: audience sizes and customer-match files.' },
     { name: 'Sites', description: 'Admin: sites, their settings and keys.' },
     { name: 'Refusals', description: 'Admin: refusals counted by code.' },
     {
@@ -55,6 +57,7 @@ export const openApiDocument = (): Json => ({
     ...reportPaths(),
     ...configPaths(),
     ...journeyPaths(),
+    ...audiencePaths(),
   ]),
   components: { schemas: componentSchemas(), ...commonComponents() },
 })

@@ -132,7 +132,8 @@ describe('a change of choice while analytics stays granted', () => {
     await precis.flush()
     const updates = sent().filter((e) => eventName(e) === 'Segment Consent Preference Updated')
     expect(updates).toHaveLength(1)
-    const stamp = (updates[0]!.context as { consent: { categoryPreferences: Record<string, boolean> } }).consent
+    const stamp = (updates[0]!.context as { consent: { categoryPreferences: Record<string, boolean> } })
+      .consent
     expect(stamp.categoryPreferences).toMatchObject({ analytics: true, marketing: false })
   })
 })
