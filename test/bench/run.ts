@@ -11,6 +11,7 @@ import { CONSENT_CHUNK, PERSONALIZE_CHUNK, TAG, VITALS_CHUNK } from '../../bundl
 import { openSqliteStore } from '../../collector/store/sqlite/store.ts'
 import { configure, INSERT_SQL } from '../../collector/store/sqlite/writer.mjs'
 import { scriptTagPlugins } from '../../rollup.config.mjs'
+import { AUDIENCE_P95_LIMIT_MS, measureAudienceLatency } from './audiences.ts'
 import { DELIVERY_COST_LIMIT, measureDeliveryCost, measureDeliveryRates } from './deliveries.ts'
 import { EXPOSURES, FRESH, measureExperiments, SYNC_EVENTS } from './experiments.ts'
 import { LINKS, measureIdentity } from './identity.ts'
@@ -114,6 +115,7 @@ const main = async () => {
   const reportsCost = await measureReportsCost(config, dir)
   const deliveryCost = await measureDeliveryCost(dir)
   const deliveryRates = await measureDeliveryRates(dir)
+  const audience = await measureAudienceLatency()
   const identity = await measureIdentity(dir)
   const experiments = await measureExperiments(dir)
   const segments = await measureSegments()
@@ -246,6 +248,12 @@ const main = async () => {
       `${fmt(deliveryRates.batched)} ev/s`,
       '',
       `${(deliveryRates.batched / deliveryRates.single).toFixed(1)}× one a request`,
+    ],
+    [
+      'Audience Entered at a receiver after the event that made the member, p95',
+      `${fmt(audience.p95)} ms`,
+      `budget ≤ ${fmt(AUDIENCE_P95_LIMIT_MS)} ms; p50 ${fmt(audience.p50)} ms, max ${fmt(audience.max)} ms, ${fmt(audience.people)} people one request each`,
+      pct(audience.p95 / AUDIENCE_P95_LIMIT_MS),
     ],
     [
       'raw better-sqlite3 insert, 50/tx',
