@@ -143,6 +143,11 @@ describe('audiences through the running collector', { timeout: 60_000 }, () => {
     expect(out.text).not.toMatch(/example\.com/i)
     const csv = await admin('/audiences/pro-member/export?site=demo&format=csv')
     expect(csv.text.trim().split(/\r?\n/)).toEqual(['email_sha256', sha('di@example.com')])
+    // The person's own export lists their audiences.
+    const person = JSON.parse(
+      (await admin(`/profiles/${encodeURIComponent('user-di')}/export?site=demo`)).text,
+    )
+    expect(person.audiences).toMatchObject([{ audience: 'pro-member', member: true }])
   })
 
   it('erasure takes the membership; the write key reaches no audience route', async () => {

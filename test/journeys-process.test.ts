@@ -169,6 +169,21 @@ describe('journeys through the running collector', { timeout: 90_000 }, () => {
     expect(mail.header('message-id')).toMatch(/^<journey-[0-9a-f]{32}@precis>$/)
     const entry = await entryOf('cart', 'ada', (e) => e.status === 'sent')
     expect(entry.group).toBe('reached')
+    // The person's export says which journey mailed them, where, and how it ended.
+    for (;;) {
+      const { body } = await admin(`/profiles/${encodeURIComponent('customer:ada')}/export?site=demo`)
+      const runs = body.journeys as {
+        journey: string
+        status: string
+        message: { destination: string; status: string } | null
+      }[]
+      const cart = runs.find((r) => r.journey === 'cart')
+      if (cart?.message?.status === 'delivered') {
+        expect(cart).toMatchObject({ status: 'sent', message: { destination: 'mail', status: 'delivered' } })
+        break
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
   })
 
   it('the unsubscribe link asks first, then records, and no mail goes to that address again', async () => {

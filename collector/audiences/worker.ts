@@ -16,11 +16,13 @@ import { audienceChanges } from './engine.ts'
 import type { AudienceStore, ClaimedPerson } from './types.ts'
 
 export interface AudienceWorkerDeps {
-  store: AudienceStore & PersonalizationStore & Pick<Store, 'findProfile' | 'revealTraits' | 'profileEvents'>
+  store: AudienceStore &
+    PersonalizationStore &
+    Pick<Store, 'findProfile' | 'revealTraits' | 'profileEvents' | 'resolveIdentities'>
   sites: () => CollectorConfig
   now: () => number
   leaseMs?: number
-  /** How long after an event its person is evaluated: identity resolution folds it in meanwhile. */
+  /** How long after an event its person is evaluated: a burst of their events makes one evaluation. */
   settleMs?: number
   /** Every profile is evaluated again this often (time alone changes recency rules). */
   rescanMs?: number
@@ -70,11 +72,7 @@ export const createAudienceWorker = (deps: AudienceWorkerDeps) => {
     const at = now()
     const found = site && hasAudiences(site) ? await store.findProfile(site.id, claim.person, at) : undefined
     if (!site || !found) {
-      // Events that segments may read, and no profile yet: resolution has not folded them in. Else
-      // nobody to evaluate (no audiences any more, erased, or nothing made with personalization).
-      const ids = (['user', 'anonymous'] as const).map((kind) => ({ kind, value: claim.person }))
-      const waiting = site && hasAudiences(site) && (await store.latestSituation(site.id, ids, 0))
-      if (waiting) await store.queueAudiencePeople([claim], at + settleMs)
+      // Nobody to evaluate: no audiences any more, or erased (resolution ran before the claims).
       await store.applyAudienceChanges(claim.site, claim.person, [], claim, at)
       return
     }
@@ -124,6 +122,9 @@ export const createAudienceWorker = (deps: AudienceWorkerDeps) => {
       await rescan(config)
     }
     const claimed = await store.claimAudiencePeople(now(), DUE_LIMIT, leaseMs)
+    // Their events folded into profiles first, so a person's newest event counts (resolution is
+    // serialized by each adapter, so this and the collector's own runs do not collide).
+    if (claimed.length > 0) await store.resolveIdentities(siteRules(config), now())
     for (const claim of claimed) await evaluate(config, claim)
     return claimed.length
   }

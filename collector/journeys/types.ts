@@ -119,6 +119,12 @@ export interface JourneyStore {
     site: string,
     filter: { journey?: string; status?: EntryStatus; limit: number },
   ): Promise<JourneyEntry[]>
+  /** The people's entries (either id), oldest first: what a person's export shows. */
+  entriesOf(
+    site: string,
+    anonymousIds: readonly string[],
+    userIds: readonly string[],
+  ): Promise<JourneyEntry[]>
   /** Both groups of a journey (a group with no entries is left out). */
   journeyCounts(site: string, journey: string): Promise<JourneyCounts[]>
   /** Erasure: deletes the people's entries and the pending deliveries of their messages; resolves to entries deleted. */

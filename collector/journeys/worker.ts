@@ -18,7 +18,9 @@ import { journeyOps, MESSAGE_EVENT, messageIdOf, quietUntil, type SiteJourneys }
 import type { ClaimedEntry, EntryOutcome, JourneyStore } from './types.ts'
 
 export interface JourneyWorkerDeps {
-  store: JourneyStore & PersonalizationStore & Pick<Store, 'findProfile' | 'revealTraits' | 'enqueueNotices'>
+  store: JourneyStore &
+    PersonalizationStore &
+    Pick<Store, 'findProfile' | 'revealTraits' | 'enqueueNotices' | 'resolveIdentities'>
   sites: () => CollectorConfig
   now: () => number
   leaseMs?: number
@@ -140,6 +142,8 @@ export const createJourneyWorker = (deps: JourneyWorkerDeps) => {
     const config = deps.sites()
     if (journeysOf(config).size === 0) return 0
     const claimed = await store.claimDueEntries(now(), DUE_LIMIT, leaseMs)
+    // People's events folded into profiles first: the address and segments read them.
+    if (claimed.length > 0) await store.resolveIdentities(siteRules(config), now())
     let settled = 0
     for (const entry of claimed) {
       const outcome = await decide(config, entry)

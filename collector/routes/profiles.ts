@@ -4,6 +4,7 @@ import { sentWhere } from '../destinations/export.ts'
 import { ApiError } from '../errors.ts'
 import { userNames } from '../identity/pseudonymous-store.ts'
 import type { ProfileExport, SiteRules } from '../identity/types.ts'
+import { journeysOf } from '../journeys/export.ts'
 import { profileSegments } from '../personalization/evaluate.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { Store } from '../store/types.ts'
@@ -33,6 +34,12 @@ export const exportBody = async (
   events: (await store.revealEvents(data.events, rules)).map(toSegmentEvent),
   audit: data.audit,
   deliveries: await sentWhere(store, site, data.events),
+  journeys: await journeysOf(store, site, data.events),
+  audiences: (await store.memberships(site, data.profile.id)).map(({ audience, member, changedAt }) => ({
+    audience,
+    member,
+    since: new Date(changedAt).toISOString(),
+  })),
 })
 
 /**

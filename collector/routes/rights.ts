@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { sentWhere } from '../destinations/export.ts'
 import { ApiError } from '../errors.ts'
 import type { IssuedToken } from '../identity/tokens.ts'
+import { journeysOf } from '../journeys/export.ts'
 import { sameSecret } from '../privacy/crypto.ts'
 import { toSegmentEvent } from '../store/event-row.ts'
 import type { PeopleRouteDeps } from './deps.ts'
@@ -98,6 +99,7 @@ export const rightsRoutes = ({ store, sites, identity, now }: PeopleRouteDeps) =
       events: (await store.revealEvents(events, rules)).map(toSegmentEvent),
       audit,
       deliveries: await sentWhere(store, site, events),
+      journeys: await journeysOf(store, site, events),
     })
   })
 

@@ -432,6 +432,9 @@ export const describeJourneysContract = (
       // Another site's entry of the same ids, and its delivery, stay.
       await settled(entry(6, { site: 'other' }), { kind: 'sent', notice: notice('m1', 'other') })
       await store.enqueueNotices([notice('erased-1')], T)
+      // What the export shows first: the people's entries by either id, oldest first, of this site only.
+      expect(ids(await store.entriesOf(SITE, ['a1', 'zz'], ['u3']))).toEqual(['t001', 't003', 't004', 't005'])
+      expect(await store.entriesOf(SITE, [], [])).toEqual([])
       expect(await store.dropEntries(SITE, ['a1', 'zz'], ['u3'])).toBe(4)
       expect(ids(await store.listEntries(SITE, { limit: 10 }))).toEqual(['t002'])
       expect((await store.listDeliveries(SITE, { limit: 10 })).map((d) => d.messageId).sort()).toEqual([

@@ -230,6 +230,15 @@ export const postgresJourneys = (sql: Sql): JourneyStore => {
           ORDER BY entered_at DESC, journey DESC, entry_id DESC LIMIT ${limit}`
       ).map(entryOf),
 
+    entriesOf: async (site, anonymousIds, userIds) =>
+      (
+        await sql<EntryRow[]>`
+          SELECT * FROM journey_entries
+          WHERE site = ${site}
+            AND (anonymous_id = ANY(${[...anonymousIds]}::text[]) OR user_id = ANY(${[...userIds]}::text[]))
+          ORDER BY entered_at, journey, entry_id`
+      ).map(entryOf),
+
     journeyCounts: async (site, journey) =>
       (
         await sql<JourneyCounts[]>`

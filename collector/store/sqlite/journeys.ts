@@ -151,12 +151,12 @@ export const sqliteJourneys = (db: Database.Database): JourneyStore => {
     },
   )
 
-  const drop = db.transaction((site: string, anonymousIds: string, userIds: string) => {
-    const params = { site, a: anonymousIds, u: userIds }
-    const people = `rowid IN (
+  const people = `rowid IN (
       SELECT rowid FROM journey_entries WHERE site = @site AND anonymous_id IN (SELECT value FROM json_each(@a))
       UNION ALL
       SELECT rowid FROM journey_entries WHERE site = @site AND user_id IN (SELECT value FROM json_each(@u)))`
+  const drop = db.transaction((site: string, anonymousIds: string, userIds: string) => {
+    const params = { site, a: anonymousIds, u: userIds }
     db.prepare(
       `DELETE FROM deliveries WHERE site = @site AND status = 'pending' AND message_id IN (
          SELECT message_id FROM journey_entries WHERE ${people} AND message_id IS NOT NULL)`,
@@ -241,6 +241,14 @@ export const sqliteJourneys = (db: Database.Database): JourneyStore => {
            ORDER BY entered_at DESC, journey DESC, entry_id DESC LIMIT @limit`,
         )
         .all({ site, journey: journey ?? null, status: status ?? null, limit })
+        .map(entryOf),
+
+    entriesOf: async (site, anonymousIds, userIds) =>
+      db
+        .prepare<Record<string, unknown>, EntryRow>(
+          `SELECT * FROM journey_entries WHERE ${people} ORDER BY entered_at, journey, entry_id`,
+        )
+        .all({ site, a: JSON.stringify(anonymousIds), u: JSON.stringify(userIds) })
         .map(entryOf),
 
     journeyCounts: async (site, journey) =>
