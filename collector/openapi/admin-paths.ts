@@ -35,7 +35,7 @@ export const adminPaths = (): Row[] => [
       parameters: [destinationKey, ...queryParameters(deliveriesQuery)],
       answers: {
         200: jsonAnswer(
-          '`{ site, destination, counts: { pending, delivered, dead }, deliveries: [{ messageId, status, attempts, createdAt, nextAt, doneAt, lastError }] }`: keys and states, never an event.',
+          '`{ site, destination, counts: { pending, delivered, dead }, deliveries: [{ messageId, status, attempts, createdAt, nextAt, doneAt, lastError }], log: [{ hour, delivered, dead, pending, retried, latencyP50, latencyP95 }] }`: keys and states, never an event; `log` the last 24 hours by the hour the deliveries were queued in (of the newest 5,000), latency from queued to delivered in ms.',
         ),
       },
       refusals: ['invalid_query', 'site_not_found', 'destination_not_found'],

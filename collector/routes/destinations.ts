@@ -5,6 +5,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { LiveConfig } from '../config/live.ts'
 import { destinations } from '../config/resources.ts'
+import { deliveryLog } from '../destinations/log.ts'
 import type { DeliveryStore } from '../destinations/types.ts'
 import { ApiError } from '../errors.ts'
 import { siteParam } from './config-edit.ts'
@@ -16,6 +17,9 @@ export const deliveriesQuery = z.strictObject({
   status: z.enum(['pending', 'delivered', 'dead']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 })
+
+/** Deliveries the log is made from. */
+const LOG_SPAN = 5000
 
 export const replayBody = z.strictObject({
   /** Only these dead letters; all of the destination's when absent. */
@@ -46,6 +50,8 @@ export const destinationRoutes = ({ store, live, now }: DestinationRouteDeps) =>
       destination,
       counts: { pending: counts?.pending ?? 0, delivered: counts?.delivered ?? 0, dead: counts?.dead ?? 0 },
       deliveries: await store.listDeliveries(site, { destination, ...(status ? { status } : {}), limit }),
+      // The last 24 hours by the hour, from its newest LOG_SPAN deliveries.
+      log: deliveryLog(await store.listDeliveries(site, { destination, limit: LOG_SPAN }), now()),
     })
   })
 
