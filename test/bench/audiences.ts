@@ -56,7 +56,8 @@ export const measureAudienceLatency = async () => {
       })
       await res.arrayBuffer()
     }
-    await receiver.until(() => arrived.size >= PEOPLE)
+    // Arrivals are stamped as each is answered (after `until` looks): wait for all of them.
+    while (arrived.size < PEOPLE) await new Promise((resolve) => setTimeout(resolve, 20))
     for (const [userId, at] of [...sent]) {
       sent.delete(userId)
       sent.set(await collector.pseudonym(userId), at)

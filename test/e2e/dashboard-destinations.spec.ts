@@ -8,8 +8,9 @@ import { type Receiver, startReceiver } from '../support/receiver.ts'
 // The destinations page in Chromium against the collector process and a real HTTP receiver: a
 // webhook made in the page (its secret shown once, and the one that signs), a refusal kept as a
 // dead letter on the page and replayed from it until delivered, an analyst reading without
-// buttons, a change that keeps the secret, a stale save refused, and a delete asked twice.
-// Deliveries are waited for as conditions, never as time.
+// buttons, a change that keeps the secret, a stale save refused, and a delete asked twice; the
+// last 24 hours drawn by the hour as the API counts them. Deliveries are waited for as conditions,
+// never as time.
 test.describe.configure({ mode: 'serial' })
 
 const ANALYST = { email: 'ann@example.com', name: 'Ann', role: 'analyst', password: 'an analyst password' }
@@ -103,6 +104,12 @@ const row = (page: Page, caption: string, text: string) =>
 const figure = (page: Page, label: string) =>
   page.locator('#delivery-counts .tile').filter({ hasText: label }).locator('strong')
 
+/** The deliveries answer's log: the last 24 hours by the hour, oldest first. */
+interface LogHour {
+  hour: string
+  delivered: number
+}
+
 /** The refusal shown under a field, by the field's label. */
 const fieldError = (page: Page, label: string) =>
   page
@@ -191,6 +198,7 @@ test('a refused delivery shows as a dead letter; replayed from the page, it is d
   ).toBeUndefined()
   await expect(row(page, 'Dead letters', 'dest-1')).toContainText('HTTP 410 Gone', { timeout: 15_000 })
   await expect(figure(page, 'Dead letters')).toHaveText('1', { timeout: 15_000 })
+  await expect(page.locator('#delivery-log-totals')).toContainText('0 delivered, 0 retried, 1 dead letter,')
   await noViolations(page)
   await fitsAPhone(page)
   await page.getByRole('button', { name: 'Replay dest-1' }).click()
@@ -213,6 +221,32 @@ test('a refused delivery shows as a dead letter; replayed from the page, it is d
   await expect(figure(page, 'Delivered')).toHaveText('2', { timeout: 15_000 })
   await expect(figure(page, 'Dead letters')).toHaveText('0', { timeout: 15_000 })
   await expect(page.getByRole('button', { name: 'Replay all dead letters' })).toBeDisabled()
+
+  // The last 24 hours: both delivered on replay, drawn as stacked bars with a legend in words.
+  const log = page.locator('#delivery-log')
+  await expect(log.getByRole('heading', { name: 'Last 24 hours' })).toBeVisible()
+  const totals = page.locator('#delivery-log-totals')
+  await expect(totals).toContainText('2 delivered, 0 retried, 0 dead letters, ', { timeout: 15_000 })
+  await expect(totals).toContainText(/median latency [\d,–]+ ms/)
+  const chart = log.getByRole('img', { name: /^Deliveries by the hour they were queued/ })
+  await expect(chart).toBeVisible()
+  await expect(chart.locator('.legend')).toHaveText(['Delivered', 'Pending', 'Dead letters'])
+  await expect(chart.locator('rect.state-delivered').first()).toBeVisible()
+  await expect(chart.locator('rect.state-dead')).toHaveCount(0)
+  await expect(log.getByRole('img', { name: /^Latency from queued to delivered/ })).toBeVisible()
+
+  // Its table, one row an hour, says what the API says of the current hour.
+  await log.getByText('The numbers by the hour (table)').click()
+  const hours = log.getByRole('table', { name: 'Deliveries by the hour', exact: true })
+  await expect(hours.locator('tbody tr')).toHaveCount(24)
+  await expect(async () => {
+    const answer = await admin('GET', '/admin/api/destinations/crm/deliveries?site=demo&limit=1')
+    const current = (answer.body.log as LogHour[]).at(-1)!
+    const hour = hours.locator('tbody tr').filter({ has: page.locator(`time[datetime="${current.hour}"]`) })
+    await expect(hour.getByRole('cell').nth(1)).toHaveText(String(current.delivered), { timeout: 1000 })
+  }).toPass({ timeout: 15_000 })
+  await noViolations(page)
+  await fitsAPhone(page)
 })
 
 test('an analyst reads destinations and deliveries without forms or buttons', async ({ page }) => {

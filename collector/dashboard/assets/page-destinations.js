@@ -1,8 +1,9 @@
 // Destinations: where the site's stored events are forwarded (webhooks, Segment's HTTP API) or
 // what sends the journeys' mails (email over SMTP), what became of their deliveries, and replaying
 // dead letters. The destinations are config items (edited in destinations-form.js); the deliveries
-// are keys and states, never an event's body.
+// are keys and states, never an event's body. The last 24 hours by the hour: destinations-log.js.
 import { apiCall, enc } from './api.js'
+import { logSection } from './destinations-log.js'
 import { h, notice, scrollBox, table, tile } from './dom.js'
 import { itemPath, listPath, mayEdit, problemView } from './edit.js'
 import { count } from './format.js'
@@ -17,7 +18,10 @@ import { at, secretField } from './settings-common.js'
  * }} Destination
  * @typedef {{ pending: number, delivered: number, dead: number }} Counts
  * @typedef {{ messageId: string, status: string, attempts: number, createdAt: number, nextAt: number | null, doneAt: number | null, lastError: string | null }} Delivery
- * @typedef {{ site: string, destination: string, counts: Counts, deliveries: Delivery[] }} DeliveriesAnswer
+ * @typedef {{
+ *   site: string, destination: string, counts: Counts, deliveries: Delivery[],
+ *   log?: import('./destinations-log.js').LogHour[],
+ * }} DeliveriesAnswer
  */
 
 /** @type {[string, string][]} */
@@ -222,6 +226,7 @@ export const renderOne = async (ctx) => {
   const tiles = h('div', { class: 'tiles', id: 'delivery-counts' })
   const dead = h('div', {})
   const recent = h('div', {})
+  const log = logSection(zone)
   const status = h('div', { class: 'form-status', id: 'replay-status' })
   const replayAll = h('button', { type: 'button' }, 'Replay all dead letters')
 
@@ -324,6 +329,7 @@ export const renderOne = async (ctx) => {
         }),
       ),
     )
+    log.show(newest.log ?? [])
   }
   await load()
   if (ctx.signal.aborted) return
@@ -341,6 +347,7 @@ export const renderOne = async (ctx) => {
     editable ? h('p', { class: 'toolbar' }, replayAll) : '',
     dead,
     recent,
+    log.element,
   )
   ctx.every(REFRESH_MS, load)
 }
