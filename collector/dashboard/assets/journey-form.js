@@ -5,7 +5,6 @@
 // refusal is shown above the button and beside each field it names (destinations-form.js's helpers).
 import { enc } from './api.js'
 import { conditionBuilder } from './conditions.js'
-import { checkedField, clearSpots, deletePart, errorBox, markSpots } from './destinations-form.js'
 import { h, notice } from './dom.js'
 import {
   checkbox,
@@ -23,6 +22,7 @@ import {
   textarea,
   textOf,
 } from './edit.js'
+import { checkedField, clearSpots, deletePart, errorBox, markSpots } from './form-parts.js'
 
 /**
  * @typedef {{ event: string, where?: Record<string, unknown> }} EventMatch
@@ -34,7 +34,7 @@ import {
  * }} Journey
  * @typedef {{ name?: string, kind?: string, templates?: Record<string, unknown>, event?: string }} Named
  * @typedef {{ key: string, config: Named }} Item
- * @typedef {import('./destinations-form.js').Spot} Spot
+ * @typedef {import('./form-parts.js').Spot} Spot
  */
 
 /** The templates every email destination has (collector/destinations/email/templates.ts). */
