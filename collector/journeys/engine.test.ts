@@ -79,10 +79,24 @@ describe('journeyOps', () => {
 
   it('enters nobody whose consent does not grant what the destination serves, or who sent GPC to a marketing one', () => {
     const started = { value: 30 }
-    const refused = journeyOps(event('Checkout Started', started, T0, stamp(false)), person, site())
-    expect(refused).toEqual([{ kind: 'exit', journey: 'cart', reason: 'consent' }])
-    const gpc = journeyOps(event('Checkout Started', started, T0, stamp(true, true)), person, site())
+    expect(journeyOps(event('Checkout Started', started, T0, stamp(false)), person, site())).toEqual([])
+    expect(journeyOps(event('Checkout Started', started, T0, stamp(true, true)), person, site())).toEqual([])
+    // The tag's consent event with a refusal ends the person's runs; with a grant it does nothing.
+    const withdrawn = journeyOps(
+      event('Segment Consent Preference Updated', {}, T0, stamp(false)),
+      person,
+      site(),
+    )
+    expect(withdrawn).toEqual([{ kind: 'exit', journey: 'cart', reason: 'consent' }])
+    const gpc = journeyOps(
+      event('Segment Consent Preference Updated', {}, T0, stamp(true, true)),
+      person,
+      site(),
+    )
     expect(gpc).toEqual([{ kind: 'exit', journey: 'cart', reason: 'consent' }])
+    expect(
+      journeyOps(event('Segment Consent Preference Updated', {}, T0, stamp(true)), person, site()),
+    ).toEqual([])
     // A server's event (no stamp) enters only where the destination asks no purpose.
     const server = event('Checkout Started', started, T0, {})
     expect(journeyOps(server, person, site())).toEqual([])

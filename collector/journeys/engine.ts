@@ -82,7 +82,9 @@ export const journeyOps = (event: Json, person: PersonIds, site: SiteJourneys): 
   for (const j of site.journeys) {
     // Only what a browser stamped speaks for its visitor's choice; a server's event is not a refusal.
     const refusal = stamp ? deliveryRefusal(stamp, site.purposes[j.action.destination] ?? []) : undefined
-    if (refusal) ends.push({ kind: 'exit', journey: j.key, reason: 'consent' })
+    // A choice changes with the tag's consent event (sent through its durable outbox): only that
+    // one ends runs, so the traffic of visitors who never granted the purpose writes nothing.
+    if (refusal && named(event, CONSENT_EVENT)) ends.push({ kind: 'exit', journey: j.key, reason: 'consent' })
     else if (j.unless && matches(event, j.unless))
       ends.push({ kind: 'exit', journey: j.key, reason: 'unless' })
     const goal = j.goal === undefined ? undefined : site.goals[j.goal]
@@ -154,3 +156,5 @@ export const messageIdOf = (site: string, journey: string, entryId: string) =>
   `journey-${createHash('sha256').update(`${site}\n${journey}\n${entryId}`).digest('hex').slice(0, 32)}`
 
 export const MESSAGE_EVENT = 'Journey Message'
+/** Segment's consent event: the tag sends it when a choice changes while analytics stays granted. */
+export const CONSENT_EVENT = 'Segment Consent Preference Updated'
