@@ -134,6 +134,7 @@ export const createApp = ({
       randomBytes,
       destinations: guard,
       destinationsSaved: () => store.setDeliverySites(deliverySites(live.current(), live.version)),
+      destinationRemoved: (site, key) => store.dropDestination(site, key),
     }),
   )
   app.route('/admin/api', destinationRoutes({ store, live, now }))

@@ -234,4 +234,28 @@ describe('destinations through the running collector', { timeout: 60_000 }, () =
     expect(json(replay)).toEqual({ site: 'demo', destination: 'crm', replayed: 1 })
     await receiver.until(() => arrived('/crm').filter((e) => e.event === 'Refused').length === 2)
   })
+
+  it('a deleted destination takes its waiting deliveries along: one made again under its key starts empty', async () => {
+    // The receiver is busy for an hour at /slow: the delivery waits, pending.
+    receiver.respondWith((r) =>
+      r.path === '/slow' ? { status: 503, headers: { 'retry-after': '3600' } } : undefined,
+    )
+    const slow = { kind: 'webhook', url: `${receiver.url}/slow` }
+    expect(
+      (await admin('/destinations?site=demo', { method: 'POST', body: { key: 'slow', config: slow } }))
+        .status,
+    ).toBe(201)
+    await send([{ event: 'Waits', messageId: 'w-1', consent: ANALYTICS, anonymousId: 'visitor-3' }])
+    await settled<{ counts: { pending: number }; deliveries: { attempts: number }[] }>(
+      '/destinations/slow/deliveries?site=demo',
+      (b) => b.counts.pending === 1 && b.deliveries[0]!.attempts === 1,
+    )
+    expect((await admin('/destinations/slow?site=demo', { method: 'DELETE' })).status).toBe(200)
+    expect(
+      (await admin('/destinations?site=demo', { method: 'POST', body: { key: 'slow', config: slow } }))
+        .status,
+    ).toBe(201)
+    const again = json(await admin('/destinations/slow/deliveries?site=demo'))
+    expect(again.counts).toEqual({ pending: 0, delivered: 0, dead: 0 })
+  })
 })

@@ -136,6 +136,11 @@ export interface DeliveryStore {
   ): Promise<DeliveryRecord[]>
   /** The deliveries of these events, to any destination, oldest first: what a person's export shows. */
   deliveriesOf(site: string, messageIds: readonly string[]): Promise<DeliveryRecord[]>
+  /**
+   * A destination removed: its pending deliveries go, so one made later under the same key starts
+   * empty; what was delivered or refused stays, as history. Resolves to how many went.
+   */
+  dropDestination(site: string, destination: string): Promise<number>
   /** Retention: deletes the site's deliveries made before `before` (epoch ms), however they ended. */
   deleteDeliveriesBefore(site: string, before: number): Promise<number>
   /** Per destination that has any. */

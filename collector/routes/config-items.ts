@@ -63,6 +63,8 @@ export interface ConfigItemDeps extends ConfigRouteDeps {
    * answer, so every event stored after it is queued for the destination.
    */
   destinationsSaved?: () => Promise<void>
+  /** After a destination was deleted: its pending deliveries go (a new one of the same key starts empty). */
+  destinationRemoved?: (site: string, key: string) => Promise<unknown>
 }
 
 export const configItemRoutes = (deps: ConfigItemDeps) => {
@@ -132,6 +134,7 @@ export const configItemRoutes = (deps: ConfigItemDeps) => {
       const changed = next ? col.put(entry, key, next) : col.remove(entry, key)
       const saved = await saveEdit(c, deps, site, expected, changed, recorded)
       if (col.name === 'destinations' || col.name === 'audiences') await deps.destinationsSaved?.()
+      if (col.name === 'destinations' && !next) await deps.destinationRemoved?.(site, key)
       return { ...saved, made }
     }
 

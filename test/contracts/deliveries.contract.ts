@@ -232,6 +232,20 @@ export const describeDeliveriesContract = (
       ])
     })
 
+    it('a removed destination loses its pending deliveries and keeps its history', async () => {
+      await store.setDeliverySites(ON)
+      await store.insertEvents([1, 2, 3].map((n) => event(n)))
+      await fanOut(store, ['crm', 'ads'])
+      const [first] = await store.claimDeliveries(SITE, 'crm', T, 1, LEASE)
+      await store.settleDeliveries([first!], { kind: 'delivered' }, T)
+      expect(await store.dropDestination(SITE, 'crm')).toBe(2)
+      expect(await store.dropDestination(SITE, 'crm')).toBe(0)
+      expect(await store.deliveryCounts(SITE)).toEqual([
+        { destination: 'ads', pending: 3, delivered: 0, dead: 0 },
+        { destination: 'crm', pending: 0, delivered: 1, dead: 0 },
+      ])
+    })
+
     it('drops queued work whose event is gone (erasure, retention): nothing of it leaves', async () => {
       await store.setDeliverySites(ON)
       await store.insertEvents([1, 2].map((n) => event(n)))

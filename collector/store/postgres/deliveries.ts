@@ -239,6 +239,12 @@ export const postgresDeliveries = (sql: Sql): DeliveryStore => ({
           AND message_id = ANY(${[...messageIds]}::text[])`
     ).count,
 
+  dropDestination: async (site, destination) =>
+    (
+      await sql`
+        DELETE FROM deliveries WHERE site = ${site} AND destination = ${destination} AND status = 'pending'`
+    ).count,
+
   deleteDeliveriesBefore: async (site, before) =>
     (await sql`DELETE FROM deliveries WHERE site = ${site} AND created_at < ${before}`).count,
 

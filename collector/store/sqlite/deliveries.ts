@@ -244,6 +244,10 @@ export const sqliteDeliveries = (db: Database.Database): DeliveryStore => {
              AND message_id IN (SELECT value FROM json_each(@ids))`,
         )
         .run({ site, ids: JSON.stringify(messageIds) }).changes,
+    dropDestination: async (site, destination) =>
+      db
+        .prepare(`DELETE FROM deliveries WHERE site = ? AND destination = ? AND status = 'pending'`)
+        .run(site, destination).changes,
     deleteDeliveriesBefore: async (site, before) =>
       db.prepare('DELETE FROM deliveries WHERE site = ? AND created_at < ?').run(site, before).changes,
     deliveriesOf: async (site, messageIds) =>
