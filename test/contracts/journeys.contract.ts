@@ -1,48 +1,13 @@
 // The journeys contract: every Store adapter runs it (sqlite/journeys.test.ts,
 // postgres/journeys.test.ts). An entry per person and trigger, re-entry by the journey's rule
 // whatever the concurrency, either id naming the person, leases fencing settlements, a 'sent'
-// settlement queuing its message's delivery at once, erasure and retention, unsubscribes.
+// settlement queuing its message's delivery at once; reads, erasure, retention and unsubscribes in
+// journey-reads.contract.ts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { NewNotice } from '../../collector/destinations/types.ts'
-import type { ClaimedEntry, JourneyCounts, NewEntry, PersonIds } from '../../collector/journeys/types.ts'
+import type { ClaimedEntry, NewEntry } from '../../collector/journeys/types.ts'
 import type { Store } from '../../collector/store/types.ts'
-
-const SITE = 'journeys'
-const J = 'welcome'
-const T = 1_700_000_000_000
-const LEASE = 30_000
-
-/** Trigger n of the person: entered at T + n, due a second later. */
-const entry = (n: number, over: Partial<NewEntry> = {}): NewEntry => ({
-  site: SITE,
-  journey: J,
-  entryId: `t${String(n).padStart(3, '0')}`,
-  anonymousId: 'a1',
-  userId: null,
-  group: 'reached',
-  enteredAt: T + n,
-  dueAt: T + n + 1_000,
-  reentry: 'again',
-  context: JSON.stringify({ properties: { plan: 'pro' }, locale: 'en' }),
-  ...over,
-})
-
-const notice = (messageId: string, site = SITE): NewNotice => ({
-  site,
-  destination: 'mail',
-  messageId,
-  event: {
-    type: 'track',
-    event: 'Journey Message',
-    messageId,
-    timestamp: new Date(T).toISOString(),
-    properties: { journey: J },
-  },
-})
-
-const anon = (id: string): PersonIds => ({ anonymousId: id, userId: null })
-const ids = (list: readonly { entryId: string }[]) => list.map((e) => e.entryId)
-const byGroup = (counts: JourneyCounts[]) => [...counts].sort((a, b) => a.group.localeCompare(b.group))
+import { journeyReadTests } from './journey-reads.contract.ts'
+import { anon, entry, ids, J, LEASE, notice, SITE, settle, T } from './journeys-fixtures.ts'
 
 export const describeJourneysContract = (
   name: string,
@@ -52,21 +17,17 @@ export const describeJourneysContract = (
 ) =>
   describe(`journeys contract: ${name}`, () => {
     let store: Store
+    const ctx = { store: undefined as unknown as Store }
     beforeEach(async () => {
       store = await open()
+      ctx.store = store
     })
     afterEach(async () => {
       await store.close()
     })
 
-    /** Enters, claims at its due time and settles one entry; resolves to its claim. */
-    const settled = async (e: NewEntry, outcome: Parameters<Store['settleEntry']>[1], at = e.dueAt) => {
-      expect(await store.enterJourneys([e], e.enteredAt)).toBe(1)
-      const claim = (await store.claimDueEntries(at, 100, LEASE)).find((c) => c.entryId === e.entryId)
-      expect(claim).toBeDefined()
-      expect(await store.settleEntry(claim!, outcome, at)).toBe(true)
-      return claim!
-    }
+    const settled = (e: NewEntry, outcome: Parameters<Store['settleEntry']>[1], at = e.dueAt) =>
+      settle(store, e, outcome, at)
 
     it('enters each key once, with what the message may use', async () => {
       expect(await store.enterJourneys([entry(1)], T)).toBe(1)
@@ -325,148 +286,7 @@ export const describeJourneysContract = (
       ])
     })
 
-    it('counts each group of a journey: entries, what became of them, conversions and revenue', async () => {
-      await settled(entry(1, { anonymousId: 'r1' }), { kind: 'sent', notice: notice('m1') })
-      await settled(entry(2, { anonymousId: 'r2' }), { kind: 'skipped', reason: 'no address' })
-      await store.enterJourneys([entry(3, { anonymousId: 'r3' }), entry(4, { anonymousId: 'r4' })], T)
-      await store.exitJourneys(SITE, J, anon('r4'), T + 4, 'bought', T + 4)
-      await settled(entry(5, { anonymousId: 'h1', group: 'holdout' }), { kind: 'held' })
-      await settled(entry(6, { anonymousId: 'h2', group: 'holdout' }), { kind: 'held' })
-      await store.convertJourneys(SITE, J, anon('r1'), T + 10, T, 10)
-      await store.convertJourneys(SITE, J, anon('r4'), T + 10, T, 2.5)
-      await store.convertJourneys(SITE, J, anon('h2'), T + 10, T, 4)
-      await store.enterJourneys([entry(7, { journey: 'winback' })], T)
-      expect(byGroup(await store.journeyCounts(SITE, J))).toEqual([
-        {
-          group: 'holdout',
-          entered: 2,
-          waiting: 0,
-          sent: 0,
-          held: 2,
-          exited: 0,
-          skipped: 0,
-          converted: 1,
-          revenue: 4,
-          revenueSquares: 16,
-        },
-        {
-          group: 'reached',
-          entered: 4,
-          waiting: 1,
-          sent: 1,
-          held: 0,
-          exited: 1,
-          skipped: 1,
-          converted: 2,
-          revenue: 12.5,
-          revenueSquares: 106.25,
-        },
-      ])
-      expect(await store.journeyCounts(SITE, 'winback')).toEqual([
-        {
-          group: 'reached',
-          entered: 1,
-          waiting: 1,
-          sent: 0,
-          held: 0,
-          exited: 0,
-          skipped: 0,
-          converted: 0,
-          revenue: 0,
-          revenueSquares: 0,
-        },
-      ])
-      expect(await store.journeyCounts(SITE, 'none')).toEqual([])
-      expect(await store.journeyCounts('other', J)).toEqual([])
-    })
-
-    it("counts the messages sent to the person (either id) since a time, across the site's journeys", async () => {
-      await settled(entry(1, { dueAt: T + 100 }), { kind: 'sent', notice: notice('m1') })
-      await settled(entry(2, { journey: 'winback', anonymousId: 'a2', userId: 'u1' }), {
-        kind: 'sent',
-        notice: notice('m2'),
-      })
-      await settled(entry(3, { journey: 'onboard', dueAt: T + 300 }), { kind: 'held' })
-      await settled(entry(4, { journey: 'upsell', dueAt: T + 300 }), { kind: 'skipped', reason: 'cap' })
-      await store.enterJourneys([entry(5, { journey: 'promo' })], T)
-      const both = { anonymousId: 'a1', userId: 'u1' }
-      expect(await store.messagesSince(SITE, both, T)).toBe(2)
-      expect(await store.messagesSince(SITE, anon('a1'), T)).toBe(1)
-      expect(await store.messagesSince(SITE, { anonymousId: null, userId: 'u1' }, T)).toBe(1)
-      expect(await store.messagesSince(SITE, both, T + 101)).toBe(1)
-      expect(await store.messagesSince(SITE, both, T + 1_002)).toBe(1)
-      expect(await store.messagesSince(SITE, both, T + 1_003)).toBe(0)
-      expect(await store.messagesSince(SITE, { anonymousId: 'a9', userId: 'u9' }, T)).toBe(0)
-      expect(await store.messagesSince('other', both, T)).toBe(0)
-    })
-
-    it('lists the newest entered first, by journey and status, up to the limit', async () => {
-      await store.enterJourneys(
-        [
-          entry(3, { anonymousId: 'a3' }),
-          entry(1, { anonymousId: 'a1' }),
-          entry(2, { anonymousId: 'a2', journey: 'winback' }),
-          entry(4, { site: 'other', anonymousId: 'a4' }),
-        ],
-        T,
-      )
-      await store.exitJourneys(SITE, J, anon('a3'), T + 3, 'bought', T + 3)
-      expect(ids(await store.listEntries(SITE, { limit: 10 }))).toEqual(['t003', 't002', 't001'])
-      expect(ids(await store.listEntries(SITE, { limit: 2 }))).toEqual(['t003', 't002'])
-      expect(ids(await store.listEntries(SITE, { journey: J, limit: 10 }))).toEqual(['t003', 't001'])
-      expect(ids(await store.listEntries(SITE, { status: 'waiting', limit: 10 }))).toEqual(['t002', 't001'])
-      expect(ids(await store.listEntries(SITE, { journey: J, status: 'exited', limit: 10 }))).toEqual([
-        't003',
-      ])
-      expect(ids(await store.listEntries('other', { limit: 10 }))).toEqual(['t004'])
-    })
-
-    it("an erasure drops the people's entries and their messages' pending deliveries, no one else's", async () => {
-      await settled(entry(1, { anonymousId: 'a1' }), { kind: 'sent', notice: notice('m1') })
-      await settled(entry(2, { anonymousId: 'a2' }), { kind: 'sent', notice: notice('m2') })
-      await settled(entry(3, { anonymousId: 'a3', userId: 'u3' }), { kind: 'sent', notice: notice('m3') })
-      await store.enterJourneys(
-        [entry(4, { anonymousId: null, userId: 'u3', journey: 'winback' }), entry(5, { journey: 'winback' })],
-        T,
-      )
-      // Another site's entry of the same ids, and its delivery, stay.
-      await settled(entry(6, { site: 'other' }), { kind: 'sent', notice: notice('m1', 'other') })
-      await store.enqueueNotices([notice('erased-1')], T)
-      // What the export shows first: the people's entries by either id, oldest first, of this site only.
-      expect(ids(await store.entriesOf(SITE, ['a1', 'zz'], ['u3']))).toEqual(['t001', 't003', 't004', 't005'])
-      expect(await store.entriesOf(SITE, [], [])).toEqual([])
-      expect(await store.dropEntries(SITE, ['a1', 'zz'], ['u3'])).toBe(4)
-      expect(ids(await store.listEntries(SITE, { limit: 10 }))).toEqual(['t002'])
-      expect((await store.listDeliveries(SITE, { limit: 10 })).map((d) => d.messageId).sort()).toEqual([
-        'erased-1',
-        'm2',
-      ])
-      expect(ids(await store.listEntries('other', { limit: 10 }))).toEqual(['t006'])
-      expect((await store.listDeliveries('other', { limit: 10 })).map((d) => d.messageId)).toEqual(['m1'])
-      expect(await store.dropEntries(SITE, [], [])).toBe(0)
-      expect(await store.dropEntries(SITE, ['a1'], ['u3'])).toBe(0)
-    })
-
-    it("retention deletes the site's entries entered before a time", async () => {
-      await store.enterJourneys(
-        [1, 2, 3].map((n) => entry(n, { anonymousId: `a${n}` })),
-        T,
-      )
-      await store.enterJourneys([entry(1, { site: 'other' })], T)
-      expect(await store.deleteEntriesBefore(SITE, T + 1)).toBe(0)
-      expect(await store.deleteEntriesBefore(SITE, T + 3)).toBe(2)
-      expect(ids(await store.listEntries(SITE, { limit: 10 }))).toEqual(['t003'])
-      expect(ids(await store.listEntries('other', { limit: 10 }))).toEqual(['t001'])
-    })
-
-    it('records an unsubscribe once', async () => {
-      expect(await store.unsubscribed(SITE, 'subject-1')).toBe(false)
-      expect(await store.unsubscribe(SITE, 'subject-1', T)).toBe(true)
-      expect(await store.unsubscribe(SITE, 'subject-1', T + 1)).toBe(false)
-      expect(await store.unsubscribed(SITE, 'subject-1')).toBe(true)
-      expect(await store.unsubscribed(SITE, 'subject-2')).toBe(false)
-      expect(await store.unsubscribed('other', 'subject-1')).toBe(false)
-    })
+    journeyReadTests(ctx)
 
     if (openPair) {
       it('two collectors on one database never claim the same entry', async () => {
