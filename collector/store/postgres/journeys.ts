@@ -4,16 +4,8 @@
 // happens); workers claim due entries with FOR UPDATE SKIP LOCKED and a lease; a 'sent'
 // settlement queues its message in `deliveries` in the same transaction.
 import { createHash } from 'node:crypto'
-import type {
-  ClaimedEntry,
-  EntryStatus,
-  JourneyCounts,
-  JourneyEntry,
-  JourneyGroup,
-  JourneyStore,
-  NewEntry,
-  PersonIds,
-} from '../../journeys/types.ts'
+import type { ClaimedEntry, JourneyCounts, JourneyStore, NewEntry, PersonIds } from '../../journeys/types.ts'
+import { type EntryRow, entryOf } from '../journey-row.ts'
 import { insertNotices } from './deliveries.ts'
 import type { Tx } from './resolver.ts'
 import type { Migration, Sql } from './schema.ts'
@@ -55,43 +47,7 @@ export const JOURNEYS_MIGRATIONS: Migration[] = [
   },
 ]
 
-interface EntryRow {
-  site: string
-  journey: string
-  entry_id: string
-  anonymous_id: string | null
-  user_id: string | null
-  grp: JourneyGroup
-  status: EntryStatus
-  entered_at: number
-  due_at: number
-  context: string
-  done_at: number | null
-  reason: string | null
-  converted_at: number | null
-  revenue: number
-}
-
 type Fragment = ReturnType<Sql>
-
-const num = (v: number | string | null) => (v === null ? null : Number(v))
-
-const entryOf = (r: EntryRow): JourneyEntry => ({
-  site: r.site,
-  journey: r.journey,
-  entryId: r.entry_id,
-  anonymousId: r.anonymous_id,
-  userId: r.user_id,
-  group: r.grp,
-  status: r.status,
-  enteredAt: Number(r.entered_at),
-  dueAt: Number(r.due_at),
-  context: r.context,
-  doneAt: num(r.done_at),
-  reason: r.reason,
-  convertedAt: num(r.converted_at),
-  revenue: Number(r.revenue),
-})
 
 /**
  * The advisory locks an entry takes: one per id it carries, within its journey (the second key of

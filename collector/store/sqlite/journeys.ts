@@ -2,16 +2,8 @@
 // entry's 'sent' settlement queues its message in `deliveries` in the same transaction. Entering
 // reads then writes, so it runs in an immediate transaction: two stores on one file take turns.
 import type Database from 'better-sqlite3'
-import type {
-  ClaimedEntry,
-  EntryStatus,
-  JourneyCounts,
-  JourneyEntry,
-  JourneyGroup,
-  JourneyStore,
-  NewEntry,
-  PersonIds,
-} from '../../journeys/types.ts'
+import type { ClaimedEntry, JourneyCounts, JourneyStore, NewEntry, PersonIds } from '../../journeys/types.ts'
+import { type EntryRow, entryOf } from '../journey-row.ts'
 import { insertNotices } from './deliveries.ts'
 
 // IF NOT EXISTS: the migration tests make databases of earlier releases from today's schema.
@@ -50,40 +42,6 @@ export const JOURNEYS_MIGRATION = `
   CREATE TABLE IF NOT EXISTS unsubscribes (
     site TEXT NOT NULL, subject TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (site, subject)
   ) WITHOUT ROWID;`
-
-interface EntryRow {
-  site: string
-  journey: string
-  entry_id: string
-  anonymous_id: string | null
-  user_id: string | null
-  grp: JourneyGroup
-  status: EntryStatus
-  entered_at: number
-  due_at: number
-  context: string
-  done_at: number | null
-  reason: string | null
-  converted_at: number | null
-  revenue: number
-}
-
-const entryOf = (r: EntryRow): JourneyEntry => ({
-  site: r.site,
-  journey: r.journey,
-  entryId: r.entry_id,
-  anonymousId: r.anonymous_id,
-  userId: r.user_id,
-  group: r.grp,
-  status: r.status,
-  enteredAt: r.entered_at,
-  dueAt: r.due_at,
-  context: r.context,
-  doneAt: r.done_at,
-  reason: r.reason,
-  convertedAt: r.converted_at,
-  revenue: r.revenue,
-})
 
 /**
  * The person's rows by either id (a null id matches nothing), of @journey or of every journey;
