@@ -3,20 +3,19 @@
 // for an email address). The envelope a receiver needs to drop repeats and order events (`type`,
 // `messageId`, `timestamp`) always goes; it holds nothing about the person.
 import { createHash } from 'node:crypto'
+import { isJson } from '../config/resources.ts'
 
 type Json = Record<string, unknown>
 
 const ENVELOPE = ['type', 'messageId', 'timestamp']
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
-
 const read = (from: Json, path: readonly string[]): unknown =>
-  path.reduce<unknown>((v, k) => (isObject(v) && Object.hasOwn(v, k) ? v[k] : undefined), from)
+  path.reduce<unknown>((v, k) => (isJson(v) && Object.hasOwn(v, k) ? v[k] : undefined), from)
 
 const write = (to: Json, path: readonly string[], value: unknown) => {
   let at = to
   for (const k of path.slice(0, -1)) {
-    if (!isObject(at[k])) at[k] = {}
+    if (!isJson(at[k])) at[k] = {}
     at = at[k] as Json
   }
   at[path[path.length - 1]!] = value

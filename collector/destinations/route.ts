@@ -2,17 +2,16 @@
 // grants every purpose the destination serves; never marketing under GPC), then the destination's
 // condition over the Segment event. Pure.
 import { evalCondition } from '../../sdk/rules/conditions.ts'
+import { isJson } from '../config/resources.ts'
 import type { Destination } from './config.ts'
 import { type ConsentStamp, deliveryRefusal } from './consent-gate.ts'
 
 type Json = Record<string, unknown>
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
-
 /** The consent stamp an event carries: Segment's `context.consent`, with `gpc` when the collector saw it. */
 export const stampOf = (event: Json): ConsentStamp | undefined => {
   const context = event.context
-  return isObject(context) && isObject(context.consent) ? (context.consent as ConsentStamp) : undefined
+  return isJson(context) && isJson(context.consent) ? (context.consent as ConsentStamp) : undefined
 }
 
 /**

@@ -2,6 +2,8 @@
 // from the person's profile then (so the queue holds no address, and an erased or unsubscribed
 // person gets nothing), the words from the template in the person's language, the variables from
 // what the trigger event carried, and a working unsubscribe link for the site.
+
+import { isJson } from '../config/resources.ts'
 import type { CollectorConfig } from '../config/site-config.ts'
 import type { EmailDestination } from '../destinations/email/config.ts'
 import type { EmailMessage } from '../destinations/email/smtp.ts'
@@ -17,8 +19,6 @@ import type { Store } from '../store/types.ts'
 import type { JourneyStore } from './types.ts'
 
 type Json = Record<string, unknown>
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** The person's address and name, from their profile's opened traits. */
 export const contactOf = (traits: Json) => ({
@@ -48,9 +48,9 @@ const money = (value: unknown, currency: unknown, language: string) =>
  * the total, the page it happened on (`cartUrl`) and its origin (`shopUrl`).
  */
 export const messageVariables = (context: Json, name: string | undefined): Json => {
-  const properties = isObject(context.properties) ? context.properties : {}
+  const properties = isJson(context.properties) ? context.properties : {}
   const language = typeof context.locale === 'string' && context.locale.startsWith('zh') ? 'zh-CN' : 'en'
-  const products = Array.isArray(properties.products) ? properties.products.filter(isObject) : []
+  const products = Array.isArray(properties.products) ? properties.products.filter(isJson) : []
   const url = typeof context.url === 'string' ? context.url : undefined
   let shopUrl: string | undefined
   try {
@@ -101,7 +101,7 @@ export const composeEmail =
       destination: d.key,
     })
     const unsubscribeUrl = linkOf(deps.publicUrl(), claimed.site, token)
-    const context = isObject(props.context) ? props.context : {}
+    const context = isJson(props.context) ? props.context : {}
     let mail: RenderedEmail
     try {
       mail = renderEmail({

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto'
 import { evalCondition } from '../../sdk/rules/conditions.ts'
 import type { Goal } from '../../sdk/rules/goal-schema.ts'
 import { hash } from '../../sdk/rules/hash.ts'
+import { isJson } from '../config/resources.ts'
 import { deliveryRefusal } from '../destinations/consent-gate.ts'
 import { stampOf } from '../destinations/route.ts'
 import { type Hit, reaches } from '../reports/goals.ts'
@@ -13,8 +14,6 @@ import { durationMs, type Journey, type Messaging } from './config.ts'
 import type { JourneyGroup, NewEntry, PersonIds } from './types.ts'
 
 type Json = Record<string, unknown>
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** The event a rule names: a track event by its name, or "page" for a page view. */
 const named = (event: Json, name: string) =>
@@ -25,7 +24,7 @@ const matches = (event: Json, m: { event: string; where?: Record<string, unknown
 
 /** A Segment event as the goals module reads it. */
 const hitOf = (event: Json): Hit | undefined => {
-  const props = isObject(event.properties) ? event.properties : {}
+  const props = isJson(event.properties) ? event.properties : {}
   if (event.type === 'page')
     return typeof props.path === 'string' ? { kind: 'page', path: props.path } : undefined
   if (event.type === 'track' && typeof event.event === 'string')
@@ -39,10 +38,10 @@ export const groupOf = (journey: Pick<Journey, 'key' | 'holdout'>, person: strin
 
 /** What a journey's message may use later: little, and nothing the event did not carry. */
 const contextOf = (event: Json) => {
-  const context = isObject(event.context) ? event.context : {}
-  const page = isObject(context.page) ? context.page : {}
+  const context = isJson(event.context) ? event.context : {}
+  const page = isJson(context.page) ? context.page : {}
   const text = JSON.stringify({
-    properties: isObject(event.properties) ? event.properties : {},
+    properties: isJson(event.properties) ? event.properties : {},
     locale: typeof context.locale === 'string' ? context.locale : undefined,
     timezone: typeof context.timezone === 'string' ? context.timezone : undefined,
     url: typeof page.url === 'string' ? page.url : undefined,

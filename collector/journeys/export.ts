@@ -5,6 +5,14 @@ import type { StoredEvent } from '../store/event.ts'
 import { messageIdOf } from './engine.ts'
 import type { JourneyStore } from './types.ts'
 
+/** The ids (pseudonyms) a person's events carried: how journeys name them. */
+export const idsOf = (events: readonly Pick<StoredEvent, 'anonymousId' | 'userId'>[]) => {
+  const distinct = (pick: (e: (typeof events)[number]) => string | null) => [
+    ...new Set(events.map(pick).filter((v): v is string => v !== null)),
+  ]
+  return { anonymousIds: distinct((e) => e.anonymousId), userIds: distinct((e) => e.userId) }
+}
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 export const journeysOf = async (
@@ -12,14 +20,8 @@ export const journeysOf = async (
   site: string,
   events: readonly Pick<StoredEvent, 'anonymousId' | 'userId'>[],
 ) => {
-  const ids = (pick: (e: (typeof events)[number]) => string | null) => [
-    ...new Set(events.map(pick).filter((v): v is string => v !== null)),
-  ]
-  const entries = await store.entriesOf(
-    site,
-    ids((e) => e.anonymousId),
-    ids((e) => e.userId),
-  )
+  const { anonymousIds, userIds } = idsOf(events)
+  const entries = await store.entriesOf(site, anonymousIds, userIds)
   if (entries.length === 0) return []
   const messages = new Map(
     (

@@ -4,6 +4,7 @@
 // events carried, as journeys name people); their audience memberships go.
 import { noticeErasure } from '../destinations/notices.ts'
 import type { Identifier } from '../identity/rules.ts'
+import { idsOf } from '../journeys/export.ts'
 import type { StoredEvent } from '../store/event.ts'
 import type { Store } from '../store/types.ts'
 
@@ -19,13 +20,7 @@ export const afterErasure = async (
   now: number,
 ) => {
   await noticeErasure(store, site, person, now)
-  const ids = (pick: (e: StoredEvent) => string | null) => [
-    ...new Set(person.events.map(pick).filter((v): v is string => v !== null)),
-  ]
-  await store.dropEntries(
-    site,
-    ids((e) => e.anonymousId),
-    ids((e) => e.userId),
-  )
+  const { anonymousIds, userIds } = idsOf(person.events)
+  await store.dropEntries(site, anonymousIds, userIds)
   if (person.profileId !== undefined) await store.dropMemberships(site, [person.profileId])
 }
