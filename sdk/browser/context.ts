@@ -20,11 +20,14 @@ export const pageProperties = (win: Window): Properties => {
     : page
 }
 
+// Read once a page: a formatter is costly to make, and every event carries the zone.
+let timeZone: string | undefined
+
 export const pageContext = (win: Window): Properties => ({
   page: pageProperties(win),
   locale: win.navigator.language,
   // Segment's field; journeys keep quiet hours in the visitor's own time zone.
-  timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+  timezone: (timeZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone),
   userAgent: win.navigator.userAgent,
   library: { name: 'precis', version: VERSION },
 })
