@@ -21,13 +21,17 @@ export const pageProperties = (win: Window): Properties => {
 }
 
 // Read once a page: a formatter is costly to make, and every event carries the zone.
-let timeZone: string | undefined
+let zone: string | undefined
+const timeZone = () => {
+  zone ??= Intl.DateTimeFormat().resolvedOptions().timeZone
+  return zone
+}
 
 export const pageContext = (win: Window): Properties => ({
   page: pageProperties(win),
   locale: win.navigator.language,
   // Segment's field; journeys keep quiet hours in the visitor's own time zone.
-  timezone: (timeZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone),
+  timezone: timeZone(),
   userAgent: win.navigator.userAgent,
   library: { name: 'precis', version: VERSION },
 })
