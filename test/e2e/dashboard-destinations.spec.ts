@@ -1,8 +1,15 @@
-import AxeBuilder from '@axe-core/playwright'
 import { expect, type Page, test } from '@playwright/test'
 import { verifyProblem } from '../../collector/destinations/signature.ts'
-import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from '../support/collector-process.ts'
-import { adminCall, cells, pageLoaded, signInWithToken } from '../support/dashboard-fixture.ts'
+import { type Collector, DEMO_WRITE_KEY, startCollector } from '../support/collector-process.ts'
+import {
+  adminCall,
+  cells,
+  fitsAPhone,
+  noViolations,
+  ownerAt,
+  pageLoaded,
+  watchPage,
+} from '../support/dashboard-fixture.ts'
 import { type Receiver, startReceiver } from '../support/receiver.ts'
 
 // The destinations page in Chromium against the collector process and a real HTTP receiver: a
@@ -32,44 +39,10 @@ test.afterAll(async () => {
   await receiver?.close()
 })
 
+const asOwner = (page: Page, hash: string, heading: string) => ownerAt(page, collector.url, hash, heading)
+
 const admin = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
   adminCall(collector.url, method, path, body, headers)
-
-/** Fails on script errors; records CSP violations in window.violations. */
-const watch = async (page: Page) => {
-  page.on('pageerror', (err) => {
-    throw err
-  })
-  await page.addInitScript(() => {
-    window.violations = []
-    document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective))
-  })
-}
-
-const asOwner = async (page: Page, hash: string, heading: string) => {
-  await watch(page)
-  await page.goto(`${collector.url}/admin/${hash}`)
-  await signInWithToken(page, ADMIN_TOKEN)
-  await pageLoaded(page, heading)
-}
-
-const noViolations = async (page: Page) => {
-  const found = (await new AxeBuilder({ page }).include('main').analyze()).violations.map(
-    (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-  )
-  expect(found).toEqual([])
-  expect(await page.evaluate(() => window.violations)).toEqual([])
-}
-
-/** At 375 px the page never scrolls sideways (tables scroll in their boxes). */
-const fitsAPhone = async (page: Page) => {
-  const size = page.viewportSize()
-  await page.setViewportSize({ width: 375, height: 800 })
-  expect(
-    await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
-  ).toBeLessThanOrEqual(0)
-  if (size) await page.setViewportSize(size)
-}
 
 /** One event through POST /v1/batch with the demo site's public write key, analytics granted. */
 const send = async (messageId: string) => {
@@ -250,7 +223,7 @@ test('a refused delivery shows as a dead letter; replayed from the page, it is d
 })
 
 test('an analyst reads destinations and deliveries without forms or buttons', async ({ page }) => {
-  await watch(page)
+  await watchPage(page)
   await page.goto(`${collector.url}/admin/`)
   await page.getByLabel('Email').fill(ANALYST.email)
   await page.getByLabel('Password', { exact: true }).fill(ANALYST.password)

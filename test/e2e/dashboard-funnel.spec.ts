@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import AxeBuilder from '@axe-core/playwright'
-import { expect, type Page, test } from '@playwright/test'
+import { expect, test } from '@playwright/test'
 import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from '../support/collector-process.ts'
-import { cells, pageLoaded, signInWithToken } from '../support/dashboard-fixture.ts'
+import { cells, fitsAPhone, pageLoaded, signInWithToken } from '../support/dashboard-fixture.ts'
 
 // Funnels in Chromium: four scripted people (one who starts on a laptop and orders on a phone),
 // and the funnel page shows what POST /admin/api/reports/funnel answers; the steps live in the
@@ -92,14 +92,6 @@ interface Answer {
 }
 
 /** At 375 px the page never scrolls sideways. */
-const fitsAPhone = async (page: Page) => {
-  const size = page.viewportSize()
-  await page.setViewportSize({ width: 375, height: 800 })
-  expect(
-    await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
-  ).toBeLessThanOrEqual(0)
-  if (size) await page.setViewportSize(size)
-}
 
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`)
 

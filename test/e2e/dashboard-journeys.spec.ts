@@ -1,7 +1,13 @@
-import AxeBuilder from '@axe-core/playwright'
 import { expect, type Page, test } from '@playwright/test'
-import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from '../support/collector-process.ts'
-import { adminCall, cells, pageLoaded, signInWithToken } from '../support/dashboard-fixture.ts'
+import { type Collector, DEMO_WRITE_KEY, startCollector } from '../support/collector-process.ts'
+import {
+  adminCall,
+  cells,
+  fitsAPhone,
+  noViolations,
+  ownerAt,
+  pageLoaded,
+} from '../support/dashboard-fixture.ts'
 
 // The journeys page in Chromium against the collector process: an email destination made in the
 // destinations form (its SMTP URL written, never shown back), a journey made in the journey form
@@ -43,40 +49,10 @@ test.afterAll(async () => {
   await collector?.stop()
 })
 
+const asOwner = (page: Page, hash: string, heading: string) => ownerAt(page, collector.url, hash, heading)
+
 const admin = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
   adminCall(collector.url, method, path, body, headers)
-
-/** Fails on script errors; records CSP violations in window.violations. */
-const asOwner = async (page: Page, hash: string, heading: string) => {
-  page.on('pageerror', (err) => {
-    throw err
-  })
-  await page.addInitScript(() => {
-    window.violations = []
-    document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective))
-  })
-  await page.goto(`${collector.url}/admin/${hash}`)
-  await signInWithToken(page, ADMIN_TOKEN)
-  await pageLoaded(page, heading)
-}
-
-const noViolations = async (page: Page) => {
-  const found = (await new AxeBuilder({ page }).include('main').analyze()).violations.map(
-    (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-  )
-  expect(found).toEqual([])
-  expect(await page.evaluate(() => window.violations)).toEqual([])
-}
-
-/** At 375 px the page never scrolls sideways (tables scroll in their boxes). */
-const fitsAPhone = async (page: Page) => {
-  const size = page.viewportSize()
-  await page.setViewportSize({ width: 375, height: 800 })
-  expect(
-    await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
-  ).toBeLessThanOrEqual(0)
-  if (size) await page.setViewportSize(size)
-}
 
 /** The refusal shown under a field, by the field's label. */
 const fieldError = (page: Page, label: string) =>

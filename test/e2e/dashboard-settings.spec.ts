@@ -6,7 +6,7 @@ import { snippet } from '../../collector/dashboard/assets/settings-new-site.js'
 import { TEXT_GROUPS } from '../../collector/dashboard/assets/settings-texts.js'
 import { STRINGS } from '../../consent/core/strings.ts'
 import { ADMIN_TOKEN, type Collector, ROOT, startCollector } from '../support/collector-process.ts'
-import { adminCall, pageLoaded, signInWithToken } from '../support/dashboard-fixture.ts'
+import { adminCall, fitsAPhone, pageLoaded, signInWithToken } from '../support/dashboard-fixture.ts'
 
 // The settings and people pages in Chromium against the real collector: consent texts saved and
 // served to browsers without a restart, a stale save refused, site settings and key rotation, a
@@ -59,14 +59,6 @@ const axeViolations = async (page: Page) =>
   )
 
 /** At 375 px the page never scrolls sideways. */
-const fitsAPhone = async (page: Page) => {
-  const size = page.viewportSize()
-  await page.setViewportSize({ width: 375, height: 800 })
-  expect(
-    await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
-  ).toBeLessThanOrEqual(0)
-  if (size) await page.setViewportSize(size)
-}
 
 test('the texts the dashboard offers are the banner’s, and the snippet is the README’s', () => {
   // Every text the banner has can be reworded here (the wording itself comes from the API).

@@ -1,5 +1,6 @@
 // The dashboard's e2e fixture: one collector per spec file, seeded through the public API (events
 // and consent choices), and the helpers its specs share: the admin API's JSON, sign-in, table cells.
+import AxeBuilder from '@axe-core/playwright'
 import { expect, type Page, test } from '@playwright/test'
 import { ADMIN_TOKEN, type Collector, DEMO_WRITE_KEY, startCollector } from './collector-process.ts'
 
@@ -158,8 +159,8 @@ export const signInWithToken = async (page: Page, token: string) => {
   await page.getByRole('button', { name: 'Sign in with the token' }).click()
 }
 
-/** Opens the dashboard, signs in, and waits for the page's heading. Fails on any script error. */
-export const signIn = async (page: Page, hash: string, heading: string) => {
+/** Fails on script errors; records CSP violations in window.violations. */
+export const watchPage = async (page: Page) => {
   page.on('pageerror', (err) => {
     throw err
   })
@@ -167,6 +168,38 @@ export const signIn = async (page: Page, hash: string, heading: string) => {
     window.violations = []
     document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective))
   })
+}
+
+/** Opens a collector's dashboard as the owner (the admin token) and waits for the page's heading. */
+export const ownerAt = async (page: Page, url: string, hash: string, heading: string) => {
+  await watchPage(page)
+  await page.goto(`${url}/admin/${hash}`)
+  await signInWithToken(page, ADMIN_TOKEN)
+  await pageLoaded(page, heading)
+}
+
+/** No serious accessibility finding in the page's main part, and no CSP violation (watchPage). */
+export const noViolations = async (page: Page) => {
+  const found = (await new AxeBuilder({ page }).include('main').analyze()).violations.map(
+    (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  )
+  expect(found).toEqual([])
+  expect(await page.evaluate(() => window.violations)).toEqual([])
+}
+
+/** At 375 px the page never scrolls sideways (tables scroll in their boxes). */
+export const fitsAPhone = async (page: Page) => {
+  const size = page.viewportSize()
+  await page.setViewportSize({ width: 375, height: 800 })
+  expect(
+    await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+  ).toBeLessThanOrEqual(0)
+  if (size) await page.setViewportSize(size)
+}
+
+/** Opens the dashboard, signs in, and waits for the page's heading. Fails on any script error. */
+export const signIn = async (page: Page, hash: string, heading: string) => {
+  await watchPage(page)
   const res = await page.goto(`${collector.url}/admin/${hash}`)
   await signInWithToken(page, ADMIN_TOKEN)
   await expect(page.getByRole('heading', { level: 2, name: heading, exact: true })).toBeVisible()
