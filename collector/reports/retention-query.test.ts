@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { reportRow } from '../../test/support/report-rows.ts'
-import { retentionPeople, retentionReport, retentionReportOfVisits } from './retention-query.ts'
+import {
+  retentionPeople,
+  retentionReport,
+  retentionReportOfVisits,
+  visitStartsFold,
+} from './retention-query.ts'
 import { startOfDate } from './time.ts'
 import type { ReportRow } from './types.ts'
 import { summaryOf, visitsOf } from './visits.ts'
@@ -59,6 +64,46 @@ describe('retention from report rows', () => {
       expect(retentionReportOfVisits(summaries, { ...question, filters })).toEqual(
         retentionReport(rows, { ...question, filters }),
       )
+  })
+
+  it("answers the same from visits' people and starts folded as read, without filters", () => {
+    const fold = visitStartsFold()
+    for (const v of visitsOf(rows)) fold.add(v.person, v.start)
+    expect(fold.report(question)).toEqual(retentionReport(rows, question))
+  })
+
+  it('folds many people in any order, over up to 52 periods, as the report of their rows', () => {
+    // Thousands of visits (the fold's arrays grow), by day and by week.
+    let seed = 7
+    const random = () => {
+      seed = (seed * 48271) % 2147483647
+      return seed / 2147483647
+    }
+    const many: ReportRow[] = []
+    for (let i = 0; i < 6000; i++) {
+      const person = `p${Math.floor(random() * 1500)}`
+      const day = Math.floor(random() * 380)
+      const when = startOfDate('2026-01-05', ZONE) + day * 86_400_000 + Math.floor(random() * 24) * 3_600_000
+      many.push(reportRow({ device: `${person}-${i % 3}`, person, session: `s${i}`, at: when }))
+    }
+    for (const [by, periods] of [
+      ['week', 52],
+      ['day', 40],
+    ] as const) {
+      const q = {
+        ...question,
+        by,
+        periods,
+        start: startOfDate('2026-02-02', ZONE),
+        end: startOfDate('2027-01-18', ZONE),
+      }
+      const fold = visitStartsFold()
+      for (const v of visitsOf(many).reverse()) fold.add(v.person, v.start)
+      const answer = fold.report(q)
+      expect(answer).toEqual(retentionReport(many, q))
+      // Periods from 32 on are counted in the fold's second mask.
+      expect(answer.cohorts.some((c) => c.periods.slice(32).some((p) => p.people > 0))).toBe(true)
+    }
   })
 
   it('counts returns reaching a goal, only in visits', () => {

@@ -118,6 +118,34 @@ describe('retention', () => {
   it('has nothing to report for an empty range, and refuses bad options', () => {
     expect(retention(people, { ...options, end: options.start })).toEqual({ cohorts: [], curve: [] })
     expect(() => retention(people, { ...options, periods: -1 })).toThrow(RangeError)
+    expect(() => retention(people, { ...options, periods: 53 })).toThrow(RangeError)
     expect(() => retention(people, { ...options, periodOf: (at) => at / DAY })).toThrow(RangeError)
+  })
+
+  it('counts each period once per person up to 52 periods, as a set of periods per person would', () => {
+    let seed = 11
+    const random = () => {
+      seed = (seed * 48271) % 2147483647
+      return seed / 2147483647
+    }
+    const many = Array.from({ length: 400 }, () => {
+      const first = on(Math.floor(random() * 30))
+      return person(first, ...Array.from({ length: 12 }, () => first + Math.floor(random() * 60 * DAY)))
+    })
+    const wide = { periodOf, start: on(0, 0), end: on(70, 0), periods: 52 }
+    // The same counted naively: a Set of periods per person, complete periods only (day 70 runs).
+    const expected = new Map<string, number>()
+    for (const p of many) {
+      const cohort = periodOf(p.firstAt)
+      for (const k of new Set(p.returnAts.map((at) => periodOf(at) - cohort)))
+        if (k <= 52 && cohort + k < 70)
+          expected.set(`${cohort} ${k}`, (expected.get(`${cohort} ${k}`) ?? 0) + 1)
+    }
+    const counted = new Map<string, number>()
+    for (const c of retention(many, wide).cohorts)
+      for (const cell of c.periods)
+        if (cell.people > 0) counted.set(`${c.cohort} ${cell.period}`, cell.people)
+    expect(counted).toEqual(expected)
+    expect([...counted.keys()].some((key) => Number(key.split(' ')[1]) >= 32)).toBe(true)
   })
 })

@@ -71,55 +71,76 @@ export interface Retention {
 
 const ratio = (n: number, d: number) => (d === 0 ? null : n / d)
 
-/** Builds the cohort triangle and the retention curve. */
-export const retention = (people: readonly RetentionPerson[], options: RetentionOptions): Retention => {
+/**
+ * Counts people one at a time, then builds the cohort triangle and the retention curve. `add` takes
+ * a person's returns as `returns[from..to)` so a caller may keep millions of them in one typed array.
+ */
+export const retentionTally = (options: RetentionOptions) => {
   const { start, end, periods } = options
   if (!Number.isInteger(periods) || periods < 0) throw new RangeError('retention: periods must be 0 or more')
+  if (periods > 52) throw new RangeError('retention: at most 52 periods')
   const periodOf = (at: number) => {
     const p = options.periodOf(at)
     if (!Number.isInteger(p)) throw new RangeError(`retention: periodOf(${at}) is not an integer`)
     return p
   }
-  if (!(end > start)) return { cohorts: [], curve: [] }
-  const first = periodOf(start)
-  const last = periodOf(end - 1)
+  const empty = !(end > start)
+  const first = empty ? 0 : periodOf(start)
+  const last = empty ? -1 : periodOf(end - 1)
   // Periods from this one on are still running.
-  const current = periodOf(end)
+  const current = empty ? 0 : periodOf(end)
 
   // returned[c - first][k]: people of cohort c back in period k; size[c - first]: its people.
   const size = new Array<number>(last - first + 1).fill(0)
   const returned = size.map(() => new Array<number>(periods + 1).fill(0))
-  for (const person of people) {
-    if (person.firstAt < start || person.firstAt >= end) continue
-    const cohort = periodOf(person.firstAt)
+
+  const add = (firstAt: number, returns: ArrayLike<number>, from = 0, to = returns.length) => {
+    if (empty || firstAt < start || firstAt >= end) return
+    const cohort = periodOf(firstAt)
+    const row = returned[cohort - first]!
     size[cohort - first]!++
-    const seen = new Set<number>()
-    for (const at of person.returnAts) {
-      if (at < person.firstAt || at >= end) continue
+    // Periods 0..52 already counted for this person: two 32-bit masks, not a Set per person.
+    let low = 0
+    let high = 0
+    for (let i = from; i < to; i++) {
+      const at = returns[i]!
+      if (at < firstAt || at >= end) continue
       const k = periodOf(at) - cohort
-      if (k < 0 || k > periods || seen.has(k)) continue
-      seen.add(k)
-      returned[cohort - first]![k]!++
+      if (k < 0 || k > periods) continue
+      const bit = 1 << (k & 31)
+      if (k < 32 ? low & bit : high & bit) continue
+      if (k < 32) low |= bit
+      else high |= bit
+      row[k]!++
     }
   }
 
-  const cohorts = size.map((n, i): Cohort => {
-    const complete = Math.min(periods, current - (first + i) - 1)
-    const row: RetentionCell[] = []
-    for (let k = 0; k <= complete; k++) {
-      const back = returned[i]![k]!
-      row.push({ period: k, people: back, rate: ratio(back, n) })
+  const result = (): Retention => {
+    const cohorts = size.map((n, i): Cohort => {
+      const complete = Math.min(periods, current - (first + i) - 1)
+      const cells: RetentionCell[] = []
+      for (let k = 0; k <= complete; k++) {
+        const back = returned[i]![k]!
+        cells.push({ period: k, people: back, rate: ratio(back, n) })
+      }
+      return { cohort: first + i, people: n, periods: cells }
+    })
+    const curve: CurvePoint[] = []
+    for (let k = 0; k <= periods; k++) {
+      const rows = cohorts.filter((c) => c.periods.length > k)
+      if (rows.length === 0) break
+      const back = rows.reduce((sum, c) => sum + c.periods[k]!.people, 0)
+      const of = rows.reduce((sum, c) => sum + c.people, 0)
+      curve.push({ period: k, people: back, of, rate: ratio(back, of) })
     }
-    return { cohort: first + i, people: n, periods: row }
-  })
-
-  const curve: CurvePoint[] = []
-  for (let k = 0; k <= periods; k++) {
-    const rows = cohorts.filter((c) => c.periods.length > k)
-    if (rows.length === 0) break
-    const back = rows.reduce((sum, c) => sum + c.periods[k]!.people, 0)
-    const of = rows.reduce((sum, c) => sum + c.people, 0)
-    curve.push({ period: k, people: back, of, rate: ratio(back, of) })
+    return { cohorts, curve }
   }
-  return { cohorts, curve }
+  return { add, result }
+}
+
+/** Builds the cohort triangle and the retention curve. */
+export const retention = (people: readonly RetentionPerson[], options: RetentionOptions): Retention => {
+  const tally = retentionTally(options)
+  for (const person of people) tally.add(person.firstAt, person.returnAts)
+  return tally.result()
 }

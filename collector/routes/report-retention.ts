@@ -5,8 +5,8 @@ import {
   RETENTION_CSV_COLUMNS,
   retentionQuery,
   retentionReport,
-  retentionReportOfStarts,
   retentionReportOfVisits,
+  visitStartsFold,
 } from '../reports/retention-query.ts'
 import { dateOf, windowOf } from '../reports/time.ts'
 import { needsPages } from '../reports/traffic.ts'
@@ -52,6 +52,11 @@ export const retentionRoutes = (kit: ReportKit, now: () => number) => {
     }
     // Visits alone answer most questions (a row per visit), and their people and starts alone those
     // without filters; a goal or a page filter needs the rows.
+    const starts = async () => {
+      const fold = visitStartsFold()
+      if (end > since) await store.reportVisitStarts(site.id, read, fold.add)
+      return fold.report(question)
+    }
     const answer =
       goal || needsPages(filters)
         ? retentionReport(end > since ? await rowsIn(site, read) : [], {
@@ -60,7 +65,7 @@ export const retentionRoutes = (kit: ReportKit, now: () => number) => {
           })
         : filters.length > 0
           ? retentionReportOfVisits(end > since ? await store.reportVisits(site.id, read) : [], question)
-          : retentionReportOfStarts(end > since ? await store.reportVisitStarts(site.id, read) : [], question)
+          : await starts()
     if (q.format === 'csv')
       return csv(
         c,

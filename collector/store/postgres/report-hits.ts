@@ -20,9 +20,10 @@ const likeOf = (pattern: string) => pattern.replace(/[\\%_]/g, '\\$&').replaceAl
  * summaries: one branch per index range, as SQLite's.
  */
 const hitsSql = (visits: boolean) => {
-  const branch = (kind: string, condition: string) => `
-    SELECT r.at::float8, r.kind, r.path, r.name, r.props, r.device, coalesce(i.profile_id, r.device),
-      r.session ${visits ? `, ${SUMMARY_COLUMNS}` : ''}
+  // Only what the covering index holds: a page view's path, an event's name and properties.
+  const branch = (kind: 'page' | 'event', condition: string) => `
+    SELECT r.at::float8, '${kind}', ${kind === 'page' ? 'r.path, NULL, NULL' : 'NULL, r.name, r.props'},
+      r.device, coalesce(i.profile_id, r.device), r.session ${visits ? `, ${SUMMARY_COLUMNS}` : ''}
     FROM report_rows r
     ${visits ? 'JOIN report_visits v ON v.site = r.site AND v.device = r.device AND v.session = r.session' : ''}
     LEFT JOIN identifiers i ON i.site = r.site AND i.kind = 'anonymous' AND i.value = r.device

@@ -155,6 +155,18 @@ const REPORTS_6 = `
   CREATE INDEX IF NOT EXISTS report_rows_pages ON report_rows (site, path, at) WHERE kind = 'page';
   CREATE INDEX IF NOT EXISTS report_rows_events ON report_rows (site, name, at) WHERE kind = 'event';`
 
+/**
+ * The same indexes covering what funnels and attribution read of a hit (its device and session;
+ * an event's properties): an index-only scan instead of a look-up of each hit's row.
+ */
+const REPORTS_7 = `
+  DROP INDEX IF EXISTS report_rows_pages;
+  DROP INDEX IF EXISTS report_rows_events;
+  CREATE INDEX report_rows_page_hits ON report_rows (site, path, at) INCLUDE (device, session)
+    WHERE kind = 'page';
+  CREATE INDEX report_rows_event_hits ON report_rows (site, name, at) INCLUDE (device, session, props)
+    WHERE kind = 'event';`
+
 export const REPORTS_MIGRATIONS: Migration[] = [
   { name: 'reports/1', sql: REPORTS_1 },
   { name: 'reports/2', sql: REPORTS_2 },
@@ -162,6 +174,7 @@ export const REPORTS_MIGRATIONS: Migration[] = [
   REPORT_HOURS_MIGRATION,
   { name: 'reports/5', sql: REPORTS_5 },
   { name: 'reports/6', sql: REPORTS_6 },
+  { name: 'reports/7', sql: REPORTS_7 },
 ]
 
 /** Queued events per transaction. */
@@ -336,12 +349,17 @@ export const postgresReports = (
   // Every visit of a long period (retention reads the site's whole retention): a hash join of the
   // site's devices, not a probe per visit, which PostgreSQL picks when its statistics lag behind a
   // bulk of new summaries (1,000,000 events: 1.3 s the probes, 0.3 s the hash join).
-  reportVisitStarts: async (site, { from, to }) => {
-    const rows = await sql.begin(async (tx) => {
+  // Rows handed on as they arrive, none kept (forEach).
+  reportVisitStarts: async (site, { from, to }, each) => {
+    await sql.begin(async (tx) => {
       await tx.unsafe('SET LOCAL enable_nestloop = off')
-      return tx.unsafe(VISIT_STARTS_SQL, [site, from, to], { prepare: true }).values()
+      await tx
+        .unsafe(VISIT_STARTS_SQL, [site, from, to], { prepare: true })
+        .values()
+        .forEach((row) => {
+          each(row[0] as string, row[1] as number)
+        })
     })
-    return rows.map(([person, start]) => ({ person: person as string, start: start as number }))
   },
   reportVisits: async (site, { from, to }) =>
     (await sql.unsafe(REPORT_VISITS_SQL, [site, from, to], { prepare: true }).values()).map(summaryFrom),

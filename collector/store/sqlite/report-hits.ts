@@ -46,19 +46,21 @@ export const hitsSql = ({ exact, patterns, nullPath, events, visits }: HitShape)
   ]
   const ofVisit = `EXISTS (SELECT 1 FROM report_visits v
     WHERE v.site = r.site AND v.device = r.device AND v.session = r.session)`
-  const branch = (index: string, kind: string, condition: string) => `
-    SELECT r.at, r.kind, r.path, r.name, r.props, r.device, coalesce(i.profile_id, r.device), r.session
+  // Only what the covering index holds: a page view's path, an event's name and properties.
+  const branch = (index: string, kind: 'page' | 'event', condition: string) => `
+    SELECT r.at, '${kind}', ${kind === 'page' ? 'r.path, NULL, NULL' : 'NULL, r.name, r.props'}, r.device,
+      coalesce(i.profile_id, r.device), r.session
       ${visits ? `, ${SUMMARY_COLUMNS}` : ''}
     FROM report_rows r INDEXED BY ${index}
     ${visits ? 'JOIN report_visits v ON v.site = r.site AND v.device = r.device AND v.session = r.session' : ''}
     LEFT JOIN identifiers i ON i.site = r.site AND i.kind = 'anonymous' AND i.value = r.device
     WHERE r.site = @site AND r.kind = '${kind}' AND ${condition} AND r.at >= @from AND r.at < @to`
   const branches = [
-    ...pages.map((condition) => branch('report_rows_pages', 'page', condition)),
+    ...pages.map((condition) => branch('report_rows_page_hits', 'page', condition)),
     ...(events
       ? [
           branch(
-            'report_rows_events',
+            'report_rows_event_hits',
             'event',
             `r.name IN (SELECT value FROM json_each(@events))${visits ? '' : ` AND ${ofVisit}`}`,
           ),

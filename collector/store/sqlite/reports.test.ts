@@ -22,7 +22,12 @@ import { REPORT_FIELDS } from '../../reports/report-row.ts'
 import { summaryOf, visitsOf } from '../../reports/visits.ts'
 import { hitsSql, PEOPLE_VISITS_SQL } from './report-hits.ts'
 import { REPORT_HOURS_MIGRATION } from './report-hours.ts'
-import { REPORT_SESSIONS_SQL, REPORT_VISIT_CLICKS_MIGRATION, REPORT_VISITS_MIGRATION } from './reports.ts'
+import {
+  REPORT_SESSIONS_SQL,
+  REPORT_VISIT_CLICKS_MIGRATION,
+  REPORT_VISITS_MIGRATION,
+  VISIT_STARTS_SQL,
+} from './reports.ts'
 import { MIGRATIONS, openSqliteStore } from './store.ts'
 
 /** Every database of this file lives below one directory, removed at the end. */
@@ -121,11 +126,17 @@ it("reads a funnel's or a goal's rows and the people's visits through their inde
   const params = { site: SITE, from: 0, to: 1, exact: '[]', events: '[]', p0: '/a*', p1: '/b*', limit: 1 }
   for (const visits of [false, true]) {
     const plan = planOf(hitsSql({ exact: true, patterns: 2, nullPath: true, events: true, visits }), params)
-    expect(plan).toMatch(/INDEX report_rows_pages \(site=\? AND path=\? AND at>\? AND at<\?\)/)
-    expect(plan).toMatch(/INDEX report_rows_pages \(site=\? AND path>\? AND path<\?\)/) // a pattern's prefix
-    expect(plan).toMatch(/INDEX report_rows_events \(site=\? AND name=\? AND at>\? AND at<\?\)/)
+    expect(plan).toMatch(/COVERING INDEX report_rows_page_hits \(site=\? AND path=\? AND at>\? AND at<\?\)/)
+    expect(plan).toMatch(/COVERING INDEX report_rows_page_hits \(site=\? AND path>\? AND path<\?\)/) // a pattern's prefix
+    expect(plan).toMatch(/COVERING INDEX report_rows_event_hits \(site=\? AND name=\? AND at>\? AND at<\?\)/)
     expect(plan).not.toMatch(/SCAN (r|v|i)\b/)
+    // Every hit read from its index alone: no look-up of its row.
+    expect(plan).not.toMatch(/SEARCH r USING INDEX/)
   }
+  // Retention's visit starts: the session index alone (it holds the start), in device order.
+  const starts = planOf(VISIT_STARTS_SQL, { site: SITE, from: 0, to: 1 })
+  expect(starts).toMatch(/COVERING INDEX report_visits_session \(site=\?\)/)
+  expect(starts).toMatch(/SEARCH i USING PRIMARY KEY/)
   const people = planOf(PEOPLE_VISITS_SQL, { site: SITE, from: 0, to: 1, people: '[]' })
   expect(people).toMatch(/INDEX identifiers_profile \(site=\? AND profile_id=\?/)
   expect(people).toMatch(/INDEX report_visits_session \(site=\? AND device=\?\)/)

@@ -33,6 +33,7 @@ import { sqliteReportHits } from './report-hits.ts'
 import { REPORT_HOURS_MIGRATION } from './report-hours.ts'
 import {
   REPORT_EVENTS_MIGRATION,
+  REPORT_HITS_COVERING_MIGRATION,
   REPORT_HITS_MIGRATION,
   REPORT_VISIT_CLICKS_MIGRATION,
   REPORT_VISITS_MIGRATION,
@@ -208,6 +209,8 @@ export const MIGRATIONS = [
   // The queue of people to evaluate for audiences, claimed with leases, and their memberships
   // with versions (sqlite/audiences.ts).
   AUDIENCES_MIGRATION,
+  // The indexes of page views and events made covering, for funnels and attribution (sqlite/reports.ts).
+  REPORT_HITS_COVERING_MIGRATION,
 ]
 
 const migrate = (db: Database.Database) => {
