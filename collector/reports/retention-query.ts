@@ -173,7 +173,7 @@ export const visitStartsFold = () => {
     bigger.set(array)
     return bigger
   }
-  // Stores read a device's visits together: its person is looked up once, not once a visit.
+  // SQLite reads a device's visits together: its person is looked up once, not once a visit.
   let lastPerson: string | undefined
   let last = -1
   const add = (person: string, start: number) => {
