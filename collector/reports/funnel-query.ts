@@ -12,6 +12,7 @@
 //   event in the period (null: that visit had none).
 import { z } from 'zod'
 import { type Goal, pagePattern } from '../../sdk/rules/goal-schema.ts'
+import { denseIds } from './dense-ids.ts'
 import { type FunnelOptions, type FunnelPerson, type FunnelStep, funnel } from './funnel.ts'
 import { type Hit, hitOf, reaches } from './goals.ts'
 import { reportQuery } from './query.ts'
@@ -163,11 +164,12 @@ export const NO_VALUE = '\u0000'
 
 /** Candidates (candidatesOfRows, candidatesOfHits) → one FunnelPerson per person with a step event. */
 export const funnelPeople = (candidates: readonly StepCandidate[], q: PeopleQuestion): FunnelPerson[] => {
-  const byPerson = new Map<string, StepCandidate[]>()
+  const index = denseIds()
+  const byPerson: StepCandidate[][] = []
   for (const c of candidates) {
-    const mine = byPerson.get(c.person)
-    if (mine) mine.push(c)
-    else byPerson.set(c.person, [c])
+    const n = index.numberOf(c.person)
+    if (n < byPerson.length) byPerson[n]!.push(c)
+    else byPerson.push([c])
   }
   // Paths repeat across rows: which steps a path matches is worked out once (a page pattern is a
   // regular expression built on every call of `reaches`).
@@ -180,7 +182,7 @@ export const funnelPeople = (candidates: readonly StepCandidate[], q: PeopleQues
     return found
   }
   const people: FunnelPerson[] = []
-  for (const list of byPerson.values()) {
+  for (const list of byPerson) {
     list.sort(byTime)
     let first: StepCandidate | undefined
     const events = []

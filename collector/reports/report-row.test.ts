@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { StoredEvent } from '../store/event.ts'
-import { derivedRowOf } from './report-row.ts'
+import { derivedRowOf, withPeople } from './report-row.ts'
+import type { VisitSummary } from './types.ts'
 
 const stored = (over: Partial<StoredEvent>, body: Record<string, unknown>): StoredEvent => ({
   site: 'demo',
@@ -93,5 +94,24 @@ describe('derivedRowOf', () => {
     expect(derivedRowOf(stored({ type: 'identify' }, { context }))).toBeUndefined()
     expect(derivedRowOf(stored({ anonymousId: null, userId: 'u1' }, { context }))).toBeUndefined()
     expect(derivedRowOf({ ...stored({}, {}), payload: '{' })).toBeUndefined()
+  })
+})
+
+describe('withPeople', () => {
+  it("asks once for the distinct devices and sets each row's and visit's person", async () => {
+    const visit = { device: 'd-2', person: 'd-2' } as unknown as VisitSummary
+    const rows = ['d-3', 'd-1', 'd-3', 'd-2', 'd-10'].map((device) => ({
+      device,
+      person: device,
+      ...(device === 'd-2' ? { visit } : {}),
+    }))
+    const asked: (readonly string[])[] = []
+    await withPeople(rows, async (devices) => {
+      asked.push(devices)
+      return devices.map((d) => (d === 'd-10' ? d : `p-of-${d}`))
+    })
+    expect(asked).toEqual([['d-3', 'd-1', 'd-2', 'd-10']])
+    expect(rows.map((r) => r.person)).toEqual(['p-of-d-3', 'p-of-d-1', 'p-of-d-3', 'p-of-d-2', 'd-10'])
+    expect(visit.person).toBe('p-of-d-2')
   })
 })

@@ -4,6 +4,7 @@
 // adapters derive with it, so SQLite and PostgreSQL read the same rows.
 import { isClickId } from '../../sdk/rules/click-ids.ts'
 import type { StoredEvent } from '../store/event.ts'
+import { denseIds } from './dense-ids.ts'
 import type { DerivedRow, HitRow, ReportRow, VisitSummary } from './types.ts'
 import { summaryFrom } from './visits.ts'
 
@@ -184,4 +185,26 @@ export const hitRowsFrom = (found: Iterable<unknown[]>, visits: boolean): HitRow
     rows.push(row)
   }
   return rows
+}
+
+/**
+ * Sets each row's person (and its visit's) from its device, asking `peopleOf` once for the
+ * distinct devices (it answers in their order). The stores read hits and visits with the device
+ * standing for the person, then this: a join looked up each hit's person in the hits' time order,
+ * each look-up on another page of the identifiers (at 10,000,000 events, more than half of a
+ * funnel's read on SQLite); the store can look them up in device order instead.
+ */
+export const withPeople = async <R extends { device: string; person: string; visit?: VisitSummary }>(
+  rows: readonly R[],
+  peopleOf: (devices: readonly string[]) => Promise<readonly string[]>,
+): Promise<void> => {
+  const devices = denseIds()
+  const numbers = new Int32Array(rows.length)
+  for (let r = 0; r < rows.length; r++) numbers[r] = devices.numberOf(rows[r]!.device)
+  const people = await peopleOf(devices.ids)
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!
+    row.person = people[numbers[r]!]!
+    if (row.visit) row.visit.person = row.person
+  }
 }

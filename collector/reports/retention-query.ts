@@ -13,6 +13,7 @@
 //   or, with a goal, each page view or event in one of their visits that reaches the goal.
 import { z } from 'zod'
 import type { Goal } from '../../sdk/rules/goal-schema.ts'
+import { denseIds } from './dense-ids.ts'
 import { hitOf, reaches } from './goals.ts'
 import { type CohortBy, periodStart, periodsIn } from './periods.ts'
 import { reportQuery } from './query.ts'
@@ -162,7 +163,7 @@ export const retentionReportOfVisits = (
  * their garbage cost more than reading the visits).
  */
 export const visitStartsFold = () => {
-  const index = new Map<string, number>()
+  const index = denseIds()
   let owners = new Int32Array(1 << 12)
   let starts = new Float64Array(1 << 12)
   let firsts = new Float64Array(1 << 12)
@@ -177,10 +178,9 @@ export const visitStartsFold = () => {
   let lastPerson: string | undefined
   let last = -1
   const add = (person: string, start: number) => {
-    let p = person === lastPerson ? last : index.get(person)
-    if (p === undefined) {
-      p = index.size
-      index.set(person, p)
+    const known = index.size
+    const p = person === lastPerson ? last : index.numberOf(person)
+    if (p === known) {
       firsts = grown(firsts, p + 1)
       firsts[p] = start
     } else if (start < firsts[p]!) firsts[p] = start

@@ -3,10 +3,10 @@
 // every row of the period. The person is looked up at read time, as everywhere in reports.
 import type Database from 'better-sqlite3'
 import { pageMatches } from '../../../sdk/rules/goal-schema.ts'
-import { hitRowsFrom } from '../../reports/report-row.ts'
+import { hitRowsFrom, withPeople } from '../../reports/report-row.ts'
 import type { HitQuery, HitRow, VisitSummary } from '../../reports/types.ts'
 import { summaryFrom } from '../../reports/visits.ts'
-import { SUMMARY_COLUMNS } from './reports.ts'
+import { summaryColumns } from './reports.ts'
 
 /** People whose devices and visits are read per statement (a JSON list of them). */
 const PEOPLE_CHUNK = 5_000
@@ -46,14 +46,13 @@ export const hitsSql = ({ exact, patterns, nullPath, events, visits }: HitShape)
   ]
   const ofVisit = `EXISTS (SELECT 1 FROM report_visits v
     WHERE v.site = r.site AND v.device = r.device AND v.session = r.session)`
-  // Only what the covering index holds: a page view's path, an event's name and properties.
+  // Only what the covering index holds: a page view's path, an event's name and properties. The
+  // device stands for the person until withPeople sets it.
   const branch = (index: string, kind: 'page' | 'event', condition: string) => `
     SELECT r.at, '${kind}', ${kind === 'page' ? 'r.path, NULL, NULL' : 'NULL, r.name, r.props'}, r.device,
-      coalesce(i.profile_id, r.device), r.session
-      ${visits ? `, ${SUMMARY_COLUMNS}` : ''}
+      r.device, r.session ${visits ? `, ${summaryColumns('v.device')}` : ''}
     FROM report_rows r INDEXED BY ${index}
     ${visits ? 'JOIN report_visits v ON v.site = r.site AND v.device = r.device AND v.session = r.session' : ''}
-    LEFT JOIN identifiers i ON i.site = r.site AND i.kind = 'anonymous' AND i.value = r.device
     WHERE r.site = @site AND r.kind = '${kind}' AND ${condition} AND r.at >= @from AND r.at < @to`
   const branches = [
     ...pages.map((condition) => branch('report_rows_page_hits', 'page', condition)),
@@ -71,23 +70,38 @@ export const hitsSql = ({ exact, patterns, nullPath, events, visits }: HitShape)
 }
 
 /**
- * The visits starting in [@from, @to) of the devices of the people in @people (a JSON list). CROSS
- * JOIN fixes the order (SQLite does not reorder it): people, their devices by the profile index,
- * their visits by device; left to itself the planner scans every identifier and every visit.
+ * Each device in @devices (a JSON list) as its position in the list and its person, looked up in
+ * device order (the identifiers' own: in any other order each look-up lands on another page).
  */
-export const PEOPLE_VISITS_SQL = `
-  WITH people(person) AS MATERIALIZED (SELECT value FROM json_each(@people)),
-  devices(device) AS MATERIALIZED (
-    SELECT person FROM people
-    UNION SELECT i.value FROM people
-    CROSS JOIN identifiers i INDEXED BY identifiers_profile
-      ON i.site = @site AND i.profile_id = people.person AND i.kind = 'anonymous'
-  )
-  SELECT ${SUMMARY_COLUMNS}
-  FROM devices d
-  CROSS JOIN report_visits v INDEXED BY report_visits_session ON v.site = @site AND v.device = d.device
-  LEFT JOIN identifiers i ON i.site = @site AND i.kind = 'anonymous' AND i.value = v.device
+export const DEVICE_PEOPLE_SQL = `
+  WITH d(n, device) AS MATERIALIZED (SELECT key, value FROM json_each(@devices) ORDER BY value)
+  SELECT d.n, coalesce(i.profile_id, d.device) FROM d
+  LEFT JOIN identifiers i ON i.site = @site AND i.kind = 'anonymous' AND i.value = d.device`
+
+/**
+ * The people in @people (a JSON list), which may be devices without a profile, and their devices
+ * by the profile index. CROSS JOIN fixes the order (SQLite does not reorder it); left to itself
+ * the planner scans every identifier.
+ */
+export const PEOPLE_DEVICES_SQL = `
+  WITH people(person) AS MATERIALIZED (SELECT value FROM json_each(@people))
+  SELECT person FROM people
+  UNION SELECT i.value FROM people
+  CROSS JOIN identifiers i INDEXED BY identifiers_profile
+    ON i.site = @site AND i.profile_id = people.person AND i.kind = 'anonymous'`
+
+/**
+ * The visits starting in [@from, @to) of the devices in @devices (a JSON list), each device's
+ * together in the list's order (the device stands for the person until withPeople sets it).
+ */
+export const DEVICES_VISITS_SQL = `
+  SELECT ${summaryColumns('v.device')}
+  FROM json_each(@devices) d
+  CROSS JOIN report_visits v INDEXED BY report_visits_session ON v.site = @site AND v.device = d.value
   WHERE v.start_at >= @from AND v.start_at < @to`
+
+/** Devices per statement of a list (a JSON list of them). */
+const DEVICE_CHUNK = 100_000
 
 export const sqliteReportHits = (db: Database.Database) => {
   const statements = new Map<string, Database.Statement<Record<string, unknown>, unknown[]>>()
@@ -100,9 +114,25 @@ export const sqliteReportHits = (db: Database.Database) => {
     }
     return statement
   }
-  const peopleVisits = db
-    .prepare<{ site: string; people: string; from: number; to: number }, unknown[]>(PEOPLE_VISITS_SQL)
+  const devicePeople = db
+    .prepare<{ site: string; devices: string }, [number, string]>(DEVICE_PEOPLE_SQL)
     .raw(true)
+  const peopleDevices = db.prepare<{ site: string; people: string }, string>(PEOPLE_DEVICES_SQL).pluck()
+  const devicesVisits = db
+    .prepare<{ site: string; devices: string; from: number; to: number }, unknown[]>(DEVICES_VISITS_SQL)
+    .raw(true)
+
+  /** Each device's person, in the order given. */
+  const peopleOf = async (site: string, devices: readonly string[]) => {
+    const people: string[] = new Array(devices.length)
+    for (let i = 0; i < devices.length; i += DEVICE_CHUNK)
+      for (const [n, person] of devicePeople.iterate({
+        site,
+        devices: JSON.stringify(devices.slice(i, i + DEVICE_CHUNK)),
+      }))
+        people[i + n] = person
+    return people
+  }
 
   const reportHits = async (
     site: string,
@@ -126,7 +156,9 @@ export const sqliteReportHits = (db: Database.Database) => {
       events: hits.events.length > 0,
       visits,
     })
-    return hitRowsFrom(statement.iterate(params) as IterableIterator<unknown[]>, visits)
+    const rows = hitRowsFrom(statement.iterate(params) as IterableIterator<unknown[]>, visits)
+    await withPeople(rows, (devices) => peopleOf(site, devices))
+    return rows
   }
 
   const reportVisitsOf = async (
@@ -136,19 +168,27 @@ export const sqliteReportHits = (db: Database.Database) => {
   ): Promise<VisitSummary[]> => {
     const wanted = new Set(people)
     const list = [...wanted].sort()
-    const summaries: VisitSummary[] = []
+    const devices = new Set<string>()
     for (let i = 0; i < list.length; i += PEOPLE_CHUNK)
-      for (const v of peopleVisits.iterate({
+      for (const device of peopleDevices.iterate({
         site,
         people: JSON.stringify(list.slice(i, i + PEOPLE_CHUNK)),
+      }))
+        devices.add(device)
+    // In device order, so the visits' index is read in its own order.
+    const sorted = [...devices].sort()
+    const summaries: VisitSummary[] = []
+    for (let i = 0; i < sorted.length; i += DEVICE_CHUNK)
+      for (const v of devicesVisits.iterate({
+        site,
+        devices: JSON.stringify(sorted.slice(i, i + DEVICE_CHUNK)),
         from,
         to,
-      })) {
-        const summary = summaryFrom(v)
-        // A device named as a person that has a profile now belongs to that profile's person.
-        if (wanted.has(summary.person)) summaries.push(summary)
-      }
-    return summaries
+      }))
+        summaries.push(summaryFrom(v))
+    await withPeople(summaries, (devices) => peopleOf(site, devices))
+    // A device named as a person that has a profile now belongs to that profile's person.
+    return summaries.filter((summary) => wanted.has(summary.person))
   }
 
   return { reportHits, reportVisitsOf }

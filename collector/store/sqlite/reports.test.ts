@@ -20,7 +20,7 @@ import {
 } from '../../../test/support/report-events.ts'
 import { REPORT_FIELDS } from '../../reports/report-row.ts'
 import { summaryOf, visitsOf } from '../../reports/visits.ts'
-import { hitsSql, PEOPLE_VISITS_SQL } from './report-hits.ts'
+import { DEVICE_PEOPLE_SQL, DEVICES_VISITS_SQL, hitsSql, PEOPLE_DEVICES_SQL } from './report-hits.ts'
 import { REPORT_HOURS_MIGRATION } from './report-hours.ts'
 import {
   REPORT_SESSIONS_SQL,
@@ -137,10 +137,15 @@ it("reads a funnel's or a goal's rows and the people's visits through their inde
   const starts = planOf(VISIT_STARTS_SQL, { site: SITE, from: 0, to: 1 })
   expect(starts).toMatch(/COVERING INDEX report_visits_session \(site=\?\)/)
   expect(starts).toMatch(/SEARCH i USING PRIMARY KEY/)
-  const people = planOf(PEOPLE_VISITS_SQL, { site: SITE, from: 0, to: 1, people: '[]' })
-  expect(people).toMatch(/INDEX identifiers_profile \(site=\? AND profile_id=\?/)
-  expect(people).toMatch(/INDEX report_visits_session \(site=\? AND device=\?\)/)
-  expect(people).not.toMatch(/SCAN (v|i)\b/)
+  // Attribution's people: their devices by the profile index, then the devices' visits and people
+  // by device, each list read outside.
+  const devices = planOf(PEOPLE_DEVICES_SQL, { site: SITE, people: '[]' })
+  expect(devices).toMatch(/INDEX identifiers_profile \(site=\? AND profile_id=\?/)
+  const visits = planOf(DEVICES_VISITS_SQL, { site: SITE, from: 0, to: 1, devices: '[]' })
+  expect(visits).toMatch(/SCAN d VIRTUAL TABLE[\s\S]*INDEX report_visits_session \(site=\? AND device=\?\)/)
+  const people = planOf(DEVICE_PEOPLE_SQL, { site: SITE, devices: '[]' })
+  expect(people).toMatch(/SCAN d[\s\S]*SEARCH i USING PRIMARY KEY/)
+  for (const plan of [devices, visits, people]) expect(plan).not.toMatch(/SCAN (v|i)\b/)
   db.close()
 })
 

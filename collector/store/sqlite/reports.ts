@@ -179,10 +179,13 @@ const SESSION_ROWS_SQL = `
     click_id, browser, os, device_type, country, region, engaged, scroll, name, props
   FROM report_rows WHERE site = ? AND device = ? AND session = ?`
 
-/** A summary `v` with its person (`i`, the device's identifier) in SUMMARY_FIELDS order. */
-export const SUMMARY_COLUMNS = `v.device, coalesce(i.profile_id, v.device), v.start_at, v.end_at, v.entry,
+/** A summary `v` with `person` (an expression) in SUMMARY_FIELDS order. */
+export const summaryColumns = (person: string) => `v.device, ${person}, v.start_at, v.end_at, v.entry,
   v.exit, v.channel, v.referrer, v.source, v.medium, v.campaign, v.term, v.content, v.browser, v.os,
   v.device_type, v.country, v.region, v.engaged, v.pageviews, v.scroll_sum, v.scroll_count, v.click_id`
+
+/** A summary `v` with its person (`i`, the device's identifier) in SUMMARY_FIELDS order. */
+export const SUMMARY_COLUMNS = summaryColumns('coalesce(i.profile_id, v.device)')
 
 /** The summaries of the visits starting in [@from, @to), in SUMMARY_FIELDS order, with the person. */
 const REPORT_VISITS_SQL = `
