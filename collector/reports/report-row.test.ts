@@ -98,7 +98,7 @@ describe('derivedRowOf', () => {
 })
 
 describe('withPeople', () => {
-  it("asks once for the distinct devices and sets each row's and visit's person", async () => {
+  it("asks once for the distinct devices and sets each row's and visit's person", () => {
     const visit = { device: 'd-2', person: 'd-2' } as unknown as VisitSummary
     const rows = ['d-3', 'd-1', 'd-3', 'd-2', 'd-10'].map((device) => ({
       device,
@@ -106,7 +106,7 @@ describe('withPeople', () => {
       ...(device === 'd-2' ? { visit } : {}),
     }))
     const asked: (readonly string[])[] = []
-    await withPeople(rows, async (devices) => {
+    withPeople(rows, (devices) => {
       asked.push(devices)
       return devices.map((d) => (d === 'd-10' ? d : `p-of-${d}`))
     })

@@ -194,14 +194,14 @@ export const hitRowsFrom = (found: Iterable<unknown[]>, visits: boolean): HitRow
  * each look-up on another page of the identifiers (at 10,000,000 events, more than half of a
  * funnel's read on SQLite); the store can look them up in device order instead.
  */
-export const withPeople = async <R extends { device: string; person: string; visit?: VisitSummary }>(
+export const withPeople = <R extends { device: string; person: string; visit?: VisitSummary }>(
   rows: readonly R[],
-  peopleOf: (devices: readonly string[]) => Promise<readonly string[]>,
-): Promise<void> => {
+  peopleOf: (devices: readonly string[]) => readonly string[],
+): void => {
   const devices = denseIds()
   const numbers = new Int32Array(rows.length)
   for (let r = 0; r < rows.length; r++) numbers[r] = devices.numberOf(rows[r]!.device)
-  const people = await peopleOf(devices.ids)
+  const people = peopleOf(devices.ids)
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!
     row.person = people[numbers[r]!]!

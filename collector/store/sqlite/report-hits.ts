@@ -123,7 +123,7 @@ export const sqliteReportHits = (db: Database.Database) => {
     .raw(true)
 
   /** Each device's person, in the order given. */
-  const peopleOf = async (site: string, devices: readonly string[]) => {
+  const peopleOf = (site: string, devices: readonly string[]) => {
     const people: string[] = new Array(devices.length)
     for (let i = 0; i < devices.length; i += DEVICE_CHUNK)
       for (const [n, person] of devicePeople.iterate({
@@ -156,9 +156,13 @@ export const sqliteReportHits = (db: Database.Database) => {
       events: hits.events.length > 0,
       visits,
     })
-    const rows = hitRowsFrom(statement.iterate(params) as IterableIterator<unknown[]>, visits)
-    await withPeople(rows, (devices) => peopleOf(site, devices))
-    return rows
+    // One read transaction: the people are those of the hits' snapshot (an erasure or a merge
+    // between the two statements would otherwise show).
+    return db.transaction(() => {
+      const rows = hitRowsFrom(statement.iterate(params) as IterableIterator<unknown[]>, visits)
+      withPeople(rows, (devices) => peopleOf(site, devices))
+      return rows
+    })()
   }
 
   const reportVisitsOf = async (
@@ -168,6 +172,17 @@ export const sqliteReportHits = (db: Database.Database) => {
   ): Promise<VisitSummary[]> => {
     const wanted = new Set(people)
     const list = [...wanted].sort()
+    return db.transaction(() => visitsOfPeople(site, wanted, list, from, to))()
+  }
+
+  /** reportVisitsOf's reads, in one read transaction (a snapshot). */
+  const visitsOfPeople = (
+    site: string,
+    wanted: ReadonlySet<string>,
+    list: readonly string[],
+    from: number,
+    to: number,
+  ) => {
     const devices = new Set<string>()
     for (let i = 0; i < list.length; i += PEOPLE_CHUNK)
       for (const device of peopleDevices.iterate({
@@ -186,7 +201,7 @@ export const sqliteReportHits = (db: Database.Database) => {
         to,
       }))
         summaries.push(summaryFrom(v))
-    await withPeople(summaries, (devices) => peopleOf(site, devices))
+    withPeople(summaries, (devices) => peopleOf(site, devices))
     // A device named as a person that has a profile now belongs to that profile's person.
     return summaries.filter((summary) => wanted.has(summary.person))
   }
