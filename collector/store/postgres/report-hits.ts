@@ -3,7 +3,7 @@
 // of every row of the period. SQLite's twin is store/sqlite/report-hits.ts.
 import { pageMatches } from '../../../sdk/rules/goal-schema.ts'
 import { hitRowsFrom } from '../../reports/report-row.ts'
-import type { ReportStore, VisitSummary } from '../../reports/types.ts'
+import type { ReportStore } from '../../reports/types.ts'
 import { summaryFrom } from '../../reports/visits.ts'
 import { SUMMARY_COLUMNS } from './reports.ts'
 import type { Sql } from './schema.ts'
@@ -20,7 +20,9 @@ const likeOf = (pattern: string) => pattern.replace(/[\\%_]/g, '\\$&').replaceAl
  * summaries: one branch per index range, as SQLite's.
  */
 const hitsSql = (visits: boolean) => {
-  // Only what the covering index holds: a page view's path, an event's name and properties.
+  // Only what the covering index holds: a page view's path, an event's name and properties. A
+  // pattern is a filter, not an index range: without the cardinality test the planner read every
+  // row of the period to find none when there was no pattern (10,000,000 events: 0.5 s a funnel).
   const branch = (kind: 'page' | 'event', condition: string) => `
     SELECT r.at::float8, '${kind}', ${kind === 'page' ? 'r.path, NULL, NULL' : 'NULL, r.name, r.props'},
       r.device, coalesce(i.profile_id, r.device), r.session ${visits ? `, ${SUMMARY_COLUMNS}` : ''}
@@ -32,7 +34,7 @@ const hitsSql = (visits: boolean) => {
     WHERE v.site = r.site AND v.device = r.device AND v.session = r.session)`
   return `SELECT * FROM (
     ${branch('page', 'r.path = ANY($4::text[])')}
-    UNION ALL ${branch('page', 'r.path LIKE ANY($5::text[]) AND NOT r.path = ANY($4::text[])')}
+    UNION ALL ${branch('page', 'cardinality($5::text[]) > 0 AND r.path LIKE ANY($5::text[]) AND NOT r.path = ANY($4::text[])')}
     UNION ALL ${branch('page', 'r.path IS NULL AND $6::boolean')}
     UNION ALL ${branch('event', `r.name = ANY($7::text[])${visits ? '' : ` AND ${ofVisit}`}`)}
   ) hits LIMIT $8`
@@ -78,18 +80,30 @@ export const postgresReportHits = (sql: Sql): Pick<ReportStore, 'reportHits' | '
   },
   reportVisitsOf: async (site, people, { from, to }) => {
     const wanted = new Set(people)
-    const list = [...wanted].sort()
-    const summaries: VisitSummary[] = []
-    for (let i = 0; i < list.length; i += PEOPLE_CHUNK) {
-      const found = await sql
-        .unsafe(PEOPLE_VISITS_SQL, [site, list.slice(i, i + PEOPLE_CHUNK), from, to], { prepare: true })
-        .values()
-      for (const v of found) {
-        const summary = summaryFrom(v)
+    // Two chunks at a time: each waits mostly on the database's random reads of wide summaries,
+    // which a second connection overlaps (10,000,000 events: 3.0 s to 1.8 s for 125,000 people).
+    return readInChunks([...wanted].sort(), PEOPLE_CHUNK, 2, async (chunk) =>
+      (await sql.unsafe(PEOPLE_VISITS_SQL, [site, chunk, from, to], { prepare: true }).values())
+        .map(summaryFrom)
         // A device named as a person that has a profile now belongs to that profile's person.
-        if (wanted.has(summary.person)) summaries.push(summary)
-      }
-    }
-    return summaries
+        .filter((summary) => wanted.has(summary.person)),
+    )
   },
 })
+
+/** What `read` finds for each chunk of `size` of `items`, `concurrency` chunks at a time, in order. */
+export const readInChunks = async <I, T>(
+  items: readonly I[],
+  size: number,
+  concurrency: number,
+  read: (chunk: I[]) => Promise<T[]>,
+): Promise<T[]> => {
+  const found: T[][] = []
+  let next = 0
+  const worker = async () => {
+    for (let n = next++; n * size < items.length; n = next++)
+      found[n] = await read(items.slice(n * size, (n + 1) * size))
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return found.flat()
+}

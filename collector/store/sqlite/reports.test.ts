@@ -23,6 +23,8 @@ import { summaryOf, visitsOf } from '../../reports/visits.ts'
 import { DEVICE_PEOPLE_SQL, DEVICES_VISITS_SQL, hitsSql, PEOPLE_DEVICES_SQL } from './report-hits.ts'
 import { REPORT_HOURS_MIGRATION } from './report-hours.ts'
 import {
+  eachVisitStart,
+  eachVisitStartOf,
   REPORT_SESSIONS_SQL,
   REPORT_VISIT_CLICKS_MIGRATION,
   REPORT_VISITS_MIGRATION,
@@ -134,8 +136,8 @@ it("reads a funnel's or a goal's rows and the people's visits through their inde
     expect(plan).not.toMatch(/SEARCH r USING INDEX/)
   }
   // Retention's visit starts: the session index alone (it holds the start), in device order.
-  const starts = planOf(VISIT_STARTS_SQL, { site: SITE, from: 0, to: 1 })
-  expect(starts).toMatch(/COVERING INDEX report_visits_session \(site=\?\)/)
+  const starts = planOf(VISIT_STARTS_SQL, { site: SITE, from: 0, to: 1, after: '', limit: 1 })
+  expect(starts).toMatch(/COVERING INDEX report_visits_session \(site=\? AND device>\?\)/)
   expect(starts).toMatch(/SEARCH i USING PRIMARY KEY/)
   // Attribution's people: their devices by the profile index, then the devices' visits and people
   // by device, each list read outside.
@@ -144,9 +146,54 @@ it("reads a funnel's or a goal's rows and the people's visits through their inde
   const visits = planOf(DEVICES_VISITS_SQL, { site: SITE, from: 0, to: 1, devices: '[]' })
   expect(visits).toMatch(/SCAN d VIRTUAL TABLE[\s\S]*INDEX report_visits_session \(site=\? AND device=\?\)/)
   const people = planOf(DEVICE_PEOPLE_SQL, { site: SITE, devices: '[]' })
-  expect(people).toMatch(/SCAN d[\s\S]*SEARCH i USING PRIMARY KEY/)
+  expect(people).toMatch(/SCAN json_each[\s\S]*SEARCH i USING PRIMARY KEY/)
   for (const plan of [devices, visits, people]) expect(plan).not.toMatch(/SCAN (v|i)\b/)
   db.close()
+})
+
+it("reads retention's visit starts a chunk of devices at a time, each once, ids that are prefixes of others too", async () => {
+  const path = newPath()
+  const store = openSqliteStore(path)
+  // 'a' is a prefix of 'a\u0001' and 'ab': a chunk that ends at one must not skip or repeat the next.
+  const devices = ['a', 'a\u0001', 'ab', 'b', 'c', 'é']
+  await store.insertEvents([
+    ...devices.flatMap((device, d) => [
+      pageView(device, T + d, { session: 's1' }),
+      pageView(device, T + DAY + d, { session: 's2' }),
+    ]),
+    identify('ab', 'user-1', T + 10),
+    identify('c', 'user-1', T + 11),
+  ])
+  await store.resolveIdentities({}, T + 2 * DAY)
+  await store.syncReports()
+  const pairs = (visits: { person: string; start: number }[]) =>
+    visits.map(({ person, start }) => `${start} ${person}`).sort()
+  const expected = pairs(await store.reportVisits(SITE, { from: 0, to: 3 * T }))
+  expect(expected).toHaveLength(12)
+  await store.close()
+  const db = new Database(path, { readonly: true })
+  const statement = db
+    .prepare<Record<string, unknown>, [string | null, number, string | null]>(VISIT_STARTS_SQL)
+    .raw(true)
+  try {
+    for (const limit of [1, 2, 5, 6, 100]) {
+      const read: { person: string; start: number }[] = []
+      eachVisitStartOf(
+        (after, n) => statement.get({ site: SITE, from: 0, to: 3 * T, after, limit: n })!,
+        (person, start) => read.push({ person, start }),
+        limit,
+      )
+      expect(pairs(read), `chunks of ${limit}`).toEqual(expected)
+    }
+  } finally {
+    db.close()
+  }
+})
+
+it("parses a chunk's text: people, then their starts, negative ones too", () => {
+  const read: string[] = []
+  eachVisitStart('p1\u00001,22,-3\u0000p2\u0000456', (person, start) => read.push(`${person} ${start}`))
+  expect(read).toEqual(['p1 1', 'p1 22', 'p1 -3', 'p2 456'])
 })
 
 it('summarizes the visits of the rows derived before the visits migration', async () => {
