@@ -136,7 +136,7 @@ export interface StoreReportTimes extends Partial<ReportTimes> {
 }
 
 /** Times each report over 30 days on `store` at volume; a report the collector does not serve is null. */
-export const timeReports = async (
+const timeReports = async (
   store: Store,
   /** After the sync, before the reports: what the database does on its own between them. */
   settle: () => Promise<void> = async () => {},
