@@ -183,38 +183,30 @@ export const sqliteReportHits = (db: Database.Database) => {
   ): Promise<VisitSummary[]> => {
     const wanted = new Set(people)
     const list = [...wanted].sort()
-    return db.transaction(() => visitsOfPeople(site, wanted, list, from, to))()
-  }
-
-  /** reportVisitsOf's reads, in one read transaction (a snapshot). */
-  const visitsOfPeople = (
-    site: string,
-    wanted: ReadonlySet<string>,
-    list: readonly string[],
-    from: number,
-    to: number,
-  ) => {
-    const devices = new Set<string>()
-    for (let i = 0; i < list.length; i += PEOPLE_CHUNK)
-      for (const device of peopleDevices.iterate({
-        site,
-        people: JSON.stringify(list.slice(i, i + PEOPLE_CHUNK)),
-      }))
-        devices.add(device)
-    // In device order, so the visits' index is read in its own order.
-    const sorted = [...devices].sort()
-    const summaries: VisitSummary[] = []
-    for (let i = 0; i < sorted.length; i += DEVICE_CHUNK)
-      for (const v of devicesVisits.iterate({
-        site,
-        devices: JSON.stringify(sorted.slice(i, i + DEVICE_CHUNK)),
-        from,
-        to,
-      }))
-        summaries.push(summaryFrom(v))
-    withPeople(summaries, (devices) => peopleOf(site, devices))
-    // A device named as a person that has a profile now belongs to that profile's person.
-    return summaries.filter((summary) => wanted.has(summary.person))
+    // One read transaction: the devices, their visits and their people of one snapshot.
+    return db.transaction(() => {
+      const devices = new Set<string>()
+      for (let i = 0; i < list.length; i += PEOPLE_CHUNK)
+        for (const device of peopleDevices.iterate({
+          site,
+          people: JSON.stringify(list.slice(i, i + PEOPLE_CHUNK)),
+        }))
+          devices.add(device)
+      // In device order, so the visits' index is read in its own order.
+      const sorted = [...devices].sort()
+      const summaries: VisitSummary[] = []
+      for (let i = 0; i < sorted.length; i += DEVICE_CHUNK)
+        for (const v of devicesVisits.iterate({
+          site,
+          devices: JSON.stringify(sorted.slice(i, i + DEVICE_CHUNK)),
+          from,
+          to,
+        }))
+          summaries.push(summaryFrom(v))
+      withPeople(summaries, (devices) => peopleOf(site, devices))
+      // A device named as a person that has a profile now belongs to that profile's person.
+      return summaries.filter((summary) => wanted.has(summary.person))
+    })()
   }
 
   return { reportHits, reportVisitsOf }
